@@ -1,0 +1,1 @@
+"""Numpy golden model: the float algorithm reference and the bit-accurate hardware form."""
