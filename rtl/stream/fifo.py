@@ -1,0 +1,74 @@
+"""Synchronous valid/ready stream FIFO.
+
+Computes: the output stream is the input stream, beat for beat, in order, delayed by at least one
+cycle; up to ``depth`` beats are buffered.
+
+Ports: ``clk``; ``rst`` (synchronous, active high); input stream ``s_valid``/``s_ready``/``s_data``;
+output stream ``m_valid``/``m_ready``/``m_data`` (same width as ``s_data``).
+
+Latency: a beat written at edge t can leave at edge t+1 (first-word fall-through after one cycle).
+Throughput: one beat per cycle in and out at the same time, also when full (``s_ready`` is
+``count < depth``, so a full FIFO accepts again the cycle after a beat leaves).
+
+Invariants (proved in ``verify/properties/stream_fifo.sv``): ``count == wr_ptr - rd_ptr`` modulo
+``depth`` with ``count <= depth``; ``s_ready == (count < depth)``; ``m_valid == (count > 0)``; the
+output stream obeys the valid/ready rules; every beat written comes out exactly once and in order.
+
+Memory: ``depth`` registers of ``width`` bits with no reset (maps to LUTRAM/registers).
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always, always_comb, always_seq, block, intbv, modbv
+
+
+def _validate(depth: int, width: int) -> None:
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 2 or depth > 1024 or depth & (depth - 1):
+        raise ValueError(f"stream_fifo field 'depth' = {depth!r} is not allowed: must be a power of two in [2, 1024]")
+    if width < 1:
+        raise ValueError(f"stream_fifo field 'width' = {width!r} is not allowed: must be >= 1")
+
+
+@block
+def stream_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, depth=4):
+    width = len(s_data)
+    _validate(depth, width)
+    if len(m_data) != width:
+        raise ValueError(f"stream_fifo field 'm_data' width = {len(m_data)} is not allowed: must equal s_data width {width}")
+    aw = depth.bit_length() - 1
+
+    mem = [Signal(intbv(0)[width:]) for _ in range(depth)]
+    wr_ptr = Signal(modbv(0)[aw:])
+    rd_ptr = Signal(modbv(0)[aw:])
+    count = Signal(intbv(0, min=0, max=depth + 1))
+    push = Signal(bool(0))
+    pop = Signal(bool(0))
+
+    @always_comb
+    def handshake():
+        s_ready.next = count < depth
+        m_valid.next = count != 0
+        push.next = s_valid and count < depth
+        pop.next = m_ready and count != 0
+
+    @always_comb
+    def read_port():
+        m_data.next = mem[rd_ptr]
+
+    @always(clk.posedge)
+    def write_port():
+        if push:
+            mem[wr_ptr].next = s_data
+
+    @always_seq(clk.posedge, reset=rst)
+    def pointers():
+        if push:
+            wr_ptr.next = wr_ptr + 1
+        if pop:
+            rd_ptr.next = rd_ptr + 1
+        if push and not pop:
+            count.next = count + 1
+        elif pop and not push:
+            count.next = count - 1
+
+    return handshake, read_port, write_port, pointers

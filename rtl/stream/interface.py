@@ -1,0 +1,31 @@
+"""Valid/ready stream interface shared by every unit boundary.
+
+A beat moves on a rising clock edge when ``valid`` and ``ready`` are both high. While
+``valid and not ready`` the source keeps ``valid`` high and ``data`` unchanged (AXI-Stream rules).
+Port names follow the ``s_`` (sink side of a block, data flows in) and ``m_`` (source side, data
+flows out) convention of alexforencich/verilog-axis.
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, intbv
+
+
+class Stream:
+    """The three signals of one stream: ``valid``, ``ready`` and a ``width``-bit unsigned ``data``.
+
+    Blocks take the signals as separate ports (MyHDL converts ports, not objects), so a stream is
+    unpacked with :meth:`ports`, for example ``fifo(clk, rst, *s.ports(), *m.ports(), depth=4)``.
+    """
+
+    def __init__(self, width: int):
+        if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= 4096:
+            raise ValueError(f"stream field 'width' = {width!r} is not allowed: must be an integer in [1, 4096]")
+        self.width = width
+        self.valid = Signal(bool(0))
+        self.ready = Signal(bool(0))
+        self.data = Signal(intbv(0)[width:])
+
+    def ports(self):
+        """``(valid, ready, data)`` in the order every stream block takes them."""
+        return self.valid, self.ready, self.data
