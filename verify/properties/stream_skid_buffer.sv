@@ -1,0 +1,67 @@
+// Properties of stream_skid_buffer (rtl/stream/skid_buffer.py), injected into the converted
+// module by fast_prefill.verify.formal. Parameters arrive as `FP_WIDTH.
+// Internal names (out_valid, out_data, skid_valid, skid_data) are those of the generated Verilog.
+`ifdef FORMAL
+reg f_past_valid = 1'b0;
+always @(posedge clk) f_past_valid <= 1'b1;
+
+always @(*) if (!f_past_valid) assume(rst);
+
+// Input stream: the environment obeys the valid/ready rules.
+always @(posedge clk)
+  if (f_past_valid && $past(s_valid && !s_ready && !rst)) begin
+    assume(s_valid);
+    assume(s_data == $past(s_data));
+  end
+
+// Output stream: valid stays high and data stable while stalled.
+always @(posedge clk)
+  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
+    assert(m_valid);
+    assert(m_data == $past(m_data));
+  end
+
+// Structure: ready comes from the skid register; the skid is only used behind a full output.
+wire [1:0] f_count = {1'b0, out_valid} + {1'b0, skid_valid};
+wire f_push = s_valid && s_ready;
+wire f_pop = m_valid && m_ready;
+always @(*)
+  if (f_past_valid) begin
+    assert(s_ready == !skid_valid);
+    assert(!skid_valid || out_valid);
+  end
+
+// Tracked symbolic beat: it leaves after exactly the beats ahead of it, unchanged.
+(* anyseq *) wire f_pick;
+reg f_tracking = 1'b0;
+reg [1:0] f_ahead;
+reg [`FP_WIDTH-1:0] f_value;
+
+always @(posedge clk)
+  if (rst) begin
+    f_tracking <= 1'b0;
+  end else if (!f_tracking) begin
+    if (f_push && f_pick) begin
+      f_tracking <= 1'b1;
+      f_value <= s_data;
+      f_ahead <= f_count - {1'b0, f_pop};
+    end
+  end else if (f_pop) begin
+    if (f_ahead == 0) f_tracking <= 1'b0;
+    else f_ahead <= f_ahead - 1'b1;
+  end
+
+always @(*)
+  if (f_past_valid && f_tracking) begin
+    assert(f_ahead < f_count);
+    if (f_ahead == 0) assert(out_valid && out_data == f_value);
+    if (f_ahead == 1) assert(skid_valid && skid_data == f_value);
+  end
+
+// Covers: both registers full; a beat passes while the sink stalls and is then released.
+always @(posedge clk)
+  if (f_past_valid && !rst) begin
+    cover(skid_valid);
+    cover(f_past_valid && $past(skid_valid) && !skid_valid && m_valid && m_ready);
+  end
+`endif
