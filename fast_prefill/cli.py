@@ -31,6 +31,18 @@ def _cmd_formal(args) -> int:
     return formal_main(args)
 
 
+def _cmd_synth(args) -> int:
+    from .synth import report, synth_all
+
+    cfg = get_preset(args.preset)
+    res = synth_all(cfg, blocks=args.block or None)
+    text, fits = report(res)
+    print(text)
+    print("\nestimates from yosys synth_xilinx -family xcup (CARRY4 adders, no timing); "
+          + ("fits the U280" if fits else "DOES NOT FIT the U280"))
+    return 0 if fits else 1
+
+
 def _cmd_config(args) -> int:
     cfg = get_preset(args.preset)
     for key, value in cfg.as_dict().items():
@@ -60,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--parallel", type=int, default=2, help="jobs run at once (default 2)")
     p.add_argument("--list", action="store_true", help="list the jobs and exit")
     p.set_defaults(func=_cmd_formal)
+
+    p = sub.add_parser("synth", help="yosys synth_xilinx -family xcup resource estimates per block")
+    p.add_argument("--preset", default=DEFAULT_PRESET)
+    p.add_argument("--block", action="append", help="only this block (repeatable)")
+    p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser("config", help="print a preset's configuration")
     p.add_argument("--preset", default=DEFAULT_PRESET)

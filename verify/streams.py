@@ -21,7 +21,7 @@ from myhdl import Simulation, StopSimulation, always, delay, instance
 
 from ..blocks import BlockSpec
 from ..convert import Mutant
-from .cosim import dut
+from .cosim import BACKENDS, dut
 
 HALF_PERIOD = 5
 RESET_CYCLES = 2
@@ -145,3 +145,47 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
         if not sim._finished:  # run() finalises itself on StopSimulation; otherwise end it here
             sim.quit()
     return res
+
+
+def waves_path(name: str) -> Path:
+    from ..tools import BUILD_DIR
+
+    return BUILD_DIR / "waves" / f"{name}.vcd"
+
+
+def check_passthrough(spec: BlockSpec, params: dict, beats: list[int], idle: list[bool], stall: list[bool],
+                      backends=BACKENDS, mutant: Mutant | None = None, max_cycles: int | None = None) -> dict:
+    """Assert that a one-in, one-out stream block passes ``beats`` unchanged, in order, exactly once,
+    obeying the stream rules, and (with both backends) that MyHDL and Verilog agree cycle for cycle.
+
+    On a failure the Verilog run is repeated with a VCD written to ``build/waves/`` and the path is
+    part of the assertion message. Returns the per-backend :class:`BenchResult`.
+    """
+    max_cycles = max_cycles or 40 + 4 * len(beats) * (1 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        kw = dict(inputs={"s": beats}, expected_counts={"m": len(beats)}, idle={"s": idle},
+                  stall={"m": stall}, max_cycles=max_cycles, mutant=mutant if backend == "icarus" else None)
+        res = run_stream_bench(spec, params, backend, **kw)
+        problems = []
+        if res.violations:
+            problems.append(f"stream rule violations: {res.violations[:3]}")
+        if res.outputs["m"] != beats:
+            problems.append(f"output {res.outputs['m'][:12]}... != input {beats[:12]}... "
+                            f"({len(res.outputs['m'])} beats out, {len(beats)} in)")
+        if not res.finished:
+            problems.append(f"not finished after {max_cycles} cycles")
+        if problems:
+            vcd = None
+            if backend == "icarus":
+                vcd = waves_path(f"{spec.name}_failure")
+                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
+            raise AssertionError(f"{spec.name} {params} on {backend}: " + "; ".join(problems)
+                                 + (f"; waveform: {vcd}" if vcd else ""))
+        runs[backend] = res
+    if len(runs) == 2:
+        a, b = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), (
+            f"{spec.name} {params}: MyHDL and converted Verilog differ cycle by cycle: "
+            f"out cycles {a.out_cycles['m'][:10]} vs {b.out_cycles['m'][:10]}")
+    return runs

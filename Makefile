@@ -1,0 +1,47 @@
+# FAST-Prefill. `make help` lists the targets. Every target bootstraps what it needs first.
+PRESET  ?= u280
+JOBS    ?= 2
+PROFILE ?=
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.bootstrap-stamp
+PYTEST  := $(BIN)/pytest
+FP      := $(BIN)/fast-prefill
+export FAST_PREFILL_PROFILE := $(PROFILE)
+
+.DEFAULT_GOAL := verilog
+.PHONY: all verilog test test-all formal lint synth clean help bootstrap
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh
+	@touch $@
+
+bootstrap: $(STAMP) ## create .venv, install pinned packages, iverilog and verilator
+
+all: verilog
+
+verilog: $(STAMP) ## convert every RTL block for PRESET (default u280) into build/verilog, lint, read back
+	@$(FP) verilog --preset $(PRESET)
+
+test: $(STAMP) ## the default test run (what CI runs): fast tests, co-simulation and proofs
+	@$(PYTEST) -m "not slow"
+
+test-all: $(STAMP) ## every test, slow sweeps included (PROFILE=nightly for many more examples)
+	@$(PYTEST)
+
+formal: $(STAMP) ## run every SymbiYosys proof job (JOBS=N in parallel), one table of results
+	@$(FP) formal -j $(JOBS)
+
+lint: $(STAMP) ## convert and lint every block for both presets
+	@$(FP) verilog --preset tiny
+	@$(FP) verilog --preset u280
+
+synth: $(STAMP) ## yosys synth_xilinx -family xcup resource estimates for PRESET
+	@$(FP) synth --preset $(PRESET)
+
+clean: ## remove generated files (build/, Hypothesis database); keeps .venv
+	rm -rf build .hypothesis .pytest_cache
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  variables: PRESET=u280|tiny  JOBS=$(JOBS)  PROFILE=dev|ci|nightly"

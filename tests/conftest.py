@@ -1,0 +1,16 @@
+"""Hypothesis profiles, chosen by FAST_PREFILL_PROFILE (default: ``ci`` when CI is set, else ``dev``).
+
+``dev``      quick local runs
+``ci``       derandomized (same examples every run), no deadline, what .ci/run uses
+``nightly``  ten times the examples, for `make test-all PROFILE=nightly`
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=40, **_common)
+settings.register_profile("ci", max_examples=40, derandomize=True, print_blob=True, **_common)
+settings.register_profile("nightly", max_examples=400, **_common)
+settings.load_profile(os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))

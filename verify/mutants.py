@@ -1,0 +1,20 @@
+"""Planted bugs that the checkers must reject (tests/verify/test_planted_bugs.py).
+
+Each mutant edits the *converted Verilog* of one block, the artefact that is shipped, simulated
+and proved. :class:`fast_prefill.convert.Mutant` refuses to apply when its text is not found, so a
+mutant can never silently become a no-op.
+"""
+
+from __future__ import annotations
+
+from ..convert import Mutant
+
+
+def fifo_drop_when_full(depth: int) -> Mutant:
+    """``s_ready`` stuck high: a full FIFO accepts a beat it cannot store, so it is lost."""
+    return Mutant("fifo_drop_when_full", f"assign s_ready = (count < {depth});", "assign s_ready = 1'b1;")
+
+
+def skid_overwrite(width: int) -> Mutant:
+    """The skid register is never used: a beat accepted while the sink stalls is lost."""
+    return Mutant("skid_overwrite", "skid_valid <= 1'b1;", "skid_valid <= 1'b0;")
