@@ -1,13 +1,15 @@
 """The checkers can fail: planted bugs in the converted Verilog are rejected by the Hypothesis
 stream test and by the proof, while the unmodified design passes both."""
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 
 from fast_prefill.blocks import get_block
 from fast_prefill.verify import mutants
 from fast_prefill.verify.formal import run_job
-from fast_prefill.verify.proof_jobs import JOBS
+from fast_prefill.verify.proof_jobs import all_jobs
 from fast_prefill.verify.streams import check_passthrough
 from fast_prefill.verify.strategies import beats, pattern
 
@@ -25,13 +27,16 @@ def test_hypothesis_rejects_mutant(block, params, mutant, job):
     def prop(data, idle, stall):
         check_passthrough(spec, params, data, idle, stall, backends=("icarus",), mutant=mutant)
 
-    with pytest.raises(AssertionError, match="output .* != input"):
+    with pytest.raises(AssertionError, match="output .* != input") as info:
         prop()
+    # The failing example's waveform was written and its path is in the message.
+    vcd = str(info.value).split("waveform: ")[1].split()[0]
+    assert Path(vcd).stat().st_size > 0
 
 
 @pytest.mark.formal
 @pytest.mark.parametrize("block, params, mutant, job", CASES, ids=[c[2].name for c in CASES])
 def test_proof_rejects_mutant(block, params, mutant, job, tmp_path):
-    [prove] = run_job(JOBS[job], mutant=mutant, workdir=tmp_path / job, tasks=("prove",))
+    [prove] = run_job(all_jobs()[job], mutant=mutant, workdir=tmp_path / job, tasks=("prove",))
     assert prove.result == "FAIL", prove
     assert prove.vcd is not None and prove.vcd.exists()

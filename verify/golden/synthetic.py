@@ -46,20 +46,20 @@ def make_head(kind: str, n: int, d: int, seed: int = 0, strength: float = 1.0):
     else:
         u = rng.standard_normal(d)
         u /= np.linalg.norm(u)
-        amp = 3.0 * strength * np.sqrt(d)
+        amp = 4.0 * strength * np.sqrt(d)
         q = _rope(np.tile(u * amp, (n, 1)), pos) + 0.5 * rng.standard_normal((n, d))
-        k = _rope(np.tile(u, (n, 1)), pos) + 0.3 * rng.standard_normal((n, d))
+        k = _rope(np.tile(u, (n, 1)), pos) + 0.1 * rng.standard_normal((n, d))
         if kind == "sink":
             sink_dir = rng.standard_normal(d)
             sink_dir /= np.linalg.norm(sink_dir)
             q = q * 0.6 + np.outer(np.ones(n), sink_dir) * amp
-            k[: min(4, n)] += sink_dir * 2.5
+            k[: min(4, n)] += sink_dir * 6.0
         elif kind == "retrieval":
             needle = rng.standard_normal(d)
             needle /= np.linalg.norm(needle)
             q = q * 0.5 + np.outer(np.ones(n), needle) * amp
             pos_n = rng.choice(n, size=min(n, 6), replace=False)
-            k[pos_n] += needle * 2.5
+            k[pos_n] += needle * 6.0
     return q.astype(np.float32), k.astype(np.float32), v.astype(np.float32)
 
 
