@@ -12,7 +12,7 @@ export FAST_PREFILL_PROFILE := $(PROFILE)
 .DEFAULT_GOAL := verilog
 .PHONY: all verilog test test-all formal lint synth clean help bootstrap
 
-$(STAMP): pyproject.toml scripts/bootstrap.sh
+$(STAMP): pyproject.toml setup.py scripts/bootstrap.sh
 	@bash scripts/bootstrap.sh
 	@touch $@
 

@@ -7,18 +7,22 @@ listed here once. A :class:`BlockSpec` knows
 * ``ports(params)``: fresh signals for every port, sized from the block's parameters,
 * ``params(cfg)``: the parameters a given :class:`~fast_prefill.config.AcceleratorConfig` implies,
 * ``streams_in`` / ``streams_out``: the stream prefixes (``s``, ``m``) test benches drive and watch.
+
+Each RTL unit registers its blocks in ``rtl/<unit>/specs.py`` (a list ``BLOCKS``, and its proof jobs
+in ``PROOF_JOBS``); this module discovers them, so adding a unit touches no shared file.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
 from myhdl import ResetSignal, Signal, intbv
 
+from . import rtl
 from .config import AcceleratorConfig
-from .rtl.stream.fifo import stream_fifo
-from .rtl.stream.skid_buffer import stream_skid_buffer
 
 
 @dataclass(frozen=True)
@@ -55,31 +59,21 @@ def stream_ports(prefix: str, width: int) -> dict:
     }
 
 
-def _passthrough_ports(params: dict) -> dict:
-    return {**clock_and_reset(), **stream_ports("s", params["width"]), **stream_ports("m", params["width"])}
-
-
-BLOCKS: dict[str, BlockSpec] = {
-    spec.name: spec
-    for spec in (
-        BlockSpec(
-            name="stream_fifo",
-            factory=stream_fifo,
-            ports=_passthrough_ports,
-            params=lambda cfg: {"width": cfg.hbm_data_width, "depth": cfg.fifo_depth},
-            streams_in=("s",), streams_out=("m",), hdl_params=("depth",),
-            summary="synchronous valid/ready FIFO",
-        ),
-        BlockSpec(
-            name="stream_skid_buffer",
-            factory=stream_skid_buffer,
-            ports=_passthrough_ports,
-            params=lambda cfg: {"width": cfg.hbm_data_width},
-            streams_in=("s",), streams_out=("m",),
-            summary="valid/ready register slice (skid buffer), full throughput",
-        ),
-    )
-}
+def _discover() -> dict[str, BlockSpec]:
+    """Collect ``BLOCKS`` from every ``fast_prefill.rtl.<unit>.specs`` module, in unit order."""
+    found: dict[str, BlockSpec] = {}
+    for unit in sorted(m.name for m in pkgutil.iter_modules(rtl.__path__) if m.ispkg):
+        try:
+            specs = importlib.import_module(f"{rtl.__name__}.{unit}.specs")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{rtl.__name__}.{unit}.specs":
+                continue
+            raise
+        for spec in specs.BLOCKS:
+            if spec.name in found:
+                raise ValueError(f"block name '{spec.name}' is registered twice (unit '{unit}')")
+            found[spec.name] = spec
+    return found
 
 
 def get_block(name: str) -> BlockSpec:
@@ -87,3 +81,6 @@ def get_block(name: str) -> BlockSpec:
         return BLOCKS[name]
     except KeyError:
         raise ValueError(f"block '{name}' is not known: must be one of {sorted(BLOCKS)}") from None
+
+
+BLOCKS: dict[str, BlockSpec] = _discover()

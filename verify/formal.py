@@ -33,7 +33,7 @@ from pathlib import Path
 from ..blocks import get_block
 from ..convert import Mutant, convert_block, params_key
 from ..tools import BUILD_DIR, REPO_ROOT, tool, tool_env
-from .proof_jobs import JOBS, ProofJob
+from .proof_jobs import ProofJob, all_jobs
 
 PROPERTIES_DIR = Path(__file__).resolve().parent / "properties"
 FORMAL_DIR = BUILD_DIR / "formal"
@@ -127,10 +127,10 @@ def run_job(job: ProofJob, mutant: Mutant | None = None, workdir: Path | None = 
 
 def select_jobs(patterns: list[str]) -> list[ProofJob]:
     if not patterns:
-        return list(JOBS.values())
-    chosen = [j for j in JOBS.values() if any(fnmatch.fnmatch(j.name, p) for p in patterns)]
+        return list(all_jobs().values())
+    chosen = [j for j in all_jobs().values() if any(fnmatch.fnmatch(j.name, p) for p in patterns)]
     if not chosen:
-        raise SystemExit(f"no proof job matches {patterns}; known jobs: {', '.join(JOBS)}")
+        raise SystemExit(f"no proof job matches {patterns}; known jobs: {', '.join(all_jobs())}")
     return chosen
 
 

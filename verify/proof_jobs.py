@@ -3,10 +3,13 @@
 
 Parameters are swept as separate jobs (wb2axip style), so each proof stays small and a failure
 names the exact configuration. Every parameter reaches the property file as ```FP_<NAME>``.
+Jobs are registered beside the RTL they constrain, in ``rtl/<unit>/specs.py`` (``PROOF_JOBS``).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 from dataclasses import dataclass, field
 
 
@@ -15,16 +18,22 @@ class ProofJob:
     name: str
     block: str                 # name in fast_prefill.blocks.BLOCKS
     params: dict = field(hash=False)
-    properties: str            # file in verify/properties/
+    properties: str = ""       # file in verify/properties/
     prove_depth: int = 8
     cover_depth: int = 16
 
 
-JOBS: dict[str, ProofJob] = {
-    job.name: job
-    for job in (
-        ProofJob("stream_fifo_d2", "stream_fifo", {"width": 4, "depth": 2}, "stream_fifo.sv", 6, 12),
-        ProofJob("stream_fifo_d4", "stream_fifo", {"width": 4, "depth": 4}, "stream_fifo.sv", 8, 16),
-        ProofJob("stream_skid_buffer", "stream_skid_buffer", {"width": 4}, "stream_skid_buffer.sv", 6, 12),
-    )
-}
+@functools.cache
+def all_jobs() -> dict[str, ProofJob]:
+    """Every registered job by name, from ``PROOF_JOBS`` in each unit's ``rtl/<unit>/specs.py``."""
+    from ..blocks import BLOCKS
+
+    jobs: dict[str, ProofJob] = {}
+    for module in sorted({spec.factory.__module__.rsplit(".", 1)[0] for spec in BLOCKS.values()}):
+        for job in getattr(importlib.import_module(f"{module}.specs"), "PROOF_JOBS", []):
+            if job.name in jobs:
+                raise ValueError(f"proof job '{job.name}' is registered twice")
+            if job.block not in BLOCKS:
+                raise ValueError(f"proof job '{job.name}' names unknown block '{job.block}'")
+            jobs[job.name] = job
+    return jobs
