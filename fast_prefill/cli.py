@@ -82,13 +82,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", default=DEFAULT_PRESET)
     p.set_defaults(func=_cmd_config)
 
+    sub.add_parser("bench", help="run a benchmark (fast-prefill bench --list)", add_help=False)
     for name, (_, help_text) in _DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
+def _bench(argv: list[str]) -> int:
+    from .verify import bench
+
+    if not argv or argv[0] in ("-h", "--help", "--list"):
+        print("benchmarks: " + " ".join(bench.available()) + "\nusage: fast-prefill bench NAME [args] | all")
+        return 0
+    if argv[0] == "all":
+        status = 0
+        for name in bench.available():
+            print(f"=== bench {name}", flush=True)
+            status |= bench.run(name, argv[1:])
+        return status
+    return bench.run(argv[0], argv[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "bench":
+        return _bench(argv[1:])
     if argv and argv[0] in _DELEGATED:
         module = importlib.import_module(_DELEGATED[argv[0]][0])
         return module.main(argv[1:])
