@@ -1,0 +1,231 @@
+"""KVC AXI4 read master: one fetch command (line, block) becomes the K and V bursts of that block.
+
+Computes: for each command accepted on ``cmd_valid``/``cmd_ready`` it issues ``2 * half_beats /
+burst_beats`` INCR bursts of ``burst_beats`` beats (K bursts first, then V), at
+``k_base + block * half_bytes + i * burst_bytes`` and ``v_base + block * half_bytes + ...``
+(``half_bytes = half_beats * axi_width / 8``: one block of K, ``B x D`` elements). Every R beat is
+written into the cache line through the write port (``wr_en``, ``wr_line``, ``wr_off`` = beat index
+inside the line, K beats ``0 .. half_beats-1`` then V beats, ``wr_data``); the last beat of a
+block's last burst pulses ``fill_valid`` with the line.
+
+AXI4 rules kept: ARVALID stays high and ARADDR/ARLEN/ARSIZE/ARBURST/ARID stay stable until
+ARREADY; at most ``max_outstanding`` bursts are in flight (AR accepted, RLAST not yet seen); every
+burst uses the one ARID ``axi_id``, so R beats return in order; RREADY is high exactly while a burst
+is in flight. Bursts never cross a 4 KiB boundary when the bases are ``half_bytes`` aligned (the
+configuration keeps ``burst_beats * axi_width / 8 <= 4096``).
+
+Errors are sticky (``err`` until reset), never silent: RRESP other than OKAY, an RID other than
+``axi_id``, or RLAST on the wrong beat. The data of such a beat is still written (the stream never
+hangs), but ``err`` tells the host the head's output is invalid.
+
+Latency: an AR is issued the cycle after a command is taken and one cycle after each AR handshake
+(one idle cycle between bursts); R beats are accepted at full rate.
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
+
+
+def _log2(name: str, v: int, lo: int, hi: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > hi or v & (v - 1):
+        raise ValueError(f"kvc_axi_read_master field '{name}' = {v!r} is not allowed: must be a power of two in [{lo}, {hi}]")
+    return v.bit_length() - 1
+
+
+@block
+def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_base, v_base,
+                        m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
+                        m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
+                        m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
+                        fill_valid, fill_line, err, half_beats=8, burst_beats=8, max_outstanding=2, axi_id=0):
+    axw = len(m_axi_rdata)
+    lb_axw = _log2("axi_width", axw, 8, 1024)
+    lb_half = _log2("half_beats", half_beats, 1, 1 << 16)
+    lb_burst = _log2("burst_beats", burst_beats, 1, min(256, half_beats))
+    if burst_beats * axw // 8 > 4096:
+        raise ValueError(f"kvc_axi_read_master field 'burst_beats' = {burst_beats} is not allowed: "
+                         f"a burst of {burst_beats * axw // 8} bytes would cross 4 KiB; must be <= {4096 * 8 // axw}")
+    if isinstance(max_outstanding, bool) or not isinstance(max_outstanding, int) or not 1 <= max_outstanding <= 64:
+        raise ValueError(f"kvc_axi_read_master field 'max_outstanding' = {max_outstanding!r} is not allowed: must be an integer in [1, 64]")
+    idw = len(m_axi_arid)
+    if not 0 <= axi_id < (1 << idw):
+        raise ValueError(f"kvc_axi_read_master field 'axi_id' = {axi_id!r} is not allowed: must be in [0, {(1 << idw) - 1}]")
+    lw = len(cmd_line)
+    tag_bits = len(cmd_block)
+    aw = len(m_axi_araddr)
+    lb_half_bytes = lb_half + lb_axw - 3
+    lb_burst_bytes = lb_burst + lb_axw - 3
+    nbursts = 2 * half_beats // burst_beats          # bursts per block (K and V)
+    bw = nbursts.bit_length() - 1                    # burst index width (nbursts >= 2)
+    lb_hb = bw - 1                                   # bits of the burst index inside a half
+    kbw = lb_half + 1                                # beat index inside a line (K then V)
+    if len(wr_off) != kbw:
+        raise ValueError(f"kvc_axi_read_master field 'wr_off' width = {len(wr_off)} is not allowed: must be {kbw}")
+    qd = 1
+    while qd < max_outstanding:
+        qd *= 2
+    qw = max(1, qd.bit_length() - 1)
+    qd = 1 << qw
+    beat_w = max(1, lb_burst)
+    last_burst = nbursts - 1
+    half_bursts = nbursts // 2
+    size_code = lb_axw - 3
+
+    busy = Signal(bool(0))
+    c_line = Signal(intbv(0)[lw:])
+    c_block = Signal(intbv(0)[tag_bits:])
+    c_burst = Signal(intbv(0)[bw:])
+    arvalid = Signal(bool(0))
+    araddr = Signal(intbv(0)[aw:])
+    outs = Signal(intbv(0, min=0, max=max_outstanding + 1))
+    q_line = [Signal(intbv(0)[lw:]) for _ in range(qd)]
+    q_burst = [Signal(intbv(0)[bw:]) for _ in range(qd)]
+    q_wr = Signal(modbv(0)[qw:])
+    q_rd = Signal(modbv(0)[qw:])
+    beat = Signal(intbv(0)[beat_w:])
+    r_line = Signal(intbv(0)[lw:])
+    r_burst = Signal(intbv(0)[bw:])
+    ar_fire = Signal(bool(0))
+    r_fire = Signal(bool(0))
+    r_end = Signal(bool(0))
+    next_addr = Signal(modbv(0)[aw:])
+    block_off = Signal(intbv(0)[aw:])
+    burst_off = Signal(intbv(0)[aw:])
+    err_r = Signal(bool(0))
+
+    @always_comb
+    def ports():
+        cmd_ready.next = not busy and not rst
+        m_axi_arvalid.next = arvalid
+        m_axi_araddr.next = araddr
+        m_axi_arlen.next = burst_beats - 1
+        m_axi_arsize.next = size_code
+        m_axi_arburst.next = 1
+        m_axi_arid.next = axi_id
+        m_axi_rready.next = outs != 0
+        err.next = err_r
+
+    @always_comb
+    def handshakes():
+        ar_fire.next = arvalid and m_axi_arready
+        r_fire.next = m_axi_rvalid and outs != 0
+        r_line.next = q_line[q_rd]
+        r_burst.next = q_burst[q_rd]
+
+    @always_comb
+    def end_of_burst():
+        r_end.next = beat == burst_beats - 1
+
+    PAD_HI = aw - tag_bits - lb_half_bytes
+    if lb_half_bytes == 0:
+        @always_comb
+        def address():
+            block_off.next = concat(intbv(0)[PAD_HI:], c_block)
+    else:
+        PAD_LO = lb_half_bytes
+
+        @always_comb
+        def address():
+            block_off.next = concat(intbv(0)[PAD_HI:], c_block, intbv(0)[PAD_LO:])
+
+    if lb_hb == 0:   # one burst per half: the burst index is just K (0) or V (1)
+        @always_comb
+        def address_sum():
+            if c_burst[bw - 1]:
+                next_addr.next = v_base + block_off
+            else:
+                next_addr.next = k_base + block_off
+
+        address_burst = None
+    else:
+        BO_HI = aw - lb_hb - lb_burst_bytes
+        BO_LO = lb_burst_bytes
+        assert lb_burst_bytes >= 1, "a burst is at least one byte"
+
+        @always_comb
+        def address_burst():
+            burst_off.next = concat(intbv(0)[BO_HI:], c_burst[lb_hb:], intbv(0)[BO_LO:])
+
+        @always_comb
+        def address_sum():
+            if c_burst[bw - 1]:
+                next_addr.next = v_base + block_off + burst_off
+            else:
+                next_addr.next = k_base + block_off + burst_off
+
+    @always_comb
+    def write_port():
+        wr_en.next = m_axi_rvalid and outs != 0
+        wr_line.next = r_line
+        wr_data.next = m_axi_rdata
+        fill_valid.next = m_axi_rvalid and outs != 0 and beat == burst_beats - 1 and r_burst == last_burst
+        fill_line.next = r_line
+
+    if lb_burst == 0:
+        @always_comb
+        def offset():
+            wr_off.next = r_burst
+    else:
+        @always_comb
+        def offset():
+            wr_off.next = concat(r_burst, beat[lb_burst:])
+
+    @always(clk.posedge)
+    def issue():
+        if rst:
+            busy.next = False
+            arvalid.next = False
+            c_burst.next = 0
+        else:
+            if not busy:
+                if cmd_valid:
+                    busy.next = True
+                    c_line.next = cmd_line
+                    c_block.next = cmd_block
+                    c_burst.next = 0
+            elif arvalid:
+                if m_axi_arready:
+                    arvalid.next = False
+                    if c_burst == last_burst:
+                        busy.next = False
+                        c_burst.next = 0
+                    else:
+                        c_burst.next = c_burst + 1
+            elif outs < max_outstanding:
+                arvalid.next = True
+                araddr.next = next_addr
+
+    @always(clk.posedge)
+    def inflight_queue():
+        if ar_fire:
+            q_line[q_wr].next = c_line
+            q_burst[q_wr].next = c_burst
+
+    @always(clk.posedge)
+    def tracking():
+        if rst:
+            outs.next = 0
+            q_wr.next = 0
+            q_rd.next = 0
+            beat.next = 0
+            err_r.next = False
+        else:
+            if ar_fire:
+                q_wr.next = q_wr + 1
+            if r_fire and r_end:
+                q_rd.next = q_rd + 1
+                beat.next = 0
+            elif r_fire:
+                beat.next = beat + 1
+            if ar_fire and not (r_fire and r_end):
+                outs.next = outs + 1
+            elif r_fire and r_end and not ar_fire:
+                outs.next = outs - 1
+            if r_fire and (m_axi_rresp != 0 or m_axi_rid != axi_id or m_axi_rlast != r_end):
+                err_r.next = True
+
+    insts = [ports, handshakes, end_of_burst, address, address_sum, write_port, offset, issue, inflight_queue, tracking]
+    if address_burst is not None:
+        insts.append(address_burst)
+    return insts

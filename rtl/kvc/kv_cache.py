@@ -1,0 +1,280 @@
+"""KV cache (KVC) top: request stream -> tag decisions -> AXI4 HBM reads -> two tiers -> K/V stream.
+
+Request stream ``s_valid``/``s_ready``/``s_data`` (one beat per access, in the block-list builder's
+order): ``s_data = {pinnable, next_use, row, block}`` with ``block`` and ``row`` of ``tag_bits`` bits
+and ``next_use`` of ``tag_bits + 1`` bits (the row of the block's next use, DEAD = all ones).
+Response stream ``m_valid``/``m_ready``/``m_data`` (``axi_width`` bits): for every legal request, in
+request order, ``2 * half_beats`` beats: the block's K (``half_beats`` beats, ``B x D`` elements,
+row-major as in HBM) then its V.
+
+HBM layout: block ``b`` of K is the ``half_bytes = half_beats * axi_width / 8`` bytes at
+``k_base + b * half_bytes``, of V at ``v_base + b * half_bytes`` (bases ``half_bytes`` aligned).
+
+Pipeline (docs/kvc.md): the request register feeds the tag store (:mod:`.tag_store`), which decides
+hit / miss / line in request order, up to ``prefetch_depth`` requests ahead of the one being
+delivered (tickets in flight <= ``prefetch_depth + 1``). Each miss becomes a fetch command for the
+AXI read master (:mod:`.axi_read_master`), so HBM reads of known future misses overlap delivery.
+A ticket is delivered when its line has finished loading; a line is never overwritten while a
+ticket still refers to it, so the decisions (and the HBM read count) are exactly the golden
+``liveness_reads`` ones whatever the prefetch depth and latencies.
+
+Errors (sticky until ``rst``): ``err_axi`` (RRESP error, wrong RID or RLAST), ``err_req`` (a request
+with ``block >= n_blocks`` or ``row >= n_blocks``: it is dropped, gets no response and changes no
+state). ``rst`` between heads clears all state.
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
+
+from ..stream.fifo import stream_fifo
+from .axi_read_master import kvc_axi_read_master
+from .tag_store import kvc_tag_store, line_bits
+from .tier_ram import kvc_tier_ram
+
+OUT_DEPTH = 4  # output buffer beats (covers the RAM's read latency at full rate)
+
+
+def request_width(tag_bits: int) -> int:
+    return 3 * tag_bits + 2
+
+
+def pack_request(block: int, row: int, next_use: int, pinnable: bool, tag_bits: int) -> int:
+    """``s_data`` of one access; ``next_use`` < 0 (DEAD) becomes all ones."""
+    nu = (1 << (tag_bits + 1)) - 1 if next_use < 0 else next_use
+    return (int(pinnable) << (3 * tag_bits + 1)) | (nu << (2 * tag_bits)) | (row << tag_bits) | block
+
+
+@block
+def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_valid, m_ready, m_data,
+             m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst,
+             m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata, m_axi_rresp, m_axi_rlast, m_axi_rid,
+             err_axi, err_req, pinned=2, managed=4, half_beats=8, burst_beats=8, prefetch_depth=2,
+             max_outstanding=2, axi_id=0):
+    tag_bits = len(n_blocks) - 1
+    if len(s_data) != request_width(tag_bits):
+        raise ValueError(f"kv_cache field 's_data' width = {len(s_data)} is not allowed: must be {request_width(tag_bits)}")
+    if isinstance(prefetch_depth, bool) or not isinstance(prefetch_depth, int) or not 0 <= prefetch_depth <= 64:
+        raise ValueError(f"kv_cache field 'prefetch_depth' = {prefetch_depth!r} is not allowed: must be an integer in [0, 64]")
+    axw = len(m_data)
+    if len(m_axi_rdata) != axw:
+        raise ValueError(f"kv_cache field 'm_data' width = {axw} is not allowed: must equal m_axi_rdata width {len(m_axi_rdata)}")
+    nw = tag_bits + 1
+    L = pinned + managed
+    lw = line_bits(L)
+    T = prefetch_depth + 1                       # tickets (decided, undelivered requests) in flight
+    tq = 1
+    while tq < T:
+        tq *= 2
+    tqw = max(1, tq.bit_length() - 1)
+    tq = 1 << tqw
+    kbw = half_beats.bit_length()                # beat index inside a line: K then V
+    last_beat = 2 * half_beats - 1
+    plw = line_bits(pinned)
+    mlw = line_bits(managed)
+
+    # Request register.
+    req_full = Signal(bool(0))
+    req_block = Signal(intbv(0)[tag_bits:])
+    req_nu = Signal(intbv(0)[nw:])
+    req_pin = Signal(bool(0))
+    in_block = Signal(intbv(0)[tag_bits:])
+    in_row = Signal(intbv(0)[tag_bits:])
+    in_nu = Signal(intbv(0)[nw:])
+    in_pin = Signal(bool(0))
+    in_bad = Signal(bool(0))
+    err_req_r = Signal(bool(0))
+
+    # Tag store.
+    ts_ready = Signal(bool(0))
+    room = Signal(bool(0))
+    dec_line = Signal(intbv(0)[lw:])
+    dec_miss = Signal(bool(0))
+    dec_fire = Signal(bool(0))
+    rel_valid = Signal(bool(0))
+    rel_line = Signal(intbv(0)[lw:])
+    fill_valid = Signal(bool(0))
+    fill_line = Signal(intbv(0)[lw:])
+    head_line = Signal(intbv(0)[lw:])
+    head_loading = Signal(bool(0))
+
+    # Ticket queue (lines of decided requests, in order) and fetch queue (misses).
+    tix = Signal(intbv(0, min=0, max=T + 1))
+    tq_line = [Signal(intbv(0)[lw:]) for _ in range(tq)]
+    tq_wr = Signal(modbv(0)[tqw:])
+    tq_rd = Signal(modbv(0)[tqw:])
+    fq_line = [Signal(intbv(0)[lw:]) for _ in range(tq)]
+    fq_block = [Signal(intbv(0)[tag_bits:]) for _ in range(tq)]
+    fq_wr = Signal(modbv(0)[tqw:])
+    fq_rd = Signal(modbv(0)[tqw:])
+    fq_cnt = Signal(intbv(0, min=0, max=tq + 1))
+    cmd_valid = Signal(bool(0))
+    cmd_ready = Signal(bool(0))
+    cmd_line = Signal(intbv(0)[lw:])
+    cmd_block = Signal(intbv(0)[tag_bits:])
+
+    # Fill path (AXI master -> tier RAMs).
+    wr_en = Signal(bool(0))
+    wr_line = Signal(intbv(0)[lw:])
+    wr_off = Signal(intbv(0)[kbw:])
+    wr_data = Signal(intbv(0)[axw:])
+    wr_local = Signal(modbv(0)[lw:])
+    p_we = Signal(bool(0))
+    m_we = Signal(bool(0))
+    p_waddr = Signal(intbv(0)[plw + kbw:])
+    m_waddr = Signal(intbv(0)[mlw + kbw:])
+
+    # Delivery path (tier RAMs -> output buffer -> m_*).
+    dbeat = Signal(intbv(0)[kbw:])
+    rd_go = Signal(bool(0))
+    rd_local = Signal(modbv(0)[lw:])
+    rd_pinned = Signal(bool(0))
+    p_re = Signal(bool(0))
+    m_re = Signal(bool(0))
+    p_raddr = Signal(intbv(0)[plw + kbw:])
+    m_raddr = Signal(intbv(0)[mlw + kbw:])
+    p_rdata = Signal(intbv(0)[axw:])
+    m_rdata = Signal(intbv(0)[axw:])
+    rd_vld = Signal(bool(0))
+    rd_tier = Signal(bool(0))
+    ob_data = Signal(intbv(0)[axw:])
+    ob_ready = Signal(bool(0))
+    ob_cnt = Signal(intbv(0, min=0, max=OUT_DEPTH + 1))
+    out_fire = Signal(bool(0))
+
+    tags = kvc_tag_store(clk, rst, req_full, ts_ready, req_block, req_nu, req_pin, room, dec_line, dec_miss,
+                         rel_valid, rel_line, fill_valid, fill_line, head_line, head_loading,
+                         pinned=pinned, managed=managed, max_readers=T)
+    master = kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_base, v_base,
+                                 m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
+                                 m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
+                                 m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
+                                 fill_valid, fill_line, err_axi, half_beats=half_beats,
+                                 burst_beats=burst_beats, max_outstanding=max_outstanding, axi_id=axi_id)
+    pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_data, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
+    managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_data, m_re, m_raddr, m_rdata, style="block", tag="managed")
+    out_buf = stream_fifo(clk, rst, rd_vld, ob_ready, ob_data, m_valid, m_ready, m_data, depth=OUT_DEPTH)
+
+    @always_comb
+    def unpack():
+        in_block.next = s_data[tag_bits:]
+        in_row.next = s_data[2 * tag_bits:tag_bits]
+        in_nu.next = s_data[3 * tag_bits + 1:2 * tag_bits]
+        in_pin.next = s_data[3 * tag_bits + 1]
+
+    @always_comb
+    def legality():
+        in_bad.next = concat(False, in_block) >= n_blocks or concat(False, in_row) >= n_blocks
+
+    @always_comb
+    def control():
+        s_ready.next = not req_full and not rst
+        room.next = tix < T
+        dec_fire.next = req_full and ts_ready
+        err_req.next = err_req_r
+        head_line.next = tq_line[tq_rd]
+        cmd_valid.next = fq_cnt != 0
+        cmd_line.next = fq_line[fq_rd]
+        cmd_block.next = fq_block[fq_rd]
+        out_fire.next = m_valid and m_ready
+
+    @always_comb
+    def delivery():
+        go = tix != 0 and not head_loading and ob_cnt < OUT_DEPTH and ob_ready
+        rd_go.next = go
+        rel_valid.next = go and dbeat == last_beat
+        rel_line.next = head_line
+        rd_pinned.next = head_line < pinned
+        rd_local.next = head_line - pinned
+
+    @always_comb
+    def read_ports():
+        p_re.next = rd_go and rd_pinned
+        m_re.next = rd_go and rd_local < managed  # wraps to >= managed for pinned lines
+        p_raddr.next = concat(head_line[plw:], dbeat)
+        m_raddr.next = concat(rd_local[mlw:], dbeat)
+        if rd_tier:
+            ob_data.next = p_rdata
+        else:
+            ob_data.next = m_rdata
+
+    @always_comb
+    def write_ports():
+        wr_local.next = wr_line - pinned
+        p_we.next = wr_en and wr_line < pinned
+        m_we.next = wr_en and wr_local < managed  # wraps to >= managed for pinned lines
+
+    @always_comb
+    def write_addr():
+        p_waddr.next = concat(wr_line[plw:], wr_off)
+        m_waddr.next = concat(wr_local[mlw:], wr_off)
+
+    @always(clk.posedge)
+    def queues():
+        if dec_fire:
+            tq_line[tq_wr].next = dec_line
+            if dec_miss:
+                fq_line[fq_wr].next = dec_line
+                fq_block[fq_wr].next = req_block
+
+    @always(clk.posedge)
+    def sequencing():
+        if rst:
+            req_full.next = False
+            err_req_r.next = False
+            tix.next = 0
+            tq_wr.next = 0
+            tq_rd.next = 0
+            fq_wr.next = 0
+            fq_rd.next = 0
+            fq_cnt.next = 0
+            dbeat.next = 0
+            rd_vld.next = False
+            ob_cnt.next = 0
+        else:
+            # request register
+            if s_valid and not req_full:
+                if in_bad:
+                    err_req_r.next = True
+                else:
+                    req_full.next = True
+                    req_block.next = in_block
+                    req_nu.next = in_nu
+                    req_pin.next = in_pin
+            elif dec_fire:
+                req_full.next = False
+            # tickets
+            if dec_fire:
+                tq_wr.next = tq_wr + 1
+            if rel_valid:
+                tq_rd.next = tq_rd + 1
+            if dec_fire and not rel_valid:
+                tix.next = tix + 1
+            elif rel_valid and not dec_fire:
+                tix.next = tix - 1
+            # fetch commands
+            cmd_fire = cmd_valid and cmd_ready
+            push = dec_fire and dec_miss
+            if push:
+                fq_wr.next = fq_wr + 1
+            if cmd_fire:
+                fq_rd.next = fq_rd + 1
+            if push and not cmd_fire:
+                fq_cnt.next = fq_cnt + 1
+            elif cmd_fire and not push:
+                fq_cnt.next = fq_cnt - 1
+            # delivery
+            if rd_go:
+                if dbeat == last_beat:
+                    dbeat.next = 0
+                else:
+                    dbeat.next = dbeat + 1
+            rd_vld.next = rd_go
+            rd_tier.next = rd_pinned
+            if rd_go and not out_fire:
+                ob_cnt.next = ob_cnt + 1
+            elif out_fire and not rd_go:
+                ob_cnt.next = ob_cnt - 1
+
+    return (tags, master, pinned_ram, managed_ram, out_buf, unpack, legality, control, delivery, read_ports,
+            write_ports, write_addr, queues, sequencing)
