@@ -1,0 +1,1 @@
+"""Sparse Index Generator (SIG): block-list builder, liveness annotator, coverage select, probe."""

@@ -1,0 +1,42 @@
+"""Planted bugs of the SIG unit (tests/verify/test_sig_planted_bugs.py).
+
+Each mutant edits the *converted Verilog* of one SIG block, the artefact that is shipped, simulated
+and proved. Every edit must match exactly once, so a mutant can never silently become a no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..convert import ConversionError, Mutant
+
+
+@dataclass(frozen=True)
+class MultiMutant(Mutant):
+    """A :class:`Mutant` with further exact edits (``more``: ``(find, replace)`` pairs, each found
+    exactly once), for bugs that need a new register as well as changed logic."""
+
+    more: tuple = ()
+
+    def apply(self, text: str) -> str:
+        text = super().apply(text)
+        for find, replace in self.more:
+            seen = text.count(find)
+            if seen != 1:
+                raise ConversionError(f"mutant '{self.name}': expected 1 occurrence of {find!r} "
+                                      f"in the generated Verilog, found {seen}")
+            text = text.replace(find, replace)
+        return text
+
+
+def builder_duplicate_on_coincidence() -> Mutant:
+    """A builder that visits a candidate twice when both its vertical and its slash bit are set,
+    so a block selected by a vertical block and a slash offset at once is emitted twice (the
+    classic bug of merging the two sorted sources without dropping equal heads)."""
+    return MultiMutant(
+        "builder_duplicate_on_coincidence",
+        "reg dense;\n", "reg dense;\nreg mut_dup;\n",
+        more=(("c_cnt <= (c_cnt + 1);",
+               "if (vert_rd && slash_rd && !mut_dup) mut_dup <= 1'b1; "
+               "else begin mut_dup <= 1'b0; c_cnt <= (c_cnt + 1); end"),),
+    )
