@@ -99,4 +99,8 @@ BLOCKS = [
     ),
 ]
 
-PROOF_JOBS: list[ProofJob] = []
+
+PROOF_JOBS = [
+    ProofJob("kvc_tag_store", "kvc_tag_store", {"tag_bits": 3, "pinned": 2, "managed": 2, "max_readers": 2},
+             "kvc_tag_store.sv", 10, 14),
+]

@@ -22,8 +22,10 @@ reader; ``fill_valid``/``fill_line`` reports that a missed line's data has arriv
 ``q_line``/``q_loading`` tell the delivery side whether a line is still loading.
 
 Handshake: a decision happens in a cycle with ``req_valid and req_ready`` (``req_ready`` is
-``room`` and "the chosen line is usable"); ``dec_line``/``dec_miss`` are valid in that cycle. One
-decision per cycle; the victim scan is a combinational linear scan over the managed lines.
+``room`` and "the chosen line is usable" and no write pending); ``dec_line``/``dec_miss`` are valid
+in that cycle. The decision is written into the line state on the next edge, so there is at most
+one decision every two cycles (a K/V block takes ``2 * half_beats >= 2`` cycles to deliver, so this
+never limits throughput). The victim scan is a combinational linear scan over the managed lines.
 
 Invariants (proved in ``verify/properties/kvc_tag_store.sv``): at most one valid line per tag; a
 pinned line, once valid, keeps its tag until reset; an eviction never takes a live line while a dead
@@ -84,6 +86,11 @@ def kvc_tag_store(clk, rst, req_valid, req_ready, req_block, req_next_use, req_p
     miss = Signal(bool(0))
     usable = Signal(bool(0))
     fire = Signal(bool(0))
+    w_valid = Signal(bool(0))
+    w_line = Signal(intbv(0)[lw:])
+    w_block = Signal(intbv(0)[tag_bits:])
+    w_nu = Signal(intbv(0)[nw:])
+    w_miss = Signal(bool(0))
 
     @always_comb
     def lookup():
@@ -163,11 +170,25 @@ def kvc_tag_store(clk, rst, req_valid, req_ready, req_block, req_next_use, req_p
 
     @always_comb
     def outputs():
-        req_ready.next = room and usable and not rst
-        fire.next = req_valid and room and usable and not rst
+        req_ready.next = room and usable and not w_valid and not rst
+        fire.next = req_valid and room and usable and not w_valid and not rst
         dec_line.next = choose
         dec_miss.next = miss
-        q_loading.next = loading[q_line]
+        q_loading.next = loading[q_line] or (w_valid and w_miss and w_line == q_line)
+
+    # Decisions are written one cycle later (w_*): every memory write address is a register, and no
+    # decision is taken while a write is pending, so a decision always sees the state of all earlier ones.
+    @always(clk.posedge)
+    def capture():
+        if rst:
+            w_valid.next = False
+        else:
+            w_valid.next = fire
+            if fire:
+                w_line.next = choose
+                w_block.next = req_block
+                w_nu.next = req_next_use
+                w_miss.next = miss
 
     @always(clk.posedge)
     def state():
@@ -177,22 +198,26 @@ def kvc_tag_store(clk, rst, req_valid, req_ready, req_block, req_next_use, req_p
         else:
             if fill_valid:
                 loading.next[fill_line] = 0
-            if fire:
-                lv.next[choose] = 1
-                tag[choose].next = req_block
-                nu[choose].next = req_next_use
-                if miss:
-                    loading.next[choose] = 1
+            if w_valid:
+                lv.next[w_line] = 1
+                if w_miss:
+                    loading.next[w_line] = 1
+
+    @always(clk.posedge)
+    def memories():
+        if w_valid:
+            tag[w_line].next = w_block
+            nu[w_line].next = w_nu
 
     @always(clk.posedge)
     def readers():
         if not rst:
-            if rel_valid and not (fire and choose == rel_line):
+            if rel_valid and not (w_valid and w_line == rel_line):
                 pend[rel_line].next = pend[rel_line] - 1
-            if fire:
-                if miss:
-                    pend[choose].next = 1
-                elif not (rel_valid and choose == rel_line):
-                    pend[choose].next = pend[choose] + 1
+            if w_valid:
+                if w_miss:
+                    pend[w_line].next = 1
+                elif not (rel_valid and w_line == rel_line):
+                    pend[w_line].next = pend[w_line] + 1
 
-    return lookup, free_pinned, free_managed, victim_scan, victim_state, decide, outputs, state, readers
+    return lookup, free_pinned, free_managed, victim_scan, victim_state, decide, outputs, capture, state, memories, readers

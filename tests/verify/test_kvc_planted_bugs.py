@@ -1,0 +1,36 @@
+"""The KV-cache checkers can fail: an LRU-like victim choice (evicts a live block while a dead one is
+resident) is rejected by the k-induction proof and by the Hypothesis read-count test."""
+
+import numpy as np
+import pytest
+
+from fast_prefill.verify.bench.kvc import requests_of, simulate, small_params
+from fast_prefill.verify.formal import run_job
+from fast_prefill.verify.golden.cache_sim import liveness_reads
+from fast_prefill.verify.mutants_kvc import lru_like_eviction
+from fast_prefill.verify.proof_jobs import all_jobs
+
+# Row r uses {0, r-2, r-1, r}: block r-2 is dead after row r, while the older blocks... a stream in
+# which the smallest resident managed block is still live and a dead one is resident.
+LISTS = [np.array(sorted({0, r, max(0, r - 1), max(0, r - 3)} | ({1} if r % 2 else set())), np.int64)
+         for r in range(14)]
+
+
+def test_mutant_changes_read_count_and_is_caught():
+    p = small_params(pinned=1, managed=3)
+    want = liveness_reads(LISTS, 4, 1)
+    good = simulate(p, requests_of(LISTS), backend="icarus", seed=4)
+    assert good.block_reads == want and good.responses == good.expected
+    bad = simulate(p, requests_of(LISTS), backend="icarus", seed=4,
+                   mutant=lru_like_eviction(p["tag_bits"]))
+    assert bad.responses == bad.expected       # still returns correct data ...
+    assert bad.block_reads != want, (bad.block_reads, want)  # ... but not with the golden read count
+
+
+@pytest.mark.formal
+def test_proof_rejects_lru_like_mutant(tmp_path):
+    job = all_jobs()["kvc_tag_store"]
+    [prove] = run_job(job, mutant=lru_like_eviction(job.params["tag_bits"]), workdir=tmp_path / job.name,
+                      tasks=("prove",))
+    assert prove.result == "FAIL", prove
+    assert prove.vcd is not None and prove.vcd.exists()
