@@ -141,7 +141,8 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
     else:
         BO_HI = aw - lb_hb - lb_burst_bytes
         BO_LO = lb_burst_bytes
-        assert lb_burst_bytes >= 1, "a burst is at least one byte"
+        if lb_burst_bytes < 1:
+            raise ValueError(f"kvc_axi_read_master field 'axi_width' = {axw} is not allowed with burst_beats = 1 and several bursts per half: must be >= 16")
 
         @always_comb
         def address_burst():

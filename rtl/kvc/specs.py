@@ -103,4 +103,7 @@ BLOCKS = [
 PROOF_JOBS = [
     ProofJob("kvc_tag_store", "kvc_tag_store", {"tag_bits": 3, "pinned": 2, "managed": 2, "max_readers": 2},
              "kvc_tag_store.sv", 10, 14),
+    ProofJob("kvc_axi_read_master", "kvc_axi_read_master",
+             {"tag_bits": 2, "line_bits": 2, "axi_width": 16, "half_beats": 2, "burst_beats": 1,
+              "max_outstanding": 2, "axi_id": 1}, "axi_read_master.sv", 8, 16),
 ]
