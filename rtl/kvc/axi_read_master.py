@@ -129,6 +129,11 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
         def address():
             block_off.next = concat(intbv(0)[PAD_HI:], c_block, intbv(0)[PAD_LO:])
 
+    BO_HI = aw - lb_hb - lb_burst_bytes
+    BO_LO = lb_burst_bytes
+    if lb_hb > 0 and lb_burst_bytes < 1:
+        raise ValueError(f"kvc_axi_read_master field 'axi_width' = {axw} is not allowed with 1-beat bursts "
+                         f"and several bursts per block half: must be >= 16")
     if lb_hb == 0:   # one burst per half: the burst index is just K (0) or V (1)
         @always_comb
         def address_sum():
@@ -139,11 +144,6 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
 
         address_burst = None
     else:
-        BO_HI = aw - lb_hb - lb_burst_bytes
-        BO_LO = lb_burst_bytes
-        if lb_burst_bytes < 1:
-            raise ValueError(f"kvc_axi_read_master field 'axi_width' = {axw} is not allowed with burst_beats = 1 and several bursts per half: must be >= 16")
-
         @always_comb
         def address_burst():
             burst_off.next = concat(intbv(0)[BO_HI:], c_burst[lb_hb:], intbv(0)[BO_LO:])
