@@ -7,6 +7,9 @@ by :func:`fast_prefill.convert.convert_block` (the same function ``make verilog`
 with MyHDL's generated ``tb_<module>.v``, compiled once per parameter set, and driven by the very
 same Python test bench generators as the MyHDL model, cycle for cycle.
 
+MyHDL's VPI bridge passes no X or Z values: a Verilog output that is (partly) undefined keeps its
+previous value on the Python side. Outputs are therefore reset or only sampled while valid.
+
 A VCD of the Verilog run is written when ``vcd`` is given (a ``+vcd=`` plusarg read by a small
 dump module compiled beside the test bench).
 """

@@ -18,3 +18,8 @@ def fifo_drop_when_full(depth: int) -> Mutant:
 def skid_overwrite(width: int) -> Mutant:
     """The skid register is never used: a beat accepted while the sink stalls is lost."""
     return Mutant("skid_overwrite", "skid_valid <= 1'b1;", "skid_valid <= 1'b0;")
+
+
+def axil_bvalid_drops() -> Mutant:
+    """The write response is withdrawn after one cycle whether or not the master took it."""
+    return Mutant("axil_bvalid_drops", "else if ((b_valid && s_axi_control_bready)) begin", "else if (b_valid) begin")

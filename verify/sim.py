@@ -1,0 +1,60 @@
+"""Run a registered block with arbitrary MyHDL test bench generators on either backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from myhdl import Simulation, StopSimulation, delay, instance
+
+from ..blocks import BlockSpec
+from ..convert import Mutant
+from .cosim import dut
+
+HALF_PERIOD = 5
+
+
+def run_bench(spec: BlockSpec, params: dict, backend: str, bench, max_cycles: int,
+              clock: str = "clk", reset: str = "rst", reset_active: bool = True, reset_cycles: int = 2,
+              vcd: Path | None = None, mutant: Mutant | None = None) -> int:
+    """Build fresh ports, instantiate the DUT, and run ``bench(ports, finished)`` generators.
+
+    ``bench`` returns MyHDL instances; it appends to ``finished`` (a list) when it is done. The
+    clock toggles every 5 time units; reset is held for ``reset_cycles`` cycles. Returns the number
+    of cycles run; raises ``TimeoutError`` when ``max_cycles`` pass before ``finished``.
+    """
+    ports = spec.ports(params)
+    clk, rst = ports[clock], ports[reset]
+    finished: list = []
+    gens = [dut(spec, params, ports, backend, vcd=vcd, mutant=mutant), bench(ports, finished)]
+    count = {"cycles": 0, "timeout": False}
+
+    @instance
+    def clockgen():
+        while True:
+            yield delay(HALF_PERIOD)
+            clk.next = not clk
+
+    @instance
+    def control():
+        rst.next = reset_active
+        for _ in range(reset_cycles):
+            yield clk.posedge
+        rst.next = not reset_active
+        for c in range(max_cycles):
+            yield clk.posedge
+            count["cycles"] = c
+            if finished:
+                break
+        else:
+            count["timeout"] = True
+        raise StopSimulation
+
+    sim = Simulation(*gens, clockgen, control)
+    try:
+        sim.run(quiet=1)
+    finally:
+        if not sim._finished:
+            sim.quit()
+    if count["timeout"]:
+        raise TimeoutError(f"{spec.name} on {backend}: bench not finished after {max_cycles} cycles")
+    return count["cycles"]
