@@ -53,6 +53,7 @@ def _cmd_config(args) -> int:
 # Subcommands implemented by other modules' ``main(argv)``: name -> (module, help).
 _DELEGATED = {
     "accuracy-report": ("fast_prefill.verify.golden.report", "golden-model accuracy and sparsity report"),
+    "vivado": ("fast_prefill.vivado", "write build/vivado/: Vitis RTL-kernel packaging and Vivado project scripts"),
 }
 
 
