@@ -142,11 +142,23 @@ class RegisterMap:
             "  </kernel>", "</root>", ""])
 
     def markdown_table(self) -> str:
+        """The register table and the error codes, as README.md shows them."""
+        ctrl_access = {"CTRL": "R/W, bits 1 and 3 clear on read", "GIE": "R/W", "IER": "R/W", "ISR": "R, toggle on write"}
         lines = ["| offset | register | access | meaning |", "| --- | --- | --- | --- |"]
         for w in self.words:
-            access = {"rw": "R/W", "ro": "R", "ctrl": "see meaning"}[w.access]
+            access = {"rw": "R/W", "ro": "R"}.get(w.access) or ctrl_access[w.name]
             lines.append(f"| `{w.offset:#04x}` | `{w.name}` | {access} | {w.doc} |")
+        lines += ["", "| status code | meaning |", "| --- | --- |"]
+        lines += [f"| {code} | {text} |" for code, text in sorted(self.error_codes.items())]
         return "\n".join(lines)
+
+    def c_header(self) -> str:
+        """``#define`` offsets for a C/C++ host program."""
+        guard = f"{self.name.upper()}_REGS_H"
+        out = [f"/* Generated from rtl/top/regmap.toml; do not edit. */", f"#ifndef {guard}", f"#define {guard}"]
+        out += [f"#define {self.name.upper()}_{w.name.upper()} 0x{w.offset:02x}" for w in self.words]
+        out += [f"#define {self.name.upper()}_ERR_{code} {code} /* {text} */" for code, text in sorted(self.error_codes.items())]
+        return "\n".join(out + [f"#endif /* {guard} */", ""])
 
 
 def load() -> RegisterMap:
