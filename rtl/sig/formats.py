@@ -39,15 +39,15 @@ def pattern_extra_beats(p, max_blocks: int) -> list[int]:
     return out + [1 << (2 * iw)]
 
 
-def list_beat(row: int, block: int, last: bool, max_blocks: int) -> int:
+def list_beat(row: int, block: int, last: bool, max_blocks: int, head_end: bool = False) -> int:
     iw = index_width(max_blocks)
-    return (row << (iw + 1)) | (block << 1) | int(last)
+    return (int(head_end) << (2 * iw + 1)) | (row << (iw + 1)) | (block << 1) | int(last)
 
 
 def decode_list_beat(beat: int, max_blocks: int) -> tuple[int, int, int]:
-    """``(row, block, last)`` of an ``m`` beat of the list builder."""
+    """``(row, block, last)`` of an ``m`` beat of the list builder (``head_end`` dropped)."""
     iw = index_width(max_blocks)
-    return beat >> (iw + 1), (beat >> 1) & ((1 << iw) - 1), beat & 1
+    return (beat >> (iw + 1)) & ((1 << iw) - 1), (beat >> 1) & ((1 << iw) - 1), beat & 1
 
 
 def expected_list_beats(p, max_blocks: int) -> list[int]:
@@ -57,7 +57,7 @@ def expected_list_beats(p, max_blocks: int) -> list[int]:
     out = []
     row = 0
     for block, last in to_stream(build_lists(p)):
-        out.append(list_beat(row, block, last, max_blocks))
+        out.append(list_beat(row, block, last, max_blocks, head_end=bool(last) and row == p.nb - 1))
         row += last
     return out
 
@@ -66,3 +66,20 @@ def lists_from_beats(beats, max_blocks: int) -> list[np.ndarray]:
     from ...verify.golden.block_lists import from_stream
 
     return from_stream([decode_list_beat(b, max_blocks)[1:] for b in beats])
+
+
+def liveness_beat(row: int, block: int, last: bool, head_end: bool, next_use: int, pinnable: bool,
+                  max_blocks: int) -> int:
+    """``m`` beat of the liveness annotator: ``{dead, next_row, pinnable, <list beat>}``;
+    ``next_use`` is a row or ``liveness.DEAD`` (-1)."""
+    iw = index_width(max_blocks)
+    nu = (1 << iw) if next_use < 0 else next_use
+    return (nu << (2 * iw + 3)) | (int(pinnable) << (2 * iw + 2)) | list_beat(row, block, last, max_blocks, head_end)
+
+
+def decode_liveness_beat(beat: int, max_blocks: int) -> tuple[int, int, int, bool]:
+    """``(row, block, next_use, pinnable)``; ``next_use`` is -1 (``liveness.DEAD``) when dead."""
+    iw = index_width(max_blocks)
+    row, block, _ = decode_list_beat(beat, max_blocks)
+    nu = beat >> (2 * iw + 3)
+    return row, block, (-1 if nu >> iw else nu), bool((beat >> (2 * iw + 2)) & 1)

@@ -68,3 +68,55 @@ def run_heads(patterns, idle_sel, idle_x, stall, backends=BACKENDS, mutant=None,
     return runs
 
 
+
+
+def expected_liveness_beats(p, max_blocks: int) -> list[int]:
+    """The golden ``liveness.annotate(build_lists(p))`` in the annotator's ``m`` encoding."""
+    from ...verify.golden.block_lists import build_lists
+    from ...verify.golden.liveness import DEAD, annotate
+    from .formats import liveness_beat
+
+    acc = annotate(build_lists(p))
+    out = []
+    for i, a in enumerate(acc):
+        last = i + 1 == len(acc) or acc[i + 1].row != a.row
+        out.append(liveness_beat(a.row, a.block, last, a.row == p.nb - 1 and last, a.next_use, a.pinnable,
+                                 max_blocks))
+    assert all(a.next_use == DEAD or a.next_use > a.row for a in acc)
+    return out
+
+
+def run_liveness(patterns, idle, stall, backends=BACKENDS, params=None, mutant=None):
+    """Feed the golden list stream of ``patterns`` into ``sig_liveness``; compare with the golden
+    annotations exactly, on every backend, and cycle for cycle between backends."""
+    params = params or {"max_blocks": MAXB, "max_accesses": 64}
+    mb = params["max_blocks"]
+    spec = get_block("sig_liveness")
+    beats = [b for p in patterns for b in expected_list_beats(p, mb)]
+    want = [b for p in patterns for b in expected_liveness_beats(p, mb)]
+    cycles = 40 + (4 * len(beats) + 2 * mb * len(patterns)) * (2 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        kw = dict(inputs={"s": beats}, expected_counts={"m": len(want)}, idle={"s": idle}, stall={"m": stall},
+                  max_cycles=cycles, mutant=mutant if backend == "icarus" else None)
+        res = run_stream_bench(spec, params, backend, **kw)
+        problems = []
+        if res.violations:
+            problems.append(f"stream rule violations: {res.violations[:3]}")
+        if res.outputs["m"] != want:
+            problems.append(f"output {res.outputs['m'][:16]} != golden {want[:16]} "
+                            f"({len(res.outputs['m'])} beats, expected {len(want)})")
+        if not res.finished:
+            problems.append(f"not finished after {cycles} cycles")
+        if problems:
+            vcd = None
+            if backend == "icarus":
+                vcd = waves_path("sig_liveness_failure")
+                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
+            raise AssertionError(f"sig_liveness on {backend}: " + "; ".join(problems)
+                                 + (f"; waveform: {vcd}" if vcd else ""))
+        runs[backend] = res
+    if len(runs) == 2:
+        a, b = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    return runs

@@ -16,8 +16,9 @@ Ports (``IW = bits(max_blocks - 1)``):
   of the head in ascending flat order ``row * nb + col``, closed by one beat with ``end = 1``
   (a head without query-aware blocks sends only that beat). Entries the scan has already passed
   (out of order, duplicates, ``col > row``) are dropped.
-* ``m`` (``2 IW + 1`` bits): ``{row[IW-1:0], block[IW-1:0], last}``: the stream form of
-  ``block_lists.to_stream`` with the row added; ``last`` closes each row.
+* ``m`` (``2 IW + 2`` bits): ``{head_end, row[IW-1:0], block[IW-1:0], last}``: the stream form of
+  ``block_lists.to_stream`` with the row added; ``last`` closes each row, ``head_end`` marks the
+  final beat of the head (``last`` of row ``nb - 1``).
 
 Operation: after reset a clear phase zeroes the two bitmaps (``max_blocks`` cycles). Per head:
 header, load (one cycle per ``s_sel`` beat, writes the vertical and slash bitmaps), scan (one
@@ -63,7 +64,7 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
     _validate("sig_list_builder", max_blocks)
     iw = index_width(max_blocks)
     for name, sig, w in (("s_sel_data", s_sel_data, iw + 3), ("s_extra_data", s_extra_data, 2 * iw + 1),
-                         ("m_data", m_data, 2 * iw + 1)):
+                         ("m_data", m_data, 2 * iw + 2)):
         if len(sig) != w:
             raise ValueError(f"sig_list_builder field '{name}' width = {len(sig)} is not allowed: "
                              f"must be {w} for max_blocks={max_blocks}")
@@ -83,6 +84,7 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
     out_row = Signal(intbv(0)[iw:])
     out_blk = Signal(intbv(0)[iw:])
     out_last = Signal(bool(0))
+    out_end = Signal(bool(0))
 
     sel_last = Signal(bool(0))
     sel_kind = Signal(intbv(0)[2:])
@@ -151,7 +153,7 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
         else:
             s_extra_ready.next = False
         m_valid.next = out_valid
-        m_data.next = concat(out_row, out_blk, out_last)
+        m_data.next = concat(out_end, out_row, out_blk, out_last)
 
     @always_comb
     def write_ctrl():
@@ -213,6 +215,7 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
                     out_row.next = r_cnt
                     out_blk.next = c_cnt
                     out_last.next = row_done
+                    out_end.next = head_done
                 if row_done:
                     c_cnt.next = 0
                     if head_done:

@@ -1,6 +1,6 @@
 // Properties of sig_list_builder (rtl/sig/list_builder.py), injected into the converted module by
 // fast_prefill.verify.formal. Parameter: `FP_MAX_BLOCKS. Internal names (state, r_cnt, c_cnt,
-// last_row, out_valid, out_row, out_blk, out_last, vert_rd, slash_rd, x_hit, dense, step, take)
+// last_row, out_valid, out_end, out_row, out_blk, out_last, vert_rd, slash_rd, x_hit, dense, step, take)
 // are those of the generated Verilog. States: 0 CLEAR, 1 HEADER, 2 LOAD, 3 SCAN, 4 FLUSH, 5 DRAIN.
 //
 // The index-ordering contract (DESIGN.md section 4) is stated on the output port alone:
@@ -39,6 +39,7 @@ always @(posedge clk)
 wire [F_IW-1:0] f_row = m_data[2*F_IW:F_IW+1];
 wire [F_IW-1:0] f_blk = m_data[F_IW:1];
 wire f_last = m_data[0];
+wire f_head_end = m_data[2*F_IW+1];
 wire [F_IW-1:0] f_sel_val = s_sel_data[F_IW-1:0];
 wire f_sel_last = s_sel_data[F_IW+2];
 wire f_sel_go = s_sel_valid && s_sel_ready;
@@ -84,6 +85,7 @@ always @(*)
       assert(f_blk <= f_row);                // every block <= row
       assert(f_row <= f_head_last);          // rows within the head
       assert(f_last == (f_blk == f_row));    // row-end marker exactly on the diagonal block
+      assert(f_head_end == (f_last && f_row == f_head_last));  // head-end marker on the final beat
       if (!f_started) begin
         assert(f_row == 0 && f_blk == 0);    // a head starts with row 0, block 0
       end else if (f_plast) begin
@@ -106,6 +108,7 @@ always @(*)
   if (f_past_valid && !rst) begin
     assert(state <= 5);
     assert(m_valid == out_valid);
+    if (out_valid) assert(out_end == (out_last && out_row == last_row));
     assert(f_expect_hdr == (state != 2));
     if (f_started) begin
       assert(f_pending);

@@ -1,0 +1,31 @@
+"""sig_liveness: the list builder's stream of random and structured heads, annotated on MyHDL and
+the converted Verilog, equals the golden ``liveness.annotate`` exactly (next use, dead, pinnable)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from fast_prefill.rtl.sig.harness import head_patterns, run_liveness
+from fast_prefill.verify.golden.block_lists import HeadPattern
+from fast_prefill.verify.strategies import pattern
+
+
+@given(heads=st.lists(head_patterns(), min_size=1, max_size=3), idle=pattern(), stall=pattern())
+def test_liveness_equals_golden(heads, idle, stall):
+    run_liveness(heads, idle, stall)
+
+
+def test_liveness_structured_heads():
+    """Dense (every block pinnable), vertical-only (pinned columns), slash-only (dead ends)."""
+    e = np.zeros(0, np.int64)
+    heads = [HeadPattern(8, e, e, dense=True), HeadPattern(8, np.array([0, 3]), e),
+             HeadPattern(8, e, np.array([0, 2, 5])), HeadPattern(1, e, e)]
+    run_liveness(heads, [], [True, False])
+
+
+@pytest.mark.parametrize("kw", [{"max_blocks": 1}, {"max_accesses": 1}, {"max_accesses": 48}, {"max_accesses": True}])
+def test_liveness_rejects_bad_params(kw):
+    from fast_prefill.blocks import get_block
+    params = {"max_blocks": 8, "max_accesses": 64, **kw}
+    with pytest.raises(ValueError, match=r"sig_liveness field '\w+' = .* is not allowed: must be (an integer|a power of two) in"):
+        get_block("sig_liveness").instantiate(params)
