@@ -1,0 +1,51 @@
+"""Registration of the SAE's blocks and proof jobs (discovered by fast_prefill.blocks)."""
+
+from ...blocks import BlockSpec, clock_and_reset, stream_ports
+from ...verify.proof_jobs import ProofJob
+from .engine import SaeGeometry, sae_engine
+
+ENGINE_HDL = ("block_size", "head_dim", "group", "max_seq_len")
+FIXED_KEYS = ("mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_frac", "recip_frac", "out_frac",
+              "out_bits")
+
+
+def _engine_ports(params: dict) -> dict:
+    g = SaeGeometry(**params)
+    return {**clock_and_reset(), **stream_ports("s_cmd", g.cmd_width), **stream_ports("s_q", g.row_width),
+            **stream_ports("s_blk", g.blk_width), **stream_ports("s_kv", g.row_width),
+            **stream_ports("m_o", g.o_width)}
+
+
+def _engine_factory(**kw):
+    return sae_engine(**kw)
+
+
+def engine_params(cfg, group: int) -> dict:
+    return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "group": group, "max_seq_len": cfg.max_seq_len}
+
+
+class _EngineSpec(BlockSpec):
+    def instantiate(self, params, ports=None):
+        ports = self.ports(params) if ports is None else ports
+        return self.factory(**ports, **params), ports
+
+
+BLOCKS = [
+    _EngineSpec(
+        name="sae_engine",
+        factory=_engine_factory,
+        ports=_engine_ports,
+        # GQA group: 2 query heads per K/V head at tiny, 4 at u280 (Llama-3-8B: 32 / 8).
+        params=lambda cfg: engine_params(cfg, 2 if cfg.name == "tiny" else 4),
+        streams_in=("s_cmd", "s_q", "s_blk", "s_kv"), streams_out=("m_o",),
+        hdl_params=ENGINE_HDL,
+        summary="sparse attention engine: D-wide lanes, online softmax (golden fixed point), GQA group",
+    ),
+]
+
+# Small fixed-point widths keep the solver's multipliers small; the control and stream logic
+# is the same code at every size.
+PROOF_PARAMS = {"block_size": 2, "head_dim": 1, "group": 1, "max_seq_len": 4, "mult_bits": 4, "logit_frac": 1,
+                "logit_bits": 12, "exp_lut_bits": 1, "prob_frac": 4, "recip_frac": 4, "out_frac": 0, "out_bits": 8}
+
+PROOF_JOBS: list[ProofJob] = []
