@@ -6,6 +6,13 @@ cannot fit, not for sign-off (the Vivado scripts give the real figures).
 
 LUTs used as memory count as the LUTs they occupy (RAM32M16 and RAM64M8: 8, RAM32X1D and
 RAM64X1D: 2, RAM128X1D: 4, SRL16E and SRLC32E: 1).
+
+Per-SLR budgets come from ``constraints/floorplan.toml`` (the same floorplan the Vivado pblocks and
+the Vitis placement hook use): each block's resources go to the SLRs its unit (``rtl/<unit>/``) is
+assigned to, shared evenly when there are several, and every SLR must stay within its budget.
+Once the kernel top level (block ``fast_prefill``) is registered, ``make synth`` synthesises it
+alone (MyHDL flattens it into one module, so it is checked against the SLRs of the floorplan as
+a whole and against the U280 totals).
 """
 
 from __future__ import annotations
@@ -77,11 +84,22 @@ def synth_file(path: Path, top: str) -> Resources:
     return count_cells(data["design"]["num_cells_by_type"])
 
 
+TOP_BLOCK = "fast_prefill"
+_LAST_PRESET = {"name": None}  # the preset of the last synth_all, so report() uses its floorplan
+
+
+def default_blocks(registry: dict | None = None) -> list[str]:
+    """What ``make synth`` synthesises: the kernel top level alone once it is registered, else every block."""
+    registry = BLOCKS if registry is None else registry
+    return [TOP_BLOCK] if TOP_BLOCK in registry else list(registry)
+
+
 def synth_all(cfg: AcceleratorConfig, blocks: list[str] | None = None, out_dir: Path | None = None,
               progress=print) -> dict[str, Resources]:
     out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / cfg.name
     res = {}
-    names = blocks or list(BLOCKS)
+    _LAST_PRESET["name"] = cfg.name
+    names = blocks or default_blocks()
     for i, name in enumerate(names, 1):
         spec = BLOCKS[name]
         module = spec.module_name(cfg.name)
@@ -91,8 +109,71 @@ def synth_all(cfg: AcceleratorConfig, blocks: list[str] | None = None, out_dir: 
     return res
 
 
-def report(res: dict[str, Resources]) -> tuple[str, bool]:
-    """A table of every block and the total against the U280; ``fits`` is False if any total exceeds it."""
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.rjust(widths[i]) if i else c.ljust(widths[i]) for i, c in enumerate(r)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def slr_usage(res: dict[str, Resources], floorplan=None, registry: dict | None = None
+              ) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Resources per SLR by the floorplan, and the SLRs the kernel top level (if present) may use.
+
+    A block of a unit with several SLRs is shared evenly between them. Blocks that are not in the
+    registry (or the flat top level) are not assigned to an SLR; the top level's SLRs are returned.
+    """
+    from .vivado import load_floorplan, unit_of_block
+
+    floorplan = floorplan or load_floorplan(_LAST_PRESET["name"] or "u280")
+    registry = BLOCKS if registry is None else registry
+    usage = {slr: {c: 0.0 for c in U280_TOTALS} for slr in floorplan.budgets}
+    top_slrs: list[str] = []
+    for name, r in res.items():
+        if name == TOP_BLOCK:
+            top_slrs = sorted({s for slrs, _ in floorplan.units.values() for s in slrs} | {floorplan.kernel_slr})
+            continue
+        if name not in registry:
+            continue
+        slrs = floorplan.slrs_of(unit_of_block(registry[name]))
+        row = r.as_row()
+        for slr in slrs:
+            for c in U280_TOTALS:
+                usage[slr][c] += row[c] / len(slrs)
+    return usage, top_slrs
+
+
+def slr_report(res: dict[str, Resources], floorplan=None, registry: dict | None = None) -> tuple[str, bool]:
+    """Per-SLR use against the per-SLR budgets of the floorplan; ``fits`` is False if one is exceeded."""
+    from .vivado import load_floorplan
+
+    floorplan = floorplan or load_floorplan(_LAST_PRESET["name"] or "u280")
+    usage, top_slrs = slr_usage(res, floorplan, registry)
+    cols = list(U280_TOTALS)
+    rows = [["SLR", *cols]]
+    fits = True
+    for slr, budget in floorplan.budgets.items():
+        used = usage[slr]
+        rows.append([f"{slr} used", *(f"{used[c]:g}" for c in cols)])
+        rows.append([f"{slr} budget", *(f"{budget[c]:g}" for c in cols)])
+        rows.append([f"{slr} use %", *(f"{100 * used[c] / budget[c]:.2f}" for c in cols)])
+        fits &= all(used[c] <= budget[c] for c in cols)
+    text = _table(rows)
+    if top_slrs and TOP_BLOCK in res:
+        top = res[TOP_BLOCK].as_row()
+        cap = {c: sum(floorplan.budgets[s][c] for s in top_slrs) for c in cols}
+        text += (f"\n\n{TOP_BLOCK} is one flat module: checked against the budgets of the floorplan's SLRs "
+                 f"together ({' + '.join(top_slrs)}):\n")
+        text += _table([["", *cols], [TOP_BLOCK, *(f"{top[c]:g}" for c in cols)],
+                        ["budget", *(f"{cap[c]:g}" for c in cols)],
+                        ["use %", *(f"{100 * top[c] / cap[c]:.2f}" for c in cols)]])
+        fits &= all(top[c] <= cap[c] for c in cols)
+    return text, fits
+
+
+def report(res: dict[str, Resources], slr: bool = True) -> tuple[str, bool]:
+    """A table of every block and the total against the U280 and, below it, the per-SLR budgets of
+    the floorplan; ``fits`` is False if any total or any SLR budget is exceeded."""
     cols = list(U280_TOTALS)
     rows = [["block", *cols]]
     total = {c: 0 for c in cols}
@@ -104,8 +185,10 @@ def report(res: dict[str, Resources]) -> tuple[str, bool]:
     rows.append(["total", *(f"{total[c]:g}" for c in cols)])
     rows.append(["U280", *(str(U280_TOTALS[c]) for c in cols)])
     rows.append(["use %", *(f"{100 * total[c] / U280_TOTALS[c]:.2f}" for c in cols)])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(cols) + 1)]
-    lines = ["  ".join(c.rjust(widths[i]) if i else c.ljust(widths[i]) for i, c in enumerate(r)) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
     fits = all(total[c] <= U280_TOTALS[c] for c in cols)
-    return "\n".join(lines), fits
+    text = _table(rows)
+    if slr:
+        slr_text, slr_fits = slr_report(res)
+        text += "\n\nper SLR (constraints/floorplan.toml):\n" + slr_text
+        fits &= slr_fits
+    return text, fits
