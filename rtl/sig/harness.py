@@ -120,3 +120,60 @@ def run_liveness(patterns, idle, stall, backends=BACKENDS, params=None, mutant=N
         a, b = runs["myhdl"], runs["icarus"]
         assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
     return runs
+
+
+TOP_M_PARAMS = {"max_n": 8, "width": 6, "hist_bits": 2, "div_shift": 1, "min_m": 2, "max_m": 5}
+
+
+def top_m_golden(count: int, values, params: dict) -> np.ndarray:
+    """Budget clamp then the golden ``top_m_select(..., force_first=True)`` (ascending indices)."""
+    from ...verify.golden.fixed_point import FixedPointConfig, top_m_select
+
+    m = (count >> params["div_shift"]) + 1
+    m = max(params["min_m"], min(m, params["max_m"]))
+    cfg = FixedPointConfig(hist_bits=params["hist_bits"])
+    return top_m_select(np.asarray(values, np.int64), m, cfg, params["width"], force_first=True)
+
+
+def run_top_m(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None):
+    """Feed ``(count, values)`` vectors into ``sig_top_m``; compare with :func:`top_m_golden`."""
+    from .top_m import top_m_widths
+
+    params = params or TOP_M_PARAMS
+    iw, _, pw = top_m_widths(params["max_n"], params["width"], params["div_shift"])
+    spec = get_block("sig_top_m")
+    beats, want = [], []
+    for count, values in vectors:
+        beats.append(int(count))
+        beats += [int(v) for v in values]
+        beats[-1] |= 1 << pw
+        sel = top_m_golden(count, values, params)
+        want += [int(i) | (int(k == len(sel) - 1) << iw) for k, i in enumerate(sel)]
+    npass = -(-params["width"] // params["hist_bits"])
+    cycles = sum(3 * len(v) + npass * (len(v) + (1 << params["hist_bits"]) + 2) + 8 for _, v in vectors)
+    cycles = 40 + cycles * (2 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        kw = dict(inputs={"s": beats}, expected_counts={"m": len(want)}, idle={"s": idle}, stall={"m": stall},
+                  max_cycles=cycles, mutant=mutant if backend == "icarus" else None)
+        res = run_stream_bench(spec, params, backend, **kw)
+        problems = []
+        if res.violations:
+            problems.append(f"stream rule violations: {res.violations[:3]}")
+        if res.outputs["m"] != want:
+            problems.append(f"output {res.outputs['m'][:16]} != golden {want[:16]} "
+                            f"({len(res.outputs['m'])} beats, expected {len(want)})")
+        if not res.finished:
+            problems.append(f"not finished after {cycles} cycles")
+        if problems:
+            vcd = None
+            if backend == "icarus":
+                vcd = waves_path("sig_top_m_failure")
+                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
+            raise AssertionError(f"sig_top_m {params} on {backend}: " + "; ".join(problems)
+                                 + (f"; waveform: {vcd}" if vcd else ""))
+        runs[backend] = res
+    if len(runs) == 2:
+        a, b = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    return runs

@@ -6,6 +6,7 @@ from ...blocks import BlockSpec, clock_and_reset, stream_ports
 from ...verify.proof_jobs import ProofJob
 from .list_builder import index_width, sig_list_builder
 from .liveness import sig_liveness
+from .top_m import sig_top_m, top_m_widths
 
 
 def _builder_ports(params: dict) -> dict:
@@ -17,6 +18,19 @@ def _builder_ports(params: dict) -> dict:
 def _liveness_ports(params: dict) -> dict:
     iw = index_width(params["max_blocks"])
     return {**clock_and_reset(), **stream_ports("s", 2 * iw + 2), **stream_ports("m", 3 * iw + 4)}
+
+
+def _top_m_ports(params: dict) -> dict:
+    iw, _, pw = top_m_widths(params["max_n"], params["width"], params["div_shift"])
+    return {**clock_and_reset(), **stream_ports("s", pw + 1), **stream_ports("m", iw + 1)}
+
+
+def _top_m_params(cfg) -> dict:
+    # Pooled scores at the golden defaults (FixedPointConfig(block_size, max_seq_len).pooled_bits:
+    # A + 1 + 2 log2 B), budgets in blocks: min 1024 tokens, no maximum, divisor = the block size.
+    lb = cfg.block_size.bit_length() - 1
+    return {"max_n": cfg.max_blocks, "width": 16 + 1 + 2 * lb, "hist_bits": 4, "div_shift": 7,
+            "min_m": max(1, -(-1024 // cfg.block_size)), "max_m": cfg.max_blocks}
 
 
 def _liveness_params(cfg) -> dict:
@@ -44,7 +58,19 @@ BLOCKS = [
     ),
 ]
 
+BLOCKS.append(BlockSpec(
+    name="sig_top_m",
+    factory=sig_top_m,
+    ports=_top_m_ports,
+    params=_top_m_params,
+    streams_in=("s",), streams_out=("m",),
+    hdl_params=("max_n", "width", "hist_bits", "div_shift", "min_m", "max_m"),
+    summary="SIG coverage select: budget clamp, radix top-m with forced index 0, ascending emission",
+))
+
 PROOF_JOBS = [
     ProofJob("sig_list_builder_b4", "sig_list_builder", {"max_blocks": 4}, "sig_list_builder.sv", 14, 28),
+    ProofJob("sig_top_m_n4", "sig_top_m", {"max_n": 4, "width": 3, "hist_bits": 2, "div_shift": 1, "min_m": 2,
+                                           "max_m": 3}, "sig_top_m.sv", 6, 30),
     ProofJob("sig_list_builder_b8", "sig_list_builder", {"max_blocks": 8}, "sig_list_builder.sv", 4, 30),
 ]

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.formal
 
 def test_sig_proofs_and_covers_pass():
     jobs = select_jobs(["sig_*"])
-    assert {"sig_list_builder"} <= {j.block for j in jobs}
+    assert {"sig_list_builder", "sig_top_m"} <= {j.block for j in jobs}
     results = run_jobs(jobs, parallel=2, progress=lambda s: None)
     assert len(results) == 2 * len(jobs)
     assert all(r.passed for r in results), table(results)

@@ -1,0 +1,134 @@
+// Properties of sig_top_m (rtl/sig/top_m.py), injected into the converted module by
+// fast_prefill.verify.formal. Parameters: `FP_MAX_N, `FP_WIDTH, `FP_HIST_BITS, `FP_DIV_SHIFT,
+// `FP_MIN_M, `FP_MAX_M. States: 0 LOAD_H, 1 LOAD_V, 2 HIST, 3 PICK, 4 EMIT, 5 DONE.
+//
+// The selection-output contract, stated on the ports: per vector, the emitted indices strictly
+// increase, the first is 0 (the forced sink block / diagonal offset), every index is < n, exactly
+// min(clamp((count >> DIV_SHIFT) + 1, MIN_M, MAX_M), n) indices leave, `last` exactly on the final
+// one, no beat outside a vector, a vector's output is complete before the next header is taken.
+`ifdef FORMAL
+localparam integer F_IW = $clog2(`FP_MAX_N);
+localparam integer F_CW = F_IW + 1 + `FP_DIV_SHIFT;
+localparam integer F_PW = (`FP_WIDTH > F_CW) ? `FP_WIDTH : F_CW;
+localparam integer F_MMAX = (`FP_MAX_M < `FP_MAX_N) ? `FP_MAX_M : `FP_MAX_N;
+
+reg f_past_valid = 1'b0;
+always @(posedge clk) f_past_valid <= 1'b1;
+always @(*) if (!f_past_valid) assume(rst);
+
+always @(posedge clk)
+  if (f_past_valid && $past(s_valid && !s_ready && !rst)) begin
+    assume(s_valid);
+    assume(s_data == $past(s_data));
+  end
+always @(posedge clk)
+  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
+    assert(m_valid);
+    assert(m_data == $past(m_data));
+  end
+
+// ---- interface tracking
+wire f_in_go = s_valid && s_ready;
+wire f_in_last = s_data[F_PW];
+wire [F_IW+1:0] f_mraw = {1'b0, s_data[F_CW-1:`FP_DIV_SHIFT]} + 1'b1;
+wire [F_IW+1:0] f_mclamp = (f_mraw < `FP_MIN_M) ? `FP_MIN_M : (f_mraw > F_MMAX) ? F_MMAX : f_mraw;
+wire f_out_go = m_valid && m_ready;
+wire [F_IW-1:0] f_idx = m_data[F_IW-1:0];
+wire f_last = m_data[F_IW];
+
+reg f_expect_hdr, f_loading, f_pending, f_started;
+reg [F_IW+1:0] f_mc;        // clamped budget from the header
+reg [F_IW+1:0] f_m;         // min(budget, n): beats owed for the pending vector
+reg [F_IW:0] f_nv;          // value beats taken so far
+reg [F_IW-1:0] f_nlast;     // n - 1
+reg [F_IW+1:0] f_emit;      // beats emitted for the pending vector
+reg [F_IW-1:0] f_pidx;
+wire f_hdr = f_in_go && f_expect_hdr;
+
+always @(posedge clk)
+  if (rst) begin
+    f_expect_hdr <= 1'b1;
+    f_loading <= 1'b0;
+    f_pending <= 1'b0;
+    f_started <= 1'b0;
+    f_emit <= 0;
+  end else begin
+    if (f_out_go) begin
+      f_pidx <= f_idx;
+      f_started <= 1'b1;
+      f_emit <= f_emit + 1'b1;
+      if (f_last) begin
+        f_pending <= 1'b0;
+        f_started <= 1'b0;
+        f_emit <= 0;
+      end
+    end
+    if (f_hdr) begin
+      f_expect_hdr <= 1'b0;
+      f_loading <= 1'b1;
+      f_mc <= f_mclamp;
+      f_nv <= 0;
+    end else if (f_in_go) begin
+      f_nv <= f_nv + 1'b1;
+      if (f_in_last) begin
+        f_expect_hdr <= 1'b1;
+        f_loading <= 1'b0;
+        f_pending <= 1'b1;
+        f_nlast <= f_nv[F_IW-1:0];
+        f_m <= (f_mc > f_nv + 1'b1) ? f_nv + 1'b1 : f_mc;
+      end
+    end
+  end
+
+// the environment sends at most MAX_N values per vector
+always @(*) if (f_loading && f_nv == `FP_MAX_N - 1 && s_valid) assume(f_in_last);
+
+// ---- the contract
+always @(*)
+  if (f_past_valid && !rst) begin
+    if (f_hdr) assert(!f_pending && !f_loading);
+    if (m_valid) begin
+      assert(f_pending);
+      assert(f_idx <= f_nlast);
+      assert(f_last == (f_emit + 1'b1 == f_m));
+      if (!f_started) assert(f_idx == 0);
+      else assert(f_idx > f_pidx);
+    end
+  end
+
+// ---- invariants for k-induction
+always @(*)
+  if (f_past_valid && !rst) begin
+    assert(state <= 5);
+    if (f_loading || f_pending) assert(f_mc >= `FP_MIN_M && f_mc <= F_MMAX);
+    assert(m_valid == out_valid);
+    assert(f_started == (f_emit != 0));
+    if (f_started) assert(f_pending && f_emit < f_m && f_pidx <= f_nlast);
+    if (state <= 1) assert(!f_pending && !out_valid);
+    assert(f_loading == (state == 1));
+    assert(f_expect_hdr == (state != 1));
+    if (state == 1) assert(idx == f_nv[F_IW-1:0] && f_nv < `FP_MAX_N && m_eff == f_mc);
+    if (state >= 2) assert(f_pending || (state == 5 && !out_valid));
+    if (state >= 2 && f_pending) assert(n_last == f_nlast && m_eff == f_m && f_m >= 1 && f_m <= f_nlast + 1);
+    if (state == 2 || state == 3) assert(!out_valid && !f_started && m_eff >= 2 && m_rest == m_eff - 1);
+    if (state == 2) assert(idx >= 1 && idx <= n_last);
+    if (state == 4) begin
+      assert(idx <= n_last);
+      assert(emitted == f_emit + out_valid);
+      assert(emitted < m_eff);
+      if (idx == 0) assert(emitted == 0);
+      else assert(emitted != 0 && (out_valid ? out_idx : f_pidx) < idx);
+      assert(m_rest == m_eff - 1);
+      assert(m_eff + {2'b0, idx} <= emitted + {2'b0, n_last} + 1'b1);  // owed <= indices left
+    end
+    if (state == 5 && f_pending) assert(out_valid && out_last && f_emit + 1'b1 == f_m);
+    if (out_valid) assert(out_last == (emitted == m_eff));
+  end
+
+// ---- covers: a vector with ties at the threshold and several indices selected; a budget cut by n
+always @(posedge clk)
+  if (f_past_valid && !rst) begin
+    cover(f_out_go && f_last && f_emit >= 2 && need_eq == 0 && m_rest > above);
+    cover(f_out_go && f_last && f_m < f_mc && f_m >= 2);
+  end
+`endif
