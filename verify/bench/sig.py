@@ -1,0 +1,193 @@
+"""SIG benchmark (not a test): cycles of the built SIG blocks from simulation of the converted
+Verilog against their ideal, and on-chip memory at N = 128K for the U280 preset.
+
+``fast-prefill bench sig`` (options: ``--quick``, ``--json PATH``; default JSON
+``build/bench/sig.json``).
+
+* Block-list builder: cycles from the first header beat to the last list beat, against the ideal of
+  one ``s_sel`` beat plus one scan candidate per cycle (``1 + entries + nb (nb + 1) / 2``).
+* Coverage select: cycles per vector against ``n + 1`` (load) ``+ P (n - 1)`` (one read of every
+  value per histogram pass) ``+ n`` (emission); the difference is the digit scan after each pass
+  (up to ``2^h`` cycles).
+* Liveness annotator: cycles per head against ``3 L + max_blocks`` (collect, backward, emit, clear).
+* Memory: every on-chip memory of the SIG at the U280 preset (128K tokens, 1024 blocks), mapped to
+  URAM288 (4K x 72) or BRAM36 (1K x 36 .. 32K x 1) the way Vivado packs a simple dual-port RAM,
+  against the U280's 960 URAM and 2016 BRAM36. The score pipeline's accumulators (issue step 4,
+  not built yet) are listed as planned so the total is the full SIG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+
+from ...config import U280_BRAM36, U280_URAM, get_preset
+from ...tools import BUILD_DIR
+from ..golden.block_lists import HeadPattern
+
+
+def _uram(depth: int, width: int) -> int:
+    return math.ceil(depth / 4096) * math.ceil(width / 72)
+
+
+def _bram36(depth: int, width: int) -> int:
+    best = None
+    for d, w in ((1024, 36), (2048, 18), (4096, 9), (8192, 4), (16384, 2), (32768, 1)):
+        n = math.ceil(depth / d) * math.ceil(width / w)
+        best = n if best is None else min(best, n)
+    return best
+
+
+def memory_table(preset: str = "u280") -> list[dict]:
+    from ...rtl.sig.list_builder import index_width
+
+    cfg = get_preset(preset)
+    nb = cfg.max_blocks
+    iw = index_width(nb)
+    lb = cfg.block_size.bit_length() - 1
+    acc_bits = 16 + 1 + lb                       # golden probe_acc_bits (A = 16)
+    pooled_bits = acc_bits + lb
+    max_acc = 32 * nb
+    rows = [
+        ("list builder: vertical bitmap", "built", nb, 1, "LUTRAM"),
+        ("list builder: slash bitmap", "built", nb, 1, "LUTRAM"),
+        ("liveness: access buffer", "built", max_acc, 2 * iw + 2, "URAM"),
+        ("liveness: next-use memory", "built", max_acc, iw + 1, "URAM"),
+        ("liveness: per-block count/first/next", "built", nb, 3 * iw + 2, "BRAM"),
+        ("coverage select: pooled values", "built", nb, pooled_bits, "BRAM"),
+        ("score pipeline: vertical accumulator", "planned", cfg.max_seq_len, acc_bits, "URAM"),
+        ("score pipeline: slash accumulator", "planned", cfg.max_seq_len, acc_bits, "URAM"),
+        ("score pipeline: probe queries B x D", "planned", cfg.block_size, cfg.head_dim * cfg.data_width, "BRAM"),
+        ("score pipeline: block logits B x B", "planned", cfg.block_size * cfg.block_size, 24, "BRAM"),
+    ]
+    out = []
+    for name, status, depth, width, kind in rows:
+        bits = depth * width
+        uram = _uram(depth, width) if kind == "URAM" else 0
+        bram = _bram36(depth, width) if kind == "BRAM" else 0
+        out.append({"memory": name, "status": status, "depth": depth, "width": width, "bits": bits,
+                    "maps_to": kind, "uram": uram, "bram36": bram})
+    return out
+
+
+def _span(res, stream_in: str = "s") -> int:
+    first = min(c for k, v in res.in_cycles.items() for c in v[:1])
+    return res.out_cycles["m"][-1] - first + 1
+
+
+def bench_builder(sizes) -> list[dict]:
+    from ...rtl.sig.formats import expected_list_beats, pattern_extra_beats, pattern_sel_beats
+    from ..streams import run_stream_bench
+    from ...blocks import get_block
+
+    spec = get_block("sig_list_builder")
+    rng = np.random.default_rng(1)
+    out = []
+    for nb in sizes:
+        mb = 1 << max(1, (nb - 1).bit_length())
+        for kind in ("dense", "sparse"):
+            if kind == "dense":
+                p = HeadPattern(nb, np.zeros(0, np.int64), np.zeros(0, np.int64), dense=True)
+            else:
+                causal = [r * nb + c for r in range(nb) for c in range(r + 1)]
+                p = HeadPattern(nb, np.sort(rng.choice(nb, 2, replace=False)), np.sort(rng.choice(nb, 2, replace=False)),
+                                np.sort(rng.choice(causal, min(len(causal), 2 * nb), replace=False)))
+            sel, extra = pattern_sel_beats(p, mb), pattern_extra_beats(p, mb)
+            want = expected_list_beats(p, mb)
+            res = run_stream_bench(spec, {"max_blocks": mb}, "icarus", {"s_sel": sel, "s_extra": extra},
+                                   {"m": len(want)}, max_cycles=10 * mb + 4 * nb * nb + 100)
+            assert res.outputs["m"] == want, "builder output differs from the golden model"
+            cyc = res.out_cycles["m"][-1] - res.in_cycles["s_sel"][0] + 1
+            ideal = len(sel) + nb * (nb + 1) // 2
+            out.append({"block": "list_builder", "case": f"{kind} nb={nb}", "beats": len(want), "cycles": cyc,
+                        "ideal": ideal, "efficiency": ideal / cyc})
+    return out
+
+
+def bench_top_m(sizes) -> list[dict]:
+    from ...blocks import get_block
+    from ...rtl.sig.harness import top_m_golden
+    from ...rtl.sig.top_m import top_m_widths
+    from ..streams import run_stream_bench
+
+    spec = get_block("sig_top_m")
+    rng = np.random.default_rng(2)
+    out = []
+    for n in sizes:
+        params = {"max_n": n, "width": 12, "hist_bits": 4, "div_shift": 0, "min_m": 1, "max_m": n}
+        iw, _, pw = top_m_widths(n, 12, 0)
+        vals = [int(x) for x in rng.integers(0, 1 << 12, n)]
+        count = n // 4
+        beats = [count] + vals
+        beats[-1] |= 1 << pw
+        sel = top_m_golden(count, vals, params)
+        res = run_stream_bench(spec, params, "icarus", {"s": beats}, {"m": len(sel)}, max_cycles=20 * n + 200)
+        got = [b & ((1 << iw) - 1) for b in res.outputs["m"]]
+        assert got == [int(i) for i in sel], "top-m output differs from the golden model"
+        cyc = res.out_cycles["m"][-1] - res.in_cycles["s"][0] + 1
+        npass = 3
+        ideal = (n + 1) + npass * (n - 1) + n  # every pass reads each value once; no digit scan
+        out.append({"block": "top_m", "case": f"n={n} m={len(sel)}", "beats": len(sel), "cycles": cyc,
+                    "ideal": ideal, "efficiency": ideal / cyc})
+    return out
+
+
+def bench_liveness(sizes) -> list[dict]:
+    from ...rtl.sig.harness import run_liveness
+
+    out = []
+    for nb in sizes:
+        mb = 1 << max(1, (nb - 1).bit_length())
+        p = HeadPattern(nb, np.array([0, 1]), np.array([0, 1, 3]))
+        params = {"max_blocks": mb, "max_accesses": 1 << (p.num_blocks() - 1).bit_length()}
+        res = run_liveness([p], [], [], backends=("icarus",), params=params)["icarus"]
+        acc = p.num_blocks()
+        cyc = res.out_cycles["m"][-1] - res.in_cycles["s"][0] + 1
+        ideal = 3 * acc
+        out.append({"block": "liveness", "case": f"nb={nb} L={acc}", "beats": acc, "cycles": cyc,
+                    "ideal": ideal, "efficiency": ideal / cyc})
+    return out
+
+
+def _table(rows, cols) -> str:
+    txt = [[c for c in cols]] + [[(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c])) for c in cols] for r in rows]
+    w = [max(len(x[i]) for x in txt) for i in range(len(cols))]
+    lines = ["  ".join(x[i].ljust(w[i]) for i in range(len(cols))).rstrip() for x in txt]
+    lines.insert(1, "  ".join("-" * v for v in w))
+    return "\n".join(lines)
+
+
+def main(argv) -> int:
+    ap = argparse.ArgumentParser(prog="fast-prefill bench sig")
+    ap.add_argument("--quick", action="store_true", help="small sizes only")
+    ap.add_argument("--json", default=str(BUILD_DIR / "bench" / "sig.json"))
+    args = ap.parse_args(argv)
+    sizes = (8, 16) if args.quick else (8, 16, 32, 64)
+    cyc = bench_builder(sizes) + bench_top_m(sizes) + bench_liveness(sizes[:3])
+    print("SIG blocks, cycles from simulation of the converted Verilog (Icarus), no stalls:")
+    print(_table(cyc, ("block", "case", "beats", "cycles", "ideal", "efficiency")))
+    mem = memory_table("u280")
+    print("\nOn-chip memory at the U280 preset (N = 128K tokens, 1024 blocks):")
+    print(_table(mem, ("memory", "status", "depth", "width", "bits", "maps_to", "uram", "bram36")))
+    built = [m for m in mem if m["status"] == "built"]
+    tot = {k: (sum(m["uram"] for m in rows), sum(m["bram36"] for m in rows)) for k, rows in
+           (("built", built), ("built + planned", mem))}
+    for k, (u, b) in tot.items():
+        print(f"{k:16s}: {u} URAM288 of {U280_URAM} ({100 * u / U280_URAM:.1f}%), "
+              f"{b} BRAM36 of {U280_BRAM36} ({100 * b / U280_BRAM36:.1f}%)")
+    print("\nScore pipeline (issue step 4) is not built: no cycles-vs-ideal figure for two passes of "
+          "N x B x D multiply-accumulates yet.")
+    path = args.json
+    import pathlib
+    pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pathlib.Path(path).write_text(json.dumps({"cycles": cyc, "memory": mem, "totals": tot}, indent=1))
+    print(f"\nJSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
