@@ -177,3 +177,52 @@ def run_top_m(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None)
         a, b = runs["myhdl"], runs["icarus"]
         assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
     return runs
+
+
+COVER_PARAMS = {"max_n": 8, "width": 6, "hist_bits": 2, "sum_width": 9}
+
+
+def run_cover_count(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None):
+    """Feed ``(target, values)`` vectors into ``sig_cover_count``; compare with the golden
+    ``cover_count(values, target, FixedPointConfig(hist_bits=...), width)`` exactly."""
+    from ...verify.golden.fixed_point import FixedPointConfig, cover_count
+    from .cover_count import cover_count_widths
+
+    params = params or COVER_PARAMS
+    _, pw = cover_count_widths(params["max_n"], params["width"], params["sum_width"])
+    cfg = FixedPointConfig(hist_bits=params["hist_bits"])
+    spec = get_block("sig_cover_count")
+    beats, want = [], []
+    for target, values in vectors:
+        beats.append(int(target))
+        beats += [int(v) for v in values]
+        beats[-1] |= 1 << pw
+        want.append(int(cover_count(np.asarray(values, np.int64), int(target), cfg, params["width"])))
+    npass = -(-params["width"] // params["hist_bits"])
+    cycles = sum(2 * len(v) + npass * (len(v) + (1 << params["hist_bits"]) + 2) + 2 * params["max_n"].bit_length() + 12
+                 for _, v in vectors)
+    cycles = 40 + cycles * (2 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        kw = dict(inputs={"s": beats}, expected_counts={"m": len(want)}, idle={"s": idle}, stall={"m": stall},
+                  max_cycles=cycles, mutant=mutant if backend == "icarus" else None)
+        res = run_stream_bench(spec, params, backend, **kw)
+        problems = []
+        if res.violations:
+            problems.append(f"stream rule violations: {res.violations[:3]}")
+        if res.outputs["m"] != want:
+            problems.append(f"output {res.outputs['m'][:16]} != golden {want[:16]}")
+        if not res.finished:
+            problems.append(f"not finished after {cycles} cycles")
+        if problems:
+            vcd = None
+            if backend == "icarus":
+                vcd = waves_path("sig_cover_count_failure")
+                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
+            raise AssertionError(f"sig_cover_count {params} on {backend}: " + "; ".join(problems)
+                                 + (f"; waveform: {vcd}" if vcd else ""))
+        runs[backend] = res
+    if len(runs) == 2:
+        a, b = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    return runs

@@ -5,6 +5,7 @@ from myhdl import Signal, intbv
 from ...blocks import BlockSpec, clock_and_reset, stream_ports
 from ...verify.proof_jobs import ProofJob
 from .list_builder import index_width, sig_list_builder
+from .cover_count import cover_count_widths, sig_cover_count
 from .liveness import sig_liveness
 from .top_m import sig_top_m, top_m_widths
 
@@ -31,6 +32,19 @@ def _top_m_params(cfg) -> dict:
     lb = cfg.block_size.bit_length() - 1
     return {"max_n": cfg.max_blocks, "width": 16 + 1 + 2 * lb, "hist_bits": 4, "div_shift": 7,
             "min_m": max(1, -(-1024 // cfg.block_size)), "max_m": cfg.max_blocks}
+
+
+def _cover_ports(params: dict) -> dict:
+    iw, pw = cover_count_widths(params["max_n"], params["width"], params["sum_width"])
+    return {**clock_and_reset(), **stream_ports("s", pw + 1), **stream_ports("m", iw + 2)}
+
+
+def _cover_params(cfg) -> dict:
+    # The probe accumulators at the golden defaults: probe_acc_bits = A + 1 + log2 B values,
+    # max_seq_len of them, sums of total_bits = probe_acc_bits + log2 max_seq_len.
+    acc = 16 + 1 + (cfg.block_size.bit_length() - 1)
+    return {"max_n": cfg.max_seq_len, "width": acc, "hist_bits": 4,
+            "sum_width": acc + (cfg.max_seq_len.bit_length() - 1)}
 
 
 def _liveness_params(cfg) -> dict:
@@ -66,6 +80,15 @@ BLOCKS.append(BlockSpec(
     streams_in=("s",), streams_out=("m",),
     hdl_params=("max_n", "width", "hist_bits", "div_shift", "min_m", "max_m"),
     summary="SIG coverage select: budget clamp, radix top-m with forced index 0, ascending emission",
+))
+
+BLOCKS.append(BlockSpec(
+    name="sig_cover_count",
+    factory=sig_cover_count,
+    ports=_cover_ports,
+    params=_cover_params,
+    streams_in=("s",), streams_out=("m",), hdl_params=("max_n", "width", "hist_bits", "sum_width"),
+    summary="SIG coverage count: radix/histogram threshold search (no sort) and the final division",
 ))
 
 PROOF_JOBS = [
