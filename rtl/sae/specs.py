@@ -48,4 +48,6 @@ BLOCKS = [
 PROOF_PARAMS = {"block_size": 2, "head_dim": 1, "group": 1, "max_seq_len": 4, "mult_bits": 4, "logit_frac": 1,
                 "logit_bits": 12, "exp_lut_bits": 1, "prob_frac": 4, "recip_frac": 4, "out_frac": 0, "out_bits": 8}
 
-PROOF_JOBS: list[ProofJob] = []
+PROOF_JOBS = [
+    ProofJob("sae_engine_streams", "sae_engine", PROOF_PARAMS, "sae_engine.sv", 8, 64),
+]

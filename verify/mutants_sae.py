@@ -1,0 +1,23 @@
+"""Planted bugs of the SAE (tests/verify/test_sae_planted_bugs.py): exact edits of the converted
+Verilog of ``sae_engine`` that the Hypothesis golden comparison must reject."""
+
+from __future__ import annotations
+
+from ..convert import Mutant
+
+
+def sae_mask_off_by_one() -> Mutant:
+    """Diagonal block: the key on the diagonal (j == i) is masked too in the P x V / exp-sum pass."""
+    return Mutant("sae_mask_off_by_one", "masked = (diag_r && (jaddr > i_loc));",
+                  "masked = (diag_r && (jaddr >= i_loc));")
+
+
+def sae_alpha_not_on_acc(head_dim: int, acc_bits: int) -> Mutant:
+    """The rescale by ``alpha = E(m' - m)`` is skipped for the accumulator (kept for the exp-sum):
+    every lane's ``acc_run <= rsr(acc * alpha, P)`` becomes ``acc_run <= acc``."""
+    return Mutant("sae_alpha_not_on_acc", f"_a_rnd[{acc_bits}-1:0])", "_acc_rd)", count=head_dim)
+
+
+def sae_emit_ignores_ready() -> Mutant:
+    """The output phase moves on whether or not the sink took the beat (a stalled row is lost)."""
+    return Mutant("sae_emit_ignores_ready", "if (m_o_ready) begin", "if (1'b1) begin")
