@@ -226,3 +226,83 @@ def run_cover_count(vectors, idle, stall, params=None, backends=BACKENDS, mutant
         a, b = runs["myhdl"], runs["icarus"]
         assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
     return runs
+
+
+PROBE_PARAMS = {"block_size": 4, "head_dim": 2, "max_n": 16, "mult_bits": 16, "logit_frac": 8, "logit_bits": 24,
+                "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
+
+
+def probe_cfg(params: dict):
+    from ...verify.golden.fixed_point import FixedPointConfig
+
+    return FixedPointConfig(block_size=params["block_size"], head_dim=params["head_dim"],
+                            max_seq_len=params["max_n"], **{k: params[k] for k in (
+                                "mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_frac",
+                                "recip_frac", "acc_frac")})
+
+
+def probe_inputs(qp, k, mult: int, shift: int, params: dict):
+    """``(s_hdr, s_q, s_k)`` beats of one head: header, B probe rows, the N keys twice."""
+    from .probe import probe_widths
+
+    iwn = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],
+                       params["acc_frac"])["iwn"]
+    pack = lambda row: sum((int(v) & 0xFF) << (8 * d) for d, v in enumerate(row))
+    hdr = [(int(mult) << (iwn + 6)) | (int(shift) << iwn) | (len(k) - 1)]
+    return hdr, [pack(r) for r in qp], [pack(r) for r in k] * 2
+
+
+def expected_probe_beats(qp, k, mult: int, shift: int, params: dict) -> list[int]:
+    """The golden ``probe_fixed`` accumulators as ``m`` beats: vertical then slash."""
+    from ...verify.golden.fixed_point import probe_fixed
+
+    vert, slash, _, _ = probe_fixed(np.asarray(qp, np.int64), np.asarray(k, np.int64), mult, shift, probe_cfg(params))
+    aw = params["acc_frac"] + 1 + params["block_size"].bit_length() - 1
+    return [int(v) for v in vert] + [(1 << aw) | int(s) for s in slash]
+
+
+def probe_ideal_cycles(n: int, params: dict) -> int:
+    """Two passes of N x B x D multiply-accumulates over D lanes."""
+    return 2 * n * params["block_size"]
+
+
+def run_probe(heads, idle, stall, params=None, backends=BACKENDS, mutant=None):
+    """Run ``(qp, k, mult, shift)`` heads through ``sig_probe``; compare with ``probe_fixed`` exactly."""
+    params = params or PROBE_PARAMS
+    spec = get_block("sig_probe")
+    hdr, qs, ks, want = [], [], [], []
+    for qp, k, mult, shift in heads:
+        h, q, kk = probe_inputs(qp, k, mult, shift, params)
+        hdr += h
+        qs += q
+        ks += kk
+        want += expected_probe_beats(qp, k, mult, shift, params)
+    b = params["block_size"]
+    cycles = sum(4 * len(k) * b + 3 * b * b + 40 * b + 4 * len(k) for _, k, _, _ in heads) + 2 * params["max_n"]
+    cycles = 40 + cycles * (2 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        kw = dict(inputs={"s_hdr": hdr, "s_q": qs, "s_k": ks}, expected_counts={"m": len(want)},
+                  idle={"s_k": idle}, stall={"m": stall}, max_cycles=cycles,
+                  mutant=mutant if backend == "icarus" else None)
+        res = run_stream_bench(spec, params, backend, **kw)
+        problems = []
+        if res.violations:
+            problems.append(f"stream rule violations: {res.violations[:3]}")
+        if res.outputs["m"] != want:
+            bad = next((i for i, (a, e) in enumerate(zip(res.outputs["m"], want)) if a != e), None)
+            problems.append(f"output differs from golden at beat {bad}: {res.outputs['m'][:12]} vs {want[:12]} "
+                            f"({len(res.outputs['m'])} beats, expected {len(want)})")
+        if not res.finished:
+            problems.append(f"not finished after {cycles} cycles")
+        if problems:
+            vcd = None
+            if backend == "icarus":
+                vcd = waves_path("sig_probe_failure")
+                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
+            raise AssertionError(f"sig_probe on {backend}: " + "; ".join(problems) + (f"; waveform: {vcd}" if vcd else ""))
+        runs[backend] = res
+    if len(runs) == 2:
+        a, bb = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    return runs

@@ -7,6 +7,7 @@ from ...verify.proof_jobs import ProofJob
 from .list_builder import index_width, sig_list_builder
 from .cover_count import cover_count_widths, sig_cover_count
 from .liveness import sig_liveness
+from .probe import probe_widths, sig_probe
 from .top_m import sig_top_m, top_m_widths
 
 
@@ -45,6 +46,22 @@ def _cover_params(cfg) -> dict:
     acc = 16 + 1 + (cfg.block_size.bit_length() - 1)
     return {"max_n": cfg.max_seq_len, "width": acc, "hist_bits": 4,
             "sum_width": acc + (cfg.max_seq_len.bit_length() - 1)}
+
+
+def _probe_ports(params: dict) -> dict:
+    w = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],
+                     params["acc_frac"])
+    return {**clock_and_reset(), **stream_ports("s_hdr", w["hdr"]), **stream_ports("s_q", w["kq"]),
+            **stream_ports("s_k", w["kq"]), **stream_ports("m", w["out"])}
+
+
+PROBE_FIXED = ("mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_frac", "recip_frac", "acc_frac")
+
+
+def _probe_params(cfg) -> dict:
+    # FixedPointConfig defaults (docs/formats.md); sizes from the preset.
+    return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_n": cfg.max_seq_len, "mult_bits": 16,
+            "logit_frac": 8, "logit_bits": 24, "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
 
 
 def _liveness_params(cfg) -> dict:
@@ -89,6 +106,16 @@ BLOCKS.append(BlockSpec(
     params=_cover_params,
     streams_in=("s",), streams_out=("m",), hdl_params=("max_n", "width", "hist_bits", "sum_width"),
     summary="SIG coverage count: radix/histogram threshold search (no sort) and the final division",
+))
+
+BLOCKS.append(BlockSpec(
+    name="sig_probe",
+    factory=sig_probe,
+    ports=_probe_ports,
+    params=_probe_params,
+    streams_in=("s_hdr", "s_q", "s_k"), streams_out=("m",),
+    hdl_params=("block_size", "head_dim", "max_n") + PROBE_FIXED,
+    summary="SIG score pipeline: two passes over K, running max/exp-sum, vertical and slash accumulators",
 ))
 
 PROOF_JOBS = [

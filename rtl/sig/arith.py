@@ -1,0 +1,138 @@
+"""Small combinational arithmetic blocks of the SIG datapath with explicit widths everywhere.
+
+Every operand is extended to the result width by an explicit concatenation before the operation
+(DESIGN.md section 5: MyHDL computes on unbounded integers, Verilog on context-sized ones, and
+``verilator -Wall`` wants equal widths), so the MyHDL model and the converted Verilog agree bit for
+bit. Signed signals are ``intbv`` with ``min < 0``.
+"""
+
+from __future__ import annotations
+
+from myhdl import ConcatSignal, Signal, always_comb, block, intbv
+
+
+def ssig(bits: int) -> Signal:
+    """A signed ``bits``-bit signal."""
+    return Signal(intbv(0, min=-(1 << (bits - 1)), max=1 << (bits - 1)))
+
+
+def usig(bits: int, val: int = 0) -> Signal:
+    return Signal(intbv(val)[bits:])
+
+
+def _ext(a, n: int, signed: bool):
+    m = len(a)
+    if n < m:
+        raise ValueError(f"extension field 'n' = {n} is not allowed: must be >= the operand width {m}")
+    if n == m:
+        return a(m, 0)
+    if not signed:
+        return ConcatSignal(intbv(0)[n - m:], a(m, 0))
+    return ConcatSignal(*[a(m - 1)] * (n - m), a(m, 0))
+
+
+def _signed(a) -> bool:
+    return a.min is not None and a.min < 0
+
+
+@block
+def sfield(bus, out, lo):
+    """``out`` = the two's complement field ``bus[lo + len(out) - 1 : lo]``."""
+    hi = lo + len(out)
+
+    @always_comb
+    def field():
+        out.next = bus[hi:lo].signed()
+
+    return field
+
+
+@block
+def sadd(a, b, s):
+    """``s = a + b``, signed (``s`` wide enough)."""
+    ae, be = _ext(a, len(s), _signed(a)), _ext(b, len(s), _signed(b))
+
+    @always_comb
+    def node():
+        s.next = ae.signed() + be.signed()
+
+    return node
+
+
+@block
+def ssub(a, b, s):
+    """``s = a - b``, signed (``s`` wide enough)."""
+    ae, be = _ext(a, len(s), _signed(a)), _ext(b, len(s), _signed(b))
+
+    @always_comb
+    def node():
+        s.next = ae.signed() - be.signed()
+
+    return node
+
+
+@block
+def smul(a, b, p):
+    """``p = a * b``, signed operands (an unsigned operand is zero-extended), ``p`` wide enough."""
+    ae, be = _ext(a, len(p), _signed(a)), _ext(b, len(p), _signed(b))
+
+    @always_comb
+    def node():
+        p.next = ae.signed() * be.signed()
+
+    return node
+
+
+@block
+def umul(a, b, p):
+    """``p = a * b``, unsigned."""
+    ae, be = _ext(a, len(p), False), _ext(b, len(p), False)
+
+    @always_comb
+    def node():
+        p.next = ae * be
+
+    return node
+
+
+@block
+def uadd(a, b, s):
+    """``s = a + b``, unsigned."""
+    ae, be = _ext(a, len(s), False), _ext(b, len(s), False)
+
+    @always_comb
+    def node():
+        s.next = ae + be
+
+    return node
+
+
+@block
+def zext(a, s):
+    """``s = a`` zero-extended."""
+    ae = _ext(a, len(s), False)
+
+    @always_comb
+    def node():
+        s.next = ae
+
+    return node
+
+
+def adder_tree(leaves, nodes):
+    """Pairwise adder tree over ``(signal, lo, hi)`` leaves; appends ``(a, b, sum)`` to ``nodes``
+    (the calling block instantiates :func:`sadd` for each). Returns ``(root, lo, hi)``."""
+    level = list(leaves)
+    while len(level) > 1:
+        nxt = []
+        for k in range(0, len(level) - 1, 2):
+            (a, alo, ahi), (b, blo, bhi) = level[k], level[k + 1]
+            lo, hi = alo + blo, ahi + bhi
+            bits = max(lo.bit_length(), hi.bit_length()) + 1
+            s = ssig(bits)
+            nodes.append((a, b, s))
+            nxt.append((s, lo, hi))
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]

@@ -1,0 +1,687 @@
+"""SIG score pipeline: the two-pass probe over K (running max and exp-sum, then the vertical and
+slash accumulators), never holding the B x N probe matrix.
+
+Computes the golden model's ``probe_fixed(qp, k, mult, shift, cfg)`` bit for bit: ``qp`` = the last
+B queries (INT8, one row of D per ``s_q`` beat), ``k`` = N keys (one key of D per ``s_k`` beat, all N
+in order for pass 1, then all N again for pass 2: each key read once per pass, sequentially, the
+memory-aware order). Outputs the accumulators: ``vert[0 .. N-1]`` then ``slash[0 .. N-1]``.
+
+Datapath (one score per cycle: D signed INT8 products and an adder tree, own multiply-accumulate;
+the MPU lane is not committed yet): ``x = sat(rsr(S * mult, shift - LF), logit_bits)``, with the
+round-half-up shift done as ``((v >>> (k-1)) + 1) >>> 1`` (exact for k >= 1).
+
+Schedule: a key stays in a register for the B cycles of its B probe rows (key outer, row inner).
+Pass 1 writes each block's logits into one of two B x B logit buffers and the per-row block max
+into one of two max banks; in lockstep, the exp unit walks the *previous* block's buffer row by row
+(``mn = max(m, blockmax)``, ``l = rsr(l * E(mn - m), P) + sum E(mn - x)``, the golden per-block
+update), so pass 1 takes ``(nb + 1) B^2`` cycles. The reciprocal ``floor(2^(P+R) / l)`` is a
+restoring division (R + 1 cycles per row). Pass 2 (``nb B^2`` cycles) recomputes the logits, forms
+``p = rsr(E(m - x) * inv, P + R - A)``, sums a key's B probabilities into ``vert[j]`` and adds each
+into ``slash[qpos - j]`` (read-modify-write). Keys past N in the last block are phantoms (masked by
+causality, no ``s_k`` beat). Cycles per head: ``B`` (queries) ``+ (2 nb + 1) B^2 + B (R + 1) + 2 N``
+(output) plus stalls; the ideal with D lanes is ``2 N B``.
+
+Ports (``IWN = bits(max_n - 1)``): ``s_hdr``: ``{mult[mult_bits], shift[6], n_last[IWN]}``
+(``n_last = N - 1``, ``B <= N <= max_n``, ``shift - logit_frac >= 1``); ``s_q`` / ``s_k``: ``8 D``
+bits, element ``d`` at ``[8d+7 : 8d]``; ``m``: ``{kind, value[A + 1 + log2 B]}`` (kind 0 vertical,
+1 slash).
+
+Memories (asynchronous read, no reset; at the U280 preset the two accumulators are the URAMs):
+vertical and slash accumulators ``max_n x (A + 1 + log2 B)``, two logit buffers ``B^2 x (LB + 1)``,
+queries ``B x 8D``, per-row m, l, 1/l and two block-max banks (B entries each). Combinational in
+one cycle here (a verification model of the schedule); pipelining for 300 MHz is future work.
+"""
+
+from __future__ import annotations
+
+import math
+
+from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+
+from .arith import adder_tree, sadd, sfield, smul, ssig, umul, usig, zext
+
+P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS = range(8)
+
+
+def probe_widths(block_size: int, head_dim: int, max_n: int, mult_bits: int, acc_frac: int) -> dict:
+    iwn = max(1, (max_n - 1).bit_length())
+    lb = block_size.bit_length() - 1
+    return {"iwn": iwn, "hdr": mult_bits + 6 + iwn, "kq": 8 * head_dim, "out": acc_frac + 1 + lb + 1}
+
+
+def _check(name, v, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise ValueError(f"sig_probe field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+
+
+@block
+def exp2_unit(z, e, logit_frac, exp_lut_bits, prob_frac):
+    """``e = E(z)`` for unsigned z with LF fraction bits: ``EXP_LUT[idx] >> (z >> LF)``, 0 past P."""
+    lut = tuple(int(math.floor(2.0 ** prob_frac * 2.0 ** (-i / (1 << exp_lut_bits)) + 0.5))
+                for i in range(1 << exp_lut_bits))
+    zw = len(z)
+    nsw = zw - logit_frac
+    nsh = usig(nsw)
+    idx = usig(exp_lut_bits)
+    lv = usig(prob_frac + 1)
+
+    @always_comb
+    def split():
+        nsh.next = z[zw:logit_frac]
+        idx.next = z[logit_frac:logit_frac - exp_lut_bits]
+
+    @always_comb
+    def rom():
+        lv.next = lut[idx]
+
+    @always_comb
+    def shift():
+        if nsh > prob_frac:
+            e.next = 0
+        else:
+            e.next = lv >> nsh
+
+    return split, rom, shift
+
+
+@block
+def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_ready, s_q_data, s_k_valid,
+              s_k_ready, s_k_data, m_valid, m_ready, m_data, block_size=4, head_dim=2, max_n=16, mult_bits=16,
+              logit_frac=8, logit_bits=24, exp_lut_bits=8, prob_frac=15, recip_frac=16, acc_frac=16):
+    B, D = block_size, head_dim
+    _check("block_size", B, 2, 256)
+    if B & (B - 1):
+        raise ValueError(f"sig_probe field 'block_size' = {B!r} is not allowed: must be a power of two in [2, 256]")
+    _check("head_dim", D, 1, 256)
+    _check("max_n", max_n, 2 * B, 1 << 20)
+    if max_n % B:
+        raise ValueError(f"sig_probe field 'max_n' = {max_n!r} is not allowed: must be a multiple of block_size={B}")
+    _check("mult_bits", mult_bits, 4, 24)
+    _check("logit_frac", logit_frac, 1, 12)
+    _check("logit_bits", logit_bits, 12, 32)
+    _check("exp_lut_bits", exp_lut_bits, 1, logit_frac)
+    _check("prob_frac", prob_frac, 4, 20)
+    _check("recip_frac", recip_frac, 4, 20)
+    _check("acc_frac", acc_frac, 4, prob_frac + recip_frac - 1)
+    w = probe_widths(B, D, max_n, mult_bits, acc_frac)
+    iwn = w["iwn"]
+    for name, sig_, width in (("s_hdr_data", s_hdr_data, w["hdr"]), ("s_q_data", s_q_data, w["kq"]),
+                              ("s_k_data", s_k_data, w["kq"]), ("m_data", m_data, w["out"])):
+        if len(sig_) != width:
+            raise ValueError(f"sig_probe field '{name}' width = {len(sig_)} is not allowed: must be {width}")
+    lb = B.bit_length() - 1
+    LW, LF, P, R, A = logit_bits, logit_frac, prob_frac, recip_frac, acc_frac
+    SH = P + R - A
+    EW = P + 1 + max(1, math.ceil(math.log2(max_n)))
+    ESW = P + 1 + lb
+    AW = A + 1 + lb
+    NBLK = max_n // B
+    CW = max(1, NBLK.bit_length())
+    XMIN, XMAX = -(1 << (LW - 1)), (1 << (LW - 1)) - 1
+    JW = CW + lb
+
+    # ---------------------------------------------------------------- memories
+    qmem = [usig(8 * D) for _ in range(B)]
+    xb0 = [usig(LW + 1) for _ in range(B * B)]
+    xb1 = [usig(LW + 1) for _ in range(B * B)]
+    bm0 = [ssig(LW) for _ in range(B)]
+    bm1 = [ssig(LW) for _ in range(B)]
+    m_mem = [ssig(LW) for _ in range(B)]
+    l_mem = [usig(EW) for _ in range(B)]
+    inv_mem = [usig(R + 1) for _ in range(B)]
+    vert = [usig(AW) for _ in range(max_n)]
+    slash = [usig(AW) for _ in range(max_n)]
+
+    # ---------------------------------------------------------------- control state
+    state = Signal(intbv(P_CLEAR, min=0, max=8))
+    ps = Signal(bool(0))
+    n_last = usig(iwn)
+    mult = usig(mult_bits)
+    shift = usig(6)
+    c = Signal(modbv(0)[CW:])
+    jj = Signal(modbv(0)[lb:])
+    ii = Signal(modbv(0)[lb:])
+    kreg = usig(8 * D)
+    kvalid = Signal(bool(0))
+    kcount = usig(iwn + 2)
+    addr = Signal(modbv(0)[iwn:])
+    rbit = Signal(intbv(0, min=0, max=R + 1))
+    rem = usig(P + R + 1)
+    quo = usig(R)
+    esum = usig(ESW)
+    vacc = usig(AW)
+    out_valid = Signal(bool(0))
+    out_data = usig(AW + 1)
+
+    # ---------------------------------------------------------------- score datapath
+    qrow = usig(8 * D)
+    qa = [ssig(8) for _ in range(D)]
+    ka = [ssig(8) for _ in range(D)]
+    pr = [ssig(16) for _ in range(D)]
+    insts = []
+    for d in range(D):
+        insts += [sfield(qrow, qa[d], 8 * d), sfield(kreg, ka[d], 8 * d), smul(qa[d], ka[d], pr[d])]
+    nodes = []
+    root, _, _ = adder_tree([(p, -128 * 127, 128 * 128) for p in pr], nodes)
+    insts += [sadd(a, b, s) for a, b, s in nodes]
+    PRW = len(root) + mult_bits + 2
+    prod = ssig(PRW)
+    insts.append(smul(root, mult, prod))
+    km1 = Signal(modbv(0)[6:])
+    t1 = ssig(PRW)
+    t2 = ssig(PRW)
+    t3 = ssig(PRW)
+    x = ssig(LW)
+
+    @always_comb
+    def logit_shift():
+        km1.next = shift - (LF + 1)
+
+    @always_comb
+    def logit_shift2():
+        t1.next = prod >> km1
+
+    @always_comb
+    def logit_round():
+        t2.next = t1 + 1
+
+    @always_comb
+    def logit_round2():
+        t3.next = t2 >> 1
+
+    @always_comb
+    def logit_sat():
+        if t3 > XMAX:
+            x.next = XMAX
+        elif t3 < XMIN:
+            x.next = XMIN
+        else:
+            x.next = t3[LW:].signed()
+
+    # causal validity: j + B - 1 <= n_last + i  (qpos_i = N - B + i); slash distance d = qpos_i - j
+    j = usig(JW)
+    jw = usig(iwn + 2)
+    jb = usig(iwn + 2)
+    ni = usig(iwn + 2)
+    valid = Signal(bool(0))
+    sdist = Signal(modbv(0)[iwn:])
+    phantom = Signal(bool(0))
+    nlw = usig(iwn + 2)
+
+    @always_comb
+    def key_index():
+        j.next = concat(c, jj)
+
+    insts.append(zext(j, jw))
+    insts.append(zext(n_last, nlw))
+    iiz = usig(iwn + 2)
+    iin = usig(iwn)
+    nl_i = Signal(modbv(0)[iwn:])
+    j_b = Signal(modbv(0)[iwn:])
+    jlo = usig(iwn)
+    nl_hi = usig(iwn - lb)
+    cl = usig(CW)
+    is_s = Signal(bool(0))
+
+    @always_comb
+    def key_low():
+        jlo.next = j[iwn:]
+        nl_hi.next = n_last[iwn:lb]
+        is_s.next = state == P_OUTS
+
+    insts += [zext(nl_hi, cl), zext(ii, iiz), zext(ii, iin)]
+
+    @always_comb
+    def causal():
+        jb.next = jw + intbv(B - 1)[iwn + 2:]
+        ni.next = nlw + iiz
+        nl_i.next = n_last + iin
+        j_b.next = jlo + intbv(B - 1)[iwn:]
+
+    @always_comb
+    def causal2():
+        valid.next = jb <= ni
+        phantom.next = jw > nlw
+
+    @always_comb
+    def causal3():
+        sdist.next = nl_i - j_b
+
+    @always_comb
+    def q_read():
+        qrow.next = qmem[ii]
+
+    # ---------------------------------------------------------------- exp unit (pass 1: previous block, row jj, key ii)
+    ebank = Signal(bool(0))
+    xe = usig(LW + 1)
+    xe_v = Signal(bool(0))
+    xe_x = ssig(LW)
+    bme = ssig(LW)
+    m_r = ssig(LW)
+    mn = ssig(LW)
+    l_r = usig(EW)
+    eaddr = usig(2 * lb)
+    saddr = usig(2 * lb)
+
+    @always_comb
+    def e_addr():
+        ebank.next = not c[0]
+        eaddr.next = concat(jj, ii)
+        saddr.next = concat(ii, jj)
+
+    xe0 = usig(LW + 1)
+    xe1 = usig(LW + 1)
+    bme0 = ssig(LW)
+    bme1 = ssig(LW)
+
+    @always_comb
+    def e_read0():
+        xe0.next = xb0[eaddr]
+
+    @always_comb
+    def e_read1():
+        xe1.next = xb1[eaddr]
+
+    @always_comb
+    def e_read2():
+        bme0.next = bm0[jj]
+
+    @always_comb
+    def e_read3():
+        bme1.next = bm1[jj]
+
+    @always_comb
+    def e_read():
+        if ebank:
+            xe.next = xe1
+            bme.next = bme1
+        else:
+            xe.next = xe0
+            bme.next = bme0
+
+    @always_comb
+    def e_fields():
+        xe_v.next = xe[LW]
+        xe_x.next = xe[LW:].signed()
+
+    m_ri = ssig(LW)
+    m_rj = ssig(LW)
+
+    @always_comb
+    def e_row0():
+        m_ri.next = m_mem[ii]
+
+    @always_comb
+    def e_row1():
+        m_rj.next = m_mem[jj]
+
+    @always_comb
+    def e_row2():
+        l_r.next = l_mem[jj]
+
+    @always_comb
+    def e_row():
+        if ps:
+            m_r.next = m_ri
+        else:
+            m_r.next = m_rj
+
+    @always_comb
+    def e_max():
+        if bme > m_r:
+            mn.next = bme
+        else:
+            mn.next = m_r
+
+    # z1 = mn - xe (pass 1) or m_i - x (pass 2); z2 = mn - m
+    za = ssig(LW)
+    zb = ssig(LW)
+    z1 = Signal(modbv(0)[LW:])
+    z2 = Signal(modbv(0)[LW:])
+    e1 = usig(P + 1)
+    e2 = usig(P + 1)
+
+    @always_comb
+    def z_mux():
+        if ps:
+            za.next = m_r
+            zb.next = x
+        else:
+            za.next = mn
+            zb.next = xe_x
+
+    @always_comb
+    def z_bits():
+        # the differences lie in [0, 2^LW - 1] wherever they are used (masked entries aside)
+        z1.next = za - zb
+        z2.next = mn - m_r
+
+    insts += [exp2_unit(z1, e1, LF, exp_lut_bits, P), exp2_unit(z2, e2, LF, exp_lut_bits, P)]
+
+    # exp-sum update: l' = rsr(l * alpha, P) + esum + e
+    e1m = usig(P + 1)
+    la = usig(EW + P + 1)
+    la_rnd = usig(EW + P + 1)
+    lr = usig(EW)
+    esw = usig(ESW)
+    esum_n = usig(ESW)
+    l_new = usig(EW)
+
+    @always_comb
+    def e_mask():
+        if (ps and valid) or (not ps and xe_v):
+            e1m.next = e1
+        else:
+            e1m.next = 0
+
+    insts += [umul(l_r, e2, la), zext(e1m, esw)]
+
+    @always_comb
+    def l_round():
+        la_rnd.next = la + intbv(1 << (P - 1))[EW + P + 1:]
+
+    @always_comb
+    def l_round2():
+        lr.next = la_rnd[EW + P:P]
+
+    @always_comb
+    def e_sum():
+        if ii == 0:
+            esum_n.next = esw
+        else:
+            esum_n.next = esum + esw
+
+    esum_w = usig(EW)
+    insts.append(zext(esum_n, esum_w))
+
+    @always_comb
+    def l_add():
+        l_new.next = lr + esum_w
+
+    # ---------------------------------------------------------------- pass 2: probabilities
+    inv_r = usig(R + 1)
+    pp = usig(P + R + 2)
+    pp_rnd = usig(P + R + 2)
+    p = usig(A + 1)
+    p_w = usig(AW)
+    vsum = usig(AW)
+    sl_rd = usig(AW)
+    sl_new = usig(AW)
+
+    @always_comb
+    def inv_read():
+        inv_r.next = inv_mem[ii]
+
+    insts.append(umul(e1m, inv_r, pp))
+
+    @always_comb
+    def p_round():
+        pp_rnd.next = pp + intbv(1 << (SH - 1))[P + R + 2:]
+
+    @always_comb
+    def p_round2():
+        p.next = pp_rnd[SH + A + 1:SH]
+
+    insts.append(zext(p, p_w))
+
+    @always_comb
+    def p_acc():
+        if ii == 0:
+            vsum.next = p_w
+        else:
+            vsum.next = vacc + p_w
+
+    @always_comb
+    def sl_read():
+        sl_rd.next = slash[sdist]
+
+    @always_comb
+    def p_acc2():
+        sl_new.next = sl_rd + p_w
+
+    # ---------------------------------------------------------------- reciprocal (restoring division)
+    lrow = usig(EW)
+    lsh = usig(EW + R + 1)
+    lshw = usig(EW + R + 1)
+    remw = usig(EW + R + 1)
+    ge = Signal(bool(0))
+
+    @always_comb
+    def r_read():
+        lrow.next = l_mem[addr[lb:]]
+
+    insts += [zext(lrow, lshw), zext(rem, remw)]
+
+    @always_comb
+    def r_shift():
+        lsh.next = lshw << rbit
+
+    @always_comb
+    def r_cmp():
+        ge.next = lsh <= remw
+
+    # ---------------------------------------------------------------- handshakes and step
+    step = Signal(bool(0))
+    out_free = Signal(bool(0))
+    k_take = Signal(bool(0))
+    row_end = Signal(bool(0))
+    blk_end = Signal(bool(0))
+    last_blk = Signal(bool(0))
+    o_rd = usig(AW)
+
+    @always_comb
+    def ctl():
+        out_free.next = m_ready or not out_valid
+        row_end.next = ii == B - 1
+        blk_end.next = ii == B - 1 and jj == B - 1
+        last_blk.next = c == cl
+        if state == P_SCORE:
+            step.next = kvalid or phantom
+        elif state == P_DRAIN:
+            step.next = True
+        else:
+            step.next = False
+
+    @always_comb
+    def ctl2():
+        k_take.next = (state == P_SCORE and kcount <= nlw and
+                       (not kvalid or (step and row_end and not phantom)))
+
+    @always_comb
+    def ports():
+        s_hdr_ready.next = state == P_HDR
+        s_q_ready.next = state == P_QLOAD
+        s_k_ready.next = k_take
+        m_valid.next = out_valid
+        m_data.next = out_data
+
+    o_v = usig(AW)
+    o_s = usig(AW)
+
+    @always_comb
+    def out_read_v():
+        o_v.next = vert[addr]
+
+    @always_comb
+    def out_read_s():
+        o_s.next = slash[addr]
+
+    @always_comb
+    def out_read():
+        if state == P_OUTV:
+            o_rd.next = o_v
+        else:
+            o_rd.next = o_s
+
+    # ---------------------------------------------------------------- memory writes
+    @always(clk.posedge)
+    def w_q():
+        if state == P_QLOAD and s_q_valid:
+            qmem[addr[lb:]].next = s_q_data
+
+    @always(clk.posedge)
+    def w_xb():
+        if state == P_SCORE and step and not ps:
+            if c[0]:
+                xb1[saddr].next = concat(valid, x)
+            else:
+                xb0[saddr].next = concat(valid, x)
+
+    bm_old = ssig(LW)
+    bm_new = ssig(LW)
+
+    bmo0 = ssig(LW)
+    bmo1 = ssig(LW)
+
+    @always_comb
+    def bm_read0():
+        bmo0.next = bm0[ii]
+
+    @always_comb
+    def bm_read1():
+        bmo1.next = bm1[ii]
+
+    @always_comb
+    def bm_read():
+        if c[0]:
+            bm_old.next = bmo1
+        else:
+            bm_old.next = bmo0
+
+    @always_comb
+    def bm_calc():
+        if valid and (jj == 0 or x > bm_old):
+            bm_new.next = x
+        elif jj == 0:
+            bm_new.next = XMIN
+        else:
+            bm_new.next = bm_old
+
+    @always(clk.posedge)
+    def w_bm():
+        if state == P_SCORE and step and not ps:
+            if c[0]:
+                bm1[ii].next = bm_new
+            else:
+                bm0[ii].next = bm_new
+
+    @always(clk.posedge)
+    def w_ml():
+        if state == P_QLOAD and s_q_valid:
+            m_mem[addr[lb:]].next = XMIN
+            l_mem[addr[lb:]].next = 0
+        elif step and not ps and row_end and (state == P_DRAIN or c != 0):
+            m_mem[jj].next = mn
+            l_mem[jj].next = l_new
+
+    @always(clk.posedge)
+    def w_inv():
+        if state == P_RECIP and rbit == 0:
+            inv_mem[addr[lb:]].next = concat(quo, ge)
+
+    @always(clk.posedge)
+    def w_vert():
+        if state == P_SCORE and step and ps and row_end:
+            vert[jlo].next = vsum
+
+    @always(clk.posedge)
+    def w_slash():
+        if state == P_CLEAR:
+            slash[addr].next = 0
+        elif state == P_SCORE and step and ps and valid:
+            slash[sdist].next = sl_new
+        elif state == P_OUTS and out_free:
+            slash[addr].next = 0
+
+    # ---------------------------------------------------------------- sequencing
+    @always_seq(clk.posedge, reset=rst)
+    def control():
+        if m_ready:
+            out_valid.next = False
+        if state == P_CLEAR:
+            addr.next = addr + 1
+            if addr == max_n - 1:
+                addr.next = 0
+                state.next = P_HDR
+        elif state == P_HDR:
+            if s_hdr_valid:
+                n_last.next = s_hdr_data[iwn:0]
+                shift.next = s_hdr_data[iwn + 6:iwn]
+                mult.next = s_hdr_data[iwn + 6 + mult_bits:iwn + 6]
+                addr.next = 0
+                state.next = P_QLOAD
+        elif state == P_QLOAD:
+            if s_q_valid:
+                addr.next = addr + 1
+                if addr == B - 1:
+                    addr.next = 0
+                    ps.next = False
+                    c.next = 0
+                    jj.next = 0
+                    ii.next = 0
+                    kcount.next = 0
+                    kvalid.next = False
+                    state.next = P_SCORE
+        elif state == P_SCORE or state == P_DRAIN:
+            if k_take and s_k_valid:
+                kreg.next = s_k_data
+                kvalid.next = True
+                kcount.next = kcount + 1
+            elif step and row_end and not phantom and state == P_SCORE:
+                kvalid.next = False
+            if step:
+                esum.next = esum_n
+                vacc.next = vsum
+                ii.next = ii + 1
+                if row_end:
+                    jj.next = jj + 1
+                if blk_end:
+                    if state == P_DRAIN:
+                        addr.next = 0
+                        rbit.next = R
+                        rem.next = 1 << (P + R)
+                        quo.next = 0
+                        state.next = P_RECIP
+                    elif last_blk:
+                        c.next = c + 1
+                        if ps:
+                            addr.next = 0
+                            state.next = P_OUTV
+                        else:
+                            state.next = P_DRAIN
+                    else:
+                        c.next = c + 1
+        elif state == P_RECIP:
+            quo.next = concat(quo[R - 1:], ge)
+            if ge:
+                rem.next = remw[P + R + 1:] - lsh[P + R + 1:]
+            if rbit == 0:
+                rbit.next = R
+                rem.next = 1 << (P + R)
+                quo.next = 0
+                addr.next = addr + 1
+                if addr == B - 1:
+                    addr.next = 0
+                    ps.next = True
+                    c.next = 0
+                    jj.next = 0
+                    ii.next = 0
+                    kcount.next = 0
+                    kvalid.next = False
+                    state.next = P_SCORE
+            else:
+                rbit.next = rbit - 1
+        elif state == P_OUTV or state == P_OUTS:
+            if out_free:
+                out_valid.next = True
+                out_data.next = concat(is_s, o_rd)
+                addr.next = addr + 1
+                if addr == n_last:
+                    addr.next = 0
+                    state.next = P_OUTS if state == P_OUTV else P_HDR
+
+    return (insts, logit_shift, logit_shift2, logit_round, logit_round2, logit_sat, key_index, key_low, causal,
+            causal2, causal3, q_read, e_addr,
+            e_read0, e_read1, e_read2, e_read3, e_read, e_fields, e_row0, e_row1, e_row2, e_row, e_max, z_mux, z_bits, e_mask, l_round, l_round2, e_sum, l_add, inv_read,
+            p_round, p_round2, p_acc, sl_read, p_acc2, r_read, r_shift, r_cmp, ctl, ctl2, ports, out_read_v, out_read_s, out_read, w_q, w_xb,
+            bm_read0, bm_read1, bm_read, bm_calc, w_bm, w_ml, w_inv, w_vert, w_slash, control)
