@@ -10,10 +10,12 @@ Verilog against their ideal, and on-chip memory at N = 128K for the U280 preset.
   value per histogram pass) ``+ n`` (emission); the difference is the digit scan after each pass
   (up to ``2^h`` cycles).
 * Liveness annotator: cycles per head against ``3 L + max_blocks`` (collect, backward, emit, clear).
+* Score pipeline: cycles from the header to the last accumulator beat against the ideal of two
+  passes of N x B x D multiply-accumulates on D lanes (``2 N B``), measured at small shapes and
+  from the block's exact schedule formula at the U280 shape (B = D = 128, N up to 128K).
 * Memory: every on-chip memory of the SIG at the U280 preset (128K tokens, 1024 blocks), mapped to
   URAM288 (4K x 72) or BRAM36 (1K x 36 .. 32K x 1) the way Vivado packs a simple dual-port RAM,
-  against the U280's 960 URAM and 2016 BRAM36. The score pipeline's accumulators (issue step 4,
-  not built yet) are listed as planned so the total is the full SIG.
+  against the U280's 960 URAM and 2016 BRAM36 (estimates, not a Vivado report).
 """
 
 from __future__ import annotations
@@ -59,10 +61,11 @@ def memory_table(preset: str = "u280") -> list[dict]:
         ("liveness: next-use memory", "built", max_acc, iw + 1, "URAM"),
         ("liveness: per-block count/first/next", "built", nb, 3 * iw + 2, "BRAM"),
         ("coverage select: pooled values", "built", nb, pooled_bits, "BRAM"),
-        ("score pipeline: vertical accumulator", "planned", cfg.max_seq_len, acc_bits, "URAM"),
-        ("score pipeline: slash accumulator", "planned", cfg.max_seq_len, acc_bits, "URAM"),
-        ("score pipeline: probe queries B x D", "planned", cfg.block_size, cfg.head_dim * cfg.data_width, "BRAM"),
-        ("score pipeline: block logits B x B", "planned", cfg.block_size * cfg.block_size, 24, "BRAM"),
+        ("coverage count: values (own copy)", "built", cfg.max_seq_len, acc_bits, "URAM"),
+        ("score pipeline: vertical accumulator", "built", cfg.max_seq_len, acc_bits, "URAM"),
+        ("score pipeline: slash accumulator", "built", cfg.max_seq_len, acc_bits, "URAM"),
+        ("score pipeline: probe queries B x D", "built", cfg.block_size, cfg.head_dim * cfg.data_width, "BRAM"),
+        ("score pipeline: block logits, 2 banks", "built", 2 * cfg.block_size * cfg.block_size, 25, "BRAM"),
     ]
     out = []
     for name, status, depth, width, kind in rows:
@@ -153,6 +156,42 @@ def bench_liveness(sizes) -> list[dict]:
     return out
 
 
+def probe_cycle_formula(n: int, b: int, r: int = 16) -> int:
+    """The schedule of ``sig_probe`` (no stalls): B query beats, (2 nb + 1) B^2 score/exp steps,
+    B (R + 1) reciprocal cycles, 2 N output beats."""
+    nb = -(-n // b)
+    return b + (2 * nb + 1) * b * b + b * (r + 1) + 2 * n
+
+
+def bench_probe(shapes) -> list[dict]:
+    from ...blocks import get_block
+    from ...rtl.sig.harness import PROBE_PARAMS, expected_probe_beats, probe_cfg, probe_inputs
+    from ..golden.fixed_point import score_multiplier
+    from ..streams import run_stream_bench
+
+    spec = get_block("sig_probe")
+    rng = np.random.default_rng(4)
+    out = []
+    for b, d, n in shapes:
+        params = {**PROBE_PARAMS, "block_size": b, "head_dim": d, "max_n": n}
+        qp, k = rng.integers(-127, 128, (b, d)), rng.integers(-127, 128, (n, d))
+        mult, shift = score_multiplier(1e-3, probe_cfg(params))
+        hdr, qs, ks = probe_inputs(qp, k, mult, shift, params)
+        want = expected_probe_beats(qp, k, mult, shift, params)
+        res = run_stream_bench(spec, params, "icarus", {"s_hdr": hdr, "s_q": qs, "s_k": ks}, {"m": len(want)},
+                               max_cycles=2 * probe_cycle_formula(n, b) + 100)
+        assert res.outputs["m"] == want, "probe accumulators differ from the golden model"
+        cyc = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
+        ideal = 2 * n * b  # two passes of N x B x D MACs over D lanes
+        out.append({"block": "probe", "case": f"B={b} D={d} N={n}", "beats": len(want), "cycles": cyc,
+                    "ideal": ideal, "efficiency": ideal / cyc})
+    for b, d, n in ((128, 128, 4096), (128, 128, 32768), (128, 128, 131072)):
+        cyc = probe_cycle_formula(n, b)
+        out.append({"block": "probe (schedule formula)", "case": f"B={b} D={d} N={n}", "beats": 2 * n,
+                    "cycles": cyc, "ideal": 2 * n * b, "efficiency": 2 * n * b / cyc})
+    return out
+
+
 def _table(rows, cols) -> str:
     txt = [[c for c in cols]] + [[(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c])) for c in cols] for r in rows]
     w = [max(len(x[i]) for x in txt) for i in range(len(cols))]
@@ -167,20 +206,17 @@ def main(argv) -> int:
     ap.add_argument("--json", default=str(BUILD_DIR / "bench" / "sig.json"))
     args = ap.parse_args(argv)
     sizes = (8, 16) if args.quick else (8, 16, 32, 64)
-    cyc = bench_builder(sizes) + bench_top_m(sizes) + bench_liveness(sizes[:3])
+    shapes = ((4, 2, 64), (8, 4, 128)) if args.quick else ((4, 2, 64), (8, 4, 128), (8, 8, 256), (16, 4, 512))
+    cyc = bench_probe(shapes) + bench_builder(sizes) + bench_top_m(sizes) + bench_liveness(sizes[:3])
     print("SIG blocks, cycles from simulation of the converted Verilog (Icarus), no stalls:")
     print(_table(cyc, ("block", "case", "beats", "cycles", "ideal", "efficiency")))
     mem = memory_table("u280")
     print("\nOn-chip memory at the U280 preset (N = 128K tokens, 1024 blocks):")
     print(_table(mem, ("memory", "status", "depth", "width", "bits", "maps_to", "uram", "bram36")))
-    built = [m for m in mem if m["status"] == "built"]
-    tot = {k: (sum(m["uram"] for m in rows), sum(m["bram36"] for m in rows)) for k, rows in
-           (("built", built), ("built + planned", mem))}
+    tot = {"SIG total": (sum(m["uram"] for m in mem), sum(m["bram36"] for m in mem))}
     for k, (u, b) in tot.items():
         print(f"{k:16s}: {u} URAM288 of {U280_URAM} ({100 * u / U280_URAM:.1f}%), "
               f"{b} BRAM36 of {U280_BRAM36} ({100 * b / U280_BRAM36:.1f}%)")
-    print("\nScore pipeline (issue step 4) is not built: no cycles-vs-ideal figure for two passes of "
-          "N x B x D multiply-accumulates yet.")
     path = args.json
     import pathlib
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
