@@ -3,6 +3,7 @@
 from ...blocks import BlockSpec, clock_and_reset, stream_ports
 from ...verify.proof_jobs import ProofJob
 from .engine import SaeGeometry, sae_engine
+from .kv_adapter import sae_kv_adapter
 
 ENGINE_HDL = ("block_size", "head_dim", "group", "max_seq_len")
 FIXED_KEYS = ("mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_frac", "recip_frac", "out_frac",
@@ -30,6 +31,10 @@ class _EngineSpec(BlockSpec):
         return self.factory(**ports, **params), ports
 
 
+def _adapter_ports(params: dict) -> dict:
+    return {**clock_and_reset(), **stream_ports("s", params["in_width"]), **stream_ports("m", params["out_width"])}
+
+
 BLOCKS = [
     _EngineSpec(
         name="sae_engine",
@@ -41,6 +46,14 @@ BLOCKS = [
         hdl_params=ENGINE_HDL,
         summary="sparse attention engine: D-wide lanes, online softmax (golden fixed point), GQA group",
     ),
+    BlockSpec(
+        name="sae_kv_adapter",
+        factory=sae_kv_adapter,
+        ports=_adapter_ports,
+        params=lambda cfg: {"in_width": cfg.hbm_data_width, "out_width": 8 * cfg.head_dim},
+        streams_in=("s",), streams_out=("m",),
+        summary="KV-cache response beats to SAE K/V rows (little-endian gather)",
+    ),
 ]
 
 # Small fixed-point widths keep the solver's multipliers small; the control and stream logic
@@ -50,4 +63,6 @@ PROOF_PARAMS = {"block_size": 2, "head_dim": 1, "group": 1, "max_seq_len": 4, "m
 
 PROOF_JOBS = [
     ProofJob("sae_engine_streams", "sae_engine", PROOF_PARAMS, "sae_engine.sv", 8, 64),
+    ProofJob("sae_kv_adapter_r1", "sae_kv_adapter", {"in_width": 4, "out_width": 4}, "sae_kv_adapter.sv", 6, 12),
+    ProofJob("sae_kv_adapter_r3", "sae_kv_adapter", {"in_width": 4, "out_width": 12}, "sae_kv_adapter.sv", 8, 16),
 ]

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.formal
 
 def test_sae_proofs_and_covers_pass():
     jobs = select_jobs(["sae_*"])
-    assert {j.block for j in jobs} == {"sae_engine"}
+    assert {j.block for j in jobs} == {"sae_engine", "sae_kv_adapter"}
     results = run_jobs(jobs, parallel=2, progress=lambda s: None)
     assert len(results) == 2 * len(jobs)
     assert all(r.passed for r in results), table(results)

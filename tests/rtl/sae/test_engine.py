@@ -92,3 +92,14 @@ def test_bad_parameters():
     geom = SaeGeometry(block_size=4, head_dim=4, group=2, max_seq_len=64)
     with pytest.raises(ValueError, match="outside the command fields"):
         F.cmd_beat(geom, 0, [(1, 3), (1, 20)])
+
+
+def test_gqa_group_of_three_shares_kv():
+    """G = 3 (not a power of two: Qwen2.5's 7-head groups need this): three heads with their own
+    multipliers against one K/V stream, on both backends, with idles and back-pressure."""
+    params = {"block_size": 4, "head_dim": 4, "group": 3, "max_seq_len": 64}
+    heads = make_group(14, 4, 3, 21, -3.0)
+    lists = flex_lists(4, np.random.default_rng(21), "flex")
+    runs = check_engine(params, heads, lists, [2, 3], idle={"s_kv": [False, True, False]}, stall=[True, False])
+    # one K/V pass per key block serves the whole group
+    assert len(runs["icarus"].in_cycles["s_kv"]) == 2 * 4 * (len(lists[2]) + len(lists[3]))
