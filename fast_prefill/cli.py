@@ -150,6 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        from .convert import ConversionError
+        from .tools import ToolMissing
+
+        if isinstance(exc, (ConversionError, ToolMissing)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -23,3 +23,13 @@ def skid_overwrite(width: int) -> Mutant:
 def axil_bvalid_drops() -> Mutant:
     """The write response is withdrawn after one cycle whether or not the master took it."""
     return Mutant("axil_bvalid_drops", "else if ((b_valid && s_axi_control_bready)) begin", "else if (b_valid) begin")
+
+
+def reader_no_credit_check(burst_beats: int, fifo_depth: int) -> Mutant:
+    """Bursts are issued without reserving FIFO room: under back-pressure a returned beat is lost."""
+    return Mutant("reader_no_credit_check", f"((reserved + {burst_beats}) <= {fifo_depth})", "1'b1")
+
+
+def writer_early_wlast() -> Mutant:
+    """WLAST one beat early: the burst's length and its W beats disagree."""
+    return Mutant("writer_early_wlast", "m_axi_wlast = (burst_left == 1);", "m_axi_wlast = (burst_left == 2);")

@@ -1,0 +1,167 @@
+"""AXI4 read master that turns a (address, beats) command into a data stream.
+
+Computes: for each command on ``s_cmd`` (``s_cmd_addr``: 64-bit byte address, aligned to one
+burst; ``s_cmd_beats``: number of ``data_width``-bit beats, >= 1) it reads the ``beats`` words at
+consecutive addresses and delivers them, in order, on ``m_valid``/``m_ready``/``m_data`` with
+``m_last`` on the command's final beat.
+
+AXI4 (one ID, ``axi_id``, so R returns in order): INCR bursts of ``burst_beats`` beats (the last
+one shorter), never crossing 4 KiB because addresses are burst aligned and a burst is at most
+4 KiB; ARVALID held and AR fields stable until ARREADY; at most ``max_outstanding`` bursts in
+flight. RREADY is high whenever a burst is in flight: an AR is only issued when the output FIFO
+(``fifo_depth`` beats) has room reserved for the whole burst, so the R channel never stalls the
+interconnect (the usual rule for HBM masters) and back-pressure on ``m_ready`` only delays ARs.
+
+Errors are sticky (``err`` until reset) and never silent: RRESP not OKAY, RID not ``axi_id``,
+RLAST on the wrong beat, or a beat the FIFO cannot take (impossible by the credit rule; proved); the beat is still delivered so the stream never hangs.
+
+Latency: the first AR one cycle after the command; data leaves through the FIFO one cycle after
+its R beat. Throughput: one beat per cycle once bursts are in flight.
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
+
+from ..stream.fifo import stream_fifo
+
+
+def _pow2(name: str, v, lo: int, hi: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi or v & (v - 1):
+        raise ValueError(f"axi_stream_reader field '{name}' = {v!r} is not allowed: must be a power of two in [{lo}, {hi}]")
+    return v.bit_length() - 1
+
+
+@block
+def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beats,
+                      m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
+                      m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
+                      m_axi_rresp, m_axi_rlast, m_axi_rid, m_valid, m_ready, m_data, m_last, err,
+                      burst_beats=16, fifo_depth=32, max_outstanding=2, axi_id=0):
+    dw = len(m_axi_rdata)
+    lb_bytes = _pow2("data_width", dw, 32, 1024) - 3
+    lb_burst = _pow2("burst_beats", burst_beats, 1, 256)
+    if burst_beats << lb_bytes > 4096:
+        raise ValueError(f"axi_stream_reader field 'burst_beats' = {burst_beats} is not allowed: "
+                         f"must be a power of two in [1, {4096 >> lb_bytes}] (a burst of at most 4 KiB)")
+    _pow2("fifo_depth", fifo_depth, burst_beats, 4096)
+    if isinstance(max_outstanding, bool) or not isinstance(max_outstanding, int) or not 1 <= max_outstanding <= 16:
+        raise ValueError(f"axi_stream_reader field 'max_outstanding' = {max_outstanding!r} is not allowed: must be an integer in [1, 16]")
+    if len(m_data) != dw:
+        raise ValueError(f"axi_stream_reader field 'm_data' width = {len(m_data)} is not allowed: must equal rdata width {dw}")
+    aw = len(m_axi_araddr)
+    cw = len(s_cmd_beats)
+    if cw < 9:
+        raise ValueError(f"axi_stream_reader field 's_cmd_beats' width = {cw} is not allowed: must be >= 9 "
+                         "(burst lengths up to 256 are cut from it as 8-bit AXI lengths)")
+
+    busy = Signal(bool(0))                           # a command is being requested or delivered
+    next_addr = Signal(modbv(0)[aw:])
+    req_left = Signal(intbv(0)[cw:])                 # beats not yet requested
+    out_left = Signal(intbv(0)[cw:])                 # beats not yet delivered
+    rx_left = Signal(intbv(0)[cw:])                  # beats not yet received on R
+    reserved = Signal(intbv(0, min=0, max=fifo_depth + 1))   # FIFO slots promised to issued bursts
+    in_flight = Signal(intbv(0, min=0, max=max_outstanding + 1))
+    ar_valid = Signal(bool(0))
+    ar_addr = Signal(intbv(0)[aw:])
+    ar_len = Signal(intbv(0)[8:])
+    # Every length has the command's width; the AXI fields and the address step are cut or
+    # extended from it with constant slices, so no expression changes width in the Verilog.
+    next_len = Signal(intbv(0)[cw:])
+    len_m1 = Signal(modbv(0)[8:])
+    len_bytes = Signal(intbv(0)[aw:])
+    rw = len(reserved)
+    reserve_amt = Signal(intbv(0)[rw:])
+    expect_last = Signal(bool(0))
+    can_issue = Signal(bool(0))
+    r_take = Signal(bool(0))
+    r_done = Signal(bool(0))
+    beat_in_burst = Signal(intbv(0)[8:])
+    err_r = Signal(bool(0))
+
+    f_in_valid, f_in_ready = Signal(bool(0)), Signal(bool(0))
+    f_out_valid, f_out_ready = Signal(bool(0)), Signal(bool(0))
+    fifo = stream_fifo(clk, rst, f_in_valid, f_in_ready, m_axi_rdata, f_out_valid, f_out_ready, m_data,
+                       depth=fifo_depth)
+    pop = Signal(bool(0))
+
+    @always_comb
+    def comb():
+        s_cmd_ready.next = not busy
+        m_axi_arvalid.next = ar_valid
+        m_axi_araddr.next = ar_addr
+        m_axi_arlen.next = ar_len
+        m_axi_arsize.next = lb_bytes
+        m_axi_arburst.next = 1
+        m_axi_arid.next = axi_id
+        m_axi_rready.next = in_flight != 0
+        r_take.next = m_axi_rvalid and in_flight != 0
+        r_done.next = m_axi_rvalid and in_flight != 0 and m_axi_rlast
+        f_in_valid.next = m_axi_rvalid and in_flight != 0
+        m_valid.next = f_out_valid
+        f_out_ready.next = m_ready
+        pop.next = f_out_valid and m_ready
+        m_last.next = out_left == 1
+        err.next = err_r
+
+    @always_comb
+    def burst_len():
+        if req_left >= burst_beats:
+            next_len.next = burst_beats
+        else:
+            next_len.next = req_left
+        issue = (busy and req_left != 0 and not ar_valid and in_flight < max_outstanding
+                 and reserved + burst_beats <= fifo_depth)
+        can_issue.next = issue
+        len_m1.next = next_len[8:] - 1
+        len_bytes.next = concat(intbv(0)[aw - cw - lb_bytes:], next_len, intbv(0)[lb_bytes:])
+        if issue:
+            reserve_amt.next = next_len[rw:]
+        else:
+            reserve_amt.next = 0
+        expect_last.next = beat_in_burst == burst_beats - 1 or rx_left == 1
+
+    @always_seq(clk.posedge, reset=rst)
+    def control():
+        if s_cmd_valid and not busy:
+            busy.next = True
+            next_addr.next = s_cmd_addr
+            req_left.next = s_cmd_beats
+            out_left.next = s_cmd_beats
+            rx_left.next = s_cmd_beats
+        # AR channel: one burst at a time on the bus, up to max_outstanding in flight.
+        if can_issue:
+            ar_valid.next = True
+            ar_addr.next = next_addr
+            ar_len.next = len_m1
+            next_addr.next = next_addr + len_bytes
+            req_left.next = req_left - next_len
+        elif ar_valid and m_axi_arready:
+            ar_valid.next = False
+        # Burst accounting: issued when AR is accepted, finished at RLAST.
+        ar_fire = ar_valid and m_axi_arready
+        if ar_fire and not r_done:
+            in_flight.next = in_flight + 1
+        elif r_done and not ar_fire:
+            in_flight.next = in_flight - 1
+        # FIFO slots: reserved when a burst is issued (its length), released when popped.
+        if pop:
+            reserved.next = reserved + reserve_amt - 1
+        else:
+            reserved.next = reserved + reserve_amt
+        # R beats: check RRESP, RID and RLAST placement.
+        if r_take:
+            if m_axi_rresp != 0 or m_axi_rid != axi_id or m_axi_rlast != expect_last or not f_in_ready:
+                err_r.next = True
+            rx_left.next = rx_left - 1
+            if expect_last:
+                beat_in_burst.next = 0
+            else:
+                beat_in_burst.next = beat_in_burst + 1
+        # Delivery: the command ends with its last beat.
+        if pop:
+            out_left.next = out_left - 1
+            if out_left == 1:
+                busy.next = False
+
+    return fifo, comb, burst_len, control

@@ -1,0 +1,141 @@
+"""AXI4 write master that writes a data stream to a (address, beats) region.
+
+Computes: for each command on ``s_cmd`` (``s_cmd_addr``: 64-bit byte address aligned to one burst;
+``s_cmd_beats`` >= 1) it takes ``beats`` beats from ``s_valid``/``s_ready``/``s_data`` and writes
+them to consecutive words (all byte strobes set); when every write response of the command has
+returned it pulses ``done`` for one cycle and accepts the next command.
+
+AXI4 (one ID, ``axi_id``): INCR bursts of ``burst_beats`` beats (the last one shorter), never
+crossing 4 KiB (burst-aligned addresses, bursts of at most 4 KiB). A burst's W beats are sent
+after its AW handshake; the next AW may be issued while earlier bursts wait for B, up to
+``max_outstanding`` bursts without a response. AWVALID held and AW fields stable until AWREADY;
+WVALID held and WDATA/WLAST stable until WREADY; WLAST exactly on each burst's last beat; BREADY
+always high.
+
+Errors are sticky (``err`` until reset): BRESP not OKAY or BID not ``axi_id``.
+
+Latency: AW one cycle after the command; W beats follow the AW handshake at one per cycle while
+the input stream has data.
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
+
+from .stream_reader import _pow2
+
+ST_IDLE, ST_AW, ST_W, ST_WAIT_B = range(4)
+
+
+@block
+def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beats,
+                      s_valid, s_ready, s_data,
+                      m_axi_awvalid, m_axi_awready, m_axi_awaddr, m_axi_awlen, m_axi_awsize,
+                      m_axi_awburst, m_axi_awid, m_axi_wvalid, m_axi_wready, m_axi_wdata,
+                      m_axi_wstrb, m_axi_wlast, m_axi_bvalid, m_axi_bready, m_axi_bresp, m_axi_bid,
+                      done, err, burst_beats=16, max_outstanding=2, axi_id=0):
+    dw = len(m_axi_wdata)
+    lb_bytes = _pow2("data_width", dw, 32, 1024) - 3
+    _pow2("burst_beats", burst_beats, 1, 256)
+    if burst_beats << lb_bytes > 4096:
+        raise ValueError(f"axi_stream_writer field 'burst_beats' = {burst_beats} is not allowed: "
+                         f"must be a power of two in [1, {4096 >> lb_bytes}] (a burst of at most 4 KiB)")
+    if isinstance(max_outstanding, bool) or not isinstance(max_outstanding, int) or not 1 <= max_outstanding <= 16:
+        raise ValueError(f"axi_stream_writer field 'max_outstanding' = {max_outstanding!r} is not allowed: must be an integer in [1, 16]")
+    if len(s_data) != dw:
+        raise ValueError(f"axi_stream_writer field 's_data' width = {len(s_data)} is not allowed: must equal wdata width {dw}")
+    aw = len(m_axi_awaddr)
+    cw = len(s_cmd_beats)
+    if cw < 9:
+        raise ValueError(f"axi_stream_writer field 's_cmd_beats' width = {cw} is not allowed: must be >= 9 "
+                         "(burst lengths up to 256 are cut from it as 8-bit AXI lengths)")
+    nstrb = dw // 8
+
+    state = Signal(intbv(ST_IDLE, min=0, max=4))
+    next_addr = Signal(modbv(0)[aw:])
+    left = Signal(intbv(0)[cw:])                     # beats not yet covered by an AW
+    burst_left = Signal(intbv(0)[cw:])               # W beats left in the current burst
+    this_len = Signal(intbv(0)[cw:])
+    len_m1 = Signal(modbv(0)[8:])
+    len_bytes = Signal(intbv(0)[aw:])
+    aw_valid = Signal(bool(0))
+    aw_addr = Signal(intbv(0)[aw:])
+    aw_len = Signal(intbv(0)[8:])
+    pending_b = Signal(intbv(0, min=0, max=max_outstanding + 1))
+    w_fire = Signal(bool(0))
+    b_fire = Signal(bool(0))
+    aw_fire = Signal(bool(0))
+    done_r = Signal(bool(0))
+    err_r = Signal(bool(0))
+
+    @always_comb
+    def comb():
+        s_cmd_ready.next = state == ST_IDLE
+        m_axi_awvalid.next = aw_valid
+        m_axi_awaddr.next = aw_addr
+        m_axi_awlen.next = aw_len
+        m_axi_awsize.next = lb_bytes
+        m_axi_awburst.next = 1
+        m_axi_awid.next = axi_id
+        m_axi_wvalid.next = state == ST_W and s_valid
+        s_ready.next = state == ST_W and m_axi_wready
+        m_axi_wdata.next = s_data
+        # All byte lanes written; set bit by bit so the constant has the port's exact width.
+        st = intbv(0)[nstrb:]
+        for i in range(nstrb):
+            st[i] = 1
+        m_axi_wstrb.next = st
+        m_axi_wlast.next = burst_left == 1
+        m_axi_bready.next = True
+        w_fire.next = state == ST_W and s_valid and m_axi_wready
+        b_fire.next = m_axi_bvalid
+        aw_fire.next = aw_valid and m_axi_awready
+        if left >= burst_beats:
+            this_len.next = burst_beats
+        else:
+            this_len.next = left
+        len_m1.next = this_len[8:] - 1
+        len_bytes.next = concat(intbv(0)[aw - cw - lb_bytes:], this_len, intbv(0)[lb_bytes:])
+        done.next = done_r
+        err.next = err_r
+
+    @always_seq(clk.posedge, reset=rst)
+    def control():
+        done_r.next = False
+        if state == ST_IDLE:
+            if s_cmd_valid:
+                next_addr.next = s_cmd_addr
+                left.next = s_cmd_beats
+                state.next = ST_AW
+        elif state == ST_AW:
+            # Issue the next burst's address once a response slot is free.
+            if not aw_valid and pending_b < max_outstanding:
+                aw_valid.next = True
+                aw_addr.next = next_addr
+                aw_len.next = len_m1
+                burst_left.next = this_len
+                next_addr.next = next_addr + len_bytes
+                left.next = left - this_len
+            elif aw_fire:
+                aw_valid.next = False
+                state.next = ST_W
+        elif state == ST_W:
+            if w_fire:
+                burst_left.next = burst_left - 1
+                if burst_left == 1:
+                    if left == 0:
+                        state.next = ST_WAIT_B
+                    else:
+                        state.next = ST_AW
+        else:  # ST_WAIT_B: all W beats sent; finish when every response is back
+            if pending_b == 0 or (pending_b == 1 and b_fire):
+                state.next = ST_IDLE
+                done_r.next = True
+        if aw_fire and not b_fire:
+            pending_b.next = pending_b + 1
+        elif b_fire and not aw_fire and pending_b != 0:
+            pending_b.next = pending_b - 1
+        if b_fire and (m_axi_bresp != 0 or m_axi_bid != axi_id):
+            err_r.next = True
+
+    return comb, control
