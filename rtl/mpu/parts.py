@@ -1,0 +1,201 @@
+"""Small MyHDL building blocks shared by the MPU lanes (not registered on their own).
+
+Every arithmetic node is its own tiny block whose ports are single signals with constant indices,
+so the converted Verilog has no variable part-selects and no memories, and every intermediate has
+an explicit width derived from its exact value range (DESIGN.md section 5). Ranges are carried as
+``(lo, hi)`` pairs (inclusive) next to the signals; :func:`sig` makes a signed signal that holds
+exactly that range, and MyHDL's simulation raises if a value ever leaves it.
+"""
+
+from __future__ import annotations
+
+from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv
+
+
+def sig(lo: int, hi: int) -> Signal:
+    """A signed signal able to hold every integer in ``[lo, hi]`` (always at least one sign bit)."""
+    bits = max((lo).bit_length(), (hi).bit_length()) + 1
+    return Signal(intbv(0, min=-(1 << (bits - 1)), max=1 << (bits - 1)))
+
+
+def srange(width: int) -> tuple[int, int]:
+    """The value range of a ``width``-bit two's complement number."""
+    return -(1 << (width - 1)), (1 << (width - 1)) - 1
+
+
+def check_lane_params(name: str, k: int, data_width: int, acc_width: int) -> None:
+    """Validate a lane's parameters with the project's error wording."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k > 256 or k & (k - 1):
+        raise ValueError(f"{name} field 'k' = {k!r} is not allowed: must be a power of two in [1, 256]")
+    if isinstance(data_width, bool) or not isinstance(data_width, int) or not 2 <= data_width <= 16:
+        raise ValueError(f"{name} field 'data_width' = {data_width!r} is not allowed: must be an integer in [2, 16]")
+    need = sum_width(k, data_width)
+    if isinstance(acc_width, bool) or not isinstance(acc_width, int) or not need <= acc_width <= 64:
+        raise ValueError(f"{name} field 'acc_width' = {acc_width!r} is not allowed: must be an integer in "
+                         f"[{need}, 64] (a sum of {k} products of two signed {data_width}-bit operands)")
+
+
+def dot_range(k: int, data_width: int) -> tuple[int, int]:
+    """Exact range of a k-element dot product of signed ``data_width``-bit operands."""
+    lo, hi = srange(data_width)
+    return k * lo * hi, k * lo * lo
+
+
+def sum_width(k: int, data_width: int) -> int:
+    """Bits of the exact signed dot-product range: ``2*data_width + log2(k)``."""
+    lo, hi = dot_range(k, data_width)
+    return max(lo.bit_length(), hi.bit_length()) + 1
+
+
+def sext(a, n: int):
+    """``a`` sign-extended to ``n`` bits, as a shadow signal to read with ``.signed()``.
+
+    Verilator's lint wants every operand at the result's width, so the extension is an explicit
+    concatenation of the sign bit. Every part of the concatenation is a slice of ``a`` (the sign bit
+    and ``a[m:0]``), so all parts update in the same simulation delta: the shadow never shows a mix
+    of old and new bits (a mixed value would be out of range and trip MyHDL's bounds check).
+    """
+    m = len(a)
+    if n < m:
+        raise ValueError(f"sext field 'n' = {n} is not allowed: must be >= the operand width {m}")
+    if n == m:
+        return a(m, 0)
+    sign = a(m - 1)
+    return ConcatSignal(*[sign] * (n - m), a(m, 0))
+
+
+@block
+def unpack_signed(bus, out, lo):
+    """``out`` = the two's complement field ``bus[lo + len(out) - 1 : lo]``."""
+    hi = lo + len(out)
+
+    @always_comb
+    def field():
+        out.next = bus[hi:lo].signed()
+
+    return field
+
+
+@block
+def add2(a, b, s):
+    """``s = a + b`` (``s`` wide enough for the exact range of the sum)."""
+
+    ae, be = sext(a, len(s)), sext(b, len(s))
+
+    @always_comb
+    def node():
+        s.next = ae.signed() + be.signed()
+
+    return node
+
+
+@block
+def mul_reg(clk, a, b, p):
+    """``p <= a * b``, signed: one DSP48E2 product with its M register (operands sign-extended to
+    the product width; yosys ``wreduce`` narrows them back to ``W x W`` before DSP mapping)."""
+    ae, be = sext(a, len(p)), sext(b, len(p))
+
+    @always_seq(clk.posedge, reset=None)
+    def product():
+        p.next = ae.signed() * be.signed()
+
+    return product
+
+
+@block
+def reg(clk, d, q):
+    """``q <= d`` (no reset: datapath register). A narrower signed ``d`` is sign-extended; a wider
+    one is cut to ``len(q)`` bits, which the caller uses only where the value provably fits (a
+    register samples the settled value, never a delta-cycle glitch)."""
+    n = len(q)
+    if len(d) > n:
+        @always_seq(clk.posedge, reset=None)
+        def hold():
+            q.next = d[n:].signed()
+    else:
+        de = sext(d, n)
+
+        @always_seq(clk.posedge, reset=None)
+        def hold():
+            q.next = de.signed()
+
+    return hold
+
+
+@block
+def and_plane(x, lo, w, bit, s):
+    """``s = x[lo + W - 1 : lo] AND w[bit]``: the signed operand field of the packed ``x`` if the
+    weight bit is set, else zero (an AND, no multiplier); ``W = len(s)``."""
+    hi = lo + len(s)
+
+    @always_comb
+    def gate():
+        if w[bit]:
+            s.next = x[hi:lo].signed()
+        else:
+            s.next = 0
+
+    return gate
+
+
+@block
+def shl(a, s, shift):
+    """``s = a * 2**shift`` as a constant shift (a plane weight)."""
+    ae = sext(a, len(s))
+
+    @always_comb
+    def scale():
+        s.next = ae.signed() << shift
+
+    return scale
+
+
+@block
+def neg_shl(a, s, shift):
+    """``s = -(a * 2**shift)``: the sign plane's negative weight ``-2**(W-1)``."""
+    ae = sext(a, len(s))
+
+    @always_comb
+    def scale():
+        s.next = -(ae.signed() << shift)
+
+    return scale
+
+
+@block
+def to_bus(a, bus):
+    """``bus`` = two's complement bits of the signed ``a`` (same width)."""
+    n = len(bus)
+
+    @always_comb
+    def bits():
+        bus.next = a[n:]
+
+    return bits
+
+
+def adder_tree(leaves: list[tuple[Signal, int, int]], nodes: list):
+    """Pairwise adder tree over ``(signal, lo, hi)`` leaves; appends ``(a, b, sum)`` to ``nodes``.
+
+    The calling block instantiates ``add2(a, b, sum)`` for every node itself (MyHDL requires
+    sub-blocks to be created in the body of the block that returns them).
+
+    Every node gets the width of the interval of its children's sums (MyHDL's simulation checks
+    it, also in delta cycles where one child is already new and the other still old).
+    Returns ``(root, lo, hi)``.
+    """
+    level = list(leaves)
+    if len(level) == 1:
+        return level[0]
+    while len(level) > 1:
+        nxt = []
+        for i in range(0, len(level) - 1, 2):
+            (a, alo, ahi), (b, blo, bhi) = level[i], level[i + 1]
+            lo, hi = alo + blo, ahi + bhi
+            s = sig(lo, hi)
+            nodes.append((a, b, s))
+            nxt.append((s, lo, hi))
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]

@@ -1,0 +1,18 @@
+"""Planted bugs in the MPU that the checkers must reject (tests/verify/test_mpu_planted_bugs.py).
+
+Each mutant edits the *converted Verilog* (see :class:`fast_prefill.convert.Mutant`); it refuses to
+apply if its text is not found exactly ``count`` times, so it can never silently test nothing.
+"""
+
+from __future__ import annotations
+
+from ..convert import Mutant
+
+
+def bitplane_sign_plane_added(lut_lanes: int = 1) -> Mutant:
+    """Wrong sign-plane weight: the bit-plane lane adds ``+2**(W-1) * (x . w_(W-1))`` instead of
+    subtracting it (the weights read as unsigned), in each of ``lut_lanes`` bit-plane lanes.
+
+    The sign term is the only negation in the MPU's Verilog: ``s = (-($signed(a) << W-1))``.
+    """
+    return Mutant("bitplane_sign_plane_added", "(-($signed(", "(($signed(", count=lut_lanes)
