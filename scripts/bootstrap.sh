@@ -25,6 +25,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+command -v tclsh >/dev/null 2>&1 || { if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then echo "bootstrap: installing Debian package tcl (tclsh: static checks of the Vivado scripts)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcl >/dev/null; else echo "bootstrap: missing tclsh: install the Debian package 'tcl' (sudo apt-get install tcl)" >&2; fi; }
+
 if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
   echo "bootstrap: Python >= 3.11 is required, $PYTHON is $("$PYTHON" --version 2>&1)" >&2
   exit 1

@@ -74,6 +74,9 @@ def test_package_script_packages_a_vitis_rtl_kernel(build):
     assert associated == {**{p: "ap_clk" for p in m_axi}, "s_axi_control": "ap_clk"}
     props = {(c[1], c[2]) for c in r.find("set_property") if len(c) == 4}
     assert ("sdx_kernel", "true") in props and ("sdx_kernel_type", "rtl") in props
+    vendor, library, name, version = RegisterMap().vlnv.split(":")
+    assert {("vendor", vendor), ("library", library), ("name", name), ("version", version)} <= props
+    assert f'vlnv="{RegisterMap().vlnv}"' in (build.out / "kernel.xml").read_text()
     assert ["ipx::check_integrity", "-kernel"] == r.find("ipx::check_integrity")[0][:2]
     (xo,) = r.find("package_xo")
     assert xo[xo.index("-kernel_name") + 1] == TOP
@@ -174,7 +177,10 @@ def test_checked_in_constraints(tmp_path):
 def test_register_offsets_agree(build):
     rm = RegisterMap()
     xml = (build.out / "kernel.xml").read_text()
-    assert xml == rm.kernel_xml(m_axi_width=get_preset("u280").hbm_data_width)
+    verilog = (build.out / "hdl" / f"{TOP}.v").read_text()
+    width = vivado.m_axi_data_width(verilog, get_preset("u280"))
+    assert re.search(rf"input \[{width - 1}:0\] m_axi_gmem_rdata;", verilog)
+    assert xml == rm.kernel_xml(m_axi_width=width)
     r = check_script(build.out / "package_kernel.tcl")
     ipx = ipx_register_offsets(r.calls)
     assert vivado.register_mismatches(xml, rm, decode_roms(rm), ipx) == []

@@ -2,6 +2,8 @@
 #
 #   cd build/vivado && vivado -mode batch -source package_kernel.tcl
 #
+# The platform drives ap_clk in Vitis, so no clock constraint is packaged with the kernel (the
+# plain-Vivado project, vivado_project.tcl, uses constraints/kernel_clock.xdc).
 # Creates a packaging project, adds the converted Verilog, packages it as IP (every m_axi_* and
 # s_axi_control associated with ap_clk, ap_rst_n its reset, the s_axi_control register map from
 # rtl/top/regmap.toml, sdx_kernel / sdx_kernel_type rtl), checks the IP's integrity as a kernel and
@@ -20,15 +22,19 @@ set xo [file join $here ${kernel}.xo]
 
 create_project -force ${kernel}_pack [file join $work project] -part $part
 add_files -norecurse [list $top_file]
-add_files -fileset constrs_1 -norecurse [list [file join $here constraints kernel_clock.xdc] [file join $here constraints reset_sync.xdc]]
 set_property top $kernel [current_fileset]
 update_compile_order -fileset sources_1
 
-ipx::package_project -root_dir $ip_dir -vendor @VENDOR@ -library @LIBRARY@ -name $kernel -version @VERSION@ -taxonomy /KernelIP -import_files -set_current false
+ipx::package_project -root_dir $ip_dir -vendor @VENDOR@ -library @LIBRARY@ -taxonomy /KernelIP -import_files -set_current false
 ipx::unload_core [file join $ip_dir component.xml]
 ipx::edit_ip_in_project -upgrade true -name ${kernel}_edit -directory [file join $work edit] [file join $ip_dir component.xml]
 
 set core [ipx::current_core]
+# VLNV @VENDOR@:@LIBRARY@:@KERNEL@:@VERSION@, as kernel.xml names it
+set_property vendor @VENDOR@ $core
+set_property library @LIBRARY@ $core
+set_property name $kernel $core
+set_property version @VERSION@ $core
 set_property core_revision 1 $core
 foreach up [ipx::get_user_parameters -of_objects $core] {
     ipx::remove_user_parameter [get_property NAME $up] $core

@@ -91,8 +91,8 @@ def _tcl_list(s: str) -> list[str]:
 
 
 def _run(mode: str, script: Path, args: tuple[str, ...], cwd: Path | None, board_parts: str | None) -> TclCheck:
-    script = Path(script)
-    cwd = Path(cwd) if cwd else script.resolve().parent
+    script = Path(script).resolve()
+    cwd = Path(cwd) if cwd else script.parent
     env = dict(os.environ)
     if board_parts is not None:
         env["FAST_PREFILL_STUB_BOARD_PARTS"] = board_parts

@@ -65,7 +65,7 @@ set ::stub::table {
     report_clock_utilization {-file: -append -return_string -name: -quiet -verbose} {0 0} none {} {}
     report_drc              {-name: -file: -append -return_string -ruledecks: -checks: -quiet -verbose} {0 0} none {} {}
     package_xo              {-kernel_name: -force -kernel_xml: -output_kernel_xml: -design_xml: -ip_directory: -parent_ip_directory: -kernel_files: -kernel_xml_args: -kernel_xml_pipes: -kernel_xml_connections: -ctrl_protocol: -xo_path: -quiet -verbose} {0 0} none {} {-kernel_name: -xo_path:}
-    ipx::package_project    {-root_dir: -vendor: -library: -name: -version: -taxonomy: -import_files -set_current: -force -force_update_compile_order -module: -generated_files -quiet -verbose} {0 0} core {} {-root_dir:}
+    ipx::package_project    {-root_dir: -vendor: -library: -taxonomy: -import_files -set_current: -force -force_update_compile_order -module: -generated_files -quiet -verbose} {0 0} core {} {-root_dir:}
     ipx::unload_core        {-quiet -verbose} {0 1} none all {}
     ipx::edit_ip_in_project {-name: -directory: -upgrade: -quiet -verbose} {1 1} project all {}
     ipx::current_core       {-quiet -verbose} {0 1} core {} {}
