@@ -306,3 +306,48 @@ def run_probe(heads, idle, stall, params=None, backends=BACKENDS, mutant=None):
         a, bb = runs["myhdl"], runs["icarus"]
         assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), "MyHDL and Verilog differ cycle by cycle"
     return runs
+
+
+POOL_PARAMS = {"block_size": 4, "max_n": 16, "acc_width": 19}
+
+
+def pool_golden(vert, slash, block_size: int):
+    """The pooling lines of the golden ``fixed_head_pattern``: ``(pv, ps, total)``."""
+    vert, slash = np.asarray(vert, np.int64), np.asarray(slash, np.int64)
+    n = len(vert)
+    nb = -(-n // block_size)
+    idx = np.arange(n)
+    pv = np.bincount(idx // block_size, weights=vert, minlength=nb).astype(np.int64)
+    soff = nb - 1 - (n - 1 - idx) // block_size
+    ps = np.bincount(soff, weights=slash, minlength=nb).astype(np.int64)
+    return pv, ps, int(vert.sum())
+
+
+def run_pool(heads, idle, stall, params=None, backends=BACKENDS):
+    """``(vert, slash)`` accumulator vectors through ``sig_pool``; compare with :func:`pool_golden`."""
+    from .pool import pool_widths
+
+    params = params or POOL_PARAMS
+    w = pool_widths(params["block_size"], params["max_n"], params["acc_width"])
+    aw, tw = params["acc_width"], w["tw"]
+    spec = get_block("sig_pool")
+    hdr, beats, want = [], [], []
+    for vert, slash in heads:
+        hdr.append(len(vert) - 1)
+        beats += [int(v) for v in vert] + [(1 << aw) | int(s) for s in slash]
+        pv, ps, tot = pool_golden(vert, slash, params["block_size"])
+        want += [int(v) for v in pv] + [(1 << tw) | int(v) for v in ps] + [(2 << tw) | tot]
+    cycles = 40 + sum(2 * len(v) + 8 for v, _ in heads) * (2 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        kw = dict(inputs={"s_hdr": hdr, "s": beats}, expected_counts={"m": len(want)}, idle={"s": idle},
+                  stall={"m": stall}, max_cycles=cycles)
+        res = run_stream_bench(spec, params, backend, **kw)
+        assert not res.violations, res.violations[:3]
+        assert res.outputs["m"] == want, f"sig_pool on {backend}: {res.outputs['m'][:12]} != golden {want[:12]}"
+        assert res.finished
+        runs[backend] = res
+    if len(runs) == 2:
+        a, b = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    return runs

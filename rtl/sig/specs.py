@@ -7,6 +7,7 @@ from ...verify.proof_jobs import ProofJob
 from .list_builder import index_width, sig_list_builder
 from .cover_count import cover_count_widths, sig_cover_count
 from .liveness import sig_liveness
+from .pool import pool_widths, sig_pool
 from .probe import probe_widths, sig_probe
 from .top_m import sig_top_m, top_m_widths
 
@@ -64,6 +65,12 @@ def _probe_params(cfg) -> dict:
             "logit_frac": 8, "logit_bits": 24, "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
 
 
+def _pool_ports(params: dict) -> dict:
+    w = pool_widths(params["block_size"], params["max_n"], params["acc_width"])
+    return {**clock_and_reset(), **stream_ports("s_hdr", w["iwn"]), **stream_ports("s", w["in"]),
+            **stream_ports("m", w["out"])}
+
+
 def _liveness_params(cfg) -> dict:
     # Access buffer: every access of a head with up to 32 blocks per row on average (a sparse head
     # at the largest context); documented in docs/sig.md.
@@ -116,6 +123,16 @@ BLOCKS.append(BlockSpec(
     streams_in=("s_hdr", "s_q", "s_k"), streams_out=("m",),
     hdl_params=("block_size", "head_dim", "max_n") + PROBE_FIXED,
     summary="SIG score pipeline: two passes over K, running max/exp-sum, vertical and slash accumulators",
+))
+
+BLOCKS.append(BlockSpec(
+    name="sig_pool",
+    factory=sig_pool,
+    ports=_pool_ports,
+    params=lambda cfg: {"block_size": cfg.block_size, "max_n": cfg.max_seq_len,
+                        "acc_width": 16 + 1 + (cfg.block_size.bit_length() - 1)},
+    streams_in=("s_hdr", "s"), streams_out=("m",), hdl_params=("block_size", "max_n", "acc_width"),
+    summary="SIG block pooling of the vertical/slash accumulators and their total mass",
 ))
 
 PROOF_JOBS = [

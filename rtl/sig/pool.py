@@ -1,0 +1,133 @@
+"""SIG block pooling: block sums of the probe's vertical and slash accumulators, and the total mass.
+
+Computes the golden ``fixed_head_pattern`` pooling step: ``pv[b] = sum vert[j]`` over ``j // B == b``;
+``ps[s] = sum slash[d]`` over ``nb - 1 - (N - 1 - d) // B == s`` (slash pooled by block offset);
+``T = sum vert`` (the total mass the coverage target ``(T * gamma_fx) >> GF`` is taken of).
+
+Ports (``IWN = bits(max_n - 1)``, ``AW`` = accumulator width, ``PW = AW + log2 B``,
+``TW = AW + log2 max_n``): ``s_hdr``: ``N - 1`` (IWN bits); ``s``: the probe's output beats
+``{kind, value[AW]}`` (``vert[0..N-1]`` then ``slash[0..N-1]``); ``m``: ``{kind[1:0], value[TW]}``:
+``pv[0..nb-1]`` (kind 0), ``ps[0..nb-1]`` (kind 1), then ``T`` (kind 2).
+
+Input beats whose kind does not match the phase (vertical first, then slash) are dropped.
+One input beat per cycle (a pooled beat leaves in the cycle a group closes, so the output register
+never stalls the input unless the sink does); ``2 N + 2`` cycles per head. No memory: three adders.
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
+
+from .arith import usig, zext
+
+Q_HDR, Q_VERT, Q_SLASH, Q_TOTAL = range(4)
+
+
+def pool_widths(block_size: int, max_n: int, acc_width: int) -> dict:
+    iwn = max(1, (max_n - 1).bit_length())
+    lb = block_size.bit_length() - 1
+    return {"iwn": iwn, "in": acc_width + 1, "tw": acc_width + iwn, "out": acc_width + iwn + 2}
+
+
+@block
+def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s_data, m_valid, m_ready, m_data,
+             block_size=4, max_n=16, acc_width=20):
+    for name, v, lo, hi in (("block_size", block_size, 2, 256), ("max_n", max_n, 2, 1 << 20),
+                            ("acc_width", acc_width, 2, 48)):
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError(f"sig_pool field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+    if block_size & (block_size - 1) or max_n % block_size:
+        raise ValueError(f"sig_pool field 'block_size' = {block_size!r} is not allowed: must be a power of two "
+                         f"dividing max_n={max_n}")
+    w = pool_widths(block_size, max_n, acc_width)
+    iwn, tw = w["iwn"], w["tw"]
+    lb = block_size.bit_length() - 1
+    for name, sig_, width in (("s_hdr_data", s_hdr_data, iwn), ("s_data", s_data, w["in"]),
+                              ("m_data", m_data, w["out"])):
+        if len(sig_) != width:
+            raise ValueError(f"sig_pool field '{name}' width = {len(sig_)} is not allowed: must be {width}")
+
+    state = Signal(intbv(Q_HDR, min=0, max=4))
+    n_last = usig(iwn)
+    idx = Signal(modbv(0)[iwn:])
+    grp = usig(tw)
+    total = usig(tw)
+    out_valid = Signal(bool(0))
+    out_data = usig(tw + 2)
+
+    val = usig(acc_width)
+    val_w = usig(tw)
+    grp_n = usig(tw)
+    tot_n = usig(tw)
+    close = Signal(bool(0))
+    last = Signal(bool(0))
+    out_free = Signal(bool(0))
+    lo_idx = usig(lb)
+    lo_n = usig(lb)
+
+    @always_comb
+    def unpack():
+        val.next = s_data[acc_width:0]
+        lo_idx.next = idx[lb:]
+        lo_n.next = n_last[lb:]
+
+    ext = zext(val, val_w)
+
+    @always_comb
+    def sums():
+        grp_n.next = grp + val_w
+        tot_n.next = total + val_w
+
+    kbit = Signal(bool(0))
+    kind_ok = Signal(bool(0))
+
+    @always_comb
+    def closing():
+        kbit.next = state == Q_SLASH
+        kind_ok.next = s_data[acc_width] == (state == Q_SLASH)
+        last.next = idx == n_last
+        if state == Q_VERT:
+            close.next = lo_idx == block_size - 1 or idx == n_last
+        else:
+            close.next = lo_idx == lo_n
+
+    @always_comb
+    def ports():
+        out_free.next = m_ready or not out_valid
+        s_hdr_ready.next = state == Q_HDR
+        s_ready.next = (state == Q_VERT or state == Q_SLASH) and out_free
+        m_valid.next = out_valid
+        m_data.next = out_data
+
+    @always_seq(clk.posedge, reset=rst)
+    def control():
+        if m_ready:
+            out_valid.next = False
+        if state == Q_HDR:
+            if s_hdr_valid:
+                n_last.next = s_hdr_data
+                idx.next = 0
+                grp.next = 0
+                total.next = 0
+                state.next = Q_VERT
+        elif state == Q_VERT or state == Q_SLASH:
+            if s_valid and out_free and kind_ok:
+                if state == Q_VERT:
+                    total.next = tot_n
+                if close:
+                    out_valid.next = True
+                    out_data.next = concat(False, kbit, grp_n)
+                    grp.next = 0
+                else:
+                    grp.next = grp_n
+                idx.next = idx + 1
+                if last:
+                    idx.next = 0
+                    state.next = Q_SLASH if state == Q_VERT else Q_TOTAL
+        elif state == Q_TOTAL:
+            if out_free:
+                out_valid.next = True
+                out_data.next = concat(intbv(2)[2:], total)
+                state.next = Q_HDR
+
+    return unpack, ext, sums, closing, ports, control
