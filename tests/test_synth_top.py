@@ -64,3 +64,52 @@ def test_make_synth_synthesises_the_top_level(monkeypatch, tmp_path):
     assert r.lut > 0 and r.ff > 32 * 10  # the argument registers at least
     text, fits = report(res)
     assert fits and TOP in text and "one flat module" in text
+
+
+def test_a_block_yosys_cannot_synthesise_fails_make_synth(monkeypatch, tmp_path):
+    """The fallback (-nolutram) is tried and noted; a block that fails both ways is reported and
+    makes the fit check fail instead of aborting the whole run."""
+    calls = []
+
+    def fake_synth(path, top, options=""):
+        calls.append((top, options))
+        if "fifo" in top and options == "":
+            raise RuntimeError("yosys synth_xilinx failed on x:\nlutrams_xc5v_map.v:181: ERROR: invalid OPTION_ABITS/WIDTH combination.")
+        if "skid" in top:
+            raise RuntimeError("yosys synth_xilinx failed on y:\nERROR: something else")
+        return Resources(lut=5)
+
+    from fast_prefill.blocks import BLOCKS
+
+    monkeypatch.setattr(synth, "FAILURES", {})  # module state: restored after the test
+    monkeypatch.setattr(synth, "NOTES", {})
+    monkeypatch.setattr(synth, "synth_cached", fake_synth)
+    monkeypatch.setattr(synth, "BLOCKS", {n: BLOCKS[n] for n in ("stream_fifo", "stream_skid_buffer")})
+    res = synth.synth_all(get_preset("tiny"), out_dir=tmp_path, progress=lambda *_: None)
+    assert list(res) == ["stream_fifo"]
+    assert ("stream_fifo_tiny", synth.FALLBACK) in calls
+    text, fits = report(res)
+    assert not fits
+    assert "NOT SYNTHESISED" in text and "stream_skid_buffer" in text and "something else" in text
+    assert "-nolutram" in text and "OPTION_ABITS" in text
+
+
+def test_synth_results_are_reused_while_the_verilog_is_unchanged(monkeypatch, tmp_path):
+    import json
+
+    runs = []
+
+    def fake_yosys(path, top, options=""):  # what synth_file leaves behind: <module>.stat.json
+        runs.append(options)
+        path.with_suffix(".stat.json").write_text(json.dumps({"design": {"num_cells_by_type": {"LUT6": 7}}}))
+        return Resources(lut=7)
+
+    monkeypatch.setattr(synth, "synth_file", fake_yosys)
+    path = tmp_path / "m.v"
+    path.write_text("module m; endmodule\n")
+    assert synth.synth_cached(path, "m").lut == 7 and len(runs) == 1
+    assert synth.synth_cached(path, "m").lut == 7 and len(runs) == 1   # reused
+    synth.synth_cached(path, "m", synth.FALLBACK)                      # other options: runs
+    path.write_text("module m; wire w; endmodule\n")
+    synth.synth_cached(path, "m")                                      # changed Verilog: runs
+    assert runs == ["", synth.FALLBACK, ""]
