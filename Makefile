@@ -10,7 +10,7 @@ FP      := $(BIN)/fast-prefill
 export FAST_PREFILL_PROFILE := $(PROFILE)
 
 .DEFAULT_GOAL := verilog
-.PHONY: all verilog test test-all formal lint synth vivado bench clean help bootstrap
+.PHONY: all verilog test test-all formal lint synth vivado report bench clean help bootstrap
 
 $(STAMP): pyproject.toml setup.py scripts/bootstrap.sh
 	@bash scripts/bootstrap.sh
@@ -41,6 +41,9 @@ synth: $(STAMP) ## yosys synth_xilinx -family xcup resource estimates for PRESET
 
 vivado: $(STAMP) ## write build/vivado/ for PRESET: Vitis kernel packaging, v++ link config, Vivado project
 	@$(FP) vivado --preset $(PRESET)
+
+report: $(STAMP) ## performance report (modelled, calibrated by RTL cycle counts) with plots in build/report/
+	@$(FP) report
 
 bench: $(STAMP) ## every benchmark (not a test): cycle counts, utilisation, HBM traffic
 	@$(FP) bench all

@@ -82,6 +82,7 @@ def _cmd_config(args) -> int:
 _DELEGATED = {
     "accuracy-report": ("fast_prefill.verify.golden.report", "golden-model accuracy and sparsity report"),
     "vivado": ("fast_prefill.vivado", "write build/vivado/: Vitis RTL-kernel packaging and Vivado project scripts"),
+    "report": ("fast_prefill.perf.report", "performance report: TTFT, HBM traffic, baselines, plots (build/report/)"),
 }
 
 
