@@ -77,6 +77,9 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
     verilog = convert_block(spec, job.params, workdir, module, mutant=mutant)
     _inject(verilog, module, job, prop_file)
     shutil.copy(prop_file, workdir / prop_file.name)
+    headers = sorted(PROPERTIES_DIR.glob("*.svh"))   # shared macros (common.svh)
+    for h in headers:
+        shutil.copy(h, workdir / h.name)
     sby = workdir / f"{job.name}.sby"
     sby.write_text(
         "[tasks]\nprove\ncover\n\n"
@@ -89,7 +92,7 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
         f"read_verilog -sv -formal {verilog.name}\n"
         f"prep -top {module}\n\n"
         "[files]\n"
-        f"{verilog.name}\n{prop_file.name}\n"
+        f"{verilog.name}\n{prop_file.name}\n" + "".join(f"{h.name}\n" for h in headers)
     )
     return sby
 

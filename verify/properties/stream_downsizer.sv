@@ -3,18 +3,11 @@
 `ifdef FORMAL
 localparam integer FV_W = `FP_WIDTH;
 localparam integer FV_R = `FP_RATIO;
-reg fv_past = 1'b0;
-always @(posedge clk) fv_past <= 1'b1;
-always @(*) if (!fv_past) assume(rst);
-
-always @(posedge clk)
-  if (fv_past && $past(s_valid && !s_ready && !rst)) begin
-    assume(s_valid);
-    assume(s_data == $past(s_data));
-  end
-always @(posedge clk)
-  if (fv_past && $past(m_valid && !m_ready && !rst))
-    assert(m_valid && m_data == $past(m_data));
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+`FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
+wire fv_past = fp_past_valid;
 
 // Tracked input beat: it leaves as its FV_R slices, in order, right after the beat before it.
 (* anyseq *) wire fv_pick;

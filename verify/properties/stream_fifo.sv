@@ -5,25 +5,11 @@
 localparam integer F_DEPTH = `FP_DEPTH;
 localparam integer F_AW = $clog2(`FP_DEPTH);
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-
-// The run starts in reset.
-always @(*) if (!f_past_valid) assume(rst);
-
-// Input stream: the environment obeys the valid/ready rules.
-always @(posedge clk)
-  if (f_past_valid && $past(s_valid && !s_ready && !rst)) begin
-    assume(s_valid);
-    assume(s_data == $past(s_data));
-  end
-
-// Output stream: valid stays high and data stable while stalled.
-always @(posedge clk)
-  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
-    assert(m_valid);
-    assert(m_data == $past(m_data));
-  end
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+`FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
+wire f_past_valid = fp_past_valid;
 
 // Occupancy: count matches the pointers, never overflows or underflows, drives the handshakes.
 wire [F_AW-1:0] f_fill = wr_ptr - rd_ptr;

@@ -1,21 +1,12 @@
 // Properties of stream_fork (rtl/stream/fork.py), injected into the converted module.
 `ifdef FORMAL
-reg fv_past = 1'b0;
-always @(posedge clk) fv_past <= 1'b1;
-always @(*) if (!fv_past) assume(rst);
-
-always @(posedge clk)
-  if (fv_past && $past(s_valid && !s_ready && !rst)) begin
-    assume(s_valid);
-    assume(s_data == $past(s_data));
-  end
-
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+`FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
 // Both outputs obey the stream rules.
-always @(posedge clk)
-  if (fv_past && !$past(rst)) begin
-    if ($past(m_a_valid && !m_a_ready)) assert(m_a_valid && m_a_data == $past(m_a_data));
-    if ($past(m_b_valid && !m_b_ready)) assert(m_b_valid && m_b_data == $past(m_b_data));
-  end
+`FP_ASSERT_STREAM(rst, m_a_valid, m_a_ready, m_a_data)
+`FP_ASSERT_STREAM(rst, m_b_valid, m_b_ready, m_b_data)
+wire fv_past = fp_past_valid;
 
 // Exactly once each, in order: count beats in and out on each side.
 reg [3:0] fv_in = 0, fv_a = 0, fv_b = 0;

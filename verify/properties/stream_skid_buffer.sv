@@ -2,24 +2,11 @@
 // module by fast_prefill.verify.formal. Parameters arrive as `FP_WIDTH.
 // Internal names (out_valid, out_data, skid_valid, skid_data) are those of the generated Verilog.
 `ifdef FORMAL
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-
-always @(*) if (!f_past_valid) assume(rst);
-
-// Input stream: the environment obeys the valid/ready rules.
-always @(posedge clk)
-  if (f_past_valid && $past(s_valid && !s_ready && !rst)) begin
-    assume(s_valid);
-    assume(s_data == $past(s_data));
-  end
-
-// Output stream: valid stays high and data stable while stalled.
-always @(posedge clk)
-  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
-    assert(m_valid);
-    assert(m_data == $past(m_data));
-  end
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+`FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
+wire f_past_valid = fp_past_valid;
 
 // Structure: ready comes from the skid register; the skid is only used behind a full output.
 wire [1:0] f_count = {1'b0, out_valid} + {1'b0, skid_valid};
