@@ -34,7 +34,11 @@ class LaneCost:
 
 # Recorded from `fast-prefill bench mpu --synth` (yosys 0.70 synth_xilinx -family xcup), keyed by
 # (k, data_width, acc_width): {"dsp": DSP-lane cost, "lut": bit-plane-lane cost}.
-MEASURED: dict[tuple[int, int, int], dict[str, LaneCost]] = {}
+MEASURED: dict[tuple[int, int, int], dict[str, LaneCost]] = {
+    (4, 8, 24): {"dsp": LaneCost(lut=57, ff=82, dsp=4, carry=5), "lut": LaneCost(lut=460, ff=98, dsp=0, carry=29)},
+    (32, 8, 32): {"dsp": LaneCost(lut=854, ff=533, dsp=32, carry=6),
+                  "lut": LaneCost(lut=4842, ff=125, dsp=0, carry=38)},
+}
 
 
 def _key(cfg_or_key) -> tuple[int, int, int]:
@@ -106,7 +110,7 @@ def resource_estimate(cfg: AcceleratorConfig, costs: dict[str, LaneCost] | None 
     return out
 
 
-def size_lanes(costs: dict[str, LaneCost], k: int, dsp_fraction: float = 0.56, lut_fraction: float = 0.20,
+def size_lanes(costs: dict[str, LaneCost], k: int, dsp_fraction: float = 0.56, lut_fraction: float = 0.35,
                col_multiple: int = 1) -> dict:
     """The most output columns (MACs/cycle = ``k * columns``) within a U280 budget.
 

@@ -22,23 +22,23 @@ Pipeline (latency): a row accepted at edge ``t`` is registered (stage 0), the la
 plane sums at ``t+1`` and the dot products at ``t+2``; the result enters the output FIFO at ``t+3``
 and can leave at edge ``t+4`` (4 cycles). The pipeline never stalls: ``s_x_ready`` is given only
 while the rows in flight plus those in the output FIFO (``occ``) are fewer than ``fifo_depth``, so
-the FIFO (``rtl/stream/fifo.py``) always has room and back-pressure on ``m`` stops the input
+the output FIFO (the logic of ``rtl/stream/fifo.py``, inline so its state has stable names for
+the proof) always has room and back-pressure on ``m`` stops the input
 cleanly without losing a beat. With ``fifo_depth >= 5`` (default 8) and no back-pressure one row
 enters and one result leaves every cycle: ``k*N`` MACs per cycle in steady state. A new tile's
 first weight beat can be written in the cycle after the last row is accepted; that row's products
 are formed in the same edge from the old weights, so tiles follow each other with no gap beyond
 the ``N`` load beats.
 
-Invariants (``verify/properties/mpu_tile_engine.sv``): ``occ == v0 + v1 + v2 + fifo count <=
-fifo_depth``; ``s_w_ready`` and ``s_x_ready`` never both high; the output stream obeys the
+Invariants (``verify/properties/mpu_tile_engine.sv``): ``occ == v0 + v1 + v2 + fifo_count <=
+fifo_depth``; ``fifo_count == fifo_wr - fifo_rd`` (mod depth); ``s_w_ready`` and ``s_x_ready`` never both high; the output stream obeys the
 valid/ready rules.
 """
 
 from __future__ import annotations
 
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, intbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, intbv, modbv
 
-from ..stream.fifo import stream_fifo
 from .bitplane_lane import mpu_bitplane_lane
 from .dsp_lane import LATENCY as LANE_LATENCY
 from .dsp_lane import mpu_dsp_lane
@@ -94,15 +94,22 @@ def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_rea
     weights = [Signal(intbv(0)[kw:]) for _ in range(n)]
     ys = [Signal(intbv(0)[acc_width:]) for _ in range(n)]
     ybus = ConcatSignal(*reversed(ys)) if n > 1 else ys[0]
-    fifo_ready = Signal(bool(0))
+    # Output FIFO (the logic of rtl/stream/fifo.py, written here so that its state has stable
+    # top-level names for the proof: MyHDL names sub-instances by how many were built before).
+    aw = fifo_depth.bit_length() - 1
+    fifo_mem = [Signal(intbv(0)[n * acc_width:]) for _ in range(fifo_depth)]
+    fifo_wr = Signal(modbv(0)[aw:])
+    fifo_rd = Signal(modbv(0)[aw:])
+    fifo_count = Signal(intbv(0, min=0, max=fifo_depth + 1))
 
     @always_comb
     def handshake():
         s_w_ready.next = not loaded
-        s_x_ready.next = loaded and occ < fifo_depth and fifo_ready
+        s_x_ready.next = loaded and occ < fifo_depth
         acc_w.next = s_w_valid and not loaded
-        acc_x.next = s_x_valid and loaded and occ < fifo_depth and fifo_ready
-        pop.next = m_valid and m_ready
+        acc_x.next = s_x_valid and loaded and occ < fifo_depth
+        m_valid.next = fifo_count != 0
+        pop.next = m_ready and fifo_count != 0
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -121,16 +128,33 @@ def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_rea
         v0.next = acc_x
         v1.next = v0
         v2.next = v1
+        # v2 is the FIFO's push; it never finds the FIFO full because occ counts it.
+        if v2:
+            fifo_wr.next = fifo_wr + 1
+        if pop:
+            fifo_rd.next = fifo_rd + 1
+        if v2 and not pop:
+            fifo_count.next = fifo_count + 1
+        elif pop and not v2:
+            fifo_count.next = fifo_count - 1
 
     @always(clk.posedge)
     def stage0():
         if acc_x:
             x_reg.next = s_x_data[kw:]
 
-    insts = [handshake, control, stage0]
+    @always(clk.posedge)
+    def fifo_write():
+        if v2:
+            fifo_mem[fifo_wr].next = ybus
+
+    @always_comb
+    def fifo_read():
+        m_data.next = fifo_mem[fifo_rd]
+
+    insts = [handshake, control, stage0, fifo_write, fifo_read]
     for j in range(n):
         insts.append(_column_write(clk, acc_w, wcol, j, s_w_data, weights[j]))
         lane = mpu_dsp_lane if j < dsp_cols else mpu_bitplane_lane
         insts.append(lane(clk, x_reg, weights[j], ys[j], k=k, data_width=data_width))
-    insts.append(stream_fifo(clk, rst, v2, fifo_ready, ybus, m_valid, m_ready, m_data, depth=fifo_depth))
     return insts

@@ -213,15 +213,15 @@ def main(argv: list[str]) -> int:
         cfg = PRESETS["u280"]
         costs = sizing.lane_costs(cfg)
         est = sizing.resource_estimate(cfg, costs)
-        sized = sizing.size_lanes(costs, cfg.mpu_k, dsp_fraction=0.56)
+        sized = sizing.size_lanes(costs, cfg.mpu_k, dsp_fraction=0.56, lut_fraction=0.35)
         print(f"\nu280 preset MPU ({cfg.mpu_dsp_cols} DSP + {cfg.mpu_lut_cols} LUT lanes, k={cfg.mpu_k}): "
               f"{est['total']['DSP48E2']} DSP48E2 ({100 * est['u280_share']['DSP48E2']:.1f}%), "
               f"{est['total']['LUT']} LUT ({100 * est['u280_share']['LUT']:.1f}%), "
               f"{est['total']['FF']} FF; {est['macs_per_cycle']} MAC/cycle")
-        print(f"size_lanes(56% DSP, 20% LUT): {sized['mpu_dsp_cols']} DSP + {sized['mpu_lut_cols']} LUT lanes, "
+        print(f"size_lanes(56% DSP, 35% LUT): {sized['mpu_dsp_cols']} DSP + {sized['mpu_lut_cols']} LUT lanes, "
               f"{sized['macs_per_cycle']} MAC/cycle ({sized['DSP48E2']} DSP48E2, {sized['LUT']} LUT)")
         lanes["u280_estimate"] = est
-        lanes["u280_sized_56pct_dsp_20pct_lut"] = sized
+        lanes["u280_sized_56pct_dsp_35pct_lut"] = sized
         print(f"report: {sizing.REPORT}")
 
     out = BUILD_DIR / "bench" / "mpu.json"

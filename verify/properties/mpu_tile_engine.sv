@@ -1,6 +1,6 @@
 // Properties of mpu_tile_engine (rtl/mpu/tile_engine.py), injected into the converted module by
 // fast_prefill.verify.formal. Parameters: `FP_K, `FP_DATA_WIDTH, `FP_ACC_WIDTH, `FP_DSP_COLS,
-// `FP_LUT_COLS, `FP_FIFO_DEPTH. Internal names (loaded, wcol, occ, v0..v2, stream_fifo0_*) are
+// `FP_LUT_COLS, `FP_FIFO_DEPTH. Internal names (loaded, wcol, occ, v0..v2, fifo_*) are
 // those of the generated Verilog.
 `ifdef FORMAL
 localparam integer F_N = `FP_DSP_COLS + `FP_LUT_COLS;
@@ -36,15 +36,15 @@ always @(posedge clk)
 
 // Invariants: every accepted row is in the pipeline or in the FIFO; the FIFO never overflows, so
 // the never-stalling pipeline cannot lose a beat; one input stream at a time.
-wire [F_AW-1:0] f_fill = stream_fifo0_wr_ptr - stream_fifo0_rd_ptr;
+wire [F_AW-1:0] f_fill = fifo_wr - fifo_rd;
 always @(*)
   if (f_past_valid) begin
-    assert(occ == v0 + v1 + v2 + stream_fifo0_count);
+    assert(occ == v0 + v1 + v2 + fifo_count);
     assert(occ <= F_D);
-    assert(stream_fifo0_count <= F_D);
-    assert(f_fill == stream_fifo0_count[F_AW-1:0]);
-    assert(m_valid == (stream_fifo0_count != 0));
-    assert(!(stream_fifo0_push && stream_fifo0_count == F_D));
+    assert(fifo_count <= F_D);
+    assert(f_fill == fifo_count[F_AW-1:0]);
+    assert(m_valid == (fifo_count != 0));
+    assert(!(v2 && fifo_count == F_D));
     assert(!(s_w_ready && s_x_ready));
     assert(s_w_ready == !loaded);
     assert(wcol < F_N);
