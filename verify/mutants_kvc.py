@@ -30,3 +30,21 @@ def lru_like_eviction(tag_bits: int) -> Mutant:
     nw = tag_bits + 1
     return _KeyMutant("kvc_lru_like_eviction", "k = {nu[i], tag[i]};",
                       "k = {{{{" + str(nw) + "{{1'b0}}}}, ~{prefix}tag[i]}};")
+
+
+def managed_read_wrong_line(managed: int) -> Mutant:
+    """The delivery path addresses the managed tier with the line number instead of the tier-local
+    index (it forgets to subtract ``pinned``), so a block held in a managed line, hit or miss, is
+    served from another line's words: the response carries the wrong block's data."""
+    mlw = max(1, (managed - 1).bit_length())
+    return Mutant("kvc_managed_read_wrong_line", f"m_raddr = {{rd_local[{mlw}-1:0], dbeat}};",
+                  f"m_raddr = {{head_line[{mlw}-1:0], dbeat}};")
+
+
+def last_beat_skipped(half_beats: int) -> Mutant:
+    """A ticket is retired one beat early: the last V beat of every block is never sent (and the
+    next block starts at the wrong beat), so a request is not answered with exactly its 2 *
+    half_beats beats."""
+    last = 2 * half_beats - 1
+    return Mutant("kvc_last_beat_skipped", f"rel_valid = (go && (dbeat == {last}));",
+                  f"rel_valid = (go && (dbeat == {last - 1}));")

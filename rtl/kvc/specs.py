@@ -106,9 +106,12 @@ PROOF_JOBS = [
     ProofJob("kvc_axi_read_master", "kvc_axi_read_master",
              {"tag_bits": 2, "line_bits": 2, "axi_width": 16, "half_beats": 2, "burst_beats": 1,
               "max_outstanding": 2, "axi_id": 1}, "axi_read_master.sv", 8, 16),
-    # Whole cache, tiny: 1 pinned + 2 managed lines, 2-bit tags, 8-bit beats, a half block = 1 beat
-    # (K then V, one 1-beat burst each), 1 burst in flight, no prefetch (verify/properties/kvc_cache.sv).
+    # Whole cache, tiny (verify/properties/kvc_cache.sv): 1 pinned + 2 managed lines, 2-bit tags,
+    # 8-bit beats, a block half = one 2-beat burst, 2 bursts in flight; without and with prefetch.
     ProofJob("kvc_cache", "kv_cache",
-             {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 1, "burst_beats": 1,
-              "prefetch_depth": 0, "max_outstanding": 1, "axi_id": 1}, "kvc_cache.sv", 4, 30),
+             {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
+              "prefetch_depth": 0, "max_outstanding": 2, "axi_id": 1}, "kvc_cache.sv", 4, 24),
+    ProofJob("kvc_cache_pf1", "kv_cache",
+             {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
+              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1}, "kvc_cache.sv", 4, 24),
 ]

@@ -13,6 +13,10 @@
 // its block and the number of response beats owed before it; its 2 * half_beats response beats must
 // leave exactly after those and carry f_word(block, 0 .. 2 * half_beats - 1), K then V.
 `ifdef FORMAL
+// Every name below must exist in the converted module: an undeclared one is an error, not an
+// implicit 1-bit wire (MyHDL's instance prefixes kvc_tag_store0_ etc. are those of a conversion in
+// a fresh process; see tests/verify/test_kvc_cache_proof.py).
+`default_nettype none
 localparam integer F_TB = `FP_TAG_BITS;
 localparam integer F_W = `FP_AXI_WIDTH;
 localparam integer F_P = `FP_PINNED;
@@ -457,4 +461,5 @@ always @(posedge clk)
     cover(f_trk && f_hit && f_out && f_ahead == 0 && f_done == F_NB - 1);
     cover(f_trk && f_behind && f_out && f_ahead == 0 && f_done == F_NB - 1);
   end
+`default_nettype wire
 `endif
