@@ -1,0 +1,276 @@
+"""Calibration: the model's cycle counts (:mod:`.units`) against the simulation of each unit's
+converted Verilog (Icarus, through the units' own harnesses), at the ``tiny`` preset's geometry and
+at larger simulated configurations.
+
+:func:`calibrate` returns one row per (unit, configuration): ``sim`` cycles, ``model`` cycles,
+relative error. Every simulated run also checks its outputs against the golden model (the
+harnesses do), so a calibration point is never taken from a run that computed the wrong thing.
+The kernel top level does not exist yet: calibration is per unit; the kernel-level overlap of the
+model (``ModelParams.overlap``) is an assumption until it can be calibrated the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import get_preset
+from . import units as U
+
+TOLERANCE = 0.05
+
+
+@dataclass
+class CalPoint:
+    unit: str
+    config: str
+    sim: int
+    model: int
+    seconds: float = 0.0
+
+    @property
+    def error(self) -> float:
+        return self.model / self.sim - 1.0
+
+    def as_dict(self) -> dict:
+        return {"unit": self.unit, "config": self.config, "sim": self.sim, "model": self.model,
+                "error": self.error, "seconds": round(self.seconds, 1)}
+
+
+def _span(res, first_stream: str, out: str = "m") -> int:
+    return res.out_cycles[out][-1] - res.in_cycles[first_stream][0] + 1
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def cal_probe(shapes) -> list[CalPoint]:
+    from ..rtl.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
+    from ..verify.golden.fixed_point import score_multiplier
+
+    out = []
+    rng = np.random.default_rng(4)
+    for label, b, d, n in shapes:
+        t0 = time.time()
+        params = {**PROBE_PARAMS, "block_size": b, "head_dim": d, "max_n": n}
+        qp, k = rng.integers(-127, 128, (b, d)), rng.integers(-127, 128, (n, d))
+        mult, shift = score_multiplier(1e-3, probe_cfg(params))
+        res = run_probe([(qp, k, mult, shift)], [], [], params=params, backends=("icarus",))["icarus"]
+        out.append(CalPoint("SIG probe", f"{label} B={b} D={d} N={n}", _span(res, "s_hdr"),
+                            U.probe_cycles(n, b, params["recip_frac"]), time.time() - t0))
+    return out
+
+
+def cal_pool(shapes) -> list[CalPoint]:
+    from ..rtl.sig.harness import run_pool
+
+    out = []
+    rng = np.random.default_rng(5)
+    for label, b, n in shapes:
+        t0 = time.time()
+        aw = 16 + 1 + U.log2i(b)
+        params = {"block_size": b, "max_n": n, "acc_width": aw}
+        vert, slash = rng.integers(0, 1 << 12, n), rng.integers(0, 1 << 12, n)
+        res = run_pool([(vert, slash)], [], [], params=params, backends=("icarus",))["icarus"]
+        out.append(CalPoint("SIG pool", f"{label} B={b} N={n}", _span(res, "s_hdr"), U.pool_cycles(n), time.time() - t0))
+    return out
+
+
+def cal_cover(shapes) -> list[CalPoint]:
+    from ..rtl.sig.harness import run_cover_count
+
+    out = []
+    rng = np.random.default_rng(6)
+    for label, params, n in shapes:
+        t0 = time.time()
+        vals = [int(x) for x in rng.integers(0, 1 << (params["width"] - 4), n)]
+        target = int(sum(vals) * 0.9)
+        res = run_cover_count([(target, vals)], [], [], params=params, backends=("icarus",))["icarus"]
+        scan, early = U.cover_scan_exact(vals, target, params["width"], params["hist_bits"])
+        model = U.cover_count_cycles(n, params["width"], params["hist_bits"], params["max_n"], scan, early)
+        out.append(CalPoint("SIG cover_count", f"{label} n={n} W={params['width']}", _span(res, "s"), model,
+                            time.time() - t0))
+    return out
+
+
+def cal_top_m(shapes) -> list[CalPoint]:
+    from ..rtl.sig.harness import run_top_m, top_m_golden
+
+    out = []
+    rng = np.random.default_rng(7)
+    for label, params, n, count in shapes:
+        t0 = time.time()
+        vals = [int(x) for x in rng.integers(0, 1 << params["width"], n)]
+        res = run_top_m([(count, vals)], [], [], params=params, backends=("icarus",))["icarus"]
+        m = len(top_m_golden(count, vals, params))
+        scan, last = U.top_m_scan_exact(vals, m, params["width"], params["hist_bits"])
+        model = U.top_m_cycles(n, params["width"], params["hist_bits"], m, scan, last)
+        out.append(CalPoint("SIG top_m", f"{label} n={n} m={m} W={params['width']}", _span(res, "s"), model,
+                            time.time() - t0))
+    return out
+
+
+def _sparse_pattern(nb: int, rng):
+    from ..verify.golden.block_lists import HeadPattern
+
+    causal = [r * nb + c for r in range(nb) for c in range(r + 1)]
+    return HeadPattern(nb, np.sort(rng.choice(nb, 2, replace=False)), np.sort(rng.choice(nb, 3, replace=False)),
+                       np.sort(rng.choice(causal, min(len(causal), 2 * nb), replace=False)), query_aware=True)
+
+
+def cal_builder(sizes) -> list[CalPoint]:
+    from ..rtl.sig.harness import run_heads
+
+    out = []
+    rng = np.random.default_rng(8)
+    for label, nb in sizes:
+        t0 = time.time()
+        mb = 1 << max(1, (nb - 1).bit_length())
+        p = _sparse_pattern(nb, rng)
+        res = run_heads([p], [], [], [], backends=("icarus",), params={"max_blocks": mb})["icarus"]
+        out.append(CalPoint("SIG list_builder", f"{label} nb={nb}", _span(res, "s_sel"),
+                            U.list_builder_cycles(nb, len(p.vertical) + len(p.slash)), time.time() - t0))
+    return out
+
+
+def cal_liveness(sizes) -> list[CalPoint]:
+    from ..rtl.sig.harness import run_liveness
+
+    out = []
+    rng = np.random.default_rng(9)
+    for label, nb in sizes:
+        t0 = time.time()
+        mb = 1 << max(1, (nb - 1).bit_length())
+        p = _sparse_pattern(nb, rng)
+        acc = p.num_blocks()
+        params = {"max_blocks": mb, "max_accesses": 1 << max(1, (acc - 1).bit_length())}
+        res = run_liveness([p], [], [], backends=("icarus",), params=params)["icarus"]
+        out.append(CalPoint("SIG liveness", f"{label} nb={nb} L={acc}", _span(res, "s"),
+                            U.liveness_cycles(acc, mb, span_only=True), time.time() - t0))
+    return out
+
+
+def cal_sae(shapes) -> list[CalPoint]:
+    from ..rtl.sae.harness import flex_lists, make_group, run_engine
+    from ..rtl.sae import formats as F
+
+    out = []
+    rng = np.random.default_rng(10)
+    for label, b, d, g, nb in shapes:
+        t0 = time.time()
+        params = {"block_size": b, "head_dim": d, "group": g, "max_seq_len": max(64, nb * b)}
+        geom = F.geometry(params)
+        heads = make_group(nb * b, d, g, seed=11)
+        lists = flex_lists(nb, rng, "random")
+        rows = list(range(nb))
+        res = run_engine(params, heads, lists, rows, "icarus")
+        if res.outputs["m_o"] != F.expected_o_beats(geom, heads, lists, rows) or res.violations:
+            raise AssertionError(f"calibration: sae_engine {params} output differs from the golden model")
+        sim = res.out_cycles["m_o"][-1] - res.in_cycles["s_cmd"][0] + 1
+        accesses = sum(len(x) for x in lists)
+        out.append(CalPoint("SAE engine (whole head)", f"{label} B={b} D={d} G={g} nb={nb} blocks={accesses}", sim,
+                            U.sae_head_cycles(nb, accesses, b, g, geom.R), time.time() - t0))
+    return out
+
+
+def cal_kvc(shapes) -> list[CalPoint]:
+    from ..rtl.sae.harness import flex_lists
+    from ..verify.bench.kvc import requests_of, simulate, small_params
+    from ..verify.golden.cache_sim import liveness_reads
+
+    out = []
+    for label, nb, kind, hb, pinned, managed, pd, seed in shapes:
+        t0 = time.time()
+        lists = flex_lists(nb, np.random.default_rng(seed), kind)
+        req = requests_of(lists)
+        p = small_params(tag_bits=max(1, (nb - 1).bit_length()), axi_width=64, pinned=pinned, managed=managed,
+                         half_beats=hb, burst_beats=min(hb, 8), prefetch_depth=pd, max_outstanding=2)
+        run = simulate(p, req, backend="icarus", idle=0.0, stall=0.0, max_latency=0, r_gap=0.0, ar_stall=0.0,
+                       n_blocks=nb)
+        if not (run.finished and run.responses == run.expected):
+            raise AssertionError(f"calibration: kv_cache {p} data mismatch or unfinished")
+        model, misses = U.kvc_cycles(req, pinned, managed, hb, pd)
+        gold = liveness_reads(lists, pinned + managed, pinned)
+        if not (misses == gold == run.block_reads):
+            raise AssertionError(f"calibration: kv_cache misses model {misses}, golden {gold}, RTL {run.block_reads}")
+        cfg = f"{label} nb={nb} {kind} half_beats={hb} lines={pinned}+{managed} prefetch={pd} req={len(req)} miss={misses}"
+        out.append(CalPoint("KVC cycles", cfg, run.cycles, model, time.time() - t0))
+        out.append(CalPoint("KVC HBM bytes", cfg, int(run.block_reads * 2 * hb * 8), misses * 2 * hb * 8, 0.0))
+    return out
+
+
+def cal_mpu(shapes) -> list[CalPoint]:
+    from ..verify.bench.mpu import params as mparams
+    from ..verify.bench.mpu import run_engine
+
+    out = []
+    rng = np.random.default_rng(12)
+    for label, p, rows, tiles in shapes:
+        t0 = time.time()
+        n = p["dsp_cols"] + p["lut_cols"]
+        ts = [(rng.integers(-128, 128, size=(p["k"], n)), rng.integers(-128, 128, size=(rows, p["k"])))
+              for _ in range(tiles)]
+        res = run_engine(p, ts, backends=("icarus",))["icarus"]
+        sim = res.out_cycles["m"][-1] - res.in_cycles["s_w"][0] + 1
+        out.append(CalPoint("MPU tile engine", f"{label} k={p['k']} cols={p['dsp_cols']}+{p['lut_cols']} "
+                                               f"{tiles}x{rows} rows", sim, U.mpu_tiles_cycles([rows] * tiles, n),
+                            time.time() - t0))
+    del mparams
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def configurations(slow: bool = False) -> dict:
+    """The simulated configurations: the ``tiny`` preset's geometry first, then larger ones."""
+    from ..verify.bench.mpu import params as mp
+
+    tiny = get_preset("tiny")
+    b, d = tiny.block_size, tiny.head_dim
+    cov = {"max_n": 1024, "width": 16 + 1 + U.log2i(b), "hist_bits": 4, "sum_width": 16 + 1 + U.log2i(b) + 10}
+    cov_big = {"max_n": 2048, "width": 24, "hist_bits": 4, "sum_width": 35}
+    topm = {"max_n": tiny.max_blocks, "width": 16 + 1 + 2 * U.log2i(b), "hist_bits": 4, "div_shift": 0,
+            "min_m": 2, "max_m": tiny.max_blocks}
+    topm_big = {"max_n": 1024, "width": 31, "hist_bits": 4, "div_shift": 0, "min_m": 2, "max_m": 1024}
+    hb_tiny = U.kvc_half_beats(b, d, tiny.data_width, tiny.hbm_data_width)
+    cfg = {
+        "probe": [("tiny", b, d, 128), ("larger", 16, 8, 256)],
+        "pool": [("tiny", b, 128), ("larger", 16, 1024)],
+        "cover": [("tiny", cov, 256), ("tiny", cov, 1024), ("larger", cov_big, 2048)],
+        "top_m": [("tiny", topm, 128, 40), ("larger", topm_big, 256, 60), ("larger", topm_big, 1024, 300)],
+        "builder": [("tiny", 16), ("larger", 64)],
+        "liveness": [("tiny", 16), ("larger", 64)],
+        "sae": [("tiny", b, d, 2, 4), ("larger", 16, 16, 1, 4)],
+        "kvc": [("tiny", 32, "random", hb_tiny, tiny.pinned_tier_blocks, tiny.managed_tier_blocks,
+                 tiny.prefetch_depth, 1),
+                ("tiny", 32, "flex", hb_tiny, tiny.pinned_tier_blocks, tiny.managed_tier_blocks, tiny.prefetch_depth, 2),
+                ("larger", 32, "random", 16, 4, 8, 4, 3)],
+        "mpu": [("tiny", mp(tiny.mpu_k, 8, tiny.acc_width, tiny.mpu_dsp_cols, tiny.mpu_lut_cols), 64, 3),
+                ("larger", mp(8, 8, 19, 4, 2), 128, 2)],
+    }
+    if slow:
+        cfg["probe"] += [("larger", 32, 4, 256), ("larger", 16, 4, 512)]
+        cfg["sae"] += [("larger", 16, 8, 4, 3), ("larger", 32, 8, 1, 3)]
+        cfg["kvc"] += [("larger", 24, "dense", 32, 2, 4, 2, 4), ("larger", 64, "flex", 32, 8, 8, 4, 5)]
+        cfg["mpu"].append(("u280 slice", mp(32, 8, 32, 2, 1), 128, 2))
+        cfg["builder"].append(("larger", 128))
+    return cfg
+
+
+def calibrate(slow: bool = False, progress=None) -> list[CalPoint]:
+    cfg = configurations(slow)
+    runners = [(cal_probe, "probe"), (cal_pool, "pool"), (cal_cover, "cover"), (cal_top_m, "top_m"),
+               (cal_builder, "builder"), (cal_liveness, "liveness"), (cal_sae, "sae"), (cal_kvc, "kvc"),
+               (cal_mpu, "mpu")]
+    out = []
+    for fn, key in runners:
+        pts = fn(cfg[key])
+        for p in pts:
+            if progress:
+                progress(f"  calibration {p.unit:24s} {p.config:70s} sim {p.sim:8d} model {p.model:8d} "
+                         f"{100 * p.error:+6.2f}% ({p.seconds:.1f} s)")
+        out += pts
+    return out
