@@ -43,3 +43,76 @@ BLOCKS = [
 PROOF_JOBS = [
     ProofJob("axil_control", "axil_control", {"n_args": len(RegisterMap().arg_words)}, "axil_control.sv", 6, 16),
 ]
+
+
+# ---- attention path (one query head's attention phase through AXI4 masters) -------------------
+from ..axi.specs import axi_read_ports, axi_write_ports  # noqa: E402
+from .attention_path import PathGeometry, attention_path  # noqa: E402
+from .row_control import top_row_control  # noqa: E402
+
+ATTENTION_HDL = ("block_size", "head_dim", "max_seq_len", "pinned", "managed", "prefetch_depth", "max_outstanding")
+
+
+def attention_path_params(cfg) -> dict:
+    return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_seq_len": cfg.max_seq_len,
+            "hbm_data_width": cfg.hbm_data_width, "pinned": cfg.pinned_tier_blocks,
+            "managed": cfg.managed_tier_blocks, "prefetch_depth": cfg.prefetch_depth,
+            "max_outstanding": min(cfg.max_outstanding_bursts, 16)}
+
+
+def attention_path_ports(params: dict) -> dict:
+    """Ports of ``attention_path``: head control, access stream, three AXI4 masters."""
+    g = PathGeometry(**params)
+    b, v = (lambda: Signal(bool(0))), (lambda w: Signal(intbv(0)[w:]))
+    return {**clock_and_reset(), "start": b(), "nb": v(g.iw + 1), "q_base": v(64), "k_base": v(64),
+            "v_base": v(64), "o_base": v(64), "mult": v(g.sae.MB), "shift": v(6),
+            "s_acc_valid": b(), "s_acc_ready": b(), "s_acc_data": v(g.acc_width),
+            "busy": b(), "done": b(), "err": b(),
+            **axi_read_ports("m_axi_q", g.hw), **axi_read_ports("m_axi_kv", g.hw),
+            **axi_write_ports("m_axi_o", g.hw)}
+
+
+def row_control_ports(params: dict) -> dict:
+    b, v = (lambda: Signal(bool(0))), (lambda w: Signal(intbv(0)[w:]))
+    iw, aw, bb = params["row_bits"], params["addr_bits"], params["beats_bits"]
+    return {**clock_and_reset(), "start": b(), "nb": v(iw + 1), "q_base": v(aw), "o_base": v(aw),
+            "mult": v(params["mult_bits"]), "shift": v(6),
+            "m_cmd_valid": b(), "m_cmd_ready": b(), "m_cmd_data": v(iw + 6 + params["mult_bits"]),
+            "m_q_valid": b(), "m_q_ready": b(), "m_q_addr": v(aw), "m_q_beats": v(bb),
+            "m_o_valid": b(), "m_o_ready": b(), "m_o_addr": v(aw), "m_o_beats": v(bb),
+            "o_done": b(), "busy": b(), "done": b(), "head_rst": b()}
+
+
+def row_control_params(cfg) -> dict:
+    g = PathGeometry(**attention_path_params(cfg))
+    return {"row_bits": g.iw, "addr_bits": 64, "beats_bits": g.beats_bits, "mult_bits": g.sae.MB,
+            "q_row_bytes": g.q_row_bytes, "o_row_bytes": g.o_row_bytes, "q_beats": g.q_beats, "o_beats": g.o_beats}
+
+
+BLOCKS += [
+    BlockSpec(
+        name="top_row_control",
+        factory=top_row_control,
+        ports=row_control_ports,
+        params=row_control_params,
+        streams_out=("m_cmd", "m_q", "m_o"),
+        hdl_params=("q_row_bytes", "o_row_bytes", "q_beats", "o_beats"),
+        summary="attention path row controller: per-row SAE/Q/O commands, head done after nb write completions",
+    ),
+    BlockSpec(
+        name="attention_path",
+        factory=attention_path,
+        ports=attention_path_ports,
+        params=attention_path_params,
+        streams_in=("s_acc",),
+        hdl_params=ATTENTION_HDL,
+        summary="one head's attention: access fork -> KV cache + SAE, Q reader, O writer (three AXI4 masters)",
+    ),
+]
+
+# Row controller, small: 2-bit rows (nb <= 4), 8-bit addresses, strides of 4 and 8 bytes.
+PROOF_JOBS += [
+    ProofJob("top_row_control", "top_row_control",
+             {"row_bits": 2, "addr_bits": 8, "beats_bits": 9, "mult_bits": 4, "q_row_bytes": 4, "o_row_bytes": 8,
+              "q_beats": 2, "o_beats": 4}, "top_row_control.sv", 8, 24),
+]

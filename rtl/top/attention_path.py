@@ -1,0 +1,322 @@
+"""Attention path of the kernel: the attention phase of ONE query head (G = 1) from its annotated
+access stream, entirely through AXI4 masters (Q reads, K/V reads by the KV cache, O writes).
+
+Dataflow (docs/attention_path.md)::
+
+    s_acc ──► stream_fork ─a─► to request ─► kv_cache ─► sae_kv_adapter ─► SAE s_kv
+     (liveness     │                           │ m_axi_kv (AR/R)
+      beats)       └─b─► check ─► FIFO ({block, last}) ─────────────────► SAE s_blk
+    row control ─► SAE s_cmd {row, shift, mult}
+                ─► axi_stream_reader (m_axi_q) ─► sae_kv_adapter (upsizer) ─► SAE s_q
+                ─► axi_stream_writer (m_axi_o) ◄─ stream_downsizer ◄─ SAE m_o
+
+Ports: ``clk``, ``rst`` (synchronous, active high). ``start`` (a pulse, taken while idle) with the
+head parameters, held stable while ``busy``: ``nb`` (key blocks, ``N = nb * B``; ``IW + 1`` bits),
+``q_base``, ``k_base``, ``v_base``, ``o_base`` (64-bit byte addresses of this head's Q [N][D] INT8,
+K and V [N][D] INT8, O [N][D] S16, row-major; ``q_base`` and ``o_base`` aligned to a burst, ``k_base``
+and ``v_base`` to ``B * D`` bytes), ``mult`` (``mult_bits``), ``shift`` (6 bits): the score
+multiplier (docs/formats.md). ``s_acc_valid/ready/data``: the liveness annotator's beats
+``{dead, next_row, pinnable, head_end, row, block, last}`` (``3 IW + 4`` bits,
+``rtl/sig/formats.liveness_beat``), rows ascending, blocks ascending, ``last`` closing each row,
+``head_end`` on the final beat; taken only while busy. ``busy``; ``done`` (one-cycle pulse once every
+O write of the head has its write response); ``err`` (sticky from the first error of a head until
+the next ``start`` or ``rst``); AXI4 masters ``m_axi_q_*`` (read), ``m_axi_kv_*`` (read, the KV
+cache's own), ``m_axi_o_*`` (write), 64-bit addresses, 4-bit IDs (all 0).
+
+Per head: ``start`` resets the KV cache, the SAE, the readers, the writer and every buffer of the
+path (``rst`` ORed with the row controller's one-cycle ``head_rst``), so nothing of the previous head
+survives (tags, pinned lines, sticky flags). Then the row controller (:mod:`.row_control`) issues
+for every row ``r`` the SAE command, the Q read of ``B * D`` bytes at ``q_base + r * B * D`` and the
+O write of ``2 * B * D`` bytes at ``o_base + r * 2 * B * D``; each access beat is forked to the KV
+cache (``next_use`` DEAD -> all ones, ``kv_cache.pack_request``'s format) and to the SAE's block
+list. ``done`` follows the writer's ``nb``-th completed command.
+
+Errors (``err``): RRESP/RID/RLAST errors of the Q reader or the KV cache's master, BRESP/BID errors
+of the writer (data still flows: the head completes, its output is marked invalid); misuse: a KV
+request outside the head (``block`` or ``row >= nb``, the cache drops it), or an access beat that
+breaks the stream format (row out of order, ``block > row``, ``head_end`` not exactly on the last
+beat of row ``nb - 1``, a live ``next_row <= row``, a pinnable block whose next use is not the next
+row or that is dead before the last row), or a Q beat whose ``last`` is misplaced. After misuse
+the head may not complete; the kernel's top level resets it.
+
+Buffering and deadlock freedom. Every stream is consumed in one order (rows ascending, blocks in
+list order), so the only coupling is the fork, whose two outputs must both take a beat before the
+next one is offered. Claim: for any depth of the ``s_blk`` FIFO (even none) the path cannot
+deadlock. The SAE takes list beat ``j`` only after it has consumed all K/V data of accesses
+``< j``; the KV cache answers requests in order and holds at most ``1`` (request register) +
+``prefetch_depth + 1`` (decided, undelivered tickets) requests, all released once their data has
+been consumed. (a) If the SAE waits for K/V data of access ``j``, it has taken beat ``j`` from the
+FIFO, so the fork has offered beat ``j`` to the cache, which it takes as soon as the accesses
+``< j`` are delivered, which they are (the SAE consumed them); the cache then delivers ``j``.
+(b) If the SAE waits for list beat ``j`` with the FIFO empty, the fork holds ``j``; its ``b`` side
+is ready (the FIFO is empty) and its ``a`` side is ready once the cache has room, which it has (all
+earlier accesses consumed). (c) The row command, Q and O streams are each issued in row order by
+their own counter; the reader's FIFO and credit rule never stall R; the writer takes row ``r``'s
+command once row ``r - 1`` is written, which needs only the SAE's row ``r - 1`` output, produced
+before it asks for anything of row ``r``. The FIFO's depth is therefore a throughput choice: the
+cache can run ``prefetch_depth + 2`` accesses (request register plus tickets) ahead of the SAE, so
+the ``s_blk`` FIFO has ``prefetch_depth + 2`` beats (rounded up to a power of two); with less, the
+fork would hold the cache back to the SAE's pace and prefetch would be lost.
+
+Cycle behaviour: ``start`` at edge ``t``: ``busy`` from ``t``, head reset during cycle ``t + 1``,
+commands from ``t + 2``; the SAE then runs its row jobs back to back (``sae_engine`` schedule, at
+least ``1 + B + n (1 + 2B + B (2B + 9)) + B (R + 4)`` cycles for a row of ``n`` blocks) while the Q
+of the next row and the K/V of up to ``prefetch_depth + 2`` later accesses are fetched; ``done``
+two cycles after the last write response.
+"""
+
+from __future__ import annotations
+
+from myhdl import ResetSignal, Signal, always_comb, always_seq, block, concat, intbv, modbv
+
+from ..axi.stream_reader import axi_stream_reader
+from ..axi.stream_writer import axi_stream_writer
+from ..kvc.kv_cache import kv_cache, request_width
+from ..sae.engine import SaeGeometry, sae_engine
+from ..sae.kv_adapter import sae_kv_adapter
+from ..stream.downsizer import stream_downsizer
+from ..stream.fifo import stream_fifo
+from ..stream.fork import stream_fork
+from .row_control import top_row_control
+
+MAX_BURST = 64          # beats per Q read / O write burst (as rtl/axi/specs.py)
+
+
+def acc_width(iw: int) -> int:
+    """Bits of an access beat ``{dead, next_row, pinnable, head_end, row, block, last}``."""
+    return 3 * iw + 4
+
+
+class PathGeometry:
+    """Validated parameters and derived sizes of one attention path."""
+
+    def __init__(self, block_size=8, head_dim=8, max_seq_len=1024, hbm_data_width=64, pinned=2, managed=4,
+                 prefetch_depth=2, max_outstanding=2):
+        def bad(name, value, allowed):
+            raise ValueError(f"attention_path field '{name}' = {value!r} is not allowed: {allowed}")
+
+        self.sae = SaeGeometry(block_size=block_size, head_dim=head_dim, group=1, max_seq_len=max_seq_len)
+        B, D, hw = block_size, head_dim, hbm_data_width
+        if max_seq_len % B or (max_seq_len // B) & (max_seq_len // B - 1) or max_seq_len // B < 2:
+            bad("max_seq_len", max_seq_len, f"must be a power-of-two multiple (>= 2) of block_size={B}")
+        if isinstance(hw, bool) or not isinstance(hw, int) or hw < 32 or hw > 1024 or hw & (hw - 1):
+            bad("hbm_data_width", hw, "must be a power of two in [32, 1024]")
+        if (8 * D) % hw:
+            bad("hbm_data_width", hw, f"must divide a Q/K/V row of 8 * head_dim = {8 * D} bits")
+        for name, v, lo, hi in (("pinned", pinned, 1, 4096), ("managed", managed, 1, 4096),
+                                ("prefetch_depth", prefetch_depth, 0, 64), ("max_outstanding", max_outstanding, 1, 16)):
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                bad(name, v, f"must be an integer in [{lo}, {hi}]")
+        self.B, self.D, self.hw = B, D, hw
+        self.max_blocks = max_seq_len // B
+        self.iw = self.sae.iw
+        self.tag_bits = self.max_blocks.bit_length() - 1
+        assert self.tag_bits == self.iw
+        self.acc_width = acc_width(self.iw)
+        self.req_width = request_width(self.tag_bits)
+        self.q_row_bytes = B * D                 # one query-block row of Q (INT8)
+        self.o_row_bytes = 2 * B * D             # one query-block row of O (S16)
+        self.q_beats = self.q_row_bytes * 8 // hw
+        self.o_beats = self.o_row_bytes * 8 // hw
+        self.half_beats = self.q_beats           # one K (or V) block
+        per_4k = 4096 * 8 // hw
+        self.kv_burst = min(self.half_beats, 256, per_4k)
+        self.q_burst = min(self.q_beats, MAX_BURST, per_4k)
+        self.o_burst = min(self.o_beats, MAX_BURST, per_4k)
+        self.q_fifo = 2 * self.q_burst
+        self.beats_bits = max(9, self.o_beats.bit_length())
+        depth = 2
+        while depth < prefetch_depth + 2:
+            depth *= 2
+        self.blk_fifo = depth
+        self.pinned, self.managed = pinned, managed
+        self.prefetch_depth, self.max_outstanding = prefetch_depth, max_outstanding
+
+
+@block
+def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, shift,
+                   s_acc_valid, s_acc_ready, s_acc_data, busy, done, err,
+                   m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
+                   m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
+                   m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid,
+                   m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
+                   m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
+                   m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid,
+                   m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
+                   m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
+                   m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
+                   block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
+                   max_outstanding=2):
+    g = PathGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
+                     max_outstanding)
+    iw, hw, D = g.iw, g.hw, g.D
+    for name, sig, w in (("nb", nb, iw + 1), ("s_acc_data", s_acc_data, g.acc_width),
+                         ("mult", mult, g.sae.MB), ("shift", shift, 6),
+                         ("m_axi_kv_rdata", m_axi_kv_rdata, hw), ("m_axi_o_wdata", m_axi_o_wdata, hw)):
+        if len(sig) != w:
+            raise ValueError(f"attention_path field '{name}' width = {len(sig)} is not allowed: must be {w}")
+
+    # ---- head control -----------------------------------------------------------------------
+    sub_rst = ResetSignal(0, active=1, isasync=False)   # rst or the head-start pulse
+    head_rst = Signal(bool(0))
+    run = Signal(bool(0))                                # busy and out of the head reset
+    busy_i = Signal(bool(0))
+    cmd_valid, cmd_ready = Signal(bool(0)), Signal(bool(0))
+    cmd_data = Signal(intbv(0)[g.sae.cmd_width:])
+    qc_valid, qc_ready = Signal(bool(0)), Signal(bool(0))
+    qc_addr, qc_beats = Signal(intbv(0)[64:]), Signal(intbv(0)[g.beats_bits:])
+    oc_valid, oc_ready = Signal(bool(0)), Signal(bool(0))
+    oc_addr, oc_beats = Signal(intbv(0)[64:]), Signal(intbv(0)[g.beats_bits:])
+    o_done = Signal(bool(0))
+    rows = top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
+                           cmd_valid, cmd_ready, cmd_data, qc_valid, qc_ready, qc_addr, qc_beats,
+                           oc_valid, oc_ready, oc_addr, oc_beats, o_done, busy_i, done, head_rst,
+                           q_row_bytes=g.q_row_bytes, o_row_bytes=g.o_row_bytes, q_beats=g.q_beats,
+                           o_beats=g.o_beats)
+
+    # ---- access stream: fork to the KV cache and the SAE's block list ----------------------
+    aw = g.acc_width
+    f_valid, f_ready = Signal(bool(0)), Signal(bool(0))
+    fa_valid, fa_ready, fa_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[aw:])
+    fb_valid, fb_ready, fb_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[aw:])
+    fork = stream_fork(clk, sub_rst, f_valid, f_ready, s_acc_data, fa_valid, fa_ready, fa_data,
+                       fb_valid, fb_ready, fb_data)
+
+    req_nu = Signal(intbv(0)[iw + 1:])
+    req_data = Signal(intbv(0)[g.req_width:])
+    blk_valid, blk_ready = Signal(bool(0)), Signal(bool(0))
+    blk_data = Signal(intbv(0)[iw + 1:])
+    blk_fifo = stream_fifo(clk, sub_rst, fb_valid, fb_ready, fb_data(iw + 1, 0), blk_valid, blk_ready, blk_data,
+                           depth=g.blk_fifo)
+
+    # ---- KV cache and its row gatherer -------------------------------------------------------
+    kvc_valid, kvc_ready, kvc_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:])
+    err_axi, err_req = Signal(bool(0)), Signal(bool(0))
+    cache = kv_cache(clk, sub_rst, nb, k_base, v_base, fa_valid, fa_ready, req_data, kvc_valid, kvc_ready, kvc_data,
+                     m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
+                     m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
+                     m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, err_axi, err_req,
+                     pinned=g.pinned, managed=g.managed, half_beats=g.half_beats, burst_beats=g.kv_burst,
+                     prefetch_depth=g.prefetch_depth, max_outstanding=g.max_outstanding, axi_id=0)
+    kv_valid, kv_ready, kv_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[8 * D:])
+    kv_gather = sae_kv_adapter(clk, sub_rst, kvc_valid, kvc_ready, kvc_data, kv_valid, kv_ready, kv_data)
+
+    # ---- Q reader and its row gatherer -------------------------------------------------------
+    qr_valid, qr_ready, qr_data, qr_last = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:]), Signal(bool(0))
+    err_q = Signal(bool(0))
+    q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, qc_addr, qc_beats,
+                                 m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
+                                 m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
+                                 m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, qr_valid, qr_ready, qr_data, qr_last,
+                                 err_q, burst_beats=g.q_burst, fifo_depth=g.q_fifo,
+                                 max_outstanding=g.max_outstanding, axi_id=0)
+    q_valid, q_ready, q_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[8 * D:])
+    q_gather = sae_kv_adapter(clk, sub_rst, qr_valid, qr_ready, qr_data, q_valid, q_ready, q_data)
+
+    # ---- SAE ---------------------------------------------------------------------------------
+    o_valid, o_ready, o_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[g.sae.o_width:])
+    sae = sae_engine(clk, sub_rst, cmd_valid, cmd_ready, cmd_data, q_valid, q_ready, q_data,
+                     blk_valid, blk_ready, blk_data, kv_valid, kv_ready, kv_data, o_valid, o_ready, o_data,
+                     block_size=g.B, head_dim=D, group=1, max_seq_len=max_seq_len)
+
+    # ---- O writer ----------------------------------------------------------------------------
+    w_valid, w_ready, w_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:])
+    err_o = Signal(bool(0))
+    o_slices = stream_downsizer(clk, sub_rst, o_valid, o_ready, o_data, w_valid, w_ready, w_data)
+    o_writer = axi_stream_writer(clk, sub_rst, oc_valid, oc_ready, oc_addr, oc_beats, w_valid, w_ready, w_data,
+                                 m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
+                                 m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
+                                 m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp,
+                                 m_axi_o_bid, o_done, err_o, burst_beats=g.o_burst,
+                                 max_outstanding=g.max_outstanding, axi_id=0)
+
+    # ---- checks of the access stream and of the Q stream ------------------------------------
+    b_row = Signal(intbv(0)[iw + 1:])       # {0, row} of the b-side beat
+    b_row_p1 = Signal(intbv(0)[iw + 1:])
+    b_next = Signal(intbv(0)[iw + 1:])      # {0, next_row}
+    b_block = Signal(intbv(0)[iw + 1:])
+    last_row = Signal(modbv(0)[iw + 1:])    # nb - 1
+    exp_row = Signal(intbv(0)[iw + 1:])     # row the next b-side beat must carry
+    a_bad = Signal(bool(0))
+    b_bad = Signal(bool(0))
+    q_cnt = Signal(intbv(0, min=0, max=max(g.q_beats, 2)))
+    q_last_exp = Signal(bool(0))
+    q_bad = Signal(bool(0))
+    err_r = Signal(bool(0))
+    dead_i, next_lo, pin_i = 3 * iw + 3, 2 * iw + 3, 2 * iw + 2
+    he_i, row_lo = 2 * iw + 1, iw + 1
+    nu_dead = (1 << (iw + 1)) - 1
+    q_last_beat = g.q_beats - 1
+
+    @always_comb
+    def head_state():
+        sub_rst.next = rst or head_rst
+        run.next = busy_i and not head_rst
+        busy.next = busy_i
+        err.next = err_r
+
+    @always_comb
+    def gate():
+        f_valid.next = s_acc_valid and run
+        s_acc_ready.next = f_ready and run
+
+    @always_comb
+    def to_request():
+        # liveness dead (next_row = 0 with the dead bit) -> the KV cache's DEAD, all ones
+        if fa_data[dead_i]:
+            req_nu.next = nu_dead
+        else:
+            req_nu.next = concat(False, fa_data[dead_i:next_lo])
+
+    @always_comb
+    def request():
+        req_data.next = concat(fa_data[pin_i], req_nu, fa_data[he_i:1])
+        # the a side's own check: head_end only on a row's last beat
+        a_bad.next = fa_data[he_i] and not fa_data[0]
+
+    @always_comb
+    def b_fields():
+        b_row.next = concat(False, fb_data[he_i:row_lo])
+        b_row_p1.next = fb_data[he_i:row_lo] + 1
+        b_next.next = concat(False, fb_data[dead_i:next_lo])
+        b_block.next = concat(False, fb_data[row_lo:1])
+        last_row.next = nb - 1
+
+    @always_comb
+    def b_check():
+        bad = b_row != exp_row or b_block > b_row
+        if fb_data[he_i] != (fb_data[0] and b_row == last_row):
+            bad = True
+        if fb_data[dead_i]:
+            if fb_data[pin_i] and b_row != last_row:
+                bad = True
+        elif b_next <= b_row or (fb_data[pin_i] and b_next != b_row_p1):
+            bad = True
+        b_bad.next = bad
+
+    @always_comb
+    def q_check():
+        q_last_exp.next = q_cnt == q_last_beat
+        q_bad.next = qr_last != (q_cnt == q_last_beat)
+
+    @always_seq(clk.posedge, reset=sub_rst)
+    def checkers():
+        if fb_valid and fb_ready and fb_data[0]:
+            exp_row.next = b_row_p1
+        if qr_valid and qr_ready:
+            if q_last_exp:
+                q_cnt.next = 0
+            else:
+                q_cnt.next = q_cnt + 1
+
+    @always_seq(clk.posedge, reset=rst)
+    def errors():
+        if start and not busy_i:
+            err_r.next = False
+        elif run:
+            if (err_axi or err_req or err_q or err_o or (fa_valid and fa_ready and a_bad)
+                    or (fb_valid and fb_ready and b_bad) or (qr_valid and qr_ready and q_bad)):
+                err_r.next = True
+
+    return (rows, fork, blk_fifo, cache, kv_gather, q_reader, q_gather, sae, o_slices, o_writer, head_state,
+            gate, to_request, request, b_fields, b_check, q_check, checkers, errors)

@@ -1,0 +1,19 @@
+"""Planted bugs of the attention path (tests/rtl/top/test_attention_path.py,
+tests/verify/test_top_attention_formal.py): exact edits of the converted Verilog that the Hypothesis
+golden comparison (``attention_path``) and the row controller's proof (``top_row_control``) reject."""
+
+from __future__ import annotations
+
+from ..convert import Mutant
+
+
+def o_addr_off_by_one_row(o_row_bytes: int) -> Mutant:
+    """The O write of row ``r`` goes to row ``r + 1``'s address (the running address starts one row
+    late). Applies to ``top_row_control`` and to ``attention_path`` (flattened name ``..._o_addr``)."""
+    return Mutant("o_addr_off_by_one_row", "o_addr <= o_base;", f"o_addr <= (o_base + {o_row_bytes});")
+
+
+def dead_not_all_ones(row_bits: int) -> Mutant:
+    """A dead access reaches the KV cache as ``next_use = 0`` instead of DEAD (all ones): the cache
+    keeps dead blocks and evicts live ones, so its HBM reads exceed golden ``liveness_reads``."""
+    return Mutant("dead_not_all_ones", f"req_nu = {(1 << (row_bits + 1)) - 1};", "req_nu = 0;")
