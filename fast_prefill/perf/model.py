@@ -1,0 +1,244 @@
+"""Performance model of FAST-Prefill on the U280: cycles, time and HBM traffic of one prefill.
+
+Built from the per-unit formulas of :mod:`.units` (each held to its unit's converted-Verilog
+simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes, as parameters
+(:class:`ModelParams`; defaults = the RTL as built today):
+
+* **Schedule** (``overlap``): ``"serial"`` (today: for each query head, the SIG phases run one after
+  another, then the SAE row jobs with the KV cache; heads one after another) or ``"sig_sae"`` (the
+  SIG of head h+1 runs while the SAE runs head h: per layer ``max(sum SIG, sum SAE)`` plus one
+  head's SIG). Inside the SIG the blocks are serial (probe, pool, 2 cover counts, 2 top-m,
+  builder, liveness): a conservative sum, the probe is > 95 % of it.
+* **GQA** (``sae_group``): 1 today (each query head separately on the attention path; the SIG pass
+  serves one query head). With G > 1 the SAE serves a group per row job (``SaeGeometry`` with G),
+  its K/V blocks fetched once per group; the group is assumed to share one layout.
+* **Engines** (``sae_engines``, ``sig_engines``): 1 each today; more divide the head loop.
+* **K/V feed** (``kv_feed_ratio``): K/V rows reach the SAE through ``sae_kv_adapter`` at
+  ``8 D / hbm_data_width`` beats per row (4 at the U280 preset), stretching the SAE's ``2 B`` load
+  phase (modelled: SAE and KVC were simulated separately). KV-cache misses are prefetched
+  (``prefetch_depth`` tickets) while the SAE computes; a fill (``2 half_beats`` beats + latency) is
+  exposed once per head (the first block), since one block's compute (``G B (2B + 9)`` cycles) is
+  far longer than a fill.
+* **Query-aware heads**: the JS decision and pooled block selection are not built; when a head is
+  query-aware the model adds an estimate (block sums of Q and K: one more read of each, ``2 N``
+  cycles; block-mean logits ``nb (nb + 1) / 2`` cycles; cover count and top-m over the ``nb (nb+1)/2``
+  pooled scores), labelled as such in the breakdown.
+* **HBM**: ``config.hbm_ports`` AXI ports (4 at the U280 preset) of ``hbm_data_width`` bits, each on
+  its own pseudo-channel range; per-port bandwidth ``min(hbm_data_width / 8 * clock, 14.375 GB/s)``
+  (9.6 GB/s at 256 bits, 300 MHz). Assumed port use: 0 the SIG's K/Q stream, 1 the KV cache,
+  2 the SAE's Q reads and O writes, 3 the scratch block lists (4 bytes per access, written and read).
+  (The register map today has a single ``m_axi_gmem`` port over HBM[0:31]; set ``hbm_ports=1``.)
+  A phase takes ``max(cycles, bytes / bandwidth)``; no refresh or page-miss loss.
+* **Linear layers** on the MPU (``mpu_k`` x ``mpu_dsp_cols + mpu_lut_cols`` MACs per cycle): Q, K, V,
+  O, gate, up, down of every layer (M = N rows) and the LM head for the last token as stationary
+  tiles (:func:`units.mpu_gemm_cycles`); partial sums across K tiles accumulated outside the tile
+  engine for free (not built); weights read once, activations re-read once per column tile; no
+  overlap between linear layers and attention (the layer's dependencies make them sequential).
+  Norms, RoPE, activation functions and residuals are not modelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..config import AcceleratorConfig, get_preset
+from . import units as U
+from .baselines import U280_HBM, U280_PC
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    name: str
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    hidden: int
+    mlp: int
+    vocab: int
+
+    def linear_macs_per_token(self) -> int:
+        qo = 2 * self.hidden * self.heads * self.head_dim
+        kv = 2 * self.hidden * self.kv_heads * self.head_dim
+        mlp = 3 * self.hidden * self.mlp
+        return self.layers * (qo + kv + mlp)
+
+    def gemms(self, n: int) -> list[tuple[int, int, int]]:
+        """``(M, K, N)`` of every linear layer of one transformer layer at ``n`` tokens."""
+        hd, kvd = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        return [(n, self.hidden, hd), (n, self.hidden, kvd), (n, self.hidden, kvd), (n, hd, self.hidden),
+                (n, self.hidden, self.mlp), (n, self.hidden, self.mlp), (n, self.mlp, self.hidden)]
+
+
+# DESIGN.md section 6; vocabularies from the models' configs (128256, 152064).
+MODELS = {
+    "llama-3-8b": ModelShape("Llama-3-8B", 32, 32, 8, 128, 4096, 14336, 128256),
+    "qwen2.5-7b": ModelShape("Qwen2.5-7B", 28, 28, 4, 128, 3584, 18944, 152064),
+}
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    overlap: str = "serial"          # "serial" | "sig_sae"
+    sae_group: int = 1
+    sae_engines: int = 1
+    sig_engines: int = 1
+    kv_feed_ratio: bool = True
+    hbm_latency_cycles: int = 64     # cycles from AR to first R beat (assumption; exposed once per head)
+    query_aware_estimate: bool = True
+    list_bytes_per_access: int = 4
+    recip_frac: int = 16
+    hist_bits: int = 4
+
+    def __post_init__(self):
+        if self.overlap not in ("serial", "sig_sae"):
+            raise ValueError(f"ModelParams field 'overlap' = {self.overlap!r} is not allowed: must be 'serial' or 'sig_sae'")
+        for f in ("sae_group", "sae_engines", "sig_engines"):
+            if getattr(self, f) < 1:
+                raise ValueError(f"ModelParams field '{f}' = {getattr(self, f)!r} is not allowed: must be >= 1")
+
+
+def port_bandwidth(cfg: AcceleratorConfig) -> float:
+    return min(cfg.hbm_data_width / 8 * cfg.clock_mhz * 1e6, U280_PC.value)
+
+
+def mpu_peak_macs(cfg: AcceleratorConfig) -> int:
+    return cfg.mpu_k * (cfg.mpu_dsp_cols + cfg.mpu_lut_cols)
+
+
+@dataclass
+class HeadCost:
+    cycles: dict = field(default_factory=dict)   # per phase
+    bytes: dict = field(default_factory=dict)    # per traffic class
+    macs: float = 0.0                            # useful SAE MACs (QK and PV) per SAE job
+    sig_macs: float = 0.0                        # SIG probe MACs per query head
+
+
+def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
+    """Cycles and bytes of one query head (one group when ``sae_group`` > 1) of layout ``h``."""
+    b, d = cfg.block_size, cfg.head_dim
+    nb = h.nb
+    byt = U.cdiv(cfg.data_width, 8)
+    acc_bits = 16 + 1 + U.log2i(b)
+    c = HeadCost()
+    c.cycles["SIG probe"] = U.probe_cycles(n, b, p.recip_frac)
+    c.cycles["SIG pool"] = U.pool_cycles(n)
+    c.cycles["SIG selection"] = (2 * U.cover_count_cycles(n, acc_bits, p.hist_bits, cfg.max_seq_len)
+                                 + 2 * U.top_m_cycles(nb, acc_bits + U.log2i(b), p.hist_bits, nb))
+    c.cycles["SIG lists + liveness"] = (U.list_builder_cycles(nb, h.sel_entries)
+                                        + U.liveness_cycles(h.accesses, cfg.max_blocks))
+    qa = 0
+    if h.query_aware and p.query_aware_estimate:
+        m = nb * (nb + 1) // 2
+        qa = 2 * n + m + U.cover_count_cycles(m, acc_bits, p.hist_bits, m) + U.top_m_cycles(m, acc_bits, p.hist_bits, m)
+    c.cycles["SIG query-aware (estimate, not built)"] = qa
+    g = p.sae_group
+    ratio = max(1, 8 * d // cfg.hbm_data_width) if p.kv_feed_ratio else 1
+    hb = U.kvc_half_beats(b, d, cfg.data_width, cfg.hbm_data_width)
+    fill = 2 * hb + U.KVC_FILL_EXTRA + p.hbm_latency_cycles
+    c.cycles["SAE + KVC"] = U.sae_head_cycles(nb, h.accesses, b, g, p.recip_frac, ratio) + fill
+    c.bytes["SIG K/Q reads"] = (2 * n * d + b * d) * byt + (2 * n * d * byt if qa else 0)   # per query head
+    c.bytes["KVC K/V misses"] = h.reads["liveness"] * cfg.block_bytes
+    c.bytes["SAE Q reads + O writes"] = g * (nb * b * d * byt + n * d * 2)
+    c.bytes["block lists"] = 2 * p.list_bytes_per_access * h.accesses
+    c.sig_macs = n * b * d * 2                     # per query head
+    c.macs = g * h.accesses * 2 * b * b * d        # per SAE job (group)
+    return c
+
+
+PORT_OF = {"SIG K/Q reads": 0, "KVC K/V misses": 1, "SAE Q reads + O writes": 2, "block lists": 3}
+
+
+def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: ModelParams) -> dict:
+    """Attention prefill of all layers and heads: seconds, cycle breakdown, bytes, roofline."""
+    f = cfg.clock_mhz * 1e6
+    groups = shape.heads / p.sae_group               # SAE jobs per layer
+    sig_jobs = shape.heads                            # each SIG pass serves one query head
+    cyc: dict = {}
+    byts: dict = {}
+    macs = 0.0
+    sig_total, sae_total, sig_one = 0.0, 0.0, 0.0
+    for h in head_stats:
+        c = head_cost(h, n, cfg, p)
+        for k, v in c.cycles.items():
+            share = (sig_jobs if k.startswith("SIG") else groups) * h.weight
+            cyc[k] = cyc.get(k, 0.0) + v * share
+        for k, v in c.bytes.items():
+            byts[k] = byts.get(k, 0.0) + v * (sig_jobs if k.startswith("SIG") else groups) * h.weight
+        macs += (c.macs * groups + c.sig_macs * sig_jobs) * h.weight
+        sig_total += sum(v for k, v in c.cycles.items() if k.startswith("SIG")) * sig_jobs * h.weight
+        sae_total += c.cycles["SAE + KVC"] * groups * h.weight
+        sig_one = max(sig_one, sum(v for k, v in c.cycles.items() if k.startswith("SIG")))
+    sig_t, sae_t = sig_total / p.sig_engines, sae_total / p.sae_engines
+    layer_cycles = sig_t + sae_t if p.overlap == "serial" else max(sig_t, sae_t) + sig_one
+    ports = max(1, cfg.hbm_ports)
+    bw_port = port_bandwidth(cfg)
+    per_port = [0.0] * ports
+    for k, v in byts.items():
+        per_port[PORT_OF[k] % ports] += v
+    t_compute = layer_cycles / f
+    t_mem = max(per_port) / bw_port
+    layer_s = max(t_compute, t_mem)
+    total_bytes = sum(byts.values()) * shape.layers
+    seconds = layer_s * shape.layers
+    sig_share = sig_t / (sig_t + sae_t)
+    return {
+        "seconds": seconds, "layer_seconds": layer_s, "bound": "compute" if t_compute >= t_mem else "memory",
+        "cycles_per_layer": {k: v / (p.sig_engines if k.startswith("SIG") else p.sae_engines) for k, v in cyc.items()},
+        "bytes": {k: v * shape.layers for k, v in byts.items()}, "total_bytes": total_bytes,
+        "index_generation_share": sig_share,
+        "hbm_fraction": total_bytes / seconds / U280_HBM.value,
+        "port_fraction": max(per_port) / bw_port / layer_s,
+        "macs": macs * shape.layers,
+        "mpu_peak_fraction": macs * shape.layers / seconds / (mpu_peak_macs(cfg) * f),
+        # the SAE's own peak: D MACs per cycle per engine (docs/sae.md: 2 G B^2 D MACs per key block
+        # take 2 G B^2 cycles on D lanes at best)
+        "lane_peak_fraction": macs * shape.layers / seconds / (cfg.head_dim * f * p.sae_engines),
+        "density": sum(h.density * h.weight for h in head_stats),
+    }
+
+
+def linear_layers(shape: ModelShape, n: int, cfg: AcceleratorConfig) -> dict:
+    """Linear layers of all layers on the MPU, plus the LM head for the last token (modelled)."""
+    f = cfg.clock_mhz * 1e6
+    cols = cfg.mpu_dsp_cols + cfg.mpu_lut_cols
+    byt = U.cdiv(cfg.data_width, 8)
+    cyc, mem = 0, 0
+    for m, k, nn in shape.gemms(n):
+        cyc += U.mpu_gemm_cycles(m, k, nn, cfg.mpu_k, cols)
+        mem += (k * nn + m * k * U.cdiv(nn, cols) + m * nn) * byt
+    cyc *= shape.layers
+    mem *= shape.layers
+    cyc += U.mpu_gemm_cycles(1, shape.hidden, shape.vocab, cfg.mpu_k, cols)
+    mem += shape.hidden * shape.vocab * byt
+    bw = port_bandwidth(cfg) * max(1, cfg.hbm_ports)
+    t_c, t_m = cyc / f, mem / bw
+    macs = n * shape.linear_macs_per_token() + shape.hidden * shape.vocab
+    t = max(t_c, t_m)
+    return {"seconds": t, "cycles": cyc, "bytes": mem, "bound": "compute" if t_c >= t_m else "memory",
+            "mpu_peak_fraction": macs / t / (mpu_peak_macs(cfg) * f), "macs": macs}
+
+
+def project(model: str, n: int, head_stats, cfg: AcceleratorConfig | None = None,
+            params: ModelParams | None = None) -> dict:
+    cfg = cfg or get_preset("u280")
+    params = params or ModelParams()
+    shape = MODELS[model]
+    att = attention(shape, n, head_stats, cfg, params)
+    lin = linear_layers(shape, n, cfg)
+    return {"model": model, "n": n, "attention": att, "linear": lin,
+            "ttft_seconds": att["seconds"] + lin["seconds"]}
+
+
+WHAT_IF = ModelParams(overlap="sig_sae", sae_group=4, sae_engines=16, sig_engines=4)
+"""A what-if, not built: GQA groups of 4 on the SAE (7 for Qwen: ``sae_group`` is set per model by
+:func:`what_if`), 16 SAE engines (16 x 256 DSP48E2 = 4096, beside the MPU's 4608), 4 SIG engines, SIG of
+the next head overlapped with the SAE."""
+
+
+def what_if(model: str) -> ModelParams:
+    shape = MODELS[model]
+    return replace(WHAT_IF, sae_group=shape.heads // shape.kv_heads)
+
+
+__all__ = ["MODELS", "ModelParams", "ModelShape", "project", "attention", "linear_layers", "head_cost", "replace"]
