@@ -1,0 +1,94 @@
+"""The model's formulas against hand-computed small cases (each number below worked out by hand)."""
+
+import numpy as np
+import pytest
+
+from fast_prefill.perf import units as U
+from fast_prefill.perf.model import MODELS, ModelParams, port_bandwidth, mpu_peak_macs
+from fast_prefill.perf.sparsity import HeadStats
+from fast_prefill.config import get_preset
+from fast_prefill.verify.golden.liveness import DEAD
+
+
+def test_probe_hand():
+    # B=4, N=16: nb=4; 4 + 9*16 + 4*17 + 32 = 248
+    assert U.probe_cycles(16, 4) == 248
+    # partial last block: N=17 -> nb=5: 4 + 11*16 + 68 + 34 = 282
+    assert U.probe_cycles(17, 4) == 282
+
+
+def test_pool_builder_liveness_hand():
+    assert U.pool_cycles(64) == 130
+    assert U.list_builder_cycles(4, 3) == 1 + 3 + 10
+    assert U.liveness_cycles(10, 8) == 38
+    assert U.liveness_cycles(10, 8, span_only=True) == 31
+
+
+def test_sae_row_hand():
+    # B=4, G=1, R=16: 1 + 4 + n (1 + 8 + 4*17) + 4*20 = 85 + 77 n
+    assert U.sae_row_cycles(0, 4) == 85
+    assert U.sae_row_cycles(3, 4) == 85 + 3 * 77
+    # K/V rows at 4 beats each: the load phase 8 -> 32 cycles
+    assert U.sae_row_cycles(1, 4, kv_beats_per_row=4) == 85 + 1 + 32 + 68
+    # whole head: 3 rows, 6 blocks in all
+    assert U.sae_head_cycles(3, 6, 4) == 3 * 85 + 6 * 77
+    # the engine's own formula (docs/sae.md, G=4, B=128): 135,937 cycles per key block
+    assert U.sae_row_cycles(2, 128, 4) - U.sae_row_cycles(1, 128, 4) == 135_937
+
+
+def test_selection_hand():
+    # cover count, n=8, width 4, hist 4 (one pass), max_n 8 (IW=3): worst scan 16
+    assert U.cover_count_cycles(8, 4, 4, 8) == 1 + 8 + 8 + 16 + 5 + 1
+    assert U.cover_count_cycles(8, 4, 4, 8, early_exit=True) == 10
+    # values 0..7, target 20: digits scanned from 15 down: 15..8 empty (8 digits), 7 (sum 7), 6 (13),
+    # 5 (18), 4: 18 + 4 = 22 > 20 -> chosen, 12 digits scanned
+    assert U.cover_scan_exact(list(range(8)), 20, 4, 4) == (12, False)
+    # top-m: m=3 of [9, 1, 5, 7, 2]: index 0 forced, two more: 7 (idx 3) and 5 (idx 2): last index 3;
+    # one pass of width 4: digits 15..7 scanned (9 digits): above=1 at 7 -> 5 at digit 5 (11 digits)
+    scan, last = U.top_m_scan_exact([9, 1, 5, 7, 2], 3, 4, 4)
+    assert (scan, last) == (11, 3)
+    assert U.top_m_cycles(5, 4, 4, 3, scan, last) == 1 + 5 + 4 + 11 + 4
+
+
+def test_mpu_hand():
+    assert U.mpu_tiles_cycles([10, 10], 4) == 2 * 14 + 4
+    # 8x8 by 8x8 on k=4, 4 cols: 2*2 tiles of (4 + 8) cycles + 4
+    assert U.mpu_gemm_cycles(8, 8, 8, 4, 4) == 4 * 12 + 4
+
+
+def test_kvc_event_model_hand():
+    # two hits on one pinned block after its miss: hb=2 (4 beats a block), prefetch 2
+    req = [(0, 0, 1, True), (1, 0, 2, True), (2, 0, DEAD, True)]
+    assert U.kvc_decisions(req, 1, 2) == [(False, 0), (True, 0), (True, 0)]
+    cyc, miss = U.kvc_cycles(req, 1, 2, 2, 2)
+    # decision 0 at t=0; fill starts at 4, 4 beats + 1 -> ready 9; delivered 9..13; hits decided at
+    # 1, 2, delivered back to back: 17, 21; + T0 (8) = 29
+    assert (cyc, miss) == (29, 1)
+    # all-dead misses wait for the reader of the victim line (the newest line)
+    req = [(r, r, DEAD, False) for r in range(4)]
+    dec = U.kvc_decisions(req, 0, 2)
+    assert dec == [(False, 0), (False, 1), (False, 1), (False, 1)]
+
+
+def test_u280_constants():
+    cfg = get_preset("u280")
+    assert port_bandwidth(cfg) == pytest.approx(9.6e9)          # 256 bits x 300 MHz < 14.375 GB/s
+    assert mpu_peak_macs(cfg) == 32 * 208
+    assert MODELS["llama-3-8b"].linear_macs_per_token() == 32 * (2 * 4096 * 4096 + 2 * 4096 * 1024 + 3 * 4096 * 14336)
+
+
+def test_attention_scales_with_accesses_and_overlap():
+    from fast_prefill.perf.model import attention
+
+    cfg = get_preset("tiny")
+    shape = MODELS["llama-3-8b"]
+    nb = 8
+    dense = HeadStats("d", 1.0, nb, nb * (nb + 1) // 2, 0, False, {"liveness": nb, "none": 36})
+    half = HeadStats("h", 1.0, nb, 18, 2, False, {"liveness": nb, "none": 18})
+    a = attention(shape, 64, [dense], cfg, ModelParams())
+    b = attention(shape, 64, [half], cfg, ModelParams())
+    assert b["seconds"] < a["seconds"]
+    s = attention(shape, 64, [dense], cfg, ModelParams(overlap="sig_sae"))
+    assert s["seconds"] < a["seconds"]
+    with pytest.raises(ValueError, match="overlap"):
+        ModelParams(overlap="magic")
