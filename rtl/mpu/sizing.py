@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ...config import U280_DSP, U280_FF, U280_LUT, AcceleratorConfig
+from ...tools import BUILD_DIR
 
-REPORT = Path(__file__).resolve().parents[2] / "build" / "reports" / "mpu_synth.json"
+REPORT = BUILD_DIR / "reports" / "mpu_synth.json"
 
 
 @dataclass(frozen=True)

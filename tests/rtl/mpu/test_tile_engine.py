@@ -3,7 +3,7 @@ converted Verilog (Icarus), equal to numpy integer matmul exactly."""
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
 
 from fast_prefill.blocks import get_block  # noqa: F401  (import the registry before the unit's specs)
 from fast_prefill.config import PRESETS
