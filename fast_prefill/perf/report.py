@@ -189,8 +189,9 @@ def headline_table(result, source: str = "minference") -> str:
 
 
 def _markdown(result, cfg, lengths, quick) -> str:
-    cmd = "make report" + (" (--quick)" if quick else "") + "  # = .venv/bin/fast-prefill report"
-    md = [f"# FAST-Prefill performance report\n\nCommand: `{cmd}`. Labels: **simulated** = cycles from the "
+    cmd = ("`.venv/bin/fast-prefill report --quick`" if quick
+           else "`make report` (= `.venv/bin/fast-prefill report`)")
+    md = [f"# FAST-Prefill performance report\n\nCommand: {cmd}. Labels: **simulated** = cycles from the "
           "converted Verilog under Icarus; **modelled** = this performance model (`fast_prefill/perf/`); "
           "**cited** = a published figure (sources below). U280 preset: "
           f"B = {cfg.block_size}, D = {cfg.head_dim}, {cfg.clock_mhz} MHz, MPU {cfg.mpu_k} x "
