@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from myhdl import ToVerilogWarning
+from myhdl import _block as _myhdl_block
+from myhdl import _simulator as _myhdl_simulator
 
 from .blocks import BLOCKS, BlockSpec
 from .config import AcceleratorConfig
@@ -64,6 +66,20 @@ def _reproducible(text: str) -> str:
     return re.sub(r"^// File: .*/([^/\n]+)\n", r"// File: \1\n", text, flags=re.M)
 
 
+def _reset_myhdl_instance_names() -> None:
+    """Make the names MyHDL gives sub-instances (and so the internal signal names of the Verilog,
+    which the property files use) independent of what this process built before.
+
+    MyHDL numbers instances by how often each ``@block`` function has been called in the process
+    and keeps every name ever given in a global set, so converting a block after others produced,
+    e.g., ``stream_fifo0_0_1_count`` instead of ``stream_fifo0_count``.
+    """
+    _myhdl_block._name_set.clear()
+    _myhdl_block._inst_name_set.clear()
+    for deco in _myhdl_simulator._blocks:
+        deco.calls = 0
+
+
 def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str,
                   testbench: bool = False, mutant: Mutant | None = None) -> Path:
     """Convert ``spec`` with ``params`` to ``out_dir/module_name.v`` (and ``tb_<module>.v``).
@@ -72,6 +88,7 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _reset_myhdl_instance_names()
     inst, _ = spec.instantiate(params)
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         with warnings.catch_warnings():

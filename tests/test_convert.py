@@ -59,3 +59,18 @@ def test_lint_catches_a_width_problem(tmp_path):
 def test_mutant_must_apply_exactly():
     with pytest.raises(ConversionError, match="expected 1 occurrence"):
         Mutant("m", "no such text", "x").apply("module m; endmodule")
+
+
+def test_internal_names_do_not_depend_on_earlier_conversions(tmp_path):
+    """Property files name sub-instance signals (e.g. stream_fifo0_count): they must not shift
+    with what the process converted before."""
+    from fast_prefill.config import get_preset
+
+    spec = BLOCKS["axi_stream_reader"]
+    params = spec.params(get_preset("tiny"))
+    first = convert_block(spec, params, tmp_path / "a", "rd").read_text()
+    for name in ("stream_fifo", "stream_skid_buffer", "stream_fork"):
+        other = BLOCKS[name]
+        convert_block(other, other.params(get_preset("tiny")), tmp_path / "o", name)
+    again = convert_block(spec, params, tmp_path / "b", "rd").read_text()
+    assert "stream_fifo0_count" in first and first == again
