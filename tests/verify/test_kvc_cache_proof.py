@@ -5,7 +5,6 @@ from reset, and wrong data in co-simulation) and a block's last beat dropped."""
 
 import dataclasses
 
-import myhdl._block
 import numpy as np
 import pytest
 
@@ -16,17 +15,6 @@ from fast_prefill.verify.proof_jobs import all_jobs
 
 # Rows of a sliding pattern over 6 blocks: managed lines are filled, hit and evicted.
 LISTS = [np.array(sorted({0, r, max(0, r - 1), max(0, r - 3)}), np.int64) for r in range(6)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_myhdl_names():
-    """The property file names sub-block signals by their generated names (``kvc_tag_store0_lv``).
-    MyHDL uniquifies instance names against a process-wide set, so a block converted after another
-    conversion of the same sub-block gets ``kvc_tag_store0_0_lv``. Start each test from the names a
-    fresh process (``fast-prefill formal kvc_cache``) gives."""
-    myhdl._block._name_set.clear()
-    myhdl._block._inst_name_set.clear()
-    yield
 
 
 def test_mutants_apply_to_the_proof_configuration():

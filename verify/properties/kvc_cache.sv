@@ -14,8 +14,8 @@
 // leave exactly after those and carry f_word(block, 0 .. 2 * half_beats - 1), K then V.
 `ifdef FORMAL
 // Every name below must exist in the converted module: an undeclared one is an error, not an
-// implicit 1-bit wire (MyHDL's instance prefixes kvc_tag_store0_ etc. are those of a conversion in
-// a fresh process; see tests/verify/test_kvc_cache_proof.py).
+// implicit 1-bit wire (the instance prefixes kvc_tag_store0_, kvc_axi_read_master0_, stream_fifo0_ are
+// reproducible: fast_prefill.convert resets MyHDL's instance naming before every conversion).
 `default_nettype none
 localparam integer F_TB = `FP_TAG_BITS;
 localparam integer F_W = `FP_AXI_WIDTH;
