@@ -193,9 +193,12 @@ def test_fixed_attention_close_to_float_dense():
 
 
 def _layout_pair(kind, n, seed, cfg, prm):
+    """Float and fixed-point layouts of the same INT8 operands: the float algorithm runs on the
+    dequantised values, so the two differ only by the fixed-point arithmetic (INT8 rounding of the
+    inputs can move a float margin by more than any margin test allows)."""
     q, k, v = S.make_head(kind, n, cfg.head_dim, seed)
-    pf = F.flexprefill_head_pattern(q, k, prm)
     h = X.quantize_head(q, k, v)
+    pf = F.flexprefill_head_pattern(h.q * h.scale_q, h.k * h.scale_k, prm)
     return pf, X.fixed_head_pattern(h, prm, cfg), h
 
 
@@ -280,3 +283,18 @@ def test_derived_widths_hold():
     assert cfg.score_bits == 23  # conservative: 127*127*128 < 2**21
     assert 127 * 127 * 128 < 2 ** (cfg.score_bits - 1)
     assert cfg.expsum_bits == 15 + 1 + 17
+
+
+def test_fixed_vs_float_agreement_is_exercised():
+    """The Hypothesis test above only compares inputs with clear float margins; make sure a fixed
+    set of heads contains enough such inputs, and that every one of them agrees exactly."""
+    cfg = X.FixedPointConfig(block_size=16, head_dim=16, max_seq_len=4096)
+    prm = F.FlexPrefillParams(block_size=16, min_budget=32, tau=0.0, budget_divisor=16)
+    compared = 0
+    for kind in S.KINDS:
+        for seed in range(15):
+            pf, px, _ = _layout_pair(kind, 15 * 16, seed, cfg, prm)
+            if _separated(pf, prm):
+                compared += 1
+                assert [r.tolist() for r in pf.rows()] == [r.tolist() for r in px.rows()], (kind, seed)
+    assert compared >= 5
