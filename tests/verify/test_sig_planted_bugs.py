@@ -1,6 +1,7 @@
 """The SIG checkers can fail: planted bugs in the converted Verilog are rejected by the Hypothesis
 co-simulation against the golden model and by the k-induction proof."""
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +29,21 @@ def test_hypothesis_rejects_builder_duplicate():
     def prop(heads, stall):
         run_heads(heads, [], [], stall, backends=("icarus",), mutant=DUP)
 
-    with pytest.raises(AssertionError, match="output .* != golden") as info:
+    with pytest.raises(AssertionError, match="output .* != golden"):
         prop()
-    vcd = str(info.value).split("waveform: ")[1].split()[0]
-    assert Path(vcd).stat().st_size > 0
+
+
+def test_builder_duplicate_failure_writes_a_waveform():
+    """A long failing run (Icarus flushes small VCDs only at exit, so use many cycles)."""
+    heads = [HeadPattern(8, np.array([1, 2, 3]), np.array([1, 2, 3]))] * 3
+    with pytest.raises(AssertionError, match="output .* != golden") as info:
+        run_heads(heads, [], [], [True, False, False], backends=("icarus",), mutant=DUP)
+    vcd = Path(str(info.value).split("waveform: ")[1].split()[0])
+    for _ in range(100):  # the Icarus process may still be writing its VCD as it exits
+        if vcd.exists() and vcd.stat().st_size > 0:
+            break
+        time.sleep(0.1)
+    assert vcd.stat().st_size > 0
 
 
 @pytest.mark.formal
