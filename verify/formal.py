@@ -57,7 +57,10 @@ class TaskResult:
 def _inject(verilog: Path, module: str, job: ProofJob, prop_file: Path) -> None:
     text = verilog.read_text()
     defines = "".join(f"`define FP_{k.upper()} {int(v)}\n" for k, v in sorted(job.params.items()))
-    hook = f"\n// ---- formal properties injected by fast_prefill.verify.formal ----\n{defines}`include \"{prop_file.name}\"\n"
+    # `default_nettype none: a name in the property file that the converted module does not declare
+    # (a renamed internal signal, a typo) is an error instead of a silent free wire.
+    hook = (f"\n// ---- formal properties injected by fast_prefill.verify.formal ----\n"
+            f"`default_nettype none\n{defines}`include \"{prop_file.name}\"\n`default_nettype wire\n")
     idx = text.rfind("endmodule")
     if idx < 0 or f"module {module}" not in text:
         raise RuntimeError(f"{verilog}: no 'module {module} ... endmodule' to inject properties into")
