@@ -43,6 +43,7 @@ def test_cache_proof_and_covers(tmp_path):
     assert cover.vcd is not None and cover.vcd.exists()
 
 
+@pytest.mark.slow  # about a minute; `make formal` runs the job too
 @pytest.mark.formal
 def test_cache_proof_with_prefetch(tmp_path):
     job = all_jobs()["kvc_cache_pf1"]
@@ -50,6 +51,7 @@ def test_cache_proof_with_prefetch(tmp_path):
     assert prove.passed, table([prove])
 
 
+@pytest.mark.slow  # a depth-12 base case, about two minutes
 @pytest.mark.formal
 def test_proof_rejects_wrong_line_mutant(tmp_path):
     job = all_jobs()["kvc_cache"]

@@ -4,7 +4,7 @@ stream test and by the proof, while the unmodified design passes both."""
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import Phase, example, given, settings
 
 from fast_prefill.blocks import get_block
 from fast_prefill.verify import mutants
@@ -23,7 +23,11 @@ CASES = [
 def test_hypothesis_rejects_mutant(block, params, mutant, job):
     spec = get_block(block)
 
+    # No shrinking: the point is that the search finds a failure; shrinking a lost-beat run (each
+    # one long, because the bench waits for beats that never come) would only cost minutes.
+    @settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(data=beats(params["width"]), idle=pattern(), stall=pattern())
+    @example(data=list(range(16)), idle=[], stall=[True] * 8 + [False])  # a sink stall long enough to fill
     def prop(data, idle, stall):
         check_passthrough(spec, params, data, idle, stall, backends=("icarus",), mutant=mutant)
 

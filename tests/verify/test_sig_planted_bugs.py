@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import Phase, given, settings, strategies as st
 
 from fast_prefill.verify import mutants_sig
 from fast_prefill.verify.formal import run_job
@@ -25,6 +25,8 @@ def test_builder_mutant_passes_when_nothing_coincides():
 
 
 def test_hypothesis_rejects_builder_duplicate():
+    # No shrinking: finding the failure is the point; shrinking long failing runs costs minutes.
+    @settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(heads=st.lists(head_patterns(), min_size=1, max_size=2), stall=st.sampled_from([[], [True, False]]))
     def prop(heads, stall):
         run_heads(heads, [], [], stall, backends=("icarus",), mutant=DUP)
