@@ -4,9 +4,9 @@
 `ifdef FORMAL
 localparam integer F_MAXO = `FP_MAX_OUTSTANDING;
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // Command source keeps its beat while it waits; bases are constant during a head.
 always @(posedge clk)

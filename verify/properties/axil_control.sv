@@ -1,9 +1,9 @@
 // Properties of axil_control (rtl/top/axil_control.py), injected into the converted module by
 // fast_prefill.verify.formal. Internal names are those of the generated Verilog.
 `ifdef FORMAL
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // ---- The master obeys AXI4-Lite: valid held until ready, payload stable meanwhile.
 always @(posedge clk)

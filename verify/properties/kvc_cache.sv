@@ -47,9 +47,9 @@ function [F_W-1:0] f_word;                               // the data of beat j o
   end
 endfunction
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // ---------------------------------------------------------------------------------------------
 // Environment

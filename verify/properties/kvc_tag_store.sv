@@ -11,9 +11,9 @@ localparam integer F_R = `FP_MAX_READERS;
 localparam integer F_TB = `FP_TAG_BITS;
 localparam [F_TB:0] F_DEAD = {(F_TB + 1){1'b1}};
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // ---- environment ----
 // The request is held (valid and fields) while it waits.

@@ -8,11 +8,10 @@ localparam integer F_D = `FP_FIFO_DEPTH;
 localparam integer F_AW = $clog2(`FP_FIFO_DEPTH);
 localparam integer F_KW = `FP_K * `FP_DATA_WIDTH;
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-
+`include "common.svh"
 // The run starts in reset (later resets are free: rst is an unconstrained input).
-always @(*) if (!f_past_valid) assume(rst);
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // Input streams: the environment obeys the valid/ready rules on s_w and s_x.
 always @(posedge clk)
@@ -28,11 +27,7 @@ always @(posedge clk)
   end
 
 // Output stream: valid stays high and data stable while stalled.
-always @(posedge clk)
-  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
-    assert(m_valid);
-    assert(m_data == $past(m_data));
-  end
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
 
 // Invariants: every accepted row is in the pipeline or in the FIFO; the FIFO never overflows, so
 // the never-stalling pipeline cannot lose a beat; one input stream at a time.

@@ -10,11 +10,10 @@ localparam [3:0] S_IDLE = 4'd0, S_QLOAD = 4'd1, S_BLK = 4'd2, S_KLOAD = 4'd3, S_
                  S_PASSA = 4'd5, S_ALPHA = 4'd6, S_SCALE = 4'd7, S_PASSB = 4'd8, S_WRITE = 4'd9,
                  S_OPREP = 4'd10, S_DIV = 4'd11, S_OMUL = 4'd12, S_EMIT = 4'd13;
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-
-// The run starts in reset.
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+// The run starts in reset (later resets are free: rst is an unconstrained input).
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // Input streams: the environment obeys the valid/ready rules.
 always @(posedge clk)
@@ -26,11 +25,7 @@ always @(posedge clk)
   end
 
 // Output stream: valid stays high and data stable while stalled.
-always @(posedge clk)
-  if (f_past_valid && $past(m_o_valid && !m_o_ready && !rst)) begin
-    assert(m_o_valid);
-    assert(m_o_data == $past(m_o_data));
-  end
+`FP_ASSERT_STREAM(rst, m_o_valid, m_o_ready, m_o_data)
 
 // Beat bookkeeping: per row job one command, G*B query rows, 2B K/V rows after each list beat,
 // G*B output rows; a beat moves only in its phase (nothing lost, nothing duplicated).

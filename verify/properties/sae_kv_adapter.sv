@@ -2,23 +2,15 @@
 `ifdef FORMAL
 localparam integer F_RATIO = `FP_OUT_WIDTH / `FP_IN_WIDTH;
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // Input stream rules (environment).
-always @(posedge clk)
-  if (f_past_valid && $past(s_valid && !s_ready && !rst)) begin
-    assume(s_valid);
-    assume(s_data == $past(s_data));
-  end
+`FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
 
 // Output stream rules.
-always @(posedge clk)
-  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
-    assert(m_valid);
-    assert(m_data == $past(m_data));
-  end
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
 
 // Beat accounting: rows out * ratio + beats held == beats in (nothing lost or duplicated).
 reg [7:0] f_in = 0, f_out = 0;

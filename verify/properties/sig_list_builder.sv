@@ -12,28 +12,16 @@
 `ifdef FORMAL
 localparam integer F_IW = $clog2(`FP_MAX_BLOCKS);
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
 // ---- input streams obey the valid/ready rules
-always @(posedge clk)
-  if (f_past_valid && $past(s_sel_valid && !s_sel_ready && !rst)) begin
-    assume(s_sel_valid);
-    assume(s_sel_data == $past(s_sel_data));
-  end
-always @(posedge clk)
-  if (f_past_valid && $past(s_extra_valid && !s_extra_ready && !rst)) begin
-    assume(s_extra_valid);
-    assume(s_extra_data == $past(s_extra_data));
-  end
+`FP_ASSUME_STREAM(rst, s_sel_valid, s_sel_ready, s_sel_data)
+`FP_ASSUME_STREAM(rst, s_extra_valid, s_extra_ready, s_extra_data)
 
 // ---- output stream rules
-always @(posedge clk)
-  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
-    assert(m_valid);
-    assert(m_data == $past(m_data));
-  end
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
 
 // ---- interface-level tracking (no internal signal): heads, last emitted beat
 wire [F_IW-1:0] f_row = m_data[2*F_IW:F_IW+1];

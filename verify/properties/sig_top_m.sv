@@ -12,20 +12,12 @@ localparam integer F_CW = F_IW + 1 + `FP_DIV_SHIFT;
 localparam integer F_PW = (`FP_WIDTH > F_CW) ? `FP_WIDTH : F_CW;
 localparam integer F_MMAX = (`FP_MAX_M < `FP_MAX_N) ? `FP_MAX_M : `FP_MAX_N;
 
-reg f_past_valid = 1'b0;
-always @(posedge clk) f_past_valid <= 1'b1;
-always @(*) if (!f_past_valid) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire f_past_valid = fp_past_valid;
 
-always @(posedge clk)
-  if (f_past_valid && $past(s_valid && !s_ready && !rst)) begin
-    assume(s_valid);
-    assume(s_data == $past(s_data));
-  end
-always @(posedge clk)
-  if (f_past_valid && $past(m_valid && !m_ready && !rst)) begin
-    assert(m_valid);
-    assert(m_data == $past(m_data));
-  end
+`FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
 
 // ---- interface tracking
 wire f_in_go = s_valid && s_ready;
