@@ -141,3 +141,85 @@ PROOF_JOBS = [
                                            "max_m": 3}, "sig_top_m.sv", 6, 30),
     ProofJob("sig_list_builder_b8", "sig_list_builder", {"max_blocks": 8}, "sig_list_builder.sv", 4, 30),
 ]
+
+
+# ---------------------------------------------------------------------------- whole head
+from ..axi.specs import axi_read_ports  # noqa: E402
+from .head import HeadGeometry, sig_head  # noqa: E402
+
+HEAD_HDL = ("block_size", "head_dim", "max_seq_len", "max_accesses", "hist_bits", "div_shift", "burst_beats",
+            "max_outstanding")
+
+
+def head_params(cfg) -> dict:
+    """``sig_head`` at a preset: sizes from the config, the liveness buffer as ``sig_liveness``
+    (32 accesses per block row on average), budget divisor 128 (``div_shift = 7``)."""
+    return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_seq_len": cfg.max_seq_len,
+            "hbm_data_width": cfg.hbm_data_width, "max_accesses": 32 * cfg.max_blocks, "hist_bits": 4,
+            "div_shift": 7, "burst_beats": min(64, 4096 * 8 // cfg.hbm_data_width),
+            "max_outstanding": min(cfg.max_outstanding_bursts, 16)}
+
+
+def head_ports(params: dict) -> dict:
+    g = HeadGeometry(**params)
+    b, v = (lambda: Signal(bool(0))), (lambda w: Signal(intbv(0)[w:]))
+    return {**clock_and_reset(), "start": b(), "nb": v(g.iw + 1), "q_base": v(64), "k_base": v(64),
+            "mult": v(16), "shift": v(6), "gamma": v(17), "min_blocks": v(g.iw + 1), "max_blocks": v(g.iw + 1),
+            "tau_th": v(32), **axi_read_ports("m_axi_q", g.hw), **axi_read_ports("m_axi_k", g.hw),
+            **stream_ports("m", g.acc_width), "busy": b(), "reads_done": b(), "done": b(), "err": b(),
+            "query_aware": b()}
+
+
+BLOCKS.append(BlockSpec(
+    name="sig_head",
+    factory=sig_head,
+    ports=head_ports,
+    params=head_params,
+    streams_out=("m",),
+    hdl_params=HEAD_HDL,
+    summary="SIG of one head: Q/K AXI4 reads, probe, pooling, cover counts, budgets, top-m, lists, liveness",
+))
+
+# ---- query-aware decision and pooled selection (block sums, JS test, pooled block select)
+from .block_sum import block_sum_widths, sig_block_sum  # noqa: E402
+from .decision import decision_widths, sig_decision  # noqa: E402
+
+SIG_QA_FIXED = ("mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_frac", "recip_frac", "acc_frac")
+
+
+def _block_sum_ports(params: dict) -> dict:
+    w = block_sum_widths(params["block_size"], params["head_dim"])
+    return {**clock_and_reset(), **stream_ports("s", w["in"]), **stream_ports("m", w["out"])}
+
+
+def _qa_params(cfg) -> dict:
+    # FixedPointConfig defaults (docs/formats.md); sizes from the preset (nb <= max_blocks).
+    return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_blocks": cfg.max_blocks, "mult_bits": 16,
+            "logit_frac": 8, "logit_bits": 24, "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
+
+
+def _decision_ports(params: dict) -> dict:
+    w = decision_widths(params["block_size"], params["head_dim"], params["max_blocks"], params["mult_bits"],
+                        params["acc_frac"], params["log_frac"])
+    return {**clock_and_reset(), **stream_ports("s_hdr", w["hdr"]), **stream_ports("s_q", w["bsum"]),
+            **stream_ports("s_k", w["bsum"]), **stream_ports("s_pv", w["pv"]), **stream_ports("m", w["out"])}
+
+
+BLOCKS.append(BlockSpec(
+    name="sig_block_sum",
+    factory=sig_block_sum,
+    ports=_block_sum_ports,
+    params=lambda cfg: {"block_size": cfg.block_size, "head_dim": cfg.head_dim},
+    streams_in=("s",), streams_out=("m",), hdl_params=("block_size", "head_dim"),
+    summary="SIG block sum: D signed column sums per block of B INT8 rows",
+))
+
+BLOCKS.append(BlockSpec(
+    name="sig_decision",
+    factory=sig_decision,
+    ports=_decision_ports,
+    params=lambda cfg: {**_qa_params(cfg), "log_lut_bits": 8, "log_frac": 12},
+    streams_in=("s_hdr", "s_q", "s_k", "s_pv"), streams_out=("m",),
+    hdl_params=("block_size", "head_dim", "max_blocks") + SIG_QA_FIXED + ("log_lut_bits", "log_frac"),
+    summary="SIG query-aware decision: block-mean softmax vs normalised pooled vertical, sqrt-JS test",
+))

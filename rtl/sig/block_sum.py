@@ -1,0 +1,111 @@
+"""SIG block sum: the D signed column sums of every block of B rows of INT8 vectors.
+
+Computes ``x.reshape(-1, B, D).sum(axis=1)`` (the golden model's block sums of ``q`` and ``k`` in
+``pooled_selection_fixed`` and the probe-query / key block sums of the query-aware decision in
+``fixed_head_pattern``), exactly: a sum of B values in [-128, 127] lies in [-128 B, 127 B] and
+fits ``8 + log2 B`` signed bits. Used three times by the SIG (Q block sums, K block sums, the probe
+query sum); the rows arrive as they do on ``sig_probe``'s ``s_k``.
+
+Ports:
+
+* ``s`` (``8 D`` bits): one row per beat, element ``d`` (signed INT8) at ``[8d+7 : 8d]``.
+* ``m`` (``D (8 + log2 B)`` bits): one beat per B rows, column sum ``d`` (signed) at
+  ``[(8+lb)(d+1)-1 : (8+lb) d]`` (``lb = log2 B``).
+
+Cycles: one row per cycle, no bubbles (the B-th row of a block goes straight into the output
+register, the accumulators restart); the output beat leaves one cycle after the block's last row.
+An input beat that closes a block waits while the previous block's sum is still held by the sink.
+The stream is endless: a caller that streams N rows (N a multiple of B) gets N / B beats.
+
+Registers: D accumulators of ``8 + log2 B`` bits and the output register; no memory.
+"""
+
+from __future__ import annotations
+
+from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
+
+from .arith import sadd, sfield, ssig
+
+
+def _check(name, v, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise ValueError(f"sig_block_sum field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+
+
+def block_sum_widths(block_size: int, head_dim: int) -> dict:
+    lb = block_size.bit_length() - 1
+    return {"in": 8 * head_dim, "elem": 8 + lb, "out": head_dim * (8 + lb)}
+
+
+@block
+def _column(clk, rst, take, close, x, acc, s):
+    """One column: ``s = acc + x`` (combinational); on ``take`` the accumulator becomes ``s``, or 0
+    when the beat closes the block."""
+    add = sadd(acc, x, s)
+
+    @always_seq(clk.posedge, reset=rst)
+    def reg():
+        if take:
+            if close:
+                acc.next = 0
+            else:
+                acc.next = s
+
+    return add, reg
+
+
+@block
+def sig_block_sum(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, block_size=4, head_dim=2):
+    _check("block_size", block_size, 2, 256)
+    if block_size & (block_size - 1):
+        raise ValueError(f"sig_block_sum field 'block_size' = {block_size!r} is not allowed: "
+                         f"must be a power of two in [2, 256]")
+    _check("head_dim", head_dim, 1, 256)
+    w = block_sum_widths(block_size, head_dim)
+    for name, sig_, width in (("s_data", s_data, w["in"]), ("m_data", m_data, w["out"])):
+        if len(sig_) != width:
+            raise ValueError(f"sig_block_sum field '{name}' width = {len(sig_)} is not allowed: must be {width}")
+    D, EW = head_dim, w["elem"]
+    lb = block_size.bit_length() - 1
+
+    cnt = Signal(modbv(0)[lb:])
+    take = Signal(bool(0))
+    close = Signal(bool(0))
+    out_valid = Signal(bool(0))
+    out_data = Signal(intbv(0)[w["out"]:])
+    xs = [ssig(8) for _ in range(D)]
+    accs = [ssig(EW) for _ in range(D)]
+    sums = [ssig(EW) for _ in range(D)]
+    insts = []
+    for d in range(D):
+        insts += [sfield(s_data, xs[d], 8 * d), _column(clk, rst, take, close, xs[d], accs[d], sums[d])]
+    colsums = ConcatSignal(*reversed(sums))
+
+    @always_comb
+    def ctl():
+        close.next = cnt == block_size - 1
+        if cnt != block_size - 1:
+            take.next = s_valid
+        else:
+            take.next = s_valid and (m_ready or not out_valid)
+
+    @always_comb
+    def ports():
+        if cnt != block_size - 1:
+            s_ready.next = True
+        else:
+            s_ready.next = m_ready or not out_valid
+        m_valid.next = out_valid
+        m_data.next = out_data
+
+    @always_seq(clk.posedge, reset=rst)
+    def seq():
+        if m_ready:
+            out_valid.next = False
+        if take:
+            cnt.next = cnt + 1
+            if close:
+                out_valid.next = True
+                out_data.next = colsums
+
+    return insts, ctl, ports, seq
