@@ -1,0 +1,589 @@
+"""SIG head: the whole Sparse Index Generator of ONE query head, from HBM (two AXI4 read masters)
+to the head's annotated access stream.
+
+Computes the golden model's ``fixed_head_pattern(h, params, cfg)`` (vertical-slash form), then
+``build_lists`` and ``liveness.annotate``, and emits exactly the beats ``attention_path`` takes on
+``s_acc`` (``formats.liveness_beat``, ``3 IW + 4`` bits ``{dead, next_row, pinnable, head_end, row,
+block, last}``; rows ascending, blocks ascending, ``last`` closing each row, ``head_end`` on the
+final beat).
+
+Dataflow (every arrow a valid/ready stream; the blocks are the proven/co-simulated SIG blocks)::
+
+  m_axi_q ─► axi_stream_reader ─► upsizer ─► s_q ┐
+  m_axi_k ─► axi_stream_reader ─► upsizer ─► s_k ┴► sig_probe ─┬─► sig_pool ─► pv/ps buffers, T
+                                                               └─► vert/slash buffers
+  target = (T * gamma) >> 16 ; vert, slash buffers ─► sig_cover_count ─► count_v, count_s
+  budget  clamp((count >> div_shift) + 1, min_blocks, min(max_blocks, nb))
+  pv / ps buffers ─► sig_top_m ─► vertical blocks / slash offsets ─► sig_list_builder ─► sig_liveness ─► m
+
+Reads (the memory-aware order): Q: the last B rows, ``B * D`` bytes from ``q_base + (nb - 1) B D``;
+K: ``N * D`` bytes from ``k_base``, twice (pass 1 and pass 2, each key once per pass, sequential).
+A dense head (``nb <= max(2, min_blocks)``, ``FlexPrefillParams.runs_dense``) reads nothing and
+emits every causal block.
+
+Ports (``clk``, ``rst`` synchronous active-high; ``IW = bits(max_blocks - 1)``):
+
+* ``start`` (taken only while ``busy`` is low) and its arguments, held stable while ``busy``:
+  ``nb`` (IW+1), ``q_base``, ``k_base`` (64, 4 KiB aligned), ``mult`` (16), ``shift`` (6,
+  ``shift - 8 >= 1``), ``gamma`` (17, UQ1.16, ``<= 2^16``), ``min_blocks`` (IW+1, ``>= 1``),
+  ``max_blocks`` (IW+1), ``tau_th`` (32).
+* ``m_axi_q_*``, ``m_axi_k_*``: AXI4 read masters (``hbm_data_width`` data, ID 0).
+* ``m_valid``, ``m_ready``, ``m_data`` (``3 IW + 4``): the access stream.
+* ``busy``: high from the edge that takes ``start`` to the edge that takes the ``head_end`` beat.
+* ``done``: one-cycle pulse in the cycle after the ``head_end`` beat was taken (``busy`` is already
+  low then, so a new ``start`` may come in that cycle).
+* ``reads_done``: level, high once every K and Q row of the head has left the AXI readers (so
+  every R beat has been received), from the cycle after ``start`` for a dense head; low from
+  the cycle after the next ``start``.
+* ``err``: sticky from an AXI read error (RRESP not OKAY, RID/RLAST wrong) until the next
+  ``start`` or ``rst``; the readers still deliver the beats, so the head completes.
+* ``query_aware``: always 0 (see below), valid from ``done`` to the next ``start``.
+
+**Not built here (stated plainly).** The query-aware decision (``sig_decision``) and pooled
+selection (``sig_pooled_select``) are other blocks; they are not connected: ``tau_th`` is ignored,
+``query_aware`` is 0 and ``s_extra`` of the builder gets only its end beat. The head therefore
+equals ``fixed_head_pattern`` exactly when ``D2 >= tau_th`` (always for ``tau_th = 0``, i.e.
+``tau = 0``). The hook: ``s_extra`` of the builder (``ex_*`` below) and the ``qa`` register.
+GQA sharing of one K pass by several query heads is not built (one query head per K pass).
+
+Schedule (sequential phases; cycles per non-dense head, no stalls, ``P = ceil(W / hist_bits)``):
+AXI latency + the probe ``B + (2 nb + 1) B^2 + B (R + 1) + 2 N`` (pool and the buffer writes run in
+the probe's output beats), + ``2 (N + 1) + 2 C_cover`` (two cover counts from the buffers,
+``C_cover <= 1 + N + P (N + 2^h) + IWN + 3``), + 2 (budget, header), + ``2 (nb + 1) + 2 C_top``
+(two top-m from the pooled buffers), + the builder scan ``nb (nb + 1) / 2`` and the liveness
+``3 L`` for ``L`` accesses, + a few cycles of hand-over. ``docs/sig.md`` has measured figures.
+
+Memories owned by the head (asynchronous read, no reset): the vertical and slash accumulators
+as the probe emits them, ``2 x max_n x AW`` (``sig_cover_count`` takes its target before the
+values, and the target needs ``T = sum vert``, known only after the probe's vertical beats), and
+the pooled vectors ``2 x max_blocks x (AW + log2 B)``. At the U280 preset that is 64 URAM288 for
+the two accumulator copies (``docs/sig.md``).
+"""
+
+from __future__ import annotations
+
+from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+
+from ..axi.stream_reader import axi_stream_reader
+from ..sae.kv_adapter import sae_kv_adapter
+from .arith import umul, usig, zext
+from .cover_count import cover_count_widths, sig_cover_count
+from .list_builder import K_DENSE, K_HEADER, K_SLASH, K_VERT, index_width, sig_list_builder
+from .liveness import sig_liveness
+from .pool import pool_widths, sig_pool
+from .probe import probe_widths, sig_probe
+from .top_m import sig_top_m, top_m_widths
+
+(H_IDLE, H_DENSE, H_PROBE, H_CCV, H_CCVW, H_CCS, H_CCSW, H_BUD, H_HDR, H_TMV, H_TMVO, H_TMS, H_TMSO,
+ H_WAIT) = range(14)
+
+GAMMA_FRAC = 16
+
+
+class HeadGeometry:
+    """Validated parameters and derived widths of one ``sig_head``."""
+
+    def __init__(self, block_size=8, head_dim=8, max_seq_len=256, hbm_data_width=64, max_accesses=1024,
+                 hist_bits=4, div_shift=7, burst_beats=64, max_outstanding=2, mult_bits=16, acc_frac=16):
+        def bad(name, value, allowed):
+            raise ValueError(f"sig_head field '{name}' = {value!r} is not allowed: {allowed}")
+
+        def pow2(name, v, lo, hi):
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi or v & (v - 1):
+                bad(name, v, f"must be a power of two in [{lo}, {hi}]")
+
+        pow2("block_size", block_size, 2, 256)
+        pow2("head_dim", head_dim, 1, 256)
+        pow2("hbm_data_width", hbm_data_width, 32, 1024)
+        B, D, hw = block_size, head_dim, hbm_data_width
+        if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len % B \
+                or (max_seq_len // B) & (max_seq_len // B - 1) or not 4 <= max_seq_len // B <= 4096:
+            bad("max_seq_len", max_seq_len, f"must be a power-of-two multiple in [4, 4096] of block_size={B}")
+        if (8 * D) % hw:
+            bad("hbm_data_width", hw, f"must divide a Q/K row of 8 * head_dim = {8 * D} bits")
+        for name, v, lo, hi in (("div_shift", div_shift, 0, 16), ("hist_bits", hist_bits, 1, 8),
+                                ("max_outstanding", max_outstanding, 1, 16), ("mult_bits", mult_bits, 16, 16),
+                                ("acc_frac", acc_frac, 16, 16)):
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                bad(name, v, f"must be an integer in [{lo}, {hi}]")
+        pow2("burst_beats", burst_beats, 1, min(256, 4096 * 8 // hw))
+        self.B, self.D, self.hw, self.max_n = B, D, hw, max_seq_len
+        self.max_blocks = max_seq_len // B
+        self.iw = index_width(self.max_blocks)
+        self.lb = B.bit_length() - 1
+        self.pw_probe = probe_widths(B, D, max_seq_len, mult_bits, acc_frac)
+        self.iwn = self.pw_probe["iwn"]
+        self.aw = acc_frac + 1 + self.lb                 # accumulator (probe output value) bits
+        pw = pool_widths(B, max_seq_len, self.aw)
+        self.tw = pw["tw"]                               # total mass T and the cover target
+        self.pool_out = pw["out"]
+        self.ciw, self.cpw = cover_count_widths(max_seq_len, self.aw, self.tw)
+        self.pooled = self.aw + self.lb                  # pooled value bits (FixedPointConfig.pooled_bits)
+        self.tiw, _, self.tpw = top_m_widths(self.max_blocks, self.pooled, 0)
+        assert self.tiw == self.iw and self.iwn == self.iw + self.lb
+        self.row_beats = 8 * D // hw                     # AXI words per Q/K row
+        self.q_beats = B * self.row_beats                # the probe's B rows of Q
+        self.lg_row_bytes = (B * D).bit_length() - 1      # log2 bytes of one block of rows
+        self.lg_blk_beats = self.q_beats.bit_length() - 1
+        self.beats_bits = max(9, self.iw + 2 + self.lg_blk_beats)
+        self.burst = min(burst_beats, 4096 * 8 // hw)
+        self.fifo = 2 * self.burst
+        self.max_outstanding = max_outstanding
+        self.max_accesses = max_accesses
+        self.hist_bits, self.div_shift, self.mult_bits = hist_bits, div_shift, mult_bits
+        self.acc_width = 3 * self.iw + 4
+
+
+@block
+def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks, max_blocks, tau_th,
+             m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize, m_axi_q_arburst,
+             m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata, m_axi_q_rresp, m_axi_q_rlast,
+             m_axi_q_rid,
+             m_axi_k_arvalid, m_axi_k_arready, m_axi_k_araddr, m_axi_k_arlen, m_axi_k_arsize, m_axi_k_arburst,
+             m_axi_k_arid, m_axi_k_rvalid, m_axi_k_rready, m_axi_k_rdata, m_axi_k_rresp, m_axi_k_rlast,
+             m_axi_k_rid,
+             m_valid, m_ready, m_data, busy, reads_done, done, err, query_aware,
+             block_size=8, head_dim=8, max_seq_len=256, hbm_data_width=64, max_accesses=1024, hist_bits=4,
+             div_shift=7, burst_beats=64, max_outstanding=2):
+    g = HeadGeometry(block_size, head_dim, max_seq_len, hbm_data_width, max_accesses, hist_bits, div_shift,
+                     burst_beats, max_outstanding)
+    B, D, hw, iw, iwn, lb = g.B, g.D, g.hw, g.iw, g.iwn, g.lb
+    AW, TW, PV = g.aw, g.tw, g.pooled
+    max_n, MB = g.max_n, g.max_blocks
+    for name, sig_, w in (("nb", nb, iw + 1), ("q_base", q_base, 64), ("k_base", k_base, 64),
+                          ("mult", mult, g.mult_bits), ("shift", shift, 6), ("gamma", gamma, GAMMA_FRAC + 1),
+                          ("min_blocks", min_blocks, iw + 1), ("max_blocks", max_blocks, iw + 1),
+                          ("tau_th", tau_th, 32), ("m_data", m_data, g.acc_width),
+                          ("m_axi_q_rdata", m_axi_q_rdata, hw), ("m_axi_k_rdata", m_axi_k_rdata, hw)):
+        if len(sig_) != w:
+            raise ValueError(f"sig_head field '{name}' width = {len(sig_)} is not allowed: must be {w}")
+
+    state = Signal(intbv(H_IDLE, min=0, max=16))
+    busy_r = Signal(bool(0))
+    done_r = Signal(bool(0))
+    rdone_r = Signal(bool(0))
+    err_r = Signal(bool(0))
+    qa_r = Signal(bool(0))                     # query-aware hook (not connected: always 0)
+    take = Signal(bool(0))                     # start accepted this cycle
+    sub_rst = ResetSignal(0, active=1, isasync=False)   # readers: rst or a taken start
+
+    # ---- argument decoding -----------------------------------------------------------------
+    nb_m1 = usig(iw)                           # nb - 1
+    nb_dec = Signal(modbv(0)[iw + 1:])
+    n_m1 = usig(iwn)                           # N - 1
+    n_val = usig(iwn + 1)                      # N
+    dense = Signal(bool(0))
+    maxb_eff = usig(iw + 1)                    # min(max_blocks, nb)
+    q_addr = Signal(modbv(0)[64:])
+    k_beats = usig(g.beats_bits)
+
+    @always_comb
+    def decode():
+        nb_dec.next = nb - 1
+        if max_blocks < nb:
+            maxb_eff.next = max_blocks
+        else:
+            maxb_eff.next = nb
+        dense.next = nb <= 2 or nb <= min_blocks
+
+    @always_comb
+    def decode2():
+        nb_m1.next = nb_dec[iw:0]
+        n_m1.next = concat(nb_m1, intbv((1 << lb) - 1)[lb:])
+        n_val.next = concat(nb, intbv(0)[lb:])
+        k_beats.next = concat(intbv(0)[g.beats_bits - iw - 1 - g.lg_blk_beats:], nb, intbv(0)[g.lg_blk_beats:]) \
+            if g.lg_blk_beats > 0 else concat(intbv(0)[g.beats_bits - iw - 1:], nb)
+
+    q_off = usig(64)
+
+    @always_comb
+    def qoff():
+        q_off.next = concat(intbv(0)[64 - iw - g.lg_row_bytes:], nb_m1, intbv(0)[g.lg_row_bytes:])
+
+    @always_comb
+    def qaddr():
+        q_addr.next = q_base + q_off
+
+    # ---- AXI readers and row gatherers -----------------------------------------------------
+    qc_valid, qc_ready = Signal(bool(0)), Signal(bool(0))
+    kc_valid, kc_ready = Signal(bool(0)), Signal(bool(0))
+    q_beats_c = usig(g.beats_bits)
+    qr_valid, qr_ready, qr_data, qr_last = Signal(bool(0)), Signal(bool(0)), usig(hw), Signal(bool(0))
+    kr_valid, kr_ready, kr_data, kr_last = Signal(bool(0)), Signal(bool(0)), usig(hw), Signal(bool(0))
+    err_q, err_k = Signal(bool(0)), Signal(bool(0))
+    q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, q_addr, q_beats_c,
+                                 m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
+                                 m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
+                                 m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, qr_valid, qr_ready, qr_data, qr_last,
+                                 err_q, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
+                                 axi_id=0)
+    k_reader = axi_stream_reader(clk, sub_rst, kc_valid, kc_ready, k_base, k_beats,
+                                 m_axi_k_arvalid, m_axi_k_arready, m_axi_k_araddr, m_axi_k_arlen, m_axi_k_arsize,
+                                 m_axi_k_arburst, m_axi_k_arid, m_axi_k_rvalid, m_axi_k_rready, m_axi_k_rdata,
+                                 m_axi_k_rresp, m_axi_k_rlast, m_axi_k_rid, kr_valid, kr_ready, kr_data, kr_last,
+                                 err_k, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
+                                 axi_id=0)
+    q_valid, q_ready, q_data = Signal(bool(0)), Signal(bool(0)), usig(8 * D)
+    k_valid, k_ready, k_data = Signal(bool(0)), Signal(bool(0)), usig(8 * D)
+    q_gather = sae_kv_adapter(clk, rst, qr_valid, qr_ready, qr_data, q_valid, q_ready, q_data)
+    k_gather = sae_kv_adapter(clk, rst, kr_valid, kr_ready, kr_data, k_valid, k_ready, k_data)
+
+    # ---- score pipeline and pooling ----------------------------------------------------------
+    ph_valid, ph_ready, ph_data = Signal(bool(0)), Signal(bool(0)), usig(g.pw_probe["hdr"])
+    pm_valid, pm_ready, pm_data = Signal(bool(0)), Signal(bool(0)), usig(AW + 1)
+    probe = sig_probe(clk, rst, ph_valid, ph_ready, ph_data, q_valid, q_ready, q_data, k_valid, k_ready, k_data,
+                      pm_valid, pm_ready, pm_data, block_size=B, head_dim=D, max_n=max_n, mult_bits=g.mult_bits)
+    oh_valid, oh_ready = Signal(bool(0)), Signal(bool(0))
+    pl_valid, pl_ready, pl_data = Signal(bool(0)), Signal(bool(0)), usig(g.pool_out)
+    pool = sig_pool(clk, rst, oh_valid, oh_ready, n_m1, pm_valid, pm_ready, pm_data, pl_valid, pl_ready, pl_data,
+                    block_size=B, max_n=max_n, acc_width=AW)
+
+    # ---- head buffers ------------------------------------------------------------------------
+    vbuf = [usig(AW) for _ in range(max_n)]
+    sbuf = [usig(AW) for _ in range(max_n)]
+    pvbuf = [usig(PV) for _ in range(MB)]
+    psbuf = [usig(PV) for _ in range(MB)]
+    cap_j = Signal(modbv(0)[iwn:])            # index of the next probe beat of its kind
+    cap_we = Signal(bool(0))
+    cap_kind = Signal(bool(0))
+    cap_val = usig(AW)
+    pv_i = Signal(modbv(0)[iw:])
+    ps_i = Signal(modbv(0)[iw:])
+    pl_kind = usig(2)
+    pl_val = usig(PV)
+    total = usig(TW)
+
+    @always_comb
+    def cap_decode():
+        cap_we.next = pm_valid and pm_ready
+        cap_kind.next = pm_data[AW]
+        cap_val.next = pm_data[AW:0]
+        pl_kind.next = pl_data[TW + 2:TW]
+        pl_val.next = pl_data[PV:0]
+        pl_ready.next = True
+
+    @always(clk.posedge)
+    def w_acc():
+        if cap_we:
+            if cap_kind:
+                sbuf[cap_j].next = cap_val
+            else:
+                vbuf[cap_j].next = cap_val
+
+    @always(clk.posedge)
+    def w_pooled():
+        if pl_valid:
+            if pl_kind == 0:
+                pvbuf[pv_i].next = pl_val
+            elif pl_kind == 1:
+                psbuf[ps_i].next = pl_val
+
+    # ---- coverage target and cover count -----------------------------------------------------
+    tprod = usig(TW + GAMMA_FRAC + 1)
+    prod_node = umul(total, gamma, tprod)
+    target = usig(TW)
+
+    @always_comb
+    def tslice():
+        target.next = tprod[TW + GAMMA_FRAC:GAMMA_FRAC]
+
+    rp = usig(iwn + 1)                         # feed position: 0 = header beat, i = value i-1
+    rd_dec = Signal(modbv(0)[iwn + 1:])
+    rd_addr = usig(iwn)
+    rd_v, rd_s = usig(AW), usig(AW)
+    rd_pv, rd_ps = usig(PV), usig(PV)
+    rd_paddr = usig(iw)
+
+    @always_comb
+    def rd_dec_node():
+        rd_dec.next = rp - 1
+
+    @always_comb
+    def rd_index():
+        rd_addr.next = rd_dec[iwn:0]
+        rd_paddr.next = rd_dec[iw:0]
+
+    @always_comb
+    def rd_ports():
+        rd_v.next = vbuf[rd_addr]
+        rd_s.next = sbuf[rd_addr]
+
+    @always_comb
+    def rd_pports():
+        rd_pv.next = pvbuf[rd_paddr]
+        rd_ps.next = psbuf[rd_paddr]
+
+    cc_valid, cc_ready, cc_data = Signal(bool(0)), Signal(bool(0)), usig(g.cpw + 1)
+    co_valid, co_ready, co_data = Signal(bool(0)), Signal(bool(0)), usig(g.ciw + 2)
+    cover = sig_cover_count(clk, rst, cc_valid, cc_ready, cc_data, co_valid, co_ready, co_data, max_n=max_n,
+                            width=AW, hist_bits=g.hist_bits, sum_width=TW)
+    cc_val = usig(g.cpw)
+    cc_last = Signal(bool(0))
+    cc_tgt = usig(g.cpw)
+    zv, zs = usig(g.cpw), usig(g.cpw)
+    z1 = zext(rd_v, zv)
+    z2 = zext(rd_s, zs)
+    z3 = zext(target, cc_tgt)
+
+    @always_comb
+    def cc_mux():
+        cc_valid.next = state == H_CCV or state == H_CCS
+        cc_last.next = rp == n_val
+        if rp == 0:
+            cc_val.next = cc_tgt
+        elif state == H_CCS:
+            cc_val.next = zs
+        else:
+            cc_val.next = zv
+        co_ready.next = state == H_CCVW or state == H_CCSW
+
+    @always_comb
+    def cc_pack():
+        cc_data.next = concat(cc_last and rp != 0, cc_val)
+
+    # ---- budgets -----------------------------------------------------------------------------
+    cnt_v, cnt_s = usig(g.ciw + 2), usig(g.ciw + 2)
+    CB = g.ciw + 3
+    bud_v, bud_s = usig(CB), usig(CB)          # (count >> div_shift) + 1
+    cmin, cmax = usig(CB), usig(CB)
+    nv, ns = usig(iw + 1), usig(iw + 1)        # clamped budgets (registered)
+    nv_c, ns_c = usig(iw + 1), usig(iw + 1)
+    cx_v, cx_s = usig(CB), usig(CB)
+    zc1 = zext(cnt_v, cx_v)
+    zc2 = zext(cnt_s, cx_s)
+    zmin = zext(min_blocks, cmin)
+    zmax = zext(maxb_eff, cmax)
+    ds = g.div_shift
+
+    @always_comb
+    def budget_raw():
+        bud_v.next = (cx_v >> ds) + 1
+        bud_s.next = (cx_s >> ds) + 1
+
+    @always_comb
+    def budget_clamp():
+        if bud_v < cmin:
+            if cmin > cmax:
+                nv_c.next = maxb_eff
+            else:
+                nv_c.next = min_blocks
+        elif bud_v > cmax:
+            nv_c.next = maxb_eff
+        else:
+            nv_c.next = bud_v[iw + 1:0]
+        if bud_s < cmin:
+            if cmin > cmax:
+                ns_c.next = maxb_eff
+            else:
+                ns_c.next = min_blocks
+        elif bud_s > cmax:
+            ns_c.next = maxb_eff
+        else:
+            ns_c.next = bud_s[iw + 1:0]
+
+    # ---- coverage select ---------------------------------------------------------------------
+    ts_valid, ts_ready, ts_data = Signal(bool(0)), Signal(bool(0)), usig(g.tpw + 1)
+    to_valid, to_ready, to_data = Signal(bool(0)), Signal(bool(0)), usig(iw + 1)
+    top = sig_top_m(clk, rst, ts_valid, ts_ready, ts_data, to_valid, to_ready, to_data, max_n=MB, width=PV,
+                    hist_bits=g.hist_bits, div_shift=0, min_m=1, max_m=MB)
+    ts_val = usig(g.tpw)
+    zpv, zps, zbud = usig(g.tpw), usig(g.tpw), usig(g.tpw)
+    bud_m1 = usig(iw + 1)                       # budget - 1: top_m's count at div_shift 0
+    z4 = zext(rd_pv, zpv)
+    z5 = zext(rd_ps, zps)
+    z6 = zext(bud_m1, zbud)
+    nb_w = usig(iwn + 1)
+    z7 = zext(nb, nb_w)
+
+    @always_comb
+    def ts_mux():
+        ts_valid.next = state == H_TMV or state == H_TMS
+        if state == H_TMS:
+            if ns == 0:
+                bud_m1.next = 0
+            else:
+                bud_m1.next = ns - 1
+        else:
+            if nv == 0:
+                bud_m1.next = 0
+            else:
+                bud_m1.next = nv - 1
+        if rp == 0:
+            ts_val.next = zbud
+        elif state == H_TMS:
+            ts_val.next = zps
+        else:
+            ts_val.next = zpv
+
+    @always_comb
+    def ts_pack():
+        ts_data.next = concat(rp == nb_w and rp != 0, ts_val)
+
+    # ---- list builder, liveness --------------------------------------------------------------
+    sl_valid, sl_ready, sl_data = Signal(bool(0)), Signal(bool(0)), usig(iw + 3)
+    ex_valid, ex_ready, ex_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 1)
+    ex_pend = Signal(bool(0))
+    lb_valid, lb_ready, lb_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 2)
+    builder = sig_list_builder(clk, rst, sl_valid, sl_ready, sl_data, ex_valid, ex_ready, ex_data,
+                               lb_valid, lb_ready, lb_data, max_blocks=MB)
+    live = sig_liveness(clk, rst, lb_valid, lb_ready, lb_data, m_valid, m_ready, m_data, max_blocks=MB,
+                        max_accesses=g.max_accesses)
+    to_idx = usig(iw)
+    to_last = Signal(bool(0))
+
+    @always_comb
+    def sel_mux():
+        to_idx.next = to_data[iw:0]
+        to_last.next = to_data[iw]
+        ex_valid.next = ex_pend
+        if state == H_DENSE:
+            sl_valid.next = True
+            sl_data.next = concat(True, intbv(K_DENSE)[2:], nb_m1)
+            to_ready.next = False
+        elif state == H_HDR:
+            sl_valid.next = True
+            sl_data.next = concat(False, intbv(K_HEADER)[2:], nb_m1)
+            to_ready.next = False
+        elif state == H_TMVO:
+            sl_valid.next = to_valid
+            sl_data.next = concat(False, intbv(K_VERT)[2:], to_idx)
+            to_ready.next = sl_ready
+        elif state == H_TMSO:
+            sl_valid.next = to_valid
+            sl_data.next = concat(to_last, intbv(K_SLASH)[2:], to_idx)
+            to_ready.next = sl_ready
+        else:
+            sl_valid.next = False
+            sl_data.next = 0
+            to_ready.next = False
+
+    # ---- control -----------------------------------------------------------------------------
+    q_pend = Signal(bool(0))
+    k_pend = Signal(intbv(0, min=0, max=3))    # K commands still to issue (2 passes)
+    q_got = Signal(bool(0))
+    k_got = Signal(intbv(0, min=0, max=3))     # K passes fully delivered
+    h_pend = Signal(bool(0))                   # probe header not yet taken
+    o_pend = Signal(bool(0))                   # pool header not yet taken
+
+    @always_comb
+    def outputs():
+        take.next = start and not busy_r
+        sub_rst.next = rst or (start and not busy_r)
+        busy.next = busy_r
+        done.next = done_r
+        reads_done.next = rdone_r
+        err.next = err_r
+        query_aware.next = qa_r and tau_th != 0   # hook: D2 < tau_th needs tau_th > 0
+        qc_valid.next = q_pend
+        kc_valid.next = k_pend != 0
+        ph_valid.next = h_pend
+        oh_valid.next = o_pend
+        ph_data.next = concat(mult, shift, n_m1)
+        q_beats_c.next = g.q_beats
+        ex_data.next = 1 << (2 * iw)
+
+    @always_seq(clk.posedge, reset=rst)
+    def control():
+        done_r.next = False
+        if take:
+            busy_r.next = True
+            err_r.next = False
+            qa_r.next = False
+            rdone_r.next = dense
+            ex_pend.next = True
+            q_got.next = False
+            k_got.next = 0
+            rp.next = 0
+            cap_j.next = 0
+            pv_i.next = 0
+            ps_i.next = 0
+            if dense:
+                state.next = H_DENSE
+            else:
+                state.next = H_PROBE
+                q_pend.next = True
+                k_pend.next = 2
+                h_pend.next = True
+                o_pend.next = True
+        else:
+            if err_q or err_k:
+                err_r.next = True
+            if ex_valid and ex_ready:
+                ex_pend.next = False
+            if qc_valid and qc_ready:
+                q_pend.next = False
+            if kc_valid and kc_ready:
+                k_pend.next = k_pend - 1
+            if ph_valid and ph_ready:
+                h_pend.next = False
+            if oh_valid and oh_ready:
+                o_pend.next = False
+            if qr_valid and qr_ready and qr_last:
+                q_got.next = True
+            if kr_valid and kr_ready and kr_last:
+                k_got.next = k_got + 1
+            if busy_r and state != H_DENSE and q_got and k_got == 2:
+                rdone_r.next = True
+            if cap_we:
+                if cap_j == n_m1:
+                    cap_j.next = 0
+                else:
+                    cap_j.next = cap_j + 1
+            if pl_valid:
+                if pl_kind == 0:
+                    pv_i.next = pv_i + 1
+                elif pl_kind == 1:
+                    ps_i.next = ps_i + 1
+                else:
+                    total.next = pl_data[TW:0]
+            if state == H_DENSE:
+                if sl_ready:
+                    state.next = H_WAIT
+            elif state == H_PROBE:
+                if pl_valid and pl_kind == 2:
+                    state.next = H_CCV
+            elif state == H_CCV or state == H_CCS:
+                if cc_ready:
+                    if rp == n_val:
+                        rp.next = 0
+                        state.next = H_CCVW if state == H_CCV else H_CCSW
+                    else:
+                        rp.next = rp + 1
+            elif state == H_CCVW:
+                if co_valid:
+                    cnt_v.next = co_data
+                    state.next = H_CCS
+            elif state == H_CCSW:
+                if co_valid:
+                    cnt_s.next = co_data
+                    state.next = H_BUD
+            elif state == H_BUD:
+                nv.next = nv_c
+                ns.next = ns_c
+                state.next = H_HDR
+            elif state == H_HDR:
+                if sl_ready:
+                    state.next = H_TMV
+            elif state == H_TMV or state == H_TMS:
+                if ts_ready:
+                    if rp == nb_w:
+                        rp.next = 0
+                        state.next = H_TMVO if state == H_TMV else H_TMSO
+                    else:
+                        rp.next = rp + 1
+            elif state == H_TMVO:
+                if to_valid and sl_ready and to_last:
+                    state.next = H_TMS
+            elif state == H_TMSO:
+                if to_valid and sl_ready and to_last:
+                    state.next = H_WAIT
+            elif state == H_WAIT:
+                if m_valid and m_ready and m_data[2 * iw + 1]:
+                    state.next = H_IDLE
+                    busy_r.next = False
+                    done_r.next = True
+
+    return (decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, cap_decode, w_acc,
+            w_pooled, prod_node, tslice, rd_dec_node, rd_index, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
+            zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, z7, ts_mux, ts_pack, builder, live, sel_mux, outputs,
+            control)

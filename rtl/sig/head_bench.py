@@ -1,0 +1,277 @@
+"""Co-simulation bench of ``sig_head`` (shared by its tests, its planted-bug test and the SIG
+benchmark): whole heads through two adversarial AXI4 memory models (``verify/axi_memory.py``) on
+the MyHDL model or the converted Verilog (Icarus), with random back-pressure on ``m``; the output
+beats, the HBM reads and the control outputs are checked against the golden model.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+from myhdl import always, instance
+
+from ...blocks import get_block
+from ...verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
+from ...verify.golden.block_lists import build_lists
+from ...verify.golden.fixed_point import FixedPointConfig, HeadInts, fixed_head_pattern, gamma_fixed, score_multiplier
+from ...verify.golden.float_ref import FlexPrefillParams
+from ...verify.golden.liveness import annotate
+from ...verify.sim import run_bench
+from .formats import liveness_beat
+from .head import HeadGeometry
+
+#: the tiny preset's B, D and HBM width with a 256-token maximum (32 blocks) so a head simulates fast
+TEST_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_width": 64, "max_accesses": 1024,
+               "hist_bits": 4, "div_shift": 7, "burst_beats": 64, "max_outstanding": 2}
+Q_BASE, K_BASE = 0x1_0000_0000, 0x2_0000_0000
+HEAD_STRIDE = 0x10_0000
+
+
+def head_cfg(params: dict) -> FixedPointConfig:
+    return FixedPointConfig(block_size=params["block_size"], head_dim=params["head_dim"],
+                            max_seq_len=params["max_seq_len"])
+
+
+@dataclass
+class HeadCase:
+    """One head: INT8 operands, host hyper-parameters, and the expected access beats."""
+
+    h: HeadInts
+    gamma: float = 0.9
+    min_budget: int = 16          # tokens
+    max_budget: int | None = None
+    index: int = 0
+    tau_th: int = 0
+
+    def flex(self, b: int) -> FlexPrefillParams:
+        return FlexPrefillParams(block_size=b, gamma=self.gamma, tau=0.0, min_budget=self.min_budget,
+                                 max_budget=self.max_budget, budget_divisor=128)
+
+    def args(self, g: HeadGeometry, cfg: FixedPointConfig) -> dict:
+        n, d = self.h.q.shape
+        mult, shift = score_multiplier(self.h.scale_q * self.h.scale_k * math.log2(math.e) / math.sqrt(d), cfg)
+        top = (1 << (g.iw + 1)) - 1
+        maxb = top if self.max_budget is None else min(-(-self.max_budget // g.B), top)
+        return {"nb": n // g.B, "q_base": Q_BASE + self.index * HEAD_STRIDE, "k_base": K_BASE + self.index * HEAD_STRIDE,
+                "mult": mult, "shift": shift, "gamma": gamma_fixed(self.gamma, cfg),
+                "min_blocks": -(-self.min_budget // g.B), "max_blocks": maxb, "tau_th": self.tau_th}
+
+    def pattern(self, g: HeadGeometry, cfg: FixedPointConfig):
+        return fixed_head_pattern(self.h, self.flex(g.B), cfg)
+
+    def expected(self, g: HeadGeometry, cfg: FixedPointConfig) -> list[int]:
+        lists = build_lists(self.pattern(g, cfg))
+        acc = annotate(lists)
+        nb = len(lists)
+        out = []
+        for i, a in enumerate(acc):
+            last = i == len(acc) - 1 or acc[i + 1].row != a.row
+            out.append(liveness_beat(a.row, a.block, last, last and a.row == nb - 1, a.next_use, a.pinnable,
+                                     g.max_blocks))
+        return out
+
+
+@dataclass
+class HeadRun:
+    beats: list = field(default_factory=list)        # m beats per head
+    errs: list = field(default_factory=list)
+    qa: list = field(default_factory=list)
+    start_cycles: list = field(default_factory=list)
+    done_cycles: list = field(default_factory=list)
+    rdone_cycles: list = field(default_factory=list)  # first cycle reads_done was seen high
+    q_log: AxiLog = field(default_factory=AxiLog)
+    k_log: AxiLog = field(default_factory=AxiLog)
+    violations: list = field(default_factory=list)
+    finished: bool = False
+    cycles: int = 0
+
+
+def _axi(ports: dict, prefix: str) -> dict:
+    return {"m_axi_" + k[len(prefix) + 1:]: v for k, v in ports.items() if k.startswith(prefix + "_")}
+
+
+def store_int8(mem: AxiMemory, base: int, x: np.ndarray) -> None:
+    wb = mem.bytes
+    raw = (np.asarray(x, np.int64) & 0xFF).astype(np.uint8).tobytes()
+    for i in range(0, len(raw), wb):
+        mem.words[base + i] = int.from_bytes(raw[i:i + wb], "little")
+
+
+def estimate_cycles(g: HeadGeometry, nb: int) -> int:
+    """Generous per-head bound for the bench timeout (the schedule formula times a margin)."""
+    n, b = nb * g.B, g.B
+    cover = 1 + n + 8 * (n + 16) + 20
+    return (2 * nb + 1) * b * b + b * 18 + 2 * n + 2 * (n + cover) + 2 * (nb + 1 + 8 * (nb + 20)) \
+        + nb * (nb + 1) + 6 * nb * nb + 2 * g.max_blocks + 200
+
+
+def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, seed: int = 0, stall=(),
+             latency: int = 6, r_gap: float = 0.3, ar_stall: float = 0.3, q_errors=frozenset(), k_errors=frozenset(),
+             mutant=None, vcd=None, max_cycles=None) -> HeadRun:
+    spec = get_block("sig_head")
+    g = HeadGeometry(**params)
+    cfg = head_cfg(params)
+    mem = AxiMemory(g.hw, seed=seed)
+    argl = []
+    for hc in cases:
+        a = hc.args(g, cfg)
+        argl.append(a)
+        store_int8(mem, a["q_base"], hc.h.q)
+        store_int8(mem, a["k_base"], hc.h.k)
+    run = HeadRun()
+    stall = list(stall)
+    if max_cycles is None:
+        slow = 1 + (len(stall) > 0) + latency // 4 + int(r_gap > 0.5)
+        max_cycles = 500 + sum(slow * 2 * estimate_cycles(g, a["nb"]) for a in argl)
+
+    def bench(ports, finished):
+        clk, rst = ports["clk"], ports["rst"]
+        rng = random.Random(seed)
+        q_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_q"), mem, random.Random(rng.random()), run.q_log,
+                                 max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=q_errors,
+                                 axi_id=0, max_outstanding=g.max_outstanding)
+        k_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_k"), mem, random.Random(rng.random()), run.k_log,
+                                 max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=k_errors,
+                                 axi_id=0, max_outstanding=g.max_outstanding)
+        st_ = {"c": 0, "head": -1, "held": None, "prev_busy": False, "want_rd": None}
+
+        @always(clk.posedge)
+        def sink():
+            """Collect m beats (back-pressure from ``stall``), check the valid/ready rule and the
+            control outputs every cycle."""
+            c = st_["c"]
+            st_["c"] += 1
+            if rst:
+                ports["m_ready"].next = False
+                return
+            valid, ready, data = bool(ports["m_valid"]), bool(ports["m_ready"]), int(ports["m_data"])
+            hi = st_["head"]
+            if valid and ready:
+                if hi < 0 or hi >= len(run.beats):
+                    run.violations.append(f"cycle {c}: beat outside a head")
+                else:
+                    run.beats[hi].append(data)
+                st_["held"] = None
+            elif valid:
+                if st_["held"] is not None and st_["held"] != data:
+                    run.violations.append(f"cycle {c}: m_data changed while m_valid waited")
+                st_["held"] = data
+            elif st_["held"] is not None:
+                run.violations.append(f"cycle {c}: m_valid dropped before m_ready")
+                st_["held"] = None
+            if ports["reads_done"] and ports["busy"] and 0 <= hi < len(run.rdone_cycles) \
+                    and run.rdone_cycles[hi] is None:
+                run.rdone_cycles[hi] = c
+                want_q, want_k = st_["want_rd"]
+                if run.q_log.beats != want_q or run.k_log.beats != want_k:
+                    run.violations.append(f"cycle {c}: reads_done with {run.q_log.beats} Q / {run.k_log.beats} K "
+                                          f"R beats received, expected {want_q} / {want_k}")
+            ports["m_ready"].next = not (stall and stall[c % len(stall)])
+
+        @instance
+        def driver():
+            yield clk.posedge
+            while rst:
+                yield clk.posedge
+            for hi, a in enumerate(argl):
+                for name, val in a.items():
+                    ports[name].next = val
+                n_b = a["nb"] * g.B
+                dense = a["nb"] <= max(2, a["min_blocks"])
+                rb = g.row_beats
+                st_["want_rd"] = (run.q_log.beats + (0 if dense else g.B * rb),
+                                  run.k_log.beats + (0 if dense else 2 * n_b * rb))
+                run.beats.append([])
+                run.rdone_cycles.append(None)
+                st_["head"] = hi
+                ports["start"].next = True
+                run.start_cycles.append(st_["c"])
+                yield clk.posedge
+                ports["start"].next = False
+                yield clk.posedge
+                if not ports["busy"]:
+                    run.violations.append(f"head {hi}: busy not raised after start")
+                if bool(ports["reads_done"]) != dense:
+                    run.violations.append(f"head {hi}: reads_done {bool(ports['reads_done'])} after start "
+                                          f"(dense={dense})")
+                if ports["done"]:
+                    run.violations.append(f"head {hi}: done right after start")
+                while not ports["done"]:
+                    yield clk.posedge
+                    if ports["done"] and ports["busy"]:
+                        run.violations.append(f"head {hi}: busy still high with done")
+                run.done_cycles.append(st_["c"])
+                run.errs.append(bool(ports["err"]))
+                run.qa.append(bool(ports["query_aware"]))
+                if not ports["reads_done"]:
+                    run.violations.append(f"head {hi}: reads_done low at done")
+                yield clk.posedge
+                if ports["done"]:
+                    run.violations.append(f"head {hi}: done longer than one cycle")
+            run.finished = True
+            finished.append(True)
+
+        return q_slave, k_slave, sink, driver
+
+    try:
+        run.cycles = run_bench(spec, params, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
+    except TimeoutError:
+        run.finished = False
+    return run
+
+
+def check_heads(cases: list[HeadCase], backends=("myhdl", "icarus"), params: dict = TEST_PARAMS, expect_err=None,
+                **kw) -> dict:
+    """Simulate on each backend and assert every contract item; returns the runs."""
+    g = HeadGeometry(**params)
+    cfg = head_cfg(params)
+    want = [hc.expected(g, cfg) for hc in cases]
+    runs = {}
+    for be in backends:
+        run = simulate(cases, be, params=params, **kw)
+        assert run.finished, f"{be}: heads not done after {run.cycles} cycles"
+        assert not run.violations, f"{be}: {run.violations[:3]}"
+        for log in (run.q_log, run.k_log):
+            assert not log.violations, f"{be}: {log.violations[:3]}"
+        for i, (got, exp) in enumerate(zip(run.beats, want)):
+            if got != exp:
+                bad = next((j for j, (x, y) in enumerate(zip(got, exp)) if x != y), min(len(got), len(exp)))
+                raise AssertionError(f"{be}: head {i}: {len(got)} beats, golden {len(exp)}; first difference at "
+                                     f"beat {bad}: {got[bad:bad + 3]} != {exp[bad:bad + 3]}")
+        errs = [False] * len(cases) if expect_err is None else expect_err
+        assert run.errs == errs, f"{be}: err {run.errs}, expected {errs}"
+        assert run.qa == [False] * len(cases)
+        # HBM traffic: Q = the last B rows, K = exactly two passes, per non-dense head
+        qb = sorted(run.q_log.bursts)
+        kb = sorted(run.k_log.bursts)
+        q_want, k_want = [], []
+        for hc in cases:
+            a = hc.args(g, cfg)
+            if a["nb"] <= max(2, a["min_blocks"]):
+                continue
+            q_want.append((a["q_base"] + (a["nb"] - 1) * g.B * g.D, g.B * g.D))
+            k_want.append((a["k_base"], a["nb"] * g.B * g.D))
+            k_want.append((a["k_base"], a["nb"] * g.B * g.D))
+        got_q = _spans(run.q_log.bursts, run.q_log.beat_bytes)
+        got_k = _spans(run.k_log.bursts, run.k_log.beat_bytes)
+        assert got_q == q_want, f"{be}: Q reads {got_q}, expected {q_want}"
+        assert got_k == k_want, f"{be}: K reads {got_k}, expected {k_want}"
+        del qb, kb
+        runs[be] = run
+    if len(runs) == 2:
+        assert runs["myhdl"].done_cycles == runs["icarus"].done_cycles, "MyHDL and Verilog differ in timing"
+    return runs
+
+
+def _spans(bursts, beat_bytes) -> list[tuple[int, int]]:
+    """Merge consecutive bursts into (start address, bytes) spans, in issue order."""
+    out = []
+    for addr, n in bursts:
+        if out and out[-1][0] + out[-1][1] == addr:
+            out[-1] = (out[-1][0], out[-1][1] + n * beat_bytes)
+        else:
+            out.append((addr, n * beat_bytes))
+    return out
