@@ -1,6 +1,7 @@
 # FAST-Prefill. `make help` lists the targets. Every target bootstraps what it needs first.
 PRESET  ?= u280
-JOBS    ?= 2
+JOBS    ?= $(shell n=$$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); [ "$$n" -ge 1 ] 2>/dev/null && echo $$n || echo 1)
+PYTEST_ARGS ?=
 PROFILE ?=
 VENV    := .venv
 BIN     := $(VENV)/bin
@@ -23,11 +24,14 @@ all: verilog
 verilog: $(STAMP) ## convert every RTL block for PRESET (default u280) into build/verilog, lint, read back
 	@$(FP) verilog --preset $(PRESET)
 
-test: $(STAMP) ## the default test run (what CI runs): fast tests, co-simulation and proofs
-	@$(PYTEST) -m "not slow"
+# pytest-xdist: JOBS worker processes (default: one per CPU); worksteal rebalances the long proofs
+XDIST    = -n $(JOBS) --dist worksteal
 
-test-all: $(STAMP) ## every test, slow sweeps included (PROFILE=nightly for many more examples)
-	@$(PYTEST)
+test: $(STAMP) ## the default test run (what CI runs): fast tests, co-simulation and proofs, JOBS workers
+	@$(PYTEST) $(XDIST) -m "not slow" $(PYTEST_ARGS)
+
+test-all: $(STAMP) ## every test, slow sweeps included (PROFILE=nightly for many more examples), JOBS workers
+	@$(PYTEST) $(XDIST) $(PYTEST_ARGS)
 
 formal: $(STAMP) ## run every SymbiYosys proof job (JOBS=N in parallel), one table of results
 	@$(FP) formal -j $(JOBS)
@@ -53,4 +57,4 @@ clean: ## remove generated files (build/, Hypothesis database); keeps .venv
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  variables: PRESET=u280|tiny  JOBS=$(JOBS)  PROFILE=dev|ci|nightly"
+	@echo "  variables: PRESET=u280|tiny  JOBS=$(JOBS) (test workers, parallel proofs)  PROFILE=dev|ci|nightly  PYTEST_ARGS=..."

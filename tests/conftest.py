@@ -14,3 +14,18 @@ settings.register_profile("dev", max_examples=40, **_common)
 settings.register_profile("ci", max_examples=40, derandomize=True, print_blob=True, **_common)
 settings.register_profile("nightly", max_examples=400, **_common)
 settings.load_profile(os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_formal_dir(tmp_path_factory):
+    """Proof jobs run by tests work under this process's pytest temporary folder (one per xdist
+    worker), never in the shared build/formal/ that `make formal` and other test runs also use."""
+    from fast_prefill.verify import formal
+
+    saved = formal.FORMAL_DIR
+    formal.FORMAL_DIR = tmp_path_factory.mktemp("formal")
+    yield
+    formal.FORMAL_DIR = saved

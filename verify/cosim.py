@@ -12,14 +12,31 @@ previous value on the Python side. Outputs are therefore reset or only sampled w
 
 A VCD of the Verilog run is written when ``vcd`` is given (a ``+vcd=`` plusarg read by a small
 dump module compiled beside the test bench).
+
+Parallel safety (pytest-xdist workers, or several test runs and ``fast-prefill bench`` at once all
+share ``build/cosim/``): every file is built in a private temporary folder and published with one
+atomic ``rename``; a process never writes into a folder another one may read. The VPI module is
+built under an exclusive file lock. Compiled models are reused across processes and runs from an
+on-disk cache keyed by the block, its parameters, the mutant and a hash of the Python sources that
+produce the Verilog (every loaded ``fast_prefill`` module and the MyHDL version); when a source file
+changed after this process loaded it, the on-disk cache is bypassed (converted afresh, not stored).
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
+import hashlib
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
+
+import myhdl
 
 from myhdl import Cosimulation
 
@@ -41,21 +58,93 @@ def _myhdl_vpi_source() -> Path:
 
 
 def build_vpi() -> Path:
-    """Compile MyHDL's Icarus VPI module once; returns the path of ``myhdl.vpi``."""
+    """Compile MyHDL's Icarus VPI module once; returns the path of ``myhdl.vpi``.
+
+    Safe when several processes call it at once: an exclusive lock on ``myhdl.vpi.lock`` serialises
+    the build, which happens in a private temporary folder and ends with an atomic rename.
+    """
     out = COSIM_DIR / "myhdl.vpi"
+    if out.exists():
+        return out
     with _lock:
-        if out.exists():
-            return out
         COSIM_DIR.mkdir(parents=True, exist_ok=True)
-        src = _myhdl_vpi_source()
-        tmp = COSIM_DIR / "vpi_build"
-        tmp.mkdir(exist_ok=True)
-        proc = subprocess.run([tool("iverilog-vpi"), str(src), str(src.with_name("myhdl_table.c"))],
-                              cwd=tmp, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"building MyHDL's VPI module failed:\n{proc.stdout}\n{proc.stderr}")
-        (tmp / "myhdl.vpi").replace(out)
+        with open(COSIM_DIR / "myhdl.vpi.lock", "w") as lockf:
+            fcntl.flock(lockf, fcntl.LOCK_EX)
+            try:
+                if out.exists():
+                    return out
+                src = _myhdl_vpi_source()
+                tmp = Path(tempfile.mkdtemp(prefix=".vpi_build-", dir=COSIM_DIR))
+                try:
+                    proc = subprocess.run([tool("iverilog-vpi"), str(src), str(src.with_name("myhdl_table.c"))],
+                                          cwd=tmp, capture_output=True, text=True)
+                    if proc.returncode != 0:
+                        raise RuntimeError(f"building MyHDL's VPI module failed:\n{proc.stdout}\n{proc.stderr}")
+                    (tmp / "myhdl.vpi").replace(out)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+            finally:
+                fcntl.flock(lockf, fcntl.LOCK_UN)
     return out
+
+
+def _process_start() -> float:
+    """When this process started (Linux ``/proc``), else now: files changed later are 'stale'."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        btime = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                     if line.startswith("btime "))
+        return btime + int(fields[19]) / os.sysconf("SC_CLK_TCK") - 1.0
+    except (OSError, ValueError, IndexError, StopIteration):
+        return time.time()
+
+
+_PROCESS_START = _process_start()
+_hashes: dict = {}
+
+
+def _files_hash(files) -> str | None:
+    h = hashlib.sha1()
+    for f in sorted(set(files)):
+        try:
+            if f.stat().st_mtime > _PROCESS_START:
+                return None
+            h.update(f"{f}\n".encode() + f.read_bytes())
+        except OSError:
+            return None
+    return h.hexdigest()
+
+
+def source_hash(spec: BlockSpec | None = None) -> str | None:
+    """The on-disk cache key of converted designs: a hash of every Python source file of the
+    ``fast_prefill`` packages (``fast_prefill/``, ``rtl/``, ``verify/``), the MyHDL version and, for a
+    block defined elsewhere (a test file), the file defining its factory and ports. ``None`` (no
+    on-disk caching) when one of those files changed after this process started, so a cached
+    design always comes from the code this process runs."""
+    import inspect
+
+    import fast_prefill as pkg
+
+    from .. import rtl
+
+    with _lock:
+        if "base" not in _hashes:
+            roots = [Path(p) for mod in (pkg, rtl, sys.modules[__package__]) for p in mod.__path__]
+            files = [f for root in roots for f in root.rglob("*.py")]
+            base = _files_hash(files)
+            _hashes["base"] = None if base is None else hashlib.sha1(
+                f"{base} myhdl {myhdl.__version__}".encode()).hexdigest()
+        base = _hashes["base"]
+    if base is None or spec is None:
+        return None if base is None else base[:12]
+    extra = []
+    for fn in (spec.factory, spec.ports):
+        try:
+            extra.append(Path(inspect.getsourcefile(getattr(fn, "func", fn))).resolve())  # @block: .func
+        except (TypeError, OSError):
+            return None
+    own = _files_hash(extra)
+    return None if own is None else hashlib.sha1(f"{base} {own}".encode()).hexdigest()[:12]
 
 
 _DUMP_MODULE = """`timescale 1ns/10ps
@@ -71,26 +160,74 @@ endmodule
 """
 
 
+PRUNE_AGE_S = 3600
+
+
+def _prune(module: str, keep: Path) -> None:
+    """Remove this module's models built from other sources, unused for ``PRUNE_AGE_S`` (the
+    cache would otherwise grow by one folder per module at every source edit)."""
+    now = time.time()
+    for old in COSIM_DIR.glob(f"{module}-*"):
+        try:
+            if old != keep and old.is_dir() and now - old.stat().st_mtime > PRUNE_AGE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def compile_icarus(spec: BlockSpec, params: dict, mutant: Mutant | None = None) -> tuple[Path, str]:
-    """Convert and compile ``spec`` for co-simulation; cached per parameter set. ``(vvp, module)``."""
-    key = f"{spec.name}_{params_key(params, mutant)}"
-    with _lock:
-        if key in _compiled:
-            return _compiled[key]
+    """Convert and compile ``spec`` for co-simulation; cached per parameter set. ``(vvp, module)``.
+
+    The compiled model lives in ``build/cosim/<module>-<source hash>/``: built in a private
+    temporary folder, then published by an atomic rename (the first process to finish wins; the
+    others use its folder), so concurrent processes never see a half-written model.
+    """
     module = f"{spec.name}_{params_key(params, mutant)}"
-    work = COSIM_DIR / module
-    verilog = convert_block(spec, params, work, module, testbench=True, mutant=mutant)
-    tb = f"tb_{module}"
-    dump = work / "vcd_dump.v"
-    dump.write_text(_DUMP_MODULE.format(tb=tb))
-    vvp = work / f"{module}.vvp"
-    proc = subprocess.run([tool("iverilog"), "-o", str(vvp), "-s", tb, "-s", "fast_prefill_vcd_dump",
-                           str(verilog), str(work / f"{tb}.v"), str(dump)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"iverilog failed on {verilog}:\n{proc.stdout}\n{proc.stderr}")
     with _lock:
-        _compiled[key] = (vvp, module)
-    return vvp, module
+        if module in _compiled and _compiled[module][0].exists():
+            return _compiled[module]
+    COSIM_DIR.mkdir(parents=True, exist_ok=True)
+    src = source_hash(spec)
+    final = COSIM_DIR / f"{module}-{src}" if src else None
+    vvp_name = f"{module}.vvp"
+    if final is not None and (final / vvp_name).exists():
+        try:
+            os.utime(final)   # in use: not pruned
+        except OSError:
+            pass
+        result = (final / vvp_name, module)
+    else:
+        work = Path(tempfile.mkdtemp(prefix=f".{module}-", dir=COSIM_DIR))
+        try:
+            verilog = convert_block(spec, params, work, module, testbench=True, mutant=mutant)
+            tb = f"tb_{module}"
+            dump = work / "vcd_dump.v"
+            dump.write_text(_DUMP_MODULE.format(tb=tb))
+            proc = subprocess.run([tool("iverilog"), "-o", str(work / vvp_name), "-s", tb,
+                                   "-s", "fast_prefill_vcd_dump", verilog.name, f"{tb}.v", dump.name],
+                                  capture_output=True, text=True, cwd=work)
+            if proc.returncode != 0:
+                raise RuntimeError(f"iverilog failed on {verilog}:\n{proc.stdout}\n{proc.stderr}")
+            if final is None:
+                # sources changed under this process: a private folder, never reused, removed at exit
+                final = COSIM_DIR / f"{module}-private-{os.getpid()}"
+                shutil.rmtree(final, ignore_errors=True)
+                atexit.register(shutil.rmtree, final, True)
+            try:
+                os.rename(work, final)
+            except OSError:
+                if not (final / vvp_name).exists():   # neither published nor usable: report it
+                    raise
+                shutil.rmtree(work, ignore_errors=True)   # another process published it first
+            else:
+                _prune(module, keep=final)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        result = (final / vvp_name, module)
+    with _lock:
+        _compiled[module] = result
+    return result
 
 
 def dut(spec: BlockSpec, params: dict, ports: dict, backend: str, vcd: Path | None = None,

@@ -126,10 +126,17 @@ def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
                       vcds[0] if vcds else None, log if log.exists() else sby.parent / f"{task}.out")
 
 
+def job_dir(job: ProofJob, mutant: Mutant | None = None) -> Path:
+    """The default work folder of a job: ``build/formal/<job>`` (``<job>-mutant-<hash>`` for a planted
+    bug, so it never shares a folder with the real proof). The test suite points ``FORMAL_DIR`` at
+    its per-process temporary folder (tests/conftest.py), so parallel workers never share one."""
+    return FORMAL_DIR / (job.name if mutant is None else f"{job.name}-mutant-{params_key(job.params, mutant)}")
+
+
 def run_job(job: ProofJob, mutant: Mutant | None = None, workdir: Path | None = None,
             tasks: tuple[str, ...] = ("prove", "cover")) -> list[TaskResult]:
     """Prepare and run the tasks of one job sequentially (the Python API used by tests)."""
-    sby = prepare(job, workdir or FORMAL_DIR / job.name, mutant)
+    sby = prepare(job, workdir or job_dir(job, mutant), mutant)
     return [run_task(job, t, sby) for t in tasks]
 
 
@@ -144,7 +151,7 @@ def select_jobs(patterns: list[str]) -> list[ProofJob]:
 
 def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print) -> list[TaskResult]:
     """Run every task of ``jobs``, ``parallel`` at a time, printing progress as they go."""
-    prepared = [(job, prepare(job, FORMAL_DIR / job.name)) for job in jobs]
+    prepared = [(job, prepare(job, job_dir(job))) for job in jobs]
     work = [(job, task, sby) for job, sby in prepared for task in ("prove", "cover")]
     running: dict[str, float] = {}
     lock = threading.Lock()

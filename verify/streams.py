@@ -148,9 +148,14 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
 
 
 def waves_path(name: str) -> Path:
+    """``build/waves/<name>.vcd``; under a pytest-xdist worker ``<name>.<worker>.vcd``, so two workers
+    failing the same check at once never write one file."""
+    import os
+
     from ..tools import BUILD_DIR
 
-    return BUILD_DIR / "waves" / f"{name}.vcd"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return BUILD_DIR / "waves" / (f"{name}.{worker}.vcd" if worker else f"{name}.vcd")
 
 
 def check_passthrough(spec: BlockSpec, params: dict, beats: list[int], idle: list[bool], stall: list[bool],
