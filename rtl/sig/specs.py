@@ -223,3 +223,23 @@ BLOCKS.append(BlockSpec(
     hdl_params=("block_size", "head_dim", "max_blocks") + SIG_QA_FIXED + ("log_lut_bits", "log_frac"),
     summary="SIG query-aware decision: block-mean softmax vs normalised pooled vertical, sqrt-JS test",
 ))
+
+from .pooled_select import pooled_select_widths, sig_pooled_select  # noqa: E402
+
+
+def _pooled_ports(params: dict) -> dict:
+    w = pooled_select_widths(params["block_size"], params["head_dim"], params["max_blocks"], params["mult_bits"],
+                             params["acc_frac"], params["gamma_frac"], params["hist_bits"])
+    return {**clock_and_reset(), **stream_ports("s_hdr", w["hdr"]), **stream_ports("s_k", w["bsum"]),
+            **stream_ports("s_q", w["bsum"]), **stream_ports("m", w["out"])}
+
+
+BLOCKS.append(BlockSpec(
+    name="sig_pooled_select",
+    factory=sig_pooled_select,
+    ports=_pooled_ports,
+    params=lambda cfg: {**_qa_params(cfg), "gamma_frac": 16, "hist_bits": 4},
+    streams_in=("s_hdr", "s_k", "s_q"), streams_out=("m",),
+    hdl_params=("block_size", "head_dim", "max_blocks") + SIG_QA_FIXED + ("gamma_frac", "hist_bits"),
+    summary="SIG query-aware pooled selection: causal block softmax, coverage count, top-keep, ascending (row, col)",
+))

@@ -1,0 +1,447 @@
+"""SIG query-aware pooled block selection: ``pooled_selection_fixed`` for N a multiple of B.
+
+Computes, bit for bit, the golden ``pooled_selection_fixed`` (one count class: every block has B
+rows, so every logit uses the probe's multiplier with ``shift + 2 log2 B``):
+
+* ``x[r][c] = logits(qsum[r] . ksum[c], mult, shift + 2 log2 B)`` for the causal entries
+  ``c <= r`` of the ``nb x nb`` block matrix;
+* per row the causal softmax ``p[r][c]`` (UQ1.A: max, ``E(m - x)``, exp-sum, reciprocal
+  ``floor(2^(P+R) / l)`` by restoring division, ``rsr(E * inv, P + R - A)``);
+* ``count = cover_count(p, (gamma * nb << A) >> GF)`` over the causal probabilities (an instance
+  of ``sig_cover_count``; the masked zeros of the golden's ``nb^2`` vector change nothing, and
+  ``count <= #causal + 1`` so ``keep = min(max(count - 1, 0), #causal) = count - 1``);
+* the ``keep`` largest causal probabilities, ties lowest flat index first (an instance of
+  ``sig_top_m`` fed a forced dummy index 0 followed by the causal probabilities in flat order,
+  with budget ``keep + 1``: its top-m with index 0 forced is exactly the golden's top ``keep``);
+* the selected entries' ``(row, col)`` in ascending flat order ``row * nb + col``, then an end beat.
+
+Ports (``IW = bits(max_blocks - 1)``, ``lb = log2 B``, ``MB = mult_bits``, ``GF = gamma_frac``):
+
+* ``s_hdr`` (``IW + 6 + MB + GF + 1`` bits): ``{gamma_fx[GF+1], mult[MB], shift[6], nb_last[IW]}``
+  (``gamma_fx = round(gamma 2^GF)``, UQ1.GF; ``mult, shift``: the probe's score multiplier).
+* ``s_k`` (``D (8 + lb)`` bits, ``sig_block_sum`` beats): the nb key block sums, after the header.
+* ``s_q`` (same format): the nb query block sums, **twice** (one row per beat, in row order: once
+  for the coverage count, once for the selection; the probabilities are recomputed instead of
+  stored, so no ``nb^2`` memory of this block's own).
+* ``m`` (``2 IW + 1`` bits): ``sig_list_builder``'s ``s_extra`` format: ``{end=0, row, col}`` per
+  selected entry, flat index strictly ascending, every ``col <= row``; then ``{end=1, 0, 0}``.
+
+Cycles per head (``T = nb (nb + 1) / 2`` causal entries): two passes of ``3 T + nb (R + 2)``
+(logits, exp-sum, probabilities, one cycle per entry; reciprocal and row start per row), plus the
+coverage count's search (``<= 2 + T + P_c (T + 2^h) + IW_c + 3``) and the top-m search and
+emission (``<= 1 + T + P_t (T + 2^h) + T``), plus the output walk (one cycle per causal entry
+passed) and stalls.
+
+Memories: key block sums ``max_blocks x D (8 + lb)``, one row of logits ``max_blocks x
+logit_bits``; inside ``sig_cover_count`` and ``sig_top_m`` one copy each of the causal
+probabilities, ``T_max = max_blocks (max_blocks + 1) / 2`` entries of ``A + 2`` bits (at the U280
+preset, 524,800 x 18 bits each: 128 URAM288 per copy at one entry per 72-bit row, 32 when four
+entries share a row; see docs/sig.md).
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+
+from .arith import ssig, umul, usig, zext
+from .cover_count import cover_count_widths, sig_cover_count
+from .decision import check_common, check_widths, index_bits, logit_unit, _checker
+from .probe import exp2_unit
+from .top_m import sig_top_m, top_m_widths
+
+(S_HDR, S_K, S_TGT, S_ROWQ, S_X, S_E, S_RECIP, S_P, S_CNT, S_THDR, S_TDUM, S_WAIT) = range(12)
+
+
+def cover_count_size(nc: int) -> int:
+    """``max_n`` of the inner ``sig_cover_count``: ``nc``, except where ``bits(nc - 1) + 2`` is a
+    power of two (there the count block's division counter lints with a WIDTH warning:
+    ``qbit <= (qw - 1)`` with a ``log2 qw``-bit ``qbit``), then the next size with one more index bit."""
+    iw = max(1, (nc - 1).bit_length())
+    qw = iw + 2
+    return nc if qw & (qw - 1) else (1 << iw) + 1
+
+
+def pooled_select_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, gamma_frac, hist_bits=4) -> dict:
+    lb = block_size.bit_length() - 1
+    iw = index_bits(max_blocks)
+    nc = max_blocks * (max_blocks + 1) // 2
+    vw = acc_frac + 2
+    cc_n = cover_count_size(nc)
+    cc_iw = max(1, (cc_n - 1).bit_length())
+    sw = max(vw + cc_iw, acc_frac + 2 + max_blocks.bit_length())
+    _, cc_pw = cover_count_widths(cc_n, vw, sw)
+    tm_iw, tm_cw, tm_pw = top_m_widths(nc + 1, vw, 0)
+    return {"iw": iw, "nc": nc, "cc_n": cc_n, "vw": vw, "hdr": iw + 6 + mult_bits + gamma_frac + 1, "bsum": head_dim * (8 + lb),
+            "out": 2 * iw + 1, "cc_iw": cc_iw, "cc_sw": sw, "cc_in": cc_pw + 1, "cc_out": cc_iw + 2,
+            "tm_iw": tm_iw, "tm_cw": tm_cw, "tm_in": tm_pw + 1, "tm_out": tm_iw + 1}
+
+
+@block
+def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid, s_k_ready, s_k_data, s_q_valid,
+                      s_q_ready, s_q_data, m_valid, m_ready, m_data, block_size=4, head_dim=2, max_blocks=8,
+                      mult_bits=16, logit_frac=8, logit_bits=24, exp_lut_bits=8, prob_frac=15, recip_frac=16,
+                      acc_frac=16, gamma_frac=16, hist_bits=4):
+    check_common("sig_pooled_select", block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits,
+                 exp_lut_bits, prob_frac, recip_frac, acc_frac)
+    _check = _checker("sig_pooled_select")
+    _check("gamma_frac", gamma_frac, 4, 20)
+    _check("hist_bits", hist_bits, 1, 8)
+    w = pooled_select_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, gamma_frac, hist_bits)
+    check_widths("sig_pooled_select", (("s_hdr_data", s_hdr_data, w["hdr"]), ("s_k_data", s_k_data, w["bsum"]),
+                                       ("s_q_data", s_q_data, w["bsum"]), ("m_data", m_data, w["out"])))
+    lb = block_size.bit_length() - 1
+    IW, NC, VW = w["iw"], w["nc"], w["vw"]
+    LW, LF, P, R, A, GF = logit_bits, logit_frac, prob_frac, recip_frac, acc_frac, gamma_frac
+    SH = P + R - A
+    LSW = P + 1 + max_blocks.bit_length()
+    TIW, TCW = w["tm_iw"], w["tm_cw"]
+    CCW = w["cc_iw"] + 2
+    SW = w["cc_sw"]
+    GW = GF + 1 + IW + 1
+
+    # ---------------------------------------------------------------- sub-blocks
+    cc_s_valid, cc_s_ready = Signal(bool(0)), Signal(bool(0))
+    cc_s_data = usig(w["cc_in"])
+    cc_m_valid, cc_m_ready = Signal(bool(0)), Signal(bool(0))
+    cc_m_data = usig(w["cc_out"])
+    tm_s_valid, tm_s_ready = Signal(bool(0)), Signal(bool(0))
+    tm_s_data = usig(w["tm_in"])
+    tm_m_valid, tm_m_ready = Signal(bool(0)), Signal(bool(0))
+    tm_m_data = usig(w["tm_out"])
+    insts = [
+        sig_cover_count(clk, rst, cc_s_valid, cc_s_ready, cc_s_data, cc_m_valid, cc_m_ready, cc_m_data,
+                        max_n=w["cc_n"], width=VW, hist_bits=hist_bits, sum_width=SW),
+        sig_top_m(clk, rst, tm_s_valid, tm_s_ready, tm_s_data, tm_m_valid, tm_m_ready, tm_m_data, max_n=NC + 1,
+                  width=VW, hist_bits=hist_bits, div_shift=0, min_m=1, max_m=NC + 1),
+    ]
+
+    # ---------------------------------------------------------------- state
+    kmem = [usig(w["bsum"]) for _ in range(max_blocks)]
+    xmem = [ssig(LW) for _ in range(max_blocks)]
+    state = Signal(intbv(S_HDR, min=0, max=12))
+    ps = Signal(bool(0))
+    nbl = usig(IW)
+    mult = usig(mult_bits)
+    shift = usig(6)
+    gam = usig(GF + 1)
+    qreg = usig(w["bsum"])
+    r = Signal(modbv(0)[IW:])
+    c = Signal(modbv(0)[IW:])
+    mx = ssig(LW)
+    lsum = usig(LSW)
+    rbit = Signal(intbv(0, min=0, max=R + 1))
+    rrem = usig(P + R + 1)
+    rquo = usig(R)
+    inv = usig(R + 1)
+    keep = usig(TCW)
+    # output stage: cursor over the causal entries (index 0 = before the first, the dummy)
+    crow = usig(IW)
+    ccol = usig(IW)
+    cti = usig(TIW)
+    pre = Signal(bool(1))
+    mp_end = Signal(bool(0))
+    mp_done = Signal(bool(0))
+    out_valid = Signal(bool(0))
+    out_data = usig(2 * IW + 1)
+
+    # ---------------------------------------------------------------- logits of (q row, key block c)
+    sh7 = usig(7)
+    shz = usig(7)
+    x = ssig(LW)
+    kr = usig(w["bsum"])
+    insts += [zext(shift, shz), logit_unit(qreg, kr, mult, sh7, x, head_dim, 8 + lb, mult_bits, LF, LW)]
+
+    @always_comb
+    def shift_total():
+        sh7.next = shz + (2 * lb)
+
+    @always_comb
+    def rd_k():
+        kr.next = kmem[c]
+
+    xr = ssig(LW)
+
+    @always_comb
+    def rd_x():
+        xr.next = xmem[c]
+
+    # ---------------------------------------------------------------- exp, exp-sum, reciprocal, probability
+    z = Signal(modbv(0)[LW:])
+    e = usig(P + 1)
+
+    @always_comb
+    def zdiff():
+        z.next = mx - xr
+
+    insts.append(exp2_unit(z, e, LF, exp_lut_bits, P))
+    ez = usig(LSW)
+    lsum_n = usig(LSW)
+    insts.append(zext(e, ez))
+
+    @always_comb
+    def esum():
+        if c == 0:
+            lsum_n.next = ez
+        else:
+            lsum_n.next = lsum + ez
+
+    lw_ = usig(LSW + R + 1)
+    lsh = usig(LSW + R + 1)
+    rremw = usig(LSW + R + 1)
+    rge = Signal(bool(0))
+    insts += [zext(lsum, lw_), zext(rrem, rremw)]
+
+    @always_comb
+    def r_shift():
+        lsh.next = lw_ << rbit
+
+    @always_comb
+    def r_cmp():
+        rge.next = lsh <= rremw
+
+    pp = usig(P + R + 2)
+    pp_rnd = usig(P + R + 2)
+    p = usig(A + 1)
+    insts.append(umul(e, inv, pp))
+
+    @always_comb
+    def p_round():
+        pp_rnd.next = pp + intbv(1 << (SH - 1))[P + R + 2:]
+
+    @always_comb
+    def p_field():
+        p.next = pp_rnd[SH + A + 1:SH]
+
+    # ---------------------------------------------------------------- coverage target (gamma nb 2^A) >> GF
+    nbz = usig(IW + 1)
+    nb1 = usig(IW + 1)
+    gprod_rnd = usig(GW)
+    tgt = usig(SW)
+    insts += [zext(nbl, nbz), umul(gam, nb1, gprod_rnd)]
+
+    @always_comb
+    def nb_plus():
+        nb1.next = nbz + 1
+
+    if A >= GF:
+        tcat = usig(GW + A - GF)
+        if A > GF:
+            @always_comb
+            def tshift():
+                tcat.next = concat(gprod_rnd, intbv(0)[A - GF:])
+        else:
+            @always_comb
+            def tshift():
+                tcat.next = gprod_rnd
+    else:
+        tcat = usig(GW - (GF - A))
+
+        @always_comb
+        def tshift():
+            tcat.next = gprod_rnd[GW:GF - A]
+    insts.append(zext(tcat, tgt))
+
+    # ---------------------------------------------------------------- sub-block beats
+    pv = usig(max(SW, VW))
+    pt = usig(max(VW, TCW))
+    kp = usig(max(VW, TCW))
+    cnt = usig(CCW)
+    keep_n = usig(TCW)
+    insts += [zext(p, pv), zext(p, pt), zext(keep, kp)]
+    last_e = Signal(bool(0))
+    row_end = Signal(bool(0))
+    v_ready = Signal(bool(0))
+
+    @always_comb
+    def beats():
+        last_e.next = r == nbl and c == r
+        row_end.next = c == r
+        cnt.next = cc_m_data
+
+    @always_comb
+    def keep_calc():
+        keep_n.next = cnt[TCW:] - 1
+
+    @always_comb
+    def sub_in():
+        cc_s_valid.next = state == S_TGT or (state == S_P and not ps)
+        if state == S_TGT:
+            cc_s_data.next = concat(False, tgt)
+        else:
+            cc_s_data.next = concat(last_e, pv)
+        tm_s_valid.next = state == S_THDR or state == S_TDUM or (state == S_P and ps)
+        if state == S_THDR:
+            tm_s_data.next = concat(False, kp)
+        elif state == S_TDUM:
+            tm_s_data.next = 0
+        else:
+            tm_s_data.next = concat(last_e, pt)
+        cc_m_ready.next = state == S_CNT
+        if ps:
+            v_ready.next = tm_s_ready
+        else:
+            v_ready.next = cc_s_ready
+
+    # ---------------------------------------------------------------- output stage
+    t_last = Signal(bool(0))
+    t_idx = usig(TIW)
+    nrow = Signal(modbv(0)[IW:])
+    ncol = Signal(modbv(0)[IW:])
+    nti = Signal(modbv(0)[TIW:])
+    at_end = Signal(bool(0))
+    drop = Signal(bool(0))
+    hit = Signal(bool(0))
+    out_free = Signal(bool(0))
+
+    @always_comb
+    def walk():
+        t_last.next = tm_m_data[TIW]
+        t_idx.next = tm_m_data[TIW:]
+        if pre:
+            nrow.next = 0
+            ncol.next = 0
+        elif ccol == crow:
+            nrow.next = crow + 1
+            ncol.next = 0
+        else:
+            nrow.next = crow
+            ncol.next = ccol + 1
+        nti.next = cti + 1
+        at_end.next = not pre and crow == nbl and ccol == crow
+        out_free.next = m_ready or not out_valid
+
+    @always_comb
+    def walk2():
+        drop.next = t_idx <= cti or at_end
+        hit.next = t_idx == nti
+
+    @always_comb
+    def ports():
+        s_hdr_ready.next = state == S_HDR
+        s_k_ready.next = state == S_K
+        s_q_ready.next = state == S_ROWQ
+        tm_m_ready.next = not mp_end and out_free and (drop or hit)
+        m_valid.next = out_valid
+        m_data.next = out_data
+
+    # ---------------------------------------------------------------- memories
+    @always(clk.posedge)
+    def w_k():
+        if state == S_K and s_k_valid:
+            kmem[c].next = s_k_data
+
+    @always(clk.posedge)
+    def w_x():
+        if state == S_X:
+            xmem[c].next = x
+
+    # ---------------------------------------------------------------- control
+    @always_seq(clk.posedge, reset=rst)
+    def control():
+        if m_ready:
+            out_valid.next = False
+        # ---- output stage (top-m indices -> (row, col), end beat)
+        if mp_end:
+            if out_free:
+                out_valid.next = True
+                out_data.next = 1 << (2 * IW)
+                mp_end.next = False
+                mp_done.next = True
+        elif tm_m_valid and out_free:
+            if drop:
+                if t_last:
+                    out_valid.next = True
+                    out_data.next = 1 << (2 * IW)
+                    mp_done.next = True
+            else:
+                pre.next = False
+                crow.next = nrow
+                ccol.next = ncol
+                cti.next = nti
+                if hit:
+                    out_valid.next = True
+                    out_data.next = concat(False, nrow, ncol)
+                    if t_last:
+                        mp_end.next = True
+        # ---- main sequence
+        if state == S_HDR:
+            if s_hdr_valid:
+                nbl.next = s_hdr_data[IW:0]
+                shift.next = s_hdr_data[IW + 6:IW]
+                mult.next = s_hdr_data[IW + 6 + mult_bits:IW + 6]
+                gam.next = s_hdr_data[IW + 6 + mult_bits + GF + 1:IW + 6 + mult_bits]
+                c.next = 0
+                pre.next = True
+                crow.next = 0
+                ccol.next = 0
+                cti.next = 0
+                mp_done.next = False
+                state.next = S_K
+        elif state == S_K:
+            if s_k_valid:
+                c.next = c + 1
+                if c == nbl:
+                    state.next = S_TGT
+        elif state == S_TGT:
+            if cc_s_ready:
+                ps.next = False
+                r.next = 0
+                state.next = S_ROWQ
+        elif state == S_ROWQ:
+            if s_q_valid:
+                qreg.next = s_q_data
+                c.next = 0
+                state.next = S_X
+        elif state == S_X:
+            if c == 0 or x > mx:
+                mx.next = x
+            c.next = c + 1
+            if c == r:
+                c.next = 0
+                state.next = S_E
+        elif state == S_E:
+            lsum.next = lsum_n
+            c.next = c + 1
+            if c == r:
+                c.next = 0
+                rbit.next = R
+                rrem.next = 1 << (P + R)
+                rquo.next = 0
+                state.next = S_RECIP
+        elif state == S_RECIP:
+            rquo.next = concat(rquo[R - 1:], rge)
+            if rge:
+                rrem.next = rremw[P + R + 1:] - lsh[P + R + 1:]
+            if rbit == 0:
+                inv.next = concat(rquo, rge)
+                state.next = S_P
+            else:
+                rbit.next = rbit - 1
+        elif state == S_P:
+            if v_ready:
+                c.next = c + 1
+                if row_end:
+                    c.next = 0
+                    r.next = r + 1
+                    state.next = S_ROWQ
+                    if r == nbl:
+                        r.next = 0
+                        state.next = S_WAIT if ps else S_CNT
+        elif state == S_CNT:
+            if cc_m_valid:
+                keep.next = keep_n
+                state.next = S_THDR
+        elif state == S_THDR:
+            if tm_s_ready:
+                state.next = S_TDUM
+        elif state == S_TDUM:
+            if tm_s_ready:
+                ps.next = True
+                state.next = S_ROWQ
+        elif state == S_WAIT:
+            if mp_done:
+                mp_done.next = False
+                state.next = S_HDR
+
+    return (insts, shift_total, rd_k, rd_x, zdiff, esum, r_shift, r_cmp, p_round, p_field, nb_plus, tshift, beats,
+            keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)
