@@ -83,6 +83,7 @@ _DELEGATED = {
     "accuracy-report": ("fast_prefill.verify.golden.report", "golden-model accuracy and sparsity report"),
     "vivado": ("fast_prefill.vivado", "write build/vivado/: Vitis RTL-kernel packaging and Vivado project scripts"),
     "report": ("fast_prefill.perf.report", "performance report: TTFT, HBM traffic, baselines, plots (build/report/)"),
+    "run-head": ("fast_prefill.host.run_head", "run random structured head(s) through the simulated kernel, exact vs golden"),
 }
 
 
