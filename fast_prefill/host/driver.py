@@ -32,6 +32,7 @@ the path is part of the message.
 from __future__ import annotations
 
 import numbers
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,12 @@ BACKENDS = ("verilator", "icarus")
 HOST_DIR = BUILD_DIR / "host"
 ALIGN = 4096
 DEVICE_BASE = 0x1_0000_0000          # first buffer address: above 4 GiB, so the high pointer word is used
+
+
+def _worker() -> str:
+    """A suffix that keeps parallel test workers' waveforms apart."""
+    w = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"_{w}" if w else ""
 
 
 class KernelError(RuntimeError):
@@ -113,6 +120,7 @@ class Device:
         self.cfg = get_preset(preset)
         self.backend = backend
         self.faults = faults           # verify.verilator.build.Faults for the verilator backend (None: none)
+        self.trace: Path | None = None # set to a .vcd path to trace every run (verilator backend)
         self._memory: dict[int, bytes] = {}
         self._buffers: list[Buffer] = []
         self._next = DEVICE_BASE
@@ -262,7 +270,8 @@ class Run:
         ops = self._script(timeout_cycles)
         faults = dev.faults or Faults()
         mem_in = dict(dev._memory)
-        res = run(b, mem_in, ops, faults, max_cycles=timeout_cycles + 100_000, name=k.source.module)
+        res = run(b, mem_in, ops, faults, trace=dev.trace, max_cycles=timeout_cycles + 100_000,
+                  name=k.source.module)
         self.result = res
         self.cycles = res.cycles
         if res.violations:
@@ -272,8 +281,9 @@ class Run:
         self.wave = None
         if status:
             # the same run again (same seed, same image) with a waveform, for the error message
-            self.wave = WAVES_DIR / f"{k.source.module}_status{status}_seed{faults.seed}.vcd"
-            run(b, mem_in, ops, faults, trace=self.wave, max_cycles=timeout_cycles + 100_000, name=k.source.module)
+            self.wave = dev.trace or WAVES_DIR / f"{k.source.module}_status{status}_seed{faults.seed}{_worker()}.vcd"
+            if dev.trace is None:
+                run(b, mem_in, ops, faults, trace=self.wave, max_cycles=timeout_cycles + 100_000, name=k.source.module)
         return status
 
     def _wait_icarus(self, timeout_cycles: int) -> int:

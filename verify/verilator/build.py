@@ -276,7 +276,8 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
     if res.status != "ok":
         wave = res.wave
         if wave is None and wave_on_failure:
-            wave = WAVES_DIR / f"{name}_{b.top}_seed{faults.seed}.vcd"
+            worker = os.environ.get("PYTEST_XDIST_WORKER")
+            wave = WAVES_DIR / f"{name}_seed{faults.seed}{'_' + worker if worker else ''}.vcd"
             run(b, memory, ops, faults, trace=wave, max_cycles=max_cycles, wave_on_failure=False, name=name)
         raise HarnessError(f"kernel '{b.top}' did not finish: {res.status} after {res.total_cycles} cycles"
                            + (f"; waveform: {wave}" if wave else ""))
