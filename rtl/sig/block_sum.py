@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
 
-from .arith import sadd, sfield, ssig
+from .arith import sadd, sfield, ssig, usig
 
 
 def _check(name, v, lo, hi):
@@ -55,6 +55,15 @@ def _column(clk, rst, take, close, x, acc, s):
 
 
 @block
+def _bits(a, u):
+    @always_comb
+    def view():
+        u.next = a[len(a):]
+
+    return view
+
+
+@block
 def sig_block_sum(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, block_size=4, head_dim=2):
     _check("block_size", block_size, 2, 256)
     if block_size & (block_size - 1):
@@ -79,7 +88,11 @@ def sig_block_sum(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, 
     insts = []
     for d in range(D):
         insts += [sfield(s_data, xs[d], 8 * d), _column(clk, rst, take, close, xs[d], accs[d], sums[d])]
-    colsums = ConcatSignal(*reversed(sums))
+    if D > 1:
+        colsums = ConcatSignal(*reversed(sums))
+    else:  # one column: its bits, unsigned
+        colsums = usig(EW)
+        insts.append(_bits(sums[0], colsums))
 
     @always_comb
     def ctl():
