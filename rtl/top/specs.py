@@ -116,3 +116,51 @@ PROOF_JOBS += [
              {"row_bits": 2, "addr_bits": 8, "beats_bits": 9, "mult_bits": 4, "q_row_bytes": 4, "o_row_bytes": 8,
               "q_beats": 2, "o_beats": 4}, "top_row_control.sv", 8, 24),
 ]
+
+
+# ---- the kernel top level `fast_prefill` (Vitis RTL kernel) -------------------------------------
+import importlib.util as _ilu  # noqa: E402
+
+from .fast_prefill import KernelGeometry, fast_prefill  # noqa: E402
+
+KERNEL_HDL = ATTENTION_HDL + ("sig_params", "query_aware_unit")
+
+
+def sig_head_available() -> bool:
+    """The real SIG head (``rtl/sig/head.py``, block ``sig_head``) exists in this checkout."""
+    return _ilu.find_spec(f"{__package__.rsplit('.', 1)[0]}.sig.head") is not None
+
+
+def kernel_params(cfg) -> dict:
+    """Parameters of ``fast_prefill``: the attention path's, plus the SIG head's own (as pairs)."""
+    from ...blocks import get_block
+
+    p = attention_path_params(cfg)
+    sig = get_block("sig_head")
+    sp = sig.params(cfg)
+    p["sig_params"] = tuple(sorted((k, sp[k]) for k in sig.hdl_params))
+    p["query_aware_unit"] = False      # sig_head ignores tau_th (rtl/sig/head.py): tau_threshold must be 0
+    return p
+
+
+def kernel_ports(params: dict) -> dict:
+    """Ports of ``fast_prefill``: ``ap_clk``, ``ap_rst_n``, ``s_axi_control_*``, ``interrupt``,
+    ``m_axi_q_*`` and ``m_axi_kv_*`` (AXI4 read), ``m_axi_o_*`` (AXI4 write)."""
+    rm = RegisterMap()
+    hw = params["hbm_data_width"]
+    return {"ap_clk": Signal(bool(0)), "ap_rst_n": Signal(bool(1)),
+            **axil_ports("s_axi_control", rm.addr_width), "interrupt": Signal(bool(0)),
+            **axi_read_ports("m_axi_q", hw), **axi_read_ports("m_axi_kv", hw), **axi_write_ports("m_axi_o", hw)}
+
+
+if sig_head_available():
+    BLOCKS += [
+        BlockSpec(
+            name="fast_prefill",
+            factory=fast_prefill,
+            ports=kernel_ports,
+            params=kernel_params,
+            hdl_params=KERNEL_HDL,
+            summary="Vitis RTL kernel: s_axi_control + per head SIG -> attention path; m_axi_q, m_axi_kv, m_axi_o",
+        ),
+    ]

@@ -1,0 +1,468 @@
+"""The Vitis RTL kernel ``fast_prefill``: every head's Sparse Index Generator and attention, end to end.
+
+Computes, for the arguments in ``s_axi_control`` (``rtl/top/regmap.toml``, docs/kernel.md), for each
+query head ``h = 0 .. H-1`` (KV head ``kvh = h // (H / Hkv)``, golden ``kv_head_of`` not
+interleaved): the SIG phase (``sig_head`` on Q head ``h`` at ``q + h*N*D`` and K of ``kvh`` at
+``k + kvh*N*D``: the head's annotated access stream), then, once the SIG's reads are all back, the
+attention phase (``attention_path`` with that stream on ``s_acc``, V at ``v + kvh*N*D``, O written at
+``o + h*N*D*2``). The output of every head equals the golden ``sparse_attention_fixed`` of the golden
+``fixed_head_pattern`` (``verify/golden/kernel_ref.py``).
+
+Ports (Vitis RTL kernel, UG1393): ``ap_clk``; ``ap_rst_n`` (active low, synchronous, through the
+two-flop synchroniser ``rst_sync_s0`` / ``rst_sync_s1``, so the kernel is reset two cycles after
+``ap_rst_n`` falls and leaves reset two cycles after it rises); ``s_axi_control_*`` and
+``interrupt`` (:mod:`.axil_control`: ap_ctrl_hs, GIE/IER/ISR, arguments, ``status``);
+``m_axi_q_*`` (AXI4 read: the SIG's probe reads of Q, then the attention phase's Q rows),
+``m_axi_kv_*`` (AXI4 read: the SIG's K passes, then the KV cache's K/V blocks), ``m_axi_o_*`` (AXI4
+write: O rows). 64-bit addresses, 4-bit IDs (always 0), data width ``hbm_data_width``. The read
+ports have no write channels: Vitis packages a read-only ``m_axi`` interface as such.
+
+Control (ap_ctrl_hs): ``ap_idle`` is high exactly while the core is in its idle state; ``ap_start``
+(from the control slave) is taken only there. The core then checks the arguments (a 32-cycle
+restoring division gives ``G = H / Hkv`` and ``H % Hkv``) and, on the first illegal one, ends at
+once with its error code (``regmap.toml`` ``error_codes``, checked in code order) without any AXI
+transaction. Otherwise it runs the heads; ``ap_done`` and ``ap_ready`` pulse together in the last
+cycle of the run (a sequential kernel: the arguments are read during the whole run and must not be
+written while ``ap_idle`` is low). ``status`` (0 or the error code) is written at the end and
+cleared when the next start is taken.
+
+Argument checks: ``1 <= N <= max_seq_len``, ``N % B == 0`` and ``nb (nb + 1) / 2 <=
+max_accesses`` of the SIG head's liveness buffer (a dense head of ``nb`` blocks must fit; ``tiny``:
+``N <= 720``) (1); ``H >= 1``, ``Hkv >= 1``, ``H % Hkv == 0`` (2); ``0 < gamma <= 2^16`` (3);
+``min_budget >= 1``, ``max_budget >= min_budget`` (4); every pointer 4 KiB aligned and, when
+``Hkv > 1``, ``N * D`` a multiple of the SIG head's K burst (``burst_beats * W / 8`` bytes, at most
+4 KiB; ``tiny``: 512 bytes, so ``N`` a multiple of 64) because it reads K of KV head ``kvh`` from
+``k + kvh*N*D`` in such bursts and a burst must not cross 4 KiB (5); ``1 <= score_mult <
+2^mult_bits``, ``logit_frac < score_shift <= 62`` and, when ``tau_threshold != 0``, ``score_shift +
+2 log2 B <= 62`` (the query-aware multiplier ``(mult, shift + 2 log2 B)`` must not saturate as the
+golden ``score_multiplier`` would) (8); ``tau_threshold = 0`` unless the build has the query-aware
+unit (``query_aware_unit``; the present ``sig_head`` has not) (9). The other per-head bases
+(``q + h*N*D``, ``v + kvh*N*D``, ``o + 2h*N*D``) are multiples of ``B * D`` bytes because ``N`` is a
+multiple of ``B``; the attention path's bursts (at most ``B * D`` bytes for Q, ``2 B D`` for O, a
+block for K/V) stay aligned there.
+
+Errors during a run: an AXI read response other than OKAY on ``m_axi_q``/``m_axi_kv`` (6), a write
+response other than OKAY on ``m_axi_o`` (7), or an error a unit reports that is neither (RID, BID,
+RLAST, or a broken access stream: 10). The data still flows, the head in which the error appeared
+completes, and the run ends after it with ``ap_done``.
+
+Sharing of the read ports: ``m_axi_q`` and ``m_axi_kv`` each have two users (SIG, attention path),
+multiplexed by phase (:mod:`..axi.read_mux`): the port switches only when nothing is outstanding on
+it, so the SIG's last read has returned before the attention phase's first AR is passed through.
+
+Cycles: 1 (start) + 32 (division) + 1 (check) per run, then per head the SIG's cycles, 3 cycles of
+hand-over, the attention path's cycles (docs/attention_path.md) and 2 cycles to the next head;
+``ap_done`` one cycle after the last head.
+"""
+
+from __future__ import annotations
+
+from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
+
+from ..axi.read_mux import axi_read_mux
+from .attention_path import PathGeometry, attention_path
+from .axil_control import axil_control
+from .regmap import RegisterMap
+
+POINTER_ALIGN = 4096       # every pointer argument: 4 KiB (a burst never crosses 4 KiB)
+SHIFT_MAX = 62             # golden score_multiplier saturates the shift at 62
+
+# error codes (rtl/top/regmap.toml [error_codes])
+E_SEQ_LEN, E_HEADS, E_GAMMA, E_BUDGET, E_POINTER, E_AXI_READ, E_AXI_WRITE, E_MULT, E_TAU, E_INTERNAL = range(1, 11)
+
+
+def _log2(name: str, v: int) -> int:
+    if v < 1 or v & (v - 1):
+        raise ValueError(f"fast_prefill field '{name}' = {v!r} is not allowed: must be a power of two")
+    return v.bit_length() - 1
+
+
+class KernelGeometry:
+    """Validated parameters of the kernel top level and the constants its control uses."""
+
+    def __init__(self, block_size=8, head_dim=8, max_seq_len=1024, hbm_data_width=64, pinned=2, managed=4,
+                 prefetch_depth=2, max_outstanding=2):
+        self.path = PathGeometry(block_size, head_dim, max_seq_len, hbm_data_width, pinned, managed,
+                                 prefetch_depth, max_outstanding)
+        self.B, self.D, self.hw = block_size, head_dim, hbm_data_width
+        self.log2_b = _log2("block_size", block_size)
+        self.log2_d = _log2("head_dim", head_dim)
+        self.max_seq_len = max_seq_len
+        self.iw = self.path.iw
+        self.fx = self.path.sae.fx
+        self.MB = self.path.sae.MB
+        self.LF = self.fx.logit_frac
+        self.gamma_one = 1 << self.fx.gamma_frac
+        self.gamma_bits = self.fx.gamma_frac + 1
+        self.blocks_max = (1 << (self.iw + 1)) - 1      # saturation of min/max blocks
+        self.shift_max_qa = SHIFT_MAX - 2 * self.log2_b
+        if self.shift_max_qa <= self.LF:
+            raise ValueError(f"fast_prefill field 'block_size' = {block_size} is not allowed: "
+                             f"shift + 2 log2 B <= {SHIFT_MAX} leaves no shift above logit_frac={self.LF}")
+        self.count_bits = max(2, (max_outstanding + 1).bit_length())
+        # per-head strides are multiples of B*D bytes; every unit's bursts must divide that
+        for what, nbytes, stride in (("Q burst", self.path.q_burst * hbm_data_width // 8, block_size * head_dim),
+                                     ("O burst", self.path.o_burst * hbm_data_width // 8, 2 * block_size * head_dim)):
+            if stride % nbytes:
+                raise ValueError(f"fast_prefill: {what} of {nbytes} bytes is not allowed: must divide {stride}")
+
+
+@block
+def fast_prefill(ap_clk, ap_rst_n,
+                 s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr,
+                 s_axi_control_wvalid, s_axi_control_wready, s_axi_control_wdata, s_axi_control_wstrb,
+                 s_axi_control_bvalid, s_axi_control_bready, s_axi_control_bresp,
+                 s_axi_control_arvalid, s_axi_control_arready, s_axi_control_araddr,
+                 s_axi_control_rvalid, s_axi_control_rready, s_axi_control_rdata, s_axi_control_rresp,
+                 interrupt,
+                 m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
+                 m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
+                 m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid,
+                 m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
+                 m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
+                 m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid,
+                 m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
+                 m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
+                 m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
+                 block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
+                 max_outstanding=2, sig_params=(), query_aware_unit=False, sig_factory=None):
+    g = KernelGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
+                       max_outstanding)
+    if sig_factory is None:
+        from ..sig.head import sig_head as sig_factory  # the real SIG head (rtl/sig/head.py)
+    rm = RegisterMap()
+    hw, iw, MB = g.hw, g.iw, g.MB
+    sp = dict(sig_params)
+    # the SIG head's liveness buffer holds max_accesses accesses: refuse N whose dense head could not fit
+    max_acc = sp.get("max_accesses", 1 << 30)
+    nb_fit = 0
+    while nb_fit < g.path.max_blocks and (nb_fit + 1) * (nb_fit + 2) // 2 <= max_acc:
+        nb_fit += 1
+    seq_max = min(g.max_seq_len, nb_fit * g.B)
+    # the SIG head reads K in bursts of burst_beats words from k + kvh*N*D: that base must be burst aligned
+    sig_burst_bytes = min(sp.get("burst_beats", 1) * hw // 8, 4096)
+    kv_align_mask = sig_burst_bytes - 1
+    qa_unit = bool(query_aware_unit)
+
+    # ---- reset synchroniser (names matched by constraints/reset_sync.xdc) --------------------
+    rst_sync_s0 = Signal(bool(1))
+    rst_sync_s1 = Signal(bool(1))
+    rst = ResetSignal(0, active=1, isasync=False)
+
+    @always(ap_clk.posedge)
+    def rst_sync():
+        rst_sync_s0.next = not ap_rst_n
+        rst_sync_s1.next = rst_sync_s0
+
+    @always_comb
+    def rst_drive():
+        rst.next = rst_sync_s1
+
+    # ---- control slave -----------------------------------------------------------------------
+    ap_start, ap_done, ap_ready, ap_idle = (Signal(bool(0)) for _ in range(4))
+    args = Signal(intbv(0)[rm.args_width:])
+    status = Signal(intbv(0)[32:])
+    ctrl = axil_control(ap_clk, rst,
+                        s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr,
+                        s_axi_control_wvalid, s_axi_control_wready, s_axi_control_wdata, s_axi_control_wstrb,
+                        s_axi_control_bvalid, s_axi_control_bready, s_axi_control_bresp,
+                        s_axi_control_arvalid, s_axi_control_arready, s_axi_control_araddr,
+                        s_axi_control_rvalid, s_axi_control_rready, s_axi_control_rdata, s_axi_control_rresp,
+                        interrupt, ap_start, ap_done, ap_ready, ap_idle, args, status)
+
+    # ---- arguments ---------------------------------------------------------------------------
+    def lsb(name):
+        return rm.arg_field(name)[0]
+
+    f_q, f_k, f_v, f_o = lsb("q"), lsb("k"), lsb("v"), lsb("o")
+    f_n, f_h, f_hkv = lsb("seq_len"), lsb("num_heads"), lsb("num_kv_heads")
+    f_gamma, f_tau, f_minb, f_maxb = lsb("gamma"), lsb("tau_threshold"), lsb("min_budget"), lsb("max_budget")
+    f_mult, f_shift = lsb("score_mult"), lsb("score_shift")
+    a_q, a_k, a_v, a_o = (Signal(intbv(0)[64:]) for _ in range(4))
+    a_n, a_h, a_hkv, a_gamma, a_tau, a_minb, a_maxb, a_mult, a_shift = (Signal(intbv(0)[32:]) for _ in range(9))
+
+    @always_comb
+    def unpack():
+        a_q.next = args[f_q + 64:f_q]
+        a_k.next = args[f_k + 64:f_k]
+        a_v.next = args[f_v + 64:f_v]
+        a_o.next = args[f_o + 64:f_o]
+        a_n.next = args[f_n + 32:f_n]
+        a_h.next = args[f_h + 32:f_h]
+        a_hkv.next = args[f_hkv + 32:f_hkv]
+        a_gamma.next = args[f_gamma + 32:f_gamma]
+        a_tau.next = args[f_tau + 32:f_tau]
+        a_minb.next = args[f_minb + 32:f_minb]
+        a_maxb.next = args[f_maxb + 32:f_maxb]
+        a_mult.next = args[f_mult + 32:f_mult]
+        a_shift.next = args[f_shift + 32:f_shift]
+
+    # checks (combinational on the argument registers)
+    err_code = Signal(intbv(0)[8:])
+    low_b = g.B - 1
+    gamma_one = g.gamma_one
+    mult_lim = 1 << MB
+    lf = g.LF
+    shift_qa = g.shift_max_qa
+    nd = Signal(intbv(0)[64:])           # N * D bytes: the stride of one head's Q/K/V
+    nd2 = Signal(intbv(0)[64:])          # 2 * N * D bytes: one head's O
+    rem = Signal(intbv(0)[33:])          # divider remainder: H % Hkv at the end
+    quo = Signal(intbv(0)[32:])          # divider quotient: G = H / Hkv at the end
+
+    @always_comb
+    def check():
+        code = intbv(0)[8:]
+        if a_n == 0 or a_n > seq_max or (a_n & low_b) != 0:
+            code[:] = E_SEQ_LEN
+        elif a_h == 0 or a_hkv == 0 or a_hkv > a_h or rem != 0:
+            code[:] = E_HEADS
+        elif a_gamma == 0 or a_gamma > gamma_one:
+            code[:] = E_GAMMA
+        elif a_minb == 0 or a_maxb < a_minb:
+            code[:] = E_BUDGET
+        elif (a_q[12:0] != 0 or a_k[12:0] != 0 or a_v[12:0] != 0 or a_o[12:0] != 0
+              or (a_hkv > 1 and (nd & kv_align_mask) != 0)):
+            code[:] = E_POINTER
+        elif (a_mult == 0 or a_mult >= mult_lim or a_shift <= lf or a_shift > SHIFT_MAX
+              or (a_tau != 0 and a_shift > shift_qa)):
+            code[:] = E_MULT
+        elif a_tau != 0 and not qa_unit:
+            code[:] = E_TAU
+        err_code.next = code
+
+    # head parameters derived from the arguments
+    nb = Signal(intbv(0)[iw + 1:])
+    min_blocks = Signal(intbv(0)[iw + 1:])
+    max_blocks = Signal(intbv(0)[iw + 1:])
+    gamma = Signal(intbv(0)[g.gamma_bits:])
+    mult = Signal(intbv(0)[MB:])
+    shift = Signal(intbv(0)[6:])
+    minb_up = Signal(intbv(0)[33:])
+    maxb_up = Signal(intbv(0)[33:])
+    log2_b, log2_d = g.log2_b, g.log2_d
+    bmax = g.blocks_max
+
+    n64 = Signal(intbv(0)[64:])
+
+    @always_comb
+    def widen():
+        n64.next = concat(intbv(0)[32:], a_n)
+
+    @always_comb
+    def derive():
+        nb.next = a_n[iw + 1 + log2_b:log2_b]
+        minb_up.next = (a_minb + low_b) >> log2_b
+        maxb_up.next = (a_maxb + low_b) >> log2_b
+        gamma.next = a_gamma[g.gamma_bits:]
+        mult.next = a_mult[MB:]
+        shift.next = a_shift[6:]
+        nd.next = n64 << log2_d
+        nd2.next = n64 << (log2_d + 1)
+
+    @always_comb
+    def saturate():
+        if minb_up > bmax:
+            min_blocks.next = bmax
+        else:
+            min_blocks.next = minb_up[iw + 1:]
+        if maxb_up > bmax:
+            max_blocks.next = bmax
+        else:
+            max_blocks.next = maxb_up[iw + 1:]
+
+    # ---- SIG head and attention path ---------------------------------------------------------
+    b, v = (lambda: Signal(bool(0))), (lambda w: Signal(intbv(0)[w:]))
+
+    def rd_ports():
+        return {"arvalid": b(), "arready": b(), "araddr": v(64), "arlen": v(8), "arsize": v(3), "arburst": v(2),
+                "arid": v(4), "rvalid": b(), "rready": b(), "rdata": v(hw), "rresp": v(2), "rlast": b(), "rid": v(4)}
+
+    sq, sk, pq, pkv = rd_ports(), rd_ports(), rd_ports(), rd_ports()   # SIG q/k, path q/kv
+    q_h, k_h, v_h, o_h = (Signal(modbv(0)[64:]) for _ in range(4))
+    sig_start, sig_busy, sig_reads_done, sig_done, sig_err, sig_qa = (b() for _ in range(6))
+    path_start, path_busy, path_done, path_err = (b() for _ in range(4))
+    acc_valid, acc_ready, acc_data = b(), b(), v(g.path.acc_width)
+
+    sig_kw = {"clk": ap_clk, "rst": rst, "start": sig_start, "nb": nb, "q_base": q_h, "k_base": k_h,
+              "mult": mult, "shift": shift, "gamma": gamma, "min_blocks": min_blocks, "max_blocks": max_blocks,
+              "tau_th": a_tau, "m_valid": acc_valid, "m_ready": acc_ready, "m_data": acc_data,
+              "busy": sig_busy, "reads_done": sig_reads_done, "done": sig_done, "err": sig_err,
+              "query_aware": sig_qa}
+    sig_kw.update({f"m_axi_q_{k}": s for k, s in sq.items()})
+    sig_kw.update({f"m_axi_k_{k}": s for k, s in sk.items()})
+    sig_u = sig_factory(**sig_kw, **dict(sig_params))
+
+    path_u = attention_path(ap_clk, rst, path_start, nb, q_h, k_h, v_h, o_h, mult, shift,
+                            acc_valid, acc_ready, acc_data, path_busy, path_done, path_err,
+                            pq["arvalid"], pq["arready"], pq["araddr"], pq["arlen"], pq["arsize"],
+                            pq["arburst"], pq["arid"], pq["rvalid"], pq["rready"], pq["rdata"],
+                            pq["rresp"], pq["rlast"], pq["rid"],
+                            pkv["arvalid"], pkv["arready"], pkv["araddr"], pkv["arlen"], pkv["arsize"],
+                            pkv["arburst"], pkv["arid"], pkv["rvalid"], pkv["rready"], pkv["rdata"],
+                            pkv["rresp"], pkv["rlast"], pkv["rid"],
+                            m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
+                            m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
+                            m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp,
+                            m_axi_o_bid, block_size=g.B, head_dim=g.D, max_seq_len=g.max_seq_len,
+                            pinned=pinned, managed=managed, prefetch_depth=prefetch_depth,
+                            max_outstanding=max_outstanding)
+
+    # ---- read port sharing by phase (0: SIG, 1: attention) ------------------------------------
+    phase = Signal(bool(0))
+    q_sel, kv_sel = b(), b()
+
+    rd_keys = ("arvalid", "arready", "araddr", "arlen", "arsize", "arburst", "arid",
+               "rvalid", "rready", "rdata", "rresp", "rlast", "rid")
+    q_mux = axi_read_mux(ap_clk, rst, phase, q_sel, *(sq[k] for k in rd_keys), *(pq[k] for k in rd_keys),
+                         m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
+                         m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
+                         m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, count_bits=g.count_bits)
+    kv_mux = axi_read_mux(ap_clk, rst, phase, kv_sel, *(sk[k] for k in rd_keys), *(pkv[k] for k in rd_keys),
+                          m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
+                          m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
+                          m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, count_bits=g.count_bits)
+
+    # ---- AXI response monitors ---------------------------------------------------------------
+    rd_bad, wr_bad = b(), b()
+
+    @always_comb
+    def monitors():
+        rd_bad.next = ((m_axi_q_rvalid and m_axi_q_rready and m_axi_q_rresp != 0)
+                       or (m_axi_kv_rvalid and m_axi_kv_rready and m_axi_kv_rresp != 0))
+        wr_bad.next = m_axi_o_bvalid and m_axi_o_bready and m_axi_o_bresp != 0
+
+    # ---- control FSM -------------------------------------------------------------------------
+    S = enum("IDLE", "DIV", "CHECK", "SIG_START", "SIG_WAIT0", "SIG_WAIT", "SWITCH", "PATH_START", "PATH_WAIT",
+             "HEAD_END", "FINISH")
+    state = Signal(S.IDLE)
+    div_cnt = Signal(intbv(0, min=0, max=33))
+    h_cnt = Signal(intbv(0)[32:])        # query heads finished
+    g_cnt = Signal(intbv(0)[32:])        # position in the GQA group
+    rd_err, wr_err, unit_err = b(), b(), b()
+    sig_fin, qa_any = b(), b()           # the SIG head's done seen this head; some head ran query-aware
+    status_r = Signal(intbv(0)[8:])
+    rem_sh = Signal(intbv(0)[33:])
+    rem_ge = b()
+    rem_sub = Signal(intbv(0)[33:])
+    hkv33 = Signal(intbv(0)[33:])
+    last_head, last_in_group = b(), b()
+
+    quo_lo = Signal(intbv(0)[31:])
+
+    @always_comb
+    def div_step():
+        rem_sh.next = concat(rem[32:0], quo[31])
+        hkv33.next = concat(False, a_hkv)
+        quo_lo.next = quo[31:0]
+
+    @always_comb
+    def div_cmp():
+        if rem_sh >= hkv33:
+            rem_ge.next = True
+            rem_sub.next = rem_sh - hkv33
+        else:
+            rem_ge.next = False
+            rem_sub.next = rem_sh
+
+    @always_comb
+    def head_flags():
+        last_head.next = h_cnt + 1 == a_h
+        last_in_group.next = g_cnt + 1 == quo
+
+    @always_comb
+    def outputs():
+        ap_idle.next = state == S.IDLE
+        ap_done.next = state == S.FINISH
+        ap_ready.next = state == S.FINISH
+        status.next = concat(intbv(0)[23:], qa_any, status_r[8:])
+        phase.next = (state == S.SWITCH or state == S.PATH_START or state == S.PATH_WAIT
+                      or state == S.HEAD_END)
+        sig_start.next = state == S.SIG_START and not q_sel and not kv_sel
+        path_start.next = state == S.PATH_START
+
+    @always_seq(ap_clk.posedge, reset=rst)
+    def fsm():
+        if state == S.IDLE:
+            if ap_start:
+                status_r.next = 0
+                rd_err.next = False
+                wr_err.next = False
+                unit_err.next = False
+                qa_any.next = False
+                rem.next = 0
+                quo.next = a_h
+                div_cnt.next = 0
+                state.next = S.DIV
+        elif state == S.DIV:
+            # restoring division H / Hkv, one quotient bit per cycle
+            rem.next = rem_sub
+            quo.next = concat(quo_lo, rem_ge)
+            if div_cnt == 31:
+                state.next = S.CHECK
+            div_cnt.next = div_cnt + 1
+        elif state == S.CHECK:
+            if err_code != 0:
+                status_r.next = err_code
+                state.next = S.FINISH
+            else:
+                q_h.next = a_q
+                k_h.next = a_k
+                v_h.next = a_v
+                o_h.next = a_o
+                h_cnt.next = 0
+                g_cnt.next = 0
+                state.next = S.SIG_START
+        elif state == S.SIG_START:
+            if not q_sel and not kv_sel:           # both read ports handed to the SIG
+                sig_fin.next = False
+                state.next = S.SIG_WAIT0
+        elif state == S.SIG_WAIT0:
+            state.next = S.SIG_WAIT
+        elif state == S.SIG_WAIT:
+            if sig_reads_done:
+                state.next = S.SWITCH
+        elif state == S.SWITCH:
+            if q_sel and kv_sel:                   # both read ports handed to the attention path
+                state.next = S.PATH_START
+        elif state == S.PATH_START:
+            state.next = S.PATH_WAIT
+        elif state == S.PATH_WAIT:
+            if path_done:
+                state.next = S.HEAD_END
+        elif state == S.HEAD_END:
+            if sig_fin and not sig_busy and not path_busy:
+                if last_head or rd_err or wr_err or unit_err:
+                    if rd_err:
+                        status_r.next = E_AXI_READ
+                    elif wr_err:
+                        status_r.next = E_AXI_WRITE
+                    elif unit_err:
+                        status_r.next = E_INTERNAL
+                    state.next = S.FINISH
+                else:
+                    h_cnt.next = h_cnt + 1
+                    q_h.next = q_h + nd
+                    o_h.next = o_h + nd2
+                    if last_in_group:
+                        g_cnt.next = 0
+                        k_h.next = k_h + nd
+                        v_h.next = v_h + nd
+                    else:
+                        g_cnt.next = g_cnt + 1
+                    state.next = S.SIG_START
+        else:  # FINISH
+            state.next = S.IDLE
+        if sig_done:
+            sig_fin.next = True
+            if sig_qa:
+                qa_any.next = True
+        if state != S.IDLE and state != S.FINISH:
+            if rd_bad:
+                rd_err.next = True
+            if wr_bad:
+                wr_err.next = True
+            if sig_err or path_err:
+                unit_err.next = True
+
+    return rst_sync, rst_drive, ctrl, unpack, check, widen, derive, saturate, sig_u, path_u, q_mux, kv_mux, monitors, \
+        div_step, div_cmp, head_flags, outputs, fsm

@@ -1,0 +1,278 @@
+"""Run the whole ``fast_prefill`` kernel as a host would: a reusable bench (converted Verilog under
+Icarus, or the MyHDL model).
+
+Entry point: :func:`run_kernel`::
+
+    from fast_prefill.verify.kernel_bench import Faults, run_kernel
+    res = run_kernel(cfg, {q_addr: q_bytes, k_addr: k_bytes, v_addr: v_bytes}, args,
+                     backend="icarus", faults=Faults(latency=8, r_gap=0.3), max_cycles=200_000)
+    res.status, res.cycles, res.read_bytes(o_addr, n_bytes), res.transactions
+
+``args`` maps the register-map argument names (``rtl/top/regmap.toml``: ``q``, ``k``, ``v``, ``o``,
+``seq_len``, ``num_heads``, ``num_kv_heads``, ``gamma``, ``tau_threshold``, ``min_budget``,
+``max_budget``, ``score_mult``, ``score_shift``) to integers (missing ones are 0); pointers are
+written as two words. ``memory`` is a ``{byte address: bytes}`` image (each piece starting on an
+AXI word) or an :class:`~.axi_memory.AxiMemory`; bytes outside the image read as a fixed hash of
+their address, so a read from a wrong place shows up.
+
+What it does, all from one seeded ``random.Random`` (``Faults.seed``): holds ``ap_rst_n`` low for 4
+cycles, then an AXI4-Lite master (:mod:`.axil`, channel delays ``Faults.axil_delays``) writes the
+arguments, enables the ``ap_done`` interrupt (IER bit 0, GIE), writes CTRL.ap_start and polls CTRL
+until ap_done, reads ``status`` and clears ISR. The three AXI4 ports are answered by the memory
+models of :mod:`.axi_memory` (``m_axi_q``, ``m_axi_kv``: reads from the one image) and
+:mod:`.axi_write_memory` (``m_axi_o``), with ``Faults``' latency, RVALID gaps, ARREADY/AWREADY/WREADY
+stalls and SLVERR bursts; each model checks the kernel's side of AXI4 and the AXI-Lite master checks
+the control slave's side (``KernelResult.violations``).
+
+``runs`` repeats the whole host sequence (arguments, start, wait) that many times in one simulation
+(start after done); ``abort_after = c`` starts a first run, pulls ``ap_rst_n`` low ``c`` cycles after
+its start for 4 cycles, then does the ``runs`` complete runs. ``KernelResult.cycles`` is, per run,
+the cycles from the CTRL write's response to ``interrupt`` (the core's time: argument check and
+heads); ``status`` is the last run's status word.
+
+Backends: ``"icarus"`` needs the block ``fast_prefill`` registered (it is once ``rtl/sig/head.py``
+exists); ``"myhdl"`` runs the MyHDL model and accepts ``sig_factory``/``sig_params`` to put another
+SIG head model in (a behavioural stand-in for tests). One simulation per process at a time.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from myhdl import Signal, Simulation, StopSimulation, always, delay, instance
+
+from .axi_memory import AxiLog, AxiMemory, axi_read_slave
+from .axi_write_memory import WriteLog, axi_write_slave
+from .axil import axil_master
+
+RESET_CYCLES = 4
+RESET_SYNC = 2          # ap_rst_n reaches the kernel's logic through two flops
+CTRL_START, CTRL_DONE = 0x1, 0x2
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Adversarial timing and error responses of the memory and the control bus."""
+
+    latency: int = 0                 # max cycles from AR/last W to first R beat / B response
+    r_gap: float = 0.0               # probability of an RVALID gap per cycle
+    ar_stall: float = 0.0            # probability ARREADY is low
+    aw_stall: float = 0.0
+    w_stall: float = 0.0
+    axil_delays: tuple = (0,)        # AXI-Lite master channel delays (cyclic)
+    read_errors: frozenset = frozenset()   # burst start addresses answered with RRESP = SLVERR
+    write_errors: frozenset = frozenset()  # burst start addresses answered with BRESP = SLVERR
+    seed: int = 0
+
+
+@dataclass
+class KernelResult:
+    status: int                      # status word of the last run (0 = ok; regmap error codes)
+    cycles: list                     # per run: CTRL start response -> interrupt
+    writes: dict                     # word address -> word written on m_axi_o
+    memory: AxiMemory                # the read image
+    done: bool                       # every run reached ap_done within max_cycles
+    statuses: list = field(default_factory=list)
+    total_cycles: int = 0
+    q_log: AxiLog = field(default_factory=AxiLog)
+    kv_log: AxiLog = field(default_factory=AxiLog)
+    o_log: WriteLog = field(default_factory=WriteLog)
+    violations: list = field(default_factory=list)
+
+    @property
+    def transactions(self) -> int:
+        """AXI4 bursts the kernel issued (AR on both read ports and AW)."""
+        return len(self.q_log.bursts) + len(self.kv_log.bursts) + len(self.o_log.bursts)
+
+    def read_bytes(self, addr: int, n: int) -> bytes:
+        """``n`` bytes at ``addr`` as the memory holds them after the run (writes over the image)."""
+        wb = self.memory.bytes
+        out = bytearray()
+        for a in range(addr - addr % wb, addr + n, wb):
+            w = self.writes[a] if a in self.writes else self.memory.word(a)
+            out += w.to_bytes(wb, "little")
+        s = addr % wb
+        return bytes(out[s:s + n])
+
+    def all_violations(self) -> list:
+        return self.violations + self.q_log.violations + self.kv_log.violations + self.o_log.violations
+
+
+def memory_image(width: int, image: dict | AxiMemory, seed: int = 0) -> AxiMemory:
+    """An :class:`AxiMemory` of ``width``-bit words holding ``{address: bytes}``."""
+    if isinstance(image, AxiMemory):
+        return image
+    mem = AxiMemory(width, seed=seed)
+    wb = width // 8
+    for base, data in image.items():
+        if base % wb:
+            raise ValueError(f"memory image piece at {base:#x} is not allowed: must start on a {wb}-byte word")
+        data = bytes(data) + bytes(-len(data) % wb)
+        for i in range(0, len(data), wb):
+            mem.words[base + i] = int.from_bytes(data[i:i + wb], "little")
+    return mem
+
+
+def arg_ops(args: dict) -> list:
+    """AXI-Lite writes of every argument (pointers as two words), in register-map order."""
+    from ..rtl.top.regmap import RegisterMap
+
+    rm = RegisterMap()
+    unknown = set(args) - {a.name for a in rm.args}
+    if unknown:
+        raise ValueError(f"kernel args {sorted(unknown)} are not allowed: must be register-map arguments "
+                         f"{[a.name for a in rm.args]}")
+    ops = []
+    for a in rm.args:
+        val = int(args.get(a.name, 0))
+        if a.kind == "pointer":
+            ops += [("w", a.offset, val & 0xFFFFFFFF, 0xF), ("w", a.offset + 4, (val >> 32) & 0xFFFFFFFF, 0xF)]
+        else:
+            ops.append(("w", a.offset, val & 0xFFFFFFFF, 0xF))
+    return ops
+
+
+def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd):
+    from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
+    from ..rtl.top import specs as top_specs
+
+    if backend == "myhdl":
+        from ..rtl.top.fast_prefill import fast_prefill
+
+        p = top_specs.kernel_params(cfg)
+        if sig_params is not None:
+            p["sig_params"] = tuple(sig_params)
+        kw = {k: p[k] for k in top_specs.KERNEL_HDL}
+        return fast_prefill(**ports, **kw, sig_factory=sig_factory)
+    if backend != "icarus":
+        raise ValueError(f"run_kernel field 'backend' = {backend!r} is not allowed: must be 'icarus' or 'myhdl'")
+    if sig_factory is not None:
+        raise ValueError("run_kernel field 'sig_factory' is only allowed with backend 'myhdl'")
+    from ..blocks import get_block
+    from .cosim import dut
+
+    spec = get_block("fast_prefill")
+    return dut(spec, spec.params(cfg), ports, "icarus", vcd=vcd)
+
+
+def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus", faults: Faults | None = None,
+               max_cycles: int = 500_000, runs: int = 1, abort_after: int | None = None,
+               sig_factory=None, sig_params=None, vcd: Path | None = None) -> KernelResult:
+    """Simulate the kernel for ``runs`` host runs of ``args`` on ``memory``; see the module doc."""
+    from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
+    from ..rtl.top import specs as top_specs
+    from ..rtl.top.regmap import CTRL, GIE, IER, ISR, RegisterMap
+
+    faults = faults or Faults()
+    rm = RegisterMap()
+    hw = cfg.hbm_data_width
+    rmem = memory_image(hw, memory, seed=faults.seed)
+    wmem = AxiMemory(hw, seed=faults.seed + 1)
+    ports = top_specs.kernel_ports({"hbm_data_width": hw})
+    ports["ap_rst_n"] = Signal(bool(0))
+    clk, rst_n = ports["ap_clk"], ports["ap_rst_n"]
+    mem_rst = Signal(bool(1))
+    res = KernelResult(status=-1, cycles=[], writes=wmem.words, memory=rmem, done=False)
+    rng = random.Random(faults.seed)
+    mo = min(cfg.max_outstanding_bursts, 16)
+    st = {"cycle": 0, "reset_req": 0, "mem_hold": 0, "t_start": None, "finished": False}
+    results: list = []
+    axil_done: list = []
+
+    def host_ops():
+        """The host program: a generator of AXI-Lite operations that looks at earlier results."""
+        def one_run(abort: int | None):
+            yield from arg_ops(args)
+            yield ("w", IER, 1, 0xF)
+            yield ("w", GIE, 1, 0xF)
+            yield ("w", CTRL, CTRL_START, 0xF)
+            st["t_start"] = st["cycle"]
+            if abort is not None:
+                yield ("wait", abort)
+                st["reset_req"] = RESET_CYCLES
+                yield ("wait", RESET_CYCLES + 4)
+                return
+            while True:
+                yield ("r", CTRL)
+                if results[-1][2] & CTRL_DONE:
+                    break
+            yield ("r", rm.offsets["status"])
+            res.statuses.append(results[-1][2])
+            yield ("r", ISR)
+            if results[-1][2] & 1:
+                yield ("w", ISR, 1, 0xF)
+
+        if abort_after is not None:
+            yield from one_run(abort_after)
+        for _ in range(runs):
+            yield from one_run(None)
+
+    def bench():
+        q = axi_read_slave(clk, mem_rst, {"m_axi_" + k[8:]: s for k, s in ports.items() if k.startswith("m_axi_q_")},
+                           rmem, random.Random(rng.random()), res.q_log, max_latency=faults.latency,
+                           r_gap=faults.r_gap, ar_stall=faults.ar_stall, error_bursts=faults.read_errors,
+                           axi_id=0, max_outstanding=mo)
+        kv = axi_read_slave(clk, mem_rst, {"m_axi_" + k[9:]: s for k, s in ports.items() if k.startswith("m_axi_kv_")},
+                            rmem, random.Random(rng.random()), res.kv_log, max_latency=faults.latency,
+                            r_gap=faults.r_gap, ar_stall=faults.ar_stall, error_bursts=faults.read_errors,
+                            axi_id=0, max_outstanding=mo)
+        o = axi_write_slave(clk, mem_rst, {"m_axi_" + k[8:]: s for k, s in ports.items() if k.startswith("m_axi_o_")},
+                            wmem, random.Random(rng.random()), res.o_log, max_latency=faults.latency,
+                            aw_stall=faults.aw_stall, w_stall=faults.w_stall, error_bursts=faults.write_errors,
+                            max_outstanding=mo)
+        host = axil_master(clk, mem_rst, ports, "s_axi_control", host_ops(), results, list(faults.axil_delays),
+                           res.violations, axil_done)
+        return q, kv, o, host
+
+    @instance
+    def clockgen():
+        while True:
+            yield delay(5)
+            clk.next = not clk
+
+    irq_prev = {"v": False}
+
+    @always(clk.posedge)
+    def control():
+        c = st["cycle"]
+        st["cycle"] += 1
+        if c < RESET_CYCLES:
+            rst_n.next = False
+        elif st["reset_req"]:
+            rst_n.next = False
+            st["reset_req"] -= 1
+            st["mem_hold"] = RESET_SYNC + 1
+        else:
+            rst_n.next = True
+        # the bench's own reset (memory models, host) covers the kernel's synchronised reset
+        if c < RESET_CYCLES or st["reset_req"]:
+            mem_rst.next = True
+            st["mem_hold"] = RESET_SYNC + 1
+        elif st["mem_hold"]:
+            st["mem_hold"] -= 1
+            mem_rst.next = True
+        else:
+            mem_rst.next = False
+        irq = bool(ports["interrupt"])
+        if irq and not irq_prev["v"] and st["t_start"] is not None:
+            res.cycles.append(c - st["t_start"])
+            st["t_start"] = None
+        irq_prev["v"] = irq
+        if axil_done:
+            st["finished"] = True
+            raise StopSimulation
+        if c >= max_cycles:
+            raise StopSimulation
+
+    sim = Simulation(_kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd), bench(), clockgen, control)
+    try:
+        sim.run(quiet=1)
+    finally:
+        if not sim._finished:
+            sim.quit()
+    res.done = st["finished"] and len(res.statuses) == runs
+    res.status = res.statuses[-1] if res.statuses else -1
+    res.total_cycles = st["cycle"]
+    return res
