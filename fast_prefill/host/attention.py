@@ -97,11 +97,14 @@ def prepare(q, k, v, *, gamma: float = 0.9, tau: float = 0.0, min_budget: int | 
 def reference_output(inp: HostInputs, preset: str = "tiny") -> np.ndarray:
     """Exact expected O (int64 [H][N][D]) for ``inp``."""
     try:
-        from ..verify.golden import kernel_ref  # written with the kernel top level
+        from ..verify.golden.kernel_ref import kernel_reference  # written with the kernel top level
     except ImportError:
-        kernel_ref = None
-    if kernel_ref is not None and hasattr(kernel_ref, "expected_output"):
-        return np.asarray(kernel_ref.expected_output(inp.q, inp.k, inp.v, preset=preset, **inp.args), np.int64)
+        kernel_reference = None
+    if kernel_reference is not None:
+        ref = kernel_reference(inp.q, inp.k, inp.v, fixed_config(preset), gamma=inp.gamma, tau=inp.tau,
+                               min_budget=inp.min_budget, max_budget=inp.max_budget,
+                               scales=(inp.scale_q, inp.scale_k, inp.scale_v))
+        return np.asarray(ref.o, np.int64)
     fx = fixed_config(preset)
     cfg = get_preset(preset)
     h, hkv, n, d = inp.shape

@@ -288,15 +288,32 @@ class Run:
 
     def _wait_icarus(self, timeout_cycles: int) -> int:
         try:
-            from ..verify.kernel_bench import run_kernel
+            from ..verify import kernel_bench
         except ImportError as exc:
             raise RuntimeError("the icarus backend needs fast_prefill.verify.kernel_bench.run_kernel "
                                f"(verify/kernel_bench.py), which is not importable here: {exc}") from None
         k = self.kernel
         dev = k.device
-        res = run_kernel(memory=dict(dev._memory), args=dict(self.values), preset=dev.cfg.name,
-                         timeout_cycles=timeout_cycles)
-        dev._memory.update({a: bytes(v) for a, v in res.memory.items()})
+        if k.source.spec.name != "fast_prefill" or k.source.mutant is not None:
+            raise ValueError(f"Device backend 'icarus' runs only the registered fast_prefill kernel, "
+                             f"not {k.source.spec.name!r}" + (" with a mutant" if k.source.mutant else ""))
+        f = dev.faults
+        kf = None
+        if f is not None:
+            if f.rd_error or f.wr_error or f.drop_write_beat is not None:
+                raise ValueError("Device backend 'icarus': error ranges and planted bugs are verilator-only Faults")
+            kf = kernel_bench.Faults(latency=f.max_latency, r_gap=f.r_gap, ar_stall=f.ar_stall, aw_stall=f.aw_stall,
+                                     w_stall=f.w_stall, axil_delays=tuple(range(f.axil_delay + 1)), seed=f.seed)
+        res = kernel_bench.run_kernel(dev.cfg, dict(dev._memory), dict(self.values), backend="icarus", faults=kf,
+                                      max_cycles=timeout_cycles + 10_000)
         self.result = res
-        self.cycles = int(res.cycles)
+        if not res.done:
+            raise KernelError(f"{k.name} did not finish on icarus within {timeout_cycles} cycles "
+                              f"({res.total_cycles} simulated)")
+        if res.all_violations():
+            raise KernelError(f"{k.name}: AXI protocol violations: {res.all_violations()[:5]}")
+        for bo in dev._buffers:
+            dev._memory[bo.address] = res.read_bytes(bo.address, bo.size)
+        self.cycles = int(res.cycles[-1])
+        self.wave = None
         return int(res.status)

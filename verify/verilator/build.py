@@ -205,7 +205,7 @@ class Faults:
 @dataclass
 class RunResult:
     status: str                   # "ok" or "timeout"
-    cycles: int                   # ap_start write to done (interrupt or ap_done poll)
+    cycles: int                   # the ap_start write's response (B handshake) to done (interrupt or ap_done poll)
     total_cycles: int
     reads: list[tuple[int, int]]  # (offset, value) of the script's register reads
     memory: dict[int, bytes]      # dumped regions: address -> bytes

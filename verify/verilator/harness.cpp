@@ -25,7 +25,7 @@
 // Script (one operation a line, numbers in C syntax):
 //   w OFF VAL     AXI-Lite write of VAL at OFF (all strobes)
 //   r OFF         AXI-Lite read; the value is reported in "reads"
-//   start         write 1 to CTRL (ap_start); the kernel cycle count starts at this write
+//   start         write 1 to CTRL (ap_start); the kernel cycle count starts at this write's response
 //   wait N        wait up to N cycles for `interrupt` (when the kernel has one and GIE/IER are set
 //                 by the script) or, without it, poll CTRL until ap_done; timeout -> status "timeout"
 //   idle N        N idle cycles
@@ -487,7 +487,6 @@ struct LiteMaster {
             // ---- write: AW and W independently after their delays, then B
             if (phase == 1) {
                 if (aw_done && w_done) {
-                    if (op.kind == "start" && start_cycle < 0) start_cycle = cycle;
                     writes++;
                     phase = 2; t0 = cycle + d_b;
                 } else {
@@ -498,7 +497,13 @@ struct LiteMaster {
                 }
             }
             if (phase == 2) {
-                if (b_hs) { b_hs = false; next_op(); continue; }
+                if (b_hs) {
+                    // the kernel's cycle count starts at the start write's response (B handshake)
+                    if (op.kind == "start") start_cycle = cycle;
+                    b_hs = false;
+                    next_op();
+                    continue;
+                }
                 n_bready = cycle >= t0;
                 setw();
                 return;
@@ -677,14 +682,16 @@ int main(int argc, char** argv) {
         t += 5;
     };
 
-    const int reset_cycles = 4;
+    // ap_rst_n low for 4 cycles; the models (memories, AXI-Lite master) stay in reset 3 cycles
+    // longer, covering a kernel that synchronises ap_rst_n through two flops (as verify/kernel_bench.py)
+    const int reset_cycles = 4, model_reset_cycles = reset_cycles + 3;
     auto wall0 = std::chrono::steady_clock::now();
     long write_beat_counter = 0;
     rstn.set(0);
     clk.set(0);
     top->eval();
     for (cycle = 0; cycle < o.max_cycles; cycle++) {
-        bool in_reset = cycle < reset_cycles;
+        bool in_reset = cycle < model_reset_cycles;
         clk.set(0);
         top->eval();
         dump_wave();
