@@ -114,3 +114,17 @@ def test_largest_n_exact(h, hkv):
 def test_n1024_is_refused_by_the_tiny_build():
     with pytest.raises(KernelError, match=r"status 1: illegal argument: seq_len"):
         check(1024, 1, 1, seed=0)
+
+
+def test_run_head_cli_ok_and_mismatch(capsys, monkeypatch):
+    from fast_prefill.cli import main
+    from fast_prefill.host import attention
+
+    assert main(["run-head", "--preset", "tiny", "--seq-len", "64", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "cycles/s" in out and "OK: O equals the bit-accurate golden model" in out
+    # a wrong expectation must be reported as a mismatch with exit status 1
+    real = attention.reference_output
+    monkeypatch.setattr(attention, "reference_output", lambda inp, preset="tiny": real(inp, preset) + (inp.q != 0))
+    assert main(["run-head", "--preset", "tiny", "--seq-len", "64", "--seed", "2"]) == 1
+    assert "MISMATCH" in capsys.readouterr().out

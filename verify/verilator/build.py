@@ -151,7 +151,7 @@ def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
         # Step 1: Verilate (C++ model only), to learn the member names Verilator gave the ports
         # (a port named like a C++ word, e.g. `interrupt`, becomes `__SYM__interrupt`).
         cmd = [verilator, "--cc", "--exe", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top,
-               "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-O1 -I{out}", f"{top}.v", "harness.cpp"]
+               "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-I{out}", f"{top}.v", "harness.cpp"]
         if trace:
             cmd.insert(3, "--trace")
         proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
