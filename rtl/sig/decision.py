@@ -479,6 +479,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
                 b.next = b + 1
                 state.next = D_LOAD
                 if b == nbl:
+                    b.next = 0
                     out_valid.next = True
                     out_data.next = concat(qa, d2n[DW:])
                     state.next = D_OUT

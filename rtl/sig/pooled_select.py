@@ -381,6 +381,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
             if s_k_valid:
                 c.next = c + 1
                 if c == nbl:
+                    c.next = 0
                     state.next = S_TGT
         elif state == S_TGT:
             if cc_s_ready:
