@@ -40,3 +40,18 @@ def builder_duplicate_on_coincidence() -> Mutant:
                "if (vert_rd && slash_rd && !mut_dup) mut_dup <= 1'b1; "
                "else begin mut_dup <= 1'b0; c_cnt <= (c_cnt + 1); end"),),
     )
+
+
+def head_budget_off_by_one() -> Mutant:
+    """A head whose vertical budget is ``(count >> div_shift) + 2`` instead of ``+ 1`` (the
+    reference's ``count // 128 + 1`` misread): one vertical block too many whenever the budget is
+    not clamped."""
+    return Mutant("head_budget_off_by_one", "assign bud_v = ((cx_v >>> 7) + 1);",
+                  "assign bud_v = ((cx_v >>> 7) + 2);")
+
+
+def head_slash_row_minus_s_minus_1() -> Mutant:
+    """A head that hands the builder slash offsets one too large, so row ``r`` gets block
+    ``r - s - 1`` instead of ``r - s`` (an off-by-one in the offset pooling / mapping)."""
+    return Mutant("head_slash_row_minus_s_minus_1",
+                  "sl_data = {to_last, 2'h3, to_idx};", "sl_data = {to_last, 2'h3, to_idx + 5'd1};")

@@ -16,7 +16,9 @@ from myhdl import always, instance
 from ...blocks import get_block
 from ...verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
 from ...verify.golden.block_lists import build_lists
-from ...verify.golden.fixed_point import FixedPointConfig, HeadInts, fixed_head_pattern, gamma_fixed, score_multiplier
+from ...verify.golden.fixed_point import (FixedPointConfig, HeadInts, fixed_head_pattern, gamma_fixed, quantize_head,
+                                         score_multiplier)
+from ...verify.golden.synthetic import make_head
 from ...verify.golden.float_ref import FlexPrefillParams
 from ...verify.golden.liveness import annotate
 from ...verify.sim import run_bench
@@ -28,6 +30,23 @@ TEST_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_wid
                "hist_bits": 4, "div_shift": 7, "burst_beats": 64, "max_outstanding": 2}
 Q_BASE, K_BASE = 0x1_0000_0000, 0x2_0000_0000
 HEAD_STRIDE = 0x10_0000
+
+
+def make_case(nb: int, kind: str, seed: int, strength: float = 1.0, params: dict = TEST_PARAMS, **kw) -> HeadCase:
+    """A structured synthetic head (sink, slash, retrieval, random; golden ``synthetic.make_head``)
+    or, for ``kind == "int"``, uniform random INT8 operands with a random score factor."""
+    g = HeadGeometry(**params)
+    n = nb * g.B
+    if kind == "int":
+        rng = np.random.default_rng(seed)
+        q = rng.integers(-127, 128, (n, g.D))
+        k = rng.integers(-127, 128, (n, g.D))
+        sc = math.sqrt(strength) / 127
+        h = HeadInts(q, k, None, sc, sc, 1.0)
+    else:
+        q, k, _ = make_head(kind, n, g.D, seed=seed, strength=strength)
+        h = quantize_head(q, k)
+    return HeadCase(h, **kw)
 
 
 def head_cfg(params: dict) -> FixedPointConfig:
