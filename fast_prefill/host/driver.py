@@ -33,6 +33,9 @@ from __future__ import annotations
 
 import numbers
 import os
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,14 +148,56 @@ class Device:
 
 
 _VERILOG: dict[str, Path] = {}
+PRUNE_AGE_S = 3600
+
+
+def _prune(folder: Path, pattern: str, keep: Path) -> None:
+    """Remove cache folders matching ``pattern`` other than ``keep`` unused for ``PRUNE_AGE_S``
+    (each source edit would otherwise leave one more)."""
+    now = time.time()
+    for old in folder.glob(pattern):
+        try:
+            if old != keep and old.is_dir() and now - old.stat().st_mtime > PRUNE_AGE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def kernel_verilog(src: KernelSource) -> Path:
-    """Convert the kernel (once per process and parameter set) into ``build/host/<module>/``."""
-    if src.module not in _VERILOG:
-        _VERILOG[src.module] = convert_block(src.spec, src.params, HOST_DIR / src.module, src.module,
-                                             mutant=src.mutant)
-    return _VERILOG[src.module]
+    """The kernel's Verilog in ``build/host/<module>-<source hash>/``: converted once and reused across
+    processes while the Python sources that produce it are unchanged (the key of
+    :func:`fast_prefill.verify.cosim.source_hash`); built in a private folder and published by an
+    atomic rename, so parallel processes never read a half-written file."""
+    from ..verify.cosim import source_hash
+
+    if src.module in _VERILOG and _VERILOG[src.module].exists():
+        return _VERILOG[src.module]
+    HOST_DIR.mkdir(parents=True, exist_ok=True)
+    key = source_hash(src.spec)
+    final = HOST_DIR / f"{src.module}-{key}" if key else None
+    path = None if final is None else final / f"{src.module}.v"
+    if path is None or not path.exists():
+        work = Path(tempfile.mkdtemp(prefix=f".{src.module}-", dir=HOST_DIR))
+        try:
+            convert_block(src.spec, src.params, work, src.module, mutant=src.mutant)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        if final is None:                       # sources changed under this process: private copy
+            path = work / f"{src.module}.v"
+        else:
+            try:
+                os.rename(work, final)
+            except OSError:                     # another process published it first
+                shutil.rmtree(work, ignore_errors=True)
+                if not path.exists():
+                    raise
+            else:
+                _prune(HOST_DIR, f"{src.module}-*", keep=final)
+    elif final is not None:
+        os.utime(final)                         # in use: not pruned
+    _VERILOG[src.module] = path
+    return path
 
 
 class Kernel:

@@ -173,6 +173,7 @@ def test_planted_memory_bug_dropped_write_beat_is_caught():
     assert bad.size and set(bad // WORD) == {17}
 
 
+@pytest.mark.slow   # a second Verilator build (about 20 to 30 s); the memory-model bug above runs by default
 def test_planted_kernel_mutant_is_caught():
     mutant = Mutant("copy_no_invert", "assign x_data = (~d_data);", "assign x_data = d_data;")
     data, out, _, _ = copy_run(16, mutant=mutant)

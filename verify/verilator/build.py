@@ -117,6 +117,20 @@ def verilator_version() -> str:
     return proc.stdout.strip()
 
 
+PRUNE_AGE_S = 7 * 24 * 3600
+
+
+def _prune(keep: Path) -> None:
+    """Remove cached builds unused for a week (every kernel edit adds one of about 5 MB)."""
+    now = time.time()
+    for old in VERILATOR_DIR.iterdir():
+        try:
+            if old != keep and old.is_dir() and now - old.stat().st_mtime > PRUNE_AGE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
 @dataclass
 class Build:
     exe: Path
@@ -144,6 +158,7 @@ def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)       # one builder per cache entry (parallel tests)
         if exe.exists():
+            os.utime(out)                       # in use: not pruned
             return Build(exe, top, ports, 0.0, True)
         t0 = time.monotonic()
         (out / f"{top}.v").write_text(text)
@@ -166,6 +181,7 @@ def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
         if proc.returncode != 0 or not exe.exists():
             tail = (proc.stdout + proc.stderr)[-4000:]
             raise HarnessError(f"verilator build of '{top}' failed (in {out}):\n{tail}")
+        _prune(out)
         (out / "build.json").write_text(json.dumps({"top": top, "build_s": time.monotonic() - t0,
                                                      "verilator": verilator_version()}))
         return Build(exe, top, ports, time.monotonic() - t0, False)
