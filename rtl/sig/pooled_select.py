@@ -53,7 +53,9 @@ from .top_m import sig_top_m, top_m_widths
 
 
 def cover_count_size(nc: int) -> int:
-    """``max_n`` of the inner ``sig_cover_count``: ``nc``, except where ``bits(nc - 1) + 2`` is a
+    """``max_n`` of the inner ``sig_cover_count`` for ``nc`` entries (the callers pass one spare
+    entry: the count and top-m blocks read their value memory one index past a full vector, which
+    the MyHDL model refuses when ``max_n`` is not a power of two): ``nc``, except where ``bits(nc - 1) + 2`` is a
     power of two (there the count block's division counter lints with a WIDTH warning:
     ``qbit <= (qw - 1)`` with a ``log2 qw``-bit ``qbit``), then the next size with one more index bit."""
     iw = max(1, (nc - 1).bit_length())
@@ -66,11 +68,11 @@ def pooled_select_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, 
     iw = index_bits(max_blocks)
     nc = max_blocks * (max_blocks + 1) // 2
     vw = acc_frac + 2
-    cc_n = cover_count_size(nc)
+    cc_n = cover_count_size(nc + 1)
     cc_iw = max(1, (cc_n - 1).bit_length())
     sw = max(vw + cc_iw, acc_frac + 2 + max_blocks.bit_length())
     _, cc_pw = cover_count_widths(cc_n, vw, sw)
-    tm_iw, tm_cw, tm_pw = top_m_widths(nc + 1, vw, 0)
+    tm_iw, tm_cw, tm_pw = top_m_widths(nc + 2, vw, 0)
     return {"iw": iw, "nc": nc, "cc_n": cc_n, "vw": vw, "hdr": iw + 6 + mult_bits + gamma_frac + 1, "bsum": head_dim * (8 + lb),
             "out": 2 * iw + 1, "cc_iw": cc_iw, "cc_sw": sw, "cc_in": cc_pw + 1, "cc_out": cc_iw + 2,
             "tm_iw": tm_iw, "tm_cw": tm_cw, "tm_in": tm_pw + 1, "tm_out": tm_iw + 1}
@@ -111,7 +113,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     insts = [
         sig_cover_count(clk, rst, cc_s_valid, cc_s_ready, cc_s_data, cc_m_valid, cc_m_ready, cc_m_data,
                         max_n=w["cc_n"], width=VW, hist_bits=hist_bits, sum_width=SW),
-        sig_top_m(clk, rst, tm_s_valid, tm_s_ready, tm_s_data, tm_m_valid, tm_m_ready, tm_m_data, max_n=NC + 1,
+        sig_top_m(clk, rst, tm_s_valid, tm_s_ready, tm_s_data, tm_m_valid, tm_m_ready, tm_m_data, max_n=NC + 2,
                   width=VW, hist_bits=hist_bits, div_shift=0, min_m=1, max_m=NC + 1),
     ]
 
@@ -246,7 +248,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     pt = usig(max(VW, TCW))
     kp = usig(max(VW, TCW))
     cnt = usig(CCW)
-    keep_n = usig(TCW)
+    keep_n = Signal(modbv(0)[TCW:])
     insts += [zext(p, pv), zext(p, pt), zext(keep, kp)]
     last_e = Signal(bool(0))
     row_end = Signal(bool(0))
