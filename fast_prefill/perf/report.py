@@ -4,6 +4,10 @@ Writes ``<out>/performance.md``, ``<out>/performance.json``, ``<out>/ttft.png``,
 ``<out>/hbm_policy.png``, ``<out>/breakdown.png`` (default ``build/report/``) and prints one
 progress line per configuration. ``--quick``: 4K..16K only, calibration on the default set.
 ``--no-calibration``: skip the RTL simulations (the calibration table then says so).
+``--jobs N``: worker processes (default: one per CPU). The calibration and the per-(source, length)
+layouts run in parallel; every number is the same as a serial run (``--jobs 1``): each layout is
+seeded and computed exactly, only where it runs changes. Layout statistics are cached on disk
+(:func:`.sparsity.heads_for_models`); ``--no-cache`` recomputes them.
 
 Every number carries a label: **simulated** (converted-Verilog simulation of a unit),
 **modelled** (this model, from calibrated unit formulas or from datasheet figures), **cited**
@@ -14,15 +18,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
 from pathlib import Path
 
 from ..config import get_preset
 from ..tools import BUILD_DIR
 from . import baselines as BL
 from .model import MODELS, ModelParams, project, what_if
-from .sparsity import heads
+from .sparsity import KINDS, heads_for_models
 
 LENGTHS = (4096, 8192, 16384, 32768, 65536, 131072)
 QUICK_LENGTHS = (4096, 8192, 16384)
@@ -49,27 +56,89 @@ def _fmt_s(x: float) -> str:
     return f"{x:.3g}"
 
 
-def run(out: Path, quick: bool, calibration: bool, log=print) -> dict:
+def _calibration_task():
+    from .calibration import calibrate
+
+    t0 = time.time()
+    return [p.as_dict() for p in calibrate()], time.time() - t0
+
+
+def _layout_task(source: str, n: int, part, block: int, pinned: int, managed: int, use_cache: bool):
+    t0 = time.time()
+    hs = heads_for_models(source, list(MODELS), n, block, pinned, managed, policies=n <= POLICY_MAX_N,
+                          use_cache=use_cache, part=part)
+    return hs, time.time() - t0
+
+
+def _cal_line(p: dict) -> str:
+    return (f"  calibration {p['unit']:24s} {p['config']:70s} sim {p['sim']:8d} model {p['model']:8d} "
+            f"{100 * p['error']:+6.2f}% ({p['seconds']:.1f} s)")
+
+
+def compute(lengths, calibration: bool, jobs: int, use_cache: bool, log=print):
+    """``(calibration rows or None, {(source, n): {model: [HeadStats]}})``: the calibration and one
+    layout task per (source, length), longest first, on ``jobs`` worker processes (inline when 1)."""
+    cfg = get_preset("u280")
+    geom = (cfg.block_size, cfg.pinned_tier_blocks, cfg.managed_tier_blocks, use_cache)
+    # FlexPrefill: one task per (length, head kind), each for both models; MInference: per length.
+    # Longest first (by N), the calibration after the two longest FlexPrefill kinds.
+    tasks = []
+    for n in sorted(lengths, reverse=True):
+        tasks += [(_layout_task, ("flexprefill", n, kind) + geom) for kind in KINDS]
+        tasks.append((_layout_task, ("minference", n, None) + geom))
+    if calibration:
+        tasks.insert(min(2, len(tasks)), (_calibration_task, ()))
+    parts, cal = {}, None
+
+    def done(args, value):
+        nonlocal cal
+        if not args:
+            cal, secs = value
+            log(f"calibration: unit cycle formulas vs converted-Verilog simulation (Icarus), {len(cal)} points "
+                f"({secs:.0f} s)")
+            for p in cal:
+                log(_cal_line(p))
+        else:
+            hs, secs = value
+            parts[args[:3]] = hs
+            log(f"  layouts {args[0]:11s} N={args[1]:6d}{' ' + args[2] if args[2] else ''} ({secs:.1f} s)")
+
+    if jobs <= 1:
+        for fn, args in tasks:
+            done(args, fn(*args))
+    else:
+        # spawn: MyHDL's simulator and the cosimulation pipes want a fresh process, not a fork
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            futs = {pool.submit(fn, *args): args for fn, args in tasks}
+            for f in as_completed(futs):
+                done(futs[f], f.result())
+    layouts = {}
+    for n in lengths:
+        layouts[("minference", n)] = parts[("minference", n, None)]
+        layouts[("flexprefill", n)] = {m: [h for kind in KINDS for h in parts[("flexprefill", n, kind)][m]]
+                                       for m in MODELS}
+    return cal, layouts
+
+
+def run(out: Path, quick: bool, calibration: bool, log=print, jobs: int | None = None,
+        use_cache: bool = True) -> dict:
     t_start = time.time()
     plt = _require_matplotlib()
     out.mkdir(parents=True, exist_ok=True)
     cfg = get_preset("u280")
     lengths = QUICK_LENGTHS if quick else LENGTHS
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     result = {"config": cfg.as_dict(), "params": ModelParams().__dict__, "projections": [], "calibration": None}
 
-    if calibration:
-        from .calibration import calibrate
-
-        log("calibration: unit cycle formulas vs converted-Verilog simulation (Icarus)")
-        pts = calibrate(progress=log)
-        result["calibration"] = [p.as_dict() for p in pts]
+    log(f"report: calibration {'on' if calibration else 'off'}, {len(lengths)} lengths x 2 sources x "
+        f"{len(MODELS)} models, {jobs} worker process(es), layout cache {'on' if use_cache else 'off'}")
+    cal, layouts = compute(lengths, calibration, jobs, use_cache, log)
+    result["calibration"] = cal
 
     for model in MODELS:
         for source in ("minference", "flexprefill"):
             for n in lengths:
-                t0 = time.time()
-                hs = heads(source, model, n, cfg.block_size, cfg.pinned_tier_blocks, cfg.managed_tier_blocks,
-                           policies=n <= POLICY_MAX_N)
+                hs = layouts[(source, n)][model]
                 built = project(model, n, hs, cfg)
                 wi = project(model, n, hs, cfg, what_if(model))
                 shape = MODELS[model]
@@ -87,7 +156,7 @@ def run(out: Path, quick: bool, calibration: bool, log=print) -> dict:
                 result["projections"].append(rec)
                 log(f"  {model:11s} {source:11s} N={n:6d}: density {dens:.3f}, attention {_fmt_s(built['attention']['seconds'])} s, "
                     f"TTFT {_fmt_s(built['ttft_seconds'])} s (what-if {_fmt_s(wi['ttft_seconds'])} s), "
-                    f"A5000 roofline {_fmt_s(gpu['A5000']['seconds'])} s ({time.time() - t0:.1f} s)")
+                    f"A5000 roofline {_fmt_s(gpu['A5000']['seconds'])} s")
     (out / "performance.json").write_text(json.dumps(result, indent=1, default=str))
     _plots(plt, result, out, lengths)
     md = _markdown(result, cfg, lengths, quick)
@@ -262,8 +331,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(BUILD_DIR / "report"), help="output folder (default build/report/)")
     ap.add_argument("--quick", action="store_true", help="4K..16K only")
     ap.add_argument("--no-calibration", action="store_true", help="skip the RTL simulations")
+    ap.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per CPU)")
+    ap.add_argument("--no-cache", action="store_true", help="recompute every layout (ignore build/cache/perf/)")
     args = ap.parse_args(argv)
-    run(Path(args.out), args.quick, not args.no_calibration)
+    if args.jobs is not None and args.jobs < 1:
+        ap.error(f"field 'jobs' = {args.jobs} is not allowed: must be >= 1")
+    run(Path(args.out), args.quick, not args.no_calibration, jobs=args.jobs, use_cache=not args.no_cache)
     return 0
 
 
