@@ -143,8 +143,9 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
              m_axi_k_arid, m_axi_k_rvalid, m_axi_k_rready, m_axi_k_rdata, m_axi_k_rresp, m_axi_k_rlast,
              m_axi_k_rid,
              m_valid, m_ready, m_data, busy, reads_done, done, err, query_aware,
-             block_size=8, head_dim=8, max_seq_len=256, hbm_data_width=64, max_accesses=1024, hist_bits=4,
-             div_shift=7, burst_beats=64, max_outstanding=2):
+             block_size=8, head_dim=8, max_seq_len=256, max_accesses=1024, hist_bits=4, div_shift=7,
+             burst_beats=64, max_outstanding=2):
+    hbm_data_width = len(m_axi_q_rdata)        # the AXI data width comes from the ports
     g = HeadGeometry(block_size, head_dim, max_seq_len, hbm_data_width, max_accesses, hist_bits, div_shift,
                      burst_beats, max_outstanding)
     B, D, hw, iw, iwn, lb = g.B, g.D, g.hw, g.iw, g.iwn, g.lb

@@ -13,6 +13,9 @@ Verilog against their ideal, and on-chip memory at N = 128K for the U280 preset.
 * Score pipeline: cycles from the header to the last accumulator beat against the ideal of two
   passes of N x B x D multiply-accumulates on D lanes (``2 N B``), measured at small shapes and
   from the block's exact schedule formula at the U280 shape (B = D = 128, N up to 128K).
+* Whole head (``sig_head``): cycles from ``start`` to ``done`` on the converted Verilog (AXI
+  latency 0) against the probe's schedule (the score pipeline alone) and the bounds of the summed
+  sub-block formulas (``rtl/sig/head_bench.head_cycle_formula``).
 * Memory: every on-chip memory of the SIG at the U280 preset (128K tokens, 1024 blocks), mapped to
   URAM288 (4K x 72) or BRAM36 (1K x 36 .. 32K x 1) the way Vivado packs a simple dual-port RAM,
   against the U280's 960 URAM and 2016 BRAM36 (estimates, not a Vivado report).
@@ -66,6 +69,11 @@ def memory_table(preset: str = "u280") -> list[dict]:
         ("score pipeline: slash accumulator", "built", cfg.max_seq_len, acc_bits, "URAM"),
         ("score pipeline: probe queries B x D", "built", cfg.block_size, cfg.head_dim * cfg.data_width, "BRAM"),
         ("score pipeline: block logits, 2 banks", "built", 2 * cfg.block_size * cfg.block_size, 25, "BRAM"),
+        ("head: vertical accumulator copy", "built", cfg.max_seq_len, acc_bits, "URAM"),
+        ("head: slash accumulator copy", "built", cfg.max_seq_len, acc_bits, "URAM"),
+        ("head: pooled vertical and slash", "built", 2 * nb, pooled_bits, "BRAM"),
+        ("head: Q and K AXI reader FIFOs", "built", 2 * 2 * min(64, 4096 * 8 // cfg.hbm_data_width),
+         cfg.hbm_data_width, "BRAM"),
     ]
     out = []
     for name, status, depth, width, kind in rows:
@@ -207,7 +215,10 @@ def main(argv) -> int:
     args = ap.parse_args(argv)
     sizes = (8, 16) if args.quick else (8, 16, 32, 64)
     shapes = ((4, 2, 64), (8, 4, 128)) if args.quick else ((4, 2, 64), (8, 4, 128), (8, 8, 256), (16, 4, 512))
+    from ...rtl.sig.head_bench import bench_head
+
     cyc = bench_probe(shapes) + bench_builder(sizes) + bench_top_m(sizes) + bench_liveness(sizes[:3])
+    cyc += bench_head((4, 8) if args.quick else (4, 8, 16, 32))
     print("SIG blocks, cycles from simulation of the converted Verilog (Icarus), no stalls:")
     print(_table(cyc, ("block", "case", "beats", "cycles", "ideal", "efficiency")))
     mem = memory_table("u280")

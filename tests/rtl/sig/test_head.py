@@ -14,7 +14,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from fast_prefill.config import get_preset
 from fast_prefill.rtl.sig.head import HeadGeometry
-from fast_prefill.rtl.sig.head_bench import TEST_PARAMS, check_heads, head_cfg, make_case, simulate
+from fast_prefill.rtl.sig.head_bench import TEST_PARAMS, check_heads, head_cfg, head_cycle_formula, make_case, simulate
 from fast_prefill.rtl.sig.specs import head_params
 from fast_prefill.verify.golden.fixed_point import FixedPointConfig, score_multiplier
 from fast_prefill.verify.golden.synthetic import KINDS
@@ -164,20 +164,5 @@ def test_cycles_per_head_against_formula():
         run = simulate([case], "icarus", latency=0, r_gap=0.0, ar_stall=0.0)
         assert run.finished and not run.violations
         cyc = run.done_cycles[0] - run.start_cycles[0]
-        est = head_cycle_formula(nb, len(case.expected(G, CFG)))
+        est = head_cycle_formula(G, nb, len(case.expected(G, CFG)))
         assert est["lower"] <= cyc <= est["upper"], (nb, cyc, est)
-
-
-def head_cycle_formula(nb: int, accesses: int, g: HeadGeometry = G, R: int = 16) -> dict:
-    """Sum of the sub-block cycle formulas of docs/sig.md for one non-dense head."""
-    B, n = g.B, nb * g.B
-    P = -(-g.aw // g.hist_bits)
-    Pp = -(-g.pooled // g.hist_bits)
-    probe = B + (2 * nb + 1) * B * B + B * (R + 1) + 2 * n
-    cover = 1 + n + P * (n + (1 << g.hist_bits)) + g.iwn + 3
-    top = 1 + nb + Pp * (nb - 1 + (1 << g.hist_bits) + 1) + nb
-    builder = 1 + nb * (nb + 1) // 2
-    live = 3 * accesses
-    lower = probe + 2 * (n + 1) + nb * (nb + 1) // 2 + 2 * accesses
-    return {"probe": probe, "cover": cover, "top_m": top, "builder": builder, "liveness": live, "lower": lower,
-            "upper": probe + 2 * cover + 2 * (n + 1) + 2 * top + 2 * (nb + 1) + builder + live + 64}
