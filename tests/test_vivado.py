@@ -180,7 +180,7 @@ def test_register_offsets_agree(build):
     xml = (build.out / "kernel.xml").read_text()
     verilog = (build.out / "hdl" / f"{TOP}.v").read_text()
     width = vivado.m_axi_data_width(verilog, get_preset("tiny"))
-    assert re.search(rf"input \[{width - 1}:0\] m_axi_gmem_rdata;", verilog)
+    assert re.search(rf"input \[{width - 1}:0\] m_axi_q_rdata;", verilog)
     assert xml == rm.kernel_xml(m_axi_width=width)
     r = check_script(build.out / "package_kernel.tcl")
     ipx = ipx_register_offsets(r.calls)
@@ -210,7 +210,7 @@ def test_every_m_axi_port_is_mapped_to_hbm(build):
     used = [ch for _, lo, hi in cfg["sp"].values() for ch in range(lo, hi + 1)]
     assert len(used) == len(set(used)) and set(used) <= set(range(32))
     # planted: a second m_axi port in the top level that the link configuration does not map
-    extra = verilog.replace("input m_axi_gmem_arready;", "input m_axi_gmem_arready;\noutput m_axi_gmem1_arvalid;")
+    extra = verilog.replace("input m_axi_q_arready;", "input m_axi_q_arready;\noutput m_axi_gmem1_arvalid;")
     assert vivado.unmapped_m_axi(extra, link) == ["m_axi_gmem1"]
 
 

@@ -31,8 +31,9 @@ the cycles from the CTRL write's response to ``interrupt`` (the core's time: arg
 heads); ``status`` is the last run's status word.
 
 Backends: ``"icarus"`` needs the block ``fast_prefill`` registered (it is once ``rtl/sig/head.py``
-exists); ``"myhdl"`` runs the MyHDL model and accepts ``sig_factory``/``sig_params`` to put another
-SIG head model in (a behavioural stand-in for tests). One simulation per process at a time.
+exists; ``mutant``: a planted bug, :class:`~fast_prefill.convert.Mutant`, edits its Verilog);
+``"myhdl"`` runs the MyHDL model and accepts ``sig_factory``/``sig_params`` to put another SIG head
+model in. One simulation per process at a time.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def arg_ops(args: dict) -> list:
     return ops
 
 
-def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd):
+def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant=None):
     from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
     from ..rtl.top import specs as top_specs
 
@@ -148,18 +149,18 @@ def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd):
         return fast_prefill(**ports, **kw, sig_factory=sig_factory)
     if backend != "icarus":
         raise ValueError(f"run_kernel field 'backend' = {backend!r} is not allowed: must be 'icarus' or 'myhdl'")
-    if sig_factory is not None:
-        raise ValueError("run_kernel field 'sig_factory' is only allowed with backend 'myhdl'")
+    if sig_factory is not None or sig_params is not None:
+        raise ValueError("run_kernel fields 'sig_factory'/'sig_params' are only allowed with backend 'myhdl'")
     from ..blocks import get_block
     from .cosim import dut
 
     spec = get_block("fast_prefill")
-    return dut(spec, spec.params(cfg), ports, "icarus", vcd=vcd)
+    return dut(spec, spec.params(cfg), ports, "icarus", vcd=vcd, mutant=mutant)
 
 
 def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus", faults: Faults | None = None,
                max_cycles: int = 500_000, runs: int = 1, abort_after: int | None = None,
-               sig_factory=None, sig_params=None, vcd: Path | None = None) -> KernelResult:
+               sig_factory=None, sig_params=None, vcd: Path | None = None, mutant=None) -> KernelResult:
     """Simulate the kernel for ``runs`` host runs of ``args`` on ``memory``; see the module doc."""
     from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
     from ..rtl.top import specs as top_specs
@@ -266,7 +267,7 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
         if c >= max_cycles:
             raise StopSimulation
 
-    sim = Simulation(_kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd), bench(), clockgen, control)
+    sim = Simulation(_kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant), bench(), clockgen, control)
     try:
         sim.run(quiet=1)
     finally:

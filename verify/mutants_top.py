@@ -17,3 +17,9 @@ def dead_not_all_ones(row_bits: int) -> Mutant:
     """A dead access reaches the KV cache as ``next_use = 0`` instead of DEAD (all ones): the cache
     keeps dead blocks and evicts live ones, so its HBM reads exceed golden ``liveness_reads``."""
     return Mutant("dead_not_all_ones", f"req_nu = {(1 << (row_bits + 1)) - 1};", "req_nu = 0;")
+
+
+def gqa_kv_base_every_head() -> Mutant:
+    """Kernel top level ``fast_prefill``: the K/V bases advance after every query head instead of
+    after each GQA group, so the second head of a group reads the next (absent) KV head's K and V."""
+    return Mutant("gqa_kv_base_every_head", "if (last_in_group) begin", "if (1'b1) begin")
