@@ -64,7 +64,7 @@ def check_common(blockname, block_size, head_dim, max_blocks, mult_bits, logit_f
         raise ValueError(f"{blockname} field 'block_size' = {block_size!r} is not allowed: "
                          f"must be a power of two in [2, 256]")
     _check("head_dim", head_dim, 1, 256)
-    _check("max_blocks", max_blocks, 2, 4096)
+    _check("max_blocks", max_blocks, 3, 4096)  # 2 would make 1-bit indices, which MyHDL slices badly
     _check("mult_bits", mult_bits, 4, 24)
     _check("logit_frac", logit_frac, 1, 12)
     _check("logit_bits", logit_bits, 12, 32)

@@ -322,7 +322,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         s_hdr_ready.next = state == S_HDR
         s_k_ready.next = state == S_K
         s_q_ready.next = state == S_ROWQ
-        tm_m_ready.next = not mp_end and out_free and (drop or hit)
+        tm_m_ready.next = state == S_WAIT and not mp_done and not mp_end and out_free and (drop or hit)
         m_valid.next = out_valid
         m_data.next = out_data
 
@@ -349,7 +349,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 out_data.next = 1 << (2 * IW)
                 mp_end.next = False
                 mp_done.next = True
-        elif tm_m_valid and out_free:
+        elif state == S_WAIT and not mp_done and tm_m_valid and out_free:
             if drop:
                 if t_last:
                     out_valid.next = True

@@ -1,0 +1,54 @@
+"""The query-aware SIG checkers can fail: planted bugs in the converted Verilog of sig_decision and
+sig_pooled_select are rejected by the Hypothesis co-simulation against the golden model and (the
+non-causal walk) by the k-induction proof."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import Phase, example, given, settings, strategies as st
+
+from fast_prefill.verify import mutants_sig_qa
+from fast_prefill.verify.formal import run_job
+from fast_prefill.verify.proof_jobs import all_jobs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rtl" / "sig"))
+import test_decision as td  # noqa: E402
+import test_pooled_select as tp  # noqa: E402
+
+NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
+LE = mutants_sig_qa.decision_le()
+NONCAUSAL = mutants_sig_qa.pooled_non_causal()
+
+
+def test_hypothesis_rejects_decision_le():
+    qsum, ksum, pv, mult, shift = td.make_case(5, "near", 5)
+    _, d2 = td.decision_golden(qsum, ksum, pv, mult, shift, 0, td.CFG)
+
+    @settings(max_examples=20, phases=NO_SHRINK)
+    @given(heads=st.lists(td.cases(), min_size=1, max_size=2))
+    @example(heads=[(qsum, ksum, pv, mult, shift, d2)])       # tau_th == d2: the bug's only trigger
+    def prop(heads):
+        td.run_decision(heads, [], [], backends=("icarus",), mutant=LE)
+
+    with pytest.raises(AssertionError, match="output .* != golden"):
+        prop()
+
+
+def test_hypothesis_rejects_pooled_non_causal():
+    @settings(max_examples=10, phases=NO_SHRINK)
+    @given(heads=st.lists(tp.cases(), min_size=1, max_size=2))
+    @example(heads=[tp.make_case(8, "random", 3, 1 << 16)])   # every causal entry of 3 rows
+    def prop(heads):
+        tp.run_pooled(heads, [], [], backends=("icarus",), mutant=NONCAUSAL)
+
+    with pytest.raises(AssertionError, match="output .* != golden"):
+        prop()
+
+
+@pytest.mark.formal
+def test_proof_rejects_pooled_non_causal(tmp_path):
+    [prove] = run_job(all_jobs()["sig_pooled_select_b3"], mutant=NONCAUSAL, workdir=tmp_path / "ps",
+                      tasks=("prove",))
+    assert prove.result == "FAIL", prove
+    assert prove.vcd is not None and prove.vcd.exists()
