@@ -178,3 +178,42 @@ def test_planted_kernel_mutant_is_caught():
     mutant = Mutant("copy_no_invert", "assign x_data = (~d_data);", "assign x_data = d_data;")
     data, out, _, _ = copy_run(16, mutant=mutant)
     assert not np.array_equal(out, np.frombuffer(transform(data.tobytes()), np.uint8))
+
+
+def test_restart_after_an_error_run_in_one_simulation():
+    """Two host runs in one simulation (no reset between): a refused run, then a correct one."""
+    from fast_prefill.rtl.top.regmap import CTRL, GIE, IER, ISR
+
+    dev = Device(preset="tiny", backend="verilator")
+    krn = dev.kernel("copy_kernel", spec=SPEC)
+    rm = krn.regmap
+    q_addr, o_addr = 0x1_0000_0000, 0x1_0000_8000
+    data = bytes(range(256))
+    regs = {a.name: 0 for a in rm.args} | {"q": q_addr, "o": o_addr}
+    ops = [("w", GIE, 1), ("w", IER, 1)]
+    for n in (0, 32):
+        ops += [("w", off, val) for off, val in krn.register_writes(regs | {"seq_len": n})]
+        ops += [("start",), ("wait", 10_000), ("w", ISR, 1), ("r", CTRL), ("r", rm.offsets["status"])]
+    ops.append(("dump", o_addr, 256))
+    res = vb.run(krn.verilator_build(), {q_addr: data}, ops, vb.Faults.adversarial(9))
+    statuses = [v for off, v in res.reads if off == rm.offsets["status"]]
+    assert statuses == [1, 0]
+    assert res.memory[o_addr] == transform(data)
+
+
+def test_reset_in_the_middle_of_a_run_then_a_correct_run():
+    from fast_prefill.rtl.top.regmap import CTRL, GIE, IER, ISR
+
+    dev = Device(preset="tiny", backend="verilator")
+    krn = dev.kernel("copy_kernel", spec=SPEC)
+    rm = krn.regmap
+    q_addr, o_addr = 0x1_0000_0000, 0x1_0001_0000
+    data = bytes((7 * i) & 0xFF for i in range(2048))
+    regs = {a.name: 0 for a in rm.args} | {"q": q_addr, "o": o_addr, "seq_len": 256}
+    setup = [("w", GIE, 1), ("w", IER, 1), *(("w", off, val) for off, val in krn.register_writes(regs))]
+    ops = [*setup, ("start",), ("idle", 100), ("reset", 4), *setup, ("start",), ("wait", 20_000),
+           ("w", ISR, 1), ("r", CTRL), ("r", rm.offsets["status"]), ("dump", o_addr, 2048)]
+    res = vb.run(krn.verilator_build(), {q_addr: data}, ops, vb.Faults.adversarial(3))
+    assert res.reads[-1] == (rm.offsets["status"], 0)
+    assert res.memory[o_addr] == transform(data)
+    assert res.stats["read_ports"]["m_axi_q"]["beats"] > 256   # the aborted run had read some

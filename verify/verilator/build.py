@@ -256,11 +256,11 @@ def read_memory(path: Path) -> dict[int, bytes]:
 
 
 def script_text(ops: list[tuple]) -> str:
-    """Ops: ("w", off, val), ("r", off), ("start",), ("wait", cycles), ("idle", n), ("dump", addr, nbytes)."""
+    """Ops: ("w", off, val), ("r", off), ("start",), ("wait", cycles), ("idle", n), ("reset", n), ("dump", addr, nbytes)."""
     lines = []
     for op in ops:
-        if op[0] not in ("w", "r", "start", "wait", "idle", "dump"):
-            raise ValueError(f"harness script op {op!r} is not allowed: must be w/r/start/wait/idle/dump")
+        if op[0] not in ("w", "r", "start", "wait", "idle", "reset", "dump"):
+            raise ValueError(f"harness script op {op!r} is not allowed: must be w/r/start/wait/idle/reset/dump")
         lines.append(" ".join([op[0], *(hex(int(x)) for x in op[1:])]))
     return "\n".join(lines) + "\n"
 

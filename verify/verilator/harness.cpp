@@ -29,6 +29,8 @@
 //   wait N        wait up to N cycles for `interrupt` (when the kernel has one and GIE/IER are set
 //                 by the script) or, without it, poll CTRL until ap_done; timeout -> status "timeout"
 //   idle N        N idle cycles
+//   reset N       ap_rst_n low for N cycles (the models stay in reset 3 cycles longer), e.g. in the
+//                 middle of a run; memory contents are kept
 //   dump A L      L bytes at byte address A are written to the memory-out file
 // Memory files: records of (u64 address, u64 length, bytes), little endian.
 // Result: JSON (status, cycles, total_cycles, reads, per-port transaction counts, violations,
@@ -415,6 +417,7 @@ struct LiteMaster {
     bool use_irq = false, gie = false, ier = false;
     bool poll_pending = false;
     bool finished = false;
+    long reset_req = 0;
     int axil_delay = 0;
     long writes = 0, nreads = 0, bad_resp = 0;
 
@@ -474,6 +477,10 @@ struct LiteMaster {
                     begin_read(op.a);
                 } else if (op.kind == "idle") {
                     phase = 30; wait_until = cycle + (long)op.a;
+                } else if (op.kind == "reset") {
+                    reset_req = op.a > 0 ? (long)op.a : 1;
+                    next_op();
+                    return;  // outputs idle; the main loop holds the kernel and the models in reset
                 } else if (op.kind == "wait") {
                     deadline = cycle + (long)op.a;
                     use_irq = interrupt.valid() && gie && ier;
@@ -690,8 +697,9 @@ int main(int argc, char** argv) {
     rstn.set(0);
     clk.set(0);
     top->eval();
+    long reset_until = -1;  // end of a scripted reset (`reset N`)
     for (cycle = 0; cycle < o.max_cycles; cycle++) {
-        bool in_reset = cycle < model_reset_cycles;
+        bool in_reset = cycle < model_reset_cycles || cycle < reset_until + 3;
         clk.set(0);
         top->eval();
         dump_wave();
@@ -706,7 +714,11 @@ int main(int argc, char** argv) {
         clk.set(1);
         top->eval();
         dump_wave();
-        rstn.set(cycle + 1 >= reset_cycles);
+        if (lite.reset_req) {
+            reset_until = cycle + 1 + lite.reset_req;
+            lite.reset_req = 0;
+        }
+        rstn.set(cycle + 1 >= reset_cycles && cycle + 1 >= reset_until);
         for (auto& r : rd) r.apply();
         for (auto& w : wr) w.apply();
         lite.apply();
