@@ -3,7 +3,7 @@ equal to numpy exactly (extreme values included), with idles and back-pressure."
 
 import numpy as np
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.sig.qa_bench import block_sums, bsum_beats, row_beats, run_block
@@ -26,6 +26,7 @@ def check(x, idle, stall, params=PARAMS):
               max_cycles=40 + 4 * len(x) * (2 + len(idle) + len(stall)))
 
 
+@settings(max_examples=10)
 @given(x=rows(), idle=pattern(), stall=pattern())
 @example(x=np.full((8, 3), -128), idle=[], stall=[True, False])   # the most negative sums
 @example(x=np.full((8, 3), 127), idle=[True, False], stall=[])
