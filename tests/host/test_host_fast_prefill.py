@@ -128,3 +128,34 @@ def test_run_head_cli_ok_and_mismatch(capsys, monkeypatch):
     monkeypatch.setattr(attention, "reference_output", lambda inp, preset="tiny": real(inp, preset) + (inp.q != 0))
     assert main(["run-head", "--preset", "tiny", "--seq-len", "64", "--seed", "2"]) == 1
     assert "MISMATCH" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("first", ["error", "reset"])
+def test_next_run_is_correct_after_an_error_run_or_a_reset_mid_run(first):
+    """In one simulation: a run refused (gamma = 0) or reset 2,000 cycles after its start, then a
+    correct run whose O equals the golden model."""
+    from fast_prefill.host.attention import prepare, reference_output
+    from fast_prefill.rtl.top.regmap import CTRL, GIE, IER, ISR
+
+    inp = prepare(*heads(64, 1, 1, 4), preset="tiny")
+    dev = Device(preset="tiny", backend="verilator")
+    krn = dev.kernel("fast_prefill")
+    rm = krn.regmap
+    base = {"q": 0x1_0000_0000, "k": 0x1_0001_0000, "v": 0x1_0002_0000, "o": 0x1_0003_0000}
+    image = {base[n]: arr.astype(np.int8).tobytes() for n, arr in (("q", inp.q), ("k", inp.k), ("v", inp.v))}
+    image[base["o"]] = bytes(2 * inp.q.size)
+    good = {**inp.args, **base}
+    setup = [("w", GIE, 1), ("w", IER, 1)]
+    if first == "error":
+        ops = [*setup, *(("w", o, v) for o, v in krn.register_writes({**good, "gamma": 0})), ("start",),
+               ("wait", 100_000), ("w", ISR, 1), ("r", CTRL), ("r", rm.offsets["status"])]
+    else:
+        ops = [*setup, *(("w", o, v) for o, v in krn.register_writes(good)), ("start",), ("idle", 2000), ("reset", 4)]
+    ops += [*setup, *(("w", o, v) for o, v in krn.register_writes(good)), ("start",), ("wait", 1_000_000),
+            ("w", ISR, 1), ("r", CTRL), ("r", rm.offsets["status"]), ("dump", base["o"], 2 * inp.q.size)]
+    res = vb.run(krn.verilator_build(), image, ops, vb.Faults.adversarial(6))
+    statuses = [v for off, v in res.reads if off == rm.offsets["status"]]
+    assert statuses == ([3, 0] if first == "error" else [0])
+    o = np.frombuffer(res.memory[base["o"]], np.int16).reshape(inp.q.shape).astype(np.int64)
+    assert np.array_equal(o, reference_output(inp, "tiny"))
+    assert res.violations == []
