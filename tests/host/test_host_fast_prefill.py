@@ -159,3 +159,17 @@ def test_next_run_is_correct_after_an_error_run_or_a_reset_mid_run(first):
     o = np.frombuffer(res.memory[base["o"]], np.int16).reshape(inp.q.shape).astype(np.int64)
     assert np.array_equal(o, reference_output(inp, "tiny"))
     assert res.violations == []
+
+
+@pytest.mark.parametrize("where,code,text", [("k", 6, "AXI read error response"), ("o", 7, "AXI write error response")])
+def test_axi_error_response_is_a_kernel_error(where, code, text):
+    """An SLVERR on one K block read (m_axi_kv) or on the O writes (m_axi_o) comes back as a KernelError."""
+    from fast_prefill.host.attention import run_attention
+
+    q, k, v = heads(64, 1, 1, 8)
+    # buffers are allocated q, k, v, o from DEVICE_BASE, each 1 page (512 or 1024 bytes) + 1 guard page
+    base = {"k": 0x1_0000_0000 + 2 * 4096, "o": 0x1_0000_0000 + 6 * 4096}[where]
+    faults = vb.Faults(seed=3, **({"rd_error": (base + 64, base + 72)} if where == "k" else {"wr_error": (base, base + 1)}))
+    with pytest.raises(KernelError, match=rf"fast_prefill status {code}: {text}") as exc:
+        run_attention(q, k, v, preset="tiny", faults=faults)
+    assert exc.value.code == code
