@@ -217,3 +217,23 @@ def test_reset_in_the_middle_of_a_run_then_a_correct_run():
     assert res.reads[-1] == (rm.offsets["status"], 0)
     assert res.memory[o_addr] == transform(data)
     assert res.stats["read_ports"]["m_axi_q"]["beats"] > 256   # the aborted run had read some
+
+
+def test_port_parser_ignores_comments_and_polls_without_interrupt():
+    text = ("module k (ap_clk, ap_rst_n, s_axi_control_awvalid, s_axi_control_rdata);\n"
+            "// output of every head is written (a docstring line)\n/* input x; */\n"
+            "input ap_clk;\ninput ap_rst_n;\ninput s_axi_control_awvalid;\noutput [31:0] s_axi_control_rdata;\n"
+            "reg [31:0] s_axi_control_rdata;\nendmodule\n")
+    assert [(p.name, p.width) for p in vb.kernel_ports(text, "k")] == [
+        ("ap_clk", 1), ("ap_rst_n", 1), ("s_axi_control_awvalid", 1), ("s_axi_control_rdata", 32)]
+    with pytest.raises(vb.HarnessError, match="Vitis RTL kernel port shape"):
+        vb.kernel_ports("module k (a);\ninput a;\nendmodule\n", "k")
+    # without GIE/IER the harness polls CTRL for ap_done
+    dev = Device(preset="tiny", backend="verilator")
+    krn = dev.kernel("copy_kernel", spec=SPEC)
+    regs = {a.name: 0 for a in krn.regmap.args} | {"q": 0x1_0000_0000, "o": 0x1_0001_0000, "seq_len": 16}
+    ops = [*(("w", off, val) for off, val in krn.register_writes(regs)), ("start",), ("wait", 10_000),
+           ("r", krn.regmap.offsets["status"])]
+    res = vb.run(krn.verilator_build(), {}, ops)
+    assert res.reads == [(krn.regmap.offsets["status"], 0)] and res.cycles > 16
+    assert res.stats["axil"]["reads"] > 2          # the polls

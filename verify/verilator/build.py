@@ -50,7 +50,8 @@ def kernel_ports(verilog: str, top: str) -> list[Port]:
     m = re.search(rf"^\s*module\s+{re.escape(top)}\b(.*?)^\s*endmodule", verilog, flags=re.S | re.M)
     if not m:
         raise HarnessError(f"module '{top}' not found in the Verilog")
-    body = m.group(1)
+    body = re.sub(r"/\*.*?\*/", " ", m.group(1), flags=re.S)   # comments (MyHDL copies docstrings)
+    body = re.sub(r"//[^\n]*", " ", body)
     ports = []
     for d in re.finditer(r"\b(input|output)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?(?:\[(\d+):(\d+)\]\s*)?(\w+)", body):
         width = int(d.group(2)) - int(d.group(3)) + 1 if d.group(2) is not None else 1
