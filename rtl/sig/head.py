@@ -67,15 +67,18 @@ from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, c
 from ..axi.stream_reader import axi_stream_reader
 from ..sae.kv_adapter import sae_kv_adapter
 from .arith import umul, usig, zext
+from .block_sum import block_sum_widths, sig_block_sum
 from .cover_count import cover_count_widths, sig_cover_count
+from .decision import decision_widths, sig_decision
 from .list_builder import K_DENSE, K_HEADER, K_SLASH, K_VERT, index_width, sig_list_builder
 from .liveness import sig_liveness
 from .pool import pool_widths, sig_pool
+from .pooled_select import pooled_select_widths, sig_pooled_select
 from .probe import probe_widths, sig_probe
 from .top_m import sig_top_m, top_m_widths
 
 (H_IDLE, H_DENSE, H_PROBE, H_CCV, H_CCVW, H_CCS, H_CCSW, H_BUD, H_HDR, H_TMV, H_TMVO, H_TMS, H_TMSO,
- H_WAIT) = range(14)
+ H_WAIT, H_DQ, H_DK, H_DPV, H_DW, H_PSK) = range(19)
 
 GAMMA_FRAC = 16
 
@@ -159,7 +162,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         if len(sig_) != w:
             raise ValueError(f"sig_head field '{name}' width = {len(sig_)} is not allowed: must be {w}")
 
-    state = Signal(intbv(H_IDLE, min=0, max=16))
+    state = Signal(intbv(H_IDLE, min=0, max=32))
     busy_r = Signal(bool(0))
     done_r = Signal(bool(0))
     rdone_r = Signal(bool(0))
@@ -208,11 +211,11 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     # ---- AXI readers and row gatherers -----------------------------------------------------
     qc_valid, qc_ready = Signal(bool(0)), Signal(bool(0))
     kc_valid, kc_ready = Signal(bool(0)), Signal(bool(0))
-    q_beats_c = usig(g.beats_bits)
     qr_valid, qr_ready, qr_data, qr_last = Signal(bool(0)), Signal(bool(0)), usig(hw), Signal(bool(0))
     kr_valid, kr_ready, kr_data, kr_last = Signal(bool(0)), Signal(bool(0)), usig(hw), Signal(bool(0))
     err_q, err_k = Signal(bool(0)), Signal(bool(0))
-    q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, q_addr, q_beats_c,
+    qc_addr, qc_beats = Signal(modbv(0)[64:]), usig(g.beats_bits)
+    q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, qc_addr, qc_beats,
                                  m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
                                  m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
                                  m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, qr_valid, qr_ready, qr_data, qr_last,
@@ -232,12 +235,14 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     # ---- score pipeline and pooling ----------------------------------------------------------
     ph_valid, ph_ready, ph_data = Signal(bool(0)), Signal(bool(0)), usig(g.pw_probe["hdr"])
     pm_valid, pm_ready, pm_data = Signal(bool(0)), Signal(bool(0)), usig(AW + 1)
-    probe = sig_probe(clk, rst, ph_valid, ph_ready, ph_data, q_valid, q_ready, q_data, k_valid, k_ready, k_data,
+    pq_valid, pq_ready, pk_valid, pk_ready = Signal(bool(0)), Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
+    probe = sig_probe(clk, rst, ph_valid, ph_ready, ph_data, pq_valid, pq_ready, q_data, pk_valid, pk_ready, k_data,
                       pm_valid, pm_ready, pm_data, block_size=B, head_dim=D, max_n=max_n, mult_bits=g.mult_bits)
     oh_valid, oh_ready = Signal(bool(0)), Signal(bool(0))
     pl_valid, pl_ready, pl_data = Signal(bool(0)), Signal(bool(0)), usig(g.pool_out)
     pool = sig_pool(clk, rst, oh_valid, oh_ready, n_m1, pm_valid, pm_ready, pm_data, pl_valid, pl_ready, pl_data,
                     block_size=B, max_n=max_n, acc_width=AW)
+
 
     # ---- head buffers ------------------------------------------------------------------------
     vbuf = [usig(AW) for _ in range(max_n)]
@@ -420,6 +425,92 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     def ts_pack():
         ts_data.next = concat(rp == nb_w and rp != 0, ts_val)
 
+    # ---- query-aware path: block sums, decision, pooled selection ----------------------------
+    BW = block_sum_widths(B, D)["out"]
+    dwid = decision_widths(B, D, MB, g.mult_bits, 16, 12)
+    DDW = dwid["dw"]
+    pwid = pooled_select_widths(B, D, MB, g.mult_bits, 16, GAMMA_FRAC, g.hist_bits)
+    bq_valid, bq_ready, bq_in_ready = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
+    bqo_valid, bqo_ready, bqo_data = Signal(bool(0)), Signal(bool(0)), usig(BW)
+    bs_q = sig_block_sum(clk, rst, bq_valid, bq_in_ready, q_data, bqo_valid, bqo_ready, bqo_data, block_size=B,
+                         head_dim=D)
+    bk_valid, bk_in_ready = Signal(bool(0)), Signal(bool(0))
+    bko_valid, bko_ready, bko_data = Signal(bool(0)), Signal(bool(0)), usig(BW)
+    bs_k = sig_block_sum(clk, rst, bk_valid, bk_in_ready, k_data, bko_valid, bko_ready, bko_data, block_size=B,
+                         head_dim=D)
+    ksbuf = [usig(BW) for _ in range(MB)]
+    ks_i = Signal(modbv(0)[iw:])
+    rd_ks = usig(BW)
+    qsum = usig(BW)
+    qa_mode = Signal(bool(0))                  # Q reader output goes to the pooled selection only
+    k_tap = Signal(bool(0))                    # pass 1: K rows also go to the block sum
+    k_rows = Signal(modbv(0)[iwn:])
+    dh_valid, dh_ready, dh_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["hdr"])
+    dq_valid, dq_ready = Signal(bool(0)), Signal(bool(0))
+    dk_valid, dk_ready = Signal(bool(0)), Signal(bool(0))
+    dp_valid, dp_ready, dp_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["pv"])
+    dm_valid, dm_ready, dm_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["out"])
+    decision = sig_decision(clk, rst, dh_valid, dh_ready, dh_data, dq_valid, dq_ready, qsum, dk_valid, dk_ready,
+                            rd_ks, dp_valid, dp_ready, dp_data, dm_valid, dm_ready, dm_data, block_size=B,
+                            head_dim=D, max_blocks=MB, mult_bits=g.mult_bits)
+    sh_valid, sh_ready, sh_data = Signal(bool(0)), Signal(bool(0)), usig(pwid["hdr"])
+    sh_pend = Signal(bool(0))
+    sk_valid, sk_ready = Signal(bool(0)), Signal(bool(0))
+    sq_ready = Signal(bool(0))
+    px_valid, px_ready, px_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 1)
+    pooled = sig_pooled_select(clk, rst, sh_valid, sh_ready, sh_data, sk_valid, sk_ready, rd_ks, bqo_valid, sq_ready,
+                               bqo_data, px_valid, px_ready, px_data, block_size=B, head_dim=D, max_blocks=MB,
+                               mult_bits=g.mult_bits, hist_bits=g.hist_bits)
+    dec_qa = Signal(bool(0))
+
+    @always_comb
+    def qa_forks():
+        # Q rows: to the probe and the Q block sum (probe rows), or to the block sum only (QA re-read)
+        if qa_mode:
+            pq_valid.next = False
+            bq_valid.next = q_valid
+            q_ready.next = bq_in_ready
+            bqo_ready.next = sq_ready
+        else:
+            pq_valid.next = q_valid and bq_in_ready
+            bq_valid.next = q_valid and pq_ready
+            q_ready.next = pq_ready and bq_in_ready
+            bqo_ready.next = True
+        # K rows: pass 1 also to the K block sum
+        if k_tap:
+            pk_valid.next = k_valid and bk_in_ready
+            bk_valid.next = k_valid and pk_ready
+            k_ready.next = pk_ready and bk_in_ready
+        else:
+            pk_valid.next = k_valid
+            bk_valid.next = False
+            k_ready.next = pk_ready
+        bko_ready.next = True
+
+    @always(clk.posedge)
+    def w_ksum():
+        if bko_valid:
+            ksbuf[ks_i].next = bko_data
+
+    @always_comb
+    def rd_ksum():
+        rd_ks.next = ksbuf[rd_paddr]
+
+    @always_comb
+    def qa_ports():
+        dh_valid.next = state == H_DQ
+        dh_data.next = concat(tau_th, mult, shift, nb_m1)
+        dq_valid.next = state == H_DK and rp == 0
+        dk_valid.next = state == H_DK and rp != 0
+        dp_valid.next = state == H_DPV
+        dp_data.next = rd_pv
+        dm_ready.next = state == H_DW
+        dec_qa.next = dm_data[DDW]
+        sh_valid.next = sh_pend
+        sh_data.next = concat(gamma, mult, shift, nb_m1)
+        sk_valid.next = state == H_PSK
+
+
     # ---- list builder, liveness --------------------------------------------------------------
     sl_valid, sl_ready, sl_data = Signal(bool(0)), Signal(bool(0)), usig(iw + 3)
     ex_valid, ex_ready, ex_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 1)
@@ -436,7 +527,14 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     def sel_mux():
         to_idx.next = to_data[iw:0]
         to_last.next = to_data[iw]
-        ex_valid.next = ex_pend
+        if qa_r:
+            ex_valid.next = px_valid
+            ex_data.next = px_data
+            px_ready.next = ex_ready
+        else:
+            ex_valid.next = ex_pend
+            ex_data.next = 1 << (2 * iw)
+            px_ready.next = False
         if state == H_DENSE:
             sl_valid.next = True
             sl_data.next = concat(True, intbv(K_DENSE)[2:], nb_m1)
@@ -461,7 +559,9 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     # ---- control -----------------------------------------------------------------------------
     q_pend = Signal(bool(0))
     k_pend = Signal(intbv(0, min=0, max=3))    # K commands still to issue (2 passes)
-    q_got = Signal(bool(0))
+    q_got = Signal(intbv(0, min=0, max=4))     # Q commands fully delivered
+    qf_left = Signal(intbv(0, min=0, max=3))   # query-aware: full Q re-reads still to issue
+    dec_done = Signal(bool(0))
     k_got = Signal(intbv(0, min=0, max=3))     # K passes fully delivered
     h_pend = Signal(bool(0))                   # probe header not yet taken
     o_pend = Signal(bool(0))                   # pool header not yet taken
@@ -475,13 +575,17 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         reads_done.next = rdone_r
         err.next = err_r
         query_aware.next = qa_r and tau_th != 0   # hook: D2 < tau_th needs tau_th > 0
-        qc_valid.next = q_pend
+        qc_valid.next = q_pend or qf_left != 0
+        if q_pend:
+            qc_addr.next = q_addr
+            qc_beats.next = g.q_beats
+        else:
+            qc_addr.next = q_base
+            qc_beats.next = k_beats
         kc_valid.next = k_pend != 0
         ph_valid.next = h_pend
         oh_valid.next = o_pend
         ph_data.next = concat(mult, shift, n_m1)
-        q_beats_c.next = g.q_beats
-        ex_data.next = 1 << (2 * iw)
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -492,8 +596,15 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             qa_r.next = False
             rdone_r.next = dense
             ex_pend.next = True
-            q_got.next = False
+            q_got.next = 0
             k_got.next = 0
+            qf_left.next = 0
+            qa_mode.next = False
+            dec_done.next = False
+            sh_pend.next = False
+            k_tap.next = not dense
+            k_rows.next = 0
+            ks_i.next = 0
             rp.next = 0
             cap_j.next = 0
             pv_i.next = 0
@@ -512,7 +623,20 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             if ex_valid and ex_ready:
                 ex_pend.next = False
             if qc_valid and qc_ready:
-                q_pend.next = False
+                if q_pend:
+                    q_pend.next = False
+                else:
+                    qf_left.next = qf_left - 1
+            if pk_valid and pk_ready:
+                if k_rows == n_m1:
+                    k_tap.next = False
+                k_rows.next = k_rows + 1
+            if bko_valid:
+                ks_i.next = ks_i + 1
+            if bqo_valid and bqo_ready and not qa_mode:
+                qsum.next = bqo_data
+            if sh_valid and sh_ready:
+                sh_pend.next = False
             if kc_valid and kc_ready:
                 k_pend.next = k_pend - 1
             if ph_valid and ph_ready:
@@ -520,10 +644,11 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             if oh_valid and oh_ready:
                 o_pend.next = False
             if qr_valid and qr_ready and qr_last:
-                q_got.next = True
+                q_got.next = q_got + 1
             if kr_valid and kr_ready and kr_last:
                 k_got.next = k_got + 1
-            if busy_r and state != H_DENSE and q_got and k_got == 2:
+            if busy_r and state != H_DENSE and k_got == 2 and (
+                    (q_got == 1 and (tau_th == 0 or (dec_done and not qa_r))) or q_got == 3):
                 rdone_r.next = True
             if cap_we:
                 if cap_j == n_m1:
@@ -542,7 +667,40 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     state.next = H_WAIT
             elif state == H_PROBE:
                 if pl_valid and pl_kind == 2:
-                    state.next = H_CCV
+                    if tau_th == 0:
+                        state.next = H_CCV
+                    else:
+                        state.next = H_DQ
+            elif state == H_DQ:
+                if dh_ready:
+                    rp.next = 0
+                    state.next = H_DK
+            elif state == H_DK:
+                if (rp == 0 and dq_ready) or (rp != 0 and dk_ready):
+                    if rp == nb_w:
+                        rp.next = 1
+                        state.next = H_DPV
+                    else:
+                        rp.next = rp + 1
+            elif state == H_DPV or state == H_PSK:
+                if (state == H_DPV and dp_ready) or (state == H_PSK and sk_ready):
+                    if rp == nb_w:
+                        rp.next = 0
+                        state.next = H_DW if state == H_DPV else H_BUD
+                    else:
+                        rp.next = rp + 1
+            elif state == H_DW:
+                if dm_valid:
+                    dec_done.next = True
+                    if dec_qa:
+                        qa_r.next = True
+                        qa_mode.next = True
+                        qf_left.next = 2
+                        sh_pend.next = True
+                        rp.next = 1
+                        state.next = H_PSK
+                    else:
+                        state.next = H_CCV
             elif state == H_CCV or state == H_CCS:
                 if cc_ready:
                     if rp == n_val:
@@ -559,8 +717,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     cnt_s.next = co_data
                     state.next = H_BUD
             elif state == H_BUD:
-                nv.next = nv_c
-                ns.next = ns_c
+                if qa_r:
+                    nv.next = min_blocks
+                    ns.next = min_blocks
+                else:
+                    nv.next = nv_c
+                    ns.next = ns_c
                 state.next = H_HDR
             elif state == H_HDR:
                 if sl_ready:
@@ -584,7 +746,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     busy_r.next = False
                     done_r.next = True
 
-    return (decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, cap_decode, w_acc,
+    return (decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, bs_q, bs_k, decision,
+            pooled, qa_forks, w_ksum, rd_ksum, qa_ports, cap_decode, w_acc,
             w_pooled, prod_node, tslice, rd_dec_node, rd_index, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
             zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, z7, ts_mux, ts_pack, builder, live, sel_mux, outputs,
             control)

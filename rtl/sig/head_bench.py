@@ -16,7 +16,8 @@ from myhdl import always, instance
 from ...blocks import get_block
 from ...verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
 from ...verify.golden.block_lists import build_lists
-from ...verify.golden.fixed_point import (FixedPointConfig, HeadInts, fixed_head_pattern, gamma_fixed, quantize_head,
+from ...verify.golden.fixed_point import (FixedPointConfig, HeadInts, fixed_head_pattern, gamma_fixed, js_threshold,
+                                         quantize_head,
                                          score_multiplier)
 from ...verify.golden.synthetic import make_head
 from ...verify.golden.float_ref import FlexPrefillParams
@@ -63,10 +64,10 @@ class HeadCase:
     min_budget: int = 16          # tokens
     max_budget: int | None = None
     index: int = 0
-    tau_th: int = 0
+    tau: float = 0.0              # the query-aware threshold; 0 disables the query-aware path
 
     def flex(self, b: int) -> FlexPrefillParams:
-        return FlexPrefillParams(block_size=b, gamma=self.gamma, tau=0.0, min_budget=self.min_budget,
+        return FlexPrefillParams(block_size=b, gamma=self.gamma, tau=self.tau, min_budget=self.min_budget,
                                  max_budget=self.max_budget, budget_divisor=128)
 
     def args(self, g: HeadGeometry, cfg: FixedPointConfig) -> dict:
@@ -76,7 +77,7 @@ class HeadCase:
         maxb = top if self.max_budget is None else min(-(-self.max_budget // g.B), top)
         return {"nb": n // g.B, "q_base": Q_BASE + self.index * HEAD_STRIDE, "k_base": K_BASE + self.index * HEAD_STRIDE,
                 "mult": mult, "shift": shift, "gamma": gamma_fixed(self.gamma, cfg),
-                "min_blocks": -(-self.min_budget // g.B), "max_blocks": maxb, "tau_th": self.tau_th}
+                "min_blocks": -(-self.min_budget // g.B), "max_blocks": maxb, "tau_th": js_threshold(self.tau, cfg)}
 
     def pattern(self, g: HeadGeometry, cfg: FixedPointConfig):
         return fixed_head_pattern(self.h, self.flex(g.B), cfg)
@@ -134,10 +135,11 @@ def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, se
     g = HeadGeometry(**params)
     cfg = head_cfg(params)
     mem = AxiMemory(g.hw, seed=seed)
-    argl = []
+    argl, qas = [], []
     for hc in cases:
         a = hc.args(g, cfg)
         argl.append(a)
+        qas.append(bool(hc.pattern(g, cfg).query_aware))
         store_int8(mem, a["q_base"], hc.h.q)
         store_int8(mem, a["k_base"], hc.h.k)
     run = HeadRun()
@@ -201,7 +203,8 @@ def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, se
                 n_b = a["nb"] * g.B
                 dense = a["nb"] <= max(2, a["min_blocks"])
                 rb = g.row_beats
-                st_["want_rd"] = (run.q_log.beats + (0 if dense else g.B * rb),
+                q_rows = 0 if dense else g.B + (2 * n_b if qas[hi] else 0)
+                st_["want_rd"] = (run.q_log.beats + q_rows * rb,
                                   run.k_log.beats + (0 if dense else 2 * n_b * rb))
                 run.beats.append([])
                 run.rdone_cycles.append(None)
@@ -262,7 +265,8 @@ def check_heads(cases: list[HeadCase], backends=("myhdl", "icarus"), params: dic
                                      f"beat {bad}: {got[bad:bad + 3]} != {exp[bad:bad + 3]}")
         errs = [False] * len(cases) if expect_err is None else expect_err
         assert run.errs == errs, f"{be}: err {run.errs}, expected {errs}"
-        assert run.qa == [False] * len(cases)
+        want_qa = [bool(hc.pattern(g, cfg).query_aware) for hc in cases]
+        assert run.qa == want_qa, f"{be}: query_aware {run.qa}, golden {want_qa}"
         # HBM traffic: Q = the last B rows, K = exactly two passes, per non-dense head
         qb = sorted(run.q_log.bursts)
         kb = sorted(run.k_log.bursts)
@@ -272,6 +276,8 @@ def check_heads(cases: list[HeadCase], backends=("myhdl", "icarus"), params: dic
             if a["nb"] <= max(2, a["min_blocks"]):
                 continue
             q_want.append((a["q_base"] + (a["nb"] - 1) * g.B * g.D, g.B * g.D))
+            if hc.pattern(g, cfg).query_aware:   # the Q block sums of the pooled selection, twice
+                q_want += [(a["q_base"], a["nb"] * g.B * g.D)] * 2
             k_want.append((a["k_base"], a["nb"] * g.B * g.D))
             k_want.append((a["k_base"], a["nb"] * g.B * g.D))
         got_q = _spans(run.q_log.bursts, run.q_log.beat_bytes)
