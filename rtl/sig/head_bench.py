@@ -124,8 +124,10 @@ def estimate_cycles(g: HeadGeometry, nb: int) -> int:
     """Generous per-head bound for the bench timeout (the schedule formula times a margin)."""
     n, b = nb * g.B, g.B
     cover = 1 + n + 8 * (n + 16) + 20
+    t = nb * (nb + 1) // 2                       # causal block entries of the query-aware selection
+    qa = 2 * n + 25 * t + 40 * nb + 400           # Q re-reads, decision, pooled selection (bound)
     return (2 * nb + 1) * b * b + b * 18 + 2 * n + 2 * (n + cover) + 2 * (nb + 1 + 8 * (nb + 20)) \
-        + nb * (nb + 1) + 6 * nb * nb + 2 * g.max_blocks + 200
+        + nb * (nb + 1) + 6 * nb * nb + 2 * g.max_blocks + 200 + qa
 
 
 def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, seed: int = 0, stall=(),

@@ -33,7 +33,8 @@ def head_cases(draw, min_nb=3, max_nb=16):
     gamma = draw(st.sampled_from([0.9, 0.95, 1.0, 0.5, 0.05]))
     min_budget = draw(st.sampled_from([8, 16, 24]))
     max_budget = draw(st.sampled_from([None, None, 8, 16, 40]))
-    return make_case(nb, kind, seed, strength, gamma=gamma, min_budget=min_budget, max_budget=max_budget)
+    tau = draw(st.sampled_from([0.0, 0.0, 0.1, 0.3]))      # 0: the query-aware path is off
+    return make_case(nb, kind, seed, strength, gamma=gamma, min_budget=min_budget, max_budget=max_budget, tau=tau)
 
 
 @st.composite
@@ -54,7 +55,7 @@ def test_head_matches_golden_verilog(case, timing, stall, seed):
 
 @settings(max_examples=1)
 @given(case=head_cases(max_nb=6), timing=axi_timing(), stall=pattern(), seed=st.integers(0, 2**16))
-@example(case=make_case(5, "int", 3, gamma=0.95, min_budget=8, max_budget=24),
+@example(case=make_case(5, "int", 3, gamma=0.95, min_budget=8, max_budget=24, tau=0.3),
          timing={"latency": 3, "r_gap": 0.3, "ar_stall": 0.3}, stall=[False, True], seed=2)
 def test_head_matches_golden_both_backends(case, timing, stall, seed):
     check_heads([case], seed=seed, stall=stall, **timing)
@@ -75,6 +76,19 @@ def test_structured_heads_32_blocks_back_to_back():
     pats = [c.pattern(G, CFG) for c in cases]
     assert not any(p.dense for p in pats)
     check_heads(cases, backends=("icarus",), seed=4, stall=[False, False, True])
+
+
+def test_query_aware_heads():
+    """tau > 0: the decision runs on every sparse head; query-aware heads (golden D2 < tau_th) take
+    min_blocks vertical/slash blocks plus the pooled selection, re-reading all of Q twice (the
+    block sums), K still exactly twice; a head that stays vertical-slash right after one that was
+    query-aware; query_aware equals the golden flag at done."""
+    cases = [make_case(8, "random", 3, tau=0.3, min_budget=16, index=0),
+             make_case(6, "retrieval", 3, tau=0.1, min_budget=16, index=1),
+             make_case(6, "sink", 5, tau=0.3, gamma=0.5, min_budget=8, max_budget=16, index=2)]
+    pats = [c.pattern(G, CFG) for c in cases]
+    assert [p.query_aware for p in pats] == [True, False, True] and all(len(p.extra) for p in (pats[0], pats[2]))
+    check_heads(cases, backends=("icarus",), seed=9, stall=[False, True, False])
 
 
 def test_dense_heads_read_nothing():
