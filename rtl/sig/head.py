@@ -1,49 +1,56 @@
 """SIG head: the whole Sparse Index Generator of ONE query head, from HBM (two AXI4 read masters)
 to the head's annotated access stream.
 
-Computes the golden model's ``fixed_head_pattern(h, params, cfg)`` (vertical-slash form), then
-``build_lists`` and ``liveness.annotate``, and emits exactly the beats ``attention_path`` takes on
-``s_acc`` (``formats.liveness_beat``, ``3 IW + 4`` bits ``{dead, next_row, pinnable, head_end, row,
-block, last}``; rows ascending, blocks ascending, ``last`` closing each row, ``head_end`` on the
-final beat).
+Computes the golden model's ``fixed_head_pattern(h, params, cfg)`` (vertical-slash and
+query-aware heads, N a multiple of B), then ``build_lists`` and ``liveness.annotate``, and emits
+exactly the beats ``attention_path`` takes on ``s_acc`` (``formats.liveness_beat``, ``3 IW + 4``
+bits ``{dead, next_row, pinnable, head_end, row, block, last}``; rows ascending, blocks ascending,
+``last`` closing each row, ``head_end`` on the final beat).
 
-Dataflow (every arrow a valid/ready stream; the blocks are the proven/co-simulated SIG blocks)::
+Dataflow (every arrow a valid/ready stream; the blocks are the co-simulated SIG blocks)::
 
-  m_axi_q ─► axi_stream_reader ─► upsizer ─► s_q ┐
-  m_axi_k ─► axi_stream_reader ─► upsizer ─► s_k ┴► sig_probe ─┬─► sig_pool ─► pv/ps buffers, T
-                                                               └─► vert/slash buffers
-  target = (T * gamma) >> 16 ; vert, slash buffers ─► sig_cover_count ─► count_v, count_s
-  budget  clamp((count >> div_shift) + 1, min_blocks, min(max_blocks, nb))
+  m_axi_q ─► axi_stream_reader ─► upsizer ─┬► s_q of sig_probe (the last B rows)
+                                           └► sig_block_sum ─► qsum (probe rows) | sig_pooled_select.s_q
+  m_axi_k ─► axi_stream_reader ─► upsizer ─┬► s_k of sig_probe (pass 1, pass 2)
+                                           └► sig_block_sum (pass 1 only) ─► K block sums buffer
+  sig_probe ─┬─► sig_pool ─► pv/ps buffers, T
+             └─► vert/slash buffers
+  tau_th != 0: sig_decision (qsum, K block sums, pv) ─► query_aware
+  not query-aware: target = (T * gamma) >> 16 ; vert, slash buffers ─► sig_cover_count ─► counts
+                   budget clamp((count >> div_shift) + 1, min_blocks, min(max_blocks, nb))
+  query-aware:     budgets = min_blocks; Q read twice more ─► block sums ─► sig_pooled_select
+                   (with the K block sums) ─► the builder's s_extra
   pv / ps buffers ─► sig_top_m ─► vertical blocks / slash offsets ─► sig_list_builder ─► sig_liveness ─► m
 
 Reads (the memory-aware order): Q: the last B rows, ``B * D`` bytes from ``q_base + (nb - 1) B D``;
-K: ``N * D`` bytes from ``k_base``, twice (pass 1 and pass 2, each key once per pass, sequential).
-A dense head (``nb <= max(2, min_blocks)``, ``FlexPrefillParams.runs_dense``) reads nothing and
-emits every causal block.
+K: ``N * D`` bytes from ``k_base``, twice (pass 1 and pass 2, each key once per pass, sequential;
+the K block sums of the query-aware path are taken from pass 1, so K is never read a third time).
+A query-aware head also reads all of Q twice (``2 N D`` bytes from ``q_base``): the pooled
+selection takes the Q block sums twice and the head does not store them. A dense head
+(``nb <= max(2, min_blocks)``, ``FlexPrefillParams.runs_dense``) reads nothing and emits every
+causal block.
 
 Ports (``clk``, ``rst`` synchronous active-high; ``IW = bits(max_blocks - 1)``):
 
 * ``start`` (taken only while ``busy`` is low) and its arguments, held stable while ``busy``:
   ``nb`` (IW+1), ``q_base``, ``k_base`` (64, 4 KiB aligned), ``mult`` (16), ``shift`` (6,
-  ``shift - 8 >= 1``), ``gamma`` (17, UQ1.16, ``<= 2^16``), ``min_blocks`` (IW+1, ``>= 1``),
-  ``max_blocks`` (IW+1), ``tau_th`` (32).
+  ``shift - 8 >= 1``; the decision uses ``shift + 2 log2 B``, which the host must keep ``<= 62``,
+  where the golden ``score_multiplier(base / B^2)`` stops equalling it), ``gamma`` (17, UQ1.16,
+  ``<= 2^16``), ``min_blocks`` (IW+1, ``>= 1``), ``max_blocks`` (IW+1), ``tau_th`` (32,
+  ``js_threshold(tau)``; the head is query-aware iff ``D2 < tau_th``; 0 skips the decision).
 * ``m_axi_q_*``, ``m_axi_k_*``: AXI4 read masters (``hbm_data_width`` data, ID 0).
 * ``m_valid``, ``m_ready``, ``m_data`` (``3 IW + 4``): the access stream.
 * ``busy``: high from the edge that takes ``start`` to the edge that takes the ``head_end`` beat.
 * ``done``: one-cycle pulse in the cycle after the ``head_end`` beat was taken (``busy`` is already
   low then, so a new ``start`` may come in that cycle).
-* ``reads_done``: level, high once every K and Q row of the head has left the AXI readers (so
-  every R beat has been received), from the cycle after ``start`` for a dense head; low from
-  the cycle after the next ``start``.
+* ``reads_done``: level, high once every Q and K row of the head has left the AXI readers (so
+  every R beat has been received: for ``tau_th != 0`` after the decision, which says whether Q is
+  re-read), from the cycle after ``start`` for a dense head; low from the cycle after the next
+  ``start``.
 * ``err``: sticky from an AXI read error (RRESP not OKAY, RID/RLAST wrong) until the next
   ``start`` or ``rst``; the readers still deliver the beats, so the head completes.
-* ``query_aware``: always 0 (see below), valid from ``done`` to the next ``start``.
+* ``query_aware``: the decision's outcome, valid from ``done`` to the next ``start``.
 
-**Not built here (stated plainly).** The query-aware decision (``sig_decision``) and pooled
-selection (``sig_pooled_select``) are other blocks; they are not connected: ``tau_th`` is ignored,
-``query_aware`` is 0 and ``s_extra`` of the builder gets only its end beat. The head therefore
-equals ``fixed_head_pattern`` exactly when ``D2 >= tau_th`` (always for ``tau_th = 0``, i.e.
-``tau = 0``). The hook: ``s_extra`` of the builder (``ex_*`` below) and the ``qa`` register.
 GQA sharing of one K pass by several query heads is not built (one query head per K pass).
 
 Schedule (sequential phases; cycles per non-dense head, no stalls, ``P = ceil(W / hist_bits)``):
@@ -55,9 +62,12 @@ the probe's output beats), + ``2 (N + 1) + 2 C_cover`` (two cover counts from th
 
 Memories owned by the head (asynchronous read, no reset): the vertical and slash accumulators
 as the probe emits them, ``2 x max_n x AW`` (``sig_cover_count`` takes its target before the
-values, and the target needs ``T = sum vert``, known only after the probe's vertical beats), and
-the pooled vectors ``2 x max_blocks x (AW + log2 B)``. At the U280 preset that is 64 URAM288 for
-the two accumulator copies (``docs/sig.md``).
+values, and the target needs ``T = sum vert``, known only after the probe's vertical beats), the
+pooled vectors ``2 x max_blocks x (AW + log2 B)`` and the K block sums ``max_blocks x D (8 +
+log2 B)``. At the U280 preset that is 64 URAM288 for the two accumulator copies and about 27
+URAM (or 55 BRAM36) for the K block sums (``docs/sig.md``). The query-aware path adds a
+decision/pooled-selection phase: ``sig_decision`` ``~ nb (A + 4) + R`` cycles, then (query-aware
+heads) ``sig_pooled_select`` on the re-read Q, overlapped with the top-m phases.
 """
 
 from __future__ import annotations
