@@ -123,7 +123,7 @@ class Device:
         self.cfg = get_preset(preset)
         self.backend = backend
         self.faults = faults           # verify.verilator.build.Faults for the verilator backend (None: none)
-        self.trace: Path | None = None # set to a .vcd path to trace every run (verilator backend)
+        self.trace: Path | None = None # a .vcd or .fst path: trace every run (verilator backend)
         self._memory: dict[int, bytes] = {}
         self._buffers: list[Buffer] = []
         self._next = DEVICE_BASE
@@ -208,7 +208,7 @@ class Kernel:
         self.source = source
         self.regmap = RegisterMap()
         self.name = self.regmap.name
-        self._build = None
+        self._builds: dict = {}
 
     @property
     def arg_names(self) -> list[str]:
@@ -254,12 +254,13 @@ class Kernel:
                 out.append((a.offset + 4, v >> 32))
         return out
 
-    def verilator_build(self):
+    def verilator_build(self, trace: str = "vcd"):
+        """The harness executable for this kernel (cached); ``trace``: ``vcd`` or ``fst`` waveforms."""
         from ..verify.verilator.build import build
 
-        if self._build is None:
-            self._build = build(kernel_verilog(self.source), self.source.module)
-        return self._build
+        if trace not in self._builds:
+            self._builds[trace] = build(kernel_verilog(self.source), self.source.module, trace=trace)
+        return self._builds[trace]
 
 
 class Run:
@@ -311,7 +312,7 @@ class Run:
 
         k = self.kernel
         dev = k.device
-        b = k.verilator_build()
+        b = k.verilator_build("fst" if dev.trace is not None and Path(dev.trace).suffix == ".fst" else "vcd")
         ops = self._script(timeout_cycles)
         faults = dev.faults or Faults()
         mem_in = dict(dev._memory)
@@ -326,7 +327,7 @@ class Run:
         self.wave = None
         if status:
             # the same run again (same seed, same image) with a waveform, for the error message
-            self.wave = dev.trace or WAVES_DIR / f"{k.source.module}_status{status}_seed{faults.seed}{_worker()}.vcd"
+            self.wave = dev.trace or WAVES_DIR / f"{k.source.module}_status{status}_seed{faults.seed}{_worker()}.{b.trace}"
             if dev.trace is None:
                 run(b, mem_in, ops, faults, trace=self.wave, max_cycles=timeout_cycles + 100_000, name=k.source.module)
         return status

@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gamma", type=float, default=0.9)
     p.add_argument("--tau", type=float, default=0.0)
     p.add_argument("--faults", action="store_true", help="random HBM latency, RVALID/WREADY gaps, AXI-Lite delays")
-    p.add_argument("--trace", action="store_true", help="write a VCD of the run to build/waves/ (verilator)")
+    p.add_argument("--trace", action="store_true", help="write a waveform of the run to build/waves/ (verilator)")
+    p.add_argument("--trace-format", choices=["vcd", "fst"], default="vcd", help="waveform format (default vcd)")
     p.add_argument("--timeout-cycles", type=int, default=50_000_000)
     return p
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.backend != "verilator":
                 print("error: --trace needs --backend verilator", file=sys.stderr)
                 return 2
-            dev.trace = WAVES_DIR / f"run_head_{args.preset}_n{args.seq_len}_h{args.heads}x{hkv}_seed{args.seed}.vcd"
+            dev.trace = WAVES_DIR / f"run_head_{args.preset}_n{args.seq_len}_h{args.heads}x{hkv}_seed{args.seed}.{args.trace_format}"
         t0 = time.monotonic()
         res = run_attention(q, k, v, gamma=args.gamma, tau=args.tau, preset=args.preset, device=dev,
                             timeout_cycles=args.timeout_cycles)

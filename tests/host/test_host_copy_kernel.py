@@ -237,3 +237,13 @@ def test_port_parser_ignores_comments_and_polls_without_interrupt():
     res = vb.run(krn.verilator_build(), {}, ops)
     assert res.reads == [(krn.regmap.offsets["status"], 0)] and res.cycles > 16
     assert res.stats["axil"]["reads"] > 2          # the polls
+
+
+@pytest.mark.slow   # a second build (--trace-fst)
+def test_fst_trace_on_request(tmp_path):
+    dev = Device(preset="tiny", backend="verilator")
+    krn = dev.kernel("copy_kernel", spec=SPEC)
+    with pytest.raises(ValueError, match=r"writes VCD \(build with trace='fst'\)"):
+        vb.run(krn.verilator_build(), {}, [("idle", 5)], trace=tmp_path / "w.fst")
+    res = vb.run(krn.verilator_build("fst"), {}, [("idle", 20)], trace=tmp_path / "w.fst")
+    assert res.status == "ok" and (tmp_path / "w.fst").stat().st_size > 0

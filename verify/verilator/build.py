@@ -139,10 +139,19 @@ class Build:
     ports: list[Port]
     build_s: float          # seconds spent building now (0.0 when the cache was used)
     cached: bool
+    trace: str = "vcd"      # waveform format of --trace
 
 
-def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
-    """Compile the harness for ``top`` in ``verilog_path``; cached by content. Raises ToolMissing/HarnessError."""
+TRACE_FORMATS = ("vcd", "fst")
+
+
+def build(verilog_path: Path, top: str, trace: str = "vcd") -> Build:
+    """Compile the harness for ``top`` in ``verilog_path``; cached by content. Raises ToolMissing/HarnessError.
+
+    ``trace``: the waveform format the executable writes on ``--trace`` (``vcd`` or ``fst``; one
+    build each)."""
+    if trace not in TRACE_FORMATS:
+        raise ValueError(f"verilator build field 'trace' = {trace!r} is not allowed: must be one of {TRACE_FORMATS}")
     try:
         verilator = tool("verilator")
     except ToolMissing as exc:
@@ -150,7 +159,7 @@ def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
     text = Path(verilog_path).read_text()
     ports = kernel_ports(text, top)
     h = hashlib.sha256()
-    for part in (canonical_text(text).encode(), top.encode(), verilator_version().encode(), b"trace" if trace else b"",
+    for part in (canonical_text(text).encode(), top.encode(), verilator_version().encode(), trace.encode(),
                  *(p.read_bytes() for p in HARNESS_SOURCES)):
         h.update(hashlib.sha256(part).digest())
     out = VERILATOR_DIR / h.hexdigest()[:16]
@@ -160,7 +169,7 @@ def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
         fcntl.flock(lock, fcntl.LOCK_EX)       # one builder per cache entry (parallel tests)
         if exe.exists():
             os.utime(out)                       # in use: not pruned
-            return Build(exe, top, ports, 0.0, True)
+            return Build(exe, top, ports, 0.0, True, trace)
         t0 = time.monotonic()
         (out / f"{top}.v").write_text(text)
         shutil.copy(HERE / "harness.cpp", out / "harness.cpp")
@@ -168,8 +177,7 @@ def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
         # (a port named like a C++ word, e.g. `interrupt`, becomes `__SYM__interrupt`).
         cmd = [verilator, "--cc", "--exe", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top,
                "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-I{out}", f"{top}.v", "harness.cpp"]
-        if trace:
-            cmd.insert(3, "--trace")
+        cmd.insert(3, "--trace-fst" if trace == "fst" else "--trace")
         proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
         header = out / "obj" / f"V{top}.h"
         if proc.returncode != 0 or not header.exists():
@@ -185,7 +193,7 @@ def build(verilog_path: Path, top: str, trace: bool = True) -> Build:
         _prune(out)
         (out / "build.json").write_text(json.dumps({"top": top, "build_s": time.monotonic() - t0,
                                                      "verilator": verilator_version()}))
-        return Build(exe, top, ports, time.monotonic() - t0, False)
+        return Build(exe, top, ports, time.monotonic() - t0, False, trace)
 
 
 @dataclass
@@ -279,6 +287,10 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
                "--out", str(tmp / "result.json"), "--mem-out", str(tmp / "mem_out.bin"),
                "--max-cycles", str(max_cycles), *faults.args()]
         if trace is not None:
+            want = "fst" if Path(trace).suffix == ".fst" else "vcd"
+            if want != b.trace:
+                raise ValueError(f"trace file {trace} is not allowed with this build: it writes {b.trace.upper()} "
+                                 f"(build with trace='{want}')")
             Path(trace).parent.mkdir(parents=True, exist_ok=True)
             cmd += ["--trace", str(Path(trace).resolve())]
         t0 = time.monotonic()
@@ -294,7 +306,7 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
         wave = res.wave
         if wave is None and wave_on_failure:
             worker = os.environ.get("PYTEST_XDIST_WORKER")
-            wave = WAVES_DIR / f"{name}_seed{faults.seed}{'_' + worker if worker else ''}.vcd"
+            wave = WAVES_DIR / f"{name}_seed{faults.seed}{'_' + worker if worker else ''}.{b.trace}"
             run(b, memory, ops, faults, trace=wave, max_cycles=max_cycles, wave_on_failure=False, name=name)
         raise HarnessError(f"kernel '{b.top}' did not finish: {res.status} after {res.total_cycles} cycles"
                            + (f"; waveform: {wave}" if wave else ""))

@@ -37,8 +37,12 @@
 // wall seconds, cycles per second).
 
 #include <verilated.h>
-#if VM_TRACE
+#if VM_TRACE_FST
+#include <verilated_fst_c.h>
+typedef VerilatedFstC TraceFile;   // built with --trace-fst: --trace writes FST
+#elif VM_TRACE
 #include <verilated_vcd_c.h>
+typedef VerilatedVcdC TraceFile;   // built with --trace: --trace writes VCD
 #endif
 
 #include <chrono>
@@ -671,10 +675,10 @@ int main(int argc, char** argv) {
     }
 
 #if VM_TRACE
-    std::unique_ptr<VerilatedVcdC> tfp;
+    std::unique_ptr<TraceFile> tfp;
     if (!o.trace.empty()) {
         ctx->traceEverOn(true);
-        tfp = std::make_unique<VerilatedVcdC>();
+        tfp = std::make_unique<TraceFile>();
         top->trace(tfp.get(), 99);
         tfp->open(o.trace.c_str());
     }
