@@ -30,13 +30,14 @@ Argument checks: ``1 <= N <= max_seq_len``, ``N % B == 0`` and ``nb (nb + 1) / 2
 max_accesses`` of the SIG head's liveness buffer (a dense head of ``nb`` blocks must fit; ``tiny``:
 ``N <= 720``) (1); ``H >= 1``, ``Hkv >= 1``, ``H % Hkv == 0`` (2); ``0 < gamma <= 2^16`` (3);
 ``min_budget >= 1``, ``max_budget >= min_budget`` (4); every pointer 4 KiB aligned and, when
-``Hkv > 1``, ``N * D`` a multiple of the SIG head's K burst (``burst_beats * W / 8`` bytes, at most
-4 KiB; ``tiny``: 512 bytes, so ``N`` a multiple of 64) because it reads K of KV head ``kvh`` from
-``k + kvh*N*D`` in such bursts and a burst must not cross 4 KiB (5); ``1 <= score_mult <
+``Hkv > 1`` (or ``H > 1`` with ``tau_threshold != 0``), ``N * D`` a multiple of the SIG head's read
+burst (``burst_beats * W / 8`` bytes, at most 4 KiB; ``tiny``: 512 bytes, so ``N`` a multiple of
+64) because it reads all of K of KV head ``kvh`` from ``k + kvh*N*D`` (and, for the query-aware
+test, all of Q of head ``h`` from ``q + h*N*D``) in such bursts and a burst must not cross 4 KiB (5); ``1 <= score_mult <
 2^mult_bits``, ``logit_frac < score_shift <= 62`` and, when ``tau_threshold != 0``, ``score_shift +
 2 log2 B <= 62`` (the query-aware multiplier ``(mult, shift + 2 log2 B)`` must not saturate as the
 golden ``score_multiplier`` would) (8); ``tau_threshold = 0`` unless the build has the query-aware
-unit (``query_aware_unit``; the present ``sig_head`` has not) (9). The other per-head bases
+unit (``query_aware_unit``, True with the present ``sig_head``) (9). The other per-head bases
 (``q + h*N*D``, ``v + kvh*N*D``, ``o + 2h*N*D``) are multiples of ``B * D`` bytes because ``N`` is a
 multiple of ``B``; the attention path's bursts (at most ``B * D`` bytes for Q, ``2 B D`` for O, a
 block for K/V) stay aligned there.
@@ -139,7 +140,8 @@ def fast_prefill(ap_clk, ap_rst_n,
     while nb_fit < g.path.max_blocks and (nb_fit + 1) * (nb_fit + 2) // 2 <= max_acc:
         nb_fit += 1
     seq_max = min(g.max_seq_len, nb_fit * g.B)
-    # the SIG head reads K in bursts of burst_beats words from k + kvh*N*D: that base must be burst aligned
+    # the SIG head reads all of K from k + kvh*N*D (and, query-aware, all of Q from q + h*N*D) in bursts
+    # of burst_beats words: those bases must be burst aligned
     sig_burst_bytes = min(sp.get("burst_beats", 1) * hw // 8, 4096)
     kv_align_mask = sig_burst_bytes - 1
     qa_unit = bool(query_aware_unit)
@@ -221,7 +223,7 @@ def fast_prefill(ap_clk, ap_rst_n,
         elif a_minb == 0 or a_maxb < a_minb:
             code[:] = E_BUDGET
         elif (a_q[12:0] != 0 or a_k[12:0] != 0 or a_v[12:0] != 0 or a_o[12:0] != 0
-              or (a_hkv > 1 and (nd & kv_align_mask) != 0)):
+              or ((a_hkv > 1 or (a_h > 1 and a_tau != 0)) and (nd & kv_align_mask) != 0)):
             code[:] = E_POINTER
         elif (a_mult == 0 or a_mult >= mult_lim or a_shift <= lf or a_shift > SHIFT_MAX
               or (a_tau != 0 and a_shift > shift_qa)):
@@ -339,7 +341,8 @@ def fast_prefill(ap_clk, ap_rst_n,
     h_cnt = Signal(intbv(0)[32:])        # query heads finished
     g_cnt = Signal(intbv(0)[32:])        # position in the GQA group
     rd_err, wr_err, unit_err = b(), b(), b()
-    sig_fin, qa_any = b(), b()           # the SIG head's done seen this head; some head ran query-aware
+    sig_fin = b()                        # the SIG head's done seen in this head
+    qa_heads = Signal(modbv(0)[32:])     # query-aware heads of the run (debug: waveforms, no register)
     status_r = Signal(intbv(0)[8:])
     rem_sh = Signal(intbv(0)[33:])
     rem_ge = b()
@@ -374,7 +377,7 @@ def fast_prefill(ap_clk, ap_rst_n,
         ap_idle.next = state == S.IDLE
         ap_done.next = state == S.FINISH
         ap_ready.next = state == S.FINISH
-        status.next = concat(intbv(0)[23:], qa_any, status_r[8:])
+        status.next = concat(intbv(0)[24:], status_r)
         phase.next = (state == S.SWITCH or state == S.PATH_START or state == S.PATH_WAIT
                       or state == S.HEAD_END)
         sig_start.next = state == S.SIG_START and not q_sel and not kv_sel
@@ -388,7 +391,7 @@ def fast_prefill(ap_clk, ap_rst_n,
                 rd_err.next = False
                 wr_err.next = False
                 unit_err.next = False
-                qa_any.next = False
+                qa_heads.next = 0
                 rem.next = 0
                 quo.next = a_h
                 div_cnt.next = 0
@@ -455,7 +458,7 @@ def fast_prefill(ap_clk, ap_rst_n,
         if sig_done:
             sig_fin.next = True
             if sig_qa:
-                qa_any.next = True
+                qa_heads.next = qa_heads + 1
         if state != S.IDLE and state != S.FINISH:
             if rd_bad:
                 rd_err.next = True

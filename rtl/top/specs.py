@@ -139,7 +139,7 @@ def kernel_params(cfg) -> dict:
     sig = get_block("sig_head")
     sp = sig.params(cfg)
     p["sig_params"] = tuple(sorted((k, sp[k]) for k in sig.hdl_params))
-    p["query_aware_unit"] = False      # sig_head ignores tau_th (rtl/sig/head.py): tau_threshold must be 0
+    p["query_aware_unit"] = True       # sig_head has the query-aware decision and pooled selection
     return p
 
 

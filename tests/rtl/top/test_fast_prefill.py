@@ -40,7 +40,8 @@ def _i8(a) -> bytes:
     return (np.asarray(a, np.int64) & 0xFF).astype(np.uint8).tobytes()
 
 
-def make_case(h: int, hkv: int, nb: int, kinds, seed: int = 0, min_budget: int = B, gamma: float = 0.9):
+def make_case(h: int, hkv: int, nb: int, kinds, seed: int = 0, min_budget: int = B, gamma: float = 0.9,
+              tau: float = 0.0):
     """Float Q, K, V of ``kinds`` per KV head (synthetic.make_head; query heads of a group: the KV
     head's q plus noise), their golden kernel reference, the memory image and the arguments."""
     n = nb * B
@@ -54,7 +55,7 @@ def make_case(h: int, hkv: int, nb: int, kinds, seed: int = 0, min_budget: int =
         k[i], v[i] = kk, vv
         for j in range(g):
             q[i * g + j] = qq + (0.2 * rng.standard_normal(qq.shape) if j else 0)
-    ref = kernel_reference(q, k, v, FX, gamma=gamma, tau=0.0, min_budget=min_budget, max_budget=None)
+    ref = kernel_reference(q, k, v, FX, gamma=gamma, tau=tau, min_budget=min_budget, max_budget=None)
     mem = {Q_ADDR: _i8(ref.q_int), K_ADDR: _i8(ref.k_int), V_ADDR: _i8(ref.v_int)}
     args = dict(ref.regs, q=Q_ADDR, k=K_ADDR, v=V_ADDR, o=O_ADDR)
     return (q, k, v), ref, mem, args
@@ -79,19 +80,21 @@ def check_run(res, ref, runs: int = 1):
 
 # ---------------------------------------------------------------------------------- end to end
 CASES = {
-    # name: (H, Hkv, nb, kinds, min_budget tokens, faults)
-    "sink_one_head": (1, 1, 5, ("sink",), B, Faults()),
-    "gqa_slash_retrieval": (2, 1, 4, ("slash",), B, FAULTY),
-    "gqa_two_groups": (4, 2, 8, ("sink", "retrieval"), B, Faults(latency=4, r_gap=0.2, seed=3)),
-    "dense_short": (1, 1, 3, ("random",), 3 * B, FAULTY),
+    # name: (H, Hkv, nb, kinds, min_budget tokens, tau, faults)
+    "sink_one_head": (1, 1, 5, ("sink",), B, 0.0, Faults()),
+    "gqa_slash": (2, 1, 4, ("slash",), B, 0.0, FAULTY),
+    "gqa_two_groups_query_aware": (4, 2, 8, ("random", "sink"), B, 0.05, Faults(latency=4, r_gap=0.2, seed=3)),
+    "dense_short": (1, 1, 3, ("random",), 3 * B, 0.1, FAULTY),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_end_to_end_matches_golden_verilog(name):
-    h, hkv, nb, kinds, minb, faults = CASES[name]
-    _, ref, mem, args = make_case(h, hkv, nb, kinds, seed=len(name), min_budget=minb)
+    h, hkv, nb, kinds, minb, tau, faults = CASES[name]
+    _, ref, mem, args = make_case(h, hkv, nb, kinds, seed=len(name), min_budget=minb, tau=tau)
     assert any(p.dense for p in ref.patterns) == (name == "dense_short")
+    if "query_aware" in name:   # the case takes the query-aware path for some head and not for another
+        assert {p.query_aware for p in ref.patterns} == {True, False}
     res = run_kernel(CFG, mem, args, backend="icarus", faults=faults, max_cycles=400_000)
     check_run(res, ref)
     # the SIG read Q and K only for sparse heads; K/V through m_axi_kv, Q through m_axi_q
@@ -104,8 +107,8 @@ def test_within_float_tolerance(name):
     """The kernel's O (dequantised) against float dense causal attention on the same float inputs:
     within the accuracy report's figures (README golden table: fixed vs float up to 8e-2, sparse vs
     dense up to 1.4e-1; here D = 8, so INT8 rounding weighs more: bound 0.15)."""
-    h, hkv, nb, kinds, minb, _ = CASES[name]
-    (q, k, v), ref, mem, args = make_case(h, hkv, nb, kinds, seed=len(name), min_budget=minb)
+    h, hkv, nb, kinds, minb, tau, _ = CASES[name]
+    (q, k, v), ref, mem, args = make_case(h, hkv, nb, kinds, seed=len(name), min_budget=minb, tau=tau)
     res = run_kernel(CFG, mem, args, backend="icarus", max_cycles=400_000)
     check_run(res, ref)
     o = read_o(res, h, nb * B)
@@ -120,7 +123,9 @@ def test_within_float_tolerance(name):
 def kernel_cases(draw):
     hkv = draw(st.sampled_from([1, 1, 2]))
     g = draw(st.sampled_from([1, 2]))
-    nb = draw(st.sampled_from([3, 4, 5, 6])) if hkv == 1 else 8   # Hkv > 1: N * D a multiple of 512
+    tau = draw(st.sampled_from([0.0, 0.1, 0.3]))
+    # Hkv > 1, or H > 1 with tau != 0: N * D a multiple of the SIG's 512-byte read burst
+    nb = 8 if hkv > 1 or (g > 1 and tau) else draw(st.sampled_from([3, 4, 5, 6]))
     kinds = tuple(draw(st.lists(st.sampled_from(["sink", "slash", "retrieval", "random"]), min_size=hkv,
                                 max_size=hkv)))
     seed = draw(st.integers(0, 2**16))
@@ -130,12 +135,12 @@ def kernel_cases(draw):
                     ar_stall=draw(st.sampled_from([0.0, 0.4])), aw_stall=draw(st.sampled_from([0.0, 0.4])),
                     w_stall=draw(st.sampled_from([0.0, 0.4])),
                     axil_delays=tuple(draw(st.lists(st.integers(0, 4), min_size=1, max_size=4))), seed=seed)
-    return g * hkv, hkv, nb, kinds, seed, minb, gamma, faults
+    return g * hkv, hkv, nb, kinds, seed, minb, gamma, tau, faults
 
 
 def _hyp_case(case):
-    h, hkv, nb, kinds, seed, minb, gamma, faults = case
-    _, ref, mem, args = make_case(h, hkv, nb, kinds, seed=seed, min_budget=minb, gamma=gamma)
+    h, hkv, nb, kinds, seed, minb, gamma, tau, faults = case
+    _, ref, mem, args = make_case(h, hkv, nb, kinds, seed=seed, min_budget=minb, gamma=gamma, tau=tau)
     res = run_kernel(CFG, mem, args, backend="icarus", faults=faults, max_cycles=600_000)
     check_run(res, ref)
 
@@ -195,7 +200,8 @@ ILLEGAL = {
     "unaligned_pointer": ({"v": V_ADDR + 0x40}, 5),
     "kv_head_stride_unaligned": ({"num_heads": 2, "num_kv_heads": 2}, 5),   # N*D = 256 bytes < 512
     "shift_too_small": ({"score_shift": 8}, 8),
-    "tau_not_zero": ({"tau_threshold": 100}, 9),
+    "shift_saturates_query_aware": ({"score_shift": 63 - 2 * 3, "tau_threshold": 100}, 8),
+    "q_head_stride_unaligned_query_aware": ({"num_heads": 2, "tau_threshold": 100}, 5),
 }
 
 
