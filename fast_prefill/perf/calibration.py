@@ -260,13 +260,21 @@ def configurations(slow: bool = False) -> dict:
     return cfg
 
 
+RUNNERS = {"probe": cal_probe, "pool": cal_pool, "cover": cal_cover, "top_m": cal_top_m, "builder": cal_builder,
+           "liveness": cal_liveness, "sae": cal_sae, "kvc": cal_kvc, "mpu": cal_mpu}
+
+
+def calibrate_unit(key: str, slow: bool = False) -> list[CalPoint]:
+    """The calibration points of one unit (``RUNNERS`` key), e.g. one task of a parallel report."""
+    if key not in RUNNERS:
+        raise ValueError(f"calibrate_unit field 'key' = {key!r} is not allowed: must be one of {list(RUNNERS)}")
+    return RUNNERS[key](configurations(slow)[key])
+
+
 def calibrate(slow: bool = False, progress=None) -> list[CalPoint]:
     cfg = configurations(slow)
-    runners = [(cal_probe, "probe"), (cal_pool, "pool"), (cal_cover, "cover"), (cal_top_m, "top_m"),
-               (cal_builder, "builder"), (cal_liveness, "liveness"), (cal_sae, "sae"), (cal_kvc, "kvc"),
-               (cal_mpu, "mpu")]
     out = []
-    for fn, key in runners:
+    for key, fn in RUNNERS.items():
         pts = fn(cfg[key])
         for p in pts:
             if progress:

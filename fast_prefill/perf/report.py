@@ -56,11 +56,11 @@ def _fmt_s(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _calibration_task():
-    from .calibration import calibrate
+def _calibration_task(key: str):
+    from .calibration import calibrate_unit
 
     t0 = time.time()
-    return [p.as_dict() for p in calibrate()], time.time() - t0
+    return [p.as_dict() for p in calibrate_unit(key)], time.time() - t0
 
 
 def _layout_task(source: str, n: int, part, block: int, pinned: int, managed: int, use_cache: bool):
@@ -87,17 +87,18 @@ def compute(lengths, calibration: bool, jobs: int, use_cache: bool, log=print):
         tasks += [(_layout_task, ("flexprefill", n, kind) + geom) for kind in KINDS]
         tasks.append((_layout_task, ("minference", n, None) + geom))
     if calibration:
-        tasks.insert(min(2, len(tasks)), (_calibration_task, ()))
-    parts, cal = {}, None
+        from .calibration import RUNNERS
+
+        # one task per unit, the slowest simulations (MPU, SAE, probe) early
+        order = ["mpu", "sae", "probe"] + [k for k in RUNNERS if k not in ("mpu", "sae", "probe")]
+        tasks[min(2, len(tasks)):min(2, len(tasks))] = [(_calibration_task, (k,)) for k in order]
+    parts, cal_parts = {}, {}
 
     def done(args, value):
-        nonlocal cal
-        if not args:
-            cal, secs = value
-            log(f"calibration: unit cycle formulas vs converted-Verilog simulation (Icarus), {len(cal)} points "
-                f"({secs:.0f} s)")
-            for p in cal:
-                log(_cal_line(p))
+        if len(args) == 1:
+            pts, secs = value
+            cal_parts[args[0]] = pts
+            log(f"  calibration of {args[0]}: {len(pts)} point(s) ({secs:.1f} s)")
         else:
             hs, secs = value
             parts[args[:3]] = hs
@@ -112,6 +113,14 @@ def compute(lengths, calibration: bool, jobs: int, use_cache: bool, log=print):
             futs = {pool.submit(fn, *args): args for fn, args in tasks}
             for f in as_completed(futs):
                 done(futs[f], f.result())
+    cal = None
+    if calibration:
+        from .calibration import RUNNERS
+
+        cal = [p for k in RUNNERS for p in cal_parts[k]]   # the serial order
+        log("calibration: unit cycle formulas vs converted-Verilog simulation (Icarus)")
+        for p in cal:
+            log(_cal_line(p))
     layouts = {}
     for n in lengths:
         layouts[("minference", n)] = parts[("minference", n, None)]
