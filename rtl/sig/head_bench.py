@@ -322,20 +322,25 @@ def head_cycle_formula(g: HeadGeometry, nb: int, accesses: int, R: int = 16) -> 
             "upper": probe + 2 * cover + 2 * (n + 1) + 2 * top + 2 * (nb + 1) + builder + live + 64}
 
 
-def bench_head(nbs=(8, 16, 32), params: dict = TEST_PARAMS) -> list[dict]:
+def bench_head(nbs=(8, 16, 32), params: dict = TEST_PARAMS, qa_nbs=(8, 32)) -> list[dict]:
     """Cycles from ``start`` to ``done`` on the converted Verilog (AXI latency 0, no gaps, no
-    back-pressure) against the formula bounds; every head's beats checked against the golden."""
+    back-pressure) against the formula bounds (vertical-slash heads, ``tau_th = 0``) and, for
+    query-aware heads (``tau = 0.3``), against the same probe schedule; every head's beats checked
+    against the golden."""
     g = HeadGeometry(**params)
     cfg = head_cfg(params)
     out = []
-    for nb in nbs:
-        case = make_case(nb, "sink", 31, min_budget=8, params=params)
+    for nb, tau in [(nb, 0.0) for nb in nbs] + [(nb, 0.3) for nb in qa_nbs]:
+        case = make_case(nb, "sink" if tau == 0 else "int", 31, min_budget=8, params=params, tau=tau)
         run = simulate([case], "icarus", params=params, latency=0, r_gap=0.0, ar_stall=0.0)
         want = case.expected(g, cfg)
         assert run.finished and not run.violations and run.beats[0] == want, "sig_head differs from the golden"
         f = head_cycle_formula(g, nb, len(want))
         cyc = run.done_cycles[0] - run.start_cycles[0]
-        out.append({"block": "head", "case": f"B={g.B} D={g.D} N={nb * g.B} L={len(want)}", "beats": len(want),
-                    "cycles": cyc, "ideal": f["probe"], "efficiency": f["probe"] / cyc, "lower": f["lower"],
-                    "upper": f["upper"]})
+        if tau:
+            assert case.pattern(g, cfg).query_aware, "bench head meant to be query-aware"
+        name = "head (query-aware)" if tau else "head"
+        out.append({"block": name, "case": f"B={g.B} D={g.D} N={nb * g.B} L={len(want)}", "beats": len(want),
+                    "cycles": cyc, "ideal": f["probe"], "efficiency": f["probe"] / cyc,
+                    "lower": "-" if tau else f["lower"], "upper": "-" if tau else f["upper"]})
     return out

@@ -72,6 +72,7 @@ def memory_table(preset: str = "u280") -> list[dict]:
         ("head: vertical accumulator copy", "built", cfg.max_seq_len, acc_bits, "URAM"),
         ("head: slash accumulator copy", "built", cfg.max_seq_len, acc_bits, "URAM"),
         ("head: pooled vertical and slash", "built", 2 * nb, pooled_bits, "BRAM"),
+        ("head: K block sums (query-aware path)", "built", nb, cfg.head_dim * (8 + lb), "URAM"),
         ("head: Q and K AXI reader FIFOs", "built", 2 * 2 * min(64, 4096 * 8 // cfg.hbm_data_width),
          cfg.hbm_data_width, "BRAM"),
     ]
