@@ -14,7 +14,7 @@ SLASH = mutants_sig.head_slash_row_minus_s_minus_1()
 
 def test_budget_mutant_rejected():
     # No shrinking (a failing head run is seconds); one explicit triggering case first.
-    @settings(max_examples=4, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    @settings(max_examples=2, phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(nb=st.integers(3, 8), seed=st.integers(0, 2**16), kind=st.sampled_from(["sink", "int", "random"]))
     @example(nb=6, seed=1, kind="sink")
     def prop(nb, seed, kind):

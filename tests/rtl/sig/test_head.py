@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import Phase, example, given, settings, strategies as st
 
 from fast_prefill.config import get_preset
 from fast_prefill.rtl.sig.head import HeadGeometry
@@ -43,19 +43,20 @@ def axi_timing(draw):
             "ar_stall": draw(st.sampled_from([0.0, 0.3, 0.7]))}
 
 
-# One head of up to 16 blocks costs ~2-5 s on Icarus, twice that on MyHDL: a handful of examples
-# in the default run, a wider sweep (both backends, up to 32 blocks) marked slow.
-@settings(max_examples=5)
-@given(case=head_cases(), timing=axi_timing(), stall=pattern(), seed=st.integers(0, 2**16))
+# One head of up to 12 blocks costs ~2-5 s on Icarus, several times that on MyHDL: a few examples
+# in the default run, the MyHDL model on one explicit query-aware head, a wider sweep (both
+# backends, up to 32 blocks) marked slow.
+@settings(max_examples=3)
+@given(case=head_cases(max_nb=12), timing=axi_timing(), stall=pattern(), seed=st.integers(0, 2**16))
 @example(case=make_case(6, "sink", 1, gamma=0.9, min_budget=8), timing={"latency": 5, "r_gap": 0.3, "ar_stall": 0.3},
          stall=[True, False], seed=1)
 def test_head_matches_golden_verilog(case, timing, stall, seed):
     check_heads([case], backends=("icarus",), seed=seed, stall=stall, **timing)
 
 
-@settings(max_examples=1)
+@settings(phases=[Phase.explicit])
 @given(case=head_cases(max_nb=6), timing=axi_timing(), stall=pattern(), seed=st.integers(0, 2**16))
-@example(case=make_case(5, "int", 3, gamma=0.95, min_budget=8, max_budget=24, tau=0.3),
+@example(case=make_case(4, "int", 3, gamma=0.95, min_budget=8, max_budget=24, tau=0.3),
          timing={"latency": 3, "r_gap": 0.3, "ar_stall": 0.3}, stall=[False, True], seed=2)
 def test_head_matches_golden_both_backends(case, timing, stall, seed):
     check_heads([case], seed=seed, stall=stall, **timing)
@@ -173,7 +174,7 @@ def test_bad_parameters_are_refused():
 def test_cycles_per_head_against_formula():
     """No stalls, AXI latency 0: cycles from start to done vs the sum of the sub-block formulas
     (docs/sig.md). The probe is exact; the selection blocks are bounded."""
-    for nb in (8, 32):
+    for nb in (8, 16):
         case = make_case(nb, "sink", 31, min_budget=8)
         run = simulate([case], "icarus", latency=0, r_gap=0.0, ar_stall=0.0)
         assert run.finished and not run.violations
