@@ -55,3 +55,9 @@ def head_slash_row_minus_s_minus_1() -> Mutant:
     ``r - s - 1`` instead of ``r - s`` (an off-by-one in the offset pooling / mapping)."""
     return Mutant("head_slash_row_minus_s_minus_1",
                   "sl_data = {to_last, 2'h3, to_idx};", "sl_data = {to_last, 2'h3, to_idx + 5'd1};")
+
+
+def head_qa_keeps_coverage_budget() -> Mutant:
+    """A query-aware head that keeps the coverage budget for its vertical blocks instead of
+    ``min_blocks`` (the golden ``nv = ns = minb`` for query-aware heads forgotten)."""
+    return Mutant("head_qa_keeps_coverage_budget", "nv <= min_blocks;", "nv <= nv_c;")

@@ -27,3 +27,13 @@ def test_budget_mutant_rejected():
 def test_slash_mutant_rejected():
     with pytest.raises(AssertionError, match="first difference"):
         check_heads([make_case(6, "slash", 2, min_budget=16)], backends=("icarus",), mutant=SLASH)
+
+
+def test_query_aware_budget_mutant_rejected():
+    """The query-aware path is checked too: a query-aware head (golden D2 < tau_th) whose vertical
+    budget is not reset to min_blocks is caught: the query-aware head follows a vertical-slash head
+    whose coverage count (gamma = 1.0: N + 1 = 137 tokens -> 2 blocks) is left in the register."""
+    cases = [make_case(17, "sink", 1, gamma=1.0, min_budget=8, index=0),
+             make_case(8, "random", 3, tau=0.3, min_budget=8, index=1)]
+    with pytest.raises(AssertionError, match="head 1: .*first difference"):
+        check_heads(cases, backends=("icarus",), mutant=mutants_sig.head_qa_keeps_coverage_budget())
