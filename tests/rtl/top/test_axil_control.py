@@ -107,7 +107,7 @@ def test_ap_ctrl_hs_handshake_and_interrupt(backend):
 
 
 def test_register_map_layout():
-    assert RM.offsets["q"] == 0x10 and RM.offsets["k"] == 0x1C and RM.offsets["seq_len"] == 0x4C
+    assert RM.offsets["q"] == 0x10 and RM.offsets["k"] == 0x1C and RM.offsets["seq_len"] == 0x40
     assert [w.offset for w in RM.words][:4] == [CTRL, GIE, IER, ISR]
     assert len({w.offset for w in RM.words}) == len(RM.words)
     assert RM.arg_field("k") == (64, 64)

@@ -168,7 +168,7 @@ def test_long_sequence_verilog():
 
 def test_myhdl_and_verilog_agree():
     """The MyHDL model (with the real SIG head) and the converted Verilog: same O, same cycles."""
-    _, ref, mem, args = make_case(2, 1, 3, ("sink",), seed=2, min_budget=1)
+    _, ref, mem, args = make_case(1, 1, 3, ("sink",), seed=2, min_budget=1)
     runs = {be: run_kernel(CFG, mem, args, backend=be, faults=Faults(latency=3, r_gap=0.2, seed=1),
                            max_cycles=200_000) for be in ("myhdl", "icarus")}
     for res in runs.values():
