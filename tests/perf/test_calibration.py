@@ -4,15 +4,19 @@ exact. ``-m slow`` adds bigger configurations."""
 
 import pytest
 
-from fast_prefill.perf.calibration import TOLERANCE, calibrate
+from fast_prefill.perf.calibration import RUNNERS, TOLERANCE, calibrate, calibrate_unit
 
 
-def _check(points):
+UNITS = {"probe": ["SIG probe"], "pool": ["SIG pool"], "cover": ["SIG cover_count"], "top_m": ["SIG top_m"],
+         "builder": ["SIG list_builder"], "liveness": ["SIG liveness"], "sae": ["SAE engine (whole head)"],
+         "kvc": ["KVC cycles", "KVC HBM bytes"], "mpu": ["MPU tile engine"]}
+
+
+def _check(points, units):
     assert points, "no calibration point ran"
-    units = {p.unit for p in points}
-    for u in ("SIG probe", "SIG pool", "SIG cover_count", "SIG top_m", "SIG list_builder", "SIG liveness",
-              "SAE engine (whole head)", "KVC cycles", "KVC HBM bytes", "MPU tile engine"):
-        assert u in units, f"calibration lacks unit {u}"
+    seen = {p.unit for p in points}
+    for u in units:
+        assert u in seen, f"calibration lacks unit {u}"
     assert any(p.config.startswith("tiny") for p in points)
     assert any(p.config.startswith("larger") for p in points)
     bad = [f"{p.unit} {p.config}: sim {p.sim}, model {p.model} ({100 * p.error:+.2f}%)"
@@ -23,10 +27,16 @@ def _check(points):
             assert p.sim == p.model
 
 
-def test_calibration_default():
-    _check(calibrate())
+def test_every_unit_is_calibrated():
+    assert set(RUNNERS) == set(UNITS)
+
+
+@pytest.mark.parametrize("key", list(UNITS))
+def test_calibration_default(key):
+    """One test per unit (the points of ``calibrate()``), so parallel workers share them."""
+    _check(calibrate_unit(key), UNITS[key])
 
 
 @pytest.mark.slow
 def test_calibration_slow():
-    _check(calibrate(slow=True))
+    _check(calibrate(slow=True), [u for us in UNITS.values() for u in us])
