@@ -71,10 +71,28 @@ def _pool_ports(params: dict) -> dict:
             **stream_ports("m", w["out"])}
 
 
+DENSE_ACCESS_LIMIT = 1 << 16     # largest liveness buffer sized for a dense head (entries)
+SPARSE_ROW_ACCESSES = 32         # otherwise: accesses per block row on average
+
+
+def liveness_max_accesses(max_blocks: int) -> int:
+    """Entries of the liveness access buffer of a build with ``max_blocks`` key blocks.
+
+    A dense head of ``nb`` blocks has ``nb (nb + 1) / 2`` accesses. When that worst case at
+    ``max_blocks``, rounded up to the power of two ``sig_liveness`` requires, is at most
+    ``DENSE_ACCESS_LIMIT`` (65536) entries, the buffer holds it: every legal N fits (``tiny``: 128
+    blocks, 8256 accesses -> 16384). Otherwise (``u280``: 1024 blocks would need 2^20 entries, 512
+    of the U280's 960 URAMs for the two memories) it holds ``SPARSE_ROW_ACCESSES`` (32) accesses per
+    block row on average (``u280``: 32768, 16 URAMs), a sparse head at the largest context; the
+    kernel refuses every N whose dense head would not fit (``rtl/top/fast_prefill.py``,
+    ``seq_len_limit``). Documented in docs/sig.md."""
+    dense = max_blocks * (max_blocks + 1) // 2
+    dense_pow2 = 1 << max(1, (dense - 1).bit_length())
+    return dense_pow2 if dense_pow2 <= DENSE_ACCESS_LIMIT else SPARSE_ROW_ACCESSES * max_blocks
+
+
 def _liveness_params(cfg) -> dict:
-    # Access buffer: every access of a head with up to 32 blocks per row on average (a sparse head
-    # at the largest context); documented in docs/sig.md.
-    return {"max_blocks": cfg.max_blocks, "max_accesses": 32 * cfg.max_blocks}
+    return {"max_blocks": cfg.max_blocks, "max_accesses": liveness_max_accesses(cfg.max_blocks)}
 
 
 BLOCKS = [
@@ -153,9 +171,10 @@ HEAD_HDL = ("block_size", "head_dim", "max_seq_len", "max_accesses", "hist_bits"
 
 def head_params(cfg) -> dict:
     """``sig_head`` at a preset: sizes from the config, the liveness buffer as ``sig_liveness``
-    (32 accesses per block row on average), budget divisor 128 (``div_shift = 7``)."""
+    (``liveness_max_accesses``), budget divisor 128 (``div_shift = 7``)."""
     return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_seq_len": cfg.max_seq_len,
-            "hbm_data_width": cfg.hbm_data_width, "max_accesses": 32 * cfg.max_blocks, "hist_bits": 4,
+            "hbm_data_width": cfg.hbm_data_width, "max_accesses": liveness_max_accesses(cfg.max_blocks),
+            "hist_bits": 4,
             "div_shift": 7, "burst_beats": min(64, 4096 * 8 // cfg.hbm_data_width),
             "max_outstanding": min(cfg.max_outstanding_bursts, 16)}
 

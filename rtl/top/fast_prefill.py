@@ -27,8 +27,8 @@ written while ``ap_idle`` is low). ``status`` (0 or the error code) is written a
 cleared when the next start is taken.
 
 Argument checks: ``1 <= N <= max_seq_len``, ``N % B == 0`` and ``nb (nb + 1) / 2 <=
-max_accesses`` of the SIG head's liveness buffer (a dense head of ``nb`` blocks must fit; ``tiny``:
-``N <= 720``) (1); ``H >= 1``, ``Hkv >= 1``, ``H % Hkv == 0`` (2); ``0 < gamma <= 2^16`` (3);
+max_accesses`` of the SIG head's liveness buffer (a dense head of ``nb`` blocks must fit:
+``seq_len_limit``; ``tiny``: every N up to 1024, ``u280``: ``N <= 32640``) (1); ``H >= 1``, ``Hkv >= 1``, ``H % Hkv == 0`` (2); ``0 < gamma <= 2^16`` (3);
 ``min_budget >= 1``, ``max_budget >= min_budget`` (4); every pointer 4 KiB aligned and, when
 ``Hkv > 1`` (or ``H > 1`` with ``tau_threshold != 0``), ``N * D`` a multiple of the SIG head's read
 burst (``burst_beats * W / 8`` bytes, at most 4 KiB; ``tiny``: 512 bytes, so ``N`` a multiple of
@@ -58,6 +58,8 @@ hand-over, the attention path's cycles (docs/attention_path.md) and 2 cycles to 
 
 from __future__ import annotations
 
+import math
+
 from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..axi.read_mux import axi_read_mux
@@ -76,6 +78,18 @@ def _log2(name: str, v: int) -> int:
     if v < 1 or v & (v - 1):
         raise ValueError(f"fast_prefill field '{name}' = {v!r} is not allowed: must be a power of two")
     return v.bit_length() - 1
+
+
+def seq_len_limit(block_size: int, max_seq_len: int, max_accesses: int | None) -> int:
+    """Largest N the kernel accepts (argument check 1; N must also be a multiple of B): N <=
+    ``max_seq_len`` and a dense head of ``nb = N / B`` blocks, ``nb (nb + 1) / 2`` accesses, fits
+    the SIG head's liveness buffer of ``max_accesses`` entries (``None``: a SIG without one).
+    Exact: the kernel refuses precisely the N whose dense head the buffer cannot hold. ``tiny``
+    (16384 entries): 1024 = max_seq_len; ``u280`` (32768): 255 blocks, 32640."""
+    nb_max = max_seq_len // block_size
+    if max_accesses is not None:
+        nb_max = min(nb_max, (math.isqrt(8 * max_accesses + 1) - 1) // 2)   # largest nb(nb+1)/2 <= max
+    return nb_max * block_size
 
 
 class KernelGeometry:
@@ -135,11 +149,7 @@ def fast_prefill(ap_clk, ap_rst_n,
     hw, iw, MB = g.hw, g.iw, g.MB
     sp = dict(sig_params)
     # the SIG head's liveness buffer holds max_accesses accesses: refuse N whose dense head could not fit
-    max_acc = sp.get("max_accesses", 1 << 30)
-    nb_fit = 0
-    while nb_fit < g.path.max_blocks and (nb_fit + 1) * (nb_fit + 2) // 2 <= max_acc:
-        nb_fit += 1
-    seq_max = min(g.max_seq_len, nb_fit * g.B)
+    seq_max = seq_len_limit(g.B, g.max_seq_len, sp.get("max_accesses"))
     # the SIG head reads all of K from k + kvh*N*D (and, query-aware, all of Q from q + h*N*D) in bursts
     # of burst_beats words: those bases must be burst aligned
     sig_burst_bytes = min(sp.get("burst_beats", 1) * hw // 8, 4096)
