@@ -291,3 +291,58 @@ def test_make_vivado_on_the_real_registry(tmp_path):
     r = check_script(out / "package_kernel.tcl")
     assert r.ok or "not registered yet" in r.error, r.error
     assert check_script(out / "vitis_floorplan_hook.tcl").ok
+
+
+# Cell names of the converted top level --------------------------------------------------------
+def vivado_cell_names(verilog_text: str) -> set[str]:
+    """The register cells Vivado makes of a flat converted module (``<reg>_reg``) and its nets."""
+    import re as _re
+
+    names = set()
+    for kind, name in _re.findall(r"^\s*(reg|wire|output reg|output|input)\s+(?:signed\s+)?(?:\[[^]]*\]\s*)?(\w+)",
+                                  verilog_text, _re.M):
+        names.add(name)
+        if "reg" in kind:
+            names.add(f"{name}_reg")
+    return names
+
+
+def test_every_floorplan_pattern_matches_the_converted_top_level(build):
+    """Each unit's cell pattern (a Vivado NAME glob) matches at least one register of the real
+    converted top level, and no register belongs to two units' pblocks."""
+    from fnmatch import fnmatchcase
+
+    text = build.hdl[0].read_text()
+    assert f"module {TOP}" in text
+    regs = {n for n in vivado_cell_names(text) if n.endswith("_reg")}
+    owner: dict[str, str] = {}
+    fp = vivado.load_floorplan("u280")
+    for unit, (_, patterns) in fp.units.items():
+        for pattern in patterns:
+            hits = {r for r in regs if fnmatchcase(r, pattern)}
+            assert hits, f"floorplan pattern {pattern!r} of unit {unit} matches no register of {TOP}"
+            for r in hits:
+                assert owner.setdefault(r, unit) == unit, f"{r} matches units {owner[r]} and {unit}"
+    assert any(fp.units[u][1] for u in ("sig", "kvc", "sae"))
+
+
+def test_reset_synchroniser_constraints_match_the_converted_top_level(build):
+    from fnmatch import fnmatchcase
+
+    names = vivado_cell_names(build.hdl[0].read_text())
+    xdc = (ROOT / "constraints" / "reset_sync.xdc").read_text()
+    patterns = re.findall(r'NAME =~ "([^"]+)"', xdc)
+    assert patterns
+    for pattern in patterns:
+        cell = pattern.rsplit("/", 1)[0]                 # "*rst_sync_s0_reg*/D" -> the register
+        assert any(fnmatchcase(n, cell) for n in names), pattern
+    assert {"rst_sync_s0_reg", "rst_sync_s1_reg"} <= names
+
+
+def test_pattern_check_catches_a_stale_pattern(build):
+    """The check above rejects the old `kvc_*` pattern (planted): it matches nothing."""
+    from fnmatch import fnmatchcase
+
+    regs = {n for n in vivado_cell_names(build.hdl[0].read_text()) if n.endswith("_reg")}
+    assert not any(fnmatchcase(r, "kvc_*") for r in regs)
+    assert not any(fnmatchcase(r, "sae_*") for r in regs)
