@@ -9,7 +9,7 @@ from fast_prefill.config import get_preset
 from fast_prefill.synth import Resources, report, slr_report
 from fast_prefill.vivado import load_floorplan
 
-from test_vivado_standin import TOP, registry_with_top
+from test_vivado_standin import TOP, registry_with_standin, registry_with_top
 
 
 def fake(unit: str):
@@ -55,15 +55,32 @@ def test_default_blocks_is_the_top_level_alone_once_registered():
     assert synth.default_blocks({"a": 1, TOP: 2}) == [TOP]
 
 
-def test_make_synth_synthesises_the_top_level(monkeypatch, tmp_path):
-    """With a top level registered, synth_all() runs yosys synth_xilinx on it alone (tiny preset)."""
-    monkeypatch.setattr(synth, "BLOCKS", registry_with_top())
+def test_synth_all_synthesises_the_top_level(monkeypatch, tmp_path):
+    """With a top level registered, synth_all() runs yosys synth_xilinx on it alone (tiny preset).
+
+    On the stand-in (same ports, control slave and reset synchroniser as the real kernel; a few
+    seconds): the real kernel takes 13+ minutes of yosys even at tiny, see the slow test below.
+    """
+    monkeypatch.setattr(synth, "BLOCKS", registry_with_standin())
     res = synth.synth_all(get_preset("tiny"), out_dir=tmp_path, progress=lambda *_: None)
     assert list(res) == [TOP]
     r = res[TOP]
     assert r.lut > 0 and r.ff > 32 * 10  # the argument registers at least
     text, fits = report(res)
     assert fits and TOP in text and "one flat module" in text
+    # and the same top level with an impossible resource count fails the check
+    assert not report({TOP: Resources(dsp=9025)})[1]
+
+
+@pytest.mark.slow
+def test_synth_all_synthesises_the_real_top_level(monkeypatch, tmp_path):
+    """The real kernel top level, flat, at tiny (13+ minutes of yosys on 2 shared cores)."""
+    monkeypatch.setattr(synth, "BLOCKS", registry_with_top())
+    res = synth.synth_all(get_preset("tiny"), out_dir=tmp_path, progress=lambda *_: None)
+    assert list(res) == [TOP]
+    assert res[TOP].ff > 32 * 10 and res[TOP].dsp > 0   # the SAE/SIG multipliers are there
+    text, fits = report(res)
+    assert fits and "one flat module" in text
 
 
 def test_a_block_yosys_cannot_synthesise_fails_make_synth(monkeypatch, tmp_path):
