@@ -40,8 +40,9 @@ lint: $(STAMP) ## convert and lint every block for both presets
 	@$(FP) verilog --preset tiny
 	@$(FP) verilog --preset u280
 
-synth: $(STAMP) ## yosys synth_xilinx -family xcup resource estimates for PRESET
-	@$(FP) synth --preset $(PRESET)
+SYNTH_ARGS ?= --timeout 1200
+synth: $(STAMP) ## kernel resource ESTIMATE for PRESET: yosys synth_xilinx -family xcup per unit, SAE lanes extrapolated (docs/vivado.md)
+	@nice $(BIN)/python -m fast_prefill.synth --preset $(PRESET) $(SYNTH_ARGS)
 
 vivado: $(STAMP) ## write build/vivado/ for PRESET: Vitis kernel packaging, v++ link config, Vivado project
 	@$(FP) vivado --preset $(PRESET)

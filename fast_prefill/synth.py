@@ -10,9 +10,18 @@ RAM64X1D: 2, RAM128X1D: 4, SRL16E and SRLC32E: 1).
 Per-SLR budgets come from ``constraints/floorplan.toml`` (the same floorplan the Vivado pblocks and
 the Vitis placement hook use): each block's resources go to the SLRs its unit (``rtl/<unit>/``) is
 assigned to, shared evenly when there are several, and every SLR must stay within its budget.
-Once the kernel top level (block ``fast_prefill``) is registered, ``make synth`` synthesises it
-alone (MyHDL flattens it into one module, so it is checked against the SLRs of the floorplan as
-a whole and against the U280 totals).
+Two ways in:
+
+* ``make synth`` (``python -m fast_prefill.synth --preset P``, :func:`main`): the kernel ESTIMATE
+  of :func:`estimate_kernel`: each unit the kernel top level instantiates (:data:`KERNEL_PLAN`) is
+  synthesised out of context at the preset's parameters, except the SAE engine, whose datapath is
+  D lanes: it is synthesised at D = 8, 16, 32 and extrapolated linearly to the preset's D (the
+  measured points, the fit and its largest deviation are printed). The sum is checked against the
+  U280 totals and each unit's share against its SLR budget. The flat u280 top level is out of
+  reach here (9 min and 6.8 GB to convert; yosys > 25 min on the u280 SAE alone).
+* ``fast-prefill synth [--block B]`` (:func:`synth_all`): plain synthesis of registered blocks;
+  with no ``--block`` the kernel top level alone, flat (checked against the floorplan's SLRs
+  together and the U280 totals; 13+ minutes of yosys at ``tiny``).
 """
 
 from __future__ import annotations
