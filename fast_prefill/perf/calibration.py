@@ -5,14 +5,16 @@ at larger simulated configurations.
 :func:`calibrate` returns one row per (unit, configuration): ``sim`` cycles, ``model`` cycles,
 relative error. Every simulated run also checks its outputs against the golden model (the
 harnesses do), so a calibration point is never taken from a run that computed the wrong thing.
-The kernel top level does not exist yet: calibration is per unit; the kernel-level overlap of the
-model (``ModelParams.overlap``) is an assumption until it can be calibrated the same way.
+The whole kernel is calibrated too (:func:`cal_kernel`): the kernel-level schedule of
+:mod:`.kernel` (per head SIG to first access + attention path + hand-over, heads in sequence)
+against the converted Verilog of ``fast_prefill`` under Verilator (:mod:`.kernel_sim`), O checked
+exactly against the golden kernel reference.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +31,7 @@ class CalPoint:
     sim: int
     model: int
     seconds: float = 0.0
+    kept: object = field(default=None, repr=False, compare=False)   # (sim, ref, case, cfg) when asked
 
     @property
     def error(self) -> float:
@@ -221,6 +224,42 @@ def cal_mpu(shapes) -> list[CalPoint]:
     return out
 
 
+def kernel_cases() -> dict:
+    """Whole-kernel runs per configuration: ``tiny`` (default) and ``b16d16`` (B = D = 16, slow)."""
+    from .kernel_sim import KernelCase as C
+
+    return {
+        "tiny": [("tiny", c) for c in (
+            C("vs", 128, 1, 1, seed=1), C("dense", 24, 1, 1, min_budget=24), C("gqa", 64, 2, 1, seed=2),
+            C("qa", 128, 1, 1, tau=0.3, seed=4), C("gqa-qa", 64, 4, 2, tau=0.05, seed=3))],
+        "b16d16": [("b16d16", c) for c in (
+            C("vs", 128, 1, 1, seed=1), C("dense", 48, 1, 1, min_budget=48), C("gqa", 128, 2, 1, seed=2),
+            C("qa", 128, 1, 1, tau=0.3, seed=4))],
+    }
+
+
+def cal_kernel(pairs, keep: bool = False) -> list[CalPoint]:
+    """``[(config name, KernelCase)]`` -> one point per run: Verilator cycles (ap_start to done) vs
+    :func:`.kernel.run_cycles_of_reference`."""
+    from . import kernel as K
+    from .kernel_sim import config, simulate
+
+    out = []
+    for name, case in pairs:
+        cfg = config(name)
+        r = simulate(case, cfg)
+        minb = case.min_budget or cfg.block_size
+        shapes = [K.head_shape(p, l, case.tau, U.cdiv(minb, cfg.block_size)) for p, l in zip(r.ref.patterns, r.ref.lists)]
+        kinds = sorted({"dense" if s.dense else "query-aware" if s.query_aware else "vertical-slash" for s in shapes})
+        label = (f"{name} B={cfg.block_size} D={cfg.head_dim} N={case.n} H={case.heads} Hkv={case.kv_heads} "
+                 f"tau={case.tau:g}: {'+'.join(kinds)}, L={'/'.join(str(s.accesses) for s in shapes)}")
+        pt = CalPoint("kernel (whole run)", label, r.cycles, K.run_cycles(cfg, shapes), r.seconds)
+        if keep:
+            pt.kept = (r.cycles, r.ref, case, cfg)
+        out.append(pt)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -257,11 +296,13 @@ def configurations(slow: bool = False) -> dict:
         cfg["kvc"] += [("larger", 24, "dense", 32, 2, 4, 2, 4), ("larger", 64, "flex", 32, 8, 8, 4, 5)]
         cfg["mpu"].append(("u280 slice", mp(32, 8, 32, 2, 1), 128, 2))
         cfg["builder"].append(("larger", 128))
+    cfg["kernel"] = kernel_cases()["tiny"] + (kernel_cases()["b16d16"] if slow else [])
     return cfg
 
 
 RUNNERS = {"probe": cal_probe, "pool": cal_pool, "cover": cal_cover, "top_m": cal_top_m, "builder": cal_builder,
-           "liveness": cal_liveness, "sae": cal_sae, "kvc": cal_kvc, "mpu": cal_mpu}
+           "liveness": cal_liveness, "sae": cal_sae, "kvc": cal_kvc, "mpu": cal_mpu,
+           "kernel": cal_kernel}
 
 
 def calibrate_unit(key: str, slow: bool = False) -> list[CalPoint]:

@@ -4,11 +4,14 @@ Built from the per-unit formulas of :mod:`.units` (each held to its unit's conve
 simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes, as parameters
 (:class:`ModelParams`; defaults = the RTL as built today):
 
-* **Schedule** (``overlap``): ``"serial"`` (today: for each query head, the SIG phases run one after
-  another, then the SAE row jobs with the KV cache; heads one after another) or ``"sig_sae"`` (the
-  SIG of head h+1 runs while the SAE runs head h: per layer ``max(sum SIG, sum SAE)`` plus one
-  head's SIG). Inside the SIG the blocks are serial (probe, pool, 2 cover counts, 2 top-m,
-  builder, liveness): a conservative sum, the probe is > 95 % of it.
+* **Schedule** (``overlap``): ``"serial"`` = the kernel as built (:mod:`.kernel`, calibrated
+  against the Verilator simulation of the whole ``fast_prefill`` kernel within 5 %): per query head
+  the SIG from start to its first access beat (probe with the pooling in its output beats, decision,
+  two cover counts and two top-m or the query-aware pooled selection, builder scan, liveness
+  backward pass), then the attention path (SAE row jobs with the KV cache under them), 2 cycles of
+  hand-over; the liveness emission runs under the attention phase; heads one after another.
+  ``"sig_sae"`` (not built: the SIG of head h+1 runs while the SAE runs head h: per layer
+  ``max(sum SIG, sum SAE)`` plus one head's SIG).
 * **GQA** (``sae_group``): 1 today (each query head separately on the attention path; the SIG pass
   serves one query head). With G > 1 the SAE serves a group per row job (``SaeGeometry`` with G),
   its K/V blocks fetched once per group; the group is assumed to share one layout.
@@ -19,10 +22,10 @@ simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes
   (``prefetch_depth`` tickets) while the SAE computes; a fill (``2 half_beats`` beats + latency) is
   exposed once per head (the first block), since one block's compute (``G B (2B + 9)`` cycles) is
   far longer than a fill.
-* **Query-aware heads**: the JS decision and pooled block selection are not built; when a head is
-  query-aware the model adds an estimate (block sums of Q and K: one more read of each, ``2 N``
-  cycles; block-mean logits ``nb (nb + 1) / 2`` cycles; cover count and top-m over the ``nb (nb+1)/2``
-  pooled scores), labelled as such in the breakdown.
+* **Query-aware heads** (built: ``sig_decision``, ``sig_pooled_select``): every head pays the
+  decision (``decision``: ``tau_th != 0``); a query-aware head skips the two cover counts over N and
+  runs the pooled selection over the ``nb (nb + 1) / 2`` causal block entries (two passes, its cover
+  count and top-m), reading Q twice more (``2 N D`` bytes).
 * **HBM**: ``config.hbm_ports`` AXI ports (4 at the U280 preset) of ``hbm_data_width`` bits, each on
   its own pseudo-channel range; per-port bandwidth ``min(hbm_data_width / 8 * clock, 14.375 GB/s)``
   (9.6 GB/s at 256 bits, 300 MHz). Assumed port use: 0 the SIG's K/Q stream, 1 the KV cache,
@@ -42,6 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..config import AcceleratorConfig, get_preset
+from . import kernel as K
 from . import units as U
 from .baselines import U280_HBM, U280_PC
 
@@ -85,7 +89,7 @@ class ModelParams:
     sig_engines: int = 1
     kv_feed_ratio: bool = True
     hbm_latency_cycles: int = 64     # cycles from AR to first R beat (assumption; exposed once per head)
-    query_aware_estimate: bool = True
+    decision: bool = True            # tau_th != 0: every non-dense head runs sig_decision
     list_bytes_per_access: int = 4
     recip_frac: int = 16
     hist_bits: int = 4
@@ -119,24 +123,31 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
     b, d = cfg.block_size, cfg.head_dim
     nb = h.nb
     byt = U.cdiv(cfg.data_width, 8)
-    acc_bits = 16 + 1 + U.log2i(b)
     c = HeadCost()
-    c.cycles["SIG probe"] = U.probe_cycles(n, b, p.recip_frac)
-    c.cycles["SIG pool"] = U.pool_cycles(n)
-    c.cycles["SIG selection"] = (2 * U.cover_count_cycles(n, acc_bits, p.hist_bits, cfg.max_seq_len)
-                                 + 2 * U.top_m_cycles(nb, acc_bits + U.log2i(b), p.hist_bits, nb))
-    c.cycles["SIG lists + liveness"] = (U.list_builder_cycles(nb, h.sel_entries)
-                                        + U.liveness_cycles(h.accesses, cfg.max_blocks))
-    qa = 0
-    if h.query_aware and p.query_aware_estimate:
-        m = nb * (nb + 1) // 2
-        qa = 2 * n + m + U.cover_count_cycles(m, acc_bits, p.hist_bits, m) + U.top_m_cycles(m, acc_bits, p.hist_bits, m)
-    c.cycles["SIG query-aware (estimate, not built)"] = qa
+    # The kernel-level schedule of the RTL (perf/kernel.py, calibrated against the whole kernel's
+    # Verilator simulation): per head, the SIG from start to its first access beat (probe with the
+    # pooling in its output beats; decision; cover counts and top-m, or the pooled selection of a
+    # query-aware head; builder scan; liveness backward pass), then the attention path; the liveness
+    # emission and table clear run under the attention phase.
+    vert = h.sel_entries // 2
+    ks = K.HeadShape(nb=nb, accesses=h.accesses, vertical=vert, slash=h.sel_entries - vert,
+                     query_aware=bool(h.query_aware), dense=nb <= 2, decision=p.decision and nb > 2)
+    sig = K.sig_to_stream(cfg, ks, p.recip_frac)
+    c.cycles["SIG probe"] = sig.get("SIG probe", 0)
+    c.cycles["SIG selection"] = sig.get("SIG selection", 0)
+    c.cycles["SIG query-aware (decision + pooled selection)"] = (sig.get("SIG decision", 0)
+                                                                + sig.get("SIG pooled selection", 0))
+    c.cycles["SIG lists + liveness"] = (sig.get("SIG lists", 0) + sig.get("SIG dense lists", 0)
+                                        + sig["SIG liveness"] + K.KERNEL_HEAD_END)
+    qa = int(bool(h.query_aware) and nb > 2)
     g = p.sae_group
     ratio = max(1, 8 * d // cfg.hbm_data_width) if p.kv_feed_ratio else 1
     hb = U.kvc_half_beats(b, d, cfg.data_width, cfg.hbm_data_width)
+    # one K/V fill and the Q row's read latency exposed per head (HBM latency: modelled, the
+    # calibration runs at zero extra latency)
     fill = 2 * hb + U.KVC_FILL_EXTRA + p.hbm_latency_cycles
-    c.cycles["SAE + KVC"] = U.sae_head_cycles(nb, h.accesses, b, g, p.recip_frac, ratio) + fill
+    q_row = U.cdiv(b * d * byt * 8, cfg.hbm_data_width)
+    c.cycles["SAE + KVC"] = U.sae_head_cycles(nb, h.accesses, b, g, p.recip_frac, ratio) + q_row + K.ATT_TAIL + fill
     c.bytes["SIG K/Q reads"] = (2 * n * d + b * d) * byt + (2 * n * d * byt if qa else 0)   # per query head
     c.bytes["KVC K/V misses"] = h.reads["liveness"] * cfg.block_bytes
     c.bytes["SAE Q reads + O writes"] = g * (nb * b * d * byt + n * d * 2)

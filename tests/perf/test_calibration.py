@@ -28,7 +28,8 @@ def _check(points, units):
 
 
 def test_every_unit_is_calibrated():
-    assert set(RUNNERS) == set(UNITS)
+    # "kernel" (the whole fast_prefill kernel) has its own test: tests/perf/test_kernel_calibration.py
+    assert set(RUNNERS) == set(UNITS) | {"kernel"}
 
 
 @pytest.mark.parametrize("key", list(UNITS))
@@ -39,4 +40,5 @@ def test_calibration_default(key):
 
 @pytest.mark.slow
 def test_calibration_slow():
-    _check(calibrate(slow=True), [u for us in UNITS.values() for u in us])
+    _check([p for p in calibrate(slow=True) if p.unit != "kernel (whole run)"],
+           [u for us in UNITS.values() for u in us])

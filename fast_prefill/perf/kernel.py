@@ -1,0 +1,156 @@
+"""Kernel-level cycle model: the schedule of the ``fast_prefill`` top level as the RTL has it.
+
+Per run: ``KERNEL_RUN_START`` cycles (ap_start taken, 32 cycles of argument division, one check
+cycle: docs/kernel.md), then the query heads strictly one after another, no overlap between heads::
+
+    run    = KERNEL_RUN_START + sum over heads (sig_to_stream(head) + attention(head) + KERNEL_HEAD_END)
+
+* ``sig_to_stream``: from the SIG head's ``start`` to its first access beat. The attention phase
+  starts on ``reads_done`` (3 cycles of hand-over) but its first row job needs the first access,
+  which ``sig_liveness`` emits only after collecting all ``L`` accesses and its backward pass; so
+  the SIG's whole selection is on the critical path, its liveness *emission* (1 beat per cycle,
+  far faster than the SAE takes them) is not.
+
+  - sparse vertical-slash head (``tau_th = 0`` or the decision says no): probe start
+    (``SIG_START``), the probe ``B + (2 nb + 1) B^2 + B (R + 1) + 2 N`` plus the first Q burst's
+    AXI round trip (``SIG_PROBE_AXI``), two cover counts over ``N`` values (from the head's buffers),
+    2 cycles (budget, header), two top-m over ``nb`` pooled values, the builder's scan
+    ``nb (nb + 1) / 2`` after its selection beats, the liveness's collection ending with the scan
+    and its backward pass ``L``, ``SIG_EMIT`` cycles to the first beat;
+  - query-aware head (``tau_th != 0``, decision true): the probe, then ``sig_decision``
+    (``1 + 1 + nb + nb + R + 1 + nb (A + 2) + 1``), then ``sig_pooled_select``
+    (``1 + nb`` header and key sums, two passes ``3 T + nb (R + 2)`` with ``T = nb (nb + 1) / 2``,
+    its cover count and top-m over ``T`` probabilities of ``A + 2`` bits), the two top-m of the head
+    (budgets = min_blocks) running meanwhile; no cover counts over N; then the builder and liveness
+    as above. A head whose decision says "not query-aware" pays the decision and continues as a
+    vertical-slash head;
+  - dense head (``nb <= max(2, min_blocks)``): no reads, the builder emits every causal block;
+    ``L = nb (nb + 1) / 2``.
+
+* ``attention``: ``attention_path`` from the first access beat to ``done``: the SAE's row jobs back
+  to back (:func:`units.sae_head_cycles`, K/V reads prefetched by the KV cache under the compute;
+  at ``8 D / W > 1`` beats per K/V row the adapter stretches the load phase) plus the first Q row's
+  fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O burst's response, done).
+
+Selection blocks (cover count, top-m) use their documented worst-case digit scans and emission
+(``units.cover_count_cycles`` / ``units.top_m_cycles`` with ``scan=None``), as the projections do:
+the model is an upper estimate by a few cycles per block.
+
+The constants below are hand-over cycles read off one waveform of the tiny kernel (N = 64, one
+sink head; ``perf.kernel_sim`` with a trace): the FSM's steps between the units, not fitted to the
+calibration points (which span other sizes, configurations, head kinds and GQA groups).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import AcceleratorConfig
+from . import units as U
+
+KERNEL_RUN_START = 34      # ap_start -> SIG start: 1 + 32 (division) + 1 (check)
+SIG_START = 2              # SIG start -> probe header taken
+SIG_PROBE_AXI = 5          # first Q burst: AR through the read mux to the first R beat at the probe
+SIG_AFTER_PROBE = 4        # probe's last output beat -> first cover count (vertical-slash) / decision (QA)
+SIG_EMIT = 1               # liveness backward pass -> first access beat
+ATT_TAIL = 14              # fork + row command + last O burst's write response + done, beyond the Q row
+KERNEL_HEAD_END = 2        # attention done -> next head's SIG start (or ap_done)
+
+ACC_FRAC = 16              # A: the SIG's probability/accumulator fraction bits
+HIST_BITS = 4
+
+
+@dataclass(frozen=True)
+class HeadShape:
+    """What the kernel's schedule depends on, per query head."""
+    nb: int
+    accesses: int            # L: block accesses of the head's lists
+    vertical: int            # selected vertical blocks (top-m count)
+    slash: int               # selected slash offsets
+    query_aware: bool = False
+    dense: bool = False
+    decision: bool = False   # tau_th != 0: the decision runs (query-aware or not)
+
+
+def head_shape(pattern, lists, tau: float, min_blocks: int) -> HeadShape:
+    nb = pattern.nb
+    dense = nb <= max(2, min_blocks)
+    return HeadShape(nb, sum(len(x) for x in lists), len(pattern.vertical), len(pattern.slash),
+                     bool(pattern.query_aware) and not dense, dense, tau > 0 and not dense)
+
+
+def _aw(cfg: AcceleratorConfig) -> int:
+    return ACC_FRAC + 1 + U.log2i(cfg.block_size)
+
+
+def _cover_max_n(cfg: AcceleratorConfig) -> int:
+    return cfg.max_seq_len
+
+
+def probe_phase(cfg: AcceleratorConfig, nb: int, recip_frac: int = 16) -> int:
+    return SIG_START + SIG_PROBE_AXI + U.probe_cycles(nb * cfg.block_size, cfg.block_size, recip_frac)
+
+
+def decision_cycles(nb: int, recip_frac: int = 16) -> int:
+    """``sig_decision`` (rtl/sig/decision.py): logits, pooled scores, reciprocal, per-block JS terms."""
+    return 1 + 1 + nb + nb + recip_frac + 1 + nb * (ACC_FRAC + 2) + 1
+
+
+def pooled_select_cycles(nb: int, max_blocks: int, recip_frac: int = 16) -> int:
+    """``sig_pooled_select`` (rtl/sig/pooled_select.py), worst-case selection scans."""
+    t = nb * (nb + 1) // 2
+    vw = ACC_FRAC + 2
+    nc = max_blocks * (max_blocks + 1) // 2
+    passes = 2 * (3 * t + nb * (recip_frac + 2))
+    return 1 + nb + passes + U.cover_count_cycles(t, vw, HIST_BITS, nc + 1) + U.top_m_cycles(t, vw, HIST_BITS, t)
+
+
+def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> dict:
+    """Cycles of the SIG head from ``start`` to its first access beat, by phase."""
+    nb, b = h.nb, cfg.block_size
+    n = nb * b
+    out = {}
+    if h.dense:
+        out["SIG dense lists"] = SIG_START + U.list_builder_cycles(nb, 0)
+    else:
+        out["SIG probe"] = probe_phase(cfg, nb, recip_frac) + SIG_AFTER_PROBE
+        aw = _aw(cfg)
+        top = 2 * U.top_m_cycles(nb, aw + U.log2i(b), HIST_BITS, max(h.vertical, h.slash))
+        if h.decision:
+            out["SIG decision"] = decision_cycles(nb, recip_frac)
+        if h.query_aware:
+            out["SIG pooled selection"] = max(pooled_select_cycles(nb, cfg.max_blocks, recip_frac), top)
+        else:
+            out["SIG selection"] = 2 * U.cover_count_cycles(n, aw, HIST_BITS, _cover_max_n(cfg)) + 2 + top
+        if h.query_aware:   # the builder's scan runs with the pooled selection's output walk
+            out["SIG lists"] = 1 + h.vertical + h.slash
+        else:
+            out["SIG lists"] = U.list_builder_cycles(nb, h.vertical + h.slash)
+    out["SIG liveness"] = h.accesses + SIG_EMIT
+    return out
+
+
+def attention_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> int:
+    b, d = cfg.block_size, cfg.head_dim
+    kv_ratio = max(1, 8 * d * U.cdiv(cfg.data_width, 8) // cfg.hbm_data_width)
+    q_row = U.cdiv(b * d * U.cdiv(cfg.data_width, 8) * 8, cfg.hbm_data_width)
+    return U.sae_head_cycles(h.nb, h.accesses, b, 1, recip_frac, kv_ratio) + q_row + ATT_TAIL
+
+
+def head_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> dict:
+    """Per-phase cycles of one query head in the kernel (sum = the head's share of a run)."""
+    out = sig_to_stream(cfg, h, recip_frac)
+    out["attention path"] = attention_cycles(cfg, h, recip_frac)
+    out["hand-over"] = KERNEL_HEAD_END
+    return out
+
+
+def run_cycles(cfg: AcceleratorConfig, heads, recip_frac: int = 16) -> int:
+    """Modelled cycles of one kernel run (ap_start to done) over the query heads ``heads``."""
+    return KERNEL_RUN_START + sum(sum(head_cycles(cfg, h, recip_frac).values()) for h in heads)
+
+
+def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget: int) -> int:
+    """Modelled cycles of a run from its golden ``kernel_reference`` (patterns and lists per head)."""
+    minb = U.cdiv(min_budget, cfg.block_size)
+    return run_cycles(cfg, [head_shape(p, l, tau, minb) for p, l in zip(ref.patterns, ref.lists)])

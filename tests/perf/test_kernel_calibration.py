@@ -1,0 +1,86 @@
+"""Kernel-level calibration: the model's per-run cycle count (``fast_prefill.perf.kernel``) stays
+within 5 % of the converted-Verilog simulation of the whole ``fast_prefill`` kernel (Verilator through
+the host driver's lower layers, zero-latency deterministic AXI model, ``perf.kernel_sim``), for
+dense, vertical-slash and query-aware heads, one head and GQA groups; the tiny preset by default,
+a larger configuration (B = D = 16) in the slow run. Every run's O is checked against the golden
+kernel reference first. A planted formula error (a dropped term) is rejected by the same check.
+"""
+
+import pytest
+
+from fast_prefill.perf import kernel as K
+from fast_prefill.perf import units as U
+from fast_prefill.perf.calibration import TOLERANCE, cal_kernel, kernel_cases
+from fast_prefill.perf.kernel_sim import config
+
+
+@pytest.fixture(scope="module")
+def tiny_points():
+    return cal_kernel(kernel_cases()["tiny"], keep=True)
+
+
+def _bad(points):
+    return [f"{p.config}: sim {p.sim}, model {p.model} ({100 * p.error:+.2f}%)" for p in points
+            if abs(p.error) > TOLERANCE]
+
+
+def test_kernel_calibration_tiny(tiny_points):
+    assert len(tiny_points) == len(kernel_cases()["tiny"])
+    kinds = " ".join(p.config for p in tiny_points)
+    for kind in ("dense", "vertical-slash", "query-aware", "H=2 Hkv=1", "H=4 Hkv=2"):
+        assert kind in kinds, f"tiny kernel calibration lacks a {kind} case"
+    bad = _bad(tiny_points)
+    assert not bad, "kernel model outside 5% of the Verilator simulation:\n" + "\n".join(bad)
+
+
+@pytest.mark.slow
+def test_kernel_calibration_larger():
+    pts = cal_kernel(kernel_cases()["b16d16"])
+    bad = _bad(pts)
+    assert not bad, "kernel model outside 5% of the Verilator simulation (B = D = 16):\n" + "\n".join(bad)
+
+
+def _remodel(points):
+    """The model's cycles again for the kept simulations (after a perturbation)."""
+    out = []
+    for p in points:
+        sim, ref, case, cfg = p.kept
+        out.append(type(p)(p.unit, p.config, sim,
+                           K.run_cycles_of_reference(cfg, ref, case.tau, case.min_budget or cfg.block_size)))
+    return out
+
+
+@pytest.mark.parametrize("planted", ["probe_pass2_dropped", "sae_normalisation_dropped", "liveness_wait_dropped"])
+def test_planted_formula_error_is_caught(tiny_points, monkeypatch, planted):
+    """A model with one term dropped disagrees with the simulation by more than the tolerance."""
+    assert not _bad(_remodel(tiny_points))               # the kept runs re-model identically
+    if planted == "probe_pass2_dropped":                 # (2 nb + 1) B^2 -> (nb + 1) B^2
+        real = U.probe_cycles
+        monkeypatch.setattr(U, "probe_cycles", lambda n, b, r=16: real(n, b, r) - (n // b) * b * b)
+    elif planted == "sae_normalisation_dropped":         # the G B (R + 4) normalisation of each row job
+        real_row = U.sae_row_cycles
+        monkeypatch.setattr(U, "sae_row_cycles", lambda nbk, b, g=1, r=16, k=1: real_row(nbk, b, g, r, k) - g * b * (r + 4))
+    else:                                                # attention overlapping the SIG's selection
+        real_sig = K.sig_to_stream
+        monkeypatch.setattr(K, "sig_to_stream", lambda cfg, h, r=16: {
+            k: v for k, v in real_sig(cfg, h, r).items() if k in ("SIG probe", "SIG dense lists")})
+    assert _bad(_remodel(tiny_points)), f"planted formula error {planted} not caught"
+
+
+def test_kernel_model_hand_computed():
+    """A dense head of nb = 3 at tiny (L = 6), by hand: 34 + [2 + (1 + 0 + 6)] + (6 + 1)
+    + [3 (1 + 8 + 8 * 20) + 6 (1 + 16 + 8 * 25) + 8 + 14] + 2 = 1883 (also the simulated figure)."""
+    cfg = config("tiny")
+    h = K.HeadShape(nb=3, accesses=6, vertical=0, slash=0, dense=True)
+    assert K.run_cycles(cfg, [h]) == 34 + 9 + 7 + (3 * 169 + 6 * 217 + 8 + 14) + 2 == 1883
+    # two heads: one run start, two heads
+    assert K.run_cycles(cfg, [h, h]) == 2 * 1883 - 34
+    # sparse head: the probe and the selection come before the first access
+    s = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1)
+    parts = K.head_cycles(cfg, s)
+    assert parts["SIG probe"] == 2 + 5 + (8 + 17 * 64 + 8 * 17 + 128) + 4
+    assert parts["SIG lists"] == 1 + 2 + 36 and parts["SIG liveness"] == 16
+    qa = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1, query_aware=True, decision=True)
+    pq = K.head_cycles(cfg, qa)
+    assert pq["SIG decision"] == 1 + 1 + 8 + 8 + 16 + 1 + 8 * 18 + 1
+    assert "SIG selection" not in pq and pq["SIG lists"] == 3
