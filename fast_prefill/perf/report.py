@@ -118,7 +118,7 @@ def compute(lengths, calibration: bool, jobs: int, use_cache: bool, log=print):
         from .calibration import RUNNERS
 
         cal = [p for k in RUNNERS for p in cal_parts[k]]   # the serial order
-        log("calibration: unit cycle formulas vs converted-Verilog simulation (Icarus)")
+        log("calibration: unit cycle formulas vs converted-Verilog simulation (Icarus); whole kernel (Verilator)")
         for p in cal:
             log(_cal_line(p))
     layouts = {}
@@ -270,18 +270,24 @@ def _markdown(result, cfg, lengths, quick) -> str:
     cmd = ("`.venv/bin/fast-prefill report --quick`" if quick
            else "`make report` (= `.venv/bin/fast-prefill report`)")
     md = [f"# FAST-Prefill performance report\n\nCommand: {cmd}. Labels: **simulated** = cycles from the "
-          "converted Verilog under Icarus; **modelled** = this performance model (`fast_prefill/perf/`); "
+          "converted Verilog (units under Icarus, the whole kernel under Verilator): the calibration points "
+          "below; **modelled** = this performance model (`fast_prefill/perf/`); "
           "**cited** = a published figure (sources below). U280 preset: "
           f"B = {cfg.block_size}, D = {cfg.head_dim}, {cfg.clock_mhz} MHz, MPU {cfg.mpu_k} x "
           f"({cfg.mpu_dsp_cols} + {cfg.mpu_lut_cols}) MAC/cycle, KV cache {cfg.pinned_tier_blocks} + "
           f"{cfg.managed_tier_blocks} blocks, {cfg.hbm_ports} HBM ports of {cfg.hbm_data_width} bits.\n"]
-    md.append("## Calibration (per unit: model vs simulation)\n")
+    md.append("## Calibration (per unit, and the whole kernel: model vs simulation)\n")
+    md.append("The projections use the kernel-level schedule (`fast_prefill/perf/kernel.py`): per head the SIG "
+              "up to its first access beat, then the attention path, heads in sequence; the `kernel (whole run)` "
+              "rows hold it to the Verilator simulation of the `fast_prefill` kernel (zero-latency AXI model, "
+              "O checked exactly).\n")
     if result["calibration"]:
         md.append("| unit | configuration | simulated cycles | modelled cycles | error |\n|---|---|---|---|---|")
         for p in result["calibration"]:
             md.append(f"| {p['unit']} | {p['config']} | {p['sim']} | {p['model']} | {100 * p['error']:+.2f}% |")
         worst = max(abs(p["error"]) for p in result["calibration"])
-        md.append(f"\nWorst |error| {100 * worst:.2f}% (tolerance 5%, `tests/perf/test_calibration.py`).\n")
+        md.append(f"\nWorst |error| {100 * worst:.2f}% (tolerance 5%, `tests/perf/test_calibration.py`, "
+                  "`tests/perf/test_kernel_calibration.py`).\n")
     else:
         md.append("Not run (`--no-calibration`).\n")
     for source, title in (("minference", "published MInference per-head budgets"),
