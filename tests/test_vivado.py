@@ -347,3 +347,21 @@ def test_pattern_check_catches_a_stale_pattern(build):
     regs = {n for n in vivado_cell_names(build.hdl[0].read_text()) if n.endswith("_reg")}
     assert not any(fnmatchcase(r, "kvc_*") for r in regs)
     assert not any(fnmatchcase(r, "sae_*") for r in regs)
+
+
+def test_make_synth_plan_covers_the_units_of_the_converted_top_level(build):
+    """`make synth` sums the units of fast_prefill.synth.KERNEL_PLAN: each is instantiated in the
+    converted top level as many times as the plan counts it (by MyHDL's instance-name prefixes)."""
+    from fast_prefill.synth import KERNEL_PLAN
+
+    names = vivado_cell_names(build.hdl[0].read_text())
+    prefix = {"axil_control": r"axil_control\d+_", "sig_head": r"sig_head\d+_",
+              "top_row_control": r"attention_path\d+_top_row_control\d+_",
+              "kv_cache": r"attention_path\d+_kv_cache\d+_", "sae_engine": r"attention_path\d+_sae_engine\d+_",
+              "axi_stream_reader": r"attention_path\d+_axi_stream_reader\d+_",
+              "axi_stream_writer": r"attention_path\d+_axi_stream_writer\d+_",
+              "sae_kv_adapter": r"attention_path\d+_sae_kv_adapter\d+_"}
+    assert {u.block for u in KERNEL_PLAN} == set(prefix)
+    for u in KERNEL_PLAN:
+        instances = {m.group(0) for n in names if (m := re.match(prefix[u.block], n))}
+        assert len(instances) == u.count, (u.block, sorted(instances))
