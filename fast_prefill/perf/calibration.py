@@ -231,7 +231,9 @@ def kernel_cases() -> dict:
     return {
         "tiny": [("tiny", c) for c in (
             C("vs", 128, 1, 1, seed=1), C("dense", 24, 1, 1, min_budget=24), C("gqa", 64, 2, 1, seed=2),
-            C("qa", 128, 1, 1, tau=0.3, seed=4), C("gqa-qa", 64, 4, 2, tau=0.05, seed=3))],
+            C("qa", 128, 1, 1, tau=0.3, seed=4), C("gqa-qa", 64, 4, 2, tau=0.05, seed=3),
+            C("vs256", 256, 1, 1, seed=5), C("qa256", 256, 1, 1, tau=0.3, seed=6),
+            C("qa512", 512, 2, 2, tau=0.3, seed=7))],
         "b16d16": [("b16d16", c) for c in (
             C("vs", 128, 1, 1, seed=1), C("dense", 48, 1, 1, min_budget=48), C("gqa", 128, 2, 1, seed=2),
             C("qa", 128, 1, 1, tau=0.3, seed=4))],
