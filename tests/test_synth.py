@@ -97,3 +97,9 @@ def test_the_kernel_plan_names_registered_blocks_of_the_top_level():
         spec.params(cfg)
         for d in u.points:
             spec.params(synth.reduced(cfg, d))
+
+
+def test_a_yowasp_crash_is_named():
+    text = "yosys synth_xilinx failed on x.v:\nwasmtime._trap.Trap: error while executing\nCaused by:\n    thrown Wasm exception"
+    assert "crashed" in synth._yosys_error(text)
+    assert "OPTION_ABITS" in synth._yosys_error("a\nlutrams_xc5v_map.v:181: ERROR: invalid OPTION_ABITS/WIDTH combination.")
