@@ -33,6 +33,7 @@ def test_wrong_line_mutant_breaks_cosimulation():
     assert bad.responses != bad.expected
 
 
+@pytest.mark.slow  # CI budget (54 s): `make formal` runs the kvc_cache job; the tag-store and read-master proofs stay in the default run
 @pytest.mark.formal
 def test_cache_proof_and_covers(tmp_path):
     job = all_jobs()["kvc_cache"]

@@ -24,11 +24,13 @@ def test_budget_mutant_rejected():
         prop()
 
 
+@pytest.mark.slow  # CI budget: the budget mutant stays in the default run
 def test_slash_mutant_rejected():
     with pytest.raises(AssertionError, match="first difference"):
         check_heads([make_case(6, "slash", 2, min_budget=16)], backends=("icarus",), mutant=SLASH)
 
 
+@pytest.mark.slow  # CI budget: the budget mutant stays in the default run
 def test_query_aware_budget_mutant_rejected():
     """The query-aware path is checked too: a query-aware head (golden D2 < tau_th) whose vertical
     budget is not reset to min_blocks is caught: the query-aware head follows a vertical-slash head

@@ -37,7 +37,7 @@ def _run(job, idle_q, idle_kv, idle_blk, stall, backends=("myhdl", "icarus"), mu
 
 # Each example simulates up to three row jobs on both backends (~2-4 s): fewer examples than the
 # profile's default keep the unit's default run near a minute; the slow sweep below runs the profile.
-@settings(max_examples=10)
+@settings(max_examples=5)  # CI budget; the slow sweep below runs the profile's count
 @given(job=jobs(max_n=40), idle_q=pattern(), idle_kv=pattern(), idle_blk=pattern(), stall=pattern())
 @example(job=(4, 4, 2, 16, 1, "dense", "equal", -4.0, [3]), idle_q=[], idle_kv=[], idle_blk=[], stall=[])
 @example(job=(4, 4, 1, 13, 2, "dense", "extreme", 5.0, [0, 3]), idle_q=[True, False], idle_kv=[], idle_blk=[],

@@ -27,7 +27,7 @@ def heads(draw, params=PROBE_PARAMS):
     return qp, k, mult, shift
 
 
-@settings(max_examples=15)  # made smaller: each example simulates ~N x B x 3 cycles on two backends
+@settings(max_examples=6)  # made smaller (CI budget): each example simulates ~N x B x 3 cycles on two backends
 @given(hs=st.lists(heads(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 def test_probe_equals_golden(hs, idle, stall):
     run_probe(hs, idle, stall)

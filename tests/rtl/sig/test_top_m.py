@@ -33,6 +33,7 @@ def test_top_m_equals_golden(data, idle, stall):
     run_top_m(vecs, idle, stall)
 
 
+@pytest.mark.slow  # CI budget: the default run keeps the narrow property and the structured cases
 @settings(max_examples=10)  # made smaller: each example converts nothing but simulates ~150 cycles x 2
 @given(data=st.data(), stall=pattern())
 def test_top_m_wide_equals_golden(data, stall):
