@@ -9,12 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fast_prefill.blocks import BLOCKS
 from fast_prefill.config import get_preset
 from fast_prefill.host import Device, KernelError
 from fast_prefill.verify.verilator import build as vb
 
-pytestmark = pytest.mark.skipif("fast_prefill" not in BLOCKS, reason="kernel top level fast_prefill not built yet")
 
 CFG = get_preset("tiny")
 
