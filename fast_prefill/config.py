@@ -66,6 +66,7 @@ _RANGES: dict[str, tuple[int, int, bool]] = {
     "fifo_depth": (2, 1024, True),
     "prefetch_depth": (0, 64, False),
     "max_outstanding_bursts": (1, 64, False),
+    "sig_heads_per_pass": (1, 16, False),
 }
 
 
@@ -91,6 +92,9 @@ class AcceleratorConfig:
       fifo_depth              default depth of inter-unit stream FIFOs [beats]
       prefetch_depth          KV-cache misses issued ahead of use [requests]
       max_outstanding_bursts  AXI4 read bursts in flight per master
+      sig_heads_per_pass      query heads of one GQA group whose SIG probes share one K pass
+                              (1 = one pass pair per query head; S > 1 costs S - 1 more
+                              vertical/slash accumulator banks in sig_probe: docs/sig.md)
     """
 
     name: str = "u280"
@@ -110,6 +114,7 @@ class AcceleratorConfig:
     fifo_depth: int = 32
     prefetch_depth: int = 4
     max_outstanding_bursts: int = 8
+    sig_heads_per_pass: int = 1
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():

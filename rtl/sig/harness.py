@@ -10,14 +10,17 @@ from hypothesis import strategies as st
 
 from ...blocks import get_block
 from ...verify.golden.block_lists import HeadPattern
-from ...verify.streams import BACKENDS, run_stream_bench, waves_path
+from ...verify.streams import BACKENDS, check_beats
 from .formats import expected_list_beats, pattern_extra_beats, pattern_sel_beats
 
 MAXB = 8
 
 
-def _spec():
-    return get_block("sig_list_builder")
+def _check(name: str, params: dict, inputs: dict, idle: dict, stall, want: list[int], cycles: int, backends,
+           mutant=None, label: str | None = None, show: int = 16):
+    """Run block ``name`` on every backend; its ``m`` beats must equal ``want`` exactly
+    (:func:`fast_prefill.verify.streams.check_beats`)."""
+    return check_beats(get_block(name), params, inputs, want, idle, stall, cycles, backends, mutant, label, show=show)
 
 
 @st.composite
@@ -40,34 +43,8 @@ def run_heads(patterns, idle_sel, idle_x, stall, backends=BACKENDS, mutant=None,
     want = [b for p in patterns for b in expected_list_beats(p, mb)]
     cycles = 4 * mb + sum(p.nb * (p.nb + 1) // 2 + len(p.extra) + 2 * p.nb + 8 for p in patterns)
     cycles = 40 + cycles * (2 + len(idle_sel) + len(idle_x) + len(stall))
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs={"s_sel": sel, "s_extra": extra}, expected_counts={"m": len(want)},
-                  idle={"s_sel": idle_sel, "s_extra": idle_x}, stall={"m": stall}, max_cycles=cycles,
-                  mutant=mutant if backend == "icarus" else None)
-        res = run_stream_bench(_spec(), params, backend, **kw)
-        problems = []
-        if res.violations:
-            problems.append(f"stream rule violations: {res.violations[:3]}")
-        if res.outputs["m"] != want:
-            problems.append(f"output {res.outputs['m'][:16]} != golden {want[:16]} "
-                            f"({len(res.outputs['m'])} beats, expected {len(want)})")
-        if not res.finished:
-            problems.append(f"not finished after {cycles} cycles")
-        if problems:
-            vcd = None
-            if backend == "icarus":
-                vcd = waves_path("sig_list_builder_failure")
-                run_stream_bench(_spec(), params, backend, vcd=vcd, **kw)
-            raise AssertionError(f"sig_list_builder on {backend}: " + "; ".join(problems)
-                                 + (f"; waveform: {vcd}" if vcd else ""))
-        runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
-    return runs
-
-
+    return _check("sig_list_builder", params, {"s_sel": sel, "s_extra": extra}, {"s_sel": idle_sel, "s_extra": idle_x},
+                  stall, want, cycles, backends, mutant)
 
 
 def expected_liveness_beats(p, max_blocks: int) -> list[int]:
@@ -91,35 +68,10 @@ def run_liveness(patterns, idle, stall, backends=BACKENDS, params=None, mutant=N
     annotations exactly, on every backend, and cycle for cycle between backends."""
     params = params or {"max_blocks": MAXB, "max_accesses": 64}
     mb = params["max_blocks"]
-    spec = get_block("sig_liveness")
     beats = [b for p in patterns for b in expected_list_beats(p, mb)]
     want = [b for p in patterns for b in expected_liveness_beats(p, mb)]
     cycles = 40 + (4 * len(beats) + 2 * mb * len(patterns)) * (2 + len(idle) + len(stall))
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs={"s": beats}, expected_counts={"m": len(want)}, idle={"s": idle}, stall={"m": stall},
-                  max_cycles=cycles, mutant=mutant if backend == "icarus" else None)
-        res = run_stream_bench(spec, params, backend, **kw)
-        problems = []
-        if res.violations:
-            problems.append(f"stream rule violations: {res.violations[:3]}")
-        if res.outputs["m"] != want:
-            problems.append(f"output {res.outputs['m'][:16]} != golden {want[:16]} "
-                            f"({len(res.outputs['m'])} beats, expected {len(want)})")
-        if not res.finished:
-            problems.append(f"not finished after {cycles} cycles")
-        if problems:
-            vcd = None
-            if backend == "icarus":
-                vcd = waves_path("sig_liveness_failure")
-                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
-            raise AssertionError(f"sig_liveness on {backend}: " + "; ".join(problems)
-                                 + (f"; waveform: {vcd}" if vcd else ""))
-        runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
-    return runs
+    return _check("sig_liveness", params, {"s": beats}, {"s": idle}, stall, want, cycles, backends, mutant)
 
 
 TOP_M_PARAMS = {"max_n": 8, "width": 6, "hist_bits": 2, "div_shift": 1, "min_m": 2, "max_m": 5}
@@ -141,7 +93,6 @@ def run_top_m(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None)
 
     params = params or TOP_M_PARAMS
     iw, _, pw = top_m_widths(params["max_n"], params["width"], params["div_shift"])
-    spec = get_block("sig_top_m")
     beats, want = [], []
     for count, values in vectors:
         beats.append(int(count))
@@ -152,31 +103,8 @@ def run_top_m(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None)
     npass = -(-params["width"] // params["hist_bits"])
     cycles = sum(3 * len(v) + npass * (len(v) + (1 << params["hist_bits"]) + 2) + 8 for _, v in vectors)
     cycles = 40 + cycles * (2 + len(idle) + len(stall))
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs={"s": beats}, expected_counts={"m": len(want)}, idle={"s": idle}, stall={"m": stall},
-                  max_cycles=cycles, mutant=mutant if backend == "icarus" else None)
-        res = run_stream_bench(spec, params, backend, **kw)
-        problems = []
-        if res.violations:
-            problems.append(f"stream rule violations: {res.violations[:3]}")
-        if res.outputs["m"] != want:
-            problems.append(f"output {res.outputs['m'][:16]} != golden {want[:16]} "
-                            f"({len(res.outputs['m'])} beats, expected {len(want)})")
-        if not res.finished:
-            problems.append(f"not finished after {cycles} cycles")
-        if problems:
-            vcd = None
-            if backend == "icarus":
-                vcd = waves_path("sig_top_m_failure")
-                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
-            raise AssertionError(f"sig_top_m {params} on {backend}: " + "; ".join(problems)
-                                 + (f"; waveform: {vcd}" if vcd else ""))
-        runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
-    return runs
+    return _check("sig_top_m", params, {"s": beats}, {"s": idle}, stall, want, cycles, backends, mutant,
+                  label=f"sig_top_m {params}")
 
 
 COVER_PARAMS = {"max_n": 8, "width": 6, "hist_bits": 2, "sum_width": 9}
@@ -191,7 +119,6 @@ def run_cover_count(vectors, idle, stall, params=None, backends=BACKENDS, mutant
     params = params or COVER_PARAMS
     _, pw = cover_count_widths(params["max_n"], params["width"], params["sum_width"])
     cfg = FixedPointConfig(hist_bits=params["hist_bits"])
-    spec = get_block("sig_cover_count")
     beats, want = [], []
     for target, values in vectors:
         beats.append(int(target))
@@ -202,34 +129,12 @@ def run_cover_count(vectors, idle, stall, params=None, backends=BACKENDS, mutant
     cycles = sum(2 * len(v) + npass * (len(v) + (1 << params["hist_bits"]) + 2) + 2 * params["max_n"].bit_length() + 12
                  for _, v in vectors)
     cycles = 40 + cycles * (2 + len(idle) + len(stall))
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs={"s": beats}, expected_counts={"m": len(want)}, idle={"s": idle}, stall={"m": stall},
-                  max_cycles=cycles, mutant=mutant if backend == "icarus" else None)
-        res = run_stream_bench(spec, params, backend, **kw)
-        problems = []
-        if res.violations:
-            problems.append(f"stream rule violations: {res.violations[:3]}")
-        if res.outputs["m"] != want:
-            problems.append(f"output {res.outputs['m'][:16]} != golden {want[:16]}")
-        if not res.finished:
-            problems.append(f"not finished after {cycles} cycles")
-        if problems:
-            vcd = None
-            if backend == "icarus":
-                vcd = waves_path("sig_cover_count_failure")
-                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
-            raise AssertionError(f"sig_cover_count {params} on {backend}: " + "; ".join(problems)
-                                 + (f"; waveform: {vcd}" if vcd else ""))
-        runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
-    return runs
+    return _check("sig_cover_count", params, {"s": beats}, {"s": idle}, stall, want, cycles, backends, mutant,
+                  label=f"sig_cover_count {params}")
 
 
-PROBE_PARAMS = {"block_size": 4, "head_dim": 2, "max_n": 16, "mult_bits": 16, "logit_frac": 8, "logit_bits": 24,
-                "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
+PROBE_PARAMS = {"block_size": 4, "head_dim": 2, "max_n": 16, "heads_per_pass": 1, "mult_bits": 16, "logit_frac": 8,
+                "logit_bits": 24, "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
 
 
 def probe_cfg(params: dict):
@@ -269,7 +174,6 @@ def probe_ideal_cycles(n: int, params: dict) -> int:
 def run_probe(heads, idle, stall, params=None, backends=BACKENDS, mutant=None):
     """Run ``(qp, k, mult, shift)`` heads through ``sig_probe``; compare with ``probe_fixed`` exactly."""
     params = params or PROBE_PARAMS
-    spec = get_block("sig_probe")
     hdr, qs, ks, want = [], [], [], []
     for qp, k, mult, shift in heads:
         h, q, kk = probe_inputs(qp, k, mult, shift, params)
@@ -280,32 +184,8 @@ def run_probe(heads, idle, stall, params=None, backends=BACKENDS, mutant=None):
     b = params["block_size"]
     cycles = sum(4 * len(k) * b + 3 * b * b + 40 * b + 4 * len(k) for _, k, _, _ in heads) + 2 * params["max_n"]
     cycles = 40 + cycles * (2 + len(idle) + len(stall))
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs={"s_hdr": hdr, "s_q": qs, "s_k": ks}, expected_counts={"m": len(want)},
-                  idle={"s_k": idle}, stall={"m": stall}, max_cycles=cycles,
-                  mutant=mutant if backend == "icarus" else None)
-        res = run_stream_bench(spec, params, backend, **kw)
-        problems = []
-        if res.violations:
-            problems.append(f"stream rule violations: {res.violations[:3]}")
-        if res.outputs["m"] != want:
-            bad = next((i for i, (a, e) in enumerate(zip(res.outputs["m"], want)) if a != e), None)
-            problems.append(f"output differs from golden at beat {bad}: {res.outputs['m'][:12]} vs {want[:12]} "
-                            f"({len(res.outputs['m'])} beats, expected {len(want)})")
-        if not res.finished:
-            problems.append(f"not finished after {cycles} cycles")
-        if problems:
-            vcd = None
-            if backend == "icarus":
-                vcd = waves_path("sig_probe_failure")
-                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
-            raise AssertionError(f"sig_probe on {backend}: " + "; ".join(problems) + (f"; waveform: {vcd}" if vcd else ""))
-        runs[backend] = res
-    if len(runs) == 2:
-        a, bb = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), "MyHDL and Verilog differ cycle by cycle"
-    return runs
+    return _check("sig_probe", params, {"s_hdr": hdr, "s_q": qs, "s_k": ks}, {"s_k": idle}, stall, want, cycles,
+                  backends, mutant, show=12)
 
 
 POOL_PARAMS = {"block_size": 4, "max_n": 16, "acc_width": 19}
@@ -330,7 +210,6 @@ def run_pool(heads, idle, stall, params=None, backends=BACKENDS):
     params = params or POOL_PARAMS
     w = pool_widths(params["block_size"], params["max_n"], params["acc_width"])
     aw, tw = params["acc_width"], w["tw"]
-    spec = get_block("sig_pool")
     hdr, beats, want = [], [], []
     for vert, slash in heads:
         hdr.append(len(vert) - 1)
@@ -338,16 +217,4 @@ def run_pool(heads, idle, stall, params=None, backends=BACKENDS):
         pv, ps, tot = pool_golden(vert, slash, params["block_size"])
         want += [int(v) for v in pv] + [(1 << tw) | int(v) for v in ps] + [(2 << tw) | tot]
     cycles = 40 + sum(2 * len(v) + 8 for v, _ in heads) * (2 + len(idle) + len(stall))
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs={"s_hdr": hdr, "s": beats}, expected_counts={"m": len(want)}, idle={"s": idle},
-                  stall={"m": stall}, max_cycles=cycles)
-        res = run_stream_bench(spec, params, backend, **kw)
-        assert not res.violations, res.violations[:3]
-        assert res.outputs["m"] == want, f"sig_pool on {backend}: {res.outputs['m'][:12]} != golden {want[:12]}"
-        assert res.finished
-        runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), "MyHDL and Verilog differ cycle by cycle"
-    return runs
+    return _check("sig_pool", params, {"s_hdr": hdr, "s": beats}, {"s": idle}, stall, want, cycles, backends)

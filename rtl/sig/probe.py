@@ -26,9 +26,22 @@ Ports (``IWN = bits(max_n - 1)``): ``s_hdr``: ``{mult[mult_bits], shift[6], n_la
 bits, element ``d`` at ``[8d+7 : 8d]``; ``m``: ``{kind, value[A + 1 + log2 B]}`` (kind 0 vertical,
 1 slash).
 
+Several query heads per K pass (``heads_per_pass`` = S > 1, a GQA group's heads sharing K): the
+header gains a top field, ``{h-1[GW], mult, shift, n_last}`` (``GW = bits(S - 1)``, ``1 <= h <= S``
+heads in this pass, chosen per pass), ``s_q`` takes the ``h B`` probe rows (head 0's B rows, then
+head 1's, ...), ``s_k`` the N keys twice as before (K read once per pass for all h heads). A key is
+held while all ``h B`` rows are scored (key outer, head, row inner); the row state (q, m, l, 1/l,
+block max) has ``S B`` entries, the logit buffers ``S B^2``, and the accumulators one bank per head
+(bank g at ``g 2^IWN``). The output is bank 0 (``vert`` then ``slash``), then bank 1, ... bank
+``h-1``, in the same beat format: a consumer that wants head g's bank only when it is ready for it
+simply holds ``m_ready`` low (the probe waits; the next header is taken after the last bank).
+Cycles: ``h B + (2 nb + 1) h B^2 + h B (R + 1) + 2 h N`` plus stalls, K beats ``2 N`` per pass.
+With S = 1 the block is the single-head probe, bit and cycle for cycle.
+
 Memories (asynchronous read, no reset; at the U280 preset the two accumulators are the URAMs):
-vertical and slash accumulators ``max_n x (A + 1 + log2 B)``, two logit buffers ``B^2 x (LB + 1)``,
-queries ``B x 8D``, per-row m, l, 1/l and two block-max banks (B entries each). Combinational in
+vertical and slash accumulators ``max_n x (A + 1 + log2 B)`` (``(S-1) 2^IWN + max_n`` entries for
+S heads), two logit buffers ``S B^2 x (LB + 1)``, queries ``S B x 8D``, per-row m, l, 1/l and two
+block-max banks (``S B`` entries each). Combinational in
 one cycle here (a verification model of the schedule); pipelining for 300 MHz is future work.
 """
 
@@ -43,10 +56,14 @@ from .arith import adder_tree, sadd, sfield, smul, ssig, umul, usig, zext
 P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS = range(8)
 
 
-def probe_widths(block_size: int, head_dim: int, max_n: int, mult_bits: int, acc_frac: int) -> dict:
+def probe_widths(block_size: int, head_dim: int, max_n: int, mult_bits: int, acc_frac: int,
+                 heads_per_pass: int = 1) -> dict:
+    """Port widths; ``gw`` = bits of the header's head-count field (0 when ``heads_per_pass`` = 1)."""
     iwn = max(1, (max_n - 1).bit_length())
     lb = block_size.bit_length() - 1
-    return {"iwn": iwn, "hdr": mult_bits + 6 + iwn, "kq": 8 * head_dim, "out": acc_frac + 1 + lb + 1}
+    gw = (heads_per_pass - 1).bit_length() if heads_per_pass > 1 else 0
+    return {"iwn": iwn, "gw": gw, "hdr": gw + mult_bits + 6 + iwn, "kq": 8 * head_dim,
+            "out": acc_frac + 1 + lb + 1}
 
 
 def _check(name, v, lo, hi):
@@ -87,8 +104,11 @@ def exp2_unit(z, e, logit_frac, exp_lut_bits, prob_frac):
 @block
 def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_ready, s_q_data, s_k_valid,
               s_k_ready, s_k_data, m_valid, m_ready, m_data, block_size=4, head_dim=2, max_n=16, mult_bits=16,
-              logit_frac=8, logit_bits=24, exp_lut_bits=8, prob_frac=15, recip_frac=16, acc_frac=16):
+              logit_frac=8, logit_bits=24, exp_lut_bits=8, prob_frac=15, recip_frac=16, acc_frac=16,
+              heads_per_pass=1):
     B, D = block_size, head_dim
+    S = heads_per_pass
+    _check("heads_per_pass", S, 1, 16)
     _check("block_size", B, 2, 256)
     if B & (B - 1):
         raise ValueError(f"sig_probe field 'block_size' = {B!r} is not allowed: must be a power of two in [2, 256]")
@@ -103,8 +123,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     _check("prob_frac", prob_frac, 4, 20)
     _check("recip_frac", recip_frac, 4, 20)
     _check("acc_frac", acc_frac, 4, prob_frac + recip_frac - 1)
-    w = probe_widths(B, D, max_n, mult_bits, acc_frac)
-    iwn = w["iwn"]
+    w = probe_widths(B, D, max_n, mult_bits, acc_frac, S)
+    iwn, gw = w["iwn"], w["gw"]
     for name, sig_, width in (("s_hdr_data", s_hdr_data, w["hdr"]), ("s_q_data", s_q_data, w["kq"]),
                               ("s_k_data", s_k_data, w["kq"]), ("m_data", m_data, w["out"])):
         if len(sig_) != width:
@@ -121,16 +141,20 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     JW = CW + lb
 
     # ---------------------------------------------------------------- memories
-    qmem = [usig(8 * D) for _ in range(B)]
-    xb0 = [usig(LW + 1) for _ in range(B * B)]
-    xb1 = [usig(LW + 1) for _ in range(B * B)]
-    bm0 = [ssig(LW) for _ in range(B)]
-    bm1 = [ssig(LW) for _ in range(B)]
-    m_mem = [ssig(LW) for _ in range(B)]
-    l_mem = [usig(EW) for _ in range(B)]
-    inv_mem = [usig(R + 1) for _ in range(B)]
-    vert = [usig(AW) for _ in range(max_n)]
-    slash = [usig(AW) for _ in range(max_n)]
+    # S heads: row memories hold S B rows (row (g, i) at g B + i), the logit buffers S B^2 entries
+    # ((g, row, key) at (g B + row) B + key), the accumulators one bank of 2^iwn entries per head
+    # (bank g at g 2^iwn; the last bank max_n deep, so S = 1 keeps exactly max_n entries).
+    VN = (S - 1) * (1 << iwn) + max_n
+    qmem = [usig(8 * D) for _ in range(S * B)]
+    xb0 = [usig(LW + 1) for _ in range(S * B * B)]
+    xb1 = [usig(LW + 1) for _ in range(S * B * B)]
+    bm0 = [ssig(LW) for _ in range(S * B)]
+    bm1 = [ssig(LW) for _ in range(S * B)]
+    m_mem = [ssig(LW) for _ in range(S * B)]
+    l_mem = [usig(EW) for _ in range(S * B)]
+    inv_mem = [usig(R + 1) for _ in range(S * B)]
+    vert = [usig(AW) for _ in range(VN)]
+    slash = [usig(AW) for _ in range(VN)]
 
     # ---------------------------------------------------------------- control state
     state = Signal(intbv(P_CLEAR, min=0, max=8))
@@ -144,7 +168,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     kreg = usig(8 * D)
     kvalid = Signal(bool(0))
     kcount = usig(iwn + 2)
-    addr = Signal(modbv(0)[iwn:])
+    addr = Signal(modbv(0)[iwn + gw:])
     rbit = Signal(intbv(0, min=0, max=R + 1))
     rem = usig(P + R + 1)
     quo = usig(R)
@@ -152,6 +176,48 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     vacc = usig(AW)
     out_valid = Signal(bool(0))
     out_data = usig(AW + 1)
+
+    # ---------------------------------------------------------------- heads of the pass (S > 1)
+    # g: head of the score step (key jj, head g, row ii; row inner); gout: bank being emitted;
+    # hl: heads in this pass - 1 (header). The memory indices below are concat(g, ...) of the
+    # S = 1 indices; with S = 1 they are the S = 1 signals themselves.
+    idx_insts = []
+    if S > 1:
+        g = Signal(intbv(0, min=0, max=S))
+        gout = Signal(intbv(0, min=0, max=S))
+        hl = usig(gw)
+        g_last = Signal(bool(0))
+        ridx = usig(gw + lb)         # score row (g, ii): q, m, 1/l, block max
+        eridx = usig(gw + lb)        # exp row (g, jj): block max, m, l
+        arow = usig(gw + lb)         # row counted by addr (q load, init, reciprocal)
+        alo = usig(iwn)              # addr within one bank
+        oidx = usig(gw + iwn)        # output (gout, addr)
+        rows_last = usig(iwn + gw)   # h B - 1
+
+        @always_comb
+        def head_idx():
+            g_last.next = g == hl
+            ridx.next = concat(g, ii)
+            eridx.next = concat(g, jj)
+            if addr < S * B:
+                arow.next = addr[lb + gw:]
+            else:
+                arow.next = 0  # addr past the rows (clear, output): keep the row index in range
+            alo.next = addr[iwn:]
+            oidx.next = concat(gout, addr[iwn:])
+            rows_last.next = concat(intbv(0)[iwn - lb:], hl, intbv(B - 1)[lb:])
+
+        idx_insts.append(head_idx)
+    else:
+        ridx, eridx, alo, oidx = ii, jj, addr, addr
+        arow = usig(lb)
+        rows_last = None
+
+        @always_comb
+        def head_idx():
+            arow.next = addr[lb:]
+
+        idx_insts.append(head_idx)
 
     # ---------------------------------------------------------------- score datapath
     qrow = usig(8 * D)
@@ -249,7 +315,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def q_read():
-        qrow.next = qmem[ii]
+        qrow.next = qmem[ridx]
 
     # ---------------------------------------------------------------- exp unit (pass 1: previous block, row jj, key ii)
     ebank = Signal(bool(0))
@@ -260,14 +326,21 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     m_r = ssig(LW)
     mn = ssig(LW)
     l_r = usig(EW)
-    eaddr = usig(2 * lb)
-    saddr = usig(2 * lb)
+    eaddr = usig(gw + 2 * lb)
+    saddr = usig(gw + 2 * lb)
 
-    @always_comb
-    def e_addr():
-        ebank.next = not c[0]
-        eaddr.next = concat(jj, ii)
-        saddr.next = concat(ii, jj)
+    if S > 1:
+        @always_comb
+        def e_addr():
+            ebank.next = not c[0]
+            eaddr.next = concat(g, jj, ii)
+            saddr.next = concat(g, ii, jj)
+    else:
+        @always_comb
+        def e_addr():
+            ebank.next = not c[0]
+            eaddr.next = concat(jj, ii)
+            saddr.next = concat(ii, jj)
 
     xe0 = usig(LW + 1)
     xe1 = usig(LW + 1)
@@ -284,11 +357,11 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def e_read2():
-        bme0.next = bm0[jj]
+        bme0.next = bm0[eridx]
 
     @always_comb
     def e_read3():
-        bme1.next = bm1[jj]
+        bme1.next = bm1[eridx]
 
     @always_comb
     def e_read():
@@ -309,15 +382,15 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def e_row0():
-        m_ri.next = m_mem[ii]
+        m_ri.next = m_mem[ridx]
 
     @always_comb
     def e_row1():
-        m_rj.next = m_mem[jj]
+        m_rj.next = m_mem[eridx]
 
     @always_comb
     def e_row2():
-        l_r.next = l_mem[jj]
+        l_r.next = l_mem[eridx]
 
     @always_comb
     def e_row():
@@ -410,7 +483,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def inv_read():
-        inv_r.next = inv_mem[ii]
+        inv_r.next = inv_mem[ridx]
 
     insts.append(umul(e1m, inv_r, pp))
 
@@ -431,9 +504,22 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         else:
             vsum.next = vacc + p_w
 
+    if S > 1:
+        sidx = usig(gw + iwn)
+        vidx = usig(gw + iwn)
+
+        @always_comb
+        def bank_idx():
+            sidx.next = concat(g, sdist)
+            vidx.next = concat(g, jlo)
+
+        idx_insts.append(bank_idx)
+    else:
+        sidx, vidx = sdist, jlo
+
     @always_comb
     def sl_read():
-        sl_rd.next = slash[sdist]
+        sl_rd.next = slash[sidx]
 
     @always_comb
     def p_acc2():
@@ -448,7 +534,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def r_read():
-        lrow.next = l_mem[addr[lb:]]
+        lrow.next = l_mem[arow]
 
     insts += [zext(lrow, lshw), zext(rem, remw)]
 
@@ -466,6 +552,35 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     k_take = Signal(bool(0))
     row_end = Signal(bool(0))
     blk_end = Signal(bool(0))
+    q_end = Signal(bool(0))       # addr at the last probe row (q load, reciprocal)
+    out_end = Signal(bool(0))     # addr at the last key of an output vector
+    if S > 1:
+        key_end = Signal(bool(0))     # the last row of the last head for this key
+        blk_all = Signal(bool(0))     # the last step of a block (all heads)
+        out_done = Signal(bool(0))    # the last beat of the last bank
+
+        @always_comb
+        def ctl_heads():
+            key_end.next = row_end and g_last
+            blk_all.next = blk_end and g_last
+            q_end.next = addr == rows_last
+            out_end.next = alo == n_last
+
+        @always_comb
+        def ctl_heads2():
+            out_done.next = out_end and gout == hl
+
+        idx_insts += [ctl_heads, ctl_heads2]
+    else:
+        key_end, blk_all = row_end, blk_end
+
+        @always_comb
+        def ctl_heads():
+            q_end.next = addr == B - 1
+            out_end.next = addr == n_last
+
+        idx_insts.append(ctl_heads)
+        out_done = out_end
     last_blk = Signal(bool(0))
     o_rd = usig(AW)
 
@@ -485,7 +600,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     @always_comb
     def ctl2():
         k_take.next = (state == P_SCORE and kcount <= nlw and
-                       (not kvalid or (step and row_end and not phantom)))
+                       (not kvalid or (step and key_end and not phantom)))
 
     @always_comb
     def ports():
@@ -500,11 +615,11 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def out_read_v():
-        o_v.next = vert[addr]
+        o_v.next = vert[oidx]
 
     @always_comb
     def out_read_s():
-        o_s.next = slash[addr]
+        o_s.next = slash[oidx]
 
     @always_comb
     def out_read():
@@ -517,7 +632,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     @always(clk.posedge)
     def w_q():
         if state == P_QLOAD and s_q_valid:
-            qmem[addr[lb:]].next = s_q_data
+            qmem[arow].next = s_q_data
 
     @always(clk.posedge)
     def w_xb():
@@ -535,11 +650,11 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def bm_read0():
-        bmo0.next = bm0[ii]
+        bmo0.next = bm0[ridx]
 
     @always_comb
     def bm_read1():
-        bmo1.next = bm1[ii]
+        bmo1.next = bm1[ridx]
 
     @always_comb
     def bm_read():
@@ -561,37 +676,37 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     def w_bm():
         if state == P_SCORE and step and not ps:
             if c[0]:
-                bm1[ii].next = bm_new
+                bm1[ridx].next = bm_new
             else:
-                bm0[ii].next = bm_new
+                bm0[ridx].next = bm_new
 
     @always(clk.posedge)
     def w_ml():
         if state == P_QLOAD and s_q_valid:
-            m_mem[addr[lb:]].next = XMIN
-            l_mem[addr[lb:]].next = 0
+            m_mem[arow].next = XMIN
+            l_mem[arow].next = 0
         elif step and not ps and row_end and (state == P_DRAIN or c != 0):
-            m_mem[jj].next = mn
-            l_mem[jj].next = l_new
+            m_mem[eridx].next = mn
+            l_mem[eridx].next = l_new
 
     @always(clk.posedge)
     def w_inv():
         if state == P_RECIP and rbit == 0:
-            inv_mem[addr[lb:]].next = concat(quo, ge)
+            inv_mem[arow].next = concat(quo, ge)
 
     @always(clk.posedge)
     def w_vert():
         if state == P_SCORE and step and ps and row_end:
-            vert[jlo].next = vsum
+            vert[vidx].next = vsum
 
     @always(clk.posedge)
     def w_slash():
         if state == P_CLEAR:
             slash[addr].next = 0
         elif state == P_SCORE and step and ps and valid:
-            slash[sdist].next = sl_new
+            slash[sidx].next = sl_new
         elif state == P_OUTS and out_free:
-            slash[addr].next = 0
+            slash[oidx].next = 0
 
     # ---------------------------------------------------------------- sequencing
     @always_seq(clk.posedge, reset=rst)
@@ -600,7 +715,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             out_valid.next = False
         if state == P_CLEAR:
             addr.next = addr + 1
-            if addr == max_n - 1:
+            if addr == VN - 1:
                 addr.next = 0
                 state.next = P_HDR
         elif state == P_HDR:
@@ -613,7 +728,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         elif state == P_QLOAD:
             if s_q_valid:
                 addr.next = addr + 1
-                if addr == B - 1:
+                if q_end:
                     addr.next = 0
                     ps.next = False
                     c.next = 0
@@ -627,15 +742,15 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                 kreg.next = s_k_data
                 kvalid.next = True
                 kcount.next = kcount + 1
-            elif step and row_end and not phantom and state == P_SCORE:
+            elif step and key_end and not phantom and state == P_SCORE:
                 kvalid.next = False
             if step:
                 esum.next = esum_n
                 vacc.next = vsum
                 ii.next = ii + 1
-                if row_end:
+                if key_end:
                     jj.next = jj + 1
-                if blk_end:
+                if blk_all:
                     if state == P_DRAIN:
                         addr.next = 0
                         rbit.next = R
@@ -660,7 +775,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                 rem.next = 1 << (P + R)
                 quo.next = 0
                 addr.next = addr + 1
-                if addr == B - 1:
+                if q_end:
                     addr.next = 0
                     ps.next = True
                     c.next = 0
@@ -676,11 +791,46 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                 out_valid.next = True
                 out_data.next = concat(is_s, o_rd)
                 addr.next = addr + 1
-                if addr == n_last:
+                if out_end:
                     addr.next = 0
-                    state.next = P_OUTS if state == P_OUTV else P_HDR
+                    if state == P_OUTV:
+                        state.next = P_OUTS
+                    elif out_done:
+                        state.next = P_HDR
+                    else:
+                        state.next = P_OUTV
 
-    return (insts, logit_shift, logit_shift2, logit_round, logit_round2, logit_sat, key_index, key_low, causal,
+    if S > 1:
+        HF = iwn + 6 + mult_bits
+
+        @always_seq(clk.posedge, reset=rst)
+        def heads_seq():
+            if state == P_HDR:
+                if s_hdr_valid:
+                    hl.next = s_hdr_data[HF + gw:HF]
+                    gout.next = 0
+            elif state == P_QLOAD:
+                if s_q_valid and q_end:
+                    g.next = 0
+            elif state == P_SCORE or state == P_DRAIN:
+                if step and row_end:
+                    if g_last:
+                        g.next = 0
+                    else:
+                        g.next = g + 1
+            elif state == P_RECIP:
+                if rbit == 0 and q_end:
+                    g.next = 0
+            elif state == P_OUTS:
+                if out_free and out_end:
+                    if out_done:
+                        gout.next = 0
+                    else:
+                        gout.next = gout + 1
+
+        idx_insts.append(heads_seq)
+
+    return (insts, idx_insts, logit_shift, logit_shift2, logit_round, logit_round2, logit_sat, key_index, key_low, causal,
             causal2, causal3, q_read, e_addr,
             e_read0, e_read1, e_read2, e_read3, e_read, e_fields, e_row0, e_row1, e_row2, e_row, e_max, z_mux, z_bits, e_mask, l_round, l_round2, e_sum, l_add, inv_read,
             p_round, p_round2, p_acc, sl_read, p_acc2, r_read, r_shift, r_cmp, ctl, ctl2, ports, out_read_v, out_read_s, out_read, w_q, w_xb,

@@ -51,7 +51,7 @@ def _cover_params(cfg) -> dict:
 
 def _probe_ports(params: dict) -> dict:
     w = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],
-                     params["acc_frac"])
+                     params["acc_frac"], params.get("heads_per_pass", 1))
     return {**clock_and_reset(), **stream_ports("s_hdr", w["hdr"]), **stream_ports("s_q", w["kq"]),
             **stream_ports("s_k", w["kq"]), **stream_ports("m", w["out"])}
 
@@ -61,7 +61,8 @@ PROBE_FIXED = ("mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_fr
 
 def _probe_params(cfg) -> dict:
     # FixedPointConfig defaults (docs/formats.md); sizes from the preset.
-    return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_n": cfg.max_seq_len, "mult_bits": 16,
+    return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_n": cfg.max_seq_len,
+            "heads_per_pass": cfg.sig_heads_per_pass, "mult_bits": 16,
             "logit_frac": 8, "logit_bits": 24, "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
 
 
@@ -139,7 +140,7 @@ BLOCKS.append(BlockSpec(
     ports=_probe_ports,
     params=_probe_params,
     streams_in=("s_hdr", "s_q", "s_k"), streams_out=("m",),
-    hdl_params=("block_size", "head_dim", "max_n") + PROBE_FIXED,
+    hdl_params=("block_size", "head_dim", "max_n", "heads_per_pass") + PROBE_FIXED,
     summary="SIG score pipeline: two passes over K, running max/exp-sum, vertical and slash accumulators",
 ))
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
+from fast_prefill.rtl.sig.harness import PROBE_PARAMS, expected_probe_beats, probe_cfg, probe_inputs, run_probe
+from fast_prefill.verify.streams import BACKENDS, run_stream_bench
 from fast_prefill.verify.golden.fixed_point import quantize_head, score_multiplier
 from fast_prefill.verify.golden.synthetic import make_head
 from fast_prefill.verify.strategies import pattern
@@ -62,3 +63,102 @@ def test_probe_cycles_close_to_ideal():
 def test_probe_rejects_bad_params(kw):
     with pytest.raises(ValueError, match=r"sig_probe field '\w+' = .* is not allowed: must be"):
         get_block("sig_probe").instantiate({**PROBE_PARAMS, **kw})
+
+
+# ---------------------------------------------------------------- one K pass for several heads (GQA)
+SHARED = {**PROBE_PARAMS, "heads_per_pass": 2}
+SHARED3 = {**PROBE_PARAMS, "heads_per_pass": 3}
+
+
+def run_probe_shared(passes, idle, stall, params=SHARED, backends=BACKENDS, mutant=None):
+    """Run passes ``(qps, k, mult, shift)`` (``qps``: the probe rows of 1..S heads sharing ``k``)
+    through ``sig_probe``: one header ``{h-1, mult, shift, N-1}``, the h B probe rows, the N keys
+    twice; the output must be ``probe_fixed`` of every head in turn (bank g: vert then slash).
+    Returns the runs and the number of key beats each backend took."""
+    from fast_prefill.rtl.sig.probe import probe_widths
+
+    spec = get_block("sig_probe")
+    w = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],
+                     params["acc_frac"], params["heads_per_pass"])
+    hdr, qs, ks, want = [], [], [], []
+    for qps, k, mult, shift in passes:
+        assert 1 <= len(qps) <= params["heads_per_pass"]
+        for i, qp in enumerate(qps):
+            h, q, kk = probe_inputs(qp, k, mult, shift, params)
+            qs += q
+            want += expected_probe_beats(qp, k, mult, shift, params)
+        hdr.append(((len(qps) - 1) << (w["hdr"] - w["gw"])) | h[0])
+        ks += kk
+    b = params["block_size"]
+    cycles = sum(len(qps) * (4 * len(k) * b + 3 * b * b + 40 * b + 4 * len(k)) for qps, k, _, _ in passes)
+    cycles = 40 + (cycles + 2 * params["heads_per_pass"] * params["max_n"]) * (2 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        res = run_stream_bench(spec, params, backend, inputs={"s_hdr": hdr, "s_q": qs, "s_k": ks},
+                               expected_counts={"m": len(want)}, idle={"s_k": idle, "s_q": idle},
+                               stall={"m": stall}, max_cycles=cycles,
+                               mutant=mutant if backend == "icarus" else None)
+        assert not res.violations, res.violations[:3]
+        got = res.outputs["m"]
+        bad = next((i for i, (a, e) in enumerate(zip(got, want)) if a != e), None)
+        assert got == want, (f"sig_probe (S={params['heads_per_pass']}) on {backend}: output differs from the "
+                             f"golden at beat {bad} ({len(got)} beats, expected {len(want)})")
+        assert res.finished
+        # every key beat offered was taken exactly once: N keys twice per pass, whatever h is
+        assert len(res.in_cycles["s_k"]) == len(ks) == sum(2 * len(k) for _, k, _, _ in passes)
+        runs[backend] = res
+    if len(runs) == 2:
+        a, bb = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    return runs
+
+
+@st.composite
+def shared_passes(draw, params=SHARED):
+    qp0, k, mult, shift = draw(heads(params))
+    b, d = params["block_size"], params["head_dim"]
+    h = draw(st.integers(1, params["heads_per_pass"]))
+    vals = st.one_of(st.integers(-127, 127), st.sampled_from([-127, 0, 127]))
+    qps = [qp0] + [np.array(draw(st.lists(vals, min_size=b * d, max_size=b * d)), np.int64).reshape(b, d)
+                   for _ in range(h - 1)]
+    return qps, k, mult, shift
+
+
+@settings(max_examples=4)
+@given(ps=st.lists(shared_passes(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
+def test_probe_shared_pass_equals_golden(ps, idle, stall):
+    """S = 2: each head's accumulators equal its own probe_fixed, from one pass pair over K."""
+    run_probe_shared(ps, idle, stall)
+
+
+def test_probe_shared_fixed_cases():
+    """S = 3 with passes of 3, 1 and 2 heads (the run-time count), N = 16 and 13 (a partial last
+    block), the same keys for all heads of a pass; then S = 2 with two identical heads (banks must
+    not mix) and stalls."""
+    rng = np.random.default_rng(11)
+    mult, shift = score_multiplier(2e-3, probe_cfg(PROBE_PARAMS))
+    k16, k13 = rng.integers(-127, 128, (16, 2)), rng.integers(-127, 128, (13, 2))
+    q = [rng.integers(-127, 128, (4, 2)) for _ in range(3)]
+    run_probe_shared([(q, k16, mult, shift), (q[2:], k13, mult, shift), (q[:2], k16, mult, shift)],
+                     [False, True], [True, False, False], params=SHARED3)
+    run_probe_shared([([q[0], q[0]], k16, mult, shift), ([q[1], q[0]], k13, mult, shift)], [], [False, True])
+
+
+def test_probe_shared_cycles():
+    """No stalls: one pass pair for h heads, h B rows per key: h B + (2 nb + 1) h B^2 + h B (R + 1)
+    + 2 h N + small; the keys are taken 2 N times in all."""
+    rng = np.random.default_rng(5)
+    n, b, r = 16, 4, PROBE_PARAMS["recip_frac"]
+    qps, k = [rng.integers(-127, 128, (4, 2)) for _ in range(2)], rng.integers(-127, 128, (n, 2))
+    mult, shift = score_multiplier(1e-3, probe_cfg(PROBE_PARAMS))
+    res = run_probe_shared([(qps, k, mult, shift)], [], [], backends=("icarus",))["icarus"]
+    span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
+    h = 2
+    formula = h * b + (2 * (n // b) + 1) * h * b * b + h * b * (r + 1) + 2 * h * n
+    assert formula <= span <= formula + 8, (span, formula)
+
+
+def test_probe_heads_per_pass_rejected():
+    for bad in (0, 17, True):
+        with pytest.raises(ValueError, match=r"sig_probe field 'heads_per_pass' = .* is not allowed: must be"):
+            get_block("sig_probe").instantiate({**PROBE_PARAMS, "heads_per_pass": bad})
