@@ -25,6 +25,24 @@ def commands():
                     min_size=1, max_size=4)
 
 
+def after_reset(ports):
+    """Wait for the first clock edge with reset released."""
+    yield ports["clk"].posedge
+    while ports["rst"]:
+        yield ports["clk"].posedge
+
+
+def send_command(ports, addr, beats):
+    """One ``s_cmd`` beat: hold it valid until the block takes it."""
+    ports["s_cmd_valid"].next = True
+    ports["s_cmd_addr"].next = addr
+    ports["s_cmd_beats"].next = beats
+    yield ports["clk"].posedge
+    while not ports["s_cmd_ready"]:
+        yield ports["clk"].posedge
+    ports["s_cmd_valid"].next = False
+
+
 def run_reader(backend, cmds, stall, seed, error_bursts=frozenset()):
     mem, log = AxiMemory(64, seed=seed), AxiLog()
     got, lasts, errs = [], [], []
@@ -38,17 +56,9 @@ def run_reader(backend, cmds, stall, seed, error_bursts=frozenset()):
 
         @instance
         def driver():
-            yield ports["clk"].posedge
-            while ports["rst"]:
-                yield ports["clk"].posedge
+            yield from after_reset(ports)
             for addr, beats in cmds:
-                ports["s_cmd_valid"].next = True
-                ports["s_cmd_addr"].next = addr
-                ports["s_cmd_beats"].next = beats
-                yield ports["clk"].posedge
-                while not ports["s_cmd_ready"]:
-                    yield ports["clk"].posedge
-                ports["s_cmd_valid"].next = False
+                yield from send_command(ports, addr, beats)
             while len(got) < total:
                 yield ports["clk"].posedge
             for _ in range(4):
@@ -108,17 +118,9 @@ def run_writer(backend, cmds, idle, seed, error_bursts=frozenset()):
 
         @instance
         def driver():
-            yield ports["clk"].posedge
-            while ports["rst"]:
-                yield ports["clk"].posedge
+            yield from after_reset(ports)
             for addr, n in cmds:
-                ports["s_cmd_valid"].next = True
-                ports["s_cmd_addr"].next = addr
-                ports["s_cmd_beats"].next = n
-                yield ports["clk"].posedge
-                while not ports["s_cmd_ready"]:
-                    yield ports["clk"].posedge
-                ports["s_cmd_valid"].next = False
+                yield from send_command(ports, addr, n)
                 while not ports["done"]:
                     yield ports["clk"].posedge
                 dones.append(state["i"])
@@ -175,9 +177,7 @@ def test_writer_model_rejects_early_wlast():
 
         @instance
         def drive():
-            yield ports["clk"].posedge
-            while ports["rst"]:
-                yield ports["clk"].posedge
+            yield from after_reset(ports)
             ports["s_cmd_valid"].next = True
             ports["s_cmd_addr"].next = 0
             ports["s_cmd_beats"].next = 8
