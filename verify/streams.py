@@ -10,6 +10,11 @@ Patterns are lists of booleans indexed by cycle modulo their length: ``idle[c]``
 
 Every output stream is checked by a monitor for the valid/ready rules: once ``valid`` is high
 without ``ready`` it stays high and ``data`` does not change until the beat moves.
+
+:func:`check_bench` is the checking loop the block benches share (``rtl/sig/harness.py``,
+``rtl/sig/qa_bench.py``, ``verify/bench/mpu.py``, :func:`check_passthrough`): the same run on every
+backend, the outputs judged by a ``mismatch`` function (:func:`beats_mismatch` for exact beat lists),
+the stream rules, completion, cycle-for-cycle agreement, and a waveform of a failing Verilog run.
 """
 
 from __future__ import annotations
@@ -158,26 +163,49 @@ def waves_path(name: str) -> Path:
     return BUILD_DIR / "waves" / (f"{name}.{worker}.vcd" if worker else f"{name}.vcd")
 
 
-def check_passthrough(spec: BlockSpec, params: dict, beats: list[int], idle: list[bool], stall: list[bool],
-                      backends=BACKENDS, mutant: Mutant | None = None, max_cycles: int | None = None) -> dict:
-    """Assert that a one-in, one-out stream block passes ``beats`` unchanged, in order, exactly once,
-    obeying the stream rules, and (with both backends) that MyHDL and Verilog agree cycle for cycle.
+def beats_mismatch(want: list[int], what: str = "golden", show: int = 16, hexa: bool = False, stream: str = "m"):
+    """A ``mismatch`` for :func:`check_bench`: ``None`` when stream ``stream`` carried exactly ``want``,
+    else ``output [...] != <what> [...] (first difference at beat k; n beats, expected m)`` with the
+    first ``show`` beats of each (in hex with ``hexa``)."""
+    fmt = (lambda b: [hex(x) for x in b[:show]]) if hexa else (lambda b: b[:show])
 
-    On a failure the Verilog run is repeated with a VCD written to ``build/waves/`` and the path is
-    part of the assertion message. Returns the per-backend :class:`BenchResult`.
+    def mismatch(res: BenchResult) -> str | None:
+        got = res.outputs[stream]
+        if got == want:
+            return None
+        k = next((i for i, (a, e) in enumerate(zip(got, want)) if a != e), min(len(got), len(want)))
+        return (f"output {fmt(got)} != {what} {fmt(want)} "
+                f"(first difference at beat {k}; {len(got)} beats, expected {len(want)})")
+
+    return mismatch
+
+
+def check_bench(spec: BlockSpec, params: dict, mismatch, *, inputs: dict[str, list[int]],
+                expected_counts: dict[str, int], idle: dict[str, list[bool]] | None = None,
+                stall: dict[str, list[bool]] | None = None, max_cycles: int = 10_000, backends=BACKENDS,
+                mutant: Mutant | None = None, label: str | None = None) -> dict[str, BenchResult]:
+    """Run :func:`run_stream_bench` with the same beats and patterns on each backend and assert the run
+    passed: ``mismatch(result)`` (a description of wrong outputs, or ``None``) found nothing, no
+    stream-rule violation, every expected beat within ``max_cycles``; with both backends, MyHDL and the
+    converted Verilog move every input and output beat in the same cycle. ``mutant`` applies to the
+    Verilog (Icarus) run only.
+
+    On a failure the Verilog run is repeated with a VCD written to ``build/waves/<block>_failure.vcd``
+    and the path is part of the assertion message, which starts ``<label> on <backend>: `` (``label``
+    defaults to the block's name). Returns the per-backend :class:`BenchResult`.
     """
-    max_cycles = max_cycles or 40 + 4 * len(beats) * (1 + len(idle) + len(stall))
+    label = label or spec.name
     runs = {}
     for backend in backends:
-        kw = dict(inputs={"s": beats}, expected_counts={"m": len(beats)}, idle={"s": idle},
-                  stall={"m": stall}, max_cycles=max_cycles, mutant=mutant if backend == "icarus" else None)
+        kw = dict(inputs=inputs, expected_counts=expected_counts, idle=idle, stall=stall, max_cycles=max_cycles,
+                  mutant=mutant if backend == "icarus" else None)
         res = run_stream_bench(spec, params, backend, **kw)
         problems = []
         if res.violations:
             problems.append(f"stream rule violations: {res.violations[:3]}")
-        if res.outputs["m"] != beats:
-            problems.append(f"output {res.outputs['m'][:12]}... != input {beats[:12]}... "
-                            f"({len(res.outputs['m'])} beats out, {len(beats)} in)")
+        wrong = mismatch(res)
+        if wrong:
+            problems.append(wrong)
         if not res.finished:
             problems.append(f"not finished after {max_cycles} cycles")
         if problems:
@@ -185,12 +213,35 @@ def check_passthrough(spec: BlockSpec, params: dict, beats: list[int], idle: lis
             if backend == "icarus":
                 vcd = waves_path(f"{spec.name}_failure")
                 run_stream_bench(spec, params, backend, vcd=vcd, **kw)
-            raise AssertionError(f"{spec.name} {params} on {backend}: " + "; ".join(problems)
+            raise AssertionError(f"{label} on {backend}: " + "; ".join(problems)
                                  + (f"; waveform: {vcd}" if vcd else ""))
         runs[backend] = res
     if len(runs) == 2:
         a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), (
-            f"{spec.name} {params}: MyHDL and converted Verilog differ cycle by cycle: "
-            f"out cycles {a.out_cycles['m'][:10]} vs {b.out_cycles['m'][:10]}")
+        for what in ("in_cycles", "out_cycles", "outputs"):
+            x, y = getattr(a, what), getattr(b, what)
+            for s in x:
+                assert x[s] == y[s], (f"{label}: MyHDL and converted Verilog differ cycle by cycle: {what}[{s!r}] "
+                                      f"{x[s][:10]} vs {y[s][:10]}")
     return runs
+
+
+def check_beats(spec: BlockSpec, params: dict, inputs: dict[str, list[int]], want: list[int],
+                idle: dict[str, list[bool]], stall: list[bool], max_cycles: int, backends=BACKENDS,
+                mutant: Mutant | None = None, label: str | None = None, **shown) -> dict[str, BenchResult]:
+    """:func:`check_bench` for a block whose one output stream ``m`` (back-pressure pattern ``stall``)
+    must carry exactly the beats ``want``; ``shown``: :func:`beats_mismatch`'s message options."""
+    return check_bench(spec, params, beats_mismatch(want, **shown), inputs=inputs, expected_counts={"m": len(want)},
+                       idle=idle, stall={"m": stall}, max_cycles=max_cycles, backends=backends, mutant=mutant,
+                       label=label)
+
+
+def check_passthrough(spec: BlockSpec, params: dict, beats: list[int], idle: list[bool], stall: list[bool],
+                      backends=BACKENDS, mutant: Mutant | None = None, max_cycles: int | None = None) -> dict:
+    """Assert that a one-in, one-out stream block passes ``beats`` unchanged, in order, exactly once,
+    obeying the stream rules, and (with both backends) that MyHDL and Verilog agree cycle for cycle
+    (see :func:`check_bench`). Returns the per-backend :class:`BenchResult`.
+    """
+    max_cycles = max_cycles or 40 + 4 * len(beats) * (1 + len(idle) + len(stall))
+    return check_beats(spec, params, {"s": beats}, beats, {"s": idle}, stall, max_cycles, backends, mutant,
+                       label=f"{spec.name} {params}", what="input", show=12)

@@ -15,7 +15,7 @@ import numpy as np
 from ...blocks import get_block
 from ...verify.golden.fixed_point import (FixedPointConfig, cover_count, js_statistic, logits, normalise,
                                           softmax_fixed, top_m_select)
-from ...verify.streams import BACKENDS, run_stream_bench, waves_path
+from ...verify.streams import BACKENDS, check_beats
 
 
 def lb_of(block_size: int) -> int:
@@ -120,30 +120,5 @@ def run_block(name: str, params: dict, inputs: dict, want: list[int], idle: dict
               mutant=None, max_cycles: int = 20_000):
     """Run ``name`` on every backend with the same beats; assert the ``m`` beats equal ``want``,
     no stream-rule violation, and (both backends) equal cycles. Writes a VCD on a Verilog failure."""
-    spec = get_block(name)
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs=inputs, expected_counts={"m": len(want)}, idle=idle, stall={"m": stall},
-                  max_cycles=max_cycles, mutant=mutant if backend == "icarus" else None)
-        res = run_stream_bench(spec, params, backend, **kw)
-        problems = []
-        if res.violations:
-            problems.append(f"stream rule violations: {res.violations[:3]}")
-        if res.outputs["m"] != want:
-            problems.append(f"output {[hex(b) for b in res.outputs['m'][:12]]} != golden "
-                            f"{[hex(b) for b in want[:12]]} ({len(res.outputs['m'])} beats, expected {len(want)})")
-        if not res.finished:
-            problems.append(f"not finished after {max_cycles} cycles")
-        if problems:
-            vcd = None
-            if backend == "icarus":
-                vcd = waves_path(f"{name}_failure")
-                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
-            raise AssertionError(f"{name} on {backend}: " + "; ".join(problems)
-                                 + (f"; waveform: {vcd}" if vcd else ""))
-        runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), \
-            f"{name}: MyHDL and converted Verilog differ cycle by cycle"
-    return runs
+    return check_beats(get_block(name), params, inputs, want, idle, stall, max_cycles, backends, mutant,
+                       show=12, hexa=True)

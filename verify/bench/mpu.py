@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ...blocks import get_block
 from ...rtl.mpu.packing import decode_outputs, reference, stream_inputs
 from ..cosim import BACKENDS
-from ..streams import run_stream_bench, waves_path
+from ..streams import check_bench
 
 SPEC = get_block("mpu_tile_engine")
 
@@ -59,33 +59,17 @@ def run_engine(p, tiles, idle_w=(), idle_x=(), stall=(), backends=BACKENDS, muta
     want = reference(tiles)
     rows = want.shape[0]
     max_cycles = max_cycles or 60 + 4 * (rows + len(inputs["s_w"])) * (1 + len(idle_w) + len(idle_x) + len(stall))
-    runs = {}
-    for backend in backends:
-        kw = dict(inputs=inputs, expected_counts={"m": rows}, idle={"s_w": list(idle_w), "s_x": list(idle_x)},
-                  stall={"m": list(stall)}, max_cycles=max_cycles, mutant=mutant if backend == "icarus" else None)
-        res = run_stream_bench(SPEC, p, backend, **kw)
+
+    def mismatch(res):
         got = decode_outputs(res.outputs["m"], n, p["acc_width"])
-        problems = []
-        if res.violations:
-            problems.append(f"stream rule violations: {res.violations[:3]}")
         if got.shape != want.shape or not np.array_equal(got, want):
-            problems.append(f"result != numpy X @ B: got {got.tolist()[:4]}..., want {want.tolist()[:4]}... "
-                            f"({got.shape[0]} rows out, {rows} expected)")
-        if not res.finished:
-            problems.append(f"not finished after {max_cycles} cycles")
-        if problems:
-            vcd = None
-            if backend == "icarus":
-                vcd = waves_path("mpu_tile_engine_failure")
-                run_stream_bench(SPEC, p, backend, vcd=vcd, **kw)
-            raise AssertionError(f"mpu_tile_engine {p} on {backend}: " + "; ".join(problems)
-                                 + (f"; waveform: {vcd}" if vcd else ""))
-        runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles, a.outputs) == (b.in_cycles, b.out_cycles, b.outputs), (
-            f"mpu_tile_engine {p}: MyHDL and converted Verilog differ cycle by cycle")
-    return runs
+            return (f"result != numpy X @ B: got {got.tolist()[:4]}..., want {want.tolist()[:4]}... "
+                    f"({got.shape[0]} rows out, {rows} expected)")
+        return None
+
+    return check_bench(SPEC, p, mismatch, inputs=inputs, expected_counts={"m": rows},
+                       idle={"s_w": list(idle_w), "s_x": list(idle_x)}, stall={"m": list(stall)},
+                       max_cycles=max_cycles, backends=backends, mutant=mutant, label=f"mpu_tile_engine {p}")
 
 
 # ---------------------------------------------------------------------------------------------
