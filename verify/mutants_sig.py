@@ -61,3 +61,30 @@ def head_qa_keeps_coverage_budget() -> Mutant:
     """A query-aware head that keeps the coverage budget for its vertical blocks instead of
     ``min_blocks`` (the golden ``nv = ns = minb`` for query-aware heads forgotten)."""
     return Mutant("head_qa_keeps_coverage_budget", "nv <= min_blocks;", "nv <= nv_c;")
+
+
+# ---- shared K pass (heads_per_pass = S > 1): tests/verify/test_sig_head_planted_bugs.py
+def probe_follower_reads_bank0(iwn: int, prefix: str = "sig_probe0_") -> Mutant:
+    """The probe emits bank 0 for every head of a shared pass (the bank index of the output
+    dropped): the second head of a run gets the first head's (already cleared) accumulators.
+    ``iwn`` = bits(max_seq_len - 1); ``prefix``: the probe's instance prefix in the converted
+    Verilog (``""`` for the probe converted alone)."""
+    return Mutant("probe_follower_reads_bank0",
+                  f"{prefix}oidx = {{{prefix}gout, {prefix}addr[{iwn}-1:0]}};",
+                  f"{prefix}oidx = {{1'b0, {prefix}addr[{iwn}-1:0]}};")
+
+
+def probe_recip_from_head0(prefix: str = "") -> Mutant:
+    """Pass 2 takes every probe row's reciprocal 1/l from head 0's rows (a row's statistics read
+    with the head index dropped): the second head's probabilities use the first head's sums."""
+    return Mutant("probe_recip_from_head0",
+                  f"assign {prefix}inv_r = {prefix}inv_mem[{prefix}ridx];",
+                  f"assign {prefix}inv_r = {prefix}inv_mem[{{1'b0, {prefix}ii}}];")
+
+
+def head_follower_rereads_k() -> Mutant:
+    """A follower head of a shared pass issues the two K passes again (the head's K pass not
+    shared): outputs may still be right, the K byte count is not."""
+    return Mutant("head_follower_rereads_k",
+                  "if (fol_in) begin\n                    k_pend <= 0;",
+                  "if (fol_in) begin\n                    k_pend <= 2;")

@@ -25,7 +25,13 @@ cycle: docs/kernel.md), then the query heads strictly one after another, no over
     as above. A head whose decision says "not query-aware" pays the decision and continues as a
     vertical-slash head;
   - dense head (``nb <= max(2, min_blocks)``): no reads, the builder emits every causal block;
-    ``L = nb (nb + 1) / 2``.
+    ``L = nb (nb + 1) / 2``;
+  - shared K pass (``sig_heads_per_pass`` = S > 1; runs of ``h = min(S, rest of the group)``
+    query heads): the run's first head pays the probe of all h heads,
+    ``h B + (2 nb + 1) h B^2 + h B (R + 1) + 2 N`` (one score per cycle: sharing saves K reads,
+    ``2 N D`` bytes per run instead of per head, not score cycles), the following heads only
+    their bank's ``2 N`` output beats (``SIG_FOLLOW`` cycles of start before them); everything
+    after the probe as above, per head.
 
 * ``attention``: ``attention_path`` from the first access beat to ``done``: the SAE's row jobs back
   to back (:func:`units.sae_head_cycles`, K/V reads prefetched by the KV cache under the compute;
@@ -55,6 +61,7 @@ SIG_AFTER_PROBE = 4        # probe's last output beat -> first cover count (vert
 SIG_EMIT = 1               # liveness backward pass -> first access beat
 ATT_TAIL = 14              # fork + row command + last O burst's write response + done, beyond the Q row
 KERNEL_HEAD_END = 2        # attention done -> next head's SIG start (or ap_done)
+SIG_FOLLOW = 2             # shared pass, a following head: SIG start -> its bank's first beat
 
 ACC_FRAC = 16              # A: the SIG's probability/accumulator fraction bits
 HIST_BITS = 4
@@ -70,6 +77,8 @@ class HeadShape:
     query_aware: bool = False
     dense: bool = False
     decision: bool = False   # tau_th != 0: the decision runs (query-aware or not)
+    run_heads: int = 1       # heads served by this head's shared K pass (sig_heads_per_pass > 1)
+    run_first: bool = True   # the run's first head (it runs the probe of all run_heads heads)
 
 
 def head_shape(pattern, lists, tau: float, min_blocks: int) -> HeadShape:
@@ -87,8 +96,27 @@ def _cover_max_n(cfg: AcceleratorConfig) -> int:
     return cfg.max_seq_len
 
 
-def probe_phase(cfg: AcceleratorConfig, nb: int, recip_frac: int = 16) -> int:
-    return SIG_START + SIG_PROBE_AXI + U.probe_cycles(nb * cfg.block_size, cfg.block_size, recip_frac)
+def probe_phase(cfg: AcceleratorConfig, nb: int, recip_frac: int = 16, run_heads: int = 1,
+                run_first: bool = True) -> int:
+    """From the SIG head's start to its bank's last probe beat: the probe of ``run_heads`` heads
+    (one pass pair over K) for a run's first head, the bank's ``2 N`` beats for the others."""
+    n, b = nb * cfg.block_size, cfg.block_size
+    if not run_first:
+        return SIG_FOLLOW + 2 * n
+    one = U.probe_cycles(n, b, recip_frac)
+    return SIG_START + SIG_PROBE_AXI + run_heads * (one - 2 * n) + 2 * n
+
+
+def run_positions(heads: int, kv_heads: int, heads_per_pass: int) -> list[tuple[int, bool]]:
+    """Per query head (grouped GQA order, as the kernel runs them): ``(run_heads, run_first)``
+    of the shared K pass it belongs to (runs of up to ``heads_per_pass`` heads of one group)."""
+    g = heads // kv_heads
+    out = []
+    for h in range(heads):
+        pos = h % g
+        start = pos - pos % heads_per_pass
+        out.append((min(heads_per_pass, g - start), pos == start))
+    return out
 
 
 def decision_cycles(nb: int, recip_frac: int = 16) -> int:
@@ -113,7 +141,7 @@ def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) ->
     if h.dense:
         out["SIG dense lists"] = SIG_START + U.list_builder_cycles(nb, 0)
     else:
-        out["SIG probe"] = probe_phase(cfg, nb, recip_frac) + SIG_AFTER_PROBE
+        out["SIG probe"] = probe_phase(cfg, nb, recip_frac, h.run_heads, h.run_first) + SIG_AFTER_PROBE
         aw = _aw(cfg)
         top = 2 * U.top_m_cycles(nb, aw + U.log2i(b), HIST_BITS, max(h.vertical, h.slash))
         if h.decision:
@@ -151,6 +179,12 @@ def run_cycles(cfg: AcceleratorConfig, heads, recip_frac: int = 16) -> int:
 
 
 def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget: int) -> int:
-    """Modelled cycles of a run from its golden ``kernel_reference`` (patterns and lists per head)."""
+    """Modelled cycles of a run from its golden ``kernel_reference`` (patterns and lists per head),
+    with the shared K passes of ``cfg.sig_heads_per_pass``."""
+    from dataclasses import replace
+
     minb = U.cdiv(min_budget, cfg.block_size)
-    return run_cycles(cfg, [head_shape(p, l, tau, minb) for p, l in zip(ref.patterns, ref.lists)])
+    shapes = [head_shape(p, l, tau, minb) for p, l in zip(ref.patterns, ref.lists)]
+    hkv = len(set(ref.kv_of))
+    runs = run_positions(len(shapes), hkv, cfg.sig_heads_per_pass)
+    return run_cycles(cfg, [replace(s, run_heads=r, run_first=f) for s, (r, f) in zip(shapes, runs)])

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.harness import PROBE_PARAMS, expected_probe_beats, probe_cfg, probe_inputs, run_probe
-from fast_prefill.verify.streams import BACKENDS, run_stream_bench
+from fast_prefill.rtl.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
+from fast_prefill.rtl.sig.head_shared_bench import run_probe_shared
 from fast_prefill.verify.golden.fixed_point import quantize_head, score_multiplier
 from fast_prefill.verify.golden.synthetic import make_head
 from fast_prefill.verify.strategies import pattern
@@ -70,49 +70,6 @@ SHARED = {**PROBE_PARAMS, "heads_per_pass": 2}
 SHARED3 = {**PROBE_PARAMS, "heads_per_pass": 3}
 
 
-def run_probe_shared(passes, idle, stall, params=SHARED, backends=BACKENDS, mutant=None):
-    """Run passes ``(qps, k, mult, shift)`` (``qps``: the probe rows of 1..S heads sharing ``k``)
-    through ``sig_probe``: one header ``{h-1, mult, shift, N-1}``, the h B probe rows, the N keys
-    twice; the output must be ``probe_fixed`` of every head in turn (bank g: vert then slash).
-    Returns the runs and the number of key beats each backend took."""
-    from fast_prefill.rtl.sig.probe import probe_widths
-
-    spec = get_block("sig_probe")
-    w = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],
-                     params["acc_frac"], params["heads_per_pass"])
-    hdr, qs, ks, want = [], [], [], []
-    for qps, k, mult, shift in passes:
-        assert 1 <= len(qps) <= params["heads_per_pass"]
-        for i, qp in enumerate(qps):
-            h, q, kk = probe_inputs(qp, k, mult, shift, params)
-            qs += q
-            want += expected_probe_beats(qp, k, mult, shift, params)
-        hdr.append(((len(qps) - 1) << (w["hdr"] - w["gw"])) | h[0])
-        ks += kk
-    b = params["block_size"]
-    cycles = sum(len(qps) * (4 * len(k) * b + 3 * b * b + 40 * b + 4 * len(k)) for qps, k, _, _ in passes)
-    cycles = 40 + (cycles + 2 * params["heads_per_pass"] * params["max_n"]) * (2 + len(idle) + len(stall))
-    runs = {}
-    for backend in backends:
-        res = run_stream_bench(spec, params, backend, inputs={"s_hdr": hdr, "s_q": qs, "s_k": ks},
-                               expected_counts={"m": len(want)}, idle={"s_k": idle, "s_q": idle},
-                               stall={"m": stall}, max_cycles=cycles,
-                               mutant=mutant if backend == "icarus" else None)
-        assert not res.violations, res.violations[:3]
-        got = res.outputs["m"]
-        bad = next((i for i, (a, e) in enumerate(zip(got, want)) if a != e), None)
-        assert got == want, (f"sig_probe (S={params['heads_per_pass']}) on {backend}: output differs from the "
-                             f"golden at beat {bad} ({len(got)} beats, expected {len(want)})")
-        assert res.finished
-        # every key beat offered was taken exactly once: N keys twice per pass, whatever h is
-        assert len(res.in_cycles["s_k"]) == len(ks) == sum(2 * len(k) for _, k, _, _ in passes)
-        runs[backend] = res
-    if len(runs) == 2:
-        a, bb = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), "MyHDL and Verilog differ cycle by cycle"
-    return runs
-
-
 @st.composite
 def shared_passes(draw, params=SHARED):
     qp0, k, mult, shift = draw(heads(params))
@@ -128,7 +85,7 @@ def shared_passes(draw, params=SHARED):
 @given(ps=st.lists(shared_passes(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 def test_probe_shared_pass_equals_golden(ps, idle, stall):
     """S = 2: each head's accumulators equal its own probe_fixed, from one pass pair over K."""
-    run_probe_shared(ps, idle, stall)
+    run_probe_shared(ps, idle, stall, params=SHARED)
 
 
 def test_probe_shared_fixed_cases():
@@ -141,7 +98,8 @@ def test_probe_shared_fixed_cases():
     q = [rng.integers(-127, 128, (4, 2)) for _ in range(3)]
     run_probe_shared([(q, k16, mult, shift), (q[2:], k13, mult, shift), (q[:2], k16, mult, shift)],
                      [False, True], [True, False, False], params=SHARED3)
-    run_probe_shared([([q[0], q[0]], k16, mult, shift), ([q[1], q[0]], k13, mult, shift)], [], [False, True])
+    run_probe_shared([([q[0], q[0]], k16, mult, shift), ([q[1], q[0]], k13, mult, shift)], [], [False, True],
+                     params=SHARED)
 
 
 def test_probe_shared_cycles():
@@ -151,7 +109,7 @@ def test_probe_shared_cycles():
     n, b, r = 16, 4, PROBE_PARAMS["recip_frac"]
     qps, k = [rng.integers(-127, 128, (4, 2)) for _ in range(2)], rng.integers(-127, 128, (n, 2))
     mult, shift = score_multiplier(1e-3, probe_cfg(PROBE_PARAMS))
-    res = run_probe_shared([(qps, k, mult, shift)], [], [], backends=("icarus",))["icarus"]
+    res = run_probe_shared([(qps, k, mult, shift)], [], [], params=SHARED, backends=("icarus",))["icarus"]
     span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
     h = 2
     formula = h * b + (2 * (n // b) + 1) * h * b * b + h * b * (r + 1) + 2 * h * n

@@ -1,0 +1,307 @@
+"""Co-simulation bench of ``sig_head`` with a shared K pass (``heads_per_pass`` = S > 1): runs of
+up to S query heads of one GQA group, the run's first head (``run_first``) reading the probe rows
+of all its heads and K twice, the others reading neither. Every head's access stream must equal
+the golden model of that head alone (sharing is a schedule, not a new function), and the HBM
+reads are counted: one pair of K passes (``2 N D`` bytes) per run, one probe read (``B D`` bytes)
+per head, and the query-aware Q re-reads per query-aware head.
+
+Used by ``tests/rtl/sig/test_head_shared.py`` and the planted-bug tests.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+from myhdl import Signal, always, instance, intbv
+
+from ...blocks import BlockSpec, get_block
+from ...verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
+from ...verify.golden.fixed_point import HeadInts
+from ...verify.golden.synthetic import make_head
+from ...verify.sim import run_bench
+from ...verify.streams import BACKENDS, run_stream_bench
+from .harness import expected_probe_beats, probe_inputs
+from .head import HeadGeometry
+from .head_bench import HeadCase, _axi, _spans, estimate_cycles, head_cfg, store_int8
+
+#: TEST_PARAMS of head_bench (B = D = 8, HBM 64 bits, 32 blocks) with two heads per K pass
+SHARED_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_width": 64, "max_accesses": 1024,
+                 "hist_bits": 4, "div_shift": 7, "burst_beats": 64, "max_outstanding": 2, "heads_per_pass": 2}
+Q_BASE, K_BASE = 0x1_0000_0000, 0x2_0000_0000
+RUN_STRIDE = 0x10_0000
+
+
+def shared_spec(params: dict) -> BlockSpec:
+    """The registered ``sig_head`` (its ports builder adds ``run_first``/``run_heads_m1`` for S > 1)."""
+    return get_block("sig_head")
+
+
+def make_run(h: int, nb: int, kind: str, seed: int, params: dict = SHARED_PARAMS, tau: float = 0.0,
+             gamma: float = 0.9, min_budget: int = 16, max_budget=None, noise: float = 0.3) -> list[HeadCase]:
+    """``h`` query heads sharing one K (and one score scale, as the kernel's per-tensor INT8 scales):
+    ``kind == "int"``: uniform random INT8; otherwise a synthetic head (golden ``make_head``) whose
+    query heads are its q plus noise, quantised with one scale for all of them."""
+    g = HeadGeometry(**params)
+    n = nb * g.B
+    rng = np.random.default_rng(seed)
+    if kind == "int":
+        k = rng.integers(-127, 128, (n, g.D))
+        qs = [rng.integers(-127, 128, (n, g.D)) for _ in range(h)]
+        sq = sk = 1.0 / 127
+    else:
+        q0, kf, _ = make_head(kind, n, g.D, seed=seed)
+        qf = [q0 + (noise * rng.standard_normal(q0.shape) if i else 0) for i in range(h)]
+        sq = max(float(np.abs(np.stack(qf)).max()), 1e-12) / 127
+        sk = max(float(np.abs(kf).max()), 1e-12) / 127
+        qs = [np.clip(np.rint(x / sq), -127, 127).astype(np.int64) for x in qf]
+        k = np.clip(np.rint(kf / sk), -127, 127).astype(np.int64)
+    return [HeadCase(HeadInts(q, k, None, sq, sk, 1.0), gamma=gamma, min_budget=min_budget, max_budget=max_budget,
+                     tau=tau) for q in qs]
+
+
+@dataclass
+class SharedRun:
+    beats: list = field(default_factory=list)
+    errs: list = field(default_factory=list)
+    qa: list = field(default_factory=list)
+    start_cycles: list = field(default_factory=list)
+    done_cycles: list = field(default_factory=list)
+    q_log: AxiLog = field(default_factory=AxiLog)
+    k_log: AxiLog = field(default_factory=AxiLog)
+    violations: list = field(default_factory=list)
+    finished: bool = False
+    cycles: int = 0
+
+
+def _layout(runs, g, cfg):
+    """Per head: (args, run_first, heads in the run - 1, dense, query-aware)."""
+    heads = []
+    for r, run in enumerate(runs):
+        nb = run[0].h.q.shape[0] // g.B
+        nd = nb * g.B * g.D
+        for i, hc in enumerate(run):
+            a = hc.args(g, cfg)
+            a["q_base"] = Q_BASE + r * RUN_STRIDE + i * nd
+            a["k_base"] = K_BASE + r * RUN_STRIDE
+            dense = a["nb"] <= max(2, a["min_blocks"])
+            heads.append((a, i == 0, len(run) - 1, dense, bool(hc.pattern(g, cfg).query_aware), r))
+    return heads
+
+
+def simulate_shared(runs: list[list[HeadCase]], backend: str, params: dict = SHARED_PARAMS, seed: int = 0,
+                    stall=(), latency: int = 6, r_gap: float = 0.3, ar_stall: float = 0.3, q_errors=frozenset(),
+                    k_errors=frozenset(), mutant=None, vcd=None, spec: BlockSpec | None = None,
+                    abandon: dict | None = None) -> SharedRun:
+    """Drive the heads of ``runs`` in order (each run: up to S heads sharing K); ``abandon`` maps a
+    run index to the number of its heads actually started (the rest is skipped, as a kernel run
+    that ends early after an error would: the next run's first head must start clean)."""
+    spec = spec or shared_spec(params)
+    g = HeadGeometry(**params)
+    cfg = head_cfg(params)
+    mem = AxiMemory(g.hw, seed=seed)
+    heads = _layout(runs, g, cfg)
+    flat = [hc for run in runs for hc in run]
+    for (a, *_), hc in zip(heads, flat):
+        store_int8(mem, a["q_base"], hc.h.q)
+        store_int8(mem, a["k_base"], hc.h.k)
+    abandon = abandon or {}
+    order = []
+    seen = {}
+    for i, hd in enumerate(heads):
+        r = hd[5]
+        seen[r] = seen.get(r, 0) + 1
+        if seen[r] <= abandon.get(r, len(runs[r])):
+            order.append(i)
+    res = SharedRun()
+    stall = list(stall)
+    slow = 1 + (len(stall) > 0) + latency // 4 + int(r_gap > 0.5)
+    max_cycles = 500 + sum(slow * 2 * (estimate_cycles(g, heads[i][0]["nb"]) + g.max_n * g.S) for i in order)
+
+    def bench(ports, finished):
+        clk, rst = ports["clk"], ports["rst"]
+        rng = random.Random(seed)
+        q_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_q"), mem, random.Random(rng.random()), res.q_log,
+                                 max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=q_errors,
+                                 axi_id=0, max_outstanding=g.max_outstanding)
+        k_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_k"), mem, random.Random(rng.random()), res.k_log,
+                                 max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=k_errors,
+                                 axi_id=0, max_outstanding=g.max_outstanding)
+        st_ = {"c": 0, "head": -1, "held": None}
+
+        @always(clk.posedge)
+        def sink():
+            c = st_["c"]
+            st_["c"] += 1
+            if rst:
+                ports["m_ready"].next = False
+                return
+            valid, ready, data = bool(ports["m_valid"]), bool(ports["m_ready"]), int(ports["m_data"])
+            hi = st_["head"]
+            if valid and ready:
+                if hi < 0:
+                    res.violations.append(f"cycle {c}: beat outside a head")
+                else:
+                    res.beats[hi].append(data)
+                st_["held"] = None
+            elif valid:
+                if st_["held"] is not None and st_["held"] != data:
+                    res.violations.append(f"cycle {c}: m_data changed while m_valid waited")
+                st_["held"] = data
+            elif st_["held"] is not None:
+                res.violations.append(f"cycle {c}: m_valid dropped before m_ready")
+                st_["held"] = None
+            ports["m_ready"].next = not (stall and stall[c % len(stall)])
+
+        @instance
+        def driver():
+            yield clk.posedge
+            while rst:
+                yield clk.posedge
+            for k, hi in enumerate(order):
+                a, first, hm1, dense, _, _ = heads[hi]
+                for name, val in a.items():
+                    ports[name].next = val
+                ports["run_first"].next = first
+                ports["run_heads_m1"].next = hm1
+                res.beats.append([])
+                st_["head"] = k
+                ports["start"].next = True
+                res.start_cycles.append(st_["c"])
+                yield clk.posedge
+                ports["start"].next = False
+                yield clk.posedge
+                if not ports["busy"]:
+                    res.violations.append(f"head {k}: busy not raised after start")
+                while not ports["done"]:
+                    yield clk.posedge
+                res.done_cycles.append(st_["c"])
+                res.errs.append(bool(ports["err"]))
+                res.qa.append(bool(ports["query_aware"]))
+                if not ports["reads_done"]:
+                    res.violations.append(f"head {k}: reads_done low at done")
+                yield clk.posedge
+                if ports["done"]:
+                    res.violations.append(f"head {k}: done longer than one cycle")
+            res.finished = True
+            finished.append(True)
+
+        return q_slave, k_slave, sink, driver
+
+    try:
+        res.cycles = run_bench(spec, params, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
+    except TimeoutError:
+        res.finished = False
+    res.order = order
+    res.heads = heads
+    return res
+
+
+def check_shared(runs: list[list[HeadCase]], backends=("myhdl", "icarus"), params: dict = SHARED_PARAMS,
+                 expect_err=None, **kw) -> dict:
+    """Simulate on each backend and assert: every head's beats equal its own golden stream; the
+    HBM reads (K: exactly two passes of ``N D`` bytes per run, none for the other heads of a run;
+    Q: each head's ``B D`` probe rows, read by the run's first head, plus two full re-reads per
+    query-aware head); ``query_aware``, ``err``; MyHDL and Verilog agree cycle for cycle."""
+    g = HeadGeometry(**params)
+    cfg = head_cfg(params)
+    flat = [hc for run in runs for hc in run]
+    out = {}
+    for be in backends:
+        res = simulate_shared(runs, be, params=params, **kw)
+        assert res.finished, f"{be}: heads not done after {res.cycles} cycles"
+        assert not res.violations, f"{be}: {res.violations[:3]}"
+        for log in (res.q_log, res.k_log):
+            assert not log.violations, f"{be}: {log.violations[:3]}"
+        q_want, k_want = [], []
+        for k, hi in enumerate(res.order):
+            a, first, hm1, dense, qa, r = res.heads[hi]
+            hc = flat[hi]
+            want = hc.expected(g, cfg)
+            got = res.beats[k]
+            if got != want:
+                bad = next((j for j, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
+                raise AssertionError(f"{be}: head {k} (run {r}, {'first' if first else 'follower'}): {len(got)} "
+                                     f"beats, golden {len(want)}; first difference at beat {bad}: "
+                                     f"{got[bad:bad + 3]} != {want[bad:bad + 3]}")
+            assert res.qa[k] == qa, f"{be}: head {k}: query_aware {res.qa[k]}, golden {qa}"
+            if dense:
+                continue
+            nd = a["nb"] * g.B * g.D
+            if first:
+                for i in range(hm1 + 1):
+                    q_want.append((a["q_base"] + i * nd + (a["nb"] - 1) * g.B * g.D, g.B * g.D))
+                k_want += [(a["k_base"], nd)] * 2
+            if qa:
+                q_want += [(a["q_base"], nd)] * 2
+        got_q = _spans(res.q_log.bursts, res.q_log.beat_bytes)
+        got_k = _spans(res.k_log.bursts, res.k_log.beat_bytes)
+        q_want, k_want = _merge(q_want), _merge(k_want)   # contiguous reads merge as _spans does
+        assert got_q == q_want, f"{be}: Q reads {got_q}, expected {q_want}"
+        assert got_k == k_want, f"{be}: K reads {got_k}, expected {k_want}"
+        errs = [False] * len(res.order) if expect_err is None else expect_err
+        assert res.errs == errs, f"{be}: err {res.errs}, expected {errs}"
+        out[be] = res
+    if len(out) == 2:
+        assert out["myhdl"].done_cycles == out["icarus"].done_cycles, "MyHDL and Verilog differ in timing"
+    return out
+
+
+def _merge(spans):
+    out = []
+    for addr, n in spans:
+        if out and out[-1][0] + out[-1][1] == addr:
+            out[-1] = (out[-1][0], out[-1][1] + n)
+        else:
+            out.append((addr, n))
+    return out
+
+
+def k_bytes(res: SharedRun) -> int:
+    """K bytes the head read (all R beats of m_axi_k)."""
+    return res.k_log.beats * res.k_log.beat_bytes
+
+
+# ---------------------------------------------------------------- sig_probe alone, S heads per pass
+def run_probe_shared(passes, idle, stall, params: dict, backends=BACKENDS, mutant=None):
+    """Run passes ``(qps, k, mult, shift)`` (``qps``: the probe rows of 1..S heads sharing ``k``)
+    through ``sig_probe``: one header ``{h-1, mult, shift, N-1}``, the h B probe rows, the N keys
+    twice; the output must be ``probe_fixed`` of every head in turn (bank g: vert then slash).
+    Returns the runs and the number of key beats each backend took."""
+    from .probe import probe_widths
+
+    spec = get_block("sig_probe")
+    w = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],
+                     params["acc_frac"], params["heads_per_pass"])
+    hdr, qs, ks, want = [], [], [], []
+    for qps, k, mult, shift in passes:
+        assert 1 <= len(qps) <= params["heads_per_pass"]
+        for i, qp in enumerate(qps):
+            h, q, kk = probe_inputs(qp, k, mult, shift, params)
+            qs += q
+            want += expected_probe_beats(qp, k, mult, shift, params)
+        hdr.append(((len(qps) - 1) << (w["hdr"] - w["gw"])) | h[0])
+        ks += kk
+    b = params["block_size"]
+    cycles = sum(len(qps) * (4 * len(k) * b + 3 * b * b + 40 * b + 4 * len(k)) for qps, k, _, _ in passes)
+    cycles = 40 + (cycles + 2 * params["heads_per_pass"] * params["max_n"]) * (2 + len(idle) + len(stall))
+    runs = {}
+    for backend in backends:
+        res = run_stream_bench(spec, params, backend, inputs={"s_hdr": hdr, "s_q": qs, "s_k": ks},
+                               expected_counts={"m": len(want)}, idle={"s_k": idle, "s_q": idle},
+                               stall={"m": stall}, max_cycles=cycles,
+                               mutant=mutant if backend == "icarus" else None)
+        assert not res.violations, res.violations[:3]
+        got = res.outputs["m"]
+        bad = next((i for i, (a, e) in enumerate(zip(got, want)) if a != e), None)
+        assert got == want, (f"sig_probe (S={params['heads_per_pass']}) on {backend}: output differs from the "
+                             f"golden at beat {bad} ({len(got)} beats, expected {len(want)})")
+        assert res.finished
+        # every key beat offered was taken exactly once: N keys twice per pass, whatever h is
+        assert len(res.in_cycles["s_k"]) == len(ks) == sum(2 * len(k) for _, k, _, _ in passes)
+        runs[backend] = res
+    if len(runs) == 2:
+        a, bb = runs["myhdl"], runs["icarus"]
+        assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    return runs
