@@ -47,6 +47,15 @@ response other than OKAY on ``m_axi_o`` (7), or an error a unit reports that is 
 RLAST, or a broken access stream: 10). The data still flows, the head in which the error appeared
 completes, and the run ends after it with ``ap_done``.
 
+Shared K passes (``sig_heads_per_pass`` = S > 1 in the SIG head's parameters): the heads of a
+GQA group go in runs of ``min(S, G - g)`` (``g`` the head's place in its group); the first head of
+a run starts the SIG with ``run_first`` and ``run_heads_m1 = h - 1``, so the SIG reads the probe
+rows of the run's h query heads (they lie ``N*D`` bytes apart) and K of the group twice, once for
+the whole run; the other heads of the run start it without ``run_first`` and read no K in their
+SIG phase (docs/sig.md). Every head's O is unchanged; only the SIG's K reads (``2 N D`` bytes per
+run instead of per head) and the per-head SIG cycles change (the run's first head scores all h
+heads' probe rows). With S = 1 (both presets) the two ports do not exist.
+
 Sharing of the read ports: ``m_axi_q`` and ``m_axi_kv`` each have two users (SIG, attention path),
 multiplexed by phase (:mod:`..axi.read_mux`): the port switches only when nothing is outstanding on
 it, so the SIG's last read has returned before the attention phase's first AR is passed through.
@@ -155,6 +164,9 @@ def fast_prefill(ap_clk, ap_rst_n,
     sig_burst_bytes = min(sp.get("burst_beats", 1) * hw // 8, 4096)
     kv_align_mask = sig_burst_bytes - 1
     qa_unit = bool(query_aware_unit)
+    # GQA sharing: the SIG head serves up to S query heads of one KV group from one K pass pair
+    S_run = int(sp.get("heads_per_pass", 1))
+    GW = (S_run - 1).bit_length()
 
     # ---- reset synchroniser (names matched by constraints/reset_sync.xdc) --------------------
     rst_sync_s0 = Signal(bool(1))
@@ -302,6 +314,10 @@ def fast_prefill(ap_clk, ap_rst_n,
               "query_aware": sig_qa}
     sig_kw.update({f"m_axi_q_{k}": s for k, s in sq.items()})
     sig_kw.update({f"m_axi_k_{k}": s for k, s in sk.items()})
+    run_first = b()                      # this head starts a shared pass (S > 1)
+    run_heads_m1 = v(max(1, GW))         # heads of the pass - 1 (taken with run_first)
+    if S_run > 1:
+        sig_kw.update({"run_first": run_first, "run_heads_m1": run_heads_m1})
     sig_u = sig_factory(**sig_kw, **dict(sig_params))
 
     path_u = attention_path(ap_clk, rst, path_start, nb, q_h, k_h, v_h, o_h, mult, shift,
@@ -350,6 +366,7 @@ def fast_prefill(ap_clk, ap_rst_n,
     div_cnt = Signal(intbv(0, min=0, max=33))
     h_cnt = Signal(intbv(0)[32:])        # query heads finished
     g_cnt = Signal(intbv(0)[32:])        # position in the GQA group
+    r_cnt = Signal(intbv(0, min=0, max=max(2, S_run)))   # position in the shared SIG pass (S > 1)
     rd_err, wr_err, unit_err = b(), b(), b()
     sig_fin = b()                        # the SIG head's done seen in this head
     qa_heads = Signal(modbv(0)[32:])     # query-aware heads of the run (debug: waveforms, no register)
@@ -477,5 +494,40 @@ def fast_prefill(ap_clk, ap_rst_n,
             if sig_err or path_err:
                 unit_err.next = True
 
+    run_insts = []
+    if S_run > 1:
+        g_left = Signal(modbv(0)[32:])   # heads of the group from this one on: G - g_cnt
+        g_left_lo = Signal(intbv(0)[GW:])
+
+        @always_comb
+        def run_left():
+            g_left.next = quo - g_cnt
+
+        @always_comb
+        def run_left_lo():
+            g_left_lo.next = g_left[GW:]
+
+        @always_comb
+        def run_args():
+            run_first.next = r_cnt == 0
+            if g_left >= S_run:
+                run_heads_m1.next = S_run - 1
+            elif g_left_lo == 0:
+                run_heads_m1.next = 0
+            else:
+                run_heads_m1.next = g_left_lo - 1
+
+        @always_seq(ap_clk.posedge, reset=rst)
+        def run_count():
+            if state == S.CHECK:
+                r_cnt.next = 0
+            elif state == S.HEAD_END and sig_fin and not sig_busy and not path_busy:
+                if last_in_group or r_cnt == S_run - 1:
+                    r_cnt.next = 0
+                else:
+                    r_cnt.next = r_cnt + 1
+
+        run_insts += [run_left, run_left_lo, run_args, run_count]
+
     return rst_sync, rst_drive, ctrl, unpack, check, widen, derive, saturate, sig_u, path_u, q_mux, kv_mux, monitors, \
-        div_step, div_cmp, head_flags, outputs, fsm
+        div_step, div_cmp, head_flags, outputs, fsm, run_insts
