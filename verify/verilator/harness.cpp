@@ -189,16 +189,59 @@ static void violation(const std::string& port, const std::string& what) {
 
 static bool overlaps(uint64_t a, uint64_t n, uint64_t lo, uint64_t hi) { return lo < hi && a < hi && a + n > lo; }
 
+// ---------------------------------------------------------------- AXI4 address channel (AR or AW)
+
+// The slave's side of one address channel, shared by the read and the write slave: the five fields
+// as the kernel drives them just before an edge, the rule that VALID and the fields hold until READY,
+// and the legality of an accepted burst (INCR of the port's beat size, aligned, inside one 4 KiB page).
+struct AddrChannel {
+    Sig valid, ready, addr, len, size, burst, id;
+    bool held = false;                        // VALID was high without READY at the last edge
+    uint64_t held_f[5] = {0, 0, 0, 0, 0};
+    uint64_t f[5] = {0, 0, 0, 0, 0};          // this edge's addr, len, size, burst, id
+
+    void bind(const PortTable& t, const std::string& p) {  // p: "<port>_ar" or "<port>_aw"
+        valid = t.need(p + "valid"); ready = t.need(p + "ready"); addr = t.need(p + "addr");
+        len = t.need(p + "len"); size = t.get(p + "size"); burst = t.get(p + "burst"); id = t.get(p + "id");
+    }
+    void reset() { held = false; }
+    int beats() const { return (int)f[1] + 1; }
+    // Sample the channel at an edge; true when a burst moves (its fields in f). Records a violation
+    // `dropped` (VALID fell before READY) or `changed` (fields changed before READY) on `port`.
+    bool sample(const std::string& port, int beat_bytes, const char* dropped, const char* changed) {
+        uint64_t g[5] = {addr.get(), len.get(), size.valid() ? size.get() : 0, burst.valid() ? burst.get() : 1,
+                         id.valid() ? id.get() : 0};
+        memcpy(f, g, sizeof f);
+        bool v = valid.get();
+        if (held) {
+            if (!v) violation(port, dropped);
+            else if (memcmp(f, held_f, sizeof f)) violation(port, changed);
+        }
+        if (v && ready.get()) {
+            int size_code = 0;
+            while ((1 << size_code) < beat_bytes) size_code++;
+            if ((size.valid() && (int)f[2] != size_code) || f[3] != 1)
+                violation(port, "burst is not INCR of the port's beat size");
+            if (f[0] % beat_bytes || (f[0] >> 12) != ((f[0] + (uint64_t)beats() * beat_bytes - 1) >> 12))
+                violation(port, "burst unaligned or crossing 4 KiB");
+            held = false;
+            return true;
+        }
+        held = v;
+        memcpy(held_f, f, sizeof f);
+        return false;
+    }
+};
+
 // ---------------------------------------------------------------- AXI4 read slave
 
 struct ReadSlave {
     std::string name;
-    Sig arvalid, arready, araddr, arlen, arsize, arburst, arid, rvalid, rready, rdata, rresp, rlast, rid;
+    AddrChannel ar;
+    Sig rvalid, rready, rdata, rresp, rlast, rid;
     int beat_bytes = 0;
     struct Burst { uint64_t addr; int n, k; long ready_at; uint64_t id; };
     std::deque<Burst> pending;
-    bool held = false;
-    uint64_t held_fields[5] = {0, 0, 0, 0, 0};
     // next outputs
     bool n_arready = false, n_rvalid = false, n_rlast = false;
     std::vector<uint8_t> n_rdata;
@@ -209,41 +252,22 @@ struct ReadSlave {
 
     void bind(const PortTable& t, const std::string& p) {
         name = p;
-        arvalid = t.need(p + "_arvalid"); arready = t.need(p + "_arready"); araddr = t.need(p + "_araddr");
-        arlen = t.need(p + "_arlen"); arsize = t.get(p + "_arsize"); arburst = t.get(p + "_arburst");
-        arid = t.get(p + "_arid"); rvalid = t.need(p + "_rvalid"); rready = t.need(p + "_rready");
+        ar.bind(t, p + "_ar");
+        rvalid = t.need(p + "_rvalid"); rready = t.need(p + "_rready");
         rdata = t.need(p + "_rdata"); rresp = t.need(p + "_rresp"); rlast = t.need(p + "_rlast");
         rid = t.get(p + "_rid");
         beat_bytes = rdata.width / 8;
         n_rdata.assign(beat_bytes, 0);
     }
     void reset() {
-        pending.clear(); held = false; hold_r = false;
+        pending.clear(); ar.reset(); hold_r = false;
         n_arready = n_rvalid = n_rlast = false; n_rresp = 0;
     }
     // Sample the kernel's outputs (just before the edge) and compute the next outputs.
     void step(Memory& mem, const Options& o) {
-        uint64_t f[5] = {araddr.get(), arlen.get(), arsize.valid() ? arsize.get() : 0,
-                         arburst.valid() ? arburst.get() : 1, arid.valid() ? arid.get() : 0};
-        bool arv = arvalid.get(), arr = arready.get();
-        if (held) {
-            if (!arv) violation(name, "ARVALID dropped before ARREADY");
-            else if (memcmp(f, held_fields, sizeof f)) violation(name, "AR fields changed while ARVALID waited");
-        }
-        if (arv && arr) {
-            int n = (int)f[1] + 1;
-            int size_code = 0;
-            while ((1 << size_code) < beat_bytes) size_code++;
-            if ((arsize.valid() && (int)f[2] != size_code) || f[3] != 1)
-                violation(name, "burst is not INCR of the port's beat size");
-            if (f[0] % beat_bytes || (f[0] >> 12) != ((f[0] + (uint64_t)n * beat_bytes - 1) >> 12))
-                violation(name, "burst unaligned or crossing 4 KiB");
-            pending.push_back(Burst{f[0], n, 0, cycle + 1 + irand(o.max_latency), f[4]});
+        if (ar.sample(name, beat_bytes, "ARVALID dropped before ARREADY", "AR fields changed while ARVALID waited")) {
+            pending.push_back(Burst{ar.f[0], ar.beats(), 0, cycle + 1 + irand(o.max_latency), ar.f[4]});
             bursts++;
-            held = false;
-        } else {
-            held = arv;
-            memcpy(held_fields, f, sizeof f);
         }
         n_arready = urand() >= o.ar_stall;
         // R channel
@@ -273,7 +297,7 @@ struct ReadSlave {
         }
     }
     void apply() {
-        arready.set(n_arready);
+        ar.ready.set(n_arready);
         if (hold_r) return;
         rvalid.set(n_rvalid);
         rdata.set_bytes(n_rdata.data());
@@ -287,15 +311,14 @@ struct ReadSlave {
 
 struct WriteSlave {
     std::string name;
-    Sig awvalid, awready, awaddr, awlen, awsize, awburst, awid, wvalid, wready, wdata, wstrb, wlast,
-        bvalid, bready, bresp, bid;
+    AddrChannel aw;
+    Sig wvalid, wready, wdata, wstrb, wlast, bvalid, bready, bresp, bid;
     int beat_bytes = 0;
     struct Burst { uint64_t addr; int n, k; uint64_t id; bool err; };
     struct Resp { long at; int resp; uint64_t id; };
     std::deque<Burst> bursts_open;
     std::deque<Resp> responses;
-    bool held_aw = false, held_w = false, b_busy = false;
-    uint64_t held_aw_f[5] = {0, 0, 0, 0, 0};
+    bool held_w = false, b_busy = false;
     std::vector<uint8_t> held_wdata;
     bool n_awready = false, n_wready = false, n_bvalid = false;
     int n_bresp = 0;
@@ -304,9 +327,8 @@ struct WriteSlave {
 
     void bind(const PortTable& t, const std::string& p) {
         name = p;
-        awvalid = t.need(p + "_awvalid"); awready = t.need(p + "_awready"); awaddr = t.need(p + "_awaddr");
-        awlen = t.need(p + "_awlen"); awsize = t.get(p + "_awsize"); awburst = t.get(p + "_awburst");
-        awid = t.get(p + "_awid"); wvalid = t.need(p + "_wvalid"); wready = t.need(p + "_wready");
+        aw.bind(t, p + "_aw");
+        wvalid = t.need(p + "_wvalid"); wready = t.need(p + "_wready");
         wdata = t.need(p + "_wdata"); wstrb = t.get(p + "_wstrb"); wlast = t.need(p + "_wlast");
         bvalid = t.need(p + "_bvalid"); bready = t.need(p + "_bready"); bresp = t.need(p + "_bresp");
         bid = t.get(p + "_bid");
@@ -314,30 +336,16 @@ struct WriteSlave {
         held_wdata.assign(beat_bytes, 0);
     }
     void reset() {
-        bursts_open.clear(); responses.clear(); held_aw = held_w = b_busy = false;
+        bursts_open.clear(); responses.clear(); aw.reset(); held_w = b_busy = false;
         n_awready = n_wready = n_bvalid = false;
     }
     void step(Memory& mem, const Options& o, long& write_beat_counter) {
-        uint64_t f[5] = {awaddr.get(), awlen.get(), awsize.valid() ? awsize.get() : 0,
-                         awburst.valid() ? awburst.get() : 1, awid.valid() ? awid.get() : 0};
-        bool awv = awvalid.get();
-        if (held_aw && (!awv || memcmp(f, held_aw_f, sizeof f)))
-            violation(name, "AWVALID dropped or AW fields changed before AWREADY");
-        if (awv && awready.get()) {
-            int n = (int)f[1] + 1;
-            int size_code = 0;
-            while ((1 << size_code) < beat_bytes) size_code++;
-            if ((awsize.valid() && (int)f[2] != size_code) || f[3] != 1)
-                violation(name, "burst is not INCR of the port's beat size");
-            if (f[0] % beat_bytes || (f[0] >> 12) != ((f[0] + (uint64_t)n * beat_bytes - 1) >> 12))
-                violation(name, "burst unaligned or crossing 4 KiB");
-            bool err = overlaps(f[0], (uint64_t)n * beat_bytes, o.wr_err_lo, o.wr_err_hi);
-            bursts_open.push_back(Burst{f[0], n, 0, f[4], err});
+        const char* aw_rule = "AWVALID dropped or AW fields changed before AWREADY";
+        if (aw.sample(name, beat_bytes, aw_rule, aw_rule)) {
+            int n = aw.beats();
+            bool err = overlaps(aw.f[0], (uint64_t)n * beat_bytes, o.wr_err_lo, o.wr_err_hi);
+            bursts_open.push_back(Burst{aw.f[0], n, 0, aw.f[4], err});
             bursts++;
-            held_aw = false;
-        } else {
-            held_aw = awv;
-            memcpy(held_aw_f, f, sizeof f);
         }
         bool wv = wvalid.get();
         std::vector<uint8_t> d(beat_bytes);
@@ -390,7 +398,7 @@ struct WriteSlave {
         }
     }
     void apply() {
-        awready.set(n_awready);
+        aw.ready.set(n_awready);
         wready.set(n_wready);
         bvalid.set(n_bvalid);
         bresp.set(n_bresp);
