@@ -60,7 +60,7 @@ the probe's output beats), + ``2 (N + 1) + 2 C_cover`` (two cover counts from th
 (two top-m from the pooled buffers), + the builder scan ``nb (nb + 1) / 2`` and the liveness
 ``3 L`` for ``L`` accesses, + a few cycles of hand-over. ``docs/sig.md`` has measured figures.
 
-Memories owned by the head (asynchronous read, no reset): the vertical and slash accumulators
+Memories owned by the head (registered read with address look-ahead and a write bypass, no reset): the vertical and slash accumulators
 as the probe emits them, ``2 x max_n x AW`` (``sig_cover_count`` takes its target before the
 values, and the target needs ``T = sum vert``, known only after the probe's vertical beats), the
 pooled vectors ``2 x max_blocks x (AW + log2 B)`` and the K block sums ``max_blocks x D (8 +
@@ -304,30 +304,61 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         target.next = tprod[TW + GAMMA_FRAC:GAMMA_FRAC]
 
     rp = usig(iwn + 1)                         # feed position: 0 = header beat, i = value i-1
-    rd_dec = Signal(modbv(0)[iwn + 1:])
-    rd_addr = usig(iwn)
     rd_v, rd_s = usig(AW), usig(AW)
     rd_pv, rd_ps = usig(PV), usig(PV)
-    rd_paddr = usig(iw)
+
+    # Registered (BRAM/URAM) reads with address look-ahead: ``rp_nx`` is the value ``rp`` takes at the
+    # next edge (the control block assigns ``rp.next = rp_nx``), so the word latched at that edge from
+    # ``mem[rp_nx - 1]`` is, during the next cycle, the word an asynchronous read of ``mem[rp - 1]``
+    # would give. A write landing at the same edge on the same address is forwarded by a registered
+    # bypass (read-first memories), so the read data equal the old asynchronous read on every cycle.
+    rp_nx = usig(iwn + 1)
+    rd_nx_dec = Signal(modbv(0)[iwn + 1:])
+    rd_nx_addr = usig(iwn)
+    rd_nx_paddr = usig(iw)
+    rm_v, rm_s = usig(AW), usig(AW)
+    rm_pv, rm_ps = usig(PV), usig(PV)
+    hit_v, hit_s, hit_pv, hit_ps = Signal(bool(0)), Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
+    byp_acc = usig(AW)
+    byp_pool = usig(PV)
 
     @always_comb
     def rd_dec_node():
-        rd_dec.next = rp - 1
+        rd_nx_dec.next = rp_nx - 1
 
     @always_comb
     def rd_index():
-        rd_addr.next = rd_dec[iwn:0]
-        rd_paddr.next = rd_dec[iw:0]
+        rd_nx_addr.next = rd_nx_dec[iwn:0]
+        rd_nx_paddr.next = rd_nx_dec[iw:0]
+
+    @always(clk.posedge)
+    def rd_acc_mem():
+        rm_v.next = vbuf[rd_nx_addr]
+        rm_s.next = sbuf[rd_nx_addr]
+
+    @always(clk.posedge)
+    def rd_pool_mem():
+        rm_pv.next = pvbuf[rd_nx_paddr]
+        rm_ps.next = psbuf[rd_nx_paddr]
+
+    @always(clk.posedge)
+    def rd_bypass():
+        hit_v.next = cap_we and not cap_kind and cap_j == rd_nx_addr
+        hit_s.next = cap_we and cap_kind and cap_j == rd_nx_addr
+        byp_acc.next = cap_val
+        hit_pv.next = pl_valid and pl_kind == 0 and pv_i == rd_nx_paddr
+        hit_ps.next = pl_valid and pl_kind == 1 and ps_i == rd_nx_paddr
+        byp_pool.next = pl_val
 
     @always_comb
     def rd_ports():
-        rd_v.next = vbuf[rd_addr]
-        rd_s.next = sbuf[rd_addr]
+        rd_v.next = byp_acc if hit_v else rm_v
+        rd_s.next = byp_acc if hit_s else rm_s
 
     @always_comb
     def rd_pports():
-        rd_pv.next = pvbuf[rd_paddr]
-        rd_ps.next = psbuf[rd_paddr]
+        rd_pv.next = byp_pool if hit_pv else rm_pv
+        rd_ps.next = byp_pool if hit_ps else rm_ps
 
     cc_valid, cc_ready, cc_data = Signal(bool(0)), Signal(bool(0)), usig(g.cpw + 1)
     co_valid, co_ready, co_data = Signal(bool(0)), Signal(bool(0)), usig(g.ciw + 2)
@@ -502,9 +533,22 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         if bko_valid:
             ksbuf[ks_i].next = bko_data
 
+    rm_ks = usig(BW)
+    hit_ks = Signal(bool(0))
+    byp_ks = usig(BW)
+
+    @always(clk.posedge)
+    def rd_ksum_mem():
+        rm_ks.next = ksbuf[rd_nx_paddr]
+
+    @always(clk.posedge)
+    def rd_ksum_bypass():
+        hit_ks.next = bko_valid and ks_i == rd_nx_paddr
+        byp_ks.next = bko_data
+
     @always_comb
     def rd_ksum():
-        rd_ks.next = ksbuf[rd_paddr]
+        rd_ks.next = byp_ks if hit_ks else rm_ks
 
     @always_comb
     def qa_ports():
@@ -597,8 +641,46 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         oh_valid.next = o_pend
         ph_data.next = concat(mult, shift, n_m1)
 
+    @always_comb
+    def rp_next():
+        # the feed position after this edge (the registered buffer reads use it as their address)
+        rp_nx.next = rp
+        if rst or take:
+            rp_nx.next = 0
+        elif state == H_DQ:
+            if dh_ready:
+                rp_nx.next = 0
+        elif state == H_DK:
+            if (rp == 0 and dq_ready) or (rp != 0 and dk_ready):
+                if rp == nb_w:
+                    rp_nx.next = 1
+                else:
+                    rp_nx.next = rp + 1
+        elif state == H_DPV or state == H_PSK:
+            if (state == H_DPV and dp_ready) or (state == H_PSK and sk_ready):
+                if rp == nb_w:
+                    rp_nx.next = 0
+                else:
+                    rp_nx.next = rp + 1
+        elif state == H_DW:
+            if dm_valid and dec_qa:
+                rp_nx.next = 1
+        elif state == H_CCV or state == H_CCS:
+            if cc_ready:
+                if rp == n_val:
+                    rp_nx.next = 0
+                else:
+                    rp_nx.next = rp + 1
+        elif state == H_TMV or state == H_TMS:
+            if ts_ready:
+                if rp == nb_w:
+                    rp_nx.next = 0
+                else:
+                    rp_nx.next = rp + 1
+
     @always_seq(clk.posedge, reset=rst)
     def control():
+        rp.next = rp_nx
         done_r.next = False
         if take:
             busy_r.next = True
@@ -615,7 +697,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             k_tap.next = not dense
             k_rows.next = 0
             ks_i.next = 0
-            rp.next = 0
             cap_j.next = 0
             pv_i.next = 0
             ps_i.next = 0
@@ -683,22 +764,15 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                         state.next = H_DQ
             elif state == H_DQ:
                 if dh_ready:
-                    rp.next = 0
                     state.next = H_DK
             elif state == H_DK:
                 if (rp == 0 and dq_ready) or (rp != 0 and dk_ready):
                     if rp == nb_w:
-                        rp.next = 1
                         state.next = H_DPV
-                    else:
-                        rp.next = rp + 1
             elif state == H_DPV or state == H_PSK:
                 if (state == H_DPV and dp_ready) or (state == H_PSK and sk_ready):
                     if rp == nb_w:
-                        rp.next = 0
                         state.next = H_DW if state == H_DPV else H_BUD
-                    else:
-                        rp.next = rp + 1
             elif state == H_DW:
                 if dm_valid:
                     dec_done.next = True
@@ -707,17 +781,13 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                         qa_mode.next = True
                         qf_left.next = 2
                         sh_pend.next = True
-                        rp.next = 1
                         state.next = H_PSK
                     else:
                         state.next = H_CCV
             elif state == H_CCV or state == H_CCS:
                 if cc_ready:
                     if rp == n_val:
-                        rp.next = 0
                         state.next = H_CCVW if state == H_CCV else H_CCSW
-                    else:
-                        rp.next = rp + 1
             elif state == H_CCVW:
                 if co_valid:
                     cnt_v.next = co_data
@@ -740,10 +810,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             elif state == H_TMV or state == H_TMS:
                 if ts_ready:
                     if rp == nb_w:
-                        rp.next = 0
                         state.next = H_TMVO if state == H_TMV else H_TMSO
-                    else:
-                        rp.next = rp + 1
             elif state == H_TMVO:
                 if to_valid and sl_ready and to_last:
                     state.next = H_TMS
@@ -757,7 +824,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     done_r.next = True
 
     return (decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, bs_q, bs_k, decision,
-            pooled, qa_forks, w_ksum, rd_ksum, qa_ports, cap_decode, w_acc,
-            w_pooled, prod_node, tslice, rd_dec_node, rd_index, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
+            pooled, qa_forks, w_ksum, rd_ksum_mem, rd_ksum_bypass, rd_ksum, qa_ports, rp_next, cap_decode, w_acc,
+            w_pooled, prod_node, tslice, rd_dec_node, rd_index, rd_acc_mem, rd_pool_mem, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
             zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, z7, ts_mux, ts_pack, builder, live, sel_mux, outputs,
             control)
