@@ -17,7 +17,9 @@ Ports (``IW = bits(max_n - 1)``, ``TW = sum_width``: width of the target and of 
 Cycles per vector: ``1 + n`` (load, also sums) ``+ P (n + 2^hist_bits)`` at most (passes)
 ``+ IW + 2`` (division) ``+ 1``; ``1 + n + 1`` when the total does not exceed the target.
 
-Memories: the values, ``max_n x width`` (asynchronous read, no reset); ``2^hist_bits`` count and
+Memories: the values, ``max_n x width`` (registered read, no reset: block RAM; the address is
+the index the FSM moves to at that edge, ``idx_nx``, and a write at the same edge to that address
+is forwarded, so the cycle behaviour equals an asynchronous read); ``2^hist_bits`` count and
 ``2^hist_bits`` sum registers.
 """
 
@@ -102,6 +104,10 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     in_val = Signal(intbv(0)[width:])
     in_tgt = Signal(intbv(0)[tw:])
     v_rd = Signal(intbv(0)[width:])
+    idx_nx = Signal(modbv(0)[iw:])
+    v_mem = Signal(intbv(0)[width:])
+    byp_hit = Signal(bool(0))
+    byp_val = Signal(intbv(0)[width:])
     v_w = Signal(intbv(0)[tw:])
     lo_b = Signal(intbv(0, min=0, max=width + 1))
     top_b = Signal(intbv(0, min=0, max=width + 1))
@@ -138,8 +144,41 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
         dmax.next = dmax_t[pss if pss < npass else 0]
 
     @always_comb
+    def idx_next():
+        # the value ``idx`` takes at the next edge: the address of the registered value read
+        idx_nx.next = idx
+        if rst:
+            idx_nx.next = 0
+        elif state == C_LOAD_H:
+            if s_valid:
+                idx_nx.next = 0
+        elif state == C_LOAD_V:
+            if s_valid:
+                if in_last:
+                    idx_nx.next = 0
+                else:
+                    idx_nx.next = idx + 1
+        elif state == C_HIST:
+            if not total <= target:
+                if idx == n_last:
+                    idx_nx.next = 0
+                else:
+                    idx_nx.next = idx + 1
+
+    @always(clk.posedge)
+    def read_mem():
+        # registered read (block RAM) of the value at the next index; read-first
+        v_mem.next = mem[idx_nx]
+
+    @always(clk.posedge)
+    def read_bypass():
+        # a value written at the same edge to the address being read is forwarded
+        byp_hit.next = state == C_LOAD_V and s_valid and idx == idx_nx
+        byp_val.next = in_val
+
+    @always_comb
     def read_port():
-        v_rd.next = mem[idx]
+        v_rd.next = byp_val if byp_hit else v_mem
         hs_sel.next = hs[dgt]
         hc_sel.next = hc[dgt]
 
@@ -179,18 +218,17 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     @always_seq(clk.posedge, reset=rst)
     def control():
+        idx.next = idx_nx
         if state == C_LOAD_H:
             if s_valid:
                 target.next = in_tgt
                 total.next = 0
-                idx.next = 0
                 state.next = C_LOAD_V
         elif state == C_LOAD_V:
             if s_valid:
                 total.next = total + in_w
                 if in_last:
                     n_last.next = idx
-                    idx.next = 0
                     pss.next = 0
                     prefix.next = 0
                     above_s.next = 0
@@ -199,8 +237,6 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
                         hc[b].next = 0
                         hs[b].next = 0
                     state.next = C_HIST
-                else:
-                    idx.next = idx + 1
         elif state == C_HIST:
             if total <= target:
                 out_valid.next = True
@@ -211,11 +247,8 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
                     hc[digit].next = hc[digit] + 1
                     hs[digit].next = hs[digit] + v_w
                 if idx == n_last:
-                    idx.next = 0
                     dgt.next = dmax
                     state.next = C_PICK
-                else:
-                    idx.next = idx + 1
         elif state == C_PICK:
             if run_s > tgt_w or dgt == 0:
                 prefix.next = prefix | dgt_sh
@@ -252,5 +285,5 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return (unpack, tables, read_port, widen, classify, compare, classify2, finish, handshakes, mem_write,
+    return (unpack, tables, idx_next, read_mem, read_bypass, read_port, widen, classify, compare, classify2, finish, handshakes, mem_write,
             control)
