@@ -19,7 +19,9 @@ Ports (``IW = bits(max_n - 1)``, ``CW = IW + 1 + div_shift``, ``PW = max(W, CW)`
 Cycles per vector: ``1 + n`` (load) ``+ P (n - 1 + 2^hist_bits + 1)`` (passes, skipped when only
 index 0 is selected) ``+ n`` (emission) plus output stalls, ``P = ceil(W / hist_bits)``.
 
-Memories: the values, ``max_n x W`` (asynchronous read, no reset); ``2^hist_bits`` counters.
+Memories: the values, ``max_n x W`` (registered read, no reset: block RAM; the address is the
+index the FSM moves to at that edge, ``idx_nx``, and a write at the same edge to that address is
+forwarded, so the cycle behaviour equals an asynchronous read); ``2^hist_bits`` counters.
 
 Invariants (k-induction, ``verify/properties/sig_top_m.sv``): emitted indices strictly increase,
 start at 0, stay below ``n``; exactly ``min(m, n)`` beats, ``last`` on the final one; the output
@@ -91,6 +93,10 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     m_raw = Signal(intbv(0)[nw:])
     m_clamp = Signal(intbv(0)[nw:])
     v_rd = Signal(intbv(0)[width:])
+    idx_nx = Signal(modbv(0)[iw:])
+    v_mem = Signal(intbv(0)[width:])
+    byp_hit = Signal(bool(0))
+    byp_val = Signal(intbv(0)[width:])
     lo_b = Signal(intbv(0, min=0, max=width + 1))
     top_b = Signal(intbv(0, min=0, max=width + 1))
     dmax = Signal(intbv(0)[hb:])
@@ -155,8 +161,50 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
         nbits_b.next = nb_t[pss if pss < npass else 0]
 
     @always_comb
+    def idx_next():
+        # the value ``idx`` takes at the next edge: the address of the registered value read
+        idx_nx.next = idx
+        if rst:
+            idx_nx.next = 0
+        elif state == T_LOAD_H:
+            if s_valid:
+                idx_nx.next = 0
+        elif state == T_LOAD_V:
+            if s_valid:
+                if in_last:
+                    if m_eff == 1 or idx == 0:
+                        idx_nx.next = 0
+                    else:
+                        idx_nx.next = 1
+                else:
+                    idx_nx.next = idx + 1
+        elif state == T_HIST:
+            if idx != n_last:
+                idx_nx.next = idx + 1
+        elif state == T_PICK:
+            if sum_ab >= m_rest or dgt == 0:
+                if pss == npass - 1:
+                    idx_nx.next = 0
+                else:
+                    idx_nx.next = 1
+        elif state == T_EMIT:
+            if out_free:
+                idx_nx.next = idx + 1
+
+    @always(clk.posedge)
+    def read_mem():
+        # registered read (block RAM) of the value at the next index; read-first
+        v_mem.next = mem[idx_nx]
+
+    @always(clk.posedge)
+    def read_bypass():
+        # a value written at the same edge to the address being read is forwarded
+        byp_hit.next = state == T_LOAD_V and s_valid and idx == idx_nx
+        byp_val.next = in_val
+
+    @always_comb
     def read_port():
-        v_rd.next = mem[idx]
+        v_rd.next = byp_val if byp_hit else v_mem
 
     @always_comb
     def classify():
@@ -204,12 +252,12 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
 
     @always_seq(clk.posedge, reset=rst)
     def control():
+        idx.next = idx_nx
         if m_ready:
             out_valid.next = False
         if state == T_LOAD_H:
             if s_valid:
                 m_eff.next = m_clamp
-                idx.next = 0
                 state.next = T_LOAD_V
         elif state == T_LOAD_V:
             if s_valid:
@@ -226,22 +274,16 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
                     for b in range(nbins):
                         hist[b].next = 0
                     if m_eff == 1 or idx == 0:
-                        idx.next = 0
                         emitted.next = 0
                         state.next = T_EMIT
                     else:
-                        idx.next = 1
                         state.next = T_HIST
-                else:
-                    idx.next = idx + 1
         elif state == T_HIST:
             if cand:
                 hist[digit].next = hist[digit] + 1
             if idx == n_last:
                 dgt.next = dmax
                 state.next = T_PICK
-            else:
-                idx.next = idx + 1
         elif state == T_PICK:
             if sum_ab >= m_rest or dgt == 0:
                 prefix.next = prefix | dgt_sh
@@ -249,12 +291,10 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
                     hist[b].next = 0
                 if pss == npass - 1:
                     need_eq.next = m_rest - above
-                    idx.next = 0
                     emitted.next = 0
                     state.next = T_EMIT
                 else:
                     pss.next = pss + 1
-                    idx.next = 1
                     state.next = T_HIST
             else:
                 above.next = sum_ab
@@ -272,9 +312,8 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
                         state.next = T_DONE
                 if idx == n_last:
                     state.next = T_DONE
-                idx.next = idx + 1
         elif state == T_DONE:
             if not out_valid:
                 state.next = T_LOAD_H
 
-    return unpack, budget_shift, budget, widen, widen_dgt, clamp, tables, read_port, classify, classify2, accum, remaining, remaining2, guard, select, handshakes, mem_write, control
+    return unpack, budget_shift, budget, widen, widen_dgt, clamp, tables, idx_next, read_mem, read_bypass, read_port, classify, classify2, accum, remaining, remaining2, guard, select, handshakes, mem_write, control
