@@ -18,9 +18,13 @@ backward (one access per cycle from the last to the first: ``next = nxt[block]``
 tables, ``max_blocks`` cycles; also right after reset). Cycles per head: ``3 L + max_blocks``
 plus stalls for ``L`` accesses. A head must have at most ``max_accesses`` accesses.
 
-Memories (asynchronous read, no reset): access buffer ``max_accesses x (2 IW + 2)`` and next-use
-``max_accesses x (IW + 1)``; per-block tables ``max_blocks x (IW + 1)`` (count), ``max_blocks x
-IW`` (first row), ``max_blocks x (IW + 1)`` (next row and valid).
+Memories (no reset): access buffer ``max_accesses x (2 IW + 2)`` and next-use ``max_accesses x
+(IW + 1)``, registered reads (block RAM; the address is the index the FSM moves to at that edge,
+``idx_nx``, and a write at the same edge to that address is forwarded, so the cycles equal an
+asynchronous read); per-block tables ``max_blocks x (IW + 1)`` (count), ``max_blocks x IW`` (first
+row), ``max_blocks x (IW + 1)`` (next row and valid), asynchronous reads (LUT RAM): they are read
+and written in the same cycle at the address of the incoming beat (collect) or of the access just
+read (backward), so a registered read would cost a cycle per access.
 """
 
 from __future__ import annotations
@@ -80,6 +84,14 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
     nb_cnt = Signal(intbv(0)[iw + 1:])
     span = Signal(modbv(0)[iw + 1:])
     out_free = Signal(bool(0))
+    idx_nx = Signal(modbv(0)[aw:])
+    nu_wd = Signal(intbv(0)[iw + 1:])
+    acc_q = Signal(intbv(0)[bw:])
+    acc_byp = Signal(intbv(0)[bw:])
+    nu_q = Signal(intbv(0)[iw + 1:])
+    nu_byp = Signal(intbv(0)[iw + 1:])
+    acc_hit = Signal(bool(0))
+    nu_hit = Signal(bool(0))
 
     @always_comb
     def unpack():
@@ -88,9 +100,52 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
         in_blk.next = s_data[iw + 1:1]
 
     @always_comb
+    def idx_next():
+        # the value ``idx`` takes at the next edge: the address of the registered buffer reads
+        idx_nx.next = idx
+        if rst:
+            idx_nx.next = 0
+        elif state == A_CLEAR:
+            if clr == max_blocks - 1:
+                idx_nx.next = 0
+        elif state == A_COLLECT:
+            if s_valid and not in_end:
+                idx_nx.next = idx + 1
+        elif state == A_BACK:
+            if idx != 0:
+                idx_nx.next = idx - 1
+        elif state == A_EMIT:
+            if out_free:
+                if idx == n_acc:
+                    idx_nx.next = 0
+                else:
+                    idx_nx.next = idx + 1
+
+    @always_comb
+    def nu_value():
+        if nxt_rd[iw]:
+            nu_wd.next = concat(False, nxt_rd[iw:])
+        else:
+            nu_wd.next = 1 << iw
+
+    @always(clk.posedge)
+    def acc_read_mem():
+        # registered reads (block RAM) at the next index; read-first
+        acc_q.next = acc_mem[idx_nx]
+        nu_q.next = nu_mem[idx_nx]
+
+    @always(clk.posedge)
+    def acc_read_bypass():
+        # a word written at the same edge to the address being read is forwarded
+        acc_hit.next = state == A_COLLECT and s_valid and idx == idx_nx
+        acc_byp.next = s_data
+        nu_hit.next = state == A_BACK and idx == idx_nx
+        nu_byp.next = nu_wd
+
+    @always_comb
     def acc_read():
-        rd_acc.next = acc_mem[idx]
-        nu_rd.next = nu_mem[idx]
+        rd_acc.next = acc_byp if acc_hit else acc_q
+        nu_rd.next = nu_byp if nu_hit else nu_q
 
     @always_comb
     def acc_fields():
@@ -139,10 +194,7 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
     @always(clk.posedge)
     def nu_write():
         if state == A_BACK:
-            if nxt_rd[iw]:
-                nu_mem[idx].next = concat(False, nxt_rd[iw:])
-            else:
-                nu_mem[idx].next = 1 << iw
+            nu_mem[idx].next = nu_wd
 
     @always(clk.posedge)
     def cnt_write():
@@ -165,13 +217,13 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
 
     @always_seq(clk.posedge, reset=rst)
     def control():
+        idx.next = idx_nx
         if m_ready:
             out_valid.next = False
         if state == A_CLEAR:
             clr.next = clr + 1
             if clr == max_blocks - 1:
                 clr.next = 0
-                idx.next = 0
                 state.next = A_COLLECT
         elif state == A_COLLECT:
             if s_valid:
@@ -179,21 +231,15 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
                     n_acc.next = idx
                     nb_last.next = in_row
                     state.next = A_BACK
-                else:
-                    idx.next = idx + 1
         elif state == A_BACK:
             if idx == 0:
                 state.next = A_EMIT
-            else:
-                idx.next = idx - 1
         elif state == A_EMIT:
             if out_free:
                 out_valid.next = True
                 out_data.next = concat(nu_rd, pin, rd_acc)
-                idx.next = idx + 1
                 if idx == n_acc:
-                    idx.next = 0
                     state.next = A_CLEAR
 
-    return (unpack, acc_read, acc_fields, table_addr, table_read, pinnable, span_calc, pin_calc, handshakes, acc_write, nu_write,
+    return (unpack, idx_next, nu_value, acc_read_mem, acc_read_bypass, acc_read, acc_fields, table_addr, table_read, pinnable, span_calc, pin_calc, handshakes, acc_write, nu_write,
             cnt_write, first_write, nxt_write, control)
