@@ -32,7 +32,8 @@ Cycles per head: ``1 + 1 + nb`` (logits and running max, one key block sum per c
 normalising division, then the softmax probability, three log2 and the JS terms in its last
 cycle) ``+ 1`` (output), plus stalls.
 
-Memories (asynchronous read, no reset): logits ``max_blocks x logit_bits`` and pooled scores
+Memories (registered read at the next block index ``b_nx`` with a write bypass, so the cycles
+equal an asynchronous read; no reset): logits ``max_blocks x logit_bits`` and pooled scores
 ``max_blocks x (A + 1 + 2 lb)`` (at the U280 preset: 1024 x 24 and 1024 x 31: one BRAM36 each).
 The datapath of a cycle is combinational (a model of the schedule, like ``sig_probe``).
 """
@@ -286,17 +287,49 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     def shift_total():
         sh7.next = shz + (2 * lb)
 
-    # ---- memories: asynchronous read at b
+    # ---- memories: registered reads (block RAM) at the block index of the next cycle, ``b_nx``,
+    # with a registered bypass of a write to that address at the same edge (read-first memories):
+    # ``xr``/``pvr`` equal an asynchronous read at ``b`` on every cycle
     xr = ssig(LW)
     pvr = usig(PVW)
+    b_nx = Signal(modbv(0)[IW:])
+    xq, xbyp = ssig(LW), ssig(LW)
+    pvq, pvbyp = usig(PVW), usig(PVW)
+    xhit, pvhit = Signal(bool(0)), Signal(bool(0))
+
+    @always_comb
+    def b_next():
+        b_nx.next = b
+        if rst:
+            b_nx.next = 0
+        elif state == D_Q:
+            if s_q_valid:
+                b_nx.next = 0
+        elif (state == D_K and s_k_valid) or (state == D_PV and s_pv_valid) or (state == D_DIV and dbit == 0):
+            if b == nbl:
+                b_nx.next = 0
+            else:
+                b_nx.next = b + 1
+
+    @always(clk.posedge)
+    def rd_mem():
+        xq.next = xmem[b_nx]
+        pvq.next = pvmem[b_nx]
+
+    @always(clk.posedge)
+    def rd_bypass():
+        xhit.next = state == D_K and s_k_valid and b == b_nx
+        xbyp.next = x
+        pvhit.next = state == D_PV and s_pv_valid and b == b_nx
+        pvbyp.next = s_pv_data
 
     @always_comb
     def rd_x():
-        xr.next = xmem[b]
+        xr.next = xbyp if xhit else xq
 
     @always_comb
     def rd_pv():
-        pvr.next = pvmem[b]
+        pvr.next = pvbyp if pvhit else pvq
 
     # ---- exp of the stored logit against the maximum
     z = Signal(modbv(0)[LW:])
@@ -424,6 +457,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
 
     @always_seq(clk.posedge, reset=rst)
     def control():
+        b.next = b_nx
         if state == D_HDR:
             if s_hdr_valid:
                 nbl.next = s_hdr_data[IW:0]
@@ -434,23 +468,18 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
         elif state == D_Q:
             if s_q_valid:
                 qreg.next = s_q_data
-                b.next = 0
                 state.next = D_K
         elif state == D_K:
             if s_k_valid:
                 if b == 0 or x > mx:
                     mx.next = x
-                b.next = b + 1
                 if b == nbl:
-                    b.next = 0
                     state.next = D_PV
         elif state == D_PV:
             if s_pv_valid:
                 lsum.next = lsum_n
                 tot.next = tot_n
-                b.next = b + 1
                 if b == nbl:
-                    b.next = 0
                     rbit.next = R
                     rrem.next = 1 << (P + R)
                     rquo.next = 0
@@ -476,10 +505,8 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
                 drem.next = drem - dsh
             if dbit == 0:
                 d2.next = d2n
-                b.next = b + 1
                 state.next = D_LOAD
                 if b == nbl:
-                    b.next = 0
                     out_valid.next = True
                     out_data.next = concat(qa, d2n[DW:])
                     state.next = D_OUT
@@ -490,5 +517,5 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
                 out_valid.next = False
                 state.next = D_HDR
 
-    return (insts, shift_total, rd_x, rd_pv, zdiff, sums, r_shift, r_cmp, d_den, d_shift, d_cmp, p_round, p_field,
+    return (insts, shift_total, b_next, rd_mem, rd_bypass, rd_x, rd_pv, zdiff, sums, r_shift, r_cmp, d_den, d_shift, d_cmp, p_round, p_field,
             plus_one, decide, ports, w_x, w_pv, control)
