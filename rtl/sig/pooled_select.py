@@ -32,8 +32,9 @@ coverage count's search (``<= 2 + T + P_c (T + 2^h) + IW_c + 3``) and the top-m 
 emission (``<= 1 + T + P_t (T + 2^h) + T``), plus the output walk (one cycle per causal entry
 passed) and stalls.
 
-Memories: key block sums ``max_blocks x D (8 + lb)``, one row of logits ``max_blocks x
-logit_bits``; inside ``sig_cover_count`` and ``sig_top_m`` one copy each of the causal
+Memories (registered reads at the next column ``c_nx`` with a write bypass, so the cycles equal
+an asynchronous read; no reset): key block sums ``max_blocks x D (8 + lb)``, one row of logits
+``max_blocks x logit_bits``; inside ``sig_cover_count`` and ``sig_top_m`` one copy each of the causal
 probabilities, ``T_max = max_blocks (max_blocks + 1) / 2`` entries of ``A + 2`` bits (at the U280
 preset, 524,800 x 18 bits each: 128 URAM288 per copy at one entry per 72-bit row, 32 when four
 entries share a row; see docs/sig.md).
@@ -157,15 +158,57 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     def shift_total():
         sh7.next = shz + (2 * lb)
 
+    # registered reads (block RAM) at the column of the next cycle, ``c_nx``, with a registered
+    # bypass of a write to that address at the same edge (read-first memories): ``kr``/``xr`` equal
+    # an asynchronous read at ``c`` on every cycle
+    xr = ssig(LW)
+    c_nx = Signal(modbv(0)[IW:])
+    kq, kbyp = usig(w["bsum"]), usig(w["bsum"])
+    xq, xbyp = ssig(LW), ssig(LW)
+    khit, xhit = Signal(bool(0)), Signal(bool(0))
+
+    @always_comb
+    def c_next():
+        c_nx.next = c
+        if rst:
+            c_nx.next = 0
+        elif state == S_HDR:
+            if s_hdr_valid:
+                c_nx.next = 0
+        elif state == S_K:
+            if s_k_valid:
+                if c == nbl:
+                    c_nx.next = 0
+                else:
+                    c_nx.next = c + 1
+        elif state == S_ROWQ:
+            if s_q_valid:
+                c_nx.next = 0
+        elif state == S_X or state == S_E or (state == S_P and v_ready):
+            if c == r:
+                c_nx.next = 0
+            else:
+                c_nx.next = c + 1
+
+    @always(clk.posedge)
+    def rd_mem():
+        kq.next = kmem[c_nx]
+        xq.next = xmem[c_nx]
+
+    @always(clk.posedge)
+    def rd_bypass():
+        khit.next = state == S_K and s_k_valid and c == c_nx
+        kbyp.next = s_k_data
+        xhit.next = state == S_X and c == c_nx
+        xbyp.next = x
+
     @always_comb
     def rd_k():
-        kr.next = kmem[c]
-
-    xr = ssig(LW)
+        kr.next = kbyp if khit else kq
 
     @always_comb
     def rd_x():
-        xr.next = xmem[c]
+        xr.next = xbyp if xhit else xq
 
     # ---------------------------------------------------------------- exp, exp-sum, reciprocal, probability
     z = Signal(modbv(0)[LW:])
@@ -340,6 +383,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     # ---------------------------------------------------------------- control
     @always_seq(clk.posedge, reset=rst)
     def control():
+        c.next = c_nx
         if m_ready:
             out_valid.next = False
         # ---- output stage (top-m indices -> (row, col), end beat)
@@ -372,7 +416,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 shift.next = s_hdr_data[IW + 6:IW]
                 mult.next = s_hdr_data[IW + 6 + mult_bits:IW + 6]
                 gam.next = s_hdr_data[IW + 6 + mult_bits + GF + 1:IW + 6 + mult_bits]
-                c.next = 0
                 pre.next = True
                 crow.next = 0
                 ccol.next = 0
@@ -381,9 +424,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 state.next = S_K
         elif state == S_K:
             if s_k_valid:
-                c.next = c + 1
                 if c == nbl:
-                    c.next = 0
                     state.next = S_TGT
         elif state == S_TGT:
             if cc_s_ready:
@@ -393,20 +434,15 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         elif state == S_ROWQ:
             if s_q_valid:
                 qreg.next = s_q_data
-                c.next = 0
                 state.next = S_X
         elif state == S_X:
             if c == 0 or x > mx:
                 mx.next = x
-            c.next = c + 1
             if c == r:
-                c.next = 0
                 state.next = S_E
         elif state == S_E:
             lsum.next = lsum_n
-            c.next = c + 1
             if c == r:
-                c.next = 0
                 rbit.next = R
                 rrem.next = 1 << (P + R)
                 rquo.next = 0
@@ -422,9 +458,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 rbit.next = rbit - 1
         elif state == S_P:
             if v_ready:
-                c.next = c + 1
                 if row_end:
-                    c.next = 0
                     r.next = r + 1
                     state.next = S_ROWQ
                     if r == nbl:
@@ -446,5 +480,5 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 mp_done.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, rd_k, rd_x, zdiff, esum, r_shift, r_cmp, p_round, p_field, nb_plus, tshift, beats,
+    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, esum, r_shift, r_cmp, p_round, p_field, nb_plus, tshift, beats,
             keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)
