@@ -31,7 +31,9 @@ Latency: the first beat of a head is valid one cycle after its last ``s_sel`` be
 Throughput: one scan candidate per cycle while ``m_ready`` (or the output register is empty) and
 ``s_extra_valid`` are high.
 
-Memories: two ``max_blocks x 1`` bitmaps (asynchronous read, no reset: LUTRAM).
+Memories: two ``max_blocks x 1`` bitmaps (no reset), registered reads at the scan position of
+the next cycle with a registered bypass of a write to that address at the same edge (the cycles
+equal an asynchronous read).
 
 Invariants (proved by k-induction, ``verify/properties/sig_list_builder.sv``): within a row the
 blocks strictly increase, every block is ``<= row``, block 0 opens and block ``row`` closes each
@@ -94,6 +96,12 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
     x_col = Signal(intbv(0)[iw:])
 
     vert_rd = Signal(bool(0))
+    c_nx = Signal(modbv(0)[iw:])
+    r_nx = Signal(modbv(0)[iw:])
+    diff_nx = Signal(modbv(0)[iw:])
+    vert_q, slash_q = Signal(bool(0)), Signal(bool(0))
+    v_hit, s_hit = Signal(bool(0)), Signal(bool(0))
+    v_byp, s_byp = Signal(bool(0)), Signal(bool(0))
     slash_rd = Signal(bool(0))
     x_hit = Signal(bool(0))
     x_stale = Signal(bool(0))
@@ -124,9 +132,48 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
         diff.next = r_cnt - c_cnt
 
     @always_comb
+    def scan_next():
+        # the scan position after this edge: the address of the registered bitmap reads
+        c_nx.next = c_cnt
+        r_nx.next = r_cnt
+        if rst:
+            c_nx.next = 0
+            r_nx.next = 0
+        elif state == HEADER:
+            if s_sel_valid:
+                c_nx.next = 0
+                r_nx.next = 0
+        elif state == SCAN:
+            if step:
+                if row_done:
+                    c_nx.next = 0
+                    if not head_done:
+                        r_nx.next = r_cnt + 1
+                else:
+                    c_nx.next = c_cnt + 1
+
+    @always_comb
+    def scan_addr_next():
+        diff_nx.next = r_nx - c_nx
+
+    @always(clk.posedge)
+    def read_mem():
+        # registered reads (block RAM) at the next position; read-first
+        vert_q.next = vert_mem[c_nx]
+        slash_q.next = slash_mem[diff_nx]
+
+    @always(clk.posedge)
+    def read_bypass():
+        # a bit written at the same edge to the address being read is forwarded
+        v_hit.next = v_we and v_addr == c_nx
+        v_byp.next = v_din
+        s_hit.next = s_we and s_addr == diff_nx
+        s_byp.next = s_din
+
+    @always_comb
     def read_ports():
-        vert_rd.next = vert_mem[c_cnt]
-        slash_rd.next = slash_mem[diff]
+        vert_rd.next = v_byp if v_hit else vert_q
+        slash_rd.next = s_byp if s_hit else slash_q
 
     @always_comb
     def decide():
@@ -192,6 +239,8 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
 
     @always_seq(clk.posedge, reset=rst)
     def control():
+        r_cnt.next = r_nx
+        c_cnt.next = c_nx
         if m_ready:
             out_valid.next = False
         if state == CLEAR:
@@ -202,8 +251,6 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
             if s_sel_valid:
                 last_row.next = sel_val
                 dense.next = sel_kind == K_DENSE
-                r_cnt.next = 0
-                c_cnt.next = 0
                 state.next = SCAN if sel_last else LOAD
         elif state == LOAD:
             if s_sel_valid and sel_last:
@@ -217,13 +264,8 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
                     out_last.next = row_done
                     out_end.next = head_done
                 if row_done:
-                    c_cnt.next = 0
                     if head_done:
                         state.next = FLUSH
-                    else:
-                        r_cnt.next = r_cnt + 1
-                else:
-                    c_cnt.next = c_cnt + 1
         elif state == FLUSH:
             if s_extra_valid and x_end:
                 state.next = DRAIN
@@ -231,5 +273,5 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
             if not out_valid:
                 state.next = HEADER
 
-    return (unpack, scan_addr, read_ports, decide, stepper, handshakes, write_ctrl, vert_write,
-            slash_write, control)
+    return (unpack, scan_addr, scan_next, scan_addr_next, read_mem, read_bypass, read_ports, decide, stepper,
+            handshakes, write_ctrl, vert_write, slash_write, control)
