@@ -171,11 +171,21 @@ def synth_cached(path: Path, top: str, options: str = "", timeout: float | None 
     """
     path = Path(path).resolve()
     stat, key_file = path.with_suffix(".stat.json"), path.with_suffix(".stat.key")
+    fail_file = path.with_suffix(".stat.fail" + (options.replace(" ", "").replace("-", "_") or ""))
     key = hashlib.sha1((path.read_text() + "\0" + top + "\0" + options).encode()).hexdigest()
     if stat.exists() and key_file.exists() and key_file.read_text().strip() == key:
         return count_cells(json.loads(stat.read_text())["design"]["num_cells_by_type"])
+    if fail_file.exists() and fail_file.read_text().split("\n", 1)[0] == key:
+        # the same Verilog and options failed before (minutes of yosys): fail again at once
+        raise RuntimeError(fail_file.read_text().split("\n", 1)[1] + "\n(cached failure: delete "
+                           f"{fail_file.name} to retry)")
     key_file.unlink(missing_ok=True)
-    r = synth_file(path, top, options, timeout) if timeout else synth_file(path, top, options)
+    try:
+        r = synth_file(path, top, options, timeout) if timeout else synth_file(path, top, options)
+    except RuntimeError as exc:
+        if "did not finish" not in str(exc):      # a timeout may pass with a longer limit
+            fail_file.write_text(key + "\n" + str(exc)[-6000:])
+        raise
     key_file.write_text(key + "\n")
     return r
 
@@ -339,6 +349,58 @@ class UnitPlan:
     count: int = 1
     points: tuple[int, ...] = ()
     where: str = ""
+    parts: tuple["UnitPlan", ...] = ()   # synthesised instead, one by one, when ``block`` itself fails
+
+
+# sig_head when the flat head is out of yosys' reach: its sub-blocks at the preset's registry
+# parameters (the instances in rtl/sig/head.py; top_m's budget parameters differ slightly), plus
+# the head's own five buffers as a generated module (HEAD_BUFFERS). The head's control (FSM,
+# argument decode, stream muxes, budget clamp) is then not counted.
+HEAD_BUFFERS = "sig_head_buffers"
+SIG_HEAD_PARTS = (
+    UnitPlan("sig_probe", 1, where="sig_head: probe"),
+    UnitPlan("sig_pool", 1, where="sig_head: pool"),
+    UnitPlan("sig_cover_count", 1, where="sig_head: cover"),
+    UnitPlan("sig_top_m", 1, where="sig_head: top"),
+    UnitPlan("sig_block_sum", 2, where="sig_head: bs_q, bs_k"),
+    UnitPlan("sig_decision", 1, where="sig_head: decision"),
+    UnitPlan("sig_pooled_select", 1, where="sig_head: pooled"),
+    UnitPlan("sig_list_builder", 1, where="sig_head: builder"),
+    UnitPlan("sig_liveness", 1, where="sig_head: live"),
+    UnitPlan("axi_stream_reader", 2, where="sig_head: q_reader, k_reader"),
+    UnitPlan("sae_kv_adapter", 2, where="sig_head: q_gather, k_gather"),
+    UnitPlan(HEAD_BUFFERS, 1, where="sig_head: vbuf, sbuf, pvbuf, psbuf, ksbuf"),
+)
+
+
+def head_buffers_verilog(cfg: AcceleratorConfig, out_dir: Path, module: str) -> Path:
+    """A module with the sig_head's own memories at ``cfg`` (rtl/sig/head.py): the vertical and
+    slash accumulator copies ``max_n x AW``, the pooled vectors ``2 x max_blocks x (AW + log2 B)``
+    and the K block sums ``max_blocks x D (8 + log2 B)``; one write port and one registered read
+    port each, as in the head, every port at the module boundary so nothing is optimised away."""
+    from .rtl.sig.block_sum import block_sum_widths
+
+    lb = cfg.block_size.bit_length() - 1
+    aw = 16 + 1 + lb
+    mems = [("vbuf", cfg.max_seq_len, aw), ("sbuf", cfg.max_seq_len, aw), ("pvbuf", cfg.max_blocks, aw + lb),
+            ("psbuf", cfg.max_blocks, aw + lb), ("ksbuf", cfg.max_blocks, block_sum_widths(cfg.block_size, cfg.head_dim)["out"])]
+    ports, body = ["input clk"], []
+    for name, depth, width in mems:
+        a = max(1, (depth - 1).bit_length())
+        ports += [f"input {name}_we", f"input [{a - 1}:0] {name}_wa", f"input [{width - 1}:0] {name}_wd",
+                  f"input [{a - 1}:0] {name}_ra", f"output reg [{width - 1}:0] {name}_q"]
+        body += [f"  reg [{width - 1}:0] {name} [0:{depth - 1}];",
+                 f"  always @(posedge clk) begin",
+                 f"    if ({name}_we) {name}[{name}_wa] <= {name}_wd;",
+                 f"    {name}_q <= {name}[{name}_ra];",
+                 f"  end"]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{module}.v"
+    text = f"module {module} (\n  " + ",\n  ".join(ports) + "\n);\n" + "\n".join(body) + "\nendmodule\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
 
 
 KERNEL_PLAN = (
@@ -349,7 +411,7 @@ KERNEL_PLAN = (
     UnitPlan("axi_stream_writer", 1, where="attention_path: o_writer"),
     UnitPlan("sae_kv_adapter", 2, where="attention_path: kv_gather, q_gather"),
     UnitPlan("sae_engine", 1, points=(8, 16, 32), where="attention_path: sae (D lanes)"),
-    UnitPlan("sig_head", 1, where="fast_prefill: sig_head0"),
+    UnitPlan("sig_head", 1, where="fast_prefill: sig_head0", parts=SIG_HEAD_PARTS),
 )
 
 
@@ -396,10 +458,13 @@ class KernelEstimate:
     fits: dict[str, dict[str, LinearFit]] = field(default_factory=dict)  # block -> column -> fit
     how: dict[str, str] = field(default_factory=dict)               # block -> what was done
     failed: dict[str, str] = field(default_factory=dict)            # block -> why not
+    parts: dict[str, dict[str, Resources]] = field(default_factory=dict)  # block -> part -> resources
 
 
 def _synth_block(name: str, cfg: AcceleratorConfig, out_dir: Path, module: str, timeout: float | None,
                  progress) -> Resources:
+    if name == HEAD_BUFFERS:
+        return synth_cached(head_buffers_verilog(cfg, out_dir, module), module, timeout=timeout)
     spec = BLOCKS[name]
     path = _convert(spec, spec.params(cfg), out_dir, module, timeout)
     try:
@@ -430,9 +495,52 @@ def _convert(spec, params: dict, out_dir: Path, module: str, timeout: float | No
     return Path(out_dir) / f"{module}.v"
 
 
+def _whole(u: UnitPlan, i: int, n: int, cfg, out_dir: Path, timeout, progress, est: KernelEstimate) -> bool:
+    """Try a unit that has ``parts`` as a whole: True (result in ``est.units``) or False (failed)."""
+    progress(f"[{i}/{n}] synth_xilinx {u.block} ({cfg.name} parameters, whole)")
+    try:
+        est.units[u.block] = _synth_block(u.block, cfg, out_dir, f"{u.block}_{cfg.name}", timeout, progress)
+        return True
+    except Exception as exc:
+        why = _yosys_error(str(exc))[:200]
+        est.how[u.block] = f"whole {u.block} not synthesised ({why})"
+        progress(f"    whole {u.block} failed ({why}); synthesising its parts")
+        return False
+
+
+def _synth_parts(u: UnitPlan, i: int, n: int, cfg, out_dir: Path, timeout, progress,
+                 est: KernelEstimate) -> Resources:
+    """The sum of ``u.parts``, each out of context at ``cfg``; the breakdown goes to ``est.parts``."""
+    import time
+
+    total = Resources()
+    est.parts[u.block] = {}
+    for j, part in enumerate(u.parts, 1):
+        t0 = time.monotonic()
+        progress(f"[{i}/{n}] {u.block} part {j}/{len(u.parts)}: synth_xilinx {part.block} x {part.count} "
+                 f"({cfg.name} parameters)")
+        try:
+            r = scaled(_synth_block(part.block, cfg, out_dir, f"{part.block}_{cfg.name}", timeout, progress),
+                       part.count)
+        except Exception as exc:
+            raise RuntimeError(f"part {part.block}: {_yosys_error(str(exc))}") from exc
+        est.parts[u.block][part.block] = r
+        progress(f"    {time.monotonic() - t0:.0f} s: {r.as_row()}")
+        for a in ("lut", "ff", "dsp", "bram36", "uram", "carry"):
+            setattr(total, a, getattr(total, a) + getattr(r, a))
+    first = est.how.get(u.block, f"{u.block} by parts")
+    est.how[u.block] = (f"{first}; counted as the sum of its {len(u.parts)} parts, each out of context at the "
+                        f"{cfg.name} parameters (table above); the head's own control (FSM, argument "
+                        "decode, stream muxes, budget clamp) is not counted")
+    return total
+
+
 def estimate_kernel(cfg: AcceleratorConfig, out_dir: Path | None = None, plan=KERNEL_PLAN,
-                    timeout: float | None = None, progress=print) -> KernelEstimate:
-    """Per-unit out-of-context synthesis of the kernel's units (see :data:`KERNEL_PLAN`)."""
+                    timeout: float | None = None, progress=print, parts_only: tuple[str, ...] = ()
+                    ) -> KernelEstimate:
+    """Per-unit out-of-context synthesis of the kernel's units (see :data:`KERNEL_PLAN`). A unit
+    with ``parts`` is tried whole first (unless it is named in ``parts_only``); when that fails it
+    is counted as the sum of its parts."""
     import time
 
     out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / cfg.name / "units"
@@ -455,9 +563,14 @@ def estimate_kernel(cfg: AcceleratorConfig, out_dir: Path | None = None, plan=KE
                 est.fits[u.block] = fit
                 est.how[u.block] = (f"{u.count} x, linear extrapolation in head_dim from D = "
                                     f"{', '.join(map(str, xs))} to D = {cfg.head_dim}")
+            elif u.parts and (u.block in parts_only or not _whole(u, i, len(plan), cfg, out_dir, timeout,
+                                                                   progress, est)):
+                r = _synth_parts(u, i, len(plan), cfg, out_dir, timeout, progress, est)
             else:
-                progress(f"[{i}/{len(plan)}] synth_xilinx {u.block} ({cfg.name} parameters)")
-                r = _synth_block(u.block, cfg, out_dir, f"{u.block}_{cfg.name}", timeout, progress)
+                r = est.units.pop(u.block, None)
+                if r is None:
+                    progress(f"[{i}/{len(plan)}] synth_xilinx {u.block} ({cfg.name} parameters)")
+                    r = _synth_block(u.block, cfg, out_dir, f"{u.block}_{cfg.name}", timeout, progress)
                 est.how[u.block] = f"{u.count} x, out-of-context at the {cfg.name} parameters"
             est.units[u.block] = scaled(r, u.count)
             progress(f"    {time.monotonic() - t0:.0f} s: {est.units[u.block].as_row()}")
@@ -480,6 +593,16 @@ def estimate_report(est: KernelEstimate, cfg: AcceleratorConfig) -> tuple[str, b
         rows.append(["max |meas-fit| / max meas", *(f"{100 * fit[c].max_deviation():.2f}%" for c in cols)])
         rows.append([f"extrapolated D = {cfg.head_dim}", *(f"{max(0.0, fit[c].at(cfg.head_dim)):.0f}" for c in cols)])
         parts.append(_table(rows))
+    for blk, pr in est.parts.items():
+        prow = [[f"{blk} parts", *cols]]
+        psum = {c: 0.0 for c in cols}
+        for name, r in pr.items():
+            row = r.as_row()
+            prow.append([name, *(f"{row[c]:g}" for c in cols)])
+            for c in cols:
+                psum[c] += row[c]
+        prow.append([f"{blk} (sum)", *(f"{psum[c]:g}" for c in cols)])
+        parts.append(_table(prow))
     text, fits = report(est.units)
     lines = [f"{block}: {how}" for block, how in est.how.items()]
     lines += [f"NOT SYNTHESISED (not in the totals, fit unknown): {block}: {why}" for block, why in est.failed.items()]
@@ -506,11 +629,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds for each conversion and each yosys run (default: no limit)")
     p.add_argument("--skip", action="append", default=[], help="leave this block out (repeatable; reported)")
+    p.add_argument("--parts", action="append", default=[],
+                   help="count this unit by its parts without trying it whole first (sig_head; repeatable)")
     args = p.parse_args(argv)
     cfg = get_preset(args.preset)
     t0 = time.monotonic()
     plan = tuple(u for u in KERNEL_PLAN if u.block not in args.skip)
-    est = estimate_kernel(cfg, timeout=args.timeout, plan=plan)
+    est = estimate_kernel(cfg, timeout=args.timeout, plan=plan, parts_only=tuple(args.parts))
     for block in args.skip:
         est.failed[block] = "left out (--skip)"
     text, fits = estimate_report(est, cfg)

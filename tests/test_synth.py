@@ -103,3 +103,86 @@ def test_a_yowasp_crash_is_named():
     text = "yosys synth_xilinx failed on x.v:\nwasmtime._trap.Trap: error while executing\nCaused by:\n    thrown Wasm exception"
     assert "crashed" in synth._yosys_error(text)
     assert "OPTION_ABITS" in synth._yosys_error("a\nlutrams_xc5v_map.v:181: ERROR: invalid OPTION_ABITS/WIDTH combination.")
+
+
+def test_the_sig_head_parts_are_registered_blocks_or_its_buffers():
+    cfg = get_preset("u280")
+    head = next(u for u in synth.KERNEL_PLAN if u.block == "sig_head")
+    assert head.parts and synth.HEAD_BUFFERS in [p.block for p in head.parts]
+    for p in head.parts:
+        if p.block != synth.HEAD_BUFFERS:
+            synth.BLOCKS[p.block].params(cfg)
+
+
+def test_a_head_yosys_cannot_synthesise_whole_is_counted_by_parts(monkeypatch, tmp_path):
+    """The whole unit fails (LUT-RAM mapping): its parts are synthesised one by one, summed into
+    the unit's row (so it keeps its SLR), listed in a parts table, and the verdict is definite."""
+    seen = []
+
+    def fake_block(name, cfg, out_dir, module, timeout, progress):
+        seen.append(name)
+        if name == "sig_head":
+            raise RuntimeError("yosys synth_xilinx failed on x.v:\nlutrams_xc5v_map.v:181: ERROR:invalid "
+                               "OPTION_ABITS/WIDTH combination.")
+        return synth.Resources(lut=1000, ff=10, bram36=2.5, uram=1)
+
+    monkeypatch.setattr(synth, "_synth_block", fake_block)
+    cfg = get_preset("u280")
+    parts = (synth.UnitPlan("sig_probe"), synth.UnitPlan("sig_block_sum", 2), synth.UnitPlan(synth.HEAD_BUFFERS))
+    plan = (synth.UnitPlan("sig_head", 1, parts=parts),)
+    est = synth.estimate_kernel(cfg, tmp_path, plan, progress=lambda *_: None)
+    assert seen == ["sig_head", "sig_probe", "sig_block_sum", synth.HEAD_BUFFERS]
+    assert not est.failed and est.units["sig_head"].lut == 4000 and est.units["sig_head"].bram36 == 10
+    assert est.parts["sig_head"]["sig_block_sum"].lut == 2000
+    text, fits = synth.estimate_report(est, cfg)
+    assert fits and "sig_head parts" in text and "sig_head (sum)" in text and "OPTION_ABITS" in text
+    assert "control" in est.how["sig_head"] and "SLR0 used" in text
+
+    seen.clear()                    # parts_only: the whole head is not tried
+    est = synth.estimate_kernel(cfg, tmp_path, plan, progress=lambda *_: None, parts_only=("sig_head",))
+    assert seen[0] == "sig_probe" and est.units["sig_head"].lut == 4000
+
+    def part_fails(name, *a):       # a failing part leaves the fit unknown
+        if name in ("sig_head", "sig_probe"):
+            raise RuntimeError("yowasp crashed")
+        return synth.Resources(lut=1)
+
+    monkeypatch.setattr(synth, "_synth_block", part_fails)
+    est = synth.estimate_kernel(cfg, tmp_path, plan, progress=lambda *_: None)
+    text, fits = synth.estimate_report(est, cfg)
+    assert not fits and "sig_probe" in est.failed["sig_head"] and "NOT SYNTHESISED" in text
+
+
+def test_head_buffers_module_has_the_heads_memories_with_registered_reads(tmp_path):
+    cfg = get_preset("tiny")
+    path = synth.head_buffers_verilog(cfg, tmp_path, "hb")
+    mems = {m.name: m for m in synth.memory_ports(path, "hb")}
+    lb = cfg.block_size.bit_length() - 1
+    assert (mems["vbuf"].entries, mems["vbuf"].width) == (cfg.max_seq_len, 17 + lb)
+    assert (mems["psbuf"].entries, mems["psbuf"].width) == (cfg.max_blocks, 17 + 2 * lb)
+    assert mems["ksbuf"].entries == cfg.max_blocks and set(mems) == {"vbuf", "sbuf", "pvbuf", "psbuf", "ksbuf"}
+    assert all(m.registered for m in mems.values())
+
+
+def test_a_synthesis_failure_is_remembered_for_the_same_verilog(monkeypatch, tmp_path):
+    calls = []
+
+    def failing(path, top, options="", timeout=None):
+        calls.append(options)
+        raise RuntimeError("yosys synth_xilinx failed on x.v:\nERROR: boom")
+
+    monkeypatch.setattr(synth, "synth_file", failing)
+    v = tmp_path / "m.v"
+    v.write_text("module m; endmodule\n")
+    for _ in range(2):
+        try:
+            synth.synth_cached(v, "m")
+        except RuntimeError as exc:
+            assert "boom" in str(exc)
+    assert calls == [""]                       # the second call did not run yosys
+    v.write_text("module m; wire a; endmodule\n")
+    try:
+        synth.synth_cached(v, "m")
+    except RuntimeError:
+        pass
+    assert calls == ["", ""]                   # changed Verilog: tried again
