@@ -16,8 +16,11 @@ Two ways in:
   of :func:`estimate_kernel`: each unit the kernel top level instantiates (:data:`KERNEL_PLAN`) is
   synthesised out of context at the preset's parameters, except the SAE engine, whose datapath is
   D lanes: it is synthesised at D = 8, 16, 32 and extrapolated linearly to the preset's D (the
-  measured points, the fit and its largest deviation are printed). The sum is checked against the
-  U280 totals and each unit's share against its SLR budget. The flat u280 top level is out of
+  measured points, the fit and its largest deviation are printed). ``sig_head`` is tried whole;
+  when yosys cannot map it (at u280: the LUT-RAM mapping error of the probe's asynchronous slash
+  port in the flat head) it is counted as the sum of its sub-blocks and a generated module of its
+  own five buffers (:data:`SIG_HEAD_PARTS`; its control logic is then not counted). The sum is
+  checked against the U280 totals and each unit's share against its SLR budget. The flat u280 top level is out of
   reach here (9 min and 6.8 GB to convert; yosys > 25 min on the u280 SAE alone).
 * ``fast-prefill synth [--block B]`` (:func:`synth_all`): plain synthesis of registered blocks;
   with no ``--block`` the kernel top level alone, flat (checked against the floorplan's SLRs
@@ -614,7 +617,8 @@ def estimate_report(est: KernelEstimate, cfg: AcceleratorConfig) -> tuple[str, b
 CAVEATS = ("ESTIMATES from yosys synth_xilinx -family xcup, per unit out of context: no timing, no "
            "optimisation across units, memories inferred by yosys (not Vivado), CARRY4 adders; the top "
            "level's glue (control FSM, argument divider, read muxes, attention-path FIFO/fork/downsizer) "
-           "is not counted. Vivado (make vivado) gives the real figures.")
+           "is not counted, nor, when sig_head is counted by parts, the head's own control. Vivado "
+           "(make vivado) gives the real figures.")
 
 
 def main(argv: list[str] | None = None) -> int:
