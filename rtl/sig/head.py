@@ -51,11 +51,23 @@ Ports (``clk``, ``rst`` synchronous active-high; ``IW = bits(max_blocks - 1)``):
   ``start`` or ``rst``; the readers still deliver the beats, so the head completes.
 * ``query_aware``: the decision's outcome, valid from ``done`` to the next ``start``.
 
-GQA sharing of one K pass by several query heads is not built (one query head per K pass).
+Shared K pass (``heads_per_pass`` = S > 1, a GQA group's query heads; docs/sig.md): two more
+inputs, read with ``start``: ``run_first`` and ``run_heads_m1`` (``max(1, bits(S-1))``). A head
+started with ``run_first`` leads a run of ``h = run_heads_m1 + 1 <= S`` heads: it reads the h
+heads' probe rows (``B D`` bytes at ``q_base + i N D + (nb - 1) B D``, i = 0 .. h-1: the run's
+heads lie ``N D`` bytes apart, its own Q first), sends ``sig_probe`` the h-head header and K twice
+(``2 N D`` bytes for the whole run), keeps the h probe-row block sums (S x ``D (8 + log2 B)`` bits)
+and the K block sums, then takes bank 0. A head started without ``run_first`` reads no probe rows
+and no K: it takes the probe's next bank and its own probe-row block sum (the K block sums of the
+run's first head stay valid). After the probe everything is per head as below. A non-dense first
+head whose previous run left banks unread (an abandoned run) resets the probe first (its clear
+then costs ``(S-1) 2^IWN + max_n`` cycles). With S = 1 (both presets) the ports do not exist and
+every head is a run of one (``follower`` is a constant-0 register).
 
 Schedule (sequential phases; cycles per non-dense head, no stalls, ``P = ceil(W / hist_bits)``):
 AXI latency + the probe ``B + (2 nb + 1) B^2 + B (R + 1) + 2 N`` (pool and the buffer writes run in
-the probe's output beats), + ``2 (N + 1) + 2 C_cover`` (two cover counts from the buffers,
+the probe's output beats; for a shared pass: ``h B + (2 nb + 1) h B^2 + h B (R + 1) + 2 N`` for the
+run's first head, ``2 N`` bank beats for the others), + ``2 (N + 1) + 2 C_cover`` (two cover counts from the buffers,
 ``C_cover <= 1 + N + P (N + 2^h) + IWN + 3``), + 2 (budget, header), + ``2 (nb + 1) + 2 C_top``
 (two top-m from the pooled buffers), + the builder scan ``nb (nb + 1) / 2`` and the liveness
 ``3 L`` for ``L`` accesses, + a few cycles of hand-over. ``docs/sig.md`` has measured figures.
@@ -97,7 +109,8 @@ class HeadGeometry:
     """Validated parameters and derived widths of one ``sig_head``."""
 
     def __init__(self, block_size=8, head_dim=8, max_seq_len=256, hbm_data_width=64, max_accesses=1024,
-                 hist_bits=4, div_shift=7, burst_beats=64, max_outstanding=2, mult_bits=16, acc_frac=16):
+                 hist_bits=4, div_shift=7, burst_beats=64, max_outstanding=2, mult_bits=16, acc_frac=16,
+                 heads_per_pass=1):
         def bad(name, value, allowed):
             raise ValueError(f"sig_head field '{name}' = {value!r} is not allowed: {allowed}")
 
@@ -116,6 +129,7 @@ class HeadGeometry:
             bad("hbm_data_width", hw, f"must divide a Q/K row of 8 * head_dim = {8 * D} bits")
         for name, v, lo, hi in (("div_shift", div_shift, 0, 16), ("hist_bits", hist_bits, 1, 8),
                                 ("max_outstanding", max_outstanding, 1, 16), ("mult_bits", mult_bits, 16, 16),
+                                ("heads_per_pass", heads_per_pass, 1, 16),
                                 ("acc_frac", acc_frac, 16, 16)):
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
                 bad(name, v, f"must be an integer in [{lo}, {hi}]")
@@ -124,7 +138,10 @@ class HeadGeometry:
         self.max_blocks = max_seq_len // B
         self.iw = index_width(self.max_blocks)
         self.lb = B.bit_length() - 1
-        self.pw_probe = probe_widths(B, D, max_seq_len, mult_bits, acc_frac)
+        self.S = heads_per_pass                          # query heads served by one K pass pair
+        self.gw = max(1, (heads_per_pass - 1).bit_length())  # run_heads_m1 width
+        self.lg_d = D.bit_length() - 1
+        self.pw_probe = probe_widths(B, D, max_seq_len, mult_bits, acc_frac, heads_per_pass)
         self.iwn = self.pw_probe["iwn"]
         self.aw = acc_frac + 1 + self.lb                 # accumulator (probe output value) bits
         pw = pool_widths(B, max_seq_len, self.aw)
@@ -155,12 +172,18 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
              m_axi_k_arvalid, m_axi_k_arready, m_axi_k_araddr, m_axi_k_arlen, m_axi_k_arsize, m_axi_k_arburst,
              m_axi_k_arid, m_axi_k_rvalid, m_axi_k_rready, m_axi_k_rdata, m_axi_k_rresp, m_axi_k_rlast,
              m_axi_k_rid,
-             m_valid, m_ready, m_data, busy, reads_done, done, err, query_aware,
+             m_valid, m_ready, m_data, busy, reads_done, done, err, query_aware, run_first=None, run_heads_m1=None,
              block_size=8, head_dim=8, max_seq_len=256, max_accesses=1024, hist_bits=4, div_shift=7,
-             burst_beats=64, max_outstanding=2):
+             burst_beats=64, max_outstanding=2, heads_per_pass=1):
     hbm_data_width = len(m_axi_q_rdata)        # the AXI data width comes from the ports
     g = HeadGeometry(block_size, head_dim, max_seq_len, hbm_data_width, max_accesses, hist_bits, div_shift,
-                     burst_beats, max_outstanding)
+                     burst_beats, max_outstanding, heads_per_pass=heads_per_pass)
+    S = g.S
+    if (S > 1) != (run_first is not None) or (S > 1) != (run_heads_m1 is not None):
+        raise ValueError(f"sig_head field 'run_first' = {run_first!r} is not allowed: the ports run_first and "
+                         f"run_heads_m1 must be given exactly when heads_per_pass = {S} > 1")
+    if S > 1 and (len(run_first) != 1 or len(run_heads_m1) != g.gw):
+        raise ValueError(f"sig_head field 'run_heads_m1' width = {len(run_heads_m1)} is not allowed: must be {g.gw}")
     B, D, hw, iw, iwn, lb = g.B, g.D, g.hw, g.iw, g.iwn, g.lb
     AW, TW, PV = g.aw, g.tw, g.pooled
     max_n, MB = g.max_n, g.max_blocks
@@ -214,9 +237,16 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     def qoff():
         q_off.next = concat(intbv(0)[64 - iw - g.lg_row_bytes:], nb_m1, intbv(0)[g.lg_row_bytes:])
 
-    @always_comb
-    def qaddr():
-        q_addr.next = q_base + q_off
+    run_insts = []
+    q_step = Signal(modbv(0)[64:])             # S > 1: i N D for the i-th probe read of the run
+    if S > 1:
+        @always_comb
+        def qaddr():
+            q_addr.next = q_base + q_off + q_step
+    else:
+        @always_comb
+        def qaddr():
+            q_addr.next = q_base + q_off
 
     # ---- AXI readers and row gatherers -----------------------------------------------------
     qc_valid, qc_ready = Signal(bool(0)), Signal(bool(0))
@@ -246,8 +276,10 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     ph_valid, ph_ready, ph_data = Signal(bool(0)), Signal(bool(0)), usig(g.pw_probe["hdr"])
     pm_valid, pm_ready, pm_data = Signal(bool(0)), Signal(bool(0)), usig(AW + 1)
     pq_valid, pq_ready, pk_valid, pk_ready = Signal(bool(0)), Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
-    probe = sig_probe(clk, rst, ph_valid, ph_ready, ph_data, pq_valid, pq_ready, q_data, pk_valid, pk_ready, k_data,
-                      pm_valid, pm_ready, pm_data, block_size=B, head_dim=D, max_n=max_n, mult_bits=g.mult_bits)
+    p_rst = ResetSignal(0, active=1, isasync=False) if S > 1 else rst
+    probe = sig_probe(clk, p_rst, ph_valid, ph_ready, ph_data, pq_valid, pq_ready, q_data, pk_valid, pk_ready,
+                      k_data, pm_valid, pm_ready, pm_data, block_size=B, head_dim=D, max_n=max_n,
+                      mult_bits=g.mult_bits, heads_per_pass=S)
     oh_valid, oh_ready = Signal(bool(0)), Signal(bool(0))
     pl_valid, pl_ready, pl_data = Signal(bool(0)), Signal(bool(0)), usig(g.pool_out)
     pool = sig_pool(clk, rst, oh_valid, oh_ready, n_m1, pm_valid, pm_ready, pm_data, pl_valid, pl_ready, pl_data,
@@ -491,7 +523,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     dk_valid, dk_ready = Signal(bool(0)), Signal(bool(0))
     dp_valid, dp_ready, dp_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["pv"])
     dm_valid, dm_ready, dm_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["out"])
-    decision = sig_decision(clk, rst, dh_valid, dh_ready, dh_data, dq_valid, dq_ready, qsum, dk_valid, dk_ready,
+    qsum_d = usig(BW) if S > 1 else qsum       # the decision's s_q beat: this head's probe-row block sum
+    decision = sig_decision(clk, rst, dh_valid, dh_ready, dh_data, dq_valid, dq_ready, qsum_d, dk_valid, dk_ready,
                             rd_ks, dp_valid, dp_ready, dp_data, dm_valid, dm_ready, dm_data, block_size=B,
                             head_dim=D, max_blocks=MB, mult_bits=g.mult_bits)
     sh_valid, sh_ready, sh_data = Signal(bool(0)), Signal(bool(0)), usig(pwid["hdr"])
@@ -612,6 +645,13 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     # ---- control -----------------------------------------------------------------------------
     q_pend = Signal(bool(0))
+    # Shared K pass (S > 1): a run of h heads; its first head ("lead", run_first at start) reads
+    # the h heads' probe rows and K twice; the following heads ("followers") read neither and take
+    # their accumulator bank from the probe. With S = 1 every head is a lead (follower = 0).
+    follower = Signal(bool(0))                 # S = 1: a constant-0 register (every head reads its own rows)
+    qp_more = Signal(bool(0))                  # another probe Q read of the run is still to issue
+    q_inc = Signal(bool(0))                    # a Q command counted in q_got was delivered
+    fol_in = Signal(bool(0)) if S > 1 else follower   # at start: the head is a follower (S = 1: constant 0)
     k_pend = Signal(intbv(0, min=0, max=3))    # K commands still to issue (2 passes)
     q_got = Signal(intbv(0, min=0, max=4))     # Q commands fully delivered
     qf_left = Signal(intbv(0, min=0, max=3))   # query-aware: full Q re-reads still to issue
@@ -639,7 +679,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         kc_valid.next = k_pend != 0
         ph_valid.next = h_pend
         oh_valid.next = o_pend
-        ph_data.next = concat(mult, shift, n_m1)
 
     @always_comb
     def rp_next():
@@ -688,13 +727,17 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             qa_r.next = False
             rdone_r.next = dense
             ex_pend.next = True
-            q_got.next = 0
-            k_got.next = 0
+            if fol_in:                         # a follower: its probe rows and K came with the lead
+                q_got.next = 1
+                k_got.next = 2
+            else:
+                q_got.next = 0
+                k_got.next = 0
             qf_left.next = 0
             qa_mode.next = False
             dec_done.next = False
             sh_pend.next = False
-            k_tap.next = not dense
+            k_tap.next = not dense and not fol_in
             k_rows.next = 0
             ks_i.next = 0
             cap_j.next = 0
@@ -704,9 +747,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 state.next = H_DENSE
             else:
                 state.next = H_PROBE
-                q_pend.next = True
-                k_pend.next = 2
-                h_pend.next = True
+                q_pend.next = not fol_in
+                if fol_in:
+                    k_pend.next = 0
+                else:
+                    k_pend.next = 2
+                h_pend.next = not fol_in
                 o_pend.next = True
         else:
             if err_q or err_k:
@@ -715,7 +761,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 ex_pend.next = False
             if qc_valid and qc_ready:
                 if q_pend:
-                    q_pend.next = False
+                    if not qp_more:
+                        q_pend.next = False
                 else:
                     qf_left.next = qf_left - 1
             if pk_valid and pk_ready:
@@ -724,8 +771,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 k_rows.next = k_rows + 1
             if bko_valid:
                 ks_i.next = ks_i + 1
-            if bqo_valid and bqo_ready and not qa_mode:
-                qsum.next = bqo_data
             if sh_valid and sh_ready:
                 sh_pend.next = False
             if kc_valid and kc_ready:
@@ -734,7 +779,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 h_pend.next = False
             if oh_valid and oh_ready:
                 o_pend.next = False
-            if qr_valid and qr_ready and qr_last:
+            if q_inc:
                 q_got.next = q_got + 1
             if kr_valid and kr_ready and kr_last:
                 k_got.next = k_got + 1
@@ -823,7 +868,84 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     busy_r.next = False
                     done_r.next = True
 
-    return (decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, bs_q, bs_k, decision,
+    if S > 1:
+        run_pos = Signal(intbv(0, min=0, max=S))      # this head's index in its run
+        qp_left = Signal(intbv(0, min=0, max=S + 1))  # probe Q reads still to issue
+        qp_skip = Signal(intbv(0, min=0, max=S))      # probe Q reads to deliver before one counts
+        banks = Signal(intbv(0, min=0, max=S))        # followers of the run still to take their bank
+        qs_i = Signal(intbv(0, min=0, max=S))         # next probe-row block sum of the run
+        qsmem = [usig(BW) for _ in range(S)]
+        nd_bytes = usig(64)
+        ZND = 64 - (iw + 1) - lb - g.lg_d
+
+        @always_comb
+        def run_in():
+            fol_in.next = not run_first
+            p_rst.next = rst or (take and run_first and not dense and banks != 0)
+            nd_bytes.next = concat(intbv(0)[ZND:], nb, intbv(0)[lb + g.lg_d:])
+
+        @always_comb
+        def run_flags():
+            qp_more.next = qp_left > 1
+            q_inc.next = qr_valid and qr_ready and qr_last and qp_skip == 0
+            ph_data.next = concat(run_heads_m1, mult, shift, n_m1)
+            qsum_d.next = qsmem[run_pos]
+
+        @always(clk.posedge)
+        def w_qsum():
+            if bqo_valid and bqo_ready and not qa_mode:
+                qsmem[qs_i].next = bqo_data
+
+        @always_seq(clk.posedge, reset=rst)
+        def run_seq():
+            if take:
+                if run_first:
+                    run_pos.next = 0
+                    qs_i.next = 0
+                    q_step.next = 0
+                    if dense:                  # no pass: pending banks of an abandoned run stay pending
+                        qp_left.next = 0
+                        qp_skip.next = 0
+                    else:
+                        qp_left.next = run_heads_m1 + 1
+                        qp_skip.next = run_heads_m1
+                        banks.next = run_heads_m1
+                else:
+                    qp_left.next = 0
+                    qp_skip.next = 0
+                    if run_pos < S - 1:
+                        run_pos.next = run_pos + 1
+                    if banks != 0 and not dense:
+                        banks.next = banks - 1
+            else:
+                if qc_valid and qc_ready and q_pend:
+                    qp_left.next = qp_left - 1
+                    q_step.next = q_step + nd_bytes
+                if qr_valid and qr_ready and qr_last and qp_skip != 0:
+                    qp_skip.next = qp_skip - 1
+                if bqo_valid and bqo_ready and not qa_mode and qs_i < S - 1:
+                    qs_i.next = qs_i + 1
+
+        run_insts += [run_in, run_flags, w_qsum, run_seq]
+    else:
+        @always(clk.posedge)
+        def run_const():
+            follower.next = False
+            qp_more.next = False
+
+        @always_comb
+        def run_flags():
+            q_inc.next = qr_valid and qr_ready and qr_last
+            ph_data.next = concat(mult, shift, n_m1)
+
+        @always_seq(clk.posedge, reset=rst)
+        def w_qsum():
+            if bqo_valid and bqo_ready and not qa_mode:
+                qsum.next = bqo_data
+
+        run_insts += [run_const, run_flags, w_qsum]
+
+    return (run_insts, decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, bs_q, bs_k, decision,
             pooled, qa_forks, w_ksum, rd_ksum_mem, rd_ksum_bypass, rd_ksum, qa_ports, rp_next, cap_decode, w_acc,
             w_pooled, prod_node, tslice, rd_dec_node, rd_index, rd_acc_mem, rd_pool_mem, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
             zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, z7, ts_mux, ts_pack, builder, live, sel_mux, outputs,

@@ -28,7 +28,7 @@ from .head import HeadGeometry
 
 #: the tiny preset's B, D and HBM width with a 256-token maximum (32 blocks) so a head simulates fast
 TEST_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_width": 64, "max_accesses": 1024,
-               "hist_bits": 4, "div_shift": 7, "burst_beats": 64, "max_outstanding": 2}
+               "hist_bits": 4, "div_shift": 7, "burst_beats": 64, "max_outstanding": 2, "heads_per_pass": 1}
 Q_BASE, K_BASE = 0x1_0000_0000, 0x2_0000_0000
 HEAD_STRIDE = 0x10_0000
 

@@ -167,7 +167,7 @@ from ..axi.specs import axi_read_ports  # noqa: E402
 from .head import HeadGeometry, sig_head  # noqa: E402
 
 HEAD_HDL = ("block_size", "head_dim", "max_seq_len", "max_accesses", "hist_bits", "div_shift", "burst_beats",
-            "max_outstanding")
+            "max_outstanding", "heads_per_pass")
 
 
 def head_params(cfg) -> dict:
@@ -177,7 +177,7 @@ def head_params(cfg) -> dict:
             "hbm_data_width": cfg.hbm_data_width, "max_accesses": liveness_max_accesses(cfg.max_blocks),
             "hist_bits": 4,
             "div_shift": 7, "burst_beats": min(64, 4096 * 8 // cfg.hbm_data_width),
-            "max_outstanding": min(cfg.max_outstanding_bursts, 16)}
+            "max_outstanding": min(cfg.max_outstanding_bursts, 16), "heads_per_pass": cfg.sig_heads_per_pass}
 
 
 def head_ports(params: dict) -> dict:
@@ -187,7 +187,7 @@ def head_ports(params: dict) -> dict:
             "mult": v(16), "shift": v(6), "gamma": v(17), "min_blocks": v(g.iw + 1), "max_blocks": v(g.iw + 1),
             "tau_th": v(32), **axi_read_ports("m_axi_q", g.hw), **axi_read_ports("m_axi_k", g.hw),
             **stream_ports("m", g.acc_width), "busy": b(), "reads_done": b(), "done": b(), "err": b(),
-            "query_aware": b()}
+            "query_aware": b(), **({"run_first": b(), "run_heads_m1": v(g.gw)} if g.S > 1 else {})}
 
 
 BLOCKS.append(BlockSpec(

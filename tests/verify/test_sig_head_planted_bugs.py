@@ -39,3 +39,56 @@ def test_query_aware_budget_mutant_rejected():
              make_case(8, "random", 3, tau=0.3, min_budget=8, index=1)]
     with pytest.raises(AssertionError, match="head 1: .*first difference"):
         check_heads(cases, backends=("icarus",), mutant=mutants_sig.head_qa_keeps_coverage_budget())
+
+
+# ---- shared K pass (heads_per_pass > 1)
+def test_probe_recip_from_head0_mutant_rejected():
+    """sig_probe with S = 2 whose pass 2 takes head 0's reciprocal for every head's rows: the
+    per-head co-simulation against probe_fixed rejects it (explicit case: two different heads)."""
+    import numpy as np
+
+    from fast_prefill.rtl.sig.harness import PROBE_PARAMS, probe_cfg
+    from fast_prefill.rtl.sig.head_shared_bench import run_probe_shared
+    from fast_prefill.verify.golden.fixed_point import score_multiplier
+
+    params = {**PROBE_PARAMS, "heads_per_pass": 2}
+    mutant = mutants_sig.probe_recip_from_head0()
+
+    @settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    @given(seed=st.integers(0, 2**16))
+    @example(seed=3)
+    def prop(seed):
+        rng = np.random.default_rng(seed)
+        mult, shift = score_multiplier(2e-3, probe_cfg(params))
+        qps = [rng.integers(-127, 128, (4, 2)), rng.integers(-127, 128, (4, 2))]
+        run_probe_shared([(qps, rng.integers(-127, 128, (16, 2)), mult, shift)], [], [], params=params,
+                         backends=("icarus",), mutant=mutant)
+
+    with pytest.raises(AssertionError, match="output differs from the golden"):
+        prop()
+
+
+def _shared_runs():
+    from fast_prefill.rtl.sig.head_shared_bench import make_run
+
+    return [make_run(2, 6, "int", 1, min_budget=24)]
+
+
+def test_shared_follower_bank0_mutant_rejected():
+    """sig_head with S = 2 whose probe emits bank 0 for the run's second head: rejected (the
+    second head's beats differ from its golden stream)."""
+    from fast_prefill.rtl.sig.head import HeadGeometry
+    from fast_prefill.rtl.sig.head_shared_bench import SHARED_PARAMS, check_shared
+
+    mutant = mutants_sig.probe_follower_reads_bank0(HeadGeometry(**SHARED_PARAMS).iwn)
+    with pytest.raises(AssertionError, match="head 1 .*first difference"):
+        check_shared(_shared_runs(), backends=("icarus",), mutant=mutant)
+
+
+def test_shared_follower_rereads_k_mutant_rejected():
+    """sig_head with S = 2 whose following head issues the K passes again: the K byte count
+    (two passes per run) rejects it."""
+    from fast_prefill.rtl.sig.head_shared_bench import check_shared
+
+    with pytest.raises(AssertionError, match="K reads"):
+        check_shared(_shared_runs(), backends=("icarus",), mutant=mutants_sig.head_follower_rereads_k())
