@@ -239,3 +239,44 @@ def test_planted_gqa_base_bug_is_rejected():
     res = run_kernel(CFG, mem, args, backend="icarus", max_cycles=200_000, mutant=mutants_top.gqa_kv_base_every_head())
     with pytest.raises(AssertionError, match="O elements differ"):
         check_run(res, ref)
+
+
+# ---------------------------------------------------------------------------------- shared K pass
+SHARED_CFG = CFG.replace(sig_heads_per_pass=2)
+
+
+def sig_k_bytes(res) -> int:
+    """Bytes of K the SIG read: the K-region bursts longer than one block (the attention path's
+    K/V reads are one block per burst, the SIG's K passes use its long read bursts)."""
+    blk = B * D * 8 // W
+    return sum(n for a, n in res.kv_log.bursts if a >> 32 == 2 and n > blk) * W // 8
+
+
+@pytest.mark.parametrize("h,hkv,tau,faulty", [(2, 1, 0.0, False), (3, 1, 0.3, True), (4, 2, 0.05, False)])
+def test_shared_k_pass_end_to_end(h, hkv, tau, faulty):
+    """sig_heads_per_pass = 2: the SIG serves a GQA group's query heads in runs of two from one K
+    pass pair (a group of 3: runs of 2 and 1). O equals kernel_reference exactly; the SIG read K
+    ``2 N D`` bytes per run (half of one pass pair per head); the kernel cycle model with the
+    shared schedule is within 3 % of the simulated run (no faults; a second host run, after the
+    probe's post-reset clear)."""
+    from fast_prefill.perf import kernel as K
+
+    nb = 8                               # N * D = 512 bytes: the SIG's read burst (H > 1)
+    # min_budget 3 blocks: the heads' selections depend on their own probe banks (1 block would
+    # leave every vertical-slash head at the forced {0, r} lists)
+    _, ref, mem, args = make_case(h, hkv, nb, ("random", "sink"), seed=h + 10, tau=tau, min_budget=3 * B)
+    assert not any(p.dense for p in ref.patterns)
+    assert any(len(p.vertical) > 1 for p in ref.patterns)
+    # two host runs without faults: the model is compared with the second, which does not wait for
+    # the probe's clear after reset ((S - 1) 2^IWN + max_n = 2048 cycles at tiny with S = 2)
+    runs_ = 1 if faulty else 2
+    res = run_kernel(SHARED_CFG, mem, args, backend="icarus", faults=FAULTY if faulty else Faults(),
+                     max_cycles=800_000 * runs_, runs=runs_)
+    check_run(res, ref, runs=runs_)
+    g = h // hkv
+    runs = hkv * -(-g // 2)
+    n = nb * B
+    assert sig_k_bytes(res) == runs_ * runs * 2 * n * D, (sig_k_bytes(res), runs_ * runs * 2 * n * D)
+    if not faulty:
+        model = K.run_cycles_of_reference(SHARED_CFG, ref, tau, 3 * B)
+        assert abs(model - res.cycles[1]) <= 0.03 * res.cycles[1], (model, res.cycles)
