@@ -507,11 +507,13 @@ def fast_prefill(ap_clk, ap_rst_n,
         def run_left_lo():
             g_left_lo.next = g_left[GW:]
 
+        run_max = S_run - 1              # a Python constant: converts to a literal
+
         @always_comb
         def run_args():
             run_first.next = r_cnt == 0
             if g_left >= S_run:
-                run_heads_m1.next = S_run - 1
+                run_heads_m1.next = run_max
             elif g_left_lo == 0:
                 run_heads_m1.next = 0
             else:
