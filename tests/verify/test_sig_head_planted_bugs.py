@@ -74,6 +74,7 @@ def _shared_runs():
     return [make_run(2, 6, "int", 1, min_budget=24)]
 
 
+@pytest.mark.slow  # CI budget: the probe-level head-0 mutant and the K-count mutant stay in the default run
 def test_shared_follower_bank0_mutant_rejected():
     """sig_head with S = 2 whose probe emits bank 0 for the run's second head: rejected (the
     second head's beats differ from its golden stream)."""

@@ -252,7 +252,9 @@ def sig_k_bytes(res) -> int:
     return sum(n for a, n in res.kv_log.bursts if a >> 32 == 2 and n > blk) * W // 8
 
 
-@pytest.mark.parametrize("h,hkv,tau,faulty", [(2, 1, 0.0, False), (3, 1, 0.3, True), (4, 2, 0.05, False)])
+@pytest.mark.parametrize("h,hkv,tau,faulty", [
+    (2, 1, 0.0, False), (3, 1, 0.3, True),
+    pytest.param(4, 2, 0.05, False, marks=pytest.mark.slow)])   # CI budget: two groups in the slow run
 def test_shared_k_pass_end_to_end(h, hkv, tau, faulty):
     """sig_heads_per_pass = 2: the SIG serves a GQA group's query heads in runs of two from one K
     pass pair (a group of 3: runs of 2 and 1). O equals kernel_reference exactly; the SIG read K
