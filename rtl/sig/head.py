@@ -59,7 +59,9 @@ heads lie ``N D`` bytes apart, its own Q first), sends ``sig_probe`` the h-head 
 (``2 N D`` bytes for the whole run), keeps the h probe-row block sums (S x ``D (8 + log2 B)`` bits)
 and the K block sums, then takes bank 0. A head started without ``run_first`` reads no probe rows
 and no K: it takes the probe's next bank and its own probe-row block sum (the K block sums of the
-run's first head stay valid). After the probe everything is per head as below. A non-dense first
+run's first head stay valid). The heads of a run must share ``nb``, ``mult`` and ``shift`` (the
+probe takes them once, from the run's first head; the kernel's heads do); a following head's
+``k_base`` is not used. After the probe everything is per head as below. A non-dense first
 head whose previous run left banks unread (an abandoned run) resets the probe first (its clear
 then costs ``(S-1) 2^IWN + max_n`` cycles). With S = 1 (both presets) the ports do not exist and
 every head is a run of one (``follower`` is a constant-0 register).
