@@ -166,6 +166,10 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     kq, kbyp = usig(w["bsum"]), usig(w["bsum"])
     xq, xbyp = ssig(LW), ssig(LW)
     khit, xhit = Signal(bool(0)), Signal(bool(0))
+    # declared before c_next reads it: an always_comb infers its inputs when it is defined, and a
+    # signal bound later is left out of its sensitivity (MyHDL would not re-evaluate on it, and the
+    # converted always block would be incomplete)
+    v_ready = Signal(bool(0))
 
     @always_comb
     def c_next():
@@ -295,7 +299,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     insts += [zext(p, pv), zext(p, pt), zext(keep, kp)]
     last_e = Signal(bool(0))
     row_end = Signal(bool(0))
-    v_ready = Signal(bool(0))
 
     @always_comb
     def beats():
