@@ -32,6 +32,72 @@ class ConversionError(RuntimeError):
     """MyHDL refused a block, or warned about it (warnings are errors here)."""
 
 
+# UltraRAM inference ------------------------------------------------------------------------------
+#
+# A URAM288 is 4096 x 72 (288 Kb, no other aspect ratio); a RAMB36 is 36 Kb, 512 x 72 .. 32K x 1.
+# A memory at least URAM_MIN_DEPTH deep needs a cascade of block RAMs in any shape (32K x 1 is the
+# deepest single RAMB36), and fills whole URAM288s in depth (8 of them at 32K), so it goes to
+# UltraRAM; shallower memories stay in block RAM, where a URAM would be mostly empty. Only a memory
+# whose every read is registered (``q <= mem[addr];`` in a clocked block) can be UltraRAM: a memory
+# with an asynchronous read can only become LUT RAM and is left untagged, as is a memory that
+# already carries an attribute (rtl/kvc/tier_ram.py chooses its own style).
+URAM_MIN_DEPTH = 32768
+URAM_ATTRIBUTE = '(* ram_style = "ultra" *) '
+
+_MEM_DECL = re.compile(r"^(?P<indent>[ \t]*)(?P<decl>reg\s+(?:signed\s+)?(?:\[[^\]]+\]\s*)?(?P<name>\w+)\s*"
+                       r"\[\s*0\s*:\s*(?P<depth>[^\]]+?)\s*\]\s*;)", re.M)
+
+
+def _depth(expr: str) -> int | None:
+    """The depth of ``[0:expr]``: MyHDL writes ``N-1``, hand-written Verilog ``N-1`` as a number."""
+    m = re.fullmatch(r"(\d+)\s*-\s*1", expr) or re.fullmatch(r"(\d+)", expr)
+    if not m:
+        return None
+    return int(m.group(1)) + (0 if "-" in expr else 1)
+
+
+def registered_reads_only(text: str, name: str) -> bool:
+    """True when every read of memory ``name`` in Verilog ``text`` is a whole right-hand side of a
+    non-blocking assignment in an ``always @(posedge ...)`` block (``q <= name[addr];``), and it is
+    read at least once. Writes (``name[addr] <= ...``, optionally after ``if (...)`` on the same
+    line) are not reads; a line that both reads and writes it (read-modify-write) is an
+    asynchronous read. Meant for MyHDL's output, where ``<=`` occurs only in clocked blocks."""
+    addr = r"(?:[^\[\];]|\[[^\[\];]*\])*"
+    use = re.compile(rf"\b{re.escape(name)}\s*\[")
+    write = re.compile(rf"^\s*(?:if\s*\([^;]*?\)\s*)?{re.escape(name)}\s*\[{addr}\]\s*<=")
+    read = re.compile(rf"^\s*[\w.]+\s*<=\s*{re.escape(name)}\s*\[{addr}\]\s*;\s*$")
+    clocked, reads = False, 0
+    for line in text.splitlines():
+        if re.match(r"\s*always\b", line):
+            clocked = re.match(r"\s*always\s*@\s*\(\s*(posedge|negedge)\b", line) is not None
+        elif re.match(r"\s*(assign|initial)\b", line):
+            clocked = False
+        uses = len(use.findall(line))
+        if not uses or re.search(r"\breg\b", line):
+            continue
+        if uses == 1 and write.match(line):
+            continue
+        if uses == 1 and clocked and read.match(line):
+            reads += 1
+            continue
+        return False
+    return reads > 0
+
+
+def tag_uram(text: str, min_depth: int = URAM_MIN_DEPTH) -> str:
+    """Put ``(* ram_style = "ultra" *)`` before every memory declaration ``reg [..] name [0:D-1];``
+    with ``D >= min_depth`` whose reads are all registered and that has no attribute yet."""
+    def sub(m: re.Match) -> str:
+        depth = _depth(m.group("depth"))
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if depth is None or depth < min_depth or "(*" in text[line_start:m.start("decl")]:
+            return m.group(0)
+        if not registered_reads_only(text, m.group("name")):
+            return m.group(0)
+        return m.group("indent") + URAM_ATTRIBUTE + m.group("decl")
+    return _MEM_DECL.sub(sub, text)
+
+
 @dataclass(frozen=True)
 class Mutant:
     """A planted bug: one exact text substitution applied to a block's generated Verilog.
@@ -104,6 +170,8 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
         produced = [Path(tmp) / f"{module_name}.v"] + ([Path(tmp) / f"tb_{module_name}.v"] if testbench else [])
         for path in produced:
             text = _reproducible(path.read_text())
+            if path.name == f"{module_name}.v":
+                text = tag_uram(text)
             if mutant is not None and path.name == f"{module_name}.v":
                 text = mutant.apply(text)
             path.write_text(text)

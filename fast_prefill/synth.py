@@ -401,6 +401,8 @@ def head_buffers_verilog(cfg: AcceleratorConfig, out_dir: Path, module: str) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{module}.v"
     text = f"module {module} (\n  " + ",\n  ".join(ports) + "\n);\n" + "\n".join(body) + "\nendmodule\n"
+    from .convert import tag_uram   # the same UltraRAM rule as every converted block
+    text = tag_uram(text)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path

@@ -1,6 +1,8 @@
 """Conversion: every block converts for every preset, lints clean, reads back in yosys,
 reproducibly; MyHDL warnings are errors; a failed conversion leaves nothing behind."""
 
+import re
+
 import pytest
 from myhdl import Signal, always_comb, block, intbv
 
@@ -75,3 +77,70 @@ def test_internal_names_do_not_depend_on_earlier_conversions(tmp_path):
         convert_block(other, other.params(get_preset("tiny")), tmp_path / "o", name)
     again = convert_block(spec, params, tmp_path / "b", "rd").read_text()
     assert "stream_fifo0_count" in first and first == again
+
+
+# UltraRAM tagging (fast_prefill.convert.tag_uram): deep memories with registered reads only -------
+
+_MEMS_V = """module m (input clk, input we, input [3:0] a, input [7:0] d, output reg [7:0] q1, output [7:0] q2,
+          output reg [7:0] q3, output reg [7:0] q4);
+reg [7:0] reg_rd [0:16-1];
+reg [7:0] async_rd [0:16-1];
+reg [7:0] rmw [0:16-1];
+reg signed [7:0] shallow [0:8-1];
+(* ram_style = "block" *) reg [7:0] styled [0:16-1];
+assign q2 = async_rd[a];
+always @(posedge clk) begin: SEQ
+    q1 <= reg_rd[a];
+    q3 <= shallow[a[2:0]];
+    q4 <= styled[a];
+    if (we) begin
+        reg_rd[a] <= d;
+        async_rd[a] <= d;
+        rmw[a] <= rmw[a] + d;
+        shallow[a[2:0]] <= d;
+        styled[a] <= d;
+    end
+end
+endmodule
+"""
+
+
+def test_tag_uram_tags_only_deep_memories_whose_reads_are_all_registered():
+    from fast_prefill.convert import URAM_ATTRIBUTE, registered_reads_only, tag_uram
+
+    out = tag_uram(_MEMS_V, min_depth=16)
+    tagged = [ln for ln in out.splitlines() if URAM_ATTRIBUTE.strip() in ln]
+    assert tagged == [URAM_ATTRIBUTE + "reg [7:0] reg_rd [0:16-1];"]   # not async, RMW, shallow or styled
+    assert registered_reads_only(_MEMS_V, "shallow") and not registered_reads_only(_MEMS_V, "rmw")
+    assert "shallow" in tag_uram(_MEMS_V, min_depth=8).split("reg_rd")[2].split("\n")[1]  # depth 8 at 8
+    assert tag_uram(_MEMS_V) == _MEMS_V                                  # default threshold: all too shallow
+    assert tag_uram(out, min_depth=16) == out                            # idempotent
+
+
+def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path):
+    """At tiny depth (threshold lowered) the cover count's registered-read memory is tagged and
+    becomes URAM288 under yosys; the probe's asynchronously read slash accumulator is not tagged;
+    convert_block itself leaves tiny memories (below URAM_MIN_DEPTH) untagged."""
+    from fast_prefill.convert import URAM_ATTRIBUTE, URAM_MIN_DEPTH, tag_uram, yosys_read
+    from fast_prefill.config import get_preset
+    from fast_prefill.synth import synth_file
+
+    cfg = get_preset("tiny")
+    assert cfg.max_seq_len < URAM_MIN_DEPTH
+    spec = BLOCKS["sig_cover_count"]
+    path = convert_block(spec, spec.params(cfg), tmp_path, "cc")
+    text = path.read_text()
+    assert URAM_ATTRIBUTE not in text                                     # tiny: unchanged
+    tagged = tag_uram(text, min_depth=64)
+    assert tagged.count(URAM_ATTRIBUTE) == 1 and URAM_ATTRIBUTE + "reg [" in tagged
+    path.write_text(tagged)
+    ok, msg = lint(path, "cc")
+    assert ok, msg
+    ok, msg = yosys_read(path, "cc")
+    assert ok, msg
+    assert synth_file(path, "cc").uram > 0
+
+    spec = BLOCKS["sig_probe"]
+    probe = convert_block(spec, spec.params(cfg), tmp_path, "pr").read_text()
+    decl = [ln for ln in tag_uram(probe, min_depth=2).splitlines() if re.match(r"(\(\*.*\*\) )?reg .* slash \[0:", ln)]
+    assert len(decl) == 1 and URAM_ATTRIBUTE not in decl[0], decl
