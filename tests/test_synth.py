@@ -186,3 +186,14 @@ def test_a_synthesis_failure_is_remembered_for_the_same_verilog(monkeypatch, tmp
     except RuntimeError:
         pass
     assert calls == ["", ""]                   # changed Verilog: tried again
+
+
+def test_head_buffers_at_u280_put_the_accumulator_copies_in_ultraram(tmp_path):
+    """The same UltraRAM rule as convert_block: the 131072-deep copies are tagged, the 1024-deep
+    pooled vectors and K block sums are not; at tiny nothing is."""
+    from fast_prefill.convert import URAM_ATTRIBUTE
+
+    text = synth.head_buffers_verilog(get_preset("u280"), tmp_path, "hb").read_text()
+    tagged = {ln.split("]")[-2].split("[")[0].split()[-1] for ln in text.splitlines() if URAM_ATTRIBUTE in ln}
+    assert tagged == {"vbuf", "sbuf"}
+    assert URAM_ATTRIBUTE not in synth.head_buffers_verilog(get_preset("tiny"), tmp_path, "hb2").read_text()
