@@ -118,11 +118,12 @@ def test_tag_uram_tags_only_deep_memories_whose_reads_are_all_registered():
 
 
 def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path):
-    """At tiny depth (threshold lowered) the cover count's registered-read memory is tagged and
-    becomes URAM288 under yosys; the probe's asynchronously read slash accumulator is not tagged;
-    convert_block itself leaves tiny memories (below URAM_MIN_DEPTH) untagged."""
-    from fast_prefill.convert import URAM_ATTRIBUTE, URAM_MIN_DEPTH, tag_uram, yosys_read
+    """With the threshold lowered to tiny depths: the cover count's registered-read value memory is
+    tagged, its asynchronously read 16-entry histograms are not, and the tagged file still lints and
+    reads back; the probe's asynchronously read slash accumulator is never tagged; convert_block
+    itself leaves tiny memories (below URAM_MIN_DEPTH) untagged; yosys honours the attribute."""
     from fast_prefill.config import get_preset
+    from fast_prefill.convert import URAM_ATTRIBUTE, URAM_MIN_DEPTH, tag_uram, yosys_read
     from fast_prefill.synth import synth_file
 
     cfg = get_preset("tiny")
@@ -131,16 +132,21 @@ def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path
     path = convert_block(spec, spec.params(cfg), tmp_path, "cc")
     text = path.read_text()
     assert URAM_ATTRIBUTE not in text                                     # tiny: unchanged
-    tagged = tag_uram(text, min_depth=64)
-    assert tagged.count(URAM_ATTRIBUTE) == 1 and URAM_ATTRIBUTE + "reg [" in tagged
+    tagged = tag_uram(text, min_depth=16)
+    decls = [ln for ln in tagged.splitlines() if re.search(r"\breg\b.*\[0:\d+-1\];", ln)]
+    assert {ln.split()[-2] for ln in decls if URAM_ATTRIBUTE in ln} == {"mem"}, decls
+    assert {"hc", "hs"} <= {ln.split()[-2] for ln in decls if URAM_ATTRIBUTE not in ln}, decls
     path.write_text(tagged)
     ok, msg = lint(path, "cc")
     assert ok, msg
     ok, msg = yosys_read(path, "cc")
     assert ok, msg
-    assert synth_file(path, "cc").uram > 0
 
     spec = BLOCKS["sig_probe"]
     probe = convert_block(spec, spec.params(cfg), tmp_path, "pr").read_text()
     decl = [ln for ln in tag_uram(probe, min_depth=2).splitlines() if re.match(r"(\(\*.*\*\) )?reg .* slash \[0:", ln)]
     assert len(decl) == 1 and URAM_ATTRIBUTE not in decl[0], decl
+
+    small = tmp_path / "m.v"                                              # yosys maps the tagged RAM to URAM288
+    small.write_text(tag_uram(_MEMS_V, min_depth=16))
+    assert synth_file(small, "m").uram == 1
