@@ -33,12 +33,17 @@ def builder_duplicate_on_coincidence() -> Mutant:
     """A builder that visits a candidate twice when both its vertical and its slash bit are set,
     so a block selected by a vertical block and a slash offset at once is emitted twice (the
     classic bug of merging the two sorted sources without dropping equal heads)."""
+    # The scan column advances through its look-ahead ``c_nx`` (the bitmaps are read registered at
+    # ``c_nx``): the mutant holds ``c_nx`` at ``c_cnt`` for one step on a coincidence, so the same
+    # column (and its bits) is read and taken again; ``mut_dup`` remembers the repeat.
     return MultiMutant(
         "builder_duplicate_on_coincidence",
         "reg dense;\n", "reg dense;\nreg mut_dup;\n",
-        more=(("c_cnt <= (c_cnt + 1);",
-               "if (vert_rd && slash_rd && !mut_dup) mut_dup <= 1'b1; "
-               "else begin mut_dup <= 1'b0; c_cnt <= (c_cnt + 1); end"),),
+        more=((") begin: scan_next", ", vert_rd, slash_rd, mut_dup) begin: scan_next"),
+              ("c_nx = (c_cnt + 1);", "c_nx = (vert_rd && slash_rd && !mut_dup) ? c_cnt : (c_cnt + 1);"),
+              ("c_cnt <= 0;", "c_cnt <= 0; mut_dup <= 1'b0;"),
+              ("c_cnt <= c_nx;", "c_cnt <= c_nx; "
+               "mut_dup <= ((state == 3) && step && !row_done && vert_rd && slash_rd && !mut_dup);")),
     )
 
 
