@@ -1,7 +1,7 @@
 """Hypothesis profiles, chosen by FAST_PREFILL_PROFILE (default: ``ci`` when CI is set, else ``dev``).
 
 ``dev``      quick local runs
-``ci``       derandomized (same examples every run), no deadline, what .ci/run uses; 12 examples per
+``ci``       derandomized (same examples every run), no deadline, what .ci/run uses; 8 examples per
              property (plus every explicit ``@example``), so the whole default run fits the 20-minute
              CI budget on 2 cores: most properties co-simulate MyHDL and Icarus per example
 ``nightly``  ten times the examples, for `make test-all PROFILE=nightly`
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("dev", max_examples=40, **_common)
-settings.register_profile("ci", max_examples=12, derandomize=True, print_blob=True, **_common)
+settings.register_profile("ci", max_examples=8, derandomize=True, print_blob=True, **_common)
 settings.register_profile("nightly", max_examples=400, **_common)
 settings.load_profile(os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
