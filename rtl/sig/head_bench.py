@@ -130,36 +130,51 @@ def estimate_cycles(g: HeadGeometry, nb: int) -> int:
         + nb * (nb + 1) + 6 * nb * nb + 2 * g.max_blocks + 200 + qa
 
 
-def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, seed: int = 0, stall=(),
-             latency: int = 6, r_gap: float = 0.3, ar_stall: float = 0.3, q_errors=frozenset(), k_errors=frozenset(),
-             mutant=None, vcd=None, max_cycles=None) -> HeadRun:
-    spec = get_block("sig_head")
+@dataclass(frozen=True)
+class HeadStart:
+    """One ``start`` pulse of a bench: the port values set with it (the head's arguments plus any
+    extra ports, e.g. ``run_first``/``run_heads_m1`` of a shared K pass), whether the head is dense
+    (reads nothing) and, for the strict checks, the Q and K R beats it reads before ``reads_done``."""
+
+    ports: dict
+    dense: bool
+    reads: tuple[int, int] | None = None
+
+
+def bench_cycles(g: HeadGeometry, nbs, stall, latency: int, r_gap: float, extra: int = 0) -> int:
+    """Bench timeout for heads of ``nbs`` blocks: twice ``estimate_cycles`` (+ ``extra`` per head)
+    scaled by how slow the memory and the back-pressure make it."""
+    slow = 1 + (len(stall) > 0) + latency // 4 + int(r_gap > 0.5)
+    return 500 + sum(slow * 2 * (estimate_cycles(g, nb) + extra) for nb in nbs)
+
+
+def run_heads(spec, params: dict, backend: str, mem: AxiMemory, starts: list[HeadStart], res, strict: bool,
+              max_cycles: int, seed: int = 0, stall=(), latency: int = 6, r_gap: float = 0.3, ar_stall: float = 0.3,
+              q_errors=frozenset(), k_errors=frozenset(), mutant=None, vcd=None):
+    """The driver/checker loop of the ``sig_head`` benches: two AXI read slaves on ``mem``, the
+    heads of ``starts`` started one after another, ``m`` collected under the back-pressure pattern
+    ``stall``; fills ``res`` (a ``HeadRun`` or a ``SharedRun``: beats, errs, qa, start/done cycles,
+    AXI logs, violations, finished, cycles) and returns it.
+
+    Always checked: the m valid/ready rule, a beat outside a head, ``busy`` one cycle after
+    ``start``, ``reads_done`` high at ``done``, ``done`` one cycle long. ``strict`` (the one-head
+    bench) adds: ``reads_done`` right after start equals ``dense``, no ``done`` right after start,
+    ``busy`` low with ``done``, and at the first ``reads_done`` the R beats received equal
+    ``HeadStart.reads`` (first such cycles in ``res.rdone_cycles``)."""
     g = HeadGeometry(**params)
-    cfg = head_cfg(params)
-    mem = AxiMemory(g.hw, seed=seed)
-    argl, qas = [], []
-    for hc in cases:
-        a = hc.args(g, cfg)
-        argl.append(a)
-        qas.append(bool(hc.pattern(g, cfg).query_aware))
-        store_int8(mem, a["q_base"], hc.h.q)
-        store_int8(mem, a["k_base"], hc.h.k)
-    run = HeadRun()
     stall = list(stall)
-    if max_cycles is None:
-        slow = 1 + (len(stall) > 0) + latency // 4 + int(r_gap > 0.5)
-        max_cycles = 500 + sum(slow * 2 * estimate_cycles(g, a["nb"]) for a in argl)
 
     def bench(ports, finished):
         clk, rst = ports["clk"], ports["rst"]
         rng = random.Random(seed)
-        q_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_q"), mem, random.Random(rng.random()), run.q_log,
+        q_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_q"), mem, random.Random(rng.random()), res.q_log,
                                  max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=q_errors,
                                  axi_id=0, max_outstanding=g.max_outstanding)
-        k_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_k"), mem, random.Random(rng.random()), run.k_log,
+        k_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_k"), mem, random.Random(rng.random()), res.k_log,
                                  max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=k_errors,
                                  axi_id=0, max_outstanding=g.max_outstanding)
-        st_ = {"c": 0, "head": -1, "held": None, "prev_busy": False, "want_rd": None}
+        st_ = {"c": 0, "head": -1, "held": None, "want_rd": None}
+        rdone = res.rdone_cycles if strict else []   # (a SharedRun has none; MyHDL resolves attributes)
 
         @always(clk.posedge)
         def sink():
@@ -173,24 +188,24 @@ def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, se
             valid, ready, data = bool(ports["m_valid"]), bool(ports["m_ready"]), int(ports["m_data"])
             hi = st_["head"]
             if valid and ready:
-                if hi < 0 or hi >= len(run.beats):
-                    run.violations.append(f"cycle {c}: beat outside a head")
+                if hi < 0 or hi >= len(res.beats):
+                    res.violations.append(f"cycle {c}: beat outside a head")
                 else:
-                    run.beats[hi].append(data)
+                    res.beats[hi].append(data)
                 st_["held"] = None
             elif valid:
                 if st_["held"] is not None and st_["held"] != data:
-                    run.violations.append(f"cycle {c}: m_data changed while m_valid waited")
+                    res.violations.append(f"cycle {c}: m_data changed while m_valid waited")
                 st_["held"] = data
             elif st_["held"] is not None:
-                run.violations.append(f"cycle {c}: m_valid dropped before m_ready")
+                res.violations.append(f"cycle {c}: m_valid dropped before m_ready")
                 st_["held"] = None
-            if ports["reads_done"] and ports["busy"] and 0 <= hi < len(run.rdone_cycles) \
-                    and run.rdone_cycles[hi] is None:
-                run.rdone_cycles[hi] = c
+            if strict and ports["reads_done"] and ports["busy"] and 0 <= hi < len(rdone) \
+                    and rdone[hi] is None:
+                rdone[hi] = c
                 want_q, want_k = st_["want_rd"]
-                if run.q_log.beats != want_q or run.k_log.beats != want_k:
-                    run.violations.append(f"cycle {c}: reads_done with {run.q_log.beats} Q / {run.k_log.beats} K "
+                if res.q_log.beats != want_q or res.k_log.beats != want_k:
+                    res.violations.append(f"cycle {c}: reads_done with {res.q_log.beats} Q / {res.k_log.beats} K "
                                           f"R beats received, expected {want_q} / {want_k}")
             ports["m_ready"].next = not (stall and stall[c % len(stall)])
 
@@ -199,52 +214,102 @@ def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, se
             yield clk.posedge
             while rst:
                 yield clk.posedge
-            for hi, a in enumerate(argl):
-                for name, val in a.items():
+            for hi, s in enumerate(starts):
+                for name, val in s.ports.items():
                     ports[name].next = val
-                n_b = a["nb"] * g.B
-                dense = a["nb"] <= max(2, a["min_blocks"])
-                rb = g.row_beats
-                q_rows = 0 if dense else g.B + (2 * n_b if qas[hi] else 0)
-                st_["want_rd"] = (run.q_log.beats + q_rows * rb,
-                                  run.k_log.beats + (0 if dense else 2 * n_b * rb))
-                run.beats.append([])
-                run.rdone_cycles.append(None)
+                if strict:
+                    st_["want_rd"] = (res.q_log.beats + s.reads[0], res.k_log.beats + s.reads[1])
+                    rdone.append(None)
+                res.beats.append([])
                 st_["head"] = hi
                 ports["start"].next = True
-                run.start_cycles.append(st_["c"])
+                res.start_cycles.append(st_["c"])
                 yield clk.posedge
                 ports["start"].next = False
                 yield clk.posedge
                 if not ports["busy"]:
-                    run.violations.append(f"head {hi}: busy not raised after start")
-                if bool(ports["reads_done"]) != dense:
-                    run.violations.append(f"head {hi}: reads_done {bool(ports['reads_done'])} after start "
-                                          f"(dense={dense})")
-                if ports["done"]:
-                    run.violations.append(f"head {hi}: done right after start")
+                    res.violations.append(f"head {hi}: busy not raised after start")
+                if strict and bool(ports["reads_done"]) != s.dense:
+                    res.violations.append(f"head {hi}: reads_done {bool(ports['reads_done'])} after start "
+                                          f"(dense={s.dense})")
+                if strict and ports["done"]:
+                    res.violations.append(f"head {hi}: done right after start")
                 while not ports["done"]:
                     yield clk.posedge
-                    if ports["done"] and ports["busy"]:
-                        run.violations.append(f"head {hi}: busy still high with done")
-                run.done_cycles.append(st_["c"])
-                run.errs.append(bool(ports["err"]))
-                run.qa.append(bool(ports["query_aware"]))
+                    if strict and ports["done"] and ports["busy"]:
+                        res.violations.append(f"head {hi}: busy still high with done")
+                res.done_cycles.append(st_["c"])
+                res.errs.append(bool(ports["err"]))
+                res.qa.append(bool(ports["query_aware"]))
                 if not ports["reads_done"]:
-                    run.violations.append(f"head {hi}: reads_done low at done")
+                    res.violations.append(f"head {hi}: reads_done low at done")
                 yield clk.posedge
                 if ports["done"]:
-                    run.violations.append(f"head {hi}: done longer than one cycle")
-            run.finished = True
+                    res.violations.append(f"head {hi}: done longer than one cycle")
+            res.finished = True
             finished.append(True)
 
         return q_slave, k_slave, sink, driver
 
     try:
-        run.cycles = run_bench(spec, params, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
+        res.cycles = run_bench(spec, params, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
     except TimeoutError:
-        run.finished = False
-    return run
+        res.finished = False
+    return res
+
+
+def simulate(cases: list[HeadCase], backend: str, params: dict = TEST_PARAMS, seed: int = 0, stall=(),
+             latency: int = 6, r_gap: float = 0.3, ar_stall: float = 0.3, q_errors=frozenset(), k_errors=frozenset(),
+             mutant=None, vcd=None, max_cycles=None) -> HeadRun:
+    g = HeadGeometry(**params)
+    cfg = head_cfg(params)
+    mem = AxiMemory(g.hw, seed=seed)
+    stall = list(stall)
+    starts = []
+    for hc in cases:
+        a = hc.args(g, cfg)
+        qa = bool(hc.pattern(g, cfg).query_aware)
+        store_int8(mem, a["q_base"], hc.h.q)
+        store_int8(mem, a["k_base"], hc.h.k)
+        n_b = a["nb"] * g.B
+        dense = a["nb"] <= max(2, a["min_blocks"])
+        q_rows = 0 if dense else g.B + (2 * n_b if qa else 0)
+        starts.append(HeadStart(a, dense, (q_rows * g.row_beats, 0 if dense else 2 * n_b * g.row_beats)))
+    if max_cycles is None:
+        max_cycles = bench_cycles(g, [s.ports["nb"] for s in starts], stall, latency, r_gap)
+    return run_heads(get_block("sig_head"), params, backend, mem, starts, HeadRun(), True, max_cycles, seed=seed,
+                     stall=stall, latency=latency, r_gap=r_gap, ar_stall=ar_stall, q_errors=q_errors,
+                     k_errors=k_errors, mutant=mutant, vcd=vcd)
+
+
+def assert_clean(be: str, run) -> None:
+    """The run finished with no bench violation and no AXI protocol violation."""
+    assert run.finished, f"{be}: heads not done after {run.cycles} cycles"
+    assert not run.violations, f"{be}: {run.violations[:3]}"
+    for log in (run.q_log, run.k_log):
+        assert not log.violations, f"{be}: {log.violations[:3]}"
+
+
+def beats_difference(got: list, want: list) -> str | None:
+    """None when equal, else the beat counts and the first differing beats."""
+    if got == want:
+        return None
+    bad = next((j for j, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
+    return (f"{len(got)} beats, golden {len(want)}; first difference at beat {bad}: "
+            f"{got[bad:bad + 3]} != {want[bad:bad + 3]}")
+
+
+def assert_reads(be: str, run, q_want: list, k_want: list) -> None:
+    """The merged Q and K read spans equal the expected ones."""
+    got_q = _spans(run.q_log.bursts, run.q_log.beat_bytes)
+    got_k = _spans(run.k_log.bursts, run.k_log.beat_bytes)
+    assert got_q == q_want, f"{be}: Q reads {got_q}, expected {q_want}"
+    assert got_k == k_want, f"{be}: K reads {got_k}, expected {k_want}"
+
+
+def assert_same_timing(runs: dict) -> None:
+    if len(runs) == 2:
+        assert runs["myhdl"].done_cycles == runs["icarus"].done_cycles, "MyHDL and Verilog differ in timing"
 
 
 def check_heads(cases: list[HeadCase], backends=("myhdl", "icarus"), params: dict = TEST_PARAMS, expect_err=None,
@@ -256,22 +321,16 @@ def check_heads(cases: list[HeadCase], backends=("myhdl", "icarus"), params: dic
     runs = {}
     for be in backends:
         run = simulate(cases, be, params=params, **kw)
-        assert run.finished, f"{be}: heads not done after {run.cycles} cycles"
-        assert not run.violations, f"{be}: {run.violations[:3]}"
-        for log in (run.q_log, run.k_log):
-            assert not log.violations, f"{be}: {log.violations[:3]}"
+        assert_clean(be, run)
         for i, (got, exp) in enumerate(zip(run.beats, want)):
-            if got != exp:
-                bad = next((j for j, (x, y) in enumerate(zip(got, exp)) if x != y), min(len(got), len(exp)))
-                raise AssertionError(f"{be}: head {i}: {len(got)} beats, golden {len(exp)}; first difference at "
-                                     f"beat {bad}: {got[bad:bad + 3]} != {exp[bad:bad + 3]}")
+            diff = beats_difference(got, exp)
+            if diff:
+                raise AssertionError(f"{be}: head {i}: {diff}")
         errs = [False] * len(cases) if expect_err is None else expect_err
         assert run.errs == errs, f"{be}: err {run.errs}, expected {errs}"
         want_qa = [bool(hc.pattern(g, cfg).query_aware) for hc in cases]
         assert run.qa == want_qa, f"{be}: query_aware {run.qa}, golden {want_qa}"
         # HBM traffic: Q = the last B rows, K = exactly two passes, per non-dense head
-        qb = sorted(run.q_log.bursts)
-        kb = sorted(run.k_log.bursts)
         q_want, k_want = [], []
         for hc in cases:
             a = hc.args(g, cfg)
@@ -282,26 +341,26 @@ def check_heads(cases: list[HeadCase], backends=("myhdl", "icarus"), params: dic
                 q_want += [(a["q_base"], a["nb"] * g.B * g.D)] * 2
             k_want.append((a["k_base"], a["nb"] * g.B * g.D))
             k_want.append((a["k_base"], a["nb"] * g.B * g.D))
-        got_q = _spans(run.q_log.bursts, run.q_log.beat_bytes)
-        got_k = _spans(run.k_log.bursts, run.k_log.beat_bytes)
-        assert got_q == q_want, f"{be}: Q reads {got_q}, expected {q_want}"
-        assert got_k == k_want, f"{be}: K reads {got_k}, expected {k_want}"
-        del qb, kb
+        assert_reads(be, run, q_want, k_want)
         runs[be] = run
-    if len(runs) == 2:
-        assert runs["myhdl"].done_cycles == runs["icarus"].done_cycles, "MyHDL and Verilog differ in timing"
+    assert_same_timing(runs)
     return runs
+
+
+def merge_spans(spans) -> list[tuple[int, int]]:
+    """Merge consecutive (start address, bytes) spans, in order."""
+    out = []
+    for addr, n in spans:
+        if out and out[-1][0] + out[-1][1] == addr:
+            out[-1] = (out[-1][0], out[-1][1] + n)
+        else:
+            out.append((addr, n))
+    return out
 
 
 def _spans(bursts, beat_bytes) -> list[tuple[int, int]]:
     """Merge consecutive bursts into (start address, bytes) spans, in issue order."""
-    out = []
-    for addr, n in bursts:
-        if out and out[-1][0] + out[-1][1] == addr:
-            out[-1] = (out[-1][0], out[-1][1] + n * beat_bytes)
-        else:
-            out.append((addr, n * beat_bytes))
-    return out
+    return merge_spans((addr, n * beat_bytes) for addr, n in bursts)
 
 
 def head_cycle_formula(g: HeadGeometry, nb: int, accesses: int, R: int = 16) -> dict:

@@ -10,21 +10,19 @@ Used by ``tests/rtl/sig/test_head_shared.py`` and the planted-bug tests.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 
 import numpy as np
-from myhdl import Signal, always, instance, intbv
 
 from ...blocks import BlockSpec, get_block
-from ...verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
+from ...verify.axi_memory import AxiLog, AxiMemory
 from ...verify.golden.fixed_point import HeadInts
 from ...verify.golden.synthetic import make_head
-from ...verify.sim import run_bench
 from ...verify.streams import BACKENDS, run_stream_bench
 from .harness import expected_probe_beats, probe_inputs
 from .head import HeadGeometry
-from .head_bench import HeadCase, _axi, _spans, estimate_cycles, head_cfg, store_int8
+from .head_bench import (HeadCase, HeadStart, assert_clean, assert_reads, assert_same_timing, bench_cycles,
+                         beats_difference, head_cfg, merge_spans, run_heads, store_int8)
 
 #: TEST_PARAMS of head_bench (B = D = 8, HBM 64 bits, 32 blocks) with two heads per K pass
 SHARED_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_width": 64, "max_accesses": 1024,
@@ -114,85 +112,13 @@ def simulate_shared(runs: list[list[HeadCase]], backend: str, params: dict = SHA
         seen[r] = seen.get(r, 0) + 1
         if seen[r] <= abandon.get(r, len(runs[r])):
             order.append(i)
-    res = SharedRun()
     stall = list(stall)
-    slow = 1 + (len(stall) > 0) + latency // 4 + int(r_gap > 0.5)
-    max_cycles = 500 + sum(slow * 2 * (estimate_cycles(g, heads[i][0]["nb"]) + g.max_n * g.S) for i in order)
-
-    def bench(ports, finished):
-        clk, rst = ports["clk"], ports["rst"]
-        rng = random.Random(seed)
-        q_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_q"), mem, random.Random(rng.random()), res.q_log,
-                                 max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=q_errors,
-                                 axi_id=0, max_outstanding=g.max_outstanding)
-        k_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_k"), mem, random.Random(rng.random()), res.k_log,
-                                 max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=k_errors,
-                                 axi_id=0, max_outstanding=g.max_outstanding)
-        st_ = {"c": 0, "head": -1, "held": None}
-
-        @always(clk.posedge)
-        def sink():
-            c = st_["c"]
-            st_["c"] += 1
-            if rst:
-                ports["m_ready"].next = False
-                return
-            valid, ready, data = bool(ports["m_valid"]), bool(ports["m_ready"]), int(ports["m_data"])
-            hi = st_["head"]
-            if valid and ready:
-                if hi < 0:
-                    res.violations.append(f"cycle {c}: beat outside a head")
-                else:
-                    res.beats[hi].append(data)
-                st_["held"] = None
-            elif valid:
-                if st_["held"] is not None and st_["held"] != data:
-                    res.violations.append(f"cycle {c}: m_data changed while m_valid waited")
-                st_["held"] = data
-            elif st_["held"] is not None:
-                res.violations.append(f"cycle {c}: m_valid dropped before m_ready")
-                st_["held"] = None
-            ports["m_ready"].next = not (stall and stall[c % len(stall)])
-
-        @instance
-        def driver():
-            yield clk.posedge
-            while rst:
-                yield clk.posedge
-            for k, hi in enumerate(order):
-                a, first, hm1, dense, _, _ = heads[hi]
-                for name, val in a.items():
-                    ports[name].next = val
-                ports["run_first"].next = first
-                ports["run_heads_m1"].next = hm1
-                res.beats.append([])
-                st_["head"] = k
-                ports["start"].next = True
-                res.start_cycles.append(st_["c"])
-                yield clk.posedge
-                ports["start"].next = False
-                yield clk.posedge
-                if not ports["busy"]:
-                    res.violations.append(f"head {k}: busy not raised after start")
-                while not ports["done"]:
-                    yield clk.posedge
-                res.done_cycles.append(st_["c"])
-                res.errs.append(bool(ports["err"]))
-                res.qa.append(bool(ports["query_aware"]))
-                if not ports["reads_done"]:
-                    res.violations.append(f"head {k}: reads_done low at done")
-                yield clk.posedge
-                if ports["done"]:
-                    res.violations.append(f"head {k}: done longer than one cycle")
-            res.finished = True
-            finished.append(True)
-
-        return q_slave, k_slave, sink, driver
-
-    try:
-        res.cycles = run_bench(spec, params, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
-    except TimeoutError:
-        res.finished = False
+    max_cycles = bench_cycles(g, [heads[i][0]["nb"] for i in order], stall, latency, r_gap, extra=g.max_n * g.S)
+    starts = [HeadStart({**heads[i][0], "run_first": heads[i][1], "run_heads_m1": heads[i][2]}, heads[i][3])
+              for i in order]
+    res = run_heads(spec, params, backend, mem, starts, SharedRun(), False, max_cycles, seed=seed, stall=stall,
+                    latency=latency, r_gap=r_gap, ar_stall=ar_stall, q_errors=q_errors, k_errors=k_errors,
+                    mutant=mutant, vcd=vcd)
     res.order = order
     res.heads = heads
     return res
@@ -210,21 +136,13 @@ def check_shared(runs: list[list[HeadCase]], backends=("myhdl", "icarus"), param
     out = {}
     for be in backends:
         res = simulate_shared(runs, be, params=params, **kw)
-        assert res.finished, f"{be}: heads not done after {res.cycles} cycles"
-        assert not res.violations, f"{be}: {res.violations[:3]}"
-        for log in (res.q_log, res.k_log):
-            assert not log.violations, f"{be}: {log.violations[:3]}"
+        assert_clean(be, res)
         q_want, k_want = [], []
         for k, hi in enumerate(res.order):
             a, first, hm1, dense, qa, r = res.heads[hi]
-            hc = flat[hi]
-            want = hc.expected(g, cfg)
-            got = res.beats[k]
-            if got != want:
-                bad = next((j for j, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
-                raise AssertionError(f"{be}: head {k} (run {r}, {'first' if first else 'follower'}): {len(got)} "
-                                     f"beats, golden {len(want)}; first difference at beat {bad}: "
-                                     f"{got[bad:bad + 3]} != {want[bad:bad + 3]}")
+            diff = beats_difference(res.beats[k], flat[hi].expected(g, cfg))
+            if diff:
+                raise AssertionError(f"{be}: head {k} (run {r}, {'first' if first else 'follower'}): {diff}")
             assert res.qa[k] == qa, f"{be}: head {k}: query_aware {res.qa[k]}, golden {qa}"
             if dense:
                 continue
@@ -235,26 +153,12 @@ def check_shared(runs: list[list[HeadCase]], backends=("myhdl", "icarus"), param
                 k_want += [(a["k_base"], nd)] * 2
             if qa:
                 q_want += [(a["q_base"], nd)] * 2
-        got_q = _spans(res.q_log.bursts, res.q_log.beat_bytes)
-        got_k = _spans(res.k_log.bursts, res.k_log.beat_bytes)
-        q_want, k_want = _merge(q_want), _merge(k_want)   # contiguous reads merge as _spans does
-        assert got_q == q_want, f"{be}: Q reads {got_q}, expected {q_want}"
-        assert got_k == k_want, f"{be}: K reads {got_k}, expected {k_want}"
+        # contiguous reads merge as the bursts do
+        assert_reads(be, res, merge_spans(q_want), merge_spans(k_want))
         errs = [False] * len(res.order) if expect_err is None else expect_err
         assert res.errs == errs, f"{be}: err {res.errs}, expected {errs}"
         out[be] = res
-    if len(out) == 2:
-        assert out["myhdl"].done_cycles == out["icarus"].done_cycles, "MyHDL and Verilog differ in timing"
-    return out
-
-
-def _merge(spans):
-    out = []
-    for addr, n in spans:
-        if out and out[-1][0] + out[-1][1] == addr:
-            out[-1] = (out[-1][0], out[-1][1] + n)
-        else:
-            out.append((addr, n))
+    assert_same_timing(out)
     return out
 
 
