@@ -23,6 +23,7 @@ def vectors(draw, params):
     return count, vals
 
 
+@pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
 @given(data=st.data(), idle=pattern(), stall=pattern())
 @example(data=None, idle=[], stall=[])
 def test_top_m_equals_golden(data, idle, stall):
