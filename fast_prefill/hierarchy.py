@@ -433,3 +433,27 @@ def source_files(top_verilog: Path) -> list[Path]:
 def hierarchy_text(top_verilog: Path) -> str:
     """The text of every file of the design, concatenated in source-list order."""
     return "".join(p.read_text() for p in source_files(top_verilog))
+
+
+_INSTANCE = re.compile(r"^(\w+) (\w+) \($", re.M)
+
+
+def instances_in(verilog: str, modules: set[str]) -> list[tuple[str, str]]:
+    """``(module, instance)`` for every instance of one of ``modules`` in a converted module's text."""
+    return [(m, i) for m, i in _INSTANCE.findall(verilog) if m in modules]
+
+
+def instance_paths(top_verilog: Path) -> dict[str, str]:
+    """``{hierarchical instance path: module}`` below the top file ``top_verilog``: ``sig_head0``,
+    ``attention_path0/kv_cache0``, ... (``/``-separated, as Vivado names hierarchical cells)."""
+    files = {p.stem: p for p in source_files(top_verilog)}
+    texts = {m: p.read_text() for m, p in files.items()}
+    found: dict[str, str] = {}
+
+    def walk(module: str, prefix: str) -> None:
+        for child, inst in instances_in(texts[module], set(files)):
+            path = f"{prefix}{inst}"
+            found[path] = child
+            walk(child, path + "/")
+    walk(Path(top_verilog).stem, "")
+    return found

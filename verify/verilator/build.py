@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ... import hierarchy
 from ...tools import BUILD_DIR, ToolMissing, tool
 
 HERE = Path(__file__).resolve().parent
@@ -158,9 +159,12 @@ def build(verilog_path: Path, top: str, trace: str = "vcd") -> Build:
         raise ToolMissing(f"the Verilator fast path needs verilator (5.006 here): {exc}") from None
     text = Path(verilog_path).read_text()
     ports = kernel_ports(text, top)
+    # The top file and every sub-module of its source list (fast_prefill/hierarchy.py).
+    sources = hierarchy.source_files(verilog_path)
+    texts = {p.name: p.read_text() for p in sources}
     h = hashlib.sha256()
-    for part in (canonical_text(text).encode(), top.encode(), verilator_version().encode(), trace.encode(),
-                 *(p.read_bytes() for p in HARNESS_SOURCES)):
+    for part in (*(canonical_text(t).encode() for t in texts.values()), top.encode(),
+                 verilator_version().encode(), trace.encode(), *(p.read_bytes() for p in HARNESS_SOURCES)):
         h.update(hashlib.sha256(part).digest())
     out = VERILATOR_DIR / h.hexdigest()[:16]
     exe = out / "Vharness"
@@ -171,12 +175,13 @@ def build(verilog_path: Path, top: str, trace: str = "vcd") -> Build:
             os.utime(out)                       # in use: not pruned
             return Build(exe, top, ports, 0.0, True, trace)
         t0 = time.monotonic()
-        (out / f"{top}.v").write_text(text)
+        for name, t in texts.items():
+            (out / name).write_text(t)
         shutil.copy(HERE / "harness.cpp", out / "harness.cpp")
         # Step 1: Verilate (C++ model only), to learn the member names Verilator gave the ports
         # (a port named like a C++ word, e.g. `interrupt`, becomes `__SYM__interrupt`).
         cmd = [verilator, "--cc", "--exe", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top,
-               "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-I{out}", f"{top}.v", "harness.cpp"]
+               "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-I{out}", *texts, "harness.cpp"]
         cmd.insert(3, "--trace-fst" if trace == "fst" else "--trace")
         proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
         header = out / "obj" / f"V{top}.h"
