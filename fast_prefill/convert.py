@@ -100,7 +100,7 @@ def tag_uram(text: str, min_depth: int = URAM_MIN_DEPTH) -> str:
 
 @dataclass(frozen=True)
 class Mutant:
-    """A planted bug: one exact text substitution applied to a block's generated Verilog.
+    """A planted bug: one exact text substitution applied to one module of a block's generated Verilog.
 
     Used only by tests that show a checker rejects a broken design. ``count`` is how many times
     ``find`` must occur, so a mutant that no longer applies fails loudly instead of testing nothing.
@@ -119,13 +119,23 @@ class Mutant:
         return text.replace(self.find, self.replace)
 
     def apply_all(self, texts: list[str]) -> list[str]:
-        """Apply across a design's files: ``find`` must occur ``count`` times in all of them
-        together (a sub-module shared by several instances is one file, counted once)."""
-        seen = sum(t.count(self.find) for t in texts)
-        if seen != self.count:
-            raise ConversionError(f"mutant '{self.name}': expected {self.count} occurrence(s) of "
-                                  f"{self.find!r} in the generated Verilog, found {seen}")
-        return [t.replace(self.find, self.replace) for t in texts]
+        """Apply to a design's files (one module per file): the mutant edits one module, so
+        :meth:`apply` must succeed on exactly one of the texts; the others are left as they are.
+        A sub-module shared by several instances is one file, so the bug is in all of them."""
+        applied = []
+        for i, text in enumerate(texts):
+            try:
+                applied.append((i, self.apply(text)))
+            except ConversionError:
+                pass
+        if len(applied) != 1:
+            total = sum(t.count(self.find) for t in texts)
+            raise ConversionError(f"mutant '{self.name}': expected {self.count} occurrence(s) of {self.find!r} "
+                                  f"in exactly one module of the generated Verilog; it applies to "
+                                  f"{len(applied)} of {len(texts)} module file(s) ({total} occurrence(s) in all)")
+        out = list(texts)
+        out[applied[0][0]] = applied[0][1]
+        return out
 
 
 def params_key(params: dict, mutant: Mutant | None = None) -> str:
@@ -168,7 +178,6 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
     out_dir.mkdir(parents=True, exist_ok=True)
     done = {} if done is None else done
     known = dict(done)
-    kwargs = {k: params[k] for k in spec.hdl_params}
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         tmp = Path(tmp)
 
@@ -195,7 +204,7 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
         try:
             ports = spec.ports(params)
             workers = hierarchy.Workers(jobs) if jobs else None
-            hierarchy.convert_tree(lambda: spec.factory(**ports, **kwargs), getattr(spec.factory, "func", None),
+            hierarchy.convert_tree(lambda: spec.instantiate(params, ports)[0], getattr(spec.factory, "func", None),
                                    module_name,
                                    tmp, convert_one, done, workers)
         except ConversionError:

@@ -457,3 +457,40 @@ def instance_paths(top_verilog: Path) -> dict[str, str]:
             walk(child, path + "/")
     walk(Path(top_verilog).stem, "")
     return found
+
+
+_MODULE = re.compile(r"^\s*module\s+(\w+)", re.M)
+
+
+def source_list_problems(top_verilog: Path) -> list[str]:
+    """What is wrong with the source list of the top file ``top_verilog`` (empty when nothing):
+    a file with other than one ``module`` or whose module is not named like the file, a module
+    defined twice, an instantiated module that no listed file defines, a module listed after a
+    module that instantiates it, or a top that is not last."""
+    problems: list[str] = []
+    files = source_files(top_verilog)
+    defined: dict[str, int] = {}
+    texts = {}
+    for i, path in enumerate(files):
+        if not path.exists():
+            problems.append(f"{path.name}: listed but missing")
+            continue
+        texts[path] = path.read_text()
+        mods = _MODULE.findall(texts[path])
+        if mods != [path.stem]:
+            problems.append(f"{path.name}: defines {mods or 'no module'}, expected exactly ['{path.stem}']")
+        for m in mods:
+            if m in defined:
+                problems.append(f"module {m} is defined twice in the source list")
+            defined.setdefault(m, i)
+    if files and files[-1].name != Path(top_verilog).name:
+        problems.append(f"the top {Path(top_verilog).name} is not the last file of the source list")
+    for i, path in enumerate(files):
+        for module, inst in _INSTANCE.findall(texts.get(path, "")):
+            if module in ("module",):
+                continue
+            if module not in defined:
+                problems.append(f"{path.name}: instance {inst} of module {module}, which no listed file defines")
+            elif defined[module] >= i:
+                problems.append(f"{path.name}: instance {inst} of module {module}, listed after its parent")
+    return problems

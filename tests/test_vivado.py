@@ -67,7 +67,7 @@ def test_package_script_packages_a_vitis_rtl_kernel(build):
     assert m_axi and {"ap_clk", "ap_rst_n", "interrupt"} <= set(ports)
     (cp,) = r.find("create_project")
     assert cp[cp.index("-part") + 1] == vivado.PART
-    added = [f for c in r.find("add_files") for f in c[1:] if f.endswith(".v")]
+    added = [f for c in r.find("add_files") for a in c[1:] for f in a.split() if f.endswith(".v")]
     from fast_prefill.hierarchy import source_files
     assert added == [str(p) for p in source_files(build.out / "hdl" / f"{TOP}.v")] and len(added) > 1
     assert added[-1] == str(build.out / "hdl" / f"{TOP}.v")

@@ -9,10 +9,12 @@ from __future__ import annotations
 from ..convert import Mutant
 
 
-def bitplane_sign_plane_added(lut_lanes: int = 1) -> Mutant:
+def bitplane_sign_plane_added() -> Mutant:
     """Wrong sign-plane weight: the bit-plane lane adds ``+2**(W-1) * (x . w_(W-1))`` instead of
-    subtracting it (the weights read as unsigned), in each of ``lut_lanes`` bit-plane lanes.
+    subtracting it (the weights read as unsigned). The bit-plane lane is one module, shared by
+    every bit-plane lane instance of the tile engine (fast_prefill/hierarchy.py), so the bug is
+    planted once and is in all of them.
 
     The sign term is the only negation in the MPU's Verilog: ``s = (-($signed(a) << W-1))``.
     """
-    return Mutant("bitplane_sign_plane_added", "(-($signed(", "(($signed(", count=lut_lanes)
+    return Mutant("bitplane_sign_plane_added", "(-($signed(", "(($signed(")

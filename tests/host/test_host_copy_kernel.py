@@ -16,6 +16,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from fast_prefill.config import get_preset
 from fast_prefill.convert import LINT_WAIVERS, Mutant, convert_block
+from fast_prefill.hierarchy import source_files
 from fast_prefill.host import ArgumentError, Device, KernelError
 from fast_prefill.tools import tool
 from fast_prefill.verify.verilator import build as vb
@@ -41,7 +42,8 @@ def test_copy_kernel_converts_and_lints(tmp_path):
     params = SPEC.params(get_preset("tiny"))
     path = convert_block(SPEC, params, tmp_path, "copy_kernel_tiny")
     proc = subprocess.run([tool("verilator"), "--lint-only", "-Wall", "--top-module", "copy_kernel_tiny",
-                           str(LINT_WAIVERS), str(WAIVERS), str(path)], capture_output=True, text=True)
+                           str(LINT_WAIVERS), str(WAIVERS), *map(str, source_files(path))],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     ports = vb.kernel_ports(path.read_text(), "copy_kernel_tiny")
     names = {p.name for p in ports}

@@ -16,7 +16,7 @@ from fast_prefill.verify.strategies import pattern
 
 
 def test_hypothesis_rejects_wrong_sign_plane_weight():
-    mutant = bitplane_sign_plane_added(lut_lanes=TINY["lut_cols"])
+    mutant = bitplane_sign_plane_added()
 
     # No shrinking: the first failing example is enough, and each run is a Verilog simulation.
     @settings(phases=(Phase.explicit, Phase.reuse, Phase.generate))
@@ -33,6 +33,6 @@ def test_hypothesis_rejects_wrong_sign_plane_weight():
 @pytest.mark.formal
 @pytest.mark.parametrize("job", ["mpu_lane_eq_w4_k2", "mpu_lane_eq_w8_k1"])
 def test_equivalence_proof_rejects_wrong_sign_plane_weight(job, tmp_path):
-    [prove] = run_job(all_jobs()[job], mutant=bitplane_sign_plane_added(1), workdir=tmp_path / job, tasks=("prove",))
+    [prove] = run_job(all_jobs()[job], mutant=bitplane_sign_plane_added(), workdir=tmp_path / job, tasks=("prove",))
     assert prove.result == "FAIL", prove
     assert prove.vcd is not None and prove.vcd.exists()
