@@ -151,11 +151,6 @@ def _reproducible(text: str) -> str:
     return re.sub(r"^// File: .*/([^/\n]+)\n", r"// File: \1\n", text, flags=re.M)
 
 
-def _reset_myhdl_instance_names() -> None:
-    """See :func:`fast_prefill.hierarchy.reset_instance_names`."""
-    hierarchy.reset_instance_names()
-
-
 def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str,
                   testbench: bool = False, mutant: Mutant | None = None,
                   done: dict | None = None, jobs: int = 0) -> Path:
@@ -203,10 +198,13 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
 
         try:
             ports = spec.ports(params)
-            workers = hierarchy.Workers(jobs) if jobs else None
-            hierarchy.convert_tree(lambda: spec.instantiate(params, ports)[0], getattr(spec.factory, "func", None),
-                                   module_name,
-                                   tmp, convert_one, done, workers)
+            factory = lambda: spec.instantiate(params, ports)[0]  # noqa: E731
+            top_func = getattr(spec.factory, "func", None)
+            if jobs:
+                hierarchy.convert_tree_forked(factory, top_func, module_name, tmp, convert_one, done,
+                                              hierarchy.Workers(jobs))
+            else:
+                hierarchy.convert_tree(factory, top_func, module_name, tmp, convert_one, done)
         except ConversionError:
             raise
         except Exception as exc:

@@ -321,7 +321,8 @@ def convert_tree(factory: Callable[[], _Block], top_func, module: str, out_dir: 
                 st = first[m]
                 convert_tree(st.factory(), st.deco.func, m, out_dir, convert_one, done)
     else:
-        _fork_children([(m, first[m]) for m in children if m not in done], out_dir, convert_one, done, workers)
+        _fork_children([(m, first[m].factory, first[m].deco.func) for m in children if m not in done],
+                       out_dir, convert_one, done, workers)
     for blk in stubs:
         st = blk.hier_stub
         dirs = done[st.module].directions
@@ -352,11 +353,23 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _fork_children(todo: list[tuple[str, Stub]], out_dir: Path, convert_one, done: dict,
+def convert_tree_forked(factory: Callable[[], _Block], top_func, module: str, out_dir: Path,
+                        convert_one: Callable[[_Block, str], Path], done: dict[str, ModuleInfo],
+                        workers: Workers) -> ModuleInfo:
+    """:func:`convert_tree` with ``workers``, the top itself converted in a forked process too, so
+    that the calling process never holds a module's elaboration (``make verilog`` converts 29
+    tops in one process)."""
+    _fork_children([(module, lambda: factory, top_func)], out_dir, convert_one, done, workers)
+    return done[module]
+
+
+def _fork_children(todo: list[tuple[str, Callable, object]], out_dir: Path, convert_one, done: dict,
                    workers: Workers) -> None:
+    """Convert each ``(module, make_factory, top_func)`` of ``todo`` in a forked process (unless
+    another process has claimed it) and wait for all of them; ``done`` gets their infos."""
     out_dir = Path(out_dir)
     pids = {}
-    for m, st in todo:
+    for m, make_factory, func in todo:
         try:
             os.close(os.open(out_dir / f"{m}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
@@ -367,7 +380,7 @@ def _fork_children(todo: list[tuple[str, Stub]], out_dir: Path, convert_one, don
         if pid == 0:
             code = 1
             try:
-                convert_tree(st.factory(), st.deco.func, m, out_dir, convert_one, dict(done), workers)
+                convert_tree(make_factory(), func, m, out_dir, convert_one, dict(done), workers)
                 code = 0
             except BaseException as exc:  # reported to the parent through the .error file
                 _write_atomic(out_dir / f"{m}.error", f"{exc}" or type(exc).__name__)
@@ -378,7 +391,7 @@ def _fork_children(todo: list[tuple[str, Stub]], out_dir: Path, convert_one, don
         _, status = os.waitpid(pid, 0)
         if status != 0 and not (out_dir / f"{m}.error").exists():
             _write_atomic(out_dir / f"{m}.error", f"the process converting {m} died (wait status {status})")
-    for m, _ in todo:
+    for m, _, _ in todo:
         info, error = out_dir / f"{m}.info", out_dir / f"{m}.error"
         while not info.exists() and not error.exists():
             time.sleep(0.02)
