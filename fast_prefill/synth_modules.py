@@ -93,6 +93,7 @@ class ModuleSynth:
     own: Resources
     levels: int
     seconds: float
+    error: str = ""   # why yosys could not synthesise it (its figures are then zero)
 
 
 def synth_module(path: Path, children: list[Path], timeout: float | None = None) -> tuple[Resources, int]:
@@ -124,8 +125,14 @@ def synth_hierarchy(top: Path, timeout: float | None = None, progress=print) -> 
         kids = sorted({m for m, _ in hierarchy.instances_in(f.read_text(), names)})
         progress(f"[{i}/{len(files)}] synthesising {f.stem} ({counts[f.stem]} instance(s))")
         t0 = time.monotonic()
-        res, lv = synth_module(f, [f.with_name(k + ".v") for k in kids], timeout)
-        out.append(ModuleSynth(f.stem, counts[f.stem], res, lv, time.monotonic() - t0))
+        try:
+            res, lv = synth_module(f, [f.with_name(k + ".v") for k in kids], timeout)
+            out.append(ModuleSynth(f.stem, counts[f.stem], res, lv, time.monotonic() - t0))
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            why = f"did not finish in {timeout:.0f} s" if isinstance(exc, subprocess.TimeoutExpired) else \
+                str(exc).strip().splitlines()[-1][:200]
+            progress(f"    FAILED: {why}")
+            out.append(ModuleSynth(f.stem, counts[f.stem], Resources(), 0, time.monotonic() - t0, why))
     return out
 
 
@@ -144,7 +151,8 @@ def total(rows: list[ModuleSynth]) -> Resources:
 def table(rows: list[ModuleSynth]) -> str:
     head = ("module", "inst", "LUT", "FF", "DSP", "BRAM36", "URAM", "levels", "s")
     body = [(r.module, str(r.instances), str(r.own.lut), str(r.own.ff), str(r.own.dsp), f"{r.own.bram36:g}",
-             str(r.own.uram), str(r.levels), f"{r.seconds:.1f}") for r in rows]
+             str(r.own.uram), str(r.levels), f"{r.seconds:.1f}") if not r.error else
+            (r.module, str(r.instances), "FAIL", "", "", "", "", "", f"{r.seconds:.1f}") for r in rows]
     t = total(rows)
     body.append(("total (x instances)", "", str(t.lut), str(t.ff), str(t.dsp), f"{t.bram36:g}", str(t.uram),
                  str(max((r.levels for r in rows), default=0)), f"{sum(r.seconds for r in rows):.1f}"))
@@ -162,9 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     rows = synth_hierarchy(Path(args.top), args.timeout)
     print(table(rows))
+    failed = [r.module for r in rows if r.error]
+    if failed:
+        print(f"\n{len(failed)} module(s) not synthesised (totals leave them out): {', '.join(failed)}")
+        return 1
     if args.json:
         Path(args.json).write_text(json.dumps([{"module": r.module, "instances": r.instances, **r.own.as_row(),
-                                                "levels": r.levels, "seconds": round(r.seconds, 2)}
+                                                "levels": r.levels, "seconds": round(r.seconds, 2),
+                                                "error": r.error}
                                                for r in rows], indent=1) + "\n")
     return 0
 

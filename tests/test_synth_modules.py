@@ -34,3 +34,10 @@ def test_a_hierarchy_is_synthesised_per_module_and_counted_per_instance(tmp_path
     # the top's own figures exclude its black-boxed sub-modules' logic
     assert by["kvc"].own.ff < t.ff
     assert "total (x instances)" in table(rows)
+
+
+def test_a_module_yosys_cannot_synthesise_is_reported_not_counted(tmp_path):
+    f = tmp_path / "bad.v"
+    f.write_text("module bad(input clk, output reg y);\nalways @(posedge clk) y <= ;\nendmodule\n")
+    (row,) = synth_hierarchy(f, progress=lambda s: None)
+    assert row.error and row.own.lut == 0 and "FAIL" in table([row])
