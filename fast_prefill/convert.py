@@ -187,8 +187,6 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
                 except ToVerilogWarning as exc:
                     raise ConversionError(f"{spec.name} {params}: module {module}: MyHDL warning "
                                           f"(treated as error): {exc}") from exc
-                except ConversionError:
-                    raise
                 except Exception as exc:
                     raise ConversionError(f"{spec.name} {params}: module {module}: conversion failed: "
                                           f"{exc}") from exc

@@ -308,13 +308,10 @@ def convert_tree(factory: Callable[[], _Block], top_func, module: str, out_dir: 
     with slot:
         top = elaborate(factory, top_func)
     stubs = stubs_of(top)
-    children: list[str] = []
-    for blk in stubs:
-        if blk.hier_stub.module not in children:
-            children.append(blk.hier_stub.module)
-    first = {}
+    first: dict[str, Stub] = {}   # distinct child modules, in first-use order
     for blk in stubs:
         first.setdefault(blk.hier_stub.module, blk.hier_stub)
+    children = list(first)
     if workers is None:
         for m in children:
             if m not in done:
@@ -500,7 +497,7 @@ def source_list_problems(top_verilog: Path) -> list[str]:
         problems.append(f"the top {Path(top_verilog).name} is not the last file of the source list")
     for i, path in enumerate(files):
         for module, inst in _INSTANCE.findall(texts.get(path, "")):
-            if module in ("module",):
+            if module == "module":
                 continue
             if module not in defined:
                 problems.append(f"{path.name}: instance {inst} of module {module}, which no listed file defines")

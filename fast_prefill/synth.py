@@ -136,10 +136,10 @@ def memory_ports(path: Path, top: str, timeout: float = 600) -> list[MemoryPorts
 
     path = Path(path).resolve()
     with tempfile.TemporaryDirectory() as tmp:   # yowasp sees its working folder: work on a copy there
-        for src in hierarchy.source_files(path):
+        sources = hierarchy.source_files(path)   # the top is the last of them
+        for src in sources:
             shutil.copy(src, Path(tmp) / src.name)
-        shutil.copy(path, Path(tmp) / path.name)
-        reads = "; ".join(f"read_verilog {src.name}" for src in hierarchy.source_files(path))
+        reads = "; ".join(f"read_verilog {src.name}" for src in sources)
         # flattened: a sub-module's memory is named <instance>_<memory> (sig_cover_count0_mem)
         script = (f"{reads}; hierarchy -check -top {top}; proc; flatten; opt_clean; memory_dff; memory_collect; "
                   "write_json mem.json")

@@ -30,13 +30,12 @@ from . import hierarchy
 from .synth import Resources, count_cells
 from .tools import tool, tool_env
 
+# Every other cell (FD*, SRL*, RAM*/LUT RAM, RAMB*, URAM288, DSP48E2, black boxes) is a boundary.
 COMBINATIONAL_PREFIXES = ("LUT", "MUXF", "CARRY")
-# LUT RAM read ports are asynchronous, but their write is clocked: treated as a boundary.
-_SEQ_PREFIXES = ("FD", "SRL", "RAM", "URAM", "DSP")
 
 
 def is_combinational(cell_type: str) -> bool:
-    return cell_type.startswith(COMBINATIONAL_PREFIXES) and not cell_type.startswith("RAM")
+    return cell_type.startswith(COMBINATIONAL_PREFIXES)
 
 
 def logic_levels(netlist: dict, module: str) -> int:

@@ -81,6 +81,23 @@ def unit_of_block(spec) -> str:
 
 
 # Generated texts -------------------------------------------------------------------------------
+# The Tcl both scripts use to add the converted design: every file of hdl/<top>.f in order.
+SOURCE_LIST_TCL = """# The converted design: every module file named by hdl/<top>.f (children first, the top last; one
+# Verilog module per RTL block, fast_prefill/hierarchy.py).
+proc source_list {hdl top} {
+    set lst [file join $hdl ${top}.f]
+    if {![file exists $lst]} { return [list [file join $hdl ${top}.v]] }
+    set fh [open $lst r]
+    set files {}
+    foreach line [split [read $fh] "\\n"] {
+        set line [string trim $line]
+        if {$line ne ""} { lappend files [file join $hdl $line] }
+    }
+    close $fh
+    return $files
+}"""
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
     text = (TEMPLATES / template).read_text()
     for key, value in values.items():
@@ -395,7 +412,8 @@ def generate(cfg: AcceleratorConfig, out: Path | None = None, blocks: dict | Non
 
     vendor, library, _, version = rm.vlnv.split(":")
     ports = m_axi_ports(rm)
-    values = {"KERNEL": kernel, "PRESET": cfg.name, "PART": PART, "BOARD_PART": BOARD_PART,
+    values = {"SOURCE_LIST_PROC": SOURCE_LIST_TCL,
+              "KERNEL": kernel, "PRESET": cfg.name, "PART": PART, "BOARD_PART": BOARD_PART,
               "VENDOR": vendor, "LIBRARY": library, "VERSION": version,
               "FREQ_HZ": str(cfg.clock_mhz * 1_000_000), "RANGE": str(1 << rm.addr_width),
               "ASSOCIATE": "\n".join(f"ipx::associate_bus_interfaces -busif {p} -clock ap_clk $core"

@@ -9,20 +9,7 @@
 # installed; the board pins (constraints/u280_board.xdc) are in constraint set constrs_board, for a
 # board-level wrapper, and are not used by these out-of-context runs.
 
-# The converted design: every module file named by hdl/<top>.f (children first, the top last; one
-# Verilog module per RTL block, fast_prefill/hierarchy.py).
-proc source_list {hdl top} {
-    set lst [file join $hdl ${top}.f]
-    if {![file exists $lst]} { return [list [file join $hdl ${top}.v]] }
-    set fh [open $lst r]
-    set files {}
-    foreach line [split [read $fh] "\n"] {
-        set line [string trim $line]
-        if {$line ne ""} { lappend files [file join $hdl $line] }
-    }
-    close $fh
-    return $files
-}
+@SOURCE_LIST_PROC@
 
 set here [file normalize [file dirname [info script]]]
 set part @PART@

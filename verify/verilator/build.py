@@ -157,11 +157,9 @@ def build(verilog_path: Path, top: str, trace: str = "vcd") -> Build:
         verilator = tool("verilator")
     except ToolMissing as exc:
         raise ToolMissing(f"the Verilator fast path needs verilator (5.006 here): {exc}") from None
-    text = Path(verilog_path).read_text()
-    ports = kernel_ports(text, top)
     # The top file and every sub-module of its source list (fast_prefill/hierarchy.py).
-    sources = hierarchy.source_files(verilog_path)
-    texts = {p.name: p.read_text() for p in sources}
+    texts = {p.name: p.read_text() for p in hierarchy.source_files(verilog_path)}
+    ports = kernel_ports(texts[Path(verilog_path).name], top)
     h = hashlib.sha256()
     for part in (*(canonical_text(t).encode() for t in texts.values()), top.encode(),
                  verilator_version().encode(), trace.encode(), *(p.read_bytes() for p in HARNESS_SOURCES)):
