@@ -40,9 +40,9 @@ lint: $(STAMP) ## convert and lint every block for both presets
 	@$(FP) verilog --preset tiny
 	@$(FP) verilog --preset u280
 
-SYNTH_ARGS ?= --timeout 1200
-synth: $(STAMP) ## kernel resource ESTIMATE for PRESET: yosys synth_xilinx -family xcup per unit, SAE lanes extrapolated (docs/vivado.md)
-	@nice $(BIN)/python -m fast_prefill.synth --preset $(PRESET) $(SYNTH_ARGS)
+SYNTH_ARGS ?=
+synth: $(STAMP) ## resource ESTIMATE and logic levels for PRESET: yosys synth_xilinx -family xcup once per module, counted per instance (docs/vivado.md)
+	@nice $(BIN)/python -m fast_prefill.synth --preset $(PRESET) --jobs $(JOBS) $(SYNTH_ARGS)
 
 vivado: $(STAMP) ## write build/vivado/ for PRESET: Vitis kernel packaging, v++ link config, Vivado project
 	@$(FP) vivado --preset $(PRESET)

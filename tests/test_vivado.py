@@ -365,16 +365,19 @@ def test_floorplan_check_catches_a_stale_path_and_an_overlap(build):
     assert "in the pblocks of units sig and axi" in " ".join(floorplan_overlaps(paths, nested))
 
 
-def test_make_synth_plan_covers_the_units_of_the_converted_top_level(build):
-    """`make synth` sums the units of fast_prefill.synth.KERNEL_PLAN: each is instantiated in the
-    converted top level as many times as the plan counts it (by MyHDL's instance-name prefixes)."""
-    from fast_prefill.synth import KERNEL_PLAN
-
+def test_make_synth_assigns_each_floorplan_cell_to_its_unit(build):
+    """`make synth` shares each instance's resources by the floorplan unit whose cells contain it:
+    on the converted top level every listed cell, and every instance inside it, lands in its unit."""
     from fast_prefill.hierarchy import instance_paths
+    from fast_prefill.synth import _instance_unit
 
     paths = instance_paths(build.hdl[-1])
-    for u in KERNEL_PLAN:
-        instances = [p for p, m in paths.items() if re.fullmatch(rf"{u.block}_[0-9a-f]{{8}}", m)
-                     and not any(re.fullmatch(rf"{v.block}_[0-9a-f]{{8}}", paths.get(p.rsplit("/", 1)[0], ""))
-                                 for v in KERNEL_PLAN if "/" in p)]
-        assert len(instances) == u.count, (u.block, sorted(instances))
+    fp = vivado.load_floorplan("u280")
+    seen = 0
+    for unit, (_, cells) in fp.units.items():
+        for cell in cells:
+            inside = [p for p in paths if p == cell or p.startswith(cell + "/")]
+            assert inside, (unit, cell)
+            assert all(_instance_unit(p, fp) == unit for p in inside), (unit, cell)
+            seen += len(inside)
+    assert seen > len(fp.units)

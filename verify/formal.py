@@ -79,6 +79,10 @@ def flatten_for_proof(top: Path, module: str, out: Path) -> Path:
     ``inst_sig`` (``stream_fifo0_count``), the name a one-module MyHDL conversion gives it, so the
     property files refer to a child's internals as ``<instance>_<signal>``. Only ``proc`` and
     ``flatten`` run before the netlist is written: no optimisation renames or removes a signal.
+    (``flatten`` without ``proc`` would keep the processes, but yosys cannot always write them back
+    exactly: the kvc_cache proof fails on such a netlist.) Read back, each memory's writes come as
+    one port per bit, which makes the solver's arrays many times slower, so :func:`prepare` maps the
+    memories to registers (``memory_map``) in the proof script.
     """
     files = [p.resolve() for p in hierarchy.source_files(top)]
     if len(files) == 1:
@@ -97,6 +101,14 @@ def flatten_for_proof(top: Path, module: str, out: Path) -> Path:
     return out
 
 
+def children_named_in(top: Path, properties: str) -> list[str]:
+    """The sub-instances of the converted top file ``top`` whose internals ``properties`` refers to
+    (as ``<instance>_<signal>``, the flattened name)."""
+    names = {p.stem for p in hierarchy.source_files(top)}
+    insts = {inst for _, inst in hierarchy.instances_in(Path(top).read_text(), names)}
+    return sorted(i for i in insts if re.search(rf"\b{re.escape(i)}_\w", properties))
+
+
 def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
     """Write the converted, property-injected Verilog and the ``.sby`` file; returns the ``.sby``."""
     spec = get_block(job.block)
@@ -108,7 +120,19 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
     workdir.mkdir(parents=True)
     module = f"{spec.name}_{params_key(job.params, mutant)}"
     top = convert_block(spec, job.params, workdir / "hdl", module, mutant=mutant)
-    verilog = flatten_for_proof(top, module, workdir / f"{module}.v")
+    if children_named_in(top, prop_file.read_text()):
+        # the properties name a sub-instance's internals (stream_fifo0_count): one flattened module
+        verilog = flatten_for_proof(top, module, workdir / f"{module}.v")
+        children: list[Path] = []
+    else:
+        # the sub-modules as converted, flattened by yosys in the proof script
+        verilog = workdir / f"{module}.v"
+        shutil.copy(top, verilog)
+        children = [p.resolve() for p in hierarchy.source_files(top)[:-1]]
+    # a design of several modules: its (small, proof-sized) memories become registers, which the
+    # solver handles much faster than arrays (sig_pooled_select cover: 4 s, 32 s as arrays; and on a
+    # netlist written back after proc, whose memories come as one write port per bit, > 5 min)
+    flat = len(hierarchy.source_files(top)) > 1
     _inject(verilog, module, job, prop_file)
     shutil.copy(prop_file, workdir / prop_file.name)
     headers = sorted(PROPERTIES_DIR.glob("*.svh"))   # shared macros (common.svh)
@@ -123,10 +147,12 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
         "multiclock off\n\n"
         "[engines]\nsmtbmc yices\n\n"
         "[script]\n"
-        f"read_verilog -sv -formal {verilog.name}\n"
-        f"prep -top {module}\n\n"
+        + "".join(f"read_verilog -sv {c.name}\n" for c in children)
+        + f"read_verilog -sv -formal {verilog.name}\n"
+        f"prep -top {module}\n" + ("flatten\n" if children else "") + ("memory_map\nopt\n" if flat else "") + "\n"
         "[files]\n"
-        f"{verilog.name}\n{prop_file.name}\n" + "".join(f"{h.name}\n" for h in headers)
+        + "".join(f"{c.relative_to(workdir.resolve())}\n" for c in children)
+        + f"{verilog.name}\n{prop_file.name}\n" + "".join(f"{h.name}\n" for h in headers)
     )
     return sby
 
