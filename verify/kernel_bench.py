@@ -50,6 +50,7 @@ from .axil import axil_master
 
 RESET_CYCLES = 4
 RESET_SYNC = 2          # ap_rst_n reaches the kernel's logic through two flops
+HOST_RESPONSE_TIMEOUT = 64   # cycles the host waits for an accepted register access's response
 CTRL_START, CTRL_DONE = 0x1, 0x2
 
 
@@ -68,6 +69,23 @@ class Faults:
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class ResetStorm:
+    """Resets at random points of a run while the host accesses registers (docs/kernel.md, "Reset").
+
+    Before the ``runs``, the host writes the arguments, starts a run, then makes ``ops`` random
+    register accesses (writes and read-backs of argument words, reads of CTRL) while ``ap_rst_n``
+    is pulled low ``pulses`` times, each for 1..``max_len`` cycles, at random cycles within
+    ``span`` of the start. Every read is checked against what was written since the last reset (an
+    argument word resets to 0), and after the storm the kernel must be idle.
+    """
+    pulses: int = 4
+    max_len: int = 3
+    span: int = 600
+    ops: int = 60
+    seed: int = 0
+
+
 @dataclass
 class KernelResult:
     status: int                      # status word of the last run (0 = ok; regmap error codes)
@@ -81,6 +99,8 @@ class KernelResult:
     kv_log: AxiLog = field(default_factory=AxiLog)
     o_log: WriteLog = field(default_factory=WriteLog)
     violations: list = field(default_factory=list)
+    storm_resets: int = 0            # register accesses a storm's resets abandoned
+    storm_checked: int = 0           # register reads a storm checked against the written values
 
     @property
     def transactions(self) -> int:
@@ -160,7 +180,8 @@ def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant=None):
 
 def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus", faults: Faults | None = None,
                max_cycles: int = 500_000, runs: int = 1, abort_after: int | None = None,
-               sig_factory=None, sig_params=None, vcd: Path | None = None, mutant=None) -> KernelResult:
+               sig_factory=None, sig_params=None, vcd: Path | None = None, mutant=None,
+               reset_storm: ResetStorm | None = None) -> KernelResult:
     """Simulate the kernel for ``runs`` host runs of ``args`` on ``memory``; see the module doc."""
     from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
     from ..rtl.top import specs as top_specs
@@ -178,7 +199,7 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
     res = KernelResult(status=-1, cycles=[], writes=wmem.words, memory=rmem, done=False)
     rng = random.Random(faults.seed)
     mo = min(cfg.max_outstanding_bursts, 16)
-    st = {"cycle": 0, "reset_req": 0, "mem_hold": 0, "t_start": None, "finished": False}
+    st = {"cycle": 0, "reset_req": 0, "t_start": None, "finished": False, "pulses": []}
     results: list = []
     axil_done: list = []
 
@@ -205,6 +226,55 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
             if results[-1][2] & 1:
                 yield ("w", ISR, 1, 0xF)
 
+        def storm(sc: ResetStorm):
+            srng = random.Random(sc.seed)
+            words = [a.offset for a in rm.args] + [a.offset + 4 for a in rm.args if a.kind == "pointer"]
+            expect = dict.fromkeys(words, 0)
+            for op in arg_ops(args):
+                yield op
+                if results[-1][0] == "w":
+                    expect[op[1]] = op[2]
+            yield ("w", CTRL, CTRL_START, 0xF)
+            t0 = st["cycle"]
+            st["pulses"] = sorted((t0 + srng.randrange(8, sc.span), srng.randint(1, sc.max_len))
+                                  for _ in range(sc.pulses))
+            for _ in range(sc.ops):
+                pick = srng.random()
+                off = srng.choice(words)
+                if pick < 0.4:
+                    data = srng.getrandbits(32)
+                    yield ("w", off, data, 0xF)
+                    if results[-1][0] == "w":
+                        expect[off] = data
+                elif pick < 0.85:
+                    yield ("r", off)
+                    if results[-1][0] == "r":
+                        res.storm_checked += 1
+                        if results[-1][2] != expect[off]:
+                            res.violations.append(f"storm: register {off:#x} read {results[-1][2]:#x}, "
+                                                  f"expected {expect[off]:#x}")
+                else:
+                    yield ("r", CTRL)
+                if results[-1][0] == "reset":
+                    res.storm_resets += 1
+                    expect = dict.fromkeys(words, 0)    # the argument registers reset to 0
+            while st["pulses"] or st["reset_req"]:
+                yield ("wait", 8)
+                if results[-1][0] == "reset":
+                    expect = dict.fromkeys(words, 0)
+            for off in words:                           # what survived the last reset
+                yield ("r", off)
+                if results[-1][0] == "r":
+                    res.storm_checked += 1
+                    if results[-1][2] != expect[off]:
+                        res.violations.append(f"storm: register {off:#x} read {results[-1][2]:#x} after the "
+                                              f"storm, expected {expect[off]:#x}")
+            yield ("r", CTRL)
+            if results[-1][0] == "r" and not results[-1][2] & 0x4:
+                res.violations.append(f"storm: the kernel is not idle after the resets (CTRL {results[-1][2]:#x})")
+
+        if reset_storm is not None:
+            yield from storm(reset_storm)
         if abort_after is not None:
             yield from one_run(abort_after)
         for _ in range(runs):
@@ -224,7 +294,7 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
                             aw_stall=faults.aw_stall, w_stall=faults.w_stall, error_bursts=faults.write_errors,
                             max_outstanding=mo)
         host = axil_master(clk, mem_rst, ports, "s_axi_control", host_ops(), results, list(faults.axil_delays),
-                           res.violations, axil_done)
+                           res.violations, axil_done, response_timeout=HOST_RESPONSE_TIMEOUT)
         return q, kv, o, host
 
     @instance
@@ -239,23 +309,19 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
     def control():
         c = st["cycle"]
         st["cycle"] += 1
+        if st["pulses"] and st["pulses"][0][0] <= c and not st["reset_req"]:
+            st["reset_req"] = st["pulses"].pop(0)[1]
         if c < RESET_CYCLES:
-            rst_n.next = False
+            low = True
         elif st["reset_req"]:
-            rst_n.next = False
+            low = True
             st["reset_req"] -= 1
-            st["mem_hold"] = RESET_SYNC + 1
         else:
-            rst_n.next = True
-        # the bench's own reset (memory models, host) covers the kernel's synchronised reset
-        if c < RESET_CYCLES or st["reset_req"]:
-            mem_rst.next = True
-            st["mem_hold"] = RESET_SYNC + 1
-        elif st["mem_hold"]:
-            st["mem_hold"] -= 1
-            mem_rst.next = True
-        else:
-            mem_rst.next = False
+            low = False
+        rst_n.next = not low
+        # the memory models and the host are reset by ap_rst_n itself, as AXI's ARESETn: the kernel
+        # must keep its ports quiet until its own synchronised reset is over (docs/kernel.md)
+        mem_rst.next = low
         irq = bool(ports["interrupt"])
         if irq and not irq_prev["v"] and st["t_start"] is not None:
             res.cycles.append(c - st["t_start"])

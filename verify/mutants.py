@@ -33,3 +33,10 @@ def reader_no_credit_check(burst_beats: int, fifo_depth: int) -> Mutant:
 def writer_early_wlast() -> Mutant:
     """WLAST one beat early: the burst's length and its W beats disagree."""
     return Mutant("writer_early_wlast", "m_axi_wlast = (burst_left == 1);", "m_axi_wlast = (burst_left == 2);")
+
+
+def kernel_axi_reset_gate_removed() -> Mutant:
+    """The kernel's AXI ports are not held quiet around reset (the behaviour before the fix): the
+    control slave's READYs are high while the synchronised reset still holds the logic, and a VALID
+    stays high in the cycle after ap_rst_n is sampled low."""
+    return Mutant("kernel_axi_reset_gate_removed", "axi_live <= (ap_rst_n && (!rst_sync_s0));", "axi_live <= 1'b1;")

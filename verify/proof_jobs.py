@@ -21,6 +21,8 @@ class ProofJob:
     properties: str = ""       # file in verify/properties/
     prove_depth: int = 8
     cover_depth: int = 16
+    # sub-modules (by MyHDL function name) read as black boxes whose outputs are free (cutpoint)
+    blackbox: tuple[str, ...] = ()
 
 
 @functools.cache

@@ -182,16 +182,65 @@ def fast_prefill(ap_clk, ap_rst_n,
     def rst_drive():
         rst.next = rst_sync_s1
 
+    # ---- AXI handshakes around reset (AMBA AXI4 A3.1.2) ----------------------------------------
+    # axi_live is low in the cycle after ap_rst_n is sampled low and until the synchronised reset
+    # has reached the logic (axi_live == !rst_sync_s0 && !rst_sync_s1, as one register): every
+    # VALID and READY of every port is held low while it is, in both directions, so the core sees
+    # exactly the handshakes the ports see and none is taken while the logic is still in reset.
+    axi_live = Signal(bool(0))
+
+    @always(ap_clk.posedge)
+    def live_reg():
+        axi_live.next = ap_rst_n and not rst_sync_s0
+
+    b, v = (lambda: Signal(bool(0))), (lambda w: Signal(intbv(0)[w:]))
+    # the core's side of each handshake: c_ the control slave, mq_/mkv_ the Q/KV read muxes, mo_ the O writer
+    c_awvalid, c_awready, c_wvalid, c_wready, c_bvalid, c_bready = (b() for _ in range(6))
+    c_arvalid, c_arready, c_rvalid, c_rready = (b() for _ in range(4))
+    mq_arvalid, mq_arready, mq_rvalid, mq_rready = (b() for _ in range(4))
+    mkv_arvalid, mkv_arready, mkv_rvalid, mkv_rready = (b() for _ in range(4))
+    mo_awvalid, mo_awready, mo_wvalid, mo_wready, mo_bvalid, mo_bready = (b() for _ in range(6))
+
+    @always_comb
+    def axi_gate():
+        # the host's requests and responses' readies in, the slave's readies and responses out
+        c_awvalid.next = s_axi_control_awvalid and axi_live
+        c_wvalid.next = s_axi_control_wvalid and axi_live
+        c_bready.next = s_axi_control_bready and axi_live
+        c_arvalid.next = s_axi_control_arvalid and axi_live
+        c_rready.next = s_axi_control_rready and axi_live
+        s_axi_control_awready.next = c_awready and axi_live
+        s_axi_control_wready.next = c_wready and axi_live
+        s_axi_control_bvalid.next = c_bvalid and axi_live
+        s_axi_control_arready.next = c_arready and axi_live
+        s_axi_control_rvalid.next = c_rvalid and axi_live
+        # the read masters
+        m_axi_q_arvalid.next = mq_arvalid and axi_live
+        m_axi_q_rready.next = mq_rready and axi_live
+        mq_arready.next = m_axi_q_arready and axi_live
+        mq_rvalid.next = m_axi_q_rvalid and axi_live
+        m_axi_kv_arvalid.next = mkv_arvalid and axi_live
+        m_axi_kv_rready.next = mkv_rready and axi_live
+        mkv_arready.next = m_axi_kv_arready and axi_live
+        mkv_rvalid.next = m_axi_kv_rvalid and axi_live
+        # the write master
+        m_axi_o_awvalid.next = mo_awvalid and axi_live
+        m_axi_o_wvalid.next = mo_wvalid and axi_live
+        m_axi_o_bready.next = mo_bready and axi_live
+        mo_awready.next = m_axi_o_awready and axi_live
+        mo_wready.next = m_axi_o_wready and axi_live
+        mo_bvalid.next = m_axi_o_bvalid and axi_live
+
     # ---- control slave -----------------------------------------------------------------------
     ap_start, ap_done, ap_ready, ap_idle = (Signal(bool(0)) for _ in range(4))
     args = Signal(intbv(0)[rm.args_width:])
     status = Signal(intbv(0)[32:])
     ctrl = axil_control(ap_clk, rst,
-                        s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr,
-                        s_axi_control_wvalid, s_axi_control_wready, s_axi_control_wdata, s_axi_control_wstrb,
-                        s_axi_control_bvalid, s_axi_control_bready, s_axi_control_bresp,
-                        s_axi_control_arvalid, s_axi_control_arready, s_axi_control_araddr,
-                        s_axi_control_rvalid, s_axi_control_rready, s_axi_control_rdata, s_axi_control_rresp,
+                        c_awvalid, c_awready, s_axi_control_awaddr,
+                        c_wvalid, c_wready, s_axi_control_wdata, s_axi_control_wstrb,
+                        c_bvalid, c_bready, s_axi_control_bresp,
+                        c_arvalid, c_arready, s_axi_control_araddr,
+                        c_rvalid, c_rready, s_axi_control_rdata, s_axi_control_rresp,
                         interrupt, ap_start, ap_done, ap_ready, ap_idle, args, status)
 
     # ---- arguments ---------------------------------------------------------------------------
@@ -295,7 +344,6 @@ def fast_prefill(ap_clk, ap_rst_n,
             max_blocks.next = maxb_up[iw + 1:]
 
     # ---- SIG head and attention path ---------------------------------------------------------
-    b, v = (lambda: Signal(bool(0))), (lambda w: Signal(intbv(0)[w:]))
 
     def rd_ports():
         return {"arvalid": b(), "arready": b(), "araddr": v(64), "arlen": v(8), "arsize": v(3), "arburst": v(2),
@@ -328,9 +376,9 @@ def fast_prefill(ap_clk, ap_rst_n,
                             pkv["arvalid"], pkv["arready"], pkv["araddr"], pkv["arlen"], pkv["arsize"],
                             pkv["arburst"], pkv["arid"], pkv["rvalid"], pkv["rready"], pkv["rdata"],
                             pkv["rresp"], pkv["rlast"], pkv["rid"],
-                            m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
-                            m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
-                            m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp,
+                            mo_awvalid, mo_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
+                            m_axi_o_awburst, m_axi_o_awid, mo_wvalid, mo_wready, m_axi_o_wdata,
+                            m_axi_o_wstrb, m_axi_o_wlast, mo_bvalid, mo_bready, m_axi_o_bresp,
                             m_axi_o_bid, block_size=g.B, head_dim=g.D, max_seq_len=g.max_seq_len,
                             pinned=pinned, managed=managed, prefetch_depth=prefetch_depth,
                             max_outstanding=max_outstanding)
@@ -342,12 +390,12 @@ def fast_prefill(ap_clk, ap_rst_n,
     rd_keys = ("arvalid", "arready", "araddr", "arlen", "arsize", "arburst", "arid",
                "rvalid", "rready", "rdata", "rresp", "rlast", "rid")
     q_mux = axi_read_mux(ap_clk, rst, phase, q_sel, *(sq[k] for k in rd_keys), *(pq[k] for k in rd_keys),
-                         m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
-                         m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
+                         mq_arvalid, mq_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
+                         m_axi_q_arburst, m_axi_q_arid, mq_rvalid, mq_rready, m_axi_q_rdata,
                          m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, count_bits=g.count_bits)
     kv_mux = axi_read_mux(ap_clk, rst, phase, kv_sel, *(sk[k] for k in rd_keys), *(pkv[k] for k in rd_keys),
-                          m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
-                          m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
+                          mkv_arvalid, mkv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
+                          m_axi_kv_arburst, m_axi_kv_arid, mkv_rvalid, mkv_rready, m_axi_kv_rdata,
                           m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, count_bits=g.count_bits)
 
     # ---- AXI response monitors ---------------------------------------------------------------
@@ -355,9 +403,9 @@ def fast_prefill(ap_clk, ap_rst_n,
 
     @always_comb
     def monitors():
-        rd_bad.next = ((m_axi_q_rvalid and m_axi_q_rready and m_axi_q_rresp != 0)
-                       or (m_axi_kv_rvalid and m_axi_kv_rready and m_axi_kv_rresp != 0))
-        wr_bad.next = m_axi_o_bvalid and m_axi_o_bready and m_axi_o_bresp != 0
+        rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q_rresp != 0)
+                       or (mkv_rvalid and mkv_rready and m_axi_kv_rresp != 0))
+        wr_bad.next = mo_bvalid and mo_bready and m_axi_o_bresp != 0
 
     # ---- control FSM -------------------------------------------------------------------------
     S = enum("IDLE", "DIV", "CHECK", "SIG_START", "SIG_WAIT0", "SIG_WAIT", "SWITCH", "PATH_START", "PATH_WAIT",
@@ -531,5 +579,5 @@ def fast_prefill(ap_clk, ap_rst_n,
 
         run_insts += [run_left, run_left_lo, run_args, run_count]
 
-    return rst_sync, rst_drive, ctrl, unpack, check, widen, derive, saturate, sig_u, path_u, q_mux, kv_mux, monitors, \
+    return rst_sync, rst_drive, live_reg, axi_gate, ctrl, unpack, check, widen, derive, saturate, sig_u, path_u, q_mux, kv_mux, monitors, \
         div_step, div_cmp, head_flags, outputs, fsm, run_insts

@@ -153,7 +153,26 @@ def kernel_ports(params: dict) -> dict:
             **axi_read_ports("m_axi_q", hw), **axi_read_ports("m_axi_kv", hw), **axi_write_ports("m_axi_o", hw)}
 
 
+def tiny_kernel_params() -> dict:
+    """``kernel_params`` at the tiny preset, without the block registry (for the proof job)."""
+    from ...config import get_preset
+    from ..sig.specs import HEAD_HDL, head_params
+
+    cfg = get_preset("tiny")
+    p = attention_path_params(cfg)
+    sp = head_params(cfg)
+    p["sig_params"] = tuple(sorted((k, sp[k]) for k in HEAD_HDL))
+    p["query_aware_unit"] = True
+    return p
+
+
 if sig_head_available():
+    # The reset rules on every AXI port of the kernel (docs/kernel.md, "Reset"): the SIG head, the
+    # attention path and the read muxes are black boxes (free outputs), the control slave is kept.
+    PROOF_JOBS += [
+        ProofJob("fast_prefill_reset", "fast_prefill", tiny_kernel_params(), "fast_prefill_reset.sv", 6, 10,
+                 blackbox=("sig_head", "attention_path", "axi_read_mux")),
+    ]
     BLOCKS += [
         BlockSpec(
             name="fast_prefill",
