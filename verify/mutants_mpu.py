@@ -18,3 +18,9 @@ def bitplane_sign_plane_added() -> Mutant:
     The sign term is the only negation in the MPU's Verilog: ``s = (-($signed(a) << W-1))``.
     """
     return Mutant("bitplane_sign_plane_added", "(-($signed(", "(($signed(")
+
+
+def mpu_dsp_pair_no_correction() -> Mutant:
+    """The packed pair without its correction term: p1 is the high field alone, one too small
+    whenever a0 * b < 0 (the negative low product borrowed from it)."""
+    return Mutant("mpu_dsp_pair_no_correction", " + $signed(add20_be))", ")")

@@ -16,6 +16,7 @@ from ...blocks import BlockSpec, clock_and_reset, stream_ports
 from ...verify.proof_jobs import ProofJob
 from .bitplane_lane import mpu_bitplane_lane
 from .dsp_lane import mpu_dsp_lane
+from .dsp_pair import mpu_dsp_pair
 from .lane_pair import mpu_lane_pair
 from .parts import sum_width
 from .tile_engine import mpu_tile_engine
@@ -33,6 +34,12 @@ def _pair_ports(p: dict) -> dict:
     kw = p["k"] * p["data_width"]
     return {"clk": Signal(bool(0)), "x": Signal(intbv(0)[kw:]), "w": Signal(intbv(0)[kw:]),
             "y_dsp": Signal(intbv(0)[p["acc_width"]:]), "y_lut": Signal(intbv(0)[p["acc_width"]:])}
+
+
+def _dsp_pair_ports(p: dict) -> dict:
+    w = p["data_width"]
+    return {"clk": Signal(bool(0)), "a0": Signal(intbv(0)[w:]), "a1": Signal(intbv(0)[w:]), "b": Signal(intbv(0)[w:]),
+            "p0": Signal(intbv(0)[2 * w:]), "p1": Signal(intbv(0)[2 * w:])}
 
 
 def _engine_ports(p: dict) -> dict:
@@ -74,6 +81,11 @@ BLOCKS = [
         summary="DSP lane and bit-plane lane on the same operands (equivalence proof top)",
     ),
     BlockSpec(
+        name="mpu_dsp_pair", factory=mpu_dsp_pair, ports=_dsp_pair_ports,
+        params=lambda cfg: {"data_width": cfg.data_width}, hdl_params=("data_width",),
+        summary="two signed products sharing one operand, packed into one DSP48E2 multiplier, 2-cycle pipeline",
+    ),
+    BlockSpec(
         name="mpu_tile_engine", factory=mpu_tile_engine, ports=_engine_ports, params=engine_params,
         streams_in=("s_w", "s_x"), streams_out=("m",), hdl_params=ENGINE_HDL,
         summary="streaming signed GEMM tile y = x @ B, DSP + bit-plane lanes, output FIFO",
@@ -94,6 +106,9 @@ PROOF_JOBS = [
     ProofJob("mpu_lane_eq_w4_k1", "mpu_lane_pair", _pair(1, 4), "mpu_lane_pair.sv", 3, 4),
     ProofJob("mpu_lane_eq_w4_k2", "mpu_lane_pair", _pair(2, 4), "mpu_lane_pair.sv", 3, 4),
     ProofJob("mpu_lane_eq_w8_k1", "mpu_lane_pair", _pair(1, 8), "mpu_lane_pair.sv", 3, 4),
+    # The packed pair == two separate products, for all operand values (the packing's correction term).
+    ProofJob("mpu_dsp_pair_w4", "mpu_dsp_pair", {"data_width": 4}, "mpu_dsp_pair.sv", 3, 4),
+    ProofJob("mpu_dsp_pair_w5", "mpu_dsp_pair", {"data_width": 5}, "mpu_dsp_pair.sv", 3, 4),
     # Stream rules on every port, no overflow of the output FIFO; cover a whole tile.
     ProofJob("mpu_tile_engine", "mpu_tile_engine", _engine_job(2, 4, 1, 1), "mpu_tile_engine.sv", 6, 16),
 ]

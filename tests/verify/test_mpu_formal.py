@@ -26,6 +26,10 @@ def test_lane_equivalence_small_widths():
     _run(["mpu_lane_eq_w4_*"])
 
 
+def test_dsp_pair_equals_two_products():
+    _run(["mpu_dsp_pair_*"])
+
+
 @pytest.mark.slow
 def test_lane_equivalence_int8():
     """All 2**16 INT8 x INT8 products: about a minute of yices (run by `make formal` and test-all)."""
@@ -34,7 +38,8 @@ def test_lane_equivalence_int8():
 
 def test_jobs_registered():
     names = {j.name for j in select_jobs(["mpu_*"])}
-    assert names == {"mpu_lane_eq_w4_k1", "mpu_lane_eq_w4_k2", "mpu_lane_eq_w8_k1", "mpu_tile_engine"}
+    assert names == {"mpu_lane_eq_w4_k1", "mpu_lane_eq_w4_k2", "mpu_lane_eq_w8_k1", "mpu_tile_engine",
+                     "mpu_dsp_pair_w4", "mpu_dsp_pair_w5"}
 
 
 def test_property_names_exist_in_the_generated_verilog(tmp_path):

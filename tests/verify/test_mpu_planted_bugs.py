@@ -36,3 +36,12 @@ def test_equivalence_proof_rejects_wrong_sign_plane_weight(job, tmp_path):
     [prove] = run_job(all_jobs()[job], mutant=bitplane_sign_plane_added(), workdir=tmp_path / job, tasks=("prove",))
     assert prove.result == "FAIL", prove
     assert prove.vcd is not None and prove.vcd.exists()
+
+
+@pytest.mark.formal
+def test_dsp_pair_proof_rejects_the_missing_correction(tmp_path):
+    from fast_prefill.verify.mutants_mpu import mpu_dsp_pair_no_correction
+
+    [prove] = run_job(all_jobs()["mpu_dsp_pair_w4"], mutant=mpu_dsp_pair_no_correction(), workdir=tmp_path / "p",
+                      tasks=("prove",))
+    assert prove.result == "FAIL" and prove.vcd is not None

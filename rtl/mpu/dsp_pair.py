@@ -1,0 +1,77 @@
+"""DSP pair: two signed products that share one operand, ``p0 = a0 * b`` and ``p1 = a1 * b``, from
+one multiplier (one DSP48E2).
+
+The two ``W``-bit operands are packed into one ``3W``-bit signed operand ``a1 * 2^S + a0`` with
+``S = 2W`` and multiplied by ``b``: ``P = p1 * 2^S + p0``. Each product fits in ``2W`` signed bits
+(``|a * b| <= 2^(2W-2)``), so the low ``S`` bits of ``P``, read as a signed number, are exactly
+``p0``. The high part ``P >>> S`` (an arithmetic shift: ``floor(P / 2^S)``) is ``p1`` when ``p0 >= 0``
+and ``p1 - 1`` when ``p0 < 0``, because the negative ``p0`` borrowed from it: the correction term is
+the sign bit of the low field, ``p1 = (P >>> S) + P[S-1]``. The same packing idea (with ``S = 18``,
+to use the DSP48E2's 27 x 18 multiplier for two INT8 products) is AMD's white paper WP486 ("Deep
+Learning with INT8 Optimization on Xilinx Devices"); here ``S = 2W`` (a 25-bit packed operand at
+``W = 8``, within the 27-bit A/D port).
+
+Ports: ``clk``; ``a0``, ``a1``, ``b``: ``W``-bit two's complement; ``p0``, ``p1``: ``2W``-bit two's
+complement. No reset and no handshake: a pure pipeline like the lanes.
+
+Latency: 2 cycles (operands sampled at edge t, products valid after edge t+1): stage 1 the packed
+product into a register (the DSP's M/P register), stage 2 the split and the correction. Proved equal
+to the two separate products for all operand values (``verify/properties/mpu_dsp_pair.sv``).
+"""
+
+from __future__ import annotations
+
+from myhdl import ConcatSignal, Signal, always_comb, block, concat, intbv
+
+from .parts import add2, mul_reg, reg, sext, sig, srange, to_bus, unpack_signed
+
+LATENCY = 2
+MAX_DATA_WIDTH = 8    # the packed operand (3W + 1 bits) within the DSP48E2's 27-bit A/D port
+
+
+def pair_shift(data_width: int) -> int:
+    """The packing shift ``S = 2W``."""
+    return 2 * data_width
+
+
+@block
+def mpu_dsp_pair(clk, a0, a1, b, p0, p1, data_width=8):
+    W = data_width
+    if not isinstance(W, int) or not 2 <= W <= MAX_DATA_WIDTH:
+        raise ValueError(f"mpu_dsp_pair field 'data_width' = {W!r} is not allowed: must be an integer in "
+                         f"[2, {MAX_DATA_WIDTH}] (the packed operand of 3*data_width + 1 bits must fit the DSP48E2's "
+                         "27-bit port)")
+    for name, bus, width in (("a0", a0, W), ("a1", a1, W), ("b", b, W), ("p0", p0, 2 * W), ("p1", p1, 2 * W)):
+        if len(bus) != width:
+            raise ValueError(f"mpu_dsp_pair field '{name}' width = {len(bus)} is not allowed: must be {width}")
+    S = pair_shift(W)
+    lo, hi = srange(W)
+    plo, phi = lo * hi, lo * lo                          # the range of one product
+
+    a0s, a1s, bs = (Signal(intbv(0, min=lo, max=hi + 1)) for _ in range(3))   # exactly W bits each
+    a_pack = sig(lo * (1 << S) + lo, hi * (1 << S) + hi)
+    # a1 * 2^S as a concatenation (a1's bits above S zero bits), then + a0, both at a_pack's width
+    a1_shift = ConcatSignal(*[a1s(W - 1)] * (len(a_pack) - W - S), a1s(W, 0), intbv(0)[S:])
+    a0_ext = sext(a0s, len(a_pack))
+    big = max(abs(x * y) for x in (lo * (1 << S) + lo, hi * (1 << S) + hi) for y in (lo, hi))
+    prod = sig(-big, big)
+    n = len(prod)
+    low = Signal(intbv(0, min=-(1 << (S - 1)), max=1 << (S - 1)))   # P[S-1:0] as a signed number: p0
+    high = Signal(intbv(0, min=-(1 << (n - S - 1)), max=1 << (n - S - 1)))  # P >>> S: p1, or p1 - 1 when p0 < 0
+    corr = Signal(intbv(0, min=-2, max=2))               # the sign bit of the low field, as a signed 0 or 1
+    p1_sum = sig(plo, phi)                               # high + corr: exactly p1
+    q0, q1 = sig(plo, phi), sig(plo, phi)
+
+    @always_comb
+    def pack_operands():
+        a_pack.next = a1_shift.signed() + a0_ext.signed()
+
+    @always_comb
+    def split():
+        low.next = prod[S:].signed()
+        high.next = prod[n:S].signed()
+        corr.next = concat(False, prod[S - 1]).signed()
+
+    return (unpack_signed(a0, a0s, 0), unpack_signed(a1, a1s, 0), unpack_signed(b, bs, 0), pack_operands,
+            mul_reg(clk, a_pack, bs, prod), split, add2(high, corr, p1_sum), reg(clk, low, q0), reg(clk, p1_sum, q1),
+            to_bus(q0, p0), to_bus(q1, p1))
