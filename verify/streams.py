@@ -1,9 +1,12 @@
 """Cycle-accurate stream test bench: sources with idle cycles, sinks with back-pressure, monitors.
 
 :func:`run_stream_bench` drives a registered block's ``s_*`` input streams from lists of beats and
-watches its ``m_*`` output streams, on either backend of :mod:`fast_prefill.verify.cosim`. The same
-beats and the same idle/stall patterns give the same cycle-by-cycle behaviour on both, so a test
-can compare the MyHDL model, the converted Verilog and a numpy reference in one run.
+watches its ``m_*`` output streams, on the MyHDL model or on the converted Verilog under Verilator
+(``verify/verilator/stream_bench.cpp``, the same bench in C++, one process per run) or Icarus (MyHDL's
+VPI co-simulation of :mod:`fast_prefill.verify.cosim`). The same beats and the same idle/stall
+patterns give the same cycle-by-cycle behaviour on all three, so a test can compare the MyHDL model,
+the converted Verilog and a numpy reference in one run. ``BACKENDS`` (MyHDL and Verilator) is what
+the block tests use; Icarus writes the waveform of a failing Verilog run and stays selectable.
 
 Patterns are lists of booleans indexed by cycle modulo their length: ``idle[c]`` keeps a source's
 ``valid`` low in cycle ``c``; ``stall[c]`` keeps a sink's ``ready`` low.
@@ -22,14 +25,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import re
+import subprocess
+import tempfile
+
 from myhdl import Simulation, StopSimulation, always, delay, instance
 
 from ..blocks import BlockSpec
 from ..convert import Mutant
-from .cosim import BACKENDS, dut
+from .cosim import compile_icarus, dut
 
 HALF_PERIOD = 5
 RESET_CYCLES = 2
+# The stream bench runs on these: the MyHDL model, and the converted Verilog under Verilator (a
+# generated C++ bench, verify/verilator/stream_bench.cpp: no process switch per cycle) or under
+# Icarus (MyHDL's VPI co-simulation, one process switch per signal change: slow when the machine is busy).
+BACKENDS = ("myhdl", "verilator")
+# For a test that sweeps a block's parameters (a new design per example), Icarus: it compiles a small
+# block in well under a second, Verilator in about 5 s, and these simulations are short.
+SWEPT_BACKENDS = ("myhdl", "icarus")
+ALL_STREAM_BACKENDS = ("myhdl", "verilator", "icarus")
+VERILOG_BACKENDS = ("verilator", "icarus")
 
 
 @dataclass
@@ -103,7 +119,12 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
                      vcd: Path | None = None, mutant: Mutant | None = None) -> BenchResult:
     """Run one bench; stops when every output stream has its expected number of beats (plus a few
     cycles to catch extra beats) or after ``max_cycles``."""
+    if backend not in ALL_STREAM_BACKENDS:
+        raise ValueError(f"stream bench field 'backend' = {backend!r} is not allowed: must be one of "
+                         f"{ALL_STREAM_BACKENDS}")
     idle, stall = idle or {}, stall or {}
+    if backend == "verilator":
+        return _run_verilator(spec, params, inputs, expected_counts, idle, stall, max_cycles, vcd, mutant)
     ports = spec.ports(params)
     clk, rst = ports["clk"], ports["rst"]
     res = BenchResult()
@@ -132,8 +153,11 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
         drain = None
         for cycle in range(max_cycles):
             yield clk.posedge
-            res.cycles = cycle + RESET_CYCLES
-            done = all(len(res.outputs[m]) >= expected_counts.get(m, 0) for m in spec.streams_out)
+            edge = res.cycles = cycle + RESET_CYCLES
+            # beats moved at earlier edges only: whether the sinks ran before this process at this
+            # edge is up to MyHDL's scheduler, so their moves at this edge are not counted
+            done = all(sum(c < edge for c in res.out_cycles[m]) >= expected_counts.get(m, 0)
+                       for m in spec.streams_out)
             if done and drain is None:
                 drain = 4  # a few more cycles: extra (duplicated) beats would show up here
             if drain is not None:
@@ -149,6 +173,75 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
     finally:
         if not sim._finished:  # run() finalises itself on StopSimulation; otherwise end it here
             sim.quit()
+    # The run ends at edge res.cycles before the bench acts there (the Verilator bench's rule): moves
+    # the sources and sinks recorded at that edge, when MyHDL ran them first, are dropped.
+    for moved in res.in_cycles.values():
+        del moved[sum(c < res.cycles for c in moved):]
+    for m, moved in res.out_cycles.items():
+        keep = sum(c < res.cycles for c in moved)
+        del moved[keep:]
+        del res.outputs[m][keep:]
+    res.violations[:] = [v for v in res.violations if int(re.search(r"at cycle (\d+)", v).group(1)) < res.cycles]
+    return res
+
+
+def _pattern_text(p: list[bool]) -> str:
+    return "".join("1" if x else "0" for x in p) or "-"
+
+
+def _run_verilator(spec: BlockSpec, params: dict, inputs: dict[str, list[int]], expected_counts: dict[str, int],
+                   idle: dict[str, list[bool]], stall: dict[str, list[bool]], max_cycles: int,
+                   vcd: Path | None, mutant: Mutant | None) -> BenchResult:
+    """:func:`run_stream_bench` on the converted Verilog under Verilator: the converted design (the
+    same files Icarus simulates, cached per parameter set and mutant) with the generated C++ stream
+    bench (built once per Verilog text, cached under ``build/verilator/``), one process per run."""
+    from .verilator import build as vb
+
+    vvp, module = compile_icarus(spec, params, mutant)
+    b = vb.build(vvp.parent / f"{module}.v", module, trace="vcd" if vcd is not None else None,
+                 harness="stream_bench.cpp")
+    streams = {f"{s}_{x}" for s in (*spec.streams_in, *spec.streams_out) for x in ("valid", "ready", "data")}
+    ports = spec.ports(params)
+    held = [(p.name, int(ports[p.name].val)) for p in b.ports
+            if p.direction == "input" and p.name not in streams and p.name not in ("clk", "rst")]
+    lines = [f"reset {RESET_CYCLES} max_cycles {max_cycles}", f"inputs {len(held)}"]
+    lines += [f"{n} {v:x}" for n, v in held]
+    lines.append(f"sources {len(spec.streams_in)}")
+    for s in spec.streams_in:
+        beats = list(inputs.get(s, []))
+        lines.append(f"{s} {len(beats)} {_pattern_text(list(idle.get(s, [])))}")
+        lines.append(" ".join(f"{int(x):x}" for x in beats))
+    lines.append(f"sinks {len(spec.streams_out)}")
+    lines += [f"{m} {int(expected_counts.get(m, 0))} {_pattern_text(list(stall.get(m, [])))}"
+              for m in spec.streams_out]
+    with tempfile.TemporaryDirectory(prefix="fp_sb_") as tmp:
+        src, out = Path(tmp) / "in.txt", Path(tmp) / "out.txt"
+        src.write_text("\n".join(lines) + "\n")
+        cmd = [str(b.exe), str(src), str(out)]
+        if vcd is not None:
+            Path(vcd).parent.mkdir(parents=True, exist_ok=True)
+            cmd += ["--trace", str(Path(vcd).resolve())]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"stream bench {b.exe} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        text = out.read_text().splitlines()
+    res = BenchResult()
+    i = 0
+    while i < len(text):
+        f = text[i].split()
+        if f[0] == "in":
+            res.in_cycles[f[1]] = [int(x) for x in f[3:]]
+        elif f[0] == "out":
+            n = int(f[2])
+            beats = [t.split() for t in text[i + 1:i + 1 + n]]
+            res.outputs[f[1]] = [int(v, 16) for v, _ in beats]
+            res.out_cycles[f[1]] = [int(c) for _, c in beats]
+            i += n
+        elif f[0] == "violation":
+            res.violations.append(text[i].split(" ", 1)[1])
+        elif f[0] == "cycles":
+            res.cycles, res.finished = int(f[1]), f[3] == "1"
+        i += 1
     return res
 
 
@@ -186,19 +279,20 @@ def check_bench(spec: BlockSpec, params: dict, mismatch, *, inputs: dict[str, li
                 mutant: Mutant | None = None, label: str | None = None) -> dict[str, BenchResult]:
     """Run :func:`run_stream_bench` with the same beats and patterns on each backend and assert the run
     passed: ``mismatch(result)`` (a description of wrong outputs, or ``None``) found nothing, no
-    stream-rule violation, every expected beat within ``max_cycles``; with both backends, MyHDL and the
-    converted Verilog move every input and output beat in the same cycle. ``mutant`` applies to the
-    Verilog (Icarus) run only.
+    stream-rule violation, every expected beat within ``max_cycles``; with several backends, all move
+    every input and output beat in the same cycle. ``mutant`` applies to the converted Verilog
+    (``verilator`` and ``icarus`` runs) only.
 
-    On a failure the Verilog run is repeated with a VCD written to ``build/waves/<block>_failure.vcd``
-    and the path is part of the assertion message, which starts ``<label> on <backend>: `` (``label``
-    defaults to the block's name). Returns the per-backend :class:`BenchResult`.
+    On a failure of a Verilog run, the same run is repeated on Icarus with a VCD written to
+    ``build/waves/<block>_failure.vcd`` and the path is part of the assertion message, which starts
+    ``<label> on <backend>: `` (``label`` defaults to the block's name). Returns the per-backend
+    :class:`BenchResult`.
     """
     label = label or spec.name
     runs = {}
     for backend in backends:
         kw = dict(inputs=inputs, expected_counts=expected_counts, idle=idle, stall=stall, max_cycles=max_cycles,
-                  mutant=mutant if backend == "icarus" else None)
+                  mutant=mutant if backend in VERILOG_BACKENDS else None)
         res = run_stream_bench(spec, params, backend, **kw)
         problems = []
         if res.violations:
@@ -210,18 +304,19 @@ def check_bench(spec: BlockSpec, params: dict, mismatch, *, inputs: dict[str, li
             problems.append(f"not finished after {max_cycles} cycles")
         if problems:
             vcd = None
-            if backend == "icarus":
+            if backend in VERILOG_BACKENDS:
                 vcd = waves_path(f"{spec.name}_failure")
-                run_stream_bench(spec, params, backend, vcd=vcd, **kw)
+                run_stream_bench(spec, params, "icarus", vcd=vcd, **kw)
             raise AssertionError(f"{label} on {backend}: " + "; ".join(problems)
                                  + (f"; waveform: {vcd}" if vcd else ""))
         runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
+    names = list(runs)
+    for other in names[1:]:
+        a, b = runs[names[0]], runs[other]
         for what in ("in_cycles", "out_cycles", "outputs"):
             x, y = getattr(a, what), getattr(b, what)
             for s in x:
-                assert x[s] == y[s], (f"{label}: MyHDL and converted Verilog differ cycle by cycle: {what}[{s!r}] "
+                assert x[s] == y[s], (f"{label}: {names[0]} and {other} differ cycle by cycle: {what}[{s!r}] "
                                       f"{x[s][:10]} vs {y[s][:10]}")
     return runs
 
@@ -237,7 +332,7 @@ def check_beats(spec: BlockSpec, params: dict, inputs: dict[str, list[int]], wan
 
 
 def check_passthrough(spec: BlockSpec, params: dict, beats: list[int], idle: list[bool], stall: list[bool],
-                      backends=BACKENDS, mutant: Mutant | None = None, max_cycles: int | None = None) -> dict:
+                      backends=SWEPT_BACKENDS, mutant: Mutant | None = None, max_cycles: int | None = None) -> dict:
     """Assert that a one-in, one-out stream block passes ``beats`` unchanged, in order, exactly once,
     obeying the stream rules, and (with both backends) that MyHDL and Verilog agree cycle for cycle
     (see :func:`check_bench`). Returns the per-backend :class:`BenchResult`.

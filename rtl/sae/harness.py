@@ -14,7 +14,7 @@ import numpy as np
 
 from ...blocks import get_block
 from ...convert import Mutant
-from ...verify.cosim import BACKENDS
+from ...verify.streams import BACKENDS, VERILOG_BACKENDS
 from ...verify.golden.fixed_point import HeadInts
 from . import formats as F
 
@@ -83,7 +83,7 @@ def check_engine(params: dict, heads, lists, rows, idle=None, stall=None, backen
     expected = F.expected_o_beats(geom, heads, lists, rows)
     runs = {}
     for backend in backends:
-        kw = dict(idle=idle, stall=stall, mutant=mutant if backend == "icarus" else None)
+        kw = dict(idle=idle, stall=stall, mutant=mutant if backend in VERILOG_BACKENDS else None)
         res = run_engine(params, heads, lists, rows, backend, **kw)
         got = res.outputs["m_o"]
         problems = []
@@ -102,14 +102,15 @@ def check_engine(params: dict, heads, lists, rows, idle=None, stall=None, backen
             problems.append("not finished")
         if problems:
             vcd = None
-            if backend == "icarus":
+            if backend in VERILOG_BACKENDS:
                 vcd = waves_path("sae_engine_failure")
-                run_engine(params, heads, lists, rows, backend, vcd=vcd, **kw)
+                run_engine(params, heads, lists, rows, "icarus", vcd=vcd, **kw)
             raise AssertionError(f"sae_engine {params} on {backend}: " + "; ".join(problems)
                                  + (f"; waveform: {vcd}" if vcd else ""))
         runs[backend] = res
-    if len(runs) == 2:
-        a, b = runs["myhdl"], runs["icarus"]
+    names = list(runs)
+    for other in names[1:]:
+        a, b = runs[names[0]], runs[other]
         assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), (
-            f"sae_engine {params}: MyHDL and converted Verilog differ cycle by cycle")
+            f"sae_engine {params}: {names[0]} and {other} differ cycle by cycle")
     return runs

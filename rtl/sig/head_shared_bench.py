@@ -18,7 +18,7 @@ from ...blocks import BlockSpec, get_block
 from ...verify.axi_memory import AxiLog, AxiMemory
 from ...verify.golden.fixed_point import HeadInts
 from ...verify.golden.synthetic import make_head
-from ...verify.streams import BACKENDS, run_stream_bench
+from ...verify.streams import BACKENDS, VERILOG_BACKENDS, run_stream_bench
 from .harness import expected_probe_beats, probe_inputs
 from .head import HeadGeometry
 from .head_bench import (HeadCase, HeadStart, assert_clean, assert_reads, assert_same_timing, bench_cycles,
@@ -195,7 +195,7 @@ def run_probe_shared(passes, idle, stall, params: dict, backends=BACKENDS, mutan
         res = run_stream_bench(spec, params, backend, inputs={"s_hdr": hdr, "s_q": qs, "s_k": ks},
                                expected_counts={"m": len(want)}, idle={"s_k": idle, "s_q": idle},
                                stall={"m": stall}, max_cycles=cycles,
-                               mutant=mutant if backend == "icarus" else None)
+                               mutant=mutant if backend in VERILOG_BACKENDS else None)
         assert not res.violations, res.violations[:3]
         got = res.outputs["m"]
         bad = next((i for i, (a, e) in enumerate(zip(got, want)) if a != e), None)
@@ -205,7 +205,8 @@ def run_probe_shared(passes, idle, stall, params: dict, backends=BACKENDS, mutan
         # every key beat offered was taken exactly once: N keys twice per pass, whatever h is
         assert len(res.in_cycles["s_k"]) == len(ks) == sum(2 * len(k) for _, k, _, _ in passes)
         runs[backend] = res
-    if len(runs) == 2:
-        a, bb = runs["myhdl"], runs["icarus"]
-        assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), "MyHDL and Verilog differ cycle by cycle"
+    names = list(runs)
+    for other in names[1:]:
+        a, bb = runs[names[0]], runs[other]
+        assert (a.in_cycles, a.out_cycles) == (bb.in_cycles, bb.out_cycles), f"{names[0]} and {other} differ cycle by cycle"
     return runs

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ...blocks import get_block
 from ...rtl.mpu.packing import decode_outputs, reference, stream_inputs
-from ..cosim import BACKENDS
+from ..streams import BACKENDS
 from ..streams import check_bench
 
 SPEC = get_block("mpu_tile_engine")
@@ -96,7 +96,7 @@ def measure_utilisation(p: dict, rows: int, tiles: int, stall: list[bool], seed:
     ts = [(rng.integers(lo, hi + 1, size=(p["k"], n)), rng.integers(lo, hi + 1, size=(rows, p["k"])))
           for _ in range(tiles)]
     start = time.monotonic()
-    res = run_engine(p, ts, stall=stall, backends=("icarus",))["icarus"]
+    res = run_engine(p, ts, stall=stall, backends=("verilator",))["verilator"]
     wall = time.monotonic() - start
     outs, ins_w = res.out_cycles["m"], res.in_cycles["s_w"]
     peak = p["k"] * n                                           # MACs per cycle, one row per cycle

@@ -30,7 +30,8 @@ from ... import hierarchy
 from ...tools import BUILD_DIR, ToolMissing, tool
 
 HERE = Path(__file__).resolve().parent
-HARNESS_SOURCES = (HERE / "harness.cpp", Path(__file__).resolve())
+HARNESSES = ("harness.cpp", "stream_bench.cpp")   # the kernel bench; the stream bench of any block
+HARNESS_SOURCES = (HERE / "port_table.h", Path(__file__).resolve())   # shared by both
 VERILATOR_DIR = BUILD_DIR / "verilator"
 WAVES_DIR = BUILD_DIR / "waves"
 
@@ -46,7 +47,7 @@ class Port:
     width: int
 
 
-def kernel_ports(verilog: str, top: str) -> list[Port]:
+def module_ports(verilog: str, top: str) -> list[Port]:
     """Ports of module ``top`` in ``verilog`` (ANSI or non-ANSI declarations, as MyHDL writes them)."""
     m = re.search(rf"^\s*module\s+{re.escape(top)}\b(.*?)^\s*endmodule", verilog, flags=re.S | re.M)
     if not m:
@@ -57,6 +58,12 @@ def kernel_ports(verilog: str, top: str) -> list[Port]:
     for d in re.finditer(r"\b(input|output)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?(?:\[(\d+):(\d+)\]\s*)?(\w+)", body):
         width = int(d.group(2)) - int(d.group(3)) + 1 if d.group(2) is not None else 1
         ports.append(Port(d.group(4), d.group(1), width))
+    return ports
+
+
+def kernel_ports(verilog: str, top: str) -> list[Port]:
+    """:func:`module_ports` of a module that must have the Vitis RTL kernel port shape."""
+    ports = module_ports(verilog, top)
     names = {p.name for p in ports}
     missing = [n for n in ("ap_clk", "ap_rst_n", "s_axi_control_awvalid", "s_axi_control_rdata") if n not in names]
     if missing:
@@ -133,6 +140,39 @@ def _prune(keep: Path) -> None:
             pass
 
 
+def _runtime_dir(trace, opt: list[str]) -> Path:
+    """Where the compiled Verilator runtime (``verilated*.o``, the same for every design built with the
+    same Verilator, tracing and optimisation) is kept, so that each build compiles only its own model
+    and bench (the runtime is about 8 s of g++ per build otherwise)."""
+    key = hashlib.sha256(f"{verilator_version()} {trace} {' '.join(opt)}".encode()).hexdigest()[:12]
+    return VERILATOR_DIR / f"runtime-{key}"
+
+
+def _copy_runtime(runtime: Path, obj: Path) -> bool:
+    """Copy a published runtime into a fresh build folder (newer than its makefile: make keeps it)."""
+    files = sorted(runtime.glob("verilated*.[od]")) if runtime.is_dir() else []
+    if not any(f.suffix == ".o" for f in files):
+        return False
+    for f in files:
+        shutil.copy(f, obj / f.name)
+    os.utime(runtime)                           # in use: not pruned
+    return True
+
+
+def _publish_runtime(obj: Path, runtime: Path) -> None:
+    """Keep this build's runtime objects for later builds (atomic: the first process to finish wins)."""
+    files = sorted(obj.glob("verilated*.[od]"))
+    if runtime.exists() or not files:
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=".runtime-", dir=VERILATOR_DIR))
+    for f in files:
+        shutil.copy(f, tmp / f.name)
+    try:
+        os.rename(tmp, runtime)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another process published it first
+
+
 @dataclass
 class Build:
     exe: Path
@@ -143,26 +183,30 @@ class Build:
     trace: str = "vcd"      # waveform format of --trace
 
 
-TRACE_FORMATS = ("vcd", "fst")
+TRACE_FORMATS = ("vcd", "fst", None)
 
 
-def build(verilog_path: Path, top: str, trace: str = "vcd") -> Build:
-    """Compile the harness for ``top`` in ``verilog_path``; cached by content. Raises ToolMissing/HarnessError.
+def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harness.cpp") -> Build:
+    """Compile ``harness`` for ``top`` in ``verilog_path``; cached by content. Raises ToolMissing/HarnessError.
 
     ``trace``: the waveform format the executable writes on ``--trace`` (``vcd`` or ``fst``; one
-    build each)."""
+    build each; ``None``: no tracing, a faster build). ``harness``: ``harness.cpp`` (a Vitis RTL kernel: its port shape is checked) or
+    ``stream_bench.cpp`` (any block with ``clk``, ``rst`` and valid/ready streams)."""
     if trace not in TRACE_FORMATS:
         raise ValueError(f"verilator build field 'trace' = {trace!r} is not allowed: must be one of {TRACE_FORMATS}")
+    if harness not in HARNESSES:
+        raise ValueError(f"verilator build field 'harness' = {harness!r} is not allowed: must be one of {HARNESSES}")
     try:
         verilator = tool("verilator")
     except ToolMissing as exc:
         raise ToolMissing(f"the Verilator fast path needs verilator (5.006 here): {exc}") from None
     # The top file and every sub-module of its source list (fast_prefill/hierarchy.py).
     texts = {p.name: p.read_text() for p in hierarchy.source_files(verilog_path)}
-    ports = kernel_ports(texts[Path(verilog_path).name], top)
+    ports = (kernel_ports if harness == "harness.cpp" else module_ports)(texts[Path(verilog_path).name], top)
     h = hashlib.sha256()
     for part in (*(canonical_text(t).encode() for t in texts.values()), top.encode(),
-                 verilator_version().encode(), trace.encode(), *(p.read_bytes() for p in HARNESS_SOURCES)):
+                 verilator_version().encode(), str(trace).encode(), harness.encode(),
+                 *(p.read_bytes() for p in (*HARNESS_SOURCES, HERE / harness))):
         h.update(hashlib.sha256(part).digest())
     out = VERILATOR_DIR / h.hexdigest()[:16]
     exe = out / "Vharness"
@@ -175,12 +219,14 @@ def build(verilog_path: Path, top: str, trace: str = "vcd") -> Build:
         t0 = time.monotonic()
         for name, t in texts.items():
             (out / name).write_text(t)
-        shutil.copy(HERE / "harness.cpp", out / "harness.cpp")
+        shutil.copy(HERE / harness, out / harness)
+        shutil.copy(HERE / "port_table.h", out / "port_table.h")
         # Step 1: Verilate (C++ model only), to learn the member names Verilator gave the ports
         # (a port named like a C++ word, e.g. `interrupt`, becomes `__SYM__interrupt`).
         cmd = [verilator, "--cc", "--exe", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top,
-               "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-I{out}", *texts, "harness.cpp"]
-        cmd.insert(3, "--trace-fst" if trace == "fst" else "--trace")
+               "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-I{out}", *texts, harness]
+        if trace is not None:
+            cmd.insert(3, "--trace-fst" if trace == "fst" else "--trace")
         proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
         header = out / "obj" / f"V{top}.h"
         if proc.returncode != 0 or not header.exists():
@@ -188,11 +234,17 @@ def build(verilog_path: Path, top: str, trace: str = "vcd") -> Build:
         members = verilated_members(header.read_text())
         (out / "ports_gen.h").write_text(ports_header(top, ports, members))
         # Step 2: compile the model and the harness.
-        proc = subprocess.run(["make", "-C", str(out / "obj"), "-f", f"V{top}.mk", "-j", "2"],
+        # A stream bench runs short simulations of small blocks: compiling fast beats running fast.
+        opt = ["OPT_FAST=-O0", "OPT_SLOW=-O0", "OPT_GLOBAL=-O0"] if harness == "stream_bench.cpp" else []
+        runtime = _runtime_dir(trace, opt)
+        reused = _copy_runtime(runtime, out / "obj")
+        proc = subprocess.run(["make", "-C", str(out / "obj"), "-f", f"V{top}.mk", "-j", "2", *opt],
                               capture_output=True, text=True)
         if proc.returncode != 0 or not exe.exists():
             tail = (proc.stdout + proc.stderr)[-4000:]
             raise HarnessError(f"verilator build of '{top}' failed (in {out}):\n{tail}")
+        if not reused:
+            _publish_runtime(out / "obj", runtime)
         _prune(out)
         (out / "build.json").write_text(json.dumps({"top": top, "build_s": time.monotonic() - t0,
                                                      "verilator": verilator_version()}))

@@ -73,7 +73,7 @@ def test_full_throughput_and_latency():
     rng = np.random.default_rng(1)
     b = rng.integers(LO, HI + 1, size=(4, 4))
     x = rng.integers(LO, HI + 1, size=(40, 4))
-    res = run_engine(TINY, [(b, x)], backends=("icarus",))["icarus"]
+    res = run_engine(TINY, [(b, x)], backends=("verilator",))["verilator"]
     ins, outs = res.in_cycles["s_x"], res.out_cycles["m"]
     assert ins == list(range(ins[0], ins[0] + 40)), "a row was refused without back-pressure"
     assert outs == list(range(outs[0], outs[0] + 40)), "a gap in the output without back-pressure"

@@ -102,4 +102,4 @@ def test_gqa_group_of_three_shares_kv():
     lists = flex_lists(4, np.random.default_rng(21), "flex")
     runs = check_engine(params, heads, lists, [2, 3], idle={"s_kv": [False, True, False]}, stall=[True, False])
     # one K/V pass per key block serves the whole group
-    assert len(runs["icarus"].in_cycles["s_kv"]) == 2 * 4 * (len(lists[2]) + len(lists[3]))
+    assert len(runs["verilator"].in_cycles["s_kv"]) == 2 * 4 * (len(lists[2]) + len(lists[3]))

@@ -53,7 +53,7 @@ def test_probe_cycles_close_to_ideal():
     n = 16
     qp, k = rng.integers(-127, 128, (4, 2)), rng.integers(-127, 128, (n, 2))
     mult, shift = score_multiplier(1e-3, probe_cfg(PROBE_PARAMS))
-    res = run_probe([(qp, k, mult, shift)], [], [], backends=("icarus",))["icarus"]
+    res = run_probe([(qp, k, mult, shift)], [], [], backends=("verilator",))["verilator"]
     span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
     b, r = 4, PROBE_PARAMS["recip_frac"]
     assert span <= (2 * (n // b) + 1) * b * b + b * (r + 1) + 2 * n + b + 8, span
@@ -111,7 +111,7 @@ def test_probe_shared_cycles():
     n, b, r = 16, 4, PROBE_PARAMS["recip_frac"]
     qps, k = [rng.integers(-127, 128, (4, 2)) for _ in range(2)], rng.integers(-127, 128, (n, 2))
     mult, shift = score_multiplier(1e-3, probe_cfg(PROBE_PARAMS))
-    res = run_probe_shared([(qps, k, mult, shift)], [], [], params=SHARED, backends=("icarus",))["icarus"]
+    res = run_probe_shared([(qps, k, mult, shift)], [], [], params=SHARED, backends=("verilator",))["verilator"]
     span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
     h = 2
     formula = h * b + (2 * (n // b) + 1) * h * b * b + h * b * (r + 1) + 2 * h * n

@@ -3,7 +3,7 @@
 from hypothesis import given, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.verify.cosim import BACKENDS
+from fast_prefill.verify.streams import BACKENDS, SWEPT_BACKENDS
 from fast_prefill.verify.streams import run_stream_bench
 from fast_prefill.verify.strategies import beats as beats_st, pattern
 
@@ -28,7 +28,7 @@ def test_downsizer_slices_low_first(ratio, data, idle, stall):
     wide = data.draw(beats_st(8 * ratio, max_beats=24))
     expected = [(x >> (8 * i)) & 0xFF for x in wide for i in range(ratio)]
     runs = []
-    for backend in BACKENDS:
+    for backend in SWEPT_BACKENDS:   # ratio swept: a design per example
         res = run_stream_bench(DOWN, {"width": 8, "ratio": ratio}, backend, {"s": wide}, {"m": len(expected)},
                                idle={"s": idle}, stall={"m": stall},
                                max_cycles=60 + 4 * len(expected) * (1 + len(idle) + len(stall)))
