@@ -1,5 +1,5 @@
 """FAST-Prefill."""
 
-from . import myhdl_frames as _myhdl_frames
+from . import myhdl_speed as _myhdl_speed
 
-_myhdl_frames.install()   # cheap stack look-ups for MyHDL's elaboration (fast_prefill/myhdl_frames.py)
+_myhdl_speed.install()   # cheap stack look-ups for MyHDL's elaboration (fast_prefill/myhdl_speed.py)

@@ -21,6 +21,16 @@ settings.load_profile(os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.envi
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fresh_myhdl_signals():
+    """Each test starts with MyHDL's global signal list empty: its simulations do not walk the signals
+    of every earlier test in this worker (fast_prefill/myhdl_speed.py)."""
+    from fast_prefill.myhdl_speed import forget_signals
+
+    forget_signals()
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_formal_dir(tmp_path_factory):
     """Proof jobs run by tests work under this process's pytest temporary folder (one per xdist

@@ -32,6 +32,7 @@ import tempfile
 from myhdl import Simulation, StopSimulation, always, delay, instance
 
 from ..blocks import BlockSpec
+from ..myhdl_speed import forget_signals
 from ..convert import Mutant
 from .cosim import compile_icarus, dut
 
@@ -123,6 +124,7 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
         raise ValueError(f"stream bench field 'backend' = {backend!r} is not allowed: must be one of "
                          f"{ALL_STREAM_BACKENDS}")
     idle, stall = idle or {}, stall or {}
+    forget_signals()   # every signal of this run is made below (fast_prefill/myhdl_speed.py)
     if backend == "verilator":
         return _run_verilator(spec, params, inputs, expected_counts, idle, stall, max_cycles, vcd, mutant)
     ports = spec.ports(params)

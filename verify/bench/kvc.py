@@ -65,6 +65,7 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
     """Run ``kv_cache`` on ``requests`` (``(row, block, next_use, pinnable)``); see module doc.
 
     ``heads > 1`` sends the same requests again after a reset, once per further head."""
+    from ...myhdl_speed import forget_signals
     from ...rtl.kvc.kv_cache import pack_request
 
     spec = get_block("kv_cache")
@@ -74,6 +75,7 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
     half_bytes = hb * axw // 8
     n_blocks = (1 << tb) if n_blocks is None else n_blocks
     rng = random.Random(seed)
+    forget_signals()   # every signal of this run is made below (fast_prefill/myhdl_speed.py)
     ports = spec.ports(params)
     clk, rst = ports["clk"], ports["rst"]
     mem = AxiMemory(axw, seed=seed)

@@ -1,5 +1,7 @@
-"""Cheap call-stack look-ups for MyHDL's elaboration.
+"""Two MyHDL 0.11 costs that grow with a test process's age, removed: stack look-ups during
+elaboration and the global list of every signal ever made.
 
+**Stack look-ups.**
 MyHDL 0.11 finds the caller of every ``@block``, ``@always``, ``@always_comb``, ``@always_seq`` and
 ``@instance`` with ``inspect.stack()`` (twice per generator), and ``instances()`` with
 ``inspect.getouterframes()``. Both build a ``FrameInfo`` for *every* frame of the stack, reading source
@@ -12,6 +14,17 @@ are loaded, so elaborating a block took most of a test's time (profiled in docs/
 ``getouterframes`` return the same entries (frame, file name, line, function name; no source context,
 which MyHDL does not read) by walking ``frame.f_back``. Everything else is the real ``inspect``. The
 converted Verilog and the simulations are unchanged (the tests and ``make verilog`` are the check).
+
+**Every signal ever made.** ``myhdl._simulator._signals`` holds every ``Signal`` the process has
+created (by elaboration, conversion, every test) and is never emptied. Each ``Simulation`` walks all
+of it when it starts (``hasattr(sig, '_waiter')``, which falls through ``Signal.__getattr__``) and
+again when it ends (``_clear()``, a ``deepcopy`` of each initial value). A simulation's cost therefore
+grew with everything simulated before it in the same process: in a pytest-xdist worker the default
+test run became quadratic, and a test took ten to a hundred times longer late in a run than alone.
+:func:`forget_signals` empties the list; it is called where no signal made earlier takes part in
+what follows (a new stream bench, the start of each test). A signal made before that call and then
+used in a later simulation would not be reset at that simulation's end (MyHDL's ``_clear``), and a
+shadow signal's waiter would be missing; nothing here reuses signals that way.
 """
 
 from __future__ import annotations
@@ -54,6 +67,13 @@ class _Inspect(types.ModuleType):
 
 
 _SHIM = _Inspect("inspect")
+
+
+def forget_signals() -> None:
+    """Empty MyHDL's list of every signal made so far (see above)."""
+    from myhdl import _simulator
+
+    del _simulator._signals[:]
 
 
 def install() -> None:
