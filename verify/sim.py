@@ -58,3 +58,22 @@ def run_bench(spec: BlockSpec, params: dict, backend: str, bench, max_cycles: in
     if count["timeout"]:
         raise TimeoutError(f"{spec.name} on {backend}: bench not finished after {max_cycles} cycles")
     return count["cycles"]
+
+
+def run_clocked(clk, *gens) -> None:
+    """Run ``gens`` (a DUT and the bench's generators) with a clock on ``clk`` (period
+    ``2 * HALF_PERIOD``) until one raises ``StopSimulation``; the simulation is always ended, so the
+    next one in this process can start."""
+
+    @instance
+    def clockgen():
+        while True:
+            yield delay(HALF_PERIOD)
+            clk.next = not clk
+
+    sim = Simulation(*gens, clockgen)
+    try:
+        sim.run(quiet=1)
+    finally:
+        if not sim._finished:
+            sim.quit()

@@ -5,12 +5,13 @@ correction term caught."""
 
 import pytest
 from hypothesis import example, given, settings, strategies as st
-from myhdl import Simulation, StopSimulation, always, delay, instance
+from myhdl import StopSimulation, instance
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_pair import LATENCY
 from fast_prefill.rtl.mpu.packing import unpack
 from fast_prefill.verify.cosim import BACKENDS, dut
+from fast_prefill.verify.sim import run_clocked
 
 PAIR = get_block("mpu_dsp_pair")
 
@@ -34,16 +35,7 @@ def run_pair(w: int, ops: list[tuple[int, int, int]], backend: str, mutant=None)
             yield clk.posedge
         raise StopSimulation
 
-    @always(delay(5))
-    def clock():
-        clk.next = not clk
-
-    sim = Simulation(dut(PAIR, p, ports, backend, mutant=mutant), drive, clock)
-    try:
-        sim.run(quiet=1)
-    finally:
-        if not sim._finished:
-            sim.quit()
+    run_clocked(clk, dut(PAIR, p, ports, backend, mutant=mutant), drive)
     return got
 
 

@@ -4,12 +4,13 @@ on MyHDL and on the converted Verilog, equal to the numpy dot product exactly, 2
 import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
-from myhdl import Simulation, StopSimulation, always, delay, instance
+from myhdl import StopSimulation, instance
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_lane import LATENCY
 from fast_prefill.rtl.mpu.packing import pack, unpack
 from fast_prefill.verify.cosim import BACKENDS, dut
+from fast_prefill.verify.sim import run_clocked
 
 PAIR = get_block("mpu_lane_pair")
 
@@ -32,16 +33,7 @@ def run_pair(p: dict, xs: list[list[int]], ws: list[list[int]], backend: str) ->
             yield clk.posedge
         raise StopSimulation
 
-    @always(delay(5))
-    def clock():
-        clk.next = not clk
-
-    sim = Simulation(dut(PAIR, p, ports, backend), drive, clock)
-    try:
-        sim.run(quiet=1)
-    finally:
-        if not sim._finished:
-            sim.quit()
+    run_clocked(clk, dut(PAIR, p, ports, backend), drive)
     return got
 
 
