@@ -15,6 +15,10 @@ are loaded, so elaborating a block took most of a test's time (profiled in docs/
 which MyHDL does not read) by walking ``frame.f_back``. Everything else is the real ``inspect``. The
 converted Verilog and the simulations are unchanged (the tests and ``make verilog`` are the check).
 
+**Copying signal values.** A ``Signal`` copies its value with ``copy.deepcopy`` three times when it
+is made and twice when a simulation ends; a memory of 128K entries at u280 is 128K signals.
+``myhdl._Signal`` gets :func:`_copy_value`, the same copies without ``deepcopy``'s memo bookkeeping.
+
 **Every signal ever made.** ``myhdl._simulator._signals`` holds every ``Signal`` the process has
 created (by elaboration, conversion, every test) and is never emptied. Each ``Simulation`` walks all
 of it when it starts (``hasattr(sig, '_waiter')``, which falls through ``Signal.__getattr__``) and
@@ -29,9 +33,12 @@ shadow signal's waiter would be missing; nothing here reuses signals that way.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import sys
 import types
+
+from myhdl import intbv, modbv
 
 # MyHDL modules that call inspect.stack() / inspect.getouterframes() during elaboration
 _USERS = ("myhdl._block", "myhdl._instance", "myhdl._misc")
@@ -69,6 +76,18 @@ class _Inspect(types.ModuleType):
 _SHIM = _Inspect("inspect")
 
 
+def _copy_value(x, memo=None):
+    """``copy.deepcopy`` for what a Signal holds: an ``intbv``/``modbv`` through its own
+    ``__deepcopy__`` (the same object ``deepcopy`` builds, without the memo bookkeeping), ``bool`` and
+    ``int`` as they are (immutable, as ``deepcopy`` returns them); anything else by ``deepcopy``."""
+    t = type(x)
+    if t is bool or t is int:
+        return x
+    if t is intbv or t is modbv:
+        return x.__deepcopy__(memo)
+    return copy.deepcopy(x, memo)
+
+
 def forget_signals() -> None:
     """Empty MyHDL's list of every signal made so far (see above)."""
     from myhdl import _simulator
@@ -84,3 +103,6 @@ def install() -> None:
         module = importlib.import_module(name)
         if getattr(module, "inspect", None) is inspect:
             module.inspect = _SHIM
+    signal = importlib.import_module("myhdl._Signal")
+    if signal.deepcopy is copy.deepcopy:
+        signal.deepcopy = _copy_value
