@@ -187,6 +187,9 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
     return res
 
 
+_verilator_builds: dict = {}   # (converted design, trace) -> Build, for this process
+
+
 def _pattern_text(p: list[bool]) -> str:
     return "".join("1" if x else "0" for x in p) or "-"
 
@@ -200,8 +203,12 @@ def _run_verilator(spec: BlockSpec, params: dict, inputs: dict[str, list[int]], 
     from .verilator import build as vb
 
     vvp, module = compile_icarus(spec, params, mutant)
-    b = vb.build(vvp.parent / f"{module}.v", module, trace="vcd" if vcd is not None else None,
-                 harness="stream_bench.cpp")
+    trace = "vcd" if vcd is not None else None
+    key = (str(vvp), trace)   # compile_icarus's folder names the sources: the build is the same
+    b = _verilator_builds.get(key)
+    if b is None or not b.exe.exists():
+        b = _verilator_builds[key] = vb.build(vvp.parent / f"{module}.v", module, trace=trace,
+                                              harness="stream_bench.cpp")
     streams = {f"{s}_{x}" for s in (*spec.streams_in, *spec.streams_out) for x in ("valid", "ready", "data")}
     ports = spec.ports(params)
     held = [(p.name, int(ports[p.name].val)) for p in b.ports

@@ -14,6 +14,7 @@ error.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -121,6 +122,7 @@ def canonical_text(verilog: str) -> str:
     return "\n".join(out)
 
 
+@functools.cache
 def verilator_version() -> str:
     proc = subprocess.run([tool("verilator"), "--version"], capture_output=True, text=True)
     return proc.stdout.strip()

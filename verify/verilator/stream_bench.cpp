@@ -170,6 +170,9 @@ int main(int argc, char** argv) {
     top->eval();
     dump();
 
+    // The bench's outputs decided at an edge, applied just after it.
+    std::vector<bool> s_next_v(sources.size()), s_set_d(sources.size()), k_next_r(sinks.size());
+    std::vector<Words> s_next_d(sources.size());
     long cycles = 0, drain = -1;
     bool finished = false;
     for (long edge = 0; edge < reset + max_cycles; edge++) {
@@ -185,12 +188,10 @@ int main(int argc, char** argv) {
             if (drain >= 0 && --drain == 0) { finished = true; break; }
         }
         // Every bench process samples the outputs as they are just before the edge.
-        std::vector<bool> s_next_v(sources.size());
-        std::vector<Words> s_next_d(sources.size());
-        std::vector<bool> s_set_d(sources.size(), false);
         for (size_t j = 0; j < sources.size(); j++) {
             Source& s = sources[j];
             s_next_v[j] = s.v;
+            s_set_d[j] = false;
             if (in_reset) { s_next_v[j] = false; continue; }
             if (s.v && s.ready.get()) {
                 s.moved.push_back(edge);
@@ -206,7 +207,6 @@ int main(int argc, char** argv) {
                 s_next_v[j] = false;
             }
         }
-        std::vector<bool> k_next_r(sinks.size());
         for (size_t j = 0; j < sinks.size(); j++) {
             Sink& s = sinks[j];
             if (in_reset) { k_next_r[j] = false; s.held = false; continue; }
