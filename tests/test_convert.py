@@ -1,6 +1,7 @@
 """Conversion: every block converts for every preset, lints clean, reads back in yosys,
 reproducibly; MyHDL warnings are errors; a failed conversion leaves nothing behind."""
 
+import os
 import re
 
 import pytest
@@ -31,6 +32,44 @@ def test_conversion_is_reproducible(tmp_path):
     a = convert_block(spec, {"width": 8, "depth": 4}, tmp_path / "a", "fifo_x").read_text()
     b = convert_block(spec, {"width": 8, "depth": 4}, tmp_path / "b", "fifo_x").read_text()
     assert a == b and "// Date:" not in a
+
+
+_CONVERT_IN_A_PROCESS = """
+import sys
+from fast_prefill.blocks import BLOCKS
+from fast_prefill.config import PRESETS
+from fast_prefill.convert import convert_block
+spec = BLOCKS[sys.argv[1]]
+convert_block(spec, spec.params(PRESETS["tiny"]), sys.argv[2], "dut")
+"""
+
+
+def test_conversion_is_byte_identical_across_processes(tmp_path):
+    # MyHDL writes sensitivity lists and reset assignments in Python set order, which depends on
+    # the process's string-hash seed: two seeds gave different files before canonical_order.
+    import subprocess
+    import sys
+
+    texts = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        subprocess.run([sys.executable, "-c", _CONVERT_IN_A_PROCESS, "axi_stream_writer", str(out)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        texts.append({f.name: f.read_text() for f in sorted(out.glob("*.v"))})
+    assert texts[0] == texts[1]
+    top = texts[0]["dut.v"]
+    sensitivity = re.search(r"always @\((.*)\) begin: comb", top).group(1).split(", ")
+    assert len(sensitivity) > 5 and sensitivity == sorted(sensitivity)
+
+
+def test_canonical_order_keeps_writes_into_one_memory_in_order():
+    from fast_prefill.convert import canonical_order
+
+    text = "always @(posedge clk) begin\n    z <= 1;\n    a <= 2;\nend\n"
+    assert canonical_order(text) == "always @(posedge clk) begin\n    a <= 2;\n    z <= 1;\nend\n"
+    same_memory = "    mem[j] <= 1;\n    mem[i] <= 2;\n"
+    assert canonical_order(same_memory) == same_memory
+    assert canonical_order("always @(b, a) begin: comb\n") == "always @(a, b) begin: comb\n"
 
 
 @block

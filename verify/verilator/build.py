@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import hierarchy
+from ...convert import canonical_order
 from ...tools import BUILD_DIR, ToolMissing, tool
 
 HERE = Path(__file__).resolve().parent
@@ -92,34 +93,10 @@ def ports_header(top: str, ports: list[Port], members: dict[str, str]) -> str:
     return "\n".join(lines + ["}", ""])
 
 
-_NBA = re.compile(r"^\s*([\w\[\]]+) <= [^;]*;$")
-
-
 def canonical_text(verilog: str) -> str:
-    """The Verilog with MyHDL's run-to-run ordering noise removed, for the cache key.
-
-    MyHDL orders sensitivity lists and reset assignments by Python set order, which changes from
-    process to process. Sensitivity lists are sorted, and so are runs of consecutive non-blocking
-    assignments to distinct targets (their order has no effect); nothing else is touched.
-    """
-    out, run = [], []
-
-    def flush():
-        targets = [_NBA.match(x).group(1) for x in run]
-        out.extend(sorted(run) if len(set(targets)) == len(targets) else run)
-        run.clear()
-
-    for line in verilog.splitlines():
-        m = re.match(r"^(\s*always @\()(.*)(\) begin.*)$", line)
-        if m:
-            line = m.group(1) + ", ".join(sorted(x.strip() for x in m.group(2).split(","))) + m.group(3)
-        if _NBA.match(line):
-            run.append(line)
-            continue
-        flush()
-        out.append(line)
-    flush()
-    return "\n".join(out)
+    """The cache key's view of a Verilog text: :func:`fast_prefill.convert.canonical_order` (the
+    converter writes that order already; a file edited by hand or by a mutant may not be)."""
+    return canonical_order(verilog)
 
 
 @functools.cache
