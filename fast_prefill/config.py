@@ -140,10 +140,11 @@ class AcceleratorConfig:
             raise ConfigError("mpu_lut_cols", self.mpu_lut_cols,
                               "must be >= 1 when mpu_dsp_cols is 0 (the MPU needs at least one column)")
         if self.dsp_estimate > U280_DSP:
+            per_dsp = 2 if self.data_width <= 8 else 1    # columns per mpu_k DSP48E2 (pair lanes)
             raise ConfigError(
                 "mpu_dsp_cols", self.mpu_dsp_cols,
-                f"must be in [0, {U280_DSP // self.mpu_k}] at mpu_k={self.mpu_k}: "
-                f"{self.dsp_estimate} DSP48E2 exceed the U280's {U280_DSP}",
+                f"must be in [0, {per_dsp * (U280_DSP // self.mpu_k)}] at mpu_k={self.mpu_k}, "
+                f"data_width={self.data_width}: {self.dsp_estimate} DSP48E2 exceed the U280's {U280_DSP}",
             )
         if self.max_seq_len < 2 * self.block_size:
             raise ConfigError("max_seq_len", self.max_seq_len,
@@ -160,8 +161,13 @@ class AcceleratorConfig:
 
     @property
     def dsp_estimate(self) -> int:
-        """DSP48E2 slices used by the MPU's DSP lanes: one INT8 product per DSP."""
-        return self.mpu_k * self.mpu_dsp_cols
+        """DSP48E2 slices used by the MPU's DSP columns: ``mpu_k`` per pair lane (two columns, two
+        INT8 products per DSP) and per single DSP lane (an odd last column, or data wider than 8
+        bits); the rule is ``rtl/mpu/tile_engine.dsp_pair_columns``."""
+        from .rtl.mpu.tile_engine import dsp_pair_columns
+
+        paired = dsp_pair_columns(self.mpu_dsp_cols, self.data_width)
+        return self.mpu_k * (paired // 2 + self.mpu_dsp_cols - paired)
 
     @property
     def block_bytes(self) -> int:

@@ -195,7 +195,7 @@ def gc_paused():
     few hundred new objects the collector walks all tracked objects of the youngest generations,
     which grows with the memories made so far. Conversion makes no garbage that needs the collector
     before it ends (a forked converter exits; in-process the collector runs when restored).
-    ``make verilog`` u280 conversion 112 s -> 78 s, same peak memory (docs/verification.md).
+    ``make verilog`` u280 conversion 112 s -> 78 s, same peak memory (docs/hierarchy.md).
     """
     was = gc.isenabled()
     gc.disable()

@@ -22,7 +22,7 @@ def test_presets_are_valid_and_named():
     ("clock_mhz", 0, "config field 'clock_mhz' = 0 is not allowed: must be in [10, 500]"),
     ("fifo_depth", True, "config field 'fifo_depth' = True is not allowed: must be an integer in [2, 1024]"),
     ("acc_width", 20, "config field 'acc_width' = 20 is not allowed: must be in [23, 64] so that 128 products of two 8-bit operands cannot overflow"),
-    ("mpu_dsp_cols", 300, "config field 'mpu_dsp_cols' = 300 is not allowed: must be in [0, 282] at mpu_k=32: 9600 DSP48E2 exceed the U280's 9024"),
+    ("mpu_dsp_cols", 600, "config field 'mpu_dsp_cols' = 600 is not allowed: must be in [0, 564] at mpu_k=32, data_width=8: 9600 DSP48E2 exceed the U280's 9024"),
     ("mpu_k", 256, "config field 'mpu_k' = 256 is not allowed: must be a power of two in [1, head_dim=128]"),
     ("name", "u 280", "config field 'name' = 'u 280' is not allowed: must be a Python identifier such as 'u280'"),
 ])
@@ -48,5 +48,6 @@ def test_unknown_preset():
 def test_derived_quantities():
     cfg = get_preset("u280")
     assert cfg.max_blocks == 1024
-    assert cfg.dsp_estimate == 32 * 144
+    assert cfg.dsp_estimate == 32 * 144 // 2          # 144 DSP columns on 72 pair lanes
+    assert cfg.replace(mpu_dsp_cols=5).dsp_estimate == 32 * 3            # two pairs and a single lane
     assert cfg.block_bytes == 2 * 128 * 128

@@ -20,7 +20,10 @@ def bitplane_sign_plane_added() -> Mutant:
     return Mutant("bitplane_sign_plane_added", "(-($signed(", "(($signed(")
 
 
-def mpu_dsp_pair_no_correction() -> Mutant:
+def mpu_dsp_pair_no_correction(count: int = 1) -> Mutant:
     """The packed pair without its correction term: p1 is the high field alone, one too small
-    whenever a0 * b < 0 (the negative low product borrowed from it)."""
-    return Mutant("mpu_dsp_pair_no_correction", " + $signed(add20_be))", ")")
+    whenever a0 * b < 0 (the negative low product borrowed from it). The term is the low field's
+    sign bit, ``corr = {1'b0, prod[S-1]}`` of ``rtl/mpu/parts.split_pair``; the mutant ANDs it
+    with zero. ``count``: the pairs in the module (one in ``mpu_dsp_pair``, ``k`` in a pair lane)."""
+    return Mutant("mpu_dsp_pair_no_correction", "_corr = $signed({1'b0, ", "_corr = $signed({1'b0, 1'b0 & ",
+                  count)

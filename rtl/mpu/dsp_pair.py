@@ -21,9 +21,10 @@ to the two separate products for all operand values (``verify/properties/mpu_dsp
 
 from __future__ import annotations
 
-from myhdl import ConcatSignal, Signal, always_comb, block, concat, intbv
+from myhdl import Signal, block, intbv
 
-from .parts import add2, mul_reg, reg, sext, sig, srange, to_bus, unpack_signed
+from .parts import (mul_reg, pack_pair, pair_pack_range, pair_product_range, reg, sig, split_pair, srange, to_bus,
+                    unpack_signed)
 
 LATENCY = 2
 MAX_DATA_WIDTH = 8    # the packed operand (3W + 1 bits) within the DSP48E2's 27-bit A/D port
@@ -49,29 +50,12 @@ def mpu_dsp_pair(clk, a0, a1, b, p0, p1, data_width=8):
     plo, phi = lo * hi, lo * lo                          # the range of one product
 
     a0s, a1s, bs = (Signal(intbv(0, min=lo, max=hi + 1)) for _ in range(3))   # exactly W bits each
-    a_pack = sig(lo * (1 << S) + lo, hi * (1 << S) + hi)
-    # a1 * 2^S as a concatenation (a1's bits above S zero bits), then + a0, both at a_pack's width
-    a1_shift = ConcatSignal(*[a1s(W - 1)] * (len(a_pack) - W - S), a1s(W, 0), intbv(0)[S:])
-    a0_ext = sext(a0s, len(a_pack))
-    big = max(abs(x * y) for x in (lo * (1 << S) + lo, hi * (1 << S) + hi) for y in (lo, hi))
-    prod = sig(-big, big)
-    n = len(prod)
+    a_pack = sig(*pair_pack_range(W, S))
+    prod = sig(*pair_product_range(W, S))
     low = Signal(intbv(0, min=-(1 << (S - 1)), max=1 << (S - 1)))   # P[S-1:0] as a signed number: p0
-    high = Signal(intbv(0, min=-(1 << (n - S - 1)), max=1 << (n - S - 1)))  # P >>> S: p1, or p1 - 1 when p0 < 0
-    corr = Signal(intbv(0, min=-2, max=2))               # the sign bit of the low field, as a signed 0 or 1
-    p1_sum = sig(plo, phi)                               # high + corr: exactly p1
+    p1_sum = sig(plo, phi)                               # (P >>> S) + P[S-1]: exactly p1
     q0, q1 = sig(plo, phi), sig(plo, phi)
 
-    @always_comb
-    def pack_operands():
-        a_pack.next = a1_shift.signed() + a0_ext.signed()
-
-    @always_comb
-    def split():
-        low.next = prod[S:].signed()
-        high.next = prod[n:S].signed()
-        corr.next = concat(False, prod[S - 1]).signed()
-
-    return (unpack_signed(a0, a0s, 0), unpack_signed(a1, a1s, 0), unpack_signed(b, bs, 0), pack_operands,
-            mul_reg(clk, a_pack, bs, prod), split, add2(high, corr, p1_sum), reg(clk, low, q0), reg(clk, p1_sum, q1),
-            to_bus(q0, p0), to_bus(q1, p1))
+    return (unpack_signed(a0, a0s, 0), unpack_signed(a1, a1s, 0), unpack_signed(b, bs, 0),
+            pack_pair(a0s, a1s, a_pack, S), mul_reg(clk, a_pack, bs, prod), split_pair(prod, low, p1_sum, S),
+            reg(clk, low, q0), reg(clk, p1_sum, q1), to_bus(q0, p0), to_bus(q1, p1))

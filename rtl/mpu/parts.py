@@ -9,7 +9,7 @@ exactly that range, and MyHDL's simulation raises if a value ever leaves it.
 
 from __future__ import annotations
 
-from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv
+from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, concat, intbv
 
 
 def sig(lo: int, hi: int) -> Signal:
@@ -172,6 +172,83 @@ def to_bus(a, bus):
         bus.next = a[n:]
 
     return bits
+
+
+def pair_pack_range(data_width: int, shift: int) -> tuple[int, int]:
+    """Range of the packed operand ``a1 * 2**shift + a0`` of two signed ``data_width``-bit values."""
+    lo, hi = srange(data_width)
+    return lo * (1 << shift) + lo, hi * (1 << shift) + hi
+
+
+def pair_product_range(data_width: int, shift: int) -> tuple[int, int]:
+    """Range of the packed operand times a signed ``data_width``-bit value (the one multiplication)."""
+    lo, hi = srange(data_width)
+    big = max(abs(x * y) for x in pair_pack_range(data_width, shift) for y in (lo, hi))
+    return -big, big
+
+
+@block
+def pack_pair(a0, a1, a_pack, shift):
+    """``a_pack = a1 * 2**shift + a0`` for signed ``a0``, ``a1`` of one width ``W``: the packed
+    operand of a shared-operand product pair, as a concatenation without a wide adder:
+    ``{a1 - a0[W-1], a0 sign-extended to shift bits}`` (a negative ``a0`` in the low field is
+    ``a0 + 2**shift``, so the high field gives one back: a ``W + 1``-bit decrement).
+    ``len(a_pack) == shift + W + 1``."""
+    W = len(a0)
+    if len(a_pack) != shift + W + 1:
+        raise ValueError(f"pack_pair field 'a_pack' width = {len(a_pack)} is not allowed: must be shift + W + 1 = "
+                         f"{shift + W + 1}")
+    lo, hi = srange(W)
+    top = Signal(intbv(0, min=lo - 1, max=hi + 1))     # a1 - (a0 < 0): W + 1 bits
+    a1_ext = sext(a1, W + 1)
+    a0_neg = ConcatSignal(intbv(0)[W:], a0(W - 1))      # a0's sign bit, zero-extended to W + 1 bits
+    a0_low = sext(a0, shift)
+
+    @always_comb
+    def decrement():
+        top.next = a1_ext.signed() - a0_neg.signed()
+
+    @always_comb
+    def pack_operands():
+        a_pack.next = concat(top[W + 1:], a0_low).signed()
+
+    return decrement, pack_operands
+
+
+@block
+def split_fields(prod, p0, high, corr, shift):
+    """The fields of ``prod = (a1 * 2**shift + a0) * b``: ``p0 = a0 * b``, the low ``shift`` bits read
+    as a signed number; ``high = prod >>> shift``, which is ``a1 * b`` when ``p0 >= 0`` and one less
+    when ``p0 < 0`` (the negative low product borrowed from it); ``corr``, the correction term
+    ``a1 * b - high``: the low field's sign bit, as a signed 0 or 1 (``corr`` two bits wide)."""
+    S, n = shift, len(prod)
+
+    @always_comb
+    def split():
+        p0.next = prod[S:].signed()
+        high.next = prod[n:S].signed()
+        corr.next = concat(False, prod[S - 1]).signed()
+
+    return split
+
+
+def high_field(prod, shift) -> Signal:
+    """A signal for ``prod >>> shift`` (:func:`split_fields`)."""
+    n = len(prod)
+    return Signal(intbv(0, min=-(1 << (n - shift - 1)), max=1 << (n - shift - 1)))
+
+
+def correction_bit() -> Signal:
+    """A signal for a correction term of :func:`split_fields` (a signed 0 or 1)."""
+    return Signal(intbv(0, min=-2, max=2))
+
+
+@block
+def split_pair(prod, p0, p1, shift):
+    """Both products inside ``prod = (a1 * 2**shift + a0) * b``: ``p0 = a0 * b`` and ``p1 = a1 * b =
+    (prod >>> shift) + prod[shift-1]`` (:func:`split_fields` and the correction added)."""
+    high, corr = high_field(prod, shift), correction_bit()
+    return split_fields(prod, p0, high, corr, shift), add2(high, corr, p1)
 
 
 def adder_tree(leaves: list[tuple[Signal, int, int]], nodes: list):

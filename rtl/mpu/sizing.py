@@ -1,8 +1,9 @@
 """Resource estimate of the MPU and lane sizing for a U280 budget, from per-lane synthesis figures.
 
-Per-lane costs are *measured*: :func:`measure_lane_costs` converts one DSP lane and one bit-plane
-lane (``k``, ``data_width``, ``acc_width`` of the configuration), runs yosys ``synth_xilinx
--family xcup`` on each (:func:`fast_prefill.synth.synth_file`) and writes
+Per-lane costs are *measured*: :func:`measure_lane_costs` converts one DSP pair lane (two DSP
+columns on ``k`` DSP48E2, :mod:`dsp_pair_lane`; its figures halved are one DSP column's) and one
+bit-plane lane (``k``, ``data_width``, ``acc_width`` of the configuration), runs yosys
+``synth_xilinx -family xcup`` on each (:func:`fast_prefill.synth.synth_file`) and writes
 ``build/reports/mpu_synth.json``. :func:`lane_costs` reads that report when it matches the
 configuration, and otherwise falls back to :data:`MEASURED`, the figures recorded from that same
 command at the u280 preset (``k=32``, INT8, 32-bit accumulator) and at the tiny preset.
@@ -34,10 +35,11 @@ class LaneCost:
 
 
 # Recorded from `fast-prefill bench mpu --synth` (yosys 0.70 synth_xilinx -family xcup), keyed by
-# (k, data_width, acc_width): {"dsp": DSP-lane cost, "lut": bit-plane-lane cost}.
+# (k, data_width, acc_width): {"dsp": one DSP column's cost, "lut": bit-plane-lane cost}.
 MEASURED: dict[tuple[int, int, int], dict[str, LaneCost]] = {
-    (4, 8, 24): {"dsp": LaneCost(lut=57, ff=82, dsp=4, carry=5), "lut": LaneCost(lut=460, ff=98, dsp=0, carry=29)},
-    (32, 8, 32): {"dsp": LaneCost(lut=854, ff=533, dsp=32, carry=6),
+    # "dsp": one DSP column, half a pair lane (2026-12-06; a single DSP lane was LUT 57 / 854, DSP 4 / 32)
+    (4, 8, 24): {"dsp": LaneCost(lut=74, ff=82, dsp=2, carry=12), "lut": LaneCost(lut=460, ff=98, dsp=0, carry=29)},
+    (32, 8, 32): {"dsp": LaneCost(lut=938, ff=533, dsp=16, carry=55),
                   "lut": LaneCost(lut=4842, ff=125, dsp=0, carry=38)},
 }
 
@@ -49,7 +51,9 @@ def _key(cfg_or_key) -> tuple[int, int, int]:
 
 
 def measure_lane_costs(k: int, data_width: int, acc_width: int, out_dir: Path | None = None) -> dict[str, LaneCost]:
-    """Synthesise one DSP lane and one bit-plane lane; returns ``{"dsp": ..., "lut": ...}``."""
+    """Synthesise one DSP pair lane and one bit-plane lane; returns the cost of one column of each
+    kind, ``{"dsp": ..., "lut": ...}`` (the pair lane's figures halved, rounded up: the tile engine
+    runs its DSP columns two to a pair lane, :func:`~.tile_engine.dsp_pair_columns`)."""
     from ...blocks import get_block
     from ...convert import convert_block
     from ...synth import synth_file
@@ -58,11 +62,12 @@ def measure_lane_costs(k: int, data_width: int, acc_width: int, out_dir: Path | 
     out_dir = Path(out_dir) if out_dir else BUILD_DIR / "synth" / "mpu_lanes"
     params = {"k": k, "data_width": data_width, "acc_width": acc_width}
     costs = {}
-    for kind, block in (("dsp", "mpu_dsp_lane"), ("lut", "mpu_bitplane_lane")):
+    for kind, block, columns in (("dsp", "mpu_dsp_pair_lane", 2), ("lut", "mpu_bitplane_lane", 1)):
         module = f"{block}_k{k}_w{data_width}_a{acc_width}"
         path = convert_block(get_block(block), params, out_dir, module)
         r = synth_file(path, module)
-        costs[kind] = LaneCost(lut=r.lut, ff=r.ff, dsp=r.dsp, carry=r.carry)
+        per = lambda n: -(-n // columns)  # noqa: E731  (ceil)
+        costs[kind] = LaneCost(lut=per(r.lut), ff=per(r.ff), dsp=per(r.dsp), carry=per(r.carry))
     return costs
 
 

@@ -17,6 +17,7 @@ from ...verify.proof_jobs import ProofJob
 from .bitplane_lane import mpu_bitplane_lane
 from .dsp_lane import mpu_dsp_lane
 from .dsp_pair import mpu_dsp_pair
+from .dsp_pair_lane import mpu_dsp_pair_lane
 from .lane_pair import mpu_lane_pair
 from .parts import sum_width
 from .tile_engine import mpu_tile_engine
@@ -40,6 +41,12 @@ def _dsp_pair_ports(p: dict) -> dict:
     w = p["data_width"]
     return {"clk": Signal(bool(0)), "a0": Signal(intbv(0)[w:]), "a1": Signal(intbv(0)[w:]), "b": Signal(intbv(0)[w:]),
             "p0": Signal(intbv(0)[2 * w:]), "p1": Signal(intbv(0)[2 * w:])}
+
+
+def _pair_lane_ports(p: dict) -> dict:
+    kw, a = p["k"] * p["data_width"], p["acc_width"]
+    return {"clk": Signal(bool(0)), "x": Signal(intbv(0)[kw:]), "w0": Signal(intbv(0)[kw:]),
+            "w1": Signal(intbv(0)[kw:]), "y0": Signal(intbv(0)[a:]), "y1": Signal(intbv(0)[a:])}
 
 
 def _engine_ports(p: dict) -> dict:
@@ -86,6 +93,11 @@ BLOCKS = [
         summary="two signed products sharing one operand, packed into one DSP48E2 multiplier, 2-cycle pipeline",
     ),
     BlockSpec(
+        name="mpu_dsp_pair_lane", factory=mpu_dsp_pair_lane, ports=_pair_lane_ports, params=_lane_params,
+        hdl_params=("k", "data_width"),
+        summary="two signed k-element dot products sharing one operand on k packed DSP48E2 products, 2-cycle pipeline",
+    ),
+    BlockSpec(
         name="mpu_tile_engine", factory=mpu_tile_engine, ports=_engine_ports, params=engine_params,
         streams_in=("s_w", "s_x"), streams_out=("m",), hdl_params=ENGINE_HDL,
         summary="streaming signed GEMM tile y = x @ B, DSP + bit-plane lanes, output FIFO",
@@ -109,6 +121,9 @@ PROOF_JOBS = [
     # The packed pair == two separate products, for all operand values (the packing's correction term).
     ProofJob("mpu_dsp_pair_w4", "mpu_dsp_pair", {"data_width": 4}, "mpu_dsp_pair.sv", 3, 4),
     ProofJob("mpu_dsp_pair_w5", "mpu_dsp_pair", {"data_width": 5}, "mpu_dsp_pair.sv", 3, 4),
+    # The pair lane == two plain signed dot products, for all operand values.
+    ProofJob("mpu_dsp_pair_lane_w3_k2", "mpu_dsp_pair_lane", _pair(2, 3), "mpu_dsp_pair_lane.sv", 3, 4),
+    ProofJob("mpu_dsp_pair_lane_w4_k2", "mpu_dsp_pair_lane", _pair(2, 4), "mpu_dsp_pair_lane.sv", 3, 4),
     # Stream rules on every port, no overflow of the output FIFO; cover a whole tile.
     ProofJob("mpu_tile_engine", "mpu_tile_engine", _engine_job(2, 4, 1, 1), "mpu_tile_engine.sv", 6, 16),
 ]

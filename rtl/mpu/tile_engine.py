@@ -3,8 +3,11 @@
 Computes, for a stationary ``k x N`` tile ``B`` (``N = dsp_cols + lut_cols`` output columns) and
 each streamed row vector ``x`` (``k`` elements), the row ``y = x @ B`` exactly: ``y[j] = sum_i
 x[i] * B[i, j]`` in signed ``acc_width``-bit arithmetic (no overflow: ``acc_width >= 2*W +
-log2(k)`` is enforced). Columns ``0 .. dsp_cols-1`` run on DSP lanes (:mod:`dsp_lane`), columns
-``dsp_cols .. N-1`` on bit-plane LUT lanes (:mod:`bitplane_lane`); both give identical results.
+log2(k)`` is enforced). Columns ``0 .. dsp_cols-1`` run on DSP48E2 multipliers, two columns to one
+pair lane (:mod:`dsp_pair_lane`: the row element shared, ``k`` DSPs for two columns) when
+``data_width <= 8``, an odd last one (or all, for wider data) on a DSP lane (:mod:`dsp_lane`);
+columns ``dsp_cols .. N-1`` on bit-plane LUT lanes (:mod:`bitplane_lane`). All give identical
+results.
 
 Streams (valid/ready, AXI-Stream rules, back-pressure on every port):
 
@@ -42,9 +45,13 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from .bitplane_lane import mpu_bitplane_lane
 from .dsp_lane import LATENCY as LANE_LATENCY
 from .dsp_lane import mpu_dsp_lane
+from .dsp_pair import MAX_DATA_WIDTH as PAIR_MAX_DATA_WIDTH
+from .dsp_pair_lane import LATENCY as PAIR_LANE_LATENCY
+from .dsp_pair_lane import mpu_dsp_pair_lane
 from .parts import check_lane_params
 
 LATENCY = LANE_LATENCY + 2   # stage 0 input register + lanes + FIFO write; accepted at t, leaves at t+4
+assert PAIR_LANE_LATENCY == LANE_LATENCY   # every column's result enters the FIFO in the same cycle
 
 
 def _check(k, data_width, acc_width, dsp_cols, lut_cols, fifo_depth):
@@ -58,6 +65,12 @@ def _check(k, data_width, acc_width, dsp_cols, lut_cols, fifo_depth):
             or fifo_depth & (fifo_depth - 1):
         raise ValueError(f"mpu_tile_engine field 'fifo_depth' = {fifo_depth!r} is not allowed: "
                          "must be a power of two in [2, 1024] (>= 8 for full throughput)")
+
+
+def dsp_pair_columns(dsp_cols: int, data_width: int) -> int:
+    """How many of the DSP columns run two to a pair lane (:mod:`dsp_pair_lane`: one DSP48E2 per
+    element for two columns): all but an odd last one, when ``data_width`` fits the packing."""
+    return dsp_cols - dsp_cols % 2 if data_width <= PAIR_MAX_DATA_WIDTH else 0
 
 
 @block
@@ -153,8 +166,13 @@ def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_rea
         m_data.next = fifo_mem[fifo_rd]
 
     insts = [handshake, control, stage0, fifo_write, fifo_read]
+    pairs = dsp_pair_columns(dsp_cols, data_width)
     for j in range(n):
         insts.append(_column_write(clk, acc_w, wcol, j, s_w_data, weights[j]))
+    for j in range(0, pairs, 2):
+        insts.append(mpu_dsp_pair_lane(clk, x_reg, weights[j], weights[j + 1], ys[j], ys[j + 1], k=k,
+                                       data_width=data_width))
+    for j in range(pairs, n):
         lane = mpu_dsp_lane if j < dsp_cols else mpu_bitplane_lane
         insts.append(lane(clk, x_reg, weights[j], ys[j], k=k, data_width=data_width))
     return insts

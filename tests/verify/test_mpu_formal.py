@@ -27,7 +27,17 @@ def test_lane_equivalence_small_widths():
 
 
 def test_dsp_pair_equals_two_products():
-    _run(["mpu_dsp_pair_*"])
+    _run(["mpu_dsp_pair_w*"])
+
+
+def test_dsp_pair_lane_equals_two_dot_products():
+    _run(["mpu_dsp_pair_lane_w3_*"])
+
+
+@pytest.mark.slow
+def test_dsp_pair_lane_equals_two_dot_products_w4():
+    """About 45 s of yices (run by `make formal` and test-all)."""
+    _run(["mpu_dsp_pair_lane_w4_*"])
 
 
 @pytest.mark.slow
@@ -39,7 +49,7 @@ def test_lane_equivalence_int8():
 def test_jobs_registered():
     names = {j.name for j in select_jobs(["mpu_*"])}
     assert names == {"mpu_lane_eq_w4_k1", "mpu_lane_eq_w4_k2", "mpu_lane_eq_w8_k1", "mpu_tile_engine",
-                     "mpu_dsp_pair_w4", "mpu_dsp_pair_w5"}
+                     "mpu_dsp_pair_w4", "mpu_dsp_pair_w5", "mpu_dsp_pair_lane_w3_k2", "mpu_dsp_pair_lane_w4_k2"}
 
 
 def test_property_names_exist_in_the_generated_verilog(tmp_path):

@@ -45,3 +45,12 @@ def test_dsp_pair_proof_rejects_the_missing_correction(tmp_path):
     [prove] = run_job(all_jobs()["mpu_dsp_pair_w4"], mutant=mpu_dsp_pair_no_correction(), workdir=tmp_path / "p",
                       tasks=("prove",))
     assert prove.result == "FAIL" and prove.vcd is not None
+
+
+@pytest.mark.formal
+def test_dsp_pair_lane_proof_rejects_the_missing_correction(tmp_path):
+    from fast_prefill.verify.mutants_mpu import mpu_dsp_pair_no_correction
+
+    job = all_jobs()["mpu_dsp_pair_lane_w3_k2"]          # k = 2 pairs in the module
+    [prove] = run_job(job, mutant=mpu_dsp_pair_no_correction(count=2), workdir=tmp_path / "p", tasks=("prove",))
+    assert prove.result == "FAIL" and prove.vcd is not None

@@ -132,7 +132,7 @@ def synth_figures(force: bool = False, progress=print) -> dict:
         cfg = PRESETS[name]
         key = (cfg.mpu_k, cfg.data_width, cfg.acc_width)
         if force or key not in entries:
-            progress(f"  synth_xilinx -family xcup: DSP lane and bit-plane lane at k={key[0]}, W={key[1]}, A={key[2]} ...")
+            progress(f"  synth_xilinx -family xcup: DSP pair lane and bit-plane lane at k={key[0]}, W={key[1]}, A={key[2]} ...")
             entries[key] = sizing.measure_lane_costs(*key)
             sizing.write_report(entries)
     return entries
@@ -186,7 +186,7 @@ def main(argv: list[str]) -> int:
         srows = [["lane", "k", "W", "A", "DSP48E2", "LUT", "FF", "CARRY", "MAC/cyc", "MAC/cyc per DSP",
                   "MAC/cyc per kLUT"]]
         for (k, w, a), costs in sorted(entries.items()):
-            for kind, label in (("dsp", "DSP lane"), ("lut", "bit-plane lane")):
+            for kind, label in (("dsp", "DSP column (1/2 pair lane)"), ("lut", "bit-plane lane")):
                 c = costs[kind]
                 per_dsp = f"{k / c.dsp:.2f}" if c.dsp else "-"
                 per_klut = f"{1000 * k / c.lut:.2f}" if c.lut else "-"

@@ -1,0 +1,111 @@
+"""mpu_dsp_pair_lane: two dot products sharing one operand vector from k packed multiplications, on
+MyHDL and on the converted Verilog, equal to numpy's x . w0 and x . w1 exactly, 2 cycles later, for
+random and extreme operands; k DSP48E2 in synthesis (two DSP lanes take 2k); the packing without its
+correction term caught by co-simulation; parameters refused with their field names."""
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings, strategies as st
+from myhdl import StopSimulation, instance
+
+from fast_prefill.blocks import get_block
+from fast_prefill.rtl.mpu.dsp_pair_lane import LATENCY
+from fast_prefill.rtl.mpu.packing import pack, unpack
+from fast_prefill.rtl.mpu.parts import sum_width
+from fast_prefill.verify.cosim import BACKENDS, dut
+from fast_prefill.verify.sim import run_clocked
+
+LANE = get_block("mpu_dsp_pair_lane")
+
+
+def run_lane(p: dict, ops: list[tuple[list[int], list[int], list[int]]], backend: str, mutant=None):
+    """One (x, w0, w1) per cycle; (y0, y1) sampled LATENCY cycles after each."""
+    ports = LANE.ports(p)
+    clk, W, A = ports["clk"], p["data_width"], p["acc_width"]
+    got = []
+
+    @instance
+    def drive():
+        for c in range(len(ops) + LATENCY):
+            if c < len(ops):
+                x, w0, w1 = ops[c]
+                ports["x"].next, ports["w0"].next, ports["w1"].next = pack(x, W), pack(w0, W), pack(w1, W)
+            yield clk.negedge
+            if c >= LATENCY:
+                got.append((unpack(int(ports["y0"]), 1, A)[0], unpack(int(ports["y1"]), 1, A)[0]))
+            yield clk.posedge
+        raise StopSimulation
+
+    run_clocked(clk, dut(LANE, p, ports, backend, mutant=mutant), drive)
+    return got
+
+
+def want(ops):
+    dot = lambda a, b: int(np.dot(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)))  # noqa: E731
+    return [(dot(x, w0), dot(x, w1)) for x, w0, w1 in ops]
+
+
+def extremes(k: int, w: int):
+    lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
+    vals = (lo, -1, 0, 1, hi)
+    return [([x] * k, [a] * k, [b] * k) for x in (lo, -1, hi) for a in vals for b in (lo, -1, hi)]
+
+
+def operations(k: int, w: int):
+    lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
+    elem = st.one_of(st.integers(lo, hi), st.sampled_from([lo, hi, 0, -1, 1]))
+    vec = st.lists(elem, min_size=k, max_size=k)
+    return st.lists(st.tuples(vec, vec, vec), min_size=1, max_size=24)
+
+
+SHAPES = [(4, 8), (1, 8), (2, 8), (4, 5), (8, 3)]
+
+
+@settings(max_examples=max(3, settings.default.max_examples // 4))
+@given(shape=st.sampled_from(SHAPES), data=st.data())
+@example(shape=(4, 8), data=None)
+def test_pair_lane_equals_two_dot_products(shape, data):
+    k, w = shape
+    p = {"k": k, "data_width": w, "acc_width": sum_width(k, w)}
+    ops = extremes(k, w) if data is None else data.draw(operations(k, w))
+    for backend in BACKENDS:
+        assert run_lane(p, ops, backend) == want(ops), backend
+
+
+def test_without_the_correction_term_the_second_dot_product_is_wrong():
+    from fast_prefill.verify.mutants_mpu import mpu_dsp_pair_no_correction
+
+    p = {"k": 2, "data_width": 8, "acc_width": 17}
+    ops = [([7, 7], [-3, 2], [5, 5])]        # x * w0 = (-21, 14): one negative low product borrows
+    assert want(ops) == [(-7, 70)]
+    got = run_lane(p, ops, "icarus", mutant=mpu_dsp_pair_no_correction(count=2))
+    assert got == [(-7, 69)]
+
+
+def test_k_dsp48e2_compute_both_dot_products(tmp_path):
+    from fast_prefill.convert import convert_block
+    from fast_prefill.synth import synth_file
+
+    p = {"k": 4, "data_width": 8, "acc_width": 18}
+    pair = synth_file(convert_block(LANE, p, tmp_path, "pair_lane"), "pair_lane")
+    single = synth_file(convert_block(get_block("mpu_dsp_lane"), p, tmp_path, "dsp_lane"), "dsp_lane")
+    assert pair.dsp == 4 and single.dsp == 4, (pair.cells, single.cells)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"data_width": 9}, r"mpu_dsp_pair_lane field 'data_width' = 9 is not allowed: must be an integer in \[2, 8\]"),
+    ({"k": 3}, r"mpu_dsp_pair_lane field 'k' = 3 is not allowed: must be a power of two in \[1, 256\]"),
+    ({"acc_width": 17}, r"mpu_dsp_pair_lane field 'acc_width' = 17 is not allowed: must be an integer in \[18, 64\]"),
+])
+def test_bad_parameters_are_refused(kw, match):
+    p = {"k": 4, "data_width": 8, "acc_width": 18, **kw}
+    ports = LANE.ports({**p, "k": 4} if "k" in kw else p)
+    with pytest.raises(ValueError, match=match):
+        LANE.factory(**ports, k=p["k"], data_width=p["data_width"])
+
+
+def test_mismatched_output_widths_are_refused():
+    p = {"k": 4, "data_width": 8, "acc_width": 18}
+    ports = {**LANE.ports(p), "y1": LANE.ports({**p, "acc_width": 20})["y1"]}
+    with pytest.raises(ValueError, match=r"field 'y1' width = 20 is not allowed: must equal y0's \(18\)"):
+        LANE.factory(**ports, k=4, data_width=8)
