@@ -151,6 +151,9 @@ def _bench(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .myhdl_speed import fewer_gc_passes
+
+    fewer_gc_passes()   # benches and run-head simulate in this process (fast_prefill/myhdl_speed.py)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "bench":
         return _bench(argv[1:])

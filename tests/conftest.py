@@ -20,6 +20,10 @@ settings.load_profile(os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.envi
 
 import pytest
 
+from fast_prefill.myhdl_speed import fewer_gc_passes
+
+fewer_gc_passes()   # each xdist worker imports this file: the setting holds in every test process
+
 
 @pytest.fixture(autouse=True)
 def _fresh_myhdl_signals():
