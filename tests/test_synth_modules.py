@@ -5,7 +5,6 @@ import pytest
 
 from fast_prefill import hierarchy
 from fast_prefill.blocks import BLOCKS
-from fast_prefill.config import get_preset
 from fast_prefill.convert import convert_block
 from fast_prefill.synth_modules import LEVEL_LIMIT, logic_levels, over_limit, synth_hierarchy, synth_module, table, total
 
@@ -24,16 +23,22 @@ def test_logic_levels_of_known_netlists(tmp_path, body, levels):
 
 
 def test_a_hierarchy_is_synthesised_per_module_and_counted_per_instance(tmp_path):
-    spec = BLOCKS["kv_cache"]
-    top = convert_block(spec, spec.params(get_preset("tiny")), tmp_path, "kvc")
+    # A small tile engine: one DSP pair lane and two instances of one bit-plane lane module (26 s of
+    # yosys; the tiny KV cache's six modules took 61 s for the same checks)
+    spec = BLOCKS["mpu_tile_engine"]
+    p = {"k": 2, "data_width": 4, "acc_width": 10, "dsp_cols": 2, "lut_cols": 2, "fifo_depth": 8}
+    top = convert_block(spec, p, tmp_path, "te")
     rows = synth_hierarchy(top, progress=lambda s: None)
     assert [r.module for r in rows] == [f.stem for f in hierarchy.source_files(top)]
     by = {r.module: r for r in rows}
-    assert by["kvc"].instances == 1 and all(r.instances >= 1 for r in rows)
+    assert by["te"].instances == 1 and all(r.instances >= 1 for r in rows)
+    [lut_lane] = [r for r in rows if r.module.startswith("mpu_bitplane_lane_")]
+    assert lut_lane.instances == 2 and lut_lane.own.lut > 0
     t = total(rows)
     assert t.ff == sum(r.own.ff * r.instances for r in rows) and t.ff > 0
+    assert t.lut == sum(r.own.lut * r.instances for r in rows) and t.dsp == 2
     # the top's own figures exclude its black-boxed sub-modules' logic
-    assert by["kvc"].own.ff < t.ff
+    assert by["te"].own.ff < t.ff
     assert "total (x instances)" in table(rows)
 
 

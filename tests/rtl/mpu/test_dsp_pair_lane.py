@@ -1,7 +1,8 @@
 """mpu_dsp_pair_lane: two dot products sharing one operand vector from k packed multiplications, on
 MyHDL and on the converted Verilog, equal to numpy's x . w0 and x . w1 exactly, 2 cycles later, for
-random and extreme operands; k DSP48E2 in synthesis (two DSP lanes take 2k); the packing without its
-correction term caught by co-simulation; parameters refused with their field names."""
+random and extreme operands; the packing without its correction term caught by co-simulation;
+parameters refused with their field names. Synthesis (k DSP48E2 for the 2k products) is checked by
+tests/rtl/mpu/test_mpu_sizing.py and tests/test_synth_modules.py."""
 
 import numpy as np
 import pytest
@@ -80,16 +81,6 @@ def test_without_the_correction_term_the_second_dot_product_is_wrong():
     assert want(ops) == [(-7, 70)]
     got = run_lane(p, ops, "icarus", mutant=mpu_dsp_pair_no_correction(count=2))
     assert got == [(-7, 69)]
-
-
-def test_k_dsp48e2_compute_both_dot_products(tmp_path):
-    from fast_prefill.convert import convert_block
-    from fast_prefill.synth import synth_file
-
-    p = {"k": 4, "data_width": 8, "acc_width": 18}
-    pair = synth_file(convert_block(LANE, p, tmp_path, "pair_lane"), "pair_lane")
-    single = synth_file(convert_block(get_block("mpu_dsp_lane"), p, tmp_path, "dsp_lane"), "dsp_lane")
-    assert pair.dsp == 4 and single.dsp == 4, (pair.cells, single.cells)
 
 
 @pytest.mark.parametrize("kw, match", [
