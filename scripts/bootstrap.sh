@@ -40,5 +40,5 @@ echo "bootstrap: installing pinned Python packages into $VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # --no-compile: no .pyc for all of numpy/matplotlib/hypothesis up front (10 s of a fresh clone's
 # bootstrap); Python compiles the modules the project imports when it first imports them.
-"$VENV/bin/python" -m pip install -q --no-compile -e .
+"$VENV/bin/python" -m pip install -q --no-compile -e ".[test]"
 echo "bootstrap: done ($("$VENV/bin/python" -c 'import myhdl; print("myhdl", myhdl.__version__)'), $(iverilog -V 2>/dev/null | head -n1 | cut -d' ' -f1-4), $(verilator --version))"

@@ -31,3 +31,55 @@ def test_no_generic_top_level_names(tmp_path):
 def test_console_entry_point():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["fast-prefill"] == "fast_prefill.cli:main"
+
+
+TEST_TOOLS = ("hypothesis", "pytest", "_pytest", "xdist", "execnet")
+
+# Run in a fresh interpreter: every module of the package imported while the test tools cannot be
+# imported at all (a finder at the front of sys.meta_path refuses them), then `fast-prefill --help`.
+_IMPORT_WITHOUT_TEST_TOOLS = """
+import importlib, pkgutil, sys
+BLOCKED = set(sys.argv[1].split(","))
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked: a test tool)")
+sys.meta_path.insert(0, Refuse())
+import fast_prefill
+skip = {"fast_prefill.verify.strategies"}   # the Hypothesis strategies: test code, by design
+names = []
+for pkg in ("fast_prefill", "fast_prefill.rtl", "fast_prefill.verify"):
+    mod = importlib.import_module(pkg)
+    names += [m.name for m in pkgutil.walk_packages(mod.__path__, pkg + ".")]
+for name in sorted(set(names) - skip):
+    importlib.import_module(name)
+from fast_prefill.cli import main
+try:
+    main(["--help"])
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+print("imported", len(set(names) - skip))
+"""
+
+
+def test_the_package_imports_without_the_test_tools(tmp_path):
+    """Hypothesis and pytest are the `test` extra: every module of the package except the strategy
+    module imports without them, and the command runs (the benches live in verify/bench/, not in
+    rtl/, and carry no Hypothesis code)."""
+    import subprocess
+    import sys
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = " ".join(project["dependencies"])
+    assert not any(tool in deps for tool in ("hypothesis", "pytest", "execnet"))
+    assert {d.split("==")[0] for d in project["optional-dependencies"]["test"]} == {
+        "hypothesis", "pytest", "pytest-xdist", "execnet"}
+    proc = subprocess.run([sys.executable, "-c", _IMPORT_WITHOUT_TEST_TOOLS, ",".join(TEST_TOOLS)], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert int(proc.stdout.split()[-1]) > 80
+    # the check can fail: the strategy module itself needs Hypothesis
+    proc = subprocess.run([sys.executable, "-c", _IMPORT_WITHOUT_TEST_TOOLS.replace(
+        'skip = {"fast_prefill.verify.strategies"}', "skip = set()"), ",".join(TEST_TOOLS)], cwd=tmp_path,
+        capture_output=True, text=True)
+    assert proc.returncode != 0 and "blocked: a test tool" in proc.stderr

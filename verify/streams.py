@@ -14,8 +14,8 @@ Patterns are lists of booleans indexed by cycle modulo their length: ``idle[c]``
 Every output stream is checked by a monitor for the valid/ready rules: once ``valid`` is high
 without ``ready`` it stays high and ``data`` does not change until the beat moves.
 
-:func:`check_bench` is the checking loop the block benches share (``rtl/sig/harness.py``,
-``rtl/sig/qa_bench.py``, ``verify/bench/mpu.py``, :func:`check_passthrough`): the same run on every
+:func:`check_bench` is the checking loop the block benches share (``verify/bench/sig/harness.py``,
+``verify/bench/sig/query_aware.py``, ``verify/bench/mpu.py``, :func:`check_passthrough`): the same run on every
 backend, the outputs judged by a ``mismatch`` function (:func:`beats_mismatch` for exact beat lists),
 the stream rules, completion, cycle-for-cycle agreement, and a waveform of a failing Verilog run.
 """

@@ -50,7 +50,7 @@ def _span(res, first_stream: str, out: str = "m") -> int:
 
 
 def cal_probe(shapes) -> list[CalPoint]:
-    from ..rtl.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
+    from ..verify.bench.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
     from ..verify.golden.fixed_point import score_multiplier
 
     out = []
@@ -67,7 +67,7 @@ def cal_probe(shapes) -> list[CalPoint]:
 
 
 def cal_pool(shapes) -> list[CalPoint]:
-    from ..rtl.sig.harness import run_pool
+    from ..verify.bench.sig.harness import run_pool
 
     out = []
     rng = np.random.default_rng(5)
@@ -82,7 +82,7 @@ def cal_pool(shapes) -> list[CalPoint]:
 
 
 def cal_cover(shapes) -> list[CalPoint]:
-    from ..rtl.sig.harness import run_cover_count
+    from ..verify.bench.sig.harness import run_cover_count
 
     out = []
     rng = np.random.default_rng(6)
@@ -99,7 +99,7 @@ def cal_cover(shapes) -> list[CalPoint]:
 
 
 def cal_top_m(shapes) -> list[CalPoint]:
-    from ..rtl.sig.harness import run_top_m, top_m_golden
+    from ..verify.bench.sig.harness import run_top_m, top_m_golden
 
     out = []
     rng = np.random.default_rng(7)
@@ -124,7 +124,7 @@ def _sparse_pattern(nb: int, rng):
 
 
 def cal_builder(sizes) -> list[CalPoint]:
-    from ..rtl.sig.harness import run_heads
+    from ..verify.bench.sig.harness import run_heads
 
     out = []
     rng = np.random.default_rng(8)
@@ -139,7 +139,7 @@ def cal_builder(sizes) -> list[CalPoint]:
 
 
 def cal_liveness(sizes) -> list[CalPoint]:
-    from ..rtl.sig.harness import run_liveness
+    from ..verify.bench.sig.harness import run_liveness
 
     out = []
     rng = np.random.default_rng(9)
@@ -156,7 +156,7 @@ def cal_liveness(sizes) -> list[CalPoint]:
 
 
 def cal_sae(shapes) -> list[CalPoint]:
-    from ..rtl.sae.harness import flex_lists, make_group, run_engine
+    from ..verify.bench.sae.harness import flex_lists, make_group, run_engine
     from ..rtl.sae import formats as F
 
     out = []
@@ -179,7 +179,7 @@ def cal_sae(shapes) -> list[CalPoint]:
 
 
 def cal_kvc(shapes) -> list[CalPoint]:
-    from ..rtl.sae.harness import flex_lists
+    from ..verify.bench.sae.harness import flex_lists
     from ..verify.bench.kvc import requests_of, simulate, small_params
     from ..verify.golden.cache_sim import liveness_reads
 

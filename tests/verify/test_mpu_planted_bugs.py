@@ -8,11 +8,11 @@ import pytest
 from hypothesis import Phase, given, settings
 
 from fast_prefill.blocks import get_block  # noqa: F401  (registry before the unit's modules)
-from fast_prefill.verify.bench.mpu import TINY, cases, run_engine
+from fast_prefill.verify.bench.mpu import TINY, run_engine
+from fast_prefill.verify.strategies import mpu_cases, pattern
 from fast_prefill.verify.formal import run_job
 from fast_prefill.verify.mutants_mpu import bitplane_sign_plane_added
 from fast_prefill.verify.proof_jobs import all_jobs
-from fast_prefill.verify.strategies import pattern
 
 
 def test_hypothesis_rejects_wrong_sign_plane_weight():
@@ -20,7 +20,7 @@ def test_hypothesis_rejects_wrong_sign_plane_weight():
 
     # No shrinking: the first failing example is enough, and each run is a Verilog simulation.
     @settings(phases=(Phase.explicit, Phase.reuse, Phase.generate))
-    @given(case=cases(shapes=(TINY,)), idle_x=pattern(6), stall=pattern(6))
+    @given(case=mpu_cases(shapes=(TINY,)), idle_x=pattern(6), stall=pattern(6))
     def prop(case, idle_x, stall):
         run_engine(*case, idle_x=idle_x, stall=stall, backends=("icarus",), mutant=mutant)
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import Phase, given, settings, strategies as st
 
 from fast_prefill.rtl.sae.engine import SaeGeometry
-from fast_prefill.rtl.sae.harness import check_engine, flex_lists, make_group
+from fast_prefill.verify.bench.sae.harness import check_engine, flex_lists, make_group
 from fast_prefill.verify import mutants_sae
 from fast_prefill.verify.strategies import pattern
 import numpy as np

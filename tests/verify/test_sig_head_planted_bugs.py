@@ -5,7 +5,7 @@ against the golden model (tests/rtl/sig/test_head.py's bench)."""
 import pytest
 from hypothesis import Phase, example, given, settings, strategies as st
 
-from fast_prefill.rtl.sig.head_bench import check_heads, make_case
+from fast_prefill.verify.bench.sig.head import check_heads, make_case
 from fast_prefill.verify import mutants_sig
 
 BUDGET = mutants_sig.head_budget_off_by_one()
@@ -47,8 +47,8 @@ def test_probe_recip_from_head0_mutant_rejected():
     per-head co-simulation against probe_fixed rejects it (explicit case: two different heads)."""
     import numpy as np
 
-    from fast_prefill.rtl.sig.harness import PROBE_PARAMS, probe_cfg
-    from fast_prefill.rtl.sig.head_shared_bench import run_probe_shared
+    from fast_prefill.verify.bench.sig.harness import PROBE_PARAMS, probe_cfg
+    from fast_prefill.verify.bench.sig.head_shared import run_probe_shared
     from fast_prefill.verify.golden.fixed_point import score_multiplier
 
     params = {**PROBE_PARAMS, "heads_per_pass": 2}
@@ -69,7 +69,7 @@ def test_probe_recip_from_head0_mutant_rejected():
 
 
 def _shared_runs():
-    from fast_prefill.rtl.sig.head_shared_bench import make_run
+    from fast_prefill.verify.bench.sig.head_shared import make_run
 
     return [make_run(2, 6, "int", 1, min_budget=24)]
 
@@ -79,7 +79,7 @@ def test_shared_follower_bank0_mutant_rejected():
     """sig_head with S = 2 whose probe emits bank 0 for the run's second head: rejected (the
     second head's beats differ from its golden stream)."""
     from fast_prefill.rtl.sig.head import HeadGeometry
-    from fast_prefill.rtl.sig.head_shared_bench import SHARED_PARAMS, check_shared
+    from fast_prefill.verify.bench.sig.head_shared import SHARED_PARAMS, check_shared
 
     mutant = mutants_sig.probe_follower_reads_bank0(HeadGeometry(**SHARED_PARAMS).iwn)
     with pytest.raises(AssertionError, match="head 1 .*first difference"):
@@ -89,7 +89,7 @@ def test_shared_follower_bank0_mutant_rejected():
 def test_shared_follower_rereads_k_mutant_rejected():
     """sig_head with S = 2 whose following head issues the K passes again: the K byte count
     (two passes per run) rejects it."""
-    from fast_prefill.rtl.sig.head_shared_bench import check_shared
+    from fast_prefill.verify.bench.sig.head_shared import check_shared
 
     with pytest.raises(AssertionError, match="K reads"):
         check_shared(_shared_runs(), backends=("icarus",), mutant=mutants_sig.head_follower_rereads_k())

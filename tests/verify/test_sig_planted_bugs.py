@@ -13,7 +13,8 @@ from fast_prefill.verify.formal import run_job
 from fast_prefill.verify.golden.block_lists import HeadPattern
 from fast_prefill.verify.proof_jobs import all_jobs
 
-from fast_prefill.rtl.sig.harness import head_patterns, run_heads
+from fast_prefill.verify.bench.sig.harness import run_heads
+from fast_prefill.verify.strategies import head_patterns
 
 DUP = mutants_sig.builder_duplicate_on_coincidence()
 

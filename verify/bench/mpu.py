@@ -1,14 +1,12 @@
 """MPU benchmark (``fast-prefill bench mpu``), and the tile-engine harness the MPU tests share.
 
-Harness: :data:`SHAPES` (parameter sets), :func:`cases` (a Hypothesis strategy of random tiles and
-shapes) and :func:`run_engine` (drive the tile engine on MyHDL and on its converted Verilog under
+Harness: :data:`SHAPES` (parameter sets; ``verify/strategies.mpu_cases`` draws random tiles of them) and :func:`run_engine` (drive the tile engine on MyHDL and on its converted Verilog under
 Icarus, check exact equality with numpy ``X @ B``, the stream rules and cycle-for-cycle agreement).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 from ...blocks import get_block
 from ...rtl.mpu.packing import decode_outputs, reference, stream_inputs
@@ -30,25 +28,6 @@ SHAPES = [
     params(8, 8, 19, 3, 0),              # DSP lanes only
     params(4, 4, 10, 1, 1),              # 4-bit operands
 ]
-
-
-def operand(width: int):
-    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    return st.one_of(st.integers(lo, hi), st.sampled_from([lo, hi, 0, -1, lo + 1]))
-
-
-@st.composite
-def cases(draw, shapes=tuple(SHAPES), max_tiles=3, max_rows=5):
-    """``(params, tiles)``: a parameter set and 1..max_tiles ``(B, X)`` tiles of random shape and values."""
-    p = draw(st.sampled_from(shapes))
-    k, n, w = p["k"], p["dsp_cols"] + p["lut_cols"], p["data_width"]
-    tiles = []
-    for _ in range(draw(st.integers(1, max_tiles))):
-        m = draw(st.integers(1, max_rows))
-        b = np.array(draw(st.lists(operand(w), min_size=k * n, max_size=k * n)), dtype=np.int64).reshape(k, n)
-        x = np.array(draw(st.lists(operand(w), min_size=m * k, max_size=m * k)), dtype=np.int64).reshape(m, k)
-        tiles.append((b, x))
-    return p, tiles
 
 
 def run_engine(p, tiles, idle_w=(), idle_x=(), stall=(), backends=BACKENDS, mutant=None, max_cycles=None):

@@ -9,8 +9,8 @@ from fast_prefill.blocks import get_block  # noqa: F401  (import the registry be
 from fast_prefill.config import PRESETS
 from fast_prefill.rtl.mpu.specs import engine_params
 from fast_prefill.rtl.mpu.tile_engine import LATENCY
-from fast_prefill.verify.bench.mpu import SPEC, TINY, cases, params, run_engine
-from fast_prefill.verify.strategies import pattern
+from fast_prefill.verify.bench.mpu import SPEC, TINY, params, run_engine
+from fast_prefill.verify.strategies import mpu_cases, pattern
 
 LO, HI = -128, 127
 
@@ -41,14 +41,14 @@ def _with_extremes(test):
 # every extreme, and the slow sweep runs four times the profile on both backends.
 @pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
 @settings(max_examples=max(5, settings.default.max_examples // 8))
-@given(case=cases(max_tiles=2, max_rows=4), idle_w=pattern(6), idle_x=pattern(6), stall=pattern(6))
+@given(case=mpu_cases(max_tiles=2, max_rows=4), idle_w=pattern(6), idle_x=pattern(6), stall=pattern(6))
 @example(case=EXTREMES[2], idle_w=[True, False], idle_x=[], stall=[True] * 5 + [False])
 def test_tile_engine_equals_numpy_on_myhdl_and_verilog(case, idle_w, idle_x, stall):
     p, tiles = case
     run_engine(p, tiles, idle_w, idle_x, stall)
 
 
-@given(case=cases(), idle_w=pattern(), idle_x=pattern(), stall=pattern())
+@given(case=mpu_cases(), idle_w=pattern(), idle_x=pattern(), stall=pattern())
 @_with_extremes
 def test_tile_engine_equals_numpy_on_verilog(case, idle_w, idle_x, stall):
     p, tiles = case
@@ -57,7 +57,7 @@ def test_tile_engine_equals_numpy_on_verilog(case, idle_w, idle_x, stall):
 
 @pytest.mark.slow
 @settings(max_examples=4 * settings.default.max_examples)
-@given(case=cases(max_tiles=4, max_rows=12), idle_w=pattern(), idle_x=pattern(), stall=pattern())
+@given(case=mpu_cases(max_tiles=4, max_rows=12), idle_w=pattern(), idle_x=pattern(), stall=pattern())
 def test_tile_engine_sweep_on_myhdl_and_verilog(case, idle_w, idle_x, stall):
     p, tiles = case
     run_engine(p, tiles, idle_w, idle_x, stall)

@@ -7,7 +7,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from fast_prefill.rtl.sae import formats as F
 from fast_prefill.rtl.sae.engine import SaeGeometry
-from fast_prefill.rtl.sae.harness import check_engine, flex_lists, make_group, run_engine
+from fast_prefill.verify.bench.sae.harness import check_engine, flex_lists, make_group, run_engine
 from fast_prefill.verify.strategies import pattern
 
 

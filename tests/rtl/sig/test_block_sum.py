@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.qa_bench import block_sums, bsum_beats, row_beats, run_block
+from fast_prefill.verify.bench.sig.query_aware import block_sums, bsum_beats, row_beats, run_block
 from fast_prefill.verify.strategies import pattern
 
 PARAMS = {"block_size": 4, "head_dim": 3}

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.harness import COVER_PARAMS, run_cover_count
+from fast_prefill.verify.bench.sig.harness import COVER_PARAMS, run_cover_count
 from fast_prefill.verify.strategies import pattern
 
 WIDE = {"max_n": 16, "width": 7, "hist_bits": 3, "sum_width": 12}

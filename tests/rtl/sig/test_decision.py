@@ -12,7 +12,7 @@ import pytest
 from hypothesis import Phase, example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.qa_bench import (block_sums, bsum_beats, cfg_of, decision_golden, decision_hdr,
+from fast_prefill.verify.bench.sig.query_aware import (block_sums, bsum_beats, cfg_of, decision_golden, decision_hdr,
                                            decision_out, run_block)
 from fast_prefill.verify.golden.float_ref import FlexPrefillParams
 from fast_prefill.verify.golden.fixed_point import (FixedPointConfig, fixed_head_pattern, js_threshold, logits,

@@ -14,7 +14,7 @@ from hypothesis import Phase, example, given, settings, strategies as st
 
 from fast_prefill.config import get_preset
 from fast_prefill.rtl.sig.head import HeadGeometry
-from fast_prefill.rtl.sig.head_bench import TEST_PARAMS, check_heads, head_cfg, head_cycle_formula, make_case, simulate
+from fast_prefill.verify.bench.sig.head import TEST_PARAMS, check_heads, head_cfg, head_cycle_formula, make_case, simulate
 from fast_prefill.rtl.sig.specs import head_params
 from fast_prefill.verify.golden.fixed_point import FixedPointConfig, score_multiplier
 from fast_prefill.verify.golden.synthetic import KINDS

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fast_prefill.rtl.sig.head import HeadGeometry
-from fast_prefill.rtl.sig.head_bench import head_cfg
-from fast_prefill.rtl.sig.head_shared_bench import SHARED_PARAMS, check_shared, k_bytes, make_run
+from fast_prefill.verify.bench.sig.head import head_cfg
+from fast_prefill.verify.bench.sig.head_shared import SHARED_PARAMS, check_shared, k_bytes, make_run
 
 S3 = {**SHARED_PARAMS, "heads_per_pass": 3}
 MINB = 24   # 3 blocks: the vertical/slash selections depend on the accumulators (with 1 block, at
@@ -82,7 +82,7 @@ def test_shared_pass_axi_error():
     """An SLVERR burst on K in a shared pass: err on the run's first head (sticky to its next
     start), every beat still the golden stream."""
     runs = [make_run(2, 6, "int", 9, min_budget=MINB)]
-    from fast_prefill.rtl.sig.head_shared_bench import K_BASE
+    from fast_prefill.verify.bench.sig.head_shared import K_BASE
     check_shared(runs, k_errors=frozenset({K_BASE}), expect_err=[True, False], backends=("icarus",))
 
 

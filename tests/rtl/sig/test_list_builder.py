@@ -6,13 +6,13 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from fast_prefill.rtl.sig.formats import lists_from_beats
-from fast_prefill.rtl.sig.harness import MAXB, head_patterns, run_heads
+from fast_prefill.verify.bench.sig.harness import MAXB, run_heads
+from fast_prefill.verify.strategies import head_patterns, pattern
 from fast_prefill.verify.golden.block_lists import HeadPattern, build_lists, check_lists
 from fast_prefill.verify.golden.fixed_point import FixedPointConfig, fixed_head_pattern, quantize_head
 from fast_prefill.verify.golden.float_ref import FlexPrefillParams
 from fast_prefill.verify.golden.synthetic import make_head
 from fast_prefill.verify.streams import BACKENDS
-from fast_prefill.verify.strategies import pattern
 
 
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from fast_prefill.rtl.sig.harness import head_patterns, run_liveness
+from fast_prefill.verify.bench.sig.harness import run_liveness
+from fast_prefill.verify.strategies import head_patterns, pattern
 from fast_prefill.verify.golden.block_lists import HeadPattern
-from fast_prefill.verify.strategies import pattern
 
 
 @given(heads=st.lists(head_patterns(), min_size=1, max_size=3), idle=pattern(), stall=pattern())

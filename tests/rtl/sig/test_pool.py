@@ -6,7 +6,7 @@ probe's own output pooled end to end."""
 import numpy as np
 from hypothesis import given, strategies as st
 
-from fast_prefill.rtl.sig.harness import POOL_PARAMS, PROBE_PARAMS, probe_cfg, run_pool
+from fast_prefill.verify.bench.sig.harness import POOL_PARAMS, PROBE_PARAMS, probe_cfg, run_pool
 from fast_prefill.verify.golden.fixed_point import probe_fixed, score_multiplier
 from fast_prefill.verify.strategies import pattern
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import Phase, example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.qa_bench import (block_sums, bsum_beats, cfg_of, extra_beats, pooled_golden, pooled_hdr,
+from fast_prefill.verify.bench.sig.query_aware import (block_sums, bsum_beats, cfg_of, extra_beats, pooled_golden, pooled_hdr,
                                            run_block)
 from fast_prefill.verify.golden.fixed_point import (gamma_fixed, pooled_selection_fixed, quantize_head,
                                                     score_multiplier)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
-from fast_prefill.rtl.sig.head_shared_bench import run_probe_shared
+from fast_prefill.verify.bench.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
+from fast_prefill.verify.bench.sig.head_shared import run_probe_shared
 from fast_prefill.verify.golden.fixed_point import quantize_head, score_multiplier
 from fast_prefill.verify.golden.synthetic import make_head
 from fast_prefill.verify.strategies import pattern

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.rtl.sig.harness import TOP_M_PARAMS, run_top_m
+from fast_prefill.verify.bench.sig.harness import TOP_M_PARAMS, run_top_m
 from fast_prefill.verify.strategies import pattern
 
 WIDE = {"max_n": 16, "width": 7, "hist_bits": 3, "div_shift": 0, "min_m": 1, "max_m": 16}

@@ -16,7 +16,7 @@ from myhdl import always, instance
 from fast_prefill.blocks import get_block
 from fast_prefill.config import get_preset
 from fast_prefill.rtl.sae import formats as F
-from fast_prefill.rtl.sae.harness import make_group
+from fast_prefill.verify.bench.sae.harness import make_group
 from fast_prefill.rtl.sig.formats import liveness_beat
 from fast_prefill.rtl.top.attention_path import PathGeometry
 from fast_prefill.verify.axi_memory import AxiLog, AxiMemory, axi_read_slave

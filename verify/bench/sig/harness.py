@@ -1,17 +1,17 @@
 """Co-simulation harness of the SIG blocks (shared by the unit tests, the planted-bug tests and the
 benchmark): drive a block on MyHDL and on its converted Verilog with the same beats and compare its
-outputs with the golden model exactly. Hypothesis strategies for golden-model inputs live here too.
+outputs with the golden model exactly. Its Hypothesis strategy (random head patterns) is
+``verify/strategies.head_patterns``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
-from ...blocks import get_block
-from ...verify.golden.block_lists import HeadPattern
-from ...verify.streams import BACKENDS, check_beats
-from .formats import expected_list_beats, pattern_extra_beats, pattern_sel_beats
+from ....blocks import get_block
+from ...golden.block_lists import HeadPattern
+from ...streams import BACKENDS, check_beats
+from ....rtl.sig.formats import expected_list_beats, pattern_extra_beats, pattern_sel_beats
 
 MAXB = 8
 
@@ -21,18 +21,6 @@ def _check(name: str, params: dict, inputs: dict, idle: dict, stall, want: list[
     """Run block ``name`` on every backend; its ``m`` beats must equal ``want`` exactly
     (:func:`fast_prefill.verify.streams.check_beats`)."""
     return check_beats(get_block(name), params, inputs, want, idle, stall, cycles, backends, mutant, label, show=show)
-
-
-@st.composite
-def head_patterns(draw, max_blocks=MAXB):
-    nb = draw(st.integers(1, max_blocks))
-    sub = lambda: st.lists(st.integers(0, nb - 1), unique=True, max_size=nb).map(sorted)
-    vertical = np.array(draw(sub()), np.int64)
-    slash = np.array(draw(sub()), np.int64)
-    causal = [r * nb + c for r in range(nb) for c in range(r + 1)]
-    extra = np.array(sorted(draw(st.lists(st.sampled_from(causal), unique=True, max_size=12))), np.int64)
-    dense = draw(st.booleans().filter(lambda _: True)) and draw(st.integers(0, 5)) == 0
-    return HeadPattern(nb, vertical, slash, extra, dense=dense, query_aware=bool(extra.size))
 
 
 def run_heads(patterns, idle_sel, idle_x, stall, backends=BACKENDS, mutant=None, params=None):
@@ -49,9 +37,9 @@ def run_heads(patterns, idle_sel, idle_x, stall, backends=BACKENDS, mutant=None,
 
 def expected_liveness_beats(p, max_blocks: int) -> list[int]:
     """The golden ``liveness.annotate(build_lists(p))`` in the annotator's ``m`` encoding."""
-    from ...verify.golden.block_lists import build_lists
-    from ...verify.golden.liveness import DEAD, annotate
-    from .formats import liveness_beat
+    from ...golden.block_lists import build_lists
+    from ...golden.liveness import DEAD, annotate
+    from ....rtl.sig.formats import liveness_beat
 
     acc = annotate(build_lists(p))
     out = []
@@ -79,7 +67,7 @@ TOP_M_PARAMS = {"max_n": 8, "width": 6, "hist_bits": 2, "div_shift": 1, "min_m":
 
 def top_m_golden(count: int, values, params: dict) -> np.ndarray:
     """Budget clamp then the golden ``top_m_select(..., force_first=True)`` (ascending indices)."""
-    from ...verify.golden.fixed_point import FixedPointConfig, top_m_select
+    from ...golden.fixed_point import FixedPointConfig, top_m_select
 
     m = (count >> params["div_shift"]) + 1
     m = max(params["min_m"], min(m, params["max_m"]))
@@ -89,7 +77,7 @@ def top_m_golden(count: int, values, params: dict) -> np.ndarray:
 
 def run_top_m(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None):
     """Feed ``(count, values)`` vectors into ``sig_top_m``; compare with :func:`top_m_golden`."""
-    from .top_m import top_m_widths
+    from ....rtl.sig.top_m import top_m_widths
 
     params = params or TOP_M_PARAMS
     iw, _, pw = top_m_widths(params["max_n"], params["width"], params["div_shift"])
@@ -113,8 +101,8 @@ COVER_PARAMS = {"max_n": 8, "width": 6, "hist_bits": 2, "sum_width": 9}
 def run_cover_count(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None):
     """Feed ``(target, values)`` vectors into ``sig_cover_count``; compare with the golden
     ``cover_count(values, target, FixedPointConfig(hist_bits=...), width)`` exactly."""
-    from ...verify.golden.fixed_point import FixedPointConfig, cover_count
-    from .cover_count import cover_count_widths
+    from ...golden.fixed_point import FixedPointConfig, cover_count
+    from ....rtl.sig.cover_count import cover_count_widths
 
     params = params or COVER_PARAMS
     _, pw = cover_count_widths(params["max_n"], params["width"], params["sum_width"])
@@ -138,7 +126,7 @@ PROBE_PARAMS = {"block_size": 4, "head_dim": 2, "max_n": 16, "heads_per_pass": 1
 
 
 def probe_cfg(params: dict):
-    from ...verify.golden.fixed_point import FixedPointConfig
+    from ...golden.fixed_point import FixedPointConfig
 
     return FixedPointConfig(block_size=params["block_size"], head_dim=params["head_dim"],
                             max_seq_len=params["max_n"], **{k: params[k] for k in (
@@ -148,7 +136,7 @@ def probe_cfg(params: dict):
 
 def probe_inputs(qp, k, mult: int, shift: int, params: dict):
     """``(s_hdr, s_q, s_k)`` beats of one head: header, B probe rows, the N keys twice."""
-    from .probe import probe_widths
+    from ....rtl.sig.probe import probe_widths
 
     iwn = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],
                        params["acc_frac"])["iwn"]
@@ -159,7 +147,7 @@ def probe_inputs(qp, k, mult: int, shift: int, params: dict):
 
 def expected_probe_beats(qp, k, mult: int, shift: int, params: dict) -> list[int]:
     """The golden ``probe_fixed`` accumulators as ``m`` beats: vertical then slash."""
-    from ...verify.golden.fixed_point import probe_fixed
+    from ...golden.fixed_point import probe_fixed
 
     vert, slash, _, _ = probe_fixed(np.asarray(qp, np.int64), np.asarray(k, np.int64), mult, shift, probe_cfg(params))
     aw = params["acc_frac"] + 1 + params["block_size"].bit_length() - 1
@@ -205,7 +193,7 @@ def pool_golden(vert, slash, block_size: int):
 
 def run_pool(heads, idle, stall, params=None, backends=BACKENDS):
     """``(vert, slash)`` accumulator vectors through ``sig_pool``; compare with :func:`pool_golden`."""
-    from .pool import pool_widths
+    from ....rtl.sig.pool import pool_widths
 
     params = params or POOL_PARAMS
     w = pool_widths(params["block_size"], params["max_n"], params["acc_width"])

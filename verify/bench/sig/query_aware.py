@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...blocks import get_block
-from ...verify.golden.fixed_point import (FixedPointConfig, cover_count, js_statistic, logits, normalise,
+from ....blocks import get_block
+from ...golden.fixed_point import (FixedPointConfig, cover_count, js_statistic, logits, normalise,
                                           softmax_fixed, top_m_select)
-from ...verify.streams import BACKENDS, check_beats
+from ...streams import BACKENDS, check_beats
 
 
 def lb_of(block_size: int) -> int:
@@ -65,7 +65,7 @@ def decision_hdr(nb: int, mult: int, shift: int, th: int, params: dict) -> int:
 
 
 def decision_out(qa: bool, d2: int, params: dict) -> int:
-    from .decision import decision_widths
+    from ....rtl.sig.decision import decision_widths
 
     dw = decision_widths(params["block_size"], params["head_dim"], params["max_blocks"], params["mult_bits"],
                          params["acc_frac"], params["log_frac"])["dw"]

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from ...rtl.sae.engine import SaeGeometry
+from ....rtl.sae.engine import SaeGeometry
 
 SIM_SHAPES = [  # (B, D, G): simulated on the converted Verilog
     (4, 4, 1), (8, 8, 1), (8, 8, 2), (16, 16, 1), (16, 8, 4),
@@ -33,8 +33,8 @@ def ideal_block(geom: SaeGeometry) -> int:
 
 def measure(b: int, d: int, g: int, blocks=(1, 3)) -> dict:
     """Cycles of row jobs with ``blocks`` key blocks each (dense rows) on the converted Verilog."""
-    from ...rtl.sae import formats as F
-    from ...rtl.sae.harness import make_group, run_engine
+    from ....rtl.sae import formats as F
+    from .harness import make_group, run_engine
 
     params = {"block_size": b, "head_dim": d, "group": g, "max_seq_len": max(64, 8 * b)}
     geom = SaeGeometry(**params)

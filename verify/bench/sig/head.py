@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from myhdl import always, instance
 
-from ...blocks import get_block
-from ...verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
-from ...verify.golden.block_lists import build_lists
-from ...verify.golden.fixed_point import (FixedPointConfig, HeadInts, fixed_head_pattern, gamma_fixed, js_threshold,
+from ....blocks import get_block
+from ...axi_memory import AxiLog, AxiMemory, axi_read_slave
+from ...golden.block_lists import build_lists
+from ...golden.fixed_point import (FixedPointConfig, HeadInts, fixed_head_pattern, gamma_fixed, js_threshold,
                                          quantize_head,
                                          score_multiplier)
-from ...verify.golden.synthetic import make_head
-from ...verify.golden.float_ref import FlexPrefillParams
-from ...verify.golden.liveness import annotate
-from ...verify.sim import run_bench
-from .formats import liveness_beat
-from .head import HeadGeometry
+from ...golden.synthetic import make_head
+from ...golden.float_ref import FlexPrefillParams
+from ...golden.liveness import annotate
+from ...sim import run_bench
+from ....rtl.sig.formats import liveness_beat
+from ....rtl.sig.head import HeadGeometry
 
 #: the tiny preset's B, D and HBM width with a 256-token maximum (32 blocks) so a head simulates fast
 TEST_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_width": 64, "max_accesses": 1024,

@@ -15,7 +15,7 @@ Verilog against their ideal, and on-chip memory at N = 128K for the U280 preset.
   from the block's exact schedule formula at the U280 shape (B = D = 128, N up to 128K).
 * Whole head (``sig_head``): cycles from ``start`` to ``done`` on the converted Verilog (AXI
   latency 0) against the probe's schedule (the score pipeline alone) and the bounds of the summed
-  sub-block formulas (``rtl/sig/head_bench.head_cycle_formula``).
+  sub-block formulas (``verify/bench/sig/head.head_cycle_formula``).
 * Memory: every on-chip memory of the SIG at the U280 preset (128K tokens, 1024 blocks), mapped to
   URAM288 (4K x 72) or BRAM36 (1K x 36 .. 32K x 1) the way Vivado packs a simple dual-port RAM,
   against the U280's 960 URAM and 2016 BRAM36 (estimates, not a Vivado report).
@@ -30,9 +30,9 @@ import sys
 
 import numpy as np
 
-from ...config import U280_BRAM36, U280_URAM, get_preset
-from ...tools import BUILD_DIR
-from ..golden.block_lists import HeadPattern
+from ....config import U280_BRAM36, U280_URAM, get_preset
+from ....tools import BUILD_DIR
+from ...golden.block_lists import HeadPattern
 
 
 def _uram(depth: int, width: int) -> int:
@@ -48,7 +48,7 @@ def _bram36(depth: int, width: int) -> int:
 
 
 def memory_table(preset: str = "u280") -> list[dict]:
-    from ...rtl.sig.list_builder import index_width
+    from ....rtl.sig.list_builder import index_width
 
     cfg = get_preset(preset)
     nb = cfg.max_blocks
@@ -92,9 +92,9 @@ def _span(res, stream_in: str = "s") -> int:
 
 
 def bench_builder(sizes) -> list[dict]:
-    from ...rtl.sig.formats import expected_list_beats, pattern_extra_beats, pattern_sel_beats
-    from ..streams import run_stream_bench
-    from ...blocks import get_block
+    from ....rtl.sig.formats import expected_list_beats, pattern_extra_beats, pattern_sel_beats
+    from ...streams import run_stream_bench
+    from ....blocks import get_block
 
     spec = get_block("sig_list_builder")
     rng = np.random.default_rng(1)
@@ -121,10 +121,10 @@ def bench_builder(sizes) -> list[dict]:
 
 
 def bench_top_m(sizes) -> list[dict]:
-    from ...blocks import get_block
-    from ...rtl.sig.harness import top_m_golden
-    from ...rtl.sig.top_m import top_m_widths
-    from ..streams import run_stream_bench
+    from ....blocks import get_block
+    from .harness import top_m_golden
+    from ....rtl.sig.top_m import top_m_widths
+    from ...streams import run_stream_bench
 
     spec = get_block("sig_top_m")
     rng = np.random.default_rng(2)
@@ -149,7 +149,7 @@ def bench_top_m(sizes) -> list[dict]:
 
 
 def bench_liveness(sizes) -> list[dict]:
-    from ...rtl.sig.harness import run_liveness
+    from .harness import run_liveness
 
     out = []
     for nb in sizes:
@@ -173,10 +173,10 @@ def probe_cycle_formula(n: int, b: int, r: int = 16) -> int:
 
 
 def bench_probe(shapes) -> list[dict]:
-    from ...blocks import get_block
-    from ...rtl.sig.harness import PROBE_PARAMS, expected_probe_beats, probe_cfg, probe_inputs
-    from ..golden.fixed_point import score_multiplier
-    from ..streams import run_stream_bench
+    from ....blocks import get_block
+    from .harness import PROBE_PARAMS, expected_probe_beats, probe_cfg, probe_inputs
+    from ...golden.fixed_point import score_multiplier
+    from ...streams import run_stream_bench
 
     spec = get_block("sig_probe")
     rng = np.random.default_rng(4)
@@ -216,7 +216,7 @@ def main(argv) -> int:
     args = ap.parse_args(argv)
     sizes = (8, 16) if args.quick else (8, 16, 32, 64)
     shapes = ((4, 2, 64), (8, 4, 128)) if args.quick else ((4, 2, 64), (8, 4, 128), (8, 8, 256), (16, 4, 512))
-    from ...rtl.sig.head_bench import bench_head
+    from .head import bench_head
 
     cyc = bench_probe(shapes) + bench_builder(sizes) + bench_top_m(sizes) + bench_liveness(sizes[:3])
     cyc += bench_head((4, 8) if args.quick else (4, 8, 16, 32))

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...blocks import BlockSpec, get_block
-from ...verify.axi_memory import AxiLog, AxiMemory
-from ...verify.golden.fixed_point import HeadInts
-from ...verify.golden.synthetic import make_head
-from ...verify.streams import BACKENDS, VERILOG_BACKENDS, run_stream_bench
+from ....blocks import BlockSpec, get_block
+from ...axi_memory import AxiLog, AxiMemory
+from ...golden.fixed_point import HeadInts
+from ...golden.synthetic import make_head
+from ...streams import BACKENDS, VERILOG_BACKENDS, run_stream_bench
 from .harness import expected_probe_beats, probe_inputs
-from .head import HeadGeometry
-from .head_bench import (HeadCase, HeadStart, assert_clean, assert_reads, assert_same_timing, bench_cycles,
+from ....rtl.sig.head import HeadGeometry
+from .head import (HeadCase, HeadStart, assert_clean, assert_reads, assert_same_timing, bench_cycles,
                          beats_difference, head_cfg, merge_spans, run_heads, store_int8)
 
 #: TEST_PARAMS of head_bench (B = D = 8, HBM 64 bits, 32 blocks) with two heads per K pass
@@ -173,7 +173,7 @@ def run_probe_shared(passes, idle, stall, params: dict, backends=BACKENDS, mutan
     through ``sig_probe``: one header ``{h-1, mult, shift, N-1}``, the h B probe rows, the N keys
     twice; the output must be ``probe_fixed`` of every head in turn (bank g: vert then slash).
     Returns the runs and the number of key beats each backend took."""
-    from .probe import probe_widths
+    from ....rtl.sig.probe import probe_widths
 
     spec = get_block("sig_probe")
     w = probe_widths(params["block_size"], params["head_dim"], params["max_n"], params["mult_bits"],

@@ -12,11 +12,11 @@ import math
 
 import numpy as np
 
-from ...blocks import get_block
-from ...convert import Mutant
-from ...verify.streams import BACKENDS, VERILOG_BACKENDS
-from ...verify.golden.fixed_point import HeadInts
-from . import formats as F
+from ....blocks import get_block
+from ....convert import Mutant
+from ...streams import BACKENDS, VERILOG_BACKENDS
+from ...golden.fixed_point import HeadInts
+from ....rtl.sae import formats as F
 
 
 def make_group(n: int, d: int, g: int, seed: int, log2_factor: float = -4.0, kind: str = "random") -> list[HeadInts]:
@@ -61,7 +61,7 @@ def flex_lists(nb: int, rng, kind: str) -> list[np.ndarray]:
 
 def run_engine(params: dict, heads, lists, rows, backend: str, idle=None, stall=None, mutant: Mutant | None = None,
                max_cycles: int | None = None, vcd=None):
-    from ...verify.streams import run_stream_bench
+    from ...streams import run_stream_bench
 
     geom = F.geometry(params)
     inputs = F.head_beats(geom, heads, lists, rows)
@@ -77,7 +77,7 @@ def run_engine(params: dict, heads, lists, rows, backend: str, idle=None, stall=
 def check_engine(params: dict, heads, lists, rows, idle=None, stall=None, backends=BACKENDS,
                  mutant: Mutant | None = None) -> dict:
     """Assert bit-exact outputs, stream rules, completion and (two backends) equal cycles."""
-    from ...verify.streams import waves_path
+    from ...streams import waves_path
 
     geom = F.geometry(params)
     expected = F.expected_o_beats(geom, heads, lists, rows)
