@@ -79,8 +79,11 @@ from .regmap import RegisterMap
 POINTER_ALIGN = 4096       # every pointer argument: 4 KiB (a burst never crosses 4 KiB)
 SHIFT_MAX = 62             # golden score_multiplier saturates the shift at 62
 
-# error codes (rtl/top/regmap.toml [error_codes])
-E_SEQ_LEN, E_HEADS, E_GAMMA, E_BUDGET, E_POINTER, E_AXI_READ, E_AXI_WRITE, E_MULT, E_TAU, E_INTERNAL = range(1, 11)
+# error codes, by name from rtl/top/regmap.toml [error_codes] (one source for the RTL, the driver
+# and the C header; a name missing there is an error at import)
+ERROR_NAMES = ("SEQ_LEN", "HEADS", "GAMMA", "BUDGET", "POINTER", "AXI_READ", "AXI_WRITE", "MULT", "TAU", "INTERNAL")
+(E_SEQ_LEN, E_HEADS, E_GAMMA, E_BUDGET, E_POINTER, E_AXI_READ, E_AXI_WRITE, E_MULT, E_TAU,
+ E_INTERNAL) = (RegisterMap().error_code(name) for name in ERROR_NAMES)
 
 
 def _log2(name: str, v: int) -> int:

@@ -16,6 +16,7 @@ ap_ready), 0x0C ISR (same bits, toggle on write of 1).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,17 @@ class RegisterMap:
         self.data_width = int(data["kernel"]["data_width"])
         if self.data_width != 32:
             raise ValueError(f"regmap field 'data_width' = {self.data_width} is not allowed: must be 32 (AXI4-Lite control)")
-        self.error_codes = {int(k): v for k, v in data.get("error_codes", {}).items()}
+        self.error_codes: dict[int, str] = {}     # code -> meaning
+        self.error_names: dict[str, int] = {}     # name -> code
+        for key, entry in data.get("error_codes", {}).items():
+            code, name, doc = int(key), entry.get("name", ""), entry.get("doc", "")
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name in self.error_names:
+                raise ValueError(f"regmap field 'error_codes.{key}.name' = {name!r} is not allowed: must be a unique "
+                                 "upper-case identifier")
+            if not 1 <= code < (1 << 8) or not doc:
+                raise ValueError(f"regmap field 'error_codes.{key}' is not allowed: the code must be in [1, 255] "
+                                 "and have a doc")
+            self.error_codes[code], self.error_names[name] = doc, code
         self.args: list[Arg] = []
         self.words: list[Word] = [
             Word(CTRL, "CTRL", "ctrl", "ap_start (0), ap_done (1, clear on read), ap_idle (2), ap_ready (3, clear on read), auto_restart (7)"),
@@ -141,6 +152,13 @@ class RegisterMap:
             "    <args>", *args, "    </args>",
             "  </kernel>", "</root>", ""])
 
+    def error_code(self, name: str) -> int:
+        """The status code called ``name`` in ``[error_codes]``."""
+        if name not in self.error_names:
+            raise ValueError(f"regmap field 'error_codes' has no code named {name!r}: the names are "
+                             f"{sorted(self.error_names)}")
+        return self.error_names[name]
+
     def markdown_table(self) -> str:
         """The register table and the error codes, as README.md shows them."""
         ctrl_access = {"CTRL": "R/W, bits 1 and 3 clear on read", "GIE": "R/W", "IER": "R/W", "ISR": "R, toggle on write"}
@@ -148,8 +166,9 @@ class RegisterMap:
         for w in self.words:
             access = {"rw": "R/W", "ro": "R"}.get(w.access) or ctrl_access[w.name]
             lines.append(f"| `{w.offset:#04x}` | `{w.name}` | {access} | {w.doc} |")
-        lines += ["", "| status code | meaning |", "| --- | --- |"]
-        lines += [f"| {code} | {text} |" for code, text in sorted(self.error_codes.items())]
+        lines += ["", "| status code | name | meaning |", "| --- | --- | --- |"]
+        by_code = {code: name for name, code in self.error_names.items()}
+        lines += [f"| {code} | `{by_code[code]}` | {text} |" for code, text in sorted(self.error_codes.items())]
         return "\n".join(lines)
 
     def c_header(self) -> str:
@@ -157,7 +176,9 @@ class RegisterMap:
         guard = f"{self.name.upper()}_REGS_H"
         out = [f"/* Generated from rtl/top/regmap.toml; do not edit. */", f"#ifndef {guard}", f"#define {guard}"]
         out += [f"#define {self.name.upper()}_{w.name.upper()} 0x{w.offset:02x}" for w in self.words]
-        out += [f"#define {self.name.upper()}_ERR_{code} {code} /* {text} */" for code, text in sorted(self.error_codes.items())]
+        by_code = {code: name for name, code in self.error_names.items()}
+        out += [f"#define {self.name.upper()}_ERR_{by_code[code]} {code} /* {text} */"
+                for code, text in sorted(self.error_codes.items())]
         return "\n".join(out + [f"#endif /* {guard} */", ""])
 
 

@@ -113,6 +113,28 @@ def test_register_map_layout():
     assert RM.arg_field("k") == (64, 64)
 
 
+def test_error_codes_have_one_source():
+    """The RTL's E_* constants, the C header and the README table all come from regmap.toml's named
+    codes; every code there is one the RTL can report."""
+    from fast_prefill.rtl.top import fast_prefill as top
+
+    assert set(top.ERROR_NAMES) == set(RM.error_names)
+    assert [getattr(top, f"E_{n}") for n in top.ERROR_NAMES] == [RM.error_names[n] for n in top.ERROR_NAMES]
+    assert "#define FAST_PREFILL_ERR_SEQ_LEN 1 /* illegal argument: seq_len */" in RM.c_header()
+    assert "| 5 | `POINTER` | unaligned pointer |" in RM.markdown_table()
+    with pytest.raises(ValueError, match=r"regmap field 'error_codes' has no code named 'SEQ_LENGTH'"):
+        RM.error_code("SEQ_LENGTH")
+
+
+def test_regmap_error_code_without_a_name_is_refused(tmp_path):
+    from fast_prefill.rtl.top.regmap import REGMAP_TOML
+
+    text = REGMAP_TOML.read_text().replace('5 = { name = "POINTER", ', '5 = { name = "HEADS", ')
+    (tmp_path / "r.toml").write_text(text)
+    with pytest.raises(ValueError, match=r"regmap field 'error_codes.5.name' = 'HEADS' is not allowed: must be a unique"):
+        RegisterMap(tmp_path / "r.toml")
+
+
 def test_master_monitor_rejects_dropped_bvalid():
     """The simulation checker catches the same planted bug as the proof."""
     from fast_prefill.verify import mutants
