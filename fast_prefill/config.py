@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, fields
 
-# U280 totals (DESIGN.md section 6; AMD DS963 and UG1314).
+# U280 totals (docs/design.md section 6; AMD DS963 and UG1314).
 U280_LUT = 1_303_680
 U280_FF = 2_607_360
 U280_DSP = 9_024

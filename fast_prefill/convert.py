@@ -3,7 +3,7 @@
 ``convert_block`` is the one place Verilog is produced: ``make verilog``, co-simulation and the
 proofs all call it, so what is simulated and proved is exactly what is shipped. Conversion runs in
 a temporary folder and moves finished files into place, so a failed conversion leaves nothing
-half-written. Every ``ToVerilogWarning`` is an error (DESIGN.md section 5).
+half-written. Every ``ToVerilogWarning`` is an error (docs/design.md section 5).
 """
 
 from __future__ import annotations
@@ -153,16 +153,17 @@ def canonical_order(verilog: str) -> str:
     """The Verilog with MyHDL's run-to-run ordering noise removed.
 
     MyHDL orders sensitivity lists and reset assignments by Python set order, which changes from
-    process to process (string hashing is randomised). Sensitivity lists are sorted, and so are
-    runs of consecutive non-blocking assignments to distinct variables (their order has no
-    effect; two writes into one memory or vector keep their order, as they may hit the same
-    word); nothing else is touched.
+    process to process (string hashing is randomised). Sensitivity lists are sorted, and runs of
+    consecutive non-blocking assignments are sorted by the variable they assign, stably: the order
+    of assignments to different variables has no effect, and writes into one memory or vector keep
+    their order (they may hit the same word); nothing else is touched.
     """
     out, run = [], []
 
     def flush():
-        targets = [_NBA.match(x).group(1).split("[")[0] for x in run]
-        out.extend(sorted(run) if len(set(targets)) == len(targets) else run)
+        # a stable sort by variable: assignments to different variables are put in name order,
+        # those to one variable (words of one memory) keep their order
+        out.extend(sorted(run, key=lambda x: _NBA.match(x).group(1).split("[")[0]))
         run.clear()
 
     for line in verilog.split("\n"):

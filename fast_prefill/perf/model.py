@@ -74,7 +74,7 @@ class ModelShape:
                 (n, self.hidden, self.mlp), (n, self.hidden, self.mlp), (n, self.mlp, self.hidden)]
 
 
-# DESIGN.md section 6; vocabularies from the models' configs (128256, 152064).
+# docs/design.md section 6; vocabularies from the models' configs (128256, 152064).
 MODELS = {
     "llama-3-8b": ModelShape("Llama-3-8B", 32, 32, 8, 128, 4096, 14336, 128256),
     "qwen2.5-7b": ModelShape("Qwen2.5-7B", 28, 28, 4, 128, 3584, 18944, 152064),

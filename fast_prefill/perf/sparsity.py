@@ -1,6 +1,6 @@
 """Per-head block layouts at a context length, and the statistics the model needs from them.
 
-Two sources (DESIGN.md section 7, docs/golden_model.md):
+Two sources (docs/design.md section 7, docs/golden_model.md):
 
 * ``minference``: the published per-(layer, head) vertical-and-slash budgets of Llama-3-8B and
   Qwen2.5-7B (``verify/golden/data/minference``), turned into block layouts by the golden

@@ -2,7 +2,7 @@
 
 Computes: on a rising edge, ``rdata <= mem[raddr]`` when ``re`` (the old word if the same address is
 written in that edge) and ``mem[waddr] <= wdata`` when ``we``. Read latency one cycle; one read and
-one write per cycle. No reset (DESIGN.md section 5), so it maps to block RAM.
+one write per cycle. No reset (docs/design.md section 5), so it maps to block RAM.
 
 The Verilog is written by hand (MyHDL's user-defined code) so that the memory carries the Vivado
 inference attribute ``(* ram_style = "<style>" *)``: ``"ultra"`` (URAM288) for the pinned tier and

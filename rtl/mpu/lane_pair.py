@@ -4,7 +4,7 @@ Computes: ``y_dsp`` and ``y_lut``, the k-element dot product ``x . w`` of :mod:`
 :mod:`bitplane_lane`, both from the same ``x`` and ``w`` in the same cycle. With free inputs in
 every cycle, ``verify/properties/mpu_lane_pair.sv`` proves ``y_dsp == y_lut`` once the pipelines
 have filled (k-induction, for all operand values), which is the formal form of the contract
-"DSP-lane and bit-plane-lane products are equal" (DESIGN.md section 4).
+"DSP-lane and bit-plane-lane products are equal" (docs/design.md section 4).
 
 Ports: ``clk``; ``x``, ``w`` packed as in the lanes; ``y_dsp``, ``y_lut`` (``acc_width`` bits).
 Latency 2 cycles for both outputs, one result per cycle.

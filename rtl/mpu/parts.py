@@ -2,7 +2,7 @@
 
 Every arithmetic node is its own tiny block whose ports are single signals with constant indices,
 so the converted Verilog has no variable part-selects and no memories, and every intermediate has
-an explicit width derived from its exact value range (DESIGN.md section 5). Ranges are carried as
+an explicit width derived from its exact value range (docs/design.md section 5). Ranges are carried as
 ``(lo, hi)`` pairs (inclusive) next to the signals; :func:`sig` makes a signed signal that holds
 exactly that range, and MyHDL's simulation raises if a value ever leaves it.
 """

@@ -1,7 +1,7 @@
 """Small combinational arithmetic blocks of the SIG datapath with explicit widths everywhere.
 
 Every operand is extended to the result width by an explicit concatenation before the operation
-(DESIGN.md section 5: MyHDL computes on unbounded integers, Verilog on context-sized ones, and
+(docs/design.md section 5: MyHDL computes on unbounded integers, Verilog on context-sized ones, and
 ``verilator -Wall`` wants equal widths), so the MyHDL model and the converted Verilog agree bit for
 bit. Signed signals are ``intbv`` with ``min < 0``.
 """

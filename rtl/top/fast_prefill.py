@@ -77,6 +77,7 @@ from .axil_control import axil_control
 from .regmap import RegisterMap
 
 POINTER_ALIGN = 4096       # every pointer argument: 4 KiB (a burst never crosses 4 KiB)
+ALIGN_BITS = POINTER_ALIGN.bit_length() - 1   # the pointer's low bits that must be zero
 SHIFT_MAX = 62             # golden score_multiplier saturates the shift at 62
 
 # error codes, by name from rtl/top/regmap.toml [error_codes] (one source for the RTL, the driver
@@ -296,7 +297,7 @@ def fast_prefill(ap_clk, ap_rst_n,
             code[:] = E_GAMMA
         elif a_minb == 0 or a_maxb < a_minb:
             code[:] = E_BUDGET
-        elif (a_q[12:0] != 0 or a_k[12:0] != 0 or a_v[12:0] != 0 or a_o[12:0] != 0
+        elif (a_q[ALIGN_BITS:0] != 0 or a_k[ALIGN_BITS:0] != 0 or a_v[ALIGN_BITS:0] != 0 or a_o[ALIGN_BITS:0] != 0
               or ((a_hkv > 1 or (a_h > 1 and a_tau != 0)) and (nd & kv_align_mask) != 0)):
             code[:] = E_POINTER
         elif (a_mult == 0 or a_mult >= mult_lim or a_shift <= lf or a_shift > SHIFT_MAX

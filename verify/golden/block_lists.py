@@ -1,7 +1,7 @@
 """Per-row key-block lists: construction, checking and the stream form.
 
 A *layout* of one head is a list over query-block rows ``r = 0 .. nb-1`` of 1-D int64
-arrays, the key blocks row ``r`` attends to. The contract (DESIGN.md section 4, "index
+arrays, the key blocks row ``r`` attends to. The contract (docs/design.md section 4, "index
 ordering"): every list is strictly increasing, lies in ``[0, r]`` and contains ``0`` and ``r``.
 
 The stream form is what the SIG's block-list builder emits: rows in order, one beat per

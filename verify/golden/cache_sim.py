@@ -7,7 +7,7 @@ block if full). The count returned is the number of HBM block reads.
 * :func:`lru_reads` -- least recently used.
 * :func:`belady_reads` -- Belady's MIN: evict the resident block whose next use is farthest
   (never used again counts as infinitely far); optimal among demand policies.
-* :func:`liveness_reads` -- the liveness-driven dual-tier policy of DESIGN.md: a pinned tier of
+* :func:`liveness_reads` -- the liveness-driven dual-tier policy of docs/design.md: a pinned tier of
   ``pinned`` blocks and a managed tier of ``C - pinned`` blocks. A missing block that is
   pinnable goes into the pinned tier while it has room and is never evicted during the head;
   every other block goes into the managed tier, which evicts a dead block first, otherwise the

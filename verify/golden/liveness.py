@@ -1,6 +1,6 @@
 """Liveness annotator: next use of every (row, block) access of a head's full pattern.
 
-The whole pattern of a head is known before its attention starts (DESIGN.md section 3), so a
+The whole pattern of a head is known before its attention starts (docs/design.md section 3), so a
 backward pass over the rows gives every access ``(row, block)`` the row of the next access to the
 same block, or :data:`DEAD` if there is none. A block is *pinnable* when, from its first use on,
 every later row uses it (sink and vertical blocks): a cache can hold it for the whole head.

@@ -1,4 +1,4 @@
-// Top-level properties of kv_cache (rtl/kvc/kv_cache.py), DESIGN.md section 4: "a hit returns that
+// Top-level properties of kv_cache (rtl/kvc/kv_cache.py), docs/design.md section 4: "a hit returns that
 // block's data" and "every request gets exactly one response, in order", injected into the converted
 // module by fast_prefill.verify.formal. Parameters: `FP_TAG_BITS, `FP_AXI_WIDTH, `FP_PINNED,
 // `FP_MANAGED, `FP_HALF_BEATS, `FP_BURST_BEATS, `FP_PREFETCH_DEPTH, `FP_MAX_OUTSTANDING, `FP_AXI_ID.

@@ -1,4 +1,4 @@
-// Cache-liveness properties of kvc_tag_store (rtl/kvc/tag_store.py), DESIGN.md section 4, injected
+// Cache-liveness properties of kvc_tag_store (rtl/kvc/tag_store.py), docs/design.md section 4, injected
 // into the converted module by fast_prefill.verify.formal. Parameters: `FP_PINNED, `FP_MANAGED,
 // `FP_TAG_BITS, `FP_MAX_READERS. Internal names (lv, tag, nu, pend, loading, choose, miss, fire, ...)
 // are those of the generated Verilog. The environment (request source, ticket retirement, line

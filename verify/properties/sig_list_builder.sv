@@ -3,7 +3,7 @@
 // last_row, out_valid, out_end, out_row, out_blk, out_last, vert_rd, slash_rd, x_hit, dense, step, take)
 // are those of the generated Verilog. States: 0 CLEAR, 1 HEADER, 2 LOAD, 3 SCAN, 4 FLUSH, 5 DRAIN.
 //
-// The index-ordering contract (DESIGN.md section 4) is stated on the output port alone:
+// The index-ordering contract (docs/design.md section 4) is stated on the output port alone:
 // within a row the blocks strictly increase, every block is <= row, block 0 opens and block `row`
 // closes each row, `last` (the row-end marker) is set exactly on block == row, rows arrive in order
 // 0 .. nb-1 (nb from the head's header beat), a head is complete before the next header is taken,
