@@ -36,17 +36,13 @@ import math
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv
 
 from ...verify.golden.fixed_point import FixedPointConfig
+from ..common.widths import index_width  # noqa: F401  (a block index: the SIG block-list rule; re-exported)
 from .adder_tree import sae_adder_tree
 from .exp2 import sae_exp2
 from .lane import sae_lane
 
 SHIFT_BITS = 6
 PIPE_A = 4  # key address -> logit register: k read, product, adder tree, logit
-
-
-def index_width(max_blocks: int) -> int:
-    """Bits of a block index (same rule as the SIG block-list beat)."""
-    return max(1, (max_blocks - 1).bit_length())
 
 
 class SaeGeometry:

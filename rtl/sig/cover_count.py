@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.widths import index_width
+
 C_LOAD_H, C_LOAD_V, C_HIST, C_PICK, C_DIV, C_FIN, C_OUT = range(7)
 
 
@@ -46,7 +48,7 @@ def _zext(dst, src):
 
 
 def cover_count_widths(max_n: int, width: int, sum_width: int) -> tuple[int, int]:
-    iw = max(1, (max_n - 1).bit_length())
+    iw = index_width(max_n)
     return iw, max(width, sum_width)
 
 

@@ -44,6 +44,7 @@ import math
 
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.widths import index_width
 from .arith import adder_tree, sadd, sfield, smul, ssig, ssub, uadd, umul, usig, zext
 from .probe import exp2_unit
 
@@ -75,17 +76,13 @@ def check_common(blockname, block_size, head_dim, max_blocks, mult_bits, logit_f
     _check("acc_frac", acc_frac, 4, prob_frac + recip_frac - 1)
 
 
-def index_bits(max_blocks: int) -> int:
-    return max(1, (max_blocks - 1).bit_length())
-
-
 def decision_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, log_frac) -> dict:
     """Port widths of ``sig_decision``. ``DW`` (the width of ``d2``) bounds
     ``|d2| <= (2^(A+1) + max_blocks) (A + 3) 2^LG`` (both distributions sum to at most
     ``2^A + nb/2``, every log term is at most ``(A + 2) 2^LG`` in magnitude) and holds the sum
     of two terms (``A + 2 + bits(A + 2) + LG + 3`` bits each)."""
     lb = block_size.bit_length() - 1
-    iw = index_bits(max_blocks)
+    iw = index_width(max_blocks)
     tpw = acc_frac + 2 + (acc_frac + 2).bit_length() + log_frac + 3   # one signed JS term
     dw = max(((2 ** (acc_frac + 1) + max_blocks) * (acc_frac + 3) * 2 ** log_frac).bit_length() + 2, tpw + 2)
     return {"iw": iw, "hdr": iw + 6 + mult_bits + 32, "bsum": head_dim * (8 + lb),

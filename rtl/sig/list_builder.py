@@ -45,14 +45,14 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.widths import index_width  # noqa: F401  (re-exported: the SIG's block-index width)
+
 # states
 CLEAR, HEADER, LOAD, SCAN, FLUSH, DRAIN = range(6)
 # s_sel kinds
 K_HEADER, K_DENSE, K_VERT, K_SLASH = range(4)
 
 
-def index_width(max_blocks: int) -> int:
-    return max(1, (max_blocks - 1).bit_length())
 
 
 def _validate(name: str, max_blocks) -> None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.widths import index_width
 from .arith import usig, zext
 
 Q_HDR, Q_VERT, Q_SLASH, Q_TOTAL = range(4)
 
 
 def pool_widths(block_size: int, max_n: int, acc_width: int) -> dict:
-    iwn = max(1, (max_n - 1).bit_length())
+    iwn = index_width(max_n)
     lb = block_size.bit_length() - 1
     return {"iwn": iwn, "in": acc_width + 1, "tw": acc_width + iwn, "out": acc_width + iwn + 2}
 

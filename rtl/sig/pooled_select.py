@@ -44,9 +44,10 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.widths import index_width
 from .arith import ssig, umul, usig, zext
 from .cover_count import cover_count_widths, sig_cover_count
-from .decision import check_common, check_widths, index_bits, logit_unit, _checker
+from .decision import check_common, check_widths, logit_unit, _checker
 from .probe import exp2_unit
 from .top_m import sig_top_m, top_m_widths
 
@@ -66,7 +67,7 @@ def cover_count_size(nc: int) -> int:
 
 def pooled_select_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, gamma_frac, hist_bits=4) -> dict:
     lb = block_size.bit_length() - 1
-    iw = index_bits(max_blocks)
+    iw = index_width(max_blocks)
     nc = max_blocks * (max_blocks + 1) // 2
     vw = acc_frac + 2
     cc_n = cover_count_size(nc + 1)

@@ -51,6 +51,7 @@ import math
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.widths import index_width
 from .arith import adder_tree, sadd, sfield, smul, ssig, umul, usig, zext
 
 P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS = range(8)
@@ -59,7 +60,7 @@ P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS = range(8)
 def probe_widths(block_size: int, head_dim: int, max_n: int, mult_bits: int, acc_frac: int,
                  heads_per_pass: int = 1) -> dict:
     """Port widths; ``gw`` = bits of the header's head-count field (0 when ``heads_per_pass`` = 1)."""
-    iwn = max(1, (max_n - 1).bit_length())
+    iwn = index_width(max_n)
     lb = block_size.bit_length() - 1
     gw = (heads_per_pass - 1).bit_length() if heads_per_pass > 1 else 0
     return {"iwn": iwn, "gw": gw, "hdr": gw + mult_bits + 6 + iwn, "kq": 8 * head_dim,

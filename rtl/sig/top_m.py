@@ -32,11 +32,13 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.widths import index_width
+
 T_LOAD_H, T_LOAD_V, T_HIST, T_PICK, T_EMIT, T_DONE = range(6)
 
 
 def top_m_widths(max_n: int, width: int, div_shift: int) -> tuple[int, int, int]:
-    iw = max(1, (max_n - 1).bit_length())
+    iw = index_width(max_n)
     cw = iw + 1 + div_shift
     return iw, cw, max(width, cw)
 

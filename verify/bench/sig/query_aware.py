@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....blocks import get_block
+from ....rtl.common.widths import index_width
 from ...golden.fixed_point import (FixedPointConfig, cover_count, js_statistic, logits, normalise,
                                           softmax_fixed, top_m_select)
 from ...streams import BACKENDS, check_beats
@@ -55,12 +56,8 @@ def block_sums(x, block_size: int) -> np.ndarray:
     return x.reshape(-1, block_size, x.shape[1]).sum(axis=1)
 
 
-def index_bits(max_blocks: int) -> int:
-    return max(1, (max_blocks - 1).bit_length())
-
-
 def decision_hdr(nb: int, mult: int, shift: int, th: int, params: dict) -> int:
-    iw = index_bits(params["max_blocks"])
+    iw = index_width(params["max_blocks"])
     return (nb - 1) | (shift << iw) | (mult << (iw + 6)) | (th << (iw + 6 + params["mult_bits"]))
 
 
@@ -73,13 +70,13 @@ def decision_out(qa: bool, d2: int, params: dict) -> int:
 
 
 def pooled_hdr(nb: int, mult: int, shift: int, gamma_fx: int, params: dict) -> int:
-    iw = index_bits(params["max_blocks"])
+    iw = index_width(params["max_blocks"])
     return (nb - 1) | (shift << iw) | (mult << (iw + 6)) | (gamma_fx << (iw + 6 + params["mult_bits"]))
 
 
 def extra_beats(flat, nb: int, max_blocks: int) -> list[int]:
     """``s_extra`` beats (``sig_list_builder``): ``{end=0, row, col}`` ascending, then the end beat."""
-    iw = index_bits(max_blocks)
+    iw = index_width(max_blocks)
     return [((int(f) // nb) << iw) | (int(f) % nb) for f in sorted(flat)] + [1 << (2 * iw)]
 
 

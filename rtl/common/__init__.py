@@ -1,0 +1,1 @@
+"""Helpers shared by the RTL units (no blocks of their own yet)."""
