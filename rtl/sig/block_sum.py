@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
 
+from ..common.params import int_checker
 from .arith import sadd, sfield, ssig, usig
 
 
-def _check(name, v, lo, hi):
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ValueError(f"sig_block_sum field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+_check = int_checker("sig_block_sum")
 
 
 def block_sum_widths(block_size: int, head_dim: int) -> dict:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.params import int_checker
 from ..common.widths import index_width
 
 C_LOAD_H, C_LOAD_V, C_HIST, C_PICK, C_DIV, C_FIN, C_OUT = range(7)
@@ -52,9 +53,7 @@ def cover_count_widths(max_n: int, width: int, sum_width: int) -> tuple[int, int
     return iw, max(width, sum_width)
 
 
-def _check(name, v, lo, hi):
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ValueError(f"sig_cover_count field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+_check = int_checker("sig_cover_count")
 
 
 @block

@@ -44,6 +44,7 @@ import math
 
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.params import int_checker
 from ..common.widths import index_width
 from .arith import adder_tree, sadd, sfield, smul, ssig, ssub, uadd, umul, usig, zext
 from .probe import exp2_unit
@@ -51,16 +52,9 @@ from .probe import exp2_unit
 D_HDR, D_Q, D_K, D_PV, D_RECIP, D_LOAD, D_DIV, D_OUT = range(8)
 
 
-def _checker(blockname):
-    def _check(name, v, lo, hi):
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise ValueError(f"{blockname} field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
-    return _check
-
-
 def check_common(blockname, block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits, exp_lut_bits,
                  prob_frac, recip_frac, acc_frac):
-    _check = _checker(blockname)
+    _check = int_checker(blockname)
     _check("block_size", block_size, 2, 256)
     if block_size & (block_size - 1):
         raise ValueError(f"{blockname} field 'block_size' = {block_size!r} is not allowed: "
@@ -231,7 +225,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
                  exp_lut_bits=8, prob_frac=15, recip_frac=16, acc_frac=16, log_lut_bits=8, log_frac=12):
     check_common("sig_decision", block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits,
                  exp_lut_bits, prob_frac, recip_frac, acc_frac)
-    _check = _checker("sig_decision")
+    _check = int_checker("sig_decision")
     _check("log_lut_bits", log_lut_bits, 1, 12)
     _check("log_frac", log_frac, 4, 16)
     w = decision_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, log_frac)

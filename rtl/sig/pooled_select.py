@@ -44,10 +44,11 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.params import int_checker
 from ..common.widths import index_width
 from .arith import ssig, umul, usig, zext
 from .cover_count import cover_count_widths, sig_cover_count
-from .decision import check_common, check_widths, logit_unit, _checker
+from .decision import check_common, check_widths, logit_unit
 from .probe import exp2_unit
 from .top_m import sig_top_m, top_m_widths
 
@@ -87,7 +88,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                       acc_frac=16, gamma_frac=16, hist_bits=4):
     check_common("sig_pooled_select", block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits,
                  exp_lut_bits, prob_frac, recip_frac, acc_frac)
-    _check = _checker("sig_pooled_select")
+    _check = int_checker("sig_pooled_select")
     _check("gamma_frac", gamma_frac, 4, 20)
     _check("hist_bits", hist_bits, 1, 8)
     w = pooled_select_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, gamma_frac, hist_bits)

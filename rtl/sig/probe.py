@@ -51,6 +51,7 @@ import math
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.params import int_checker
 from ..common.widths import index_width
 from .arith import adder_tree, sadd, sfield, smul, ssig, umul, usig, zext
 
@@ -67,9 +68,7 @@ def probe_widths(block_size: int, head_dim: int, max_n: int, mult_bits: int, acc
             "out": acc_frac + 1 + lb + 1}
 
 
-def _check(name, v, lo, hi):
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ValueError(f"sig_probe field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+_check = int_checker("sig_probe")
 
 
 @block

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.params import int_checker
 from ..common.widths import index_width
 
 T_LOAD_H, T_LOAD_V, T_HIST, T_PICK, T_EMIT, T_DONE = range(6)
@@ -43,9 +44,7 @@ def top_m_widths(max_n: int, width: int, div_shift: int) -> tuple[int, int, int]
     return iw, cw, max(width, cw)
 
 
-def _check(name, v, lo, hi):
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ValueError(f"sig_top_m field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+_check = int_checker("sig_top_m")
 
 
 @block
