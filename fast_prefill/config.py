@@ -140,7 +140,9 @@ class AcceleratorConfig:
             raise ConfigError("mpu_lut_cols", self.mpu_lut_cols,
                               "must be >= 1 when mpu_dsp_cols is 0 (the MPU needs at least one column)")
         if self.dsp_estimate > U280_DSP:
-            per_dsp = 2 if self.data_width <= 8 else 1    # columns per mpu_k DSP48E2 (pair lanes)
+            from .rtl.mpu.tile_engine import dsp_pair_columns
+
+            per_dsp = max(1, dsp_pair_columns(2, self.data_width))   # columns per mpu_k DSP48E2
             raise ConfigError(
                 "mpu_dsp_cols", self.mpu_dsp_cols,
                 f"must be in [0, {per_dsp * (U280_DSP // self.mpu_k)}] at mpu_k={self.mpu_k}, "

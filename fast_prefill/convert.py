@@ -158,20 +158,21 @@ def canonical_order(verilog: str) -> str:
     of assignments to different variables has no effect, and writes into one memory or vector keep
     their order (they may hit the same word); nothing else is touched.
     """
-    out, run = [], []
+    out, run = [], []   # run: (variable, line) of the current run of non-blocking assignments
 
     def flush():
         # a stable sort by variable: assignments to different variables are put in name order,
         # those to one variable (words of one memory) keep their order
-        out.extend(sorted(run, key=lambda x: _NBA.match(x).group(1).split("[")[0]))
+        out.extend(line for _, line in sorted(run, key=lambda r: r[0]))
         run.clear()
 
     for line in verilog.split("\n"):
         m = _SENSITIVITY.match(line)
         if m:
             line = m.group(1) + ", ".join(sorted(x.strip() for x in m.group(2).split(","))) + m.group(3)
-        if _NBA.match(line):
-            run.append(line)
+        nba = _NBA.match(line)
+        if nba:
+            run.append((nba.group(1).split("[")[0], line))
             continue
         flush()
         out.append(line)

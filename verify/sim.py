@@ -77,3 +77,28 @@ def run_clocked(clk, *gens) -> None:
     finally:
         if not sim._finished:
             sim.quit()
+
+
+def run_pipeline(spec: BlockSpec, params: dict, backend: str, inputs: list[dict[str, int]], outputs: tuple[str, ...],
+                 latency: int, mutant: Mutant | None = None) -> list[dict[str, int]]:
+    """Drive a pipeline without handshake (port ``clk``): ``inputs[c]`` (port name -> unsigned value)
+    is applied for edge ``c``, and the ``outputs`` ports are read between edges ``latency`` cycles
+    after each input. Returns one ``{port: unsigned value}`` per input, in order."""
+    ports = spec.ports(params)
+    clk = ports["clk"]
+    got: list[dict[str, int]] = []
+
+    @instance
+    def drive():
+        for c in range(len(inputs) + latency):
+            if c < len(inputs):
+                for name, value in inputs[c].items():
+                    ports[name].next = value
+            yield clk.negedge
+            if c >= latency:
+                got.append({name: int(ports[name]) for name in outputs})
+            yield clk.posedge
+        raise StopSimulation
+
+    run_clocked(clk, dut(spec, params, ports, backend, mutant=mutant), drive)
+    return got

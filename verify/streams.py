@@ -22,18 +22,17 @@ the stream rules, completion, cycle-for-cycle agreement, and a waveform of a fai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import re
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from myhdl import Simulation, StopSimulation, always, delay, instance
 
 from ..blocks import BlockSpec
-from ..myhdl_speed import forget_signals
 from ..convert import Mutant
+from ..myhdl_speed import forget_signals
 from .cosim import compile_icarus, dut
 
 HALF_PERIOD = 5

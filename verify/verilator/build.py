@@ -93,12 +93,6 @@ def ports_header(top: str, ports: list[Port], members: dict[str, str]) -> str:
     return "\n".join(lines + ["}", ""])
 
 
-def canonical_text(verilog: str) -> str:
-    """The cache key's view of a Verilog text: :func:`fast_prefill.convert.canonical_order` (the
-    converter writes that order already; a file edited by hand or by a mutant may not be)."""
-    return canonical_order(verilog)
-
-
 @functools.cache
 def verilator_version() -> str:
     proc = subprocess.run([tool("verilator"), "--version"], capture_output=True, text=True)
@@ -183,7 +177,7 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
     texts = {p.name: p.read_text() for p in hierarchy.source_files(verilog_path)}
     ports = (kernel_ports if harness == "harness.cpp" else module_ports)(texts[Path(verilog_path).name], top)
     h = hashlib.sha256()
-    for part in (*(canonical_text(t).encode() for t in texts.values()), top.encode(),
+    for part in (*(canonical_order(t).encode() for t in texts.values()), top.encode(),
                  verilator_version().encode(), str(trace).encode(), harness.encode(),
                  *(p.read_bytes() for p in (*HARNESS_SOURCES, HERE / harness))):
         h.update(hashlib.sha256(part).digest())

@@ -5,38 +5,22 @@ correction term caught."""
 
 import pytest
 from hypothesis import example, given, settings, strategies as st
-from myhdl import StopSimulation, instance
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_pair import LATENCY
 from fast_prefill.rtl.mpu.packing import unpack
-from fast_prefill.verify.cosim import BACKENDS, dut
-from fast_prefill.verify.sim import run_clocked
+from fast_prefill.verify.cosim import BACKENDS
+from fast_prefill.verify.sim import run_pipeline
 
 PAIR = get_block("mpu_dsp_pair")
 
 
 def run_pair(w: int, ops: list[tuple[int, int, int]], backend: str, mutant=None) -> list[tuple[int, int]]:
     """One (a0, a1, b) per cycle; (p0, p1) sampled LATENCY cycles after each."""
-    p = {"data_width": w}
-    ports = PAIR.ports(p)
-    clk, mask = ports["clk"], (1 << w) - 1
-    got = []
-
-    @instance
-    def drive():
-        for c in range(len(ops) + LATENCY):
-            if c < len(ops):
-                a0, a1, b = ops[c]
-                ports["a0"].next, ports["a1"].next, ports["b"].next = a0 & mask, a1 & mask, b & mask
-            yield clk.negedge
-            if c >= LATENCY:
-                got.append((unpack(int(ports["p0"]), 1, 2 * w)[0], unpack(int(ports["p1"]), 1, 2 * w)[0]))
-            yield clk.posedge
-        raise StopSimulation
-
-    run_clocked(clk, dut(PAIR, p, ports, backend, mutant=mutant), drive)
-    return got
+    mask = (1 << w) - 1
+    inputs = [{"a0": a0 & mask, "a1": a1 & mask, "b": b & mask} for a0, a1, b in ops]
+    got = run_pipeline(PAIR, {"data_width": w}, backend, inputs, ("p0", "p1"), LATENCY, mutant=mutant)
+    return [(unpack(g["p0"], 1, 2 * w)[0], unpack(g["p1"], 1, 2 * w)[0]) for g in got]
 
 
 def extremes(w: int) -> list[tuple[int, int, int]]:

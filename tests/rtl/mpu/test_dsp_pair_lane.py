@@ -7,38 +7,23 @@ tests/rtl/mpu/test_mpu_sizing.py and tests/test_synth_modules.py."""
 import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
-from myhdl import StopSimulation, instance
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_pair_lane import LATENCY
 from fast_prefill.rtl.mpu.packing import pack, unpack
 from fast_prefill.rtl.mpu.parts import sum_width
-from fast_prefill.verify.cosim import BACKENDS, dut
-from fast_prefill.verify.sim import run_clocked
+from fast_prefill.verify.cosim import BACKENDS
+from fast_prefill.verify.sim import run_pipeline
 
 LANE = get_block("mpu_dsp_pair_lane")
 
 
 def run_lane(p: dict, ops: list[tuple[list[int], list[int], list[int]]], backend: str, mutant=None):
     """One (x, w0, w1) per cycle; (y0, y1) sampled LATENCY cycles after each."""
-    ports = LANE.ports(p)
-    clk, W, A = ports["clk"], p["data_width"], p["acc_width"]
-    got = []
-
-    @instance
-    def drive():
-        for c in range(len(ops) + LATENCY):
-            if c < len(ops):
-                x, w0, w1 = ops[c]
-                ports["x"].next, ports["w0"].next, ports["w1"].next = pack(x, W), pack(w0, W), pack(w1, W)
-            yield clk.negedge
-            if c >= LATENCY:
-                got.append((unpack(int(ports["y0"]), 1, A)[0], unpack(int(ports["y1"]), 1, A)[0]))
-            yield clk.posedge
-        raise StopSimulation
-
-    run_clocked(clk, dut(LANE, p, ports, backend, mutant=mutant), drive)
-    return got
+    W, A = p["data_width"], p["acc_width"]
+    inputs = [{"x": pack(x, W), "w0": pack(w0, W), "w1": pack(w1, W)} for x, w0, w1 in ops]
+    got = run_pipeline(LANE, p, backend, inputs, ("y0", "y1"), LATENCY, mutant=mutant)
+    return [(unpack(g["y0"], 1, A)[0], unpack(g["y1"], 1, A)[0]) for g in got]
 
 
 def want(ops):

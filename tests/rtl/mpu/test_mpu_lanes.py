@@ -4,37 +4,22 @@ on MyHDL and on the converted Verilog, equal to the numpy dot product exactly, 2
 import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
-from myhdl import StopSimulation, instance
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_lane import LATENCY
 from fast_prefill.rtl.mpu.packing import pack, unpack
-from fast_prefill.verify.cosim import BACKENDS, dut
-from fast_prefill.verify.sim import run_clocked
+from fast_prefill.verify.cosim import BACKENDS
+from fast_prefill.verify.sim import run_pipeline
 
 PAIR = get_block("mpu_lane_pair")
 
 
 def run_pair(p: dict, xs: list[list[int]], ws: list[list[int]], backend: str) -> list[tuple[int, int]]:
     """Apply one (x, w) pair per cycle; return (y_dsp, y_lut) sampled LATENCY cycles after each."""
-    ports = PAIR.ports(p)
-    clk, W, A = ports["clk"], p["data_width"], p["acc_width"]
-    got = []
-
-    @instance
-    def drive():
-        for c in range(len(xs) + LATENCY):
-            if c < len(xs):
-                ports["x"].next = pack(xs[c], W)
-                ports["w"].next = pack(ws[c], W)
-            yield clk.negedge
-            if c >= LATENCY:
-                got.append((unpack(int(ports["y_dsp"]), 1, A)[0], unpack(int(ports["y_lut"]), 1, A)[0]))
-            yield clk.posedge
-        raise StopSimulation
-
-    run_clocked(clk, dut(PAIR, p, ports, backend), drive)
-    return got
+    W, A = p["data_width"], p["acc_width"]
+    got = run_pipeline(PAIR, p, backend, [{"x": pack(x, W), "w": pack(w, W)} for x, w in zip(xs, ws)],
+                       ("y_dsp", "y_lut"), LATENCY)
+    return [(unpack(g["y_dsp"], 1, A)[0], unpack(g["y_lut"], 1, A)[0]) for g in got]
 
 
 def vectors(k, w, n):
