@@ -14,6 +14,11 @@ from .engine import SHIFT_BITS, SaeGeometry
 
 
 def geometry(params: dict) -> SaeGeometry:
+    """The geometry of ``sae_engine`` or, when ``params`` has ``rows``, of ``sae_row_engine``."""
+    if "rows" in params:
+        from .row_engine import RowGeometry
+
+        return RowGeometry(**params)
     return SaeGeometry(**params)
 
 

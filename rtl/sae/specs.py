@@ -4,6 +4,7 @@ from ...blocks import BlockSpec, clock_and_reset, stream_ports
 from ...verify.proof_jobs import ProofJob
 from .engine import SaeGeometry, sae_engine
 from .kv_adapter import sae_kv_adapter
+from .row_engine import RowGeometry, sae_row_engine
 
 ENGINE_HDL = ("block_size", "head_dim", "group", "max_seq_len")
 FIXED_KEYS = ("mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_frac", "recip_frac", "out_frac",
@@ -19,6 +20,21 @@ def _engine_ports(params: dict) -> dict:
 
 def _engine_factory(**kw):
     return sae_engine(**kw)
+
+
+def _row_engine_ports(params: dict) -> dict:
+    g = RowGeometry(**params)
+    return {**clock_and_reset(), **stream_ports("s_cmd", g.cmd_width), **stream_ports("s_q", g.row_width),
+            **stream_ports("s_blk", g.blk_width), **stream_ports("s_kv", g.row_width),
+            **stream_ports("m_o", g.o_width)}
+
+
+def _row_engine_factory(**kw):
+    return sae_row_engine(**kw)
+
+
+def row_engine_params(cfg, group: int) -> dict:
+    return {**engine_params(cfg, group), "rows": cfg.sae_rows, "qk_lut_rows": cfg.sae_qk_lut_rows}
 
 
 def engine_params(cfg, group: int) -> dict:
@@ -45,6 +61,16 @@ BLOCKS = [
         streams_in=("s_cmd", "s_q", "s_blk", "s_kv"), streams_out=("m_o",),
         hdl_params=ENGINE_HDL,
         summary="sparse attention engine: D-wide lanes, online softmax (golden fixed point), GQA group",
+    ),
+    _EngineSpec(
+        name="sae_row_engine",
+        factory=_row_engine_factory,
+        ports=_row_engine_ports,
+        params=lambda cfg: row_engine_params(cfg, 2 if cfg.name == "tiny" else 4),
+        streams_in=("s_cmd", "s_q", "s_blk", "s_kv"), streams_out=("m_o",),
+        hdl_params=ENGINE_HDL + ("rows", "qk_lut_rows"),
+        summary="row-parallel sparse attention engine: P query rows a cycle, QK^T on MPU pair/bit-plane lanes, "
+                "P x V on MPU MAC lanes, overlapped",
     ),
     BlockSpec(
         name="sae_kv_adapter",

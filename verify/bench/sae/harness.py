@@ -59,6 +59,11 @@ def flex_lists(nb: int, rng, kind: str) -> list[np.ndarray]:
     return lists
 
 
+def engine_name(params: dict) -> str:
+    """``sae_row_engine`` when ``params`` names ``rows``, else ``sae_engine``."""
+    return "sae_row_engine" if "rows" in params else "sae_engine"
+
+
 def run_engine(params: dict, heads, lists, rows, backend: str, idle=None, stall=None, mutant: Mutant | None = None,
                max_cycles: int | None = None, vcd=None):
     from ...streams import run_stream_bench
@@ -69,7 +74,7 @@ def run_engine(params: dict, heads, lists, rows, backend: str, idle=None, stall=
     if max_cycles is None:
         slow = 1 + max([len(p) for p in (idle or {}).values()] + [len(stall or []), 0])
         max_cycles = 200 + 4 * slow * sum(geom.cycles(len(lists[r])) for r in rows)
-    return run_stream_bench(get_block("sae_engine"), params, backend, inputs, {"m_o": n_out},
+    return run_stream_bench(get_block(engine_name(params)), params, backend, inputs, {"m_o": n_out},
                             idle=idle, stall={"m_o": stall or []}, max_cycles=max_cycles, vcd=vcd,
                             mutant=mutant)
 
@@ -103,14 +108,14 @@ def check_engine(params: dict, heads, lists, rows, idle=None, stall=None, backen
         if problems:
             vcd = None
             if backend in VERILOG_BACKENDS:
-                vcd = waves_path("sae_engine_failure")
+                vcd = waves_path(f"{engine_name(params)}_failure")
                 run_engine(params, heads, lists, rows, "icarus", vcd=vcd, **kw)
-            raise AssertionError(f"sae_engine {params} on {backend}: " + "; ".join(problems)
+            raise AssertionError(f"{engine_name(params)} {params} on {backend}: " + "; ".join(problems)
                                  + (f"; waveform: {vcd}" if vcd else ""))
         runs[backend] = res
     names = list(runs)
     for other in names[1:]:
         a, b = runs[names[0]], runs[other]
         assert (a.in_cycles, a.out_cycles) == (b.in_cycles, b.out_cycles), (
-            f"sae_engine {params}: {names[0]} and {other} differ cycle by cycle")
+            f"{engine_name(params)} {params}: {names[0]} and {other} differ cycle by cycle")
     return runs
