@@ -21,3 +21,9 @@ def sae_alpha_not_on_acc(head_dim: int, acc_bits: int) -> Mutant:
 def sae_emit_ignores_ready() -> Mutant:
     """The output phase moves on whether or not the sink took the beat (a stalled row is lost)."""
     return Mutant("sae_emit_ignores_ready", "if (m_o_ready) begin", "if (1'b1) begin")
+
+
+def sae_row_wrong_tile() -> Mutant:
+    """Row-parallel engine: the P x V side reads the other logit tile bank (the neighbouring task's
+    logits) instead of its own task's (``sae_row_engine``'s ``x_raddr``)."""
+    return Mutant("sae_row_wrong_tile", "x_raddr = {pv_tb, pv_j};", "x_raddr = {(!pv_tb), pv_j};")

@@ -308,7 +308,7 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     x_waddr = ConcatSignal(a5_tb, a5_j)
     x_we = Signal(bool(0))
     qk_end = Signal(bool(0))
-    x_raddr = ConcatSignal(pv_tb, pv_j)
+    x_raddr = _u(lb2 + 1)   # P x V side: the task's tile bank, key j
     j0_2 = Signal(bool(0))
     last2 = Signal(bool(0))
 
@@ -327,11 +327,11 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     def plain(sh):
         return Signal(bool(0)) if len(sh) == 1 and isinstance(sh.val, bool) else _u(len(sh))
 
-    shadows = [x_waddr, a5_j, a5_diag, a5_r, a6_r, a6_first, a6_tb, x_raddr, b1_tb, b1_j, b1_diag, b2_v]
+    shadows = [x_waddr, a5_j, a5_diag, a5_r, a6_r, a6_first, a6_tb, b1_tb, b1_j, b1_diag, b2_v]
     copies = [plain(sh) for sh in shadows]
     for sh, cp in zip(shadows, copies):
         insts.append(_wire(sh, cp))
-    (x_waddr_w, a5_j_w, a5_diag_w, a5_r_w, a6_r_w, a6_first_w, a6_tb_w, x_raddr_w, b1_tb_w, b1_j_w, b1_diag_w,
+    (x_waddr_w, a5_j_w, a5_diag_w, a5_r_w, a6_r_w, a6_first_w, a6_tb_w, b1_tb_w, b1_j_w, b1_diag_w,
      b2_v_w) = copies
 
     i_a5 = [_u(lb2) for _ in range(P)]   # row p's index in its query block: group-in-head * P + p
@@ -341,7 +341,7 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     for p in range(P):
         insts.append(sae_row_softmax(
             clk, scores[p], mult_a3, shm1_a4, x_we, x_waddr_w, a5_j_w, a5_diag_w, i_a5[p],
-            a5_r_w, a6_r_w, qk_end, a6_first_w, a6_tb_w, x_raddr_w,
+            a5_r_w, a6_r_w, qk_end, a6_first_w, a6_tb_w, x_raddr,
             b1_tb_w, b1_j_w, b1_diag_w, i_b1[p], b2_v_w, j0_2, last2,
             es[p], hold_load, hold_tb, dr_run, hes[(p + 1) % P], has[(p + 1) % P], hes[p], has[p], logit_frac=g.LF, logit_bits=LB,
             exp_lut_bits=g.L, prob_frac=PF, expsum_bits=g.LW))
@@ -490,6 +490,7 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
         k_raddr.next = concat(qk_kb, qk_j)
         q_raddr.next = concat(qk_jq, qk_r)
         v_raddr.next = concat(pv_kb, pv_j)
+        x_raddr.next = concat(pv_tb, pv_j)
         dr_addr.next = concat(dr_r, dr_k)
 
     qhi = rw + pw

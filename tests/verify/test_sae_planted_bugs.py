@@ -8,7 +8,7 @@ from hypothesis import Phase, given, settings, strategies as st
 
 from fast_prefill.rtl.sae.engine import SaeGeometry
 from fast_prefill.verify.bench.sae.harness import check_engine, flex_lists, make_group
-from fast_prefill.verify import mutants_sae
+from fast_prefill.verify import mutants_mpu, mutants_sae
 from fast_prefill.verify.strategies import pattern
 import numpy as np
 
@@ -46,3 +46,19 @@ def test_hypothesis_rejects_stream_mutant(mutant):
     with pytest.raises(AssertionError, match="stream rule violations|output rows"):
         check_engine(PARAMS, heads, flex_lists(2, np.random.default_rng(5), "dense"), [1],
                      stall=[True, False], backends=("icarus",), mutant=mutant)
+
+
+ROW_PARAMS = {"block_size": 8, "head_dim": 4, "group": 1, "max_seq_len": 64, "rows": 2, "qk_lut_rows": 0}
+
+
+@pytest.mark.parametrize("mutant", [mutants_sae.sae_row_wrong_tile(), mutants_mpu.mpu_dsp_pair_no_correction(count=4)],
+                         ids=["sae_row_wrong_tile", "mpu_dsp_pair_no_correction"])
+def test_row_engine_rejects_mutant(mutant):
+    """sae_row_engine: a row group reading the other task's probability tile, and QK^T pair lanes
+    without the packing's correction term (both query rows of the pair lane on DSPs: qk_lut_rows=0),
+    are rejected by the golden comparison; the unmodified engine passes the same example."""
+    heads = make_group(20, 4, 1, 9, -3.0)
+    lists = flex_lists(3, np.random.default_rng(9), "flex")
+    check_engine(ROW_PARAMS, heads, lists, [1, 2], backends=("icarus",))
+    with pytest.raises(AssertionError, match="differ from the golden model"):
+        check_engine(ROW_PARAMS, heads, lists, [1, 2], backends=("icarus",), mutant=mutant)
