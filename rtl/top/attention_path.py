@@ -72,7 +72,7 @@ from myhdl import ResetSignal, Signal, always_comb, always_seq, block, concat, i
 from ..axi.stream_reader import axi_stream_reader
 from ..axi.stream_writer import axi_stream_writer
 from ..kvc.kv_cache import kv_cache, request_width
-from ..sae.engine import SaeGeometry, sae_engine
+from ..sae.row_engine import RowGeometry, sae_row_engine
 from ..sae.kv_adapter import sae_kv_adapter
 from ..stream.downsizer import stream_downsizer
 from ..stream.fifo import stream_fifo
@@ -91,11 +91,15 @@ class PathGeometry:
     """Validated parameters and derived sizes of one attention path."""
 
     def __init__(self, block_size=8, head_dim=8, max_seq_len=1024, hbm_data_width=64, pinned=2, managed=4,
-                 prefetch_depth=2, max_outstanding=2):
+                 prefetch_depth=2, max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0):
         def bad(name, value, allowed):
             raise ValueError(f"attention_path field '{name}' = {value!r} is not allowed: {allowed}")
 
-        self.sae = SaeGeometry(block_size=block_size, head_dim=head_dim, group=1, max_seq_len=max_seq_len)
+        try:
+            self.sae = RowGeometry(block_size=block_size, head_dim=head_dim, group=1, max_seq_len=max_seq_len,
+                                   rows=sae_rows, qk_lut_rows=sae_qk_lut_rows)
+        except ValueError as exc:
+            raise ValueError(f"attention_path: {exc}") from None
         B, D, hw = block_size, head_dim, hbm_data_width
         if max_seq_len % B or (max_seq_len // B) & (max_seq_len // B - 1) or max_seq_len // B < 2:
             bad("max_seq_len", max_seq_len, f"must be a power-of-two multiple (>= 2) of block_size={B}")
@@ -146,9 +150,9 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                    m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
                    m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
                    block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
-                   max_outstanding=2):
+                   max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0):
     g = PathGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
-                     max_outstanding)
+                     max_outstanding, sae_rows, sae_qk_lut_rows)
     iw, hw, D = g.iw, g.hw, g.D
     for name, sig, w in (("nb", nb, iw + 1), ("s_acc_data", s_acc_data, g.acc_width),
                          ("mult", mult, g.sae.MB), ("shift", shift, 6),
@@ -215,9 +219,10 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
 
     # ---- SAE ---------------------------------------------------------------------------------
     o_valid, o_ready, o_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[g.sae.o_width:])
-    sae = sae_engine(clk, sub_rst, cmd_valid, cmd_ready, cmd_data, q_valid, q_ready, q_data,
-                     blk_valid, blk_ready, blk_data, kv_valid, kv_ready, kv_data, o_valid, o_ready, o_data,
-                     block_size=g.B, head_dim=D, group=1, max_seq_len=max_seq_len)
+    sae = sae_row_engine(clk, sub_rst, cmd_valid, cmd_ready, cmd_data, q_valid, q_ready, q_data,
+                         blk_valid, blk_ready, blk_data, kv_valid, kv_ready, kv_data, o_valid, o_ready, o_data,
+                         block_size=g.B, head_dim=D, group=1, max_seq_len=max_seq_len, rows=g.sae.rows,
+                         qk_lut_rows=g.sae.lut_rows)
 
     # ---- O writer ----------------------------------------------------------------------------
     w_valid, w_ready, w_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:])

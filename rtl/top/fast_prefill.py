@@ -109,9 +109,9 @@ class KernelGeometry:
     """Validated parameters of the kernel top level and the constants its control uses."""
 
     def __init__(self, block_size=8, head_dim=8, max_seq_len=1024, hbm_data_width=64, pinned=2, managed=4,
-                 prefetch_depth=2, max_outstanding=2):
+                 prefetch_depth=2, max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0):
         self.path = PathGeometry(block_size, head_dim, max_seq_len, hbm_data_width, pinned, managed,
-                                 prefetch_depth, max_outstanding)
+                                 prefetch_depth, max_outstanding, sae_rows, sae_qk_lut_rows)
         self.B, self.D, self.hw = block_size, head_dim, hbm_data_width
         self.log2_b = _log2("block_size", block_size)
         self.log2_d = _log2("head_dim", head_dim)
@@ -153,9 +153,10 @@ def fast_prefill(ap_clk, ap_rst_n,
                  m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
                  m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
                  block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
-                 max_outstanding=2, sig_params=(), query_aware_unit=False, sig_factory=None):
+                 max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0, sig_params=(), query_aware_unit=False,
+                 sig_factory=None):
     g = KernelGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
-                       max_outstanding)
+                       max_outstanding, sae_rows, sae_qk_lut_rows)
     if sig_factory is None:
         from ..sig.head import sig_head as sig_factory  # the real SIG head (rtl/sig/head.py)
     rm = RegisterMap()
@@ -385,7 +386,7 @@ def fast_prefill(ap_clk, ap_rst_n,
                             m_axi_o_wstrb, m_axi_o_wlast, mo_bvalid, mo_bready, m_axi_o_bresp,
                             m_axi_o_bid, block_size=g.B, head_dim=g.D, max_seq_len=g.max_seq_len,
                             pinned=pinned, managed=managed, prefetch_depth=prefetch_depth,
-                            max_outstanding=max_outstanding)
+                            max_outstanding=max_outstanding, sae_rows=sae_rows, sae_qk_lut_rows=sae_qk_lut_rows)
 
     # ---- read port sharing by phase (0: SIG, 1: attention) ------------------------------------
     phase = Signal(bool(0))

@@ -50,14 +50,16 @@ from ..axi.specs import axi_read_ports, axi_write_ports  # noqa: E402
 from .attention_path import PathGeometry, attention_path  # noqa: E402
 from .row_control import top_row_control  # noqa: E402
 
-ATTENTION_HDL = ("block_size", "head_dim", "max_seq_len", "pinned", "managed", "prefetch_depth", "max_outstanding")
+ATTENTION_HDL = ("block_size", "head_dim", "max_seq_len", "pinned", "managed", "prefetch_depth", "max_outstanding",
+                 "sae_rows", "sae_qk_lut_rows")
 
 
 def attention_path_params(cfg) -> dict:
     return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_seq_len": cfg.max_seq_len,
             "hbm_data_width": cfg.hbm_data_width, "pinned": cfg.pinned_tier_blocks,
             "managed": cfg.managed_tier_blocks, "prefetch_depth": cfg.prefetch_depth,
-            "max_outstanding": min(cfg.max_outstanding_bursts, 16)}
+            "max_outstanding": min(cfg.max_outstanding_bursts, 16), "sae_rows": cfg.sae_rows,
+            "sae_qk_lut_rows": cfg.sae_qk_lut_rows}
 
 
 def attention_path_ports(params: dict) -> dict:
