@@ -102,6 +102,17 @@ class RowGeometry(SaeGeometry):
         tail = QK_LAT + 1 + self.B + PV_LAT + self.rows + 3 + self.recip_latency + 2
         return start + n_blocks * self.NG * self.B + tail
 
+    def stream_cycles(self, blocks_per_job) -> int:
+        """Cycles from the first command to the last output row of row jobs sent back to back
+        (``blocks_per_job[k]`` key blocks in job ``k``): each later job adds exactly its ``n * NG * B``
+        cycles (its queries and first block load while the previous job runs)."""
+        ns = list(blocks_per_job)
+        return self.cycles(ns[0]) + sum(n * self.NG * self.B for n in ns[1:])
+
+    def useful_macs(self, n_blocks: int) -> int:
+        """MACs of one row job: ``Q K^T`` and ``P V`` of ``G B`` rows against ``n`` blocks of ``B`` keys."""
+        return 2 * self.G * self.B * self.B * self.D * n_blocks
+
 
 def _u(w):
     return Signal(intbv(0)[w:])

@@ -1,10 +1,21 @@
-"""SAE benchmark (``fast-prefill bench sae``): cycles per row job and per key block of the
-converted Verilog (Icarus, cycle-accurate, no idles or back-pressure) against the documented
-formula ``SaeGeometry.cycles`` and against the ideal ``MACs / lanes``.
+"""SAE benchmark (``fast-prefill bench sae``): the row-parallel engine ``sae_row_engine`` (what the
+kernel uses) in simulated cycles and by its exact cycle formula, against its peak of ``2 P D``
+useful MACs a cycle and against the ``D``-lane engine ``sae_engine`` computed in the same run.
 
-Per key block and GQA group the engine does ``2 * G * B * B * D`` MACs (``Q K^T`` and ``P V``) on
-``D`` lanes, so the ideal is ``2 * G * B * B`` cycles per block. Every simulated row job's output
-is also checked against the golden model (a benchmark that computes the wrong thing is worthless).
+* **Simulated** (converted Verilog, Icarus, no idles or back-pressure): per shape, an isolated row
+  job of 1 and of 4 key blocks (cycles from the command to the last output row, against
+  ``RowGeometry.cycles``) and three row jobs of 4, 5 and 6 blocks sent back to back (against
+  ``RowGeometry.stream_cycles``). Every output row is checked against the golden model.
+  Efficiency = useful MACs / (cycles x ``2 P D``), useful MACs ``2 G B^2 D`` per key block
+  (``Q K^T`` and ``P V``; the masked half of a diagonal block counted as useful).
+* **u280** (formula only: ``B = D = 128``, ``P = sae_rows``): the kernel's attention phase runs the
+  row jobs of a head back to back (``G = 1``); per head of real MInference vertical-and-slash
+  layouts (``verify/bench/kvc.head_layout``) the cycles are ``stream_cycles`` of its rows'
+  block counts. Reported: useful MAC a cycle, the peak, the efficiency, over every head and over
+  the rows with at least 4 key blocks.
+
+Writes ``build/bench/sae.json`` (keys ``u280_mac_per_cycle``, ``u280_peak_mac_per_cycle``,
+``u280_efficiency``, ``sim_efficiency_min``, ``shapes``, ``layouts``) and prints the tables.
 """
 
 from __future__ import annotations
@@ -12,85 +23,153 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
 from ....rtl.sae.engine import SaeGeometry
+from ....rtl.sae.row_engine import RowGeometry
 
-SIM_SHAPES = [  # (B, D, G): simulated on the converted Verilog
-    (4, 4, 1), (8, 8, 1), (8, 8, 2), (16, 16, 1), (16, 8, 4),
+SIM_SHAPES = [  # (B, D, G, P, qk_lut_rows): simulated on the converted Verilog
+    (8, 8, 2, 2, 1),     # the tiny preset's engine
+    (8, 8, 3, 4, 2),
+    (16, 16, 1, 4, 2),   # mid-size: B = D = 16
+    (16, 8, 4, 8, 4),
+    (16, 16, 2, 8, 3),
 ]
-MODEL_SHAPES = [  # (name, B, D, G): formula only (too large to simulate here)
-    ("llama-3-8b (B=128, D=128, G=32/8)", 128, 128, 4),
-    ("qwen2.5-7b (B=128, D=128, G=28/4)", 128, 128, 7),
-    ("B=64, D=128, G=4", 64, 128, 4),
-]
+ISOLATED = (1, 4)        # blocks of the isolated row jobs
+STREAM = (4, 5, 6)       # blocks of the back-to-back row jobs
+LENGTHS = (4096, 16384, 32768)
+MODELS = ("llama-3-8b", "qwen2.5-7b")
 
 
-def ideal_block(geom: SaeGeometry) -> int:
-    return 2 * geom.G * geom.B * geom.B * geom.D // geom.D
-
-
-def measure(b: int, d: int, g: int, blocks=(1, 3)) -> dict:
-    """Cycles of row jobs with ``blocks`` key blocks each (dense rows) on the converted Verilog."""
+def measure(b: int, d: int, g: int, rows: int, lut: int) -> dict:
+    """Simulated cycles of ``sae_row_engine`` (Icarus) against its formulas; outputs checked."""
     from ....rtl.sae import formats as F
     from .harness import make_group, run_engine
 
-    params = {"block_size": b, "head_dim": d, "group": g, "max_seq_len": max(64, 8 * b)}
-    geom = SaeGeometry(**params)
-    nb = max(blocks)
-    n = nb * b
-    heads = make_group(n, d, g, seed=11)
+    nb = max(STREAM + ISOLATED)
+    params = {"block_size": b, "head_dim": d, "group": g, "max_seq_len": max(64, nb * b), "rows": rows,
+              "qk_lut_rows": lut}
+    geom = RowGeometry(**params)
+    heads = make_group(nb * b, d, g, seed=11)
     lists = [np.arange(r + 1) for r in range(nb)]
-    rows = [n_blk - 1 for n_blk in blocks]
-    res = run_engine(params, heads, lists, rows, "icarus")
-    expected = F.expected_o_beats(geom, heads, lists, rows)
-    if res.outputs["m_o"] != expected or res.violations:
-        raise AssertionError(f"sae bench {params}: output differs from the golden model")
-    starts, outs = res.in_cycles["s_cmd"], res.out_cycles["m_o"]
-    measured = [outs[(k + 1) * geom.GB - 1] - starts[k] + 1 for k in range(len(rows))]
-    per_block = (measured[-1] - measured[0]) / (blocks[-1] - blocks[0])
-    return {"B": b, "D": d, "G": g, "lanes": d, "blocks": list(blocks), "measured": measured,
-            "formula": [geom.cycles(k) for k in blocks], "per_block_measured": per_block,
-            "per_block_formula": geom.cycles(2) - geom.cycles(1), "per_block_ideal": ideal_block(geom)}
+
+    def run(jobs):
+        res = run_engine(params, heads, lists, jobs, "icarus")
+        if res.outputs["m_o"] != F.expected_o_beats(geom, heads, lists, jobs) or res.violations:
+            raise AssertionError(f"sae bench {params}: output differs from the golden model")
+        return res.out_cycles["m_o"][-1] - res.in_cycles["s_cmd"][0] + 1
+
+    iso = [run([n - 1]) for n in ISOLATED]
+    stream = run([n - 1 for n in STREAM])
+    useful = sum(geom.useful_macs(n) for n in STREAM)
+    return {"B": b, "D": d, "G": g, "P": rows, "qk_lut_rows": lut, "peak_mac_per_cycle": geom.peak_macs_per_cycle,
+            "isolated_blocks": list(ISOLATED), "isolated_sim": iso, "isolated_formula": [geom.cycles(n) for n in ISOLATED],
+            "stream_blocks": list(STREAM), "stream_sim": stream, "stream_formula": geom.stream_cycles(STREAM),
+            "isolated_efficiency": geom.useful_macs(ISOLATED[-1]) / (iso[-1] * geom.peak_macs_per_cycle),
+            "stream_efficiency": useful / (stream * geom.peak_macs_per_cycle),
+            "block_cycles": geom.block_cycles(),
+            "d_lane_block_cycles": SaeGeometry(b, d, g, params["max_seq_len"]).cycles(2)
+            - SaeGeometry(b, d, g, params["max_seq_len"]).cycles(1)}
+
+
+def layout_records(cfg, lengths, heads_per_model: int = 2) -> list[dict]:
+    """u280 formula over the rows of real MInference layouts, one head at a time (``G = 1``)."""
+    from ...golden.minference import load_budgets
+    from ..kvc import head_layout
+
+    geom = RowGeometry(block_size=cfg.block_size, head_dim=cfg.head_dim, group=1, max_seq_len=cfg.max_seq_len,
+                       rows=cfg.sae_rows, qk_lut_rows=cfg.sae_qk_lut_rows)
+    old = SaeGeometry(cfg.block_size, cfg.head_dim, 1, cfg.max_seq_len)
+    out = []
+    for model in MODELS:
+        layers = load_budgets(model)
+        picks = [(len(layers) // (heads_per_model + 1) * (j + 1), (7 * j + 3) % len(layers[0]))
+                 for j in range(heads_per_model)]
+        for n in lengths:
+            for layer, head in picks:
+                lists, (v, s) = head_layout(model, layer, head, n, cfg.block_size)
+                counts = [len(x) for x in lists]
+                cycles = geom.stream_cycles(counts)
+                useful = sum(geom.useful_macs(c) for c in counts)
+                wide = [c for c in counts if c >= 4]
+                # rows with >= 4 blocks, back to back (their own stream)
+                w_eff = (sum(geom.useful_macs(c) for c in wide) / (geom.stream_cycles(wide) * geom.peak_macs_per_cycle)
+                         if wide else None)
+                old_cycles = sum(old.cycles(c) for c in counts)
+                out.append({"model": model, "n": n, "layer": layer, "head": head, "vertical": v, "slash": s,
+                            "rows": len(counts), "key_blocks": sum(counts), "cycles": cycles,
+                            "mac_per_cycle": useful / cycles, "efficiency": useful / (cycles * geom.peak_macs_per_cycle),
+                            "rows_4plus": len(wide), "efficiency_rows_4plus": w_eff,
+                            "d_lane_cycles": old_cycles, "speedup_vs_d_lane": old_cycles / cycles})
+    return out
 
 
 def main(argv=None) -> int:
+    from ....config import get_preset
+
     ap = argparse.ArgumentParser(prog="fast-prefill bench sae", description=__doc__.split("\n\n")[0])
     ap.add_argument("--no-rtl", action="store_true", help="formula rows only")
+    ap.add_argument("--lengths", type=int, nargs="*", default=list(LENGTHS))
+    ap.add_argument("--heads", type=int, default=2, help="MInference heads per model and length")
     ap.add_argument("--clock-mhz", type=float, default=300.0)
-    ap.add_argument("--json", default=None)
+    ap.add_argument("--json", default="build/bench/sae.json")
     args = ap.parse_args(argv)
+    cfg = get_preset("u280")
     t0 = time.time()
-    records = []
-    print("Simulated (converted Verilog, Icarus; row jobs of 1 and 3 dense key blocks):\n")
-    print("| B | D | G | lanes | row job 1 blk: sim / formula | row job 3 blk: sim / formula | per block: sim / formula / ideal | efficiency |")
-    print("|---|---|---|---|---|---|---|---|")
+    shapes = []
+    print("Simulated sae_row_engine (converted Verilog, Icarus): cycles from the first command to the last output row\n")
+    print("| B | D | G | P (LUT rows) | isolated 1 blk: sim / formula | isolated 4 blk: sim / formula | "
+          "jobs 4+5+6 back to back: sim / formula | efficiency isolated / stream | block: cycles (D-lane engine) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     if not args.no_rtl:
-        for b, d, g in SIM_SHAPES:
-            r = measure(b, d, g)
-            records.append(r)
-            eff = r["per_block_ideal"] / r["per_block_measured"]
-            print(f"| {b} | {d} | {g} | {d} | {r['measured'][0]} / {r['formula'][0]} | {r['measured'][1]} / "
-                  f"{r['formula'][1]} | {r['per_block_measured']:.0f} / {r['per_block_formula']} / "
-                  f"{r['per_block_ideal']} | {eff:.3f} |", flush=True)
-            if r["measured"] != r["formula"]:
+        for shape in SIM_SHAPES:
+            r = measure(*shape)
+            shapes.append(r)
+            print(f"| {r['B']} | {r['D']} | {r['G']} | {r['P']} ({r['qk_lut_rows']}) | {r['isolated_sim'][0]} / "
+                  f"{r['isolated_formula'][0]} | {r['isolated_sim'][1]} / {r['isolated_formula'][1]} | "
+                  f"{r['stream_sim']} / {r['stream_formula']} | {r['isolated_efficiency']:.3f} / "
+                  f"{r['stream_efficiency']:.3f} | {r['block_cycles']} ({r['d_lane_block_cycles']}) |", flush=True)
+            if r["isolated_sim"] != r["isolated_formula"] or r["stream_sim"] != r["stream_formula"]:
                 print("  MISMATCH between simulation and formula")
                 return 1
-    print(f"\nFormula at model sizes ({args.clock_mhz:.0f} MHz, D lanes, one group per engine):\n")
-    print("| shape | cycles per key block | ideal | efficiency | us per key block | fixed cycles per row job (command, Q load, normalise, output) |")
-    print("|---|---|---|---|---|---|")
-    for name, b, d, g in MODEL_SHAPES:
-        geom = SaeGeometry(block_size=b, head_dim=d, group=g, max_seq_len=131072)
-        per = geom.cycles(2) - geom.cycles(1)
-        ideal = ideal_block(geom)
-        tail = geom.cycles(0)
-        records.append({"shape": name, "per_block_formula": per, "per_block_ideal": ideal, "row_overhead": tail})
-        print(f"| {name} | {per} | {ideal} | {ideal / per:.3f} | {per / args.clock_mhz:.1f} | {tail} |")
-    print(f"\n({time.time() - t0:.1f} s)")
+    geom = RowGeometry(block_size=cfg.block_size, head_dim=cfg.head_dim, group=1, max_seq_len=cfg.max_seq_len,
+                       rows=cfg.sae_rows, qk_lut_rows=cfg.sae_qk_lut_rows)
+    layouts = layout_records(cfg, args.lengths, args.heads)
+    print(f"\nu280 formula (B = D = {cfg.block_size}, P = {cfg.sae_rows}, {cfg.sae_qk_lut_rows} of them on LUT lanes, "
+          f"peak {geom.peak_macs_per_cycle} MAC/cycle, {args.clock_mhz:.0f} MHz): MInference layouts, one head's rows "
+          "back to back\n")
+    print("| model | N | layer.head | rows | key blocks | cycles | ms | MAC/cycle | efficiency | rows >= 4 blk: efficiency "
+          "| speed-up vs D-lane engine |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in layouts:
+        w = "-" if r["efficiency_rows_4plus"] is None else f"{r['efficiency_rows_4plus']:.4f}"
+        print(f"| {r['model']} | {r['n'] // 1024}K | {r['layer']}.{r['head']} | {r['rows']} | {r['key_blocks']} | "
+              f"{r['cycles']} | {r['cycles'] / args.clock_mhz / 1000:.3f} | {r['mac_per_cycle']:.0f} | "
+              f"{r['efficiency']:.4f} | {w} | {r['speedup_vs_d_lane']:.1f} |")
+    useful = sum(r["mac_per_cycle"] * r["cycles"] for r in layouts)
+    cycles = sum(r["cycles"] for r in layouts)
+    summary = {
+        "u280_mac_per_cycle": useful / cycles,
+        "u280_peak_mac_per_cycle": geom.peak_macs_per_cycle,
+        "u280_efficiency": useful / (cycles * geom.peak_macs_per_cycle),
+        "u280_efficiency_min_head": min(r["efficiency"] for r in layouts),
+        "u280_efficiency_min_rows_4plus": min(r["efficiency_rows_4plus"] for r in layouts
+                                              if r["efficiency_rows_4plus"] is not None),
+        "sim_efficiency_min": min((r["stream_efficiency"] for r in shapes), default=None),
+        "sim_isolated_efficiency_min": min((r["isolated_efficiency"] for r in shapes), default=None),
+        "shapes": shapes, "layouts": layouts,
+    }
+    print(f"\nu280: {summary['u280_mac_per_cycle']:.0f} useful MAC/cycle of {geom.peak_macs_per_cycle} "
+          f"(efficiency {summary['u280_efficiency']:.4f}; lowest head {summary['u280_efficiency_min_head']:.4f}, "
+          f"rows with >= 4 blocks {summary['u280_efficiency_min_rows_4plus']:.4f}); simulated shapes, jobs back to "
+          f"back: lowest efficiency {summary['sim_efficiency_min']}")
+    print(f"({time.time() - t0:.1f} s)")
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w") as f:
-            json.dump(records, f, indent=1)
+            json.dump(summary, f, indent=1)
     return 0
 
 
