@@ -122,7 +122,7 @@ class AcceleratorConfig:
     max_outstanding_bursts: int = 8
     sig_heads_per_pass: int = 1
     sae_rows: int = 32
-    sae_qk_lut_rows: int = 8
+    sae_qk_lut_rows: int = 4
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():

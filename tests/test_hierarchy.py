@@ -32,9 +32,11 @@ def test_source_list_is_complete_and_ordered(kernel):
 
 def test_identical_sub_blocks_are_one_module(kernel):
     paths = hierarchy.instance_paths(kernel)
-    lanes = {m for p, m in paths.items() if re.fullmatch(r"attention_path0/sae_engine0/sae_lane\d+", p)}
-    n = sum(1 for p in paths if re.fullmatch(r"attention_path0/sae_engine0/sae_lane\d+", p))
-    assert n == get_preset("tiny").head_dim and len(lanes) == 1
+    cols = {m for p, m in paths.items() if re.fullmatch(r"attention_path0/sae_row_engine0/sae_pv_column\d+", p)}
+    n = sum(1 for p in paths if re.fullmatch(r"attention_path0/sae_row_engine0/sae_pv_column\d+", p))
+    assert n == get_preset("tiny").head_dim and len(cols) == 1
+    rows = {m for p, m in paths.items() if re.fullmatch(r"attention_path0/sae_row_engine0/sae_row_softmax\d+", p)}
+    assert len([p for p in paths if "/sae_row_softmax" in p]) == get_preset("tiny").sae_rows and len(rows) == 1
     adapters = {m for p, m in paths.items() if p.rsplit("/", 1)[-1].startswith("sae_kv_adapter")}
     assert len([p for p in paths if p.rsplit("/", 1)[-1].startswith("sae_kv_adapter")]) == 4 and len(adapters) == 1
 
@@ -48,7 +50,7 @@ def test_the_checker_catches_a_missing_a_duplicate_and_a_misordered_module(kerne
     top = tmp_path / kernel.name
     lst = hierarchy.source_list_path(top)
     lines = lst.read_text().splitlines()
-    lane = next(x for x in lines if x.startswith("sae_lane_"))
+    lane = next(x for x in lines if x.startswith("sae_pv_column_"))
     lst.write_text("\n".join(x for x in lines if x != lane) + "\n")
     assert any("which no listed file defines" in p for p in hierarchy.source_list_problems(top))
     lst.write_text("\n".join(lines + [lines[0]]) + "\n")

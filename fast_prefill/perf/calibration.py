@@ -178,6 +178,32 @@ def cal_sae(shapes) -> list[CalPoint]:
     return out
 
 
+def cal_sae_rows(shapes) -> list[CalPoint]:
+    """``sae_row_engine`` (the kernel's engine): every row job of a head back to back, random lists."""
+    from ..verify.bench.sae.harness import flex_lists, make_group, run_engine
+    from ..rtl.sae import formats as F
+
+    out = []
+    rng = np.random.default_rng(12)
+    for label, b, d, g, rows, lut, nb in shapes:
+        t0 = time.time()
+        params = {"block_size": b, "head_dim": d, "group": g, "max_seq_len": max(64, nb * b), "rows": rows,
+                  "qk_lut_rows": lut}
+        geom = F.geometry(params)
+        heads = make_group(nb * b, d, g, seed=13)
+        lists = flex_lists(nb, rng, "random")
+        jobs = list(range(nb))
+        res = run_engine(params, heads, lists, jobs, "icarus")
+        if res.outputs["m_o"] != F.expected_o_beats(geom, heads, lists, jobs) or res.violations:
+            raise AssertionError(f"calibration: sae_row_engine {params} output differs from the golden model")
+        sim = res.out_cycles["m_o"][-1] - res.in_cycles["s_cmd"][0] + 1
+        accesses = sum(len(x) for x in lists)
+        out.append(CalPoint("SAE row engine (whole head)", f"{label} B={b} D={d} G={g} P={rows} nb={nb} "
+                            f"blocks={accesses}", sim, U.sae_rows_head_cycles(nb, accesses, b, g, rows, geom.R),
+                            time.time() - t0))
+    return out
+
+
 def cal_kvc(shapes) -> list[CalPoint]:
     from ..verify.bench.sae.harness import flex_lists
     from ..verify.bench.kvc import requests_of, simulate, small_params
@@ -285,6 +311,8 @@ def configurations(slow: bool = False) -> dict:
         "builder": [("tiny", 16), ("larger", 64)],
         "liveness": [("tiny", 16), ("larger", 64)],
         "sae": [("tiny", b, d, 2, 4), ("larger", 16, 16, 1, 4)],
+        "sae_rows": [("tiny", b, d, 1, tiny.sae_rows, tiny.sae_qk_lut_rows, 6),
+                     ("larger", 16, 16, 1, 4, 2, 6), ("larger", 16, 8, 2, 8, 3, 4)],
         "kvc": [("tiny", 32, "random", hb_tiny, tiny.pinned_tier_blocks, tiny.managed_tier_blocks,
                  tiny.prefetch_depth, 1),
                 ("tiny", 32, "flex", hb_tiny, tiny.pinned_tier_blocks, tiny.managed_tier_blocks, tiny.prefetch_depth, 2),
@@ -303,7 +331,7 @@ def configurations(slow: bool = False) -> dict:
 
 
 RUNNERS = {"probe": cal_probe, "pool": cal_pool, "cover": cal_cover, "top_m": cal_top_m, "builder": cal_builder,
-           "liveness": cal_liveness, "sae": cal_sae, "kvc": cal_kvc, "mpu": cal_mpu,
+           "liveness": cal_liveness, "sae": cal_sae, "sae_rows": cal_sae_rows, "kvc": cal_kvc, "mpu": cal_mpu,
            "kernel": cal_kernel}
 
 

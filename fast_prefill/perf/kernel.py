@@ -33,10 +33,12 @@ cycle: docs/kernel.md), then the query heads strictly one after another, no over
     their bank's ``2 N`` output beats (``SIG_FOLLOW`` cycles of start before them); everything
     after the probe as above, per head.
 
-* ``attention``: ``attention_path`` from the first access beat to ``done``: the SAE's row jobs back
-  to back (:func:`units.sae_head_cycles`, K/V reads prefetched by the KV cache under the compute;
-  at ``8 D / W > 1`` beats per K/V row the adapter stretches the load phase) plus the first Q row's
-  fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O burst's response, done).
+* ``attention``: ``attention_path`` from the first access beat to ``done``: the row-parallel SAE's
+  row jobs back to back (:func:`units.sae_rows_head_cycles`: ``G B^2 / P`` cycles a key block, K/V
+  reads prefetched by the KV cache under the compute; at ``8 D / W > 1`` beats per K/V row the
+  adapter's feed, ``2 B (8 D / W) + 1`` cycles a block, sets the pace when it is the slower) plus the
+  first Q row's fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O burst's
+  response, done).
 
 Selection blocks (cover count, top-m) use their documented worst-case digit scans and emission
 (``units.cover_count_cycles`` / ``units.top_m_cycles`` with ``scan=None``), as the projections do:
@@ -162,7 +164,7 @@ def attention_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16)
     b, d = cfg.block_size, cfg.head_dim
     kv_ratio = max(1, 8 * d * U.cdiv(cfg.data_width, 8) // cfg.hbm_data_width)
     q_row = U.cdiv(b * d * U.cdiv(cfg.data_width, 8) * 8, cfg.hbm_data_width)
-    return U.sae_head_cycles(h.nb, h.accesses, b, 1, recip_frac, kv_ratio) + q_row + ATT_TAIL
+    return U.sae_rows_head_cycles(h.nb, h.accesses, b, 1, cfg.sae_rows, recip_frac, kv_ratio) + q_row + ATT_TAIL
 
 
 def head_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> dict:

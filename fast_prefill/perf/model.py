@@ -147,7 +147,8 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
     # calibration runs at zero extra latency)
     fill = 2 * hb + U.KVC_FILL_EXTRA + p.hbm_latency_cycles
     q_row = U.cdiv(b * d * byt * 8, cfg.hbm_data_width)
-    c.cycles["SAE + KVC"] = U.sae_head_cycles(nb, h.accesses, b, g, p.recip_frac, ratio) + q_row + K.ATT_TAIL + fill
+    c.cycles["SAE + KVC"] = (U.sae_rows_head_cycles(nb, h.accesses, b, g, cfg.sae_rows, p.recip_frac, ratio)
+                             + q_row + K.ATT_TAIL + fill)
     c.bytes["SIG K/Q reads"] = (2 * n * d + b * d) * byt + (2 * n * d * byt if qa else 0)   # per query head
     c.bytes["KVC K/V misses"] = h.reads["liveness"] * cfg.block_bytes
     c.bytes["SAE Q reads + O writes"] = g * (nb * b * d * byt + n * d * 2)

@@ -6,7 +6,9 @@ back-pressure, exactly as the unit's own documentation and benchmark state them:
 
 * SIG ``sig_probe``, ``sig_pool``, ``sig_cover_count``, ``sig_top_m``, ``sig_list_builder``,
   ``sig_liveness`` (docs/sig.md),
-* SAE ``sae_engine`` row jobs (docs/sae.md, ``SaeGeometry.cycles``),
+* SAE ``sae_row_engine`` row jobs (what the kernel uses; docs/sae.md, ``RowGeometry.cycles`` and
+  ``stream_cycles``) and the ``D``-lane ``sae_engine`` it replaced (``SaeGeometry.cycles``, the
+  baseline),
 * KV cache ``kv_cache`` (docs/kvc.md): an event model of its decide / fetch / deliver schedule
   (:func:`kvc_cycles`), fitted to and checked against the RTL, and its HBM bytes (exact: the RTL's
   block reads equal the golden ``liveness_reads``),
@@ -166,6 +168,29 @@ def sae_row_cycles(n_blocks: int, b: int, g: int = 1, recip_frac: int = 16, kv_b
     gb = g * b
     load = 2 * b * max(1, kv_beats_per_row)
     return 1 + gb + n_blocks * (1 + load + gb * (2 * b + 9)) + gb * (recip_frac + 4)
+
+
+def sae_rows_block_cycles(b: int, g: int, rows: int, kv_beats_per_row: int = 1) -> int:
+    """``sae_row_engine`` in steady state: cycles per key block, ``G B / P`` tasks of ``B`` cycles,
+    unless the K/V feed is slower (``2 B`` rows of ``kv_beats_per_row`` beats and the list beat:
+    the engine loads the next block while it computes this one, so the slower of the two sets
+    the pace; modelled, the kernel's adapter and the engine were calibrated together at 1)."""
+    return max(g * b * b // rows, 2 * b * max(1, kv_beats_per_row) + 1)
+
+
+def sae_rows_head_cycles(nb: int, accesses: int, b: int, g: int, rows: int, recip_frac: int = 16,
+                         kv_beats_per_row: int = 1) -> int:
+    """All ``nb`` row jobs of one head back to back on ``sae_row_engine`` (``accesses`` key blocks
+    in all), from the first command to the last output row: ``RowGeometry.stream_cycles``, the
+    first job's Q and first block load, every block at the steady pace, the last task's drain,
+    reciprocal and output (``nb`` only sets the first load, which the sum does not need)."""
+    from ..rtl.sae.row_engine import PV_LAT, QK_LAT
+
+    gb = g * b
+    r = max(1, kv_beats_per_row)
+    start = max(gb, 2 * b) * r + 2
+    tail = QK_LAT + 1 + b + PV_LAT + rows + 3 + (recip_frac + 1) + 2
+    return start + accesses * sae_rows_block_cycles(b, g, rows, r) + tail
 
 
 def sae_head_cycles(nb: int, accesses: int, b: int, g: int = 1, recip_frac: int = 16, kv_beats_per_row: int = 1) -> int:

@@ -9,6 +9,7 @@ from fast_prefill.perf.calibration import RUNNERS, TOLERANCE, calibrate, calibra
 
 UNITS = {"probe": ["SIG probe"], "pool": ["SIG pool"], "cover": ["SIG cover_count"], "top_m": ["SIG top_m"],
          "builder": ["SIG list_builder"], "liveness": ["SIG liveness"], "sae": ["SAE engine (whole head)"],
+         "sae_rows": ["SAE row engine (whole head)"],
          "kvc": ["KVC cycles", "KVC HBM bytes"], "mpu": ["MPU tile engine"]}
 
 

@@ -50,16 +50,17 @@ def _remodel(points):
     return out
 
 
-@pytest.mark.parametrize("planted", ["probe_pass2_dropped", "sae_normalisation_dropped", "liveness_wait_dropped"])
+@pytest.mark.parametrize("planted", ["probe_pass2_dropped", "sae_drain_dropped", "liveness_wait_dropped"])
 def test_planted_formula_error_is_caught(tiny_points, monkeypatch, planted):
     """A model with one term dropped disagrees with the simulation by more than the tolerance."""
     assert not _bad(_remodel(tiny_points))               # the kept runs re-model identically
     if planted == "probe_pass2_dropped":                 # (2 nb + 1) B^2 -> (nb + 1) B^2
         real = U.probe_cycles
         monkeypatch.setattr(U, "probe_cycles", lambda n, b, r=16: real(n, b, r) - (n // b) * b * b)
-    elif planted == "sae_normalisation_dropped":         # the G B (R + 4) normalisation of each row job
-        real_row = U.sae_row_cycles
-        monkeypatch.setattr(U, "sae_row_cycles", lambda nbk, b, g=1, r=16, k=1: real_row(nbk, b, g, r, k) - g * b * (r + 4))
+    elif planted == "sae_drain_dropped":                 # the last task's P x V, drain, reciprocal and output
+        real_head = U.sae_rows_head_cycles
+        monkeypatch.setattr(U, "sae_rows_head_cycles", lambda nb, acc, b, g, rows, r=16, k=1:
+                            real_head(nb, acc, b, g, rows, r, k) - (b + rows + r + 6))
     else:                                                # attention overlapping the SIG's selection
         real_sig = K.sig_to_stream
         monkeypatch.setattr(K, "sig_to_stream", lambda cfg, h, r=16: {
@@ -69,12 +70,13 @@ def test_planted_formula_error_is_caught(tiny_points, monkeypatch, planted):
 
 def test_kernel_model_hand_computed():
     """A dense head of nb = 3 at tiny (L = 6), by hand: 34 + [2 + (1 + 0 + 6)] + (6 + 1)
-    + [3 (1 + 8 + 8 * 20) + 6 (1 + 16 + 8 * 25) + 8 + 14] + 2 = 1883 (also the simulated figure)."""
+    + [(max(8, 16) + 2) + 6 * (8 * 8 / 2) + (6 + 1 + 8 + 4 + 2 + 3 + 17 + 2) + 8 + 14] + 2 = 327 (the
+    simulation: 339; with the D-lane engine the same head took 1883)."""
     cfg = config("tiny")
     h = K.HeadShape(nb=3, accesses=6, vertical=0, slash=0, dense=True)
-    assert K.run_cycles(cfg, [h]) == 34 + 9 + 7 + (3 * 169 + 6 * 217 + 8 + 14) + 2 == 1883
+    assert K.run_cycles(cfg, [h]) == 34 + 9 + 7 + (18 + 6 * 32 + 43 + 8 + 14) + 2 == 327
     # two heads: one run start, two heads
-    assert K.run_cycles(cfg, [h, h]) == 2 * 1883 - 34
+    assert K.run_cycles(cfg, [h, h]) == 2 * 327 - 34
     # sparse head: the probe and the selection come before the first access
     s = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1)
     parts = K.head_cycles(cfg, s)
