@@ -25,6 +25,9 @@ def test_presets_are_valid_and_named():
     ("mpu_dsp_cols", 600, "config field 'mpu_dsp_cols' = 600 is not allowed: must be in [0, 564] at mpu_k=32, data_width=8: 9600 DSP48E2 exceed the U280's 9024"),
     ("mpu_k", 256, "config field 'mpu_k' = 256 is not allowed: must be a power of two in [1, head_dim=128]"),
     ("name", "u 280", "config field 'name' = 'u 280' is not allowed: must be a Python identifier such as 'u280'"),
+    ("sae_rows", 24, "config field 'sae_rows' = 24 is not allowed: must be a power of two in [2, 256]"),
+    ("sae_rows", 128, "config field 'sae_rows' = 128 is not allowed: must be a power of two in [2, block_size/2=64]"),
+    ("sae_qk_lut_rows", 33, "config field 'sae_qk_lut_rows' = 33 is not allowed: must be in [0, sae_rows=32]"),
 ])
 def test_illegal_values_name_field_value_and_range(field, value, message):
     with pytest.raises(ConfigError) as info:
