@@ -27,3 +27,9 @@ def mpu_dsp_pair_no_correction(count: int = 1) -> Mutant:
     with zero. ``count``: the pairs in the module (one in ``mpu_dsp_pair``, ``k`` in a pair lane)."""
     return Mutant("mpu_dsp_pair_no_correction", "_corr = $signed({1'b0, ", "_corr = $signed({1'b0, 1'b0 & ",
                   count)
+
+
+def mpu_mac_lane_no_clear(count: int = 2) -> Mutant:
+    """The MAC lane ignores its clear: a task's sum starts from the previous task's instead of 0
+    (``acc <= prod`` becomes ``acc <= acc + prod``). ``count``: the lane's fields ``n``."""
+    return Mutant("mpu_mac_lane_no_clear", "if (clr1) begin", "if (1'b0) begin", count)

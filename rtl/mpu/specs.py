@@ -19,6 +19,7 @@ from .dsp_lane import mpu_dsp_lane
 from .dsp_pair import mpu_dsp_pair
 from .dsp_pair_lane import mpu_dsp_pair_lane
 from .lane_pair import mpu_lane_pair
+from .mac_lane import mpu_mac_lane
 from .parts import sum_width
 from .tile_engine import mpu_tile_engine
 
@@ -47,6 +48,19 @@ def _pair_lane_ports(p: dict) -> dict:
     kw, a = p["k"] * p["data_width"], p["acc_width"]
     return {"clk": Signal(bool(0)), "x": Signal(intbv(0)[kw:]), "w0": Signal(intbv(0)[kw:]),
             "w1": Signal(intbv(0)[kw:]), "y0": Signal(intbv(0)[a:]), "y1": Signal(intbv(0)[a:])}
+
+
+def mac_lane_ports(p: dict) -> dict:
+    return {"clk": Signal(bool(0)), "a": Signal(intbv(0)[p["n"] * p["a_width"]:]), "b": Signal(intbv(0)[p["b_width"]:]),
+            "en": Signal(bool(0)), "clr": Signal(bool(0)), "y": Signal(intbv(0)[p["n"] * p["acc_width"]:])}
+
+
+def mac_lane_params(cfg) -> dict:
+    """The attention engine's P x V lane: ``sae_rows`` probabilities (UQ1.15) against one INT8."""
+    from ...verify.golden.fixed_point import FixedPointConfig
+
+    acc = FixedPointConfig(block_size=cfg.block_size, head_dim=cfg.head_dim, max_seq_len=cfg.max_seq_len).sae_acc_bits
+    return {"n": cfg.sae_rows, "a_width": 16, "b_width": cfg.data_width, "acc_width": acc}
 
 
 def _engine_ports(p: dict) -> dict:
@@ -98,6 +112,11 @@ BLOCKS = [
         summary="two signed k-element dot products sharing one operand on k packed DSP48E2 products, 2-cycle pipeline",
     ),
     BlockSpec(
+        name="mpu_mac_lane", factory=mpu_mac_lane, ports=mac_lane_ports, params=mac_lane_params,
+        hdl_params=("n", "a_width", "b_width", "acc_width"),
+        summary="n multiply-accumulates sharing one operand (the attention engine's P x V lane), one DSP48E2 each",
+    ),
+    BlockSpec(
         name="mpu_tile_engine", factory=mpu_tile_engine, ports=_engine_ports, params=engine_params,
         streams_in=("s_w", "s_x"), streams_out=("m",), hdl_params=ENGINE_HDL,
         summary="streaming signed GEMM tile y = x @ B, DSP + bit-plane lanes, output FIFO",
@@ -124,6 +143,9 @@ PROOF_JOBS = [
     # The pair lane == two plain signed dot products, for all operand values.
     ProofJob("mpu_dsp_pair_lane_w3_k2", "mpu_dsp_pair_lane", _pair(2, 3), "mpu_dsp_pair_lane.sv", 3, 4),
     ProofJob("mpu_dsp_pair_lane_w4_k2", "mpu_dsp_pair_lane", _pair(2, 4), "mpu_dsp_pair_lane.sv", 3, 4),
+    # The MAC lane == n reference accumulators, for all operand values, enables and clears.
+    ProofJob("mpu_mac_lane_n2", "mpu_mac_lane", {"n": 2, "a_width": 4, "b_width": 3, "acc_width": 10},
+             "mpu_mac_lane.sv", 3, 6),
     # Stream rules on every port, no overflow of the output FIFO; cover a whole tile.
     ProofJob("mpu_tile_engine", "mpu_tile_engine", _engine_job(2, 4, 1, 1), "mpu_tile_engine.sv", 6, 16),
 ]

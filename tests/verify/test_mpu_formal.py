@@ -46,10 +46,17 @@ def test_lane_equivalence_int8():
     _run(["mpu_lane_eq_w8_*"])
 
 
+@pytest.mark.formal
+def test_mac_lane_proof():
+    """The P x V lane kind equals n reference accumulators for all operands, enables and clears."""
+    _run(["mpu_mac_lane_*"])
+
+
 def test_jobs_registered():
     names = {j.name for j in select_jobs(["mpu_*"])}
     assert names == {"mpu_lane_eq_w4_k1", "mpu_lane_eq_w4_k2", "mpu_lane_eq_w8_k1", "mpu_tile_engine",
-                     "mpu_dsp_pair_w4", "mpu_dsp_pair_w5", "mpu_dsp_pair_lane_w3_k2", "mpu_dsp_pair_lane_w4_k2"}
+                     "mpu_dsp_pair_w4", "mpu_dsp_pair_w5", "mpu_dsp_pair_lane_w3_k2", "mpu_dsp_pair_lane_w4_k2",
+                     "mpu_mac_lane_n2"}
 
 
 def test_property_names_exist_in_the_generated_verilog(tmp_path):

@@ -54,3 +54,14 @@ def test_dsp_pair_lane_proof_rejects_the_missing_correction(tmp_path):
     job = all_jobs()["mpu_dsp_pair_lane_w3_k2"]          # k = 2 pairs in the module
     [prove] = run_job(job, mutant=mpu_dsp_pair_no_correction(count=2), workdir=tmp_path / "p", tasks=("prove",))
     assert prove.result == "FAIL" and prove.vcd is not None
+
+
+@pytest.mark.formal
+def test_mac_lane_proof_rejects_a_lost_clear(tmp_path):
+    """The P x V lane kind's proof: a lane that ignores its clear (a task's sums start from the
+    previous task's) fails the equivalence with the reference accumulators."""
+    from fast_prefill.verify.mutants_mpu import mpu_mac_lane_no_clear
+
+    job = all_jobs()["mpu_mac_lane_n2"]
+    [prove] = run_job(job, mutant=mpu_mac_lane_no_clear(count=2), workdir=tmp_path / "p", tasks=("prove",))
+    assert prove.result == "FAIL" and prove.vcd is not None

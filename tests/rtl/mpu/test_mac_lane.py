@@ -6,21 +6,15 @@ their field names."""
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from fast_prefill.blocks import BlockSpec
+from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.mac_lane import LATENCY, mpu_mac_lane
 from fast_prefill.rtl.mpu.packing import unpack
 from fast_prefill.verify.cosim import BACKENDS
 from fast_prefill.verify.sim import run_pipeline
-from myhdl import Signal, intbv
 
 
-def _ports(p):
-    return {"clk": Signal(bool(0)), "a": Signal(intbv(0)[p["n"] * p["a_width"]:]), "b": Signal(intbv(0)[p["b_width"]:]),
-            "en": Signal(bool(0)), "clr": Signal(bool(0)), "y": Signal(intbv(0)[p["n"] * p["acc_width"]:])}
-
-
-LANE = BlockSpec(name="mpu_mac_lane", factory=mpu_mac_lane, ports=_ports, params=lambda cfg: {},
-                 hdl_params=("n", "a_width", "b_width", "acc_width"), summary="test registration")
+LANE = get_block("mpu_mac_lane")
+_ports = LANE.ports
 
 
 def model(p, ops):
