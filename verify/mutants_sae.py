@@ -27,3 +27,9 @@ def sae_row_wrong_tile() -> Mutant:
     """Row-parallel engine: the P x V side reads the other logit tile bank (the neighbouring task's
     logits) instead of its own task's (``sae_row_engine``'s ``x_raddr``)."""
     return Mutant("sae_row_wrong_tile", "x_raddr = {pv_tb, pv_j};", "x_raddr = {(!pv_tb), pv_j};")
+
+
+def sae_row_no_credit_check(rows: int = 2) -> Mutant:
+    """Row-parallel engine: a last-block task starts without output FIFO room reserved for its
+    rows (``sae_row_engine``'s ``pv_start`` ignores ``cred``): under back-pressure the FIFO overflows."""
+    return Mutant("sae_row_no_credit_check", f"((!nx_last) || (cred >= {rows}))", "1'b1")

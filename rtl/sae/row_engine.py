@@ -128,6 +128,16 @@ def _pipe(clk, d, q):
 
 
 @block
+def _ctrl_pipe(clk, rst, d, q):
+    """A control stage (valid bits and task fields): reset, so no stale beat survives a reset."""
+    @always_seq(clk.posedge, reset=rst)
+    def step():
+        q.next = d
+
+    return step
+
+
+@block
 def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_ready, s_q_data,
                    s_blk_valid, s_blk_ready, s_blk_data, s_kv_valid, s_kv_ready, s_kv_data,
                    m_o_valid, m_o_ready, m_o_data, block_size=8, head_dim=8, group=1, max_seq_len=1024, rows=2,
@@ -251,11 +261,11 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
         insts.append(ram_1r1w(clk, q_wes[p], q_waddr, s_q_data, q_raddr, q_rds[p]))
     insts.append(_pipe(clk, v_rd1, v_rd2))
     for i in range(QK_LAT):
-        insts.append(_pipe(clk, a0 if i == 0 else a_words[i], a_words[i + 1]))
+        insts.append(_ctrl_pipe(clk, rst, a0 if i == 0 else a_words[i], a_words[i + 1]))
     for i in range(PV_LAT):
-        insts.append(_pipe(clk, b0 if i == 0 else b_words[i], b_words[i + 1]))
+        insts.append(_ctrl_pipe(clk, rst, b0 if i == 0 else b_words[i], b_words[i + 1]))
     for i in range(3):
-        insts.append(_pipe(clk, c0 if i == 0 else c_words[i], c_words[i + 1]))
+        insts.append(_ctrl_pipe(clk, rst, c0 if i == 0 else c_words[i], c_words[i + 1]))
 
     # QK^T on the MPU lanes: x = key row, w = the stationary query rows (two per pair lane)
     pairs = g.dsp_rows - g.dsp_rows % 2
@@ -408,9 +418,9 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
         c_out3.next = c_v3 and c_last3
 
     insts.append(out_flag)
-    insts.append(_pipe(clk, c_out3, o_flags[1]))
+    insts.append(_ctrl_pipe(clk, rst, c_out3, o_flags[1]))
     for i in range(1, OUT_LAT):
-        insts.append(_pipe(clk, o_flags[i], o_flags[i + 1]))
+        insts.append(_ctrl_pipe(clk, rst, o_flags[i], o_flags[i + 1]))
     fifo_we = o_flags[OUT_LAT]
 
     # ---------------------------------------------------------------- P x V columns

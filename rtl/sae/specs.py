@@ -87,8 +87,12 @@ BLOCKS = [
 PROOF_PARAMS = {"block_size": 2, "head_dim": 1, "group": 1, "max_seq_len": 4, "mult_bits": 4, "logit_frac": 1,
                 "logit_bits": 12, "exp_lut_bits": 1, "prob_frac": 4, "recip_frac": 4, "out_frac": 0, "out_bits": 8}
 
+ROW_PROOF_PARAMS = {**PROOF_PARAMS, "block_size": 4, "max_seq_len": 8, "rows": 2, "qk_lut_rows": 0}
+
 PROOF_JOBS = [
     ProofJob("sae_engine_streams", "sae_engine", PROOF_PARAMS, "sae_engine.sv", 8, 64),
+    # sae_row_engine: stream rules, output credits == FIFO room (no overflow), pipeline bookkeeping.
+    ProofJob("sae_row_engine_streams", "sae_row_engine", ROW_PROOF_PARAMS, "sae_row_engine.sv", 10, 60),
     ProofJob("sae_kv_adapter_r1", "sae_kv_adapter", {"in_width": 4, "out_width": 4}, "sae_kv_adapter.sv", 6, 12),
     ProofJob("sae_kv_adapter_r3", "sae_kv_adapter", {"in_width": 4, "out_width": 12}, "sae_kv_adapter.sv", 8, 16),
 ]
