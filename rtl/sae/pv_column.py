@@ -21,7 +21,7 @@ c1 (registered), new ``acc`` at c2 (registered into c3 and written to memory), d
 
 from __future__ import annotations
 
-from myhdl import ConcatSignal, Signal, always, always_comb, block, intbv
+from myhdl import Signal, always, always_comb, block, intbv
 
 from ..common.ram import ram_1r1w
 from ..mpu.mac_lane import mpu_mac_lane

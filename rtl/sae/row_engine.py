@@ -203,12 +203,12 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     a0 = ConcatSignal(qk_run, qk_j, qk_tb, qk_r, qk_jq, qk_first, qk_last, qk_diag)
 
     def a_field(word, name):
-        off = {"diag": 0, "last": 1, "first": 2, "jq": 3, "r": 4, "tb": 4 + rw, "j": 5 + rw, "v": 5 + rw + lb2}
+        """A field of an a-stage word (a shadow slice, bound outside the generators)."""
         if name == "r":
             return word(4 + rw, 4)
         if name == "j":
             return word(5 + rw + lb2, 5 + rw)
-        return word(off[name])
+        return word({"diag": 0, "last": 1, "first": 2, "jq": 3, "tb": 4 + rw, "v": 5 + rw + lb2}[name])
 
     # ---------------------------------------------------------------- PV sequencer (stage b0)
     pvtb = Signal(bool(0))
@@ -218,7 +218,6 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     pv_r = _u(rw)
     pv_start = Signal(bool(0))
     cred = Signal(intbv(F, min=0, max=F + 1))
-    pv_raddr = _u(lb2 + 1)
     v_raddr = _u(lb2 + 1)
     nx_dv, nx_last = Signal(bool(0)), Signal(bool(0))
 
