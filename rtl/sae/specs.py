@@ -66,7 +66,9 @@ BLOCKS = [
         name="sae_row_engine",
         factory=_row_engine_factory,
         ports=_row_engine_ports,
-        params=lambda cfg: row_engine_params(cfg, 2 if cfg.name == "tiny" else 4),
+        # tiny: a GQA group of 2 (G > 1 converted and linted); u280: the kernel's own engine (G = 1),
+        # so its sub-modules are the kernel's and `make verilog` converts them once.
+        params=lambda cfg: row_engine_params(cfg, 2 if cfg.name == "tiny" else 1),
         streams_in=("s_cmd", "s_q", "s_blk", "s_kv"), streams_out=("m_o",),
         hdl_params=ENGINE_HDL + ("rows", "qk_lut_rows"),
         summary="row-parallel sparse attention engine: P query rows a cycle, QK^T on MPU pair/bit-plane lanes, "
