@@ -184,13 +184,11 @@ def sae_rows_head_cycles(nb: int, accesses: int, b: int, g: int, rows: int, reci
     in all), from the first command to the last output row: ``RowGeometry.stream_cycles``, the
     first job's Q and first block load, every block at the steady pace, the last task's drain,
     reciprocal and output (``nb`` only sets the first load, which the sum does not need)."""
-    from ..rtl.sae.row_engine import PV_LAT, QK_LAT
+    from ..rtl.sae.row_engine import first_load_cycles, last_drain_cycles
 
-    gb = g * b
     r = max(1, kv_beats_per_row)
-    start = max(gb, 2 * b) * r + 2
-    tail = QK_LAT + 1 + b + PV_LAT + rows + 3 + (recip_frac + 1) + 2
-    return start + accesses * sae_rows_block_cycles(b, g, rows, r) + tail
+    return (first_load_cycles(g * b, b, r) + accesses * sae_rows_block_cycles(b, g, rows, r)
+            + last_drain_cycles(b, rows, recip_frac))
 
 
 def sae_head_cycles(nb: int, accesses: int, b: int, g: int = 1, recip_frac: int = 16, kv_beats_per_row: int = 1) -> int:

@@ -58,6 +58,19 @@ QK_LAT = 6    # QK issue (a0) -> task end (a6): memory read, two lane stages, tw
 PV_LAT = 4    # PV issue (b0) -> sums in the MAC lanes (b4): tile read, e, product, accumulate
 
 
+def first_load_cycles(gb: int, b: int, kv_beats_per_row: int = 1) -> int:
+    """An idle engine's wait for a row job's ``G B`` query rows and first block (``2 B`` K/V rows),
+    loaded side by side, at ``kv_beats_per_row`` beats a row, plus the command and the first task's
+    start (``RowGeometry.cycles``, ``perf.units.sae_rows_head_cycles``)."""
+    return max(gb, 2 * b) * kv_beats_per_row + 2
+
+
+def last_drain_cycles(b: int, rows: int, recip_frac: int) -> int:
+    """From the last task's QK^T end to its last output row: the QK^T tail, that task's P x V, the
+    drain of its ``rows`` rows, the reciprocal and the output flags."""
+    return QK_LAT + 1 + b + PV_LAT + rows + 3 + (recip_frac + 1) + 2
+
+
 class RowGeometry(SaeGeometry):
     """:class:`SaeGeometry` plus the row-parallel engine's ``rows`` and ``qk_lut_rows``."""
 
@@ -98,9 +111,8 @@ class RowGeometry(SaeGeometry):
     def cycles(self, n_blocks: int) -> int:
         """Cycles from a row job's command to its last output row on an idle engine, inputs always
         valid and ``m_o`` always ready (``B >= 8``, ``NG >= 3``)."""
-        start = max(self.GB, 2 * self.B) + 2
-        tail = QK_LAT + 1 + self.B + PV_LAT + self.rows + 3 + self.recip_latency + 2
-        return start + n_blocks * self.NG * self.B + tail
+        return (first_load_cycles(self.GB, self.B) + n_blocks * self.NG * self.B
+                + last_drain_cycles(self.B, self.rows, self.R))
 
     def stream_cycles(self, blocks_per_job) -> int:
         """Cycles from the first command to the last output row of row jobs sent back to back
@@ -199,8 +211,8 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
 
     # a-stage control word {v, j, tb, r, jq, first, last, diag}
     AW = 1 + lb2 + 1 + rw + 4
-    a_words = [_u(AW) for _ in range(QK_LAT + 1)]
     a0 = ConcatSignal(qk_run, qk_j, qk_tb, qk_r, qk_jq, qk_first, qk_last, qk_diag)
+    a_words = [a0] + [_u(AW) for _ in range(QK_LAT)]      # a0 .. a6
 
     def a_field(word, name):
         """A field of an a-stage word (a shadow slice, bound outside the generators)."""
@@ -222,8 +234,8 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     nx_dv, nx_last = Signal(bool(0)), Signal(bool(0))
 
     BW = 1 + lb2 + 1 + rw + 3
-    b_words = [_u(BW) for _ in range(PV_LAT + 1)]
     b0 = ConcatSignal(pv_run, pv_j, pv_tb, pv_r, pv_first, pv_last, pv_diag)
+    b_words = [b0] + [_u(BW) for _ in range(PV_LAT)]      # b0 .. b4
 
     def b_field(word, name):
         if name == "r":
@@ -239,8 +251,8 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     dr_first, dr_last = Signal(bool(0)), Signal(bool(0))
     dr_addr = _u(rw + pw)
     CW = 3 + rw + pw
-    c_words = [_u(CW) for _ in range(4)]
     c0 = ConcatSignal(dr_run, dr_first, dr_last, dr_addr)
+    c_words = [c0] + [_u(CW) for _ in range(3)]           # c0 .. c3
     hold_load = Signal(bool(0))
     hold_tb = Signal(bool(0))
 
@@ -260,11 +272,11 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
         insts.append(ram_1r1w(clk, q_wes[p], q_waddr, s_q_data, q_raddr, q_rds[p]))
     insts.append(_pipe(clk, v_rd1, v_rd2))
     for i in range(QK_LAT):
-        insts.append(_ctrl_pipe(clk, rst, a0 if i == 0 else a_words[i], a_words[i + 1]))
+        insts.append(_ctrl_pipe(clk, rst, a_words[i], a_words[i + 1]))
     for i in range(PV_LAT):
-        insts.append(_ctrl_pipe(clk, rst, b0 if i == 0 else b_words[i], b_words[i + 1]))
+        insts.append(_ctrl_pipe(clk, rst, b_words[i], b_words[i + 1]))
     for i in range(3):
-        insts.append(_ctrl_pipe(clk, rst, c0 if i == 0 else c_words[i], c_words[i + 1]))
+        insts.append(_ctrl_pipe(clk, rst, c_words[i], c_words[i + 1]))
 
     # QK^T on the MPU lanes: x = key row, w = the stationary query rows (two per pair lane)
     pairs = g.dsp_rows - g.dsp_rows % 2
