@@ -48,3 +48,9 @@ def last_beat_skipped(half_beats: int) -> Mutant:
     last = 2 * half_beats - 1
     return Mutant("kvc_last_beat_skipped", f"rel_valid = (go && (dbeat == {last}));",
                   f"rel_valid = (go && (dbeat == {last - 1}));")
+
+
+def row_lanes_swapped() -> Mutant:
+    """The fill packs a word's beats in the wrong order (the last beat in the low bits): every K/V
+    row word reaches the engine with its ``axi_width`` lanes swapped (``row_beats = 2``)."""
+    return Mutant("kvc_row_lanes_swapped", "assign wr_word = {wr_data, pk};", "assign wr_word = {pk, wr_data};")

@@ -34,11 +34,13 @@ cycle: docs/kernel.md), then the query heads strictly one after another, no over
     after the probe as above, per head.
 
 * ``attention``: ``attention_path`` from the first access beat to ``done``: the row-parallel SAE's
-  row jobs back to back (:func:`units.sae_rows_head_cycles`: ``G B^2 / P`` cycles a key block, K/V
-  reads prefetched by the KV cache under the compute; at ``8 D / W > 1`` beats per K/V row the
-  adapter's feed, ``2 B (8 D / W) + 1`` cycles a block, sets the pace when it is the slower) plus the
-  first Q row's fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O burst's
-  response, done).
+  row jobs back to back (:func:`units.sae_rows_head_cycles`: ``G B^2 / P`` cycles a key block, or
+  ``2 B + 1`` when that is more: the KV cache delivers one K/V row word a cycle from its tier RAMs;
+  the first job's Q rows and first block at ``8 D / W`` AXI beats a row), or, when the head's
+  misses need longer, the KV cache's port (:func:`units.kvc_miss_port_cycles`: ``2 B D / (W / 8)``
+  beats a fill; misses are prefetched under the compute, so the slower of the two sets the pace),
+  plus the first Q row's fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O
+  burst's response, done).
 
 Selection blocks (cover count, top-m) use their documented worst-case digit scans and emission
 (``units.cover_count_cycles`` / ``units.top_m_cycles`` with ``scan=None``), as the projections do:
@@ -81,13 +83,20 @@ class HeadShape:
     decision: bool = False   # tau_th != 0: the decision runs (query-aware or not)
     run_heads: int = 1       # heads served by this head's shared K pass (sig_heads_per_pass > 1)
     run_first: bool = True   # the run's first head (it runs the probe of all run_heads heads)
+    misses: int = 0          # KV-cache block fills of the attention phase (golden liveness_reads)
 
 
-def head_shape(pattern, lists, tau: float, min_blocks: int) -> HeadShape:
+def head_shape(pattern, lists, tau: float, min_blocks: int, cfg: AcceleratorConfig | None = None) -> HeadShape:
+    """The schedule's view of one head; with ``cfg``, its KV-cache misses (golden ``liveness_reads``
+    with the configuration's tiers)."""
+    from ..verify.golden.cache_sim import liveness_reads
+
     nb = pattern.nb
     dense = nb <= max(2, min_blocks)
+    misses = 0 if cfg is None else liveness_reads(lists, cfg.pinned_tier_blocks + cfg.managed_tier_blocks,
+                                                  cfg.pinned_tier_blocks)
     return HeadShape(nb, sum(len(x) for x in lists), len(pattern.vertical), len(pattern.slash),
-                     bool(pattern.query_aware) and not dense, dense, tau > 0 and not dense)
+                     bool(pattern.query_aware) and not dense, dense, tau > 0 and not dense, misses=misses)
 
 
 def _aw(cfg: AcceleratorConfig) -> int:
@@ -162,9 +171,11 @@ def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) ->
 
 def attention_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> int:
     b, d = cfg.block_size, cfg.head_dim
-    kv_ratio = max(1, 8 * d * U.cdiv(cfg.data_width, 8) // cfg.hbm_data_width)
+    beats = max(1, 8 * d * U.cdiv(cfg.data_width, 8) // cfg.hbm_data_width)   # AXI beats per Q/K/V row
     q_row = U.cdiv(b * d * U.cdiv(cfg.data_width, 8) * 8, cfg.hbm_data_width)
-    return U.sae_rows_head_cycles(h.nb, h.accesses, b, 1, cfg.sae_rows, recip_frac, kv_ratio) + q_row + ATT_TAIL
+    compute = U.sae_rows_head_cycles(h.nb, h.accesses, b, 1, cfg.sae_rows, recip_frac, beats)
+    port = U.kvc_miss_port_cycles(h.misses, b, d, cfg.data_width, cfg.hbm_data_width)
+    return max(compute, port) + q_row + ATT_TAIL
 
 
 def head_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> dict:
@@ -186,7 +197,7 @@ def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget:
     from dataclasses import replace
 
     minb = U.cdiv(min_budget, cfg.block_size)
-    shapes = [head_shape(p, l, tau, minb) for p, l in zip(ref.patterns, ref.lists)]
+    shapes = [head_shape(p, l, tau, minb, cfg) for p, l in zip(ref.patterns, ref.lists)]
     hkv = len(set(ref.kv_of))
     runs = run_positions(len(shapes), hkv, cfg.sig_heads_per_pass)
     return run_cycles(cfg, [replace(s, run_heads=r, run_first=f) for s, (r, f) in zip(shapes, runs)])

@@ -16,12 +16,13 @@ simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes
   serves one query head). With G > 1 the SAE serves a group per row job (``SaeGeometry`` with G),
   its K/V blocks fetched once per group; the group is assumed to share one layout.
 * **Engines** (``sae_engines``, ``sig_engines``): 1 each today; more divide the head loop.
-* **K/V feed** (``kv_feed_ratio``): K/V rows reach the SAE through ``sae_kv_adapter`` at
-  ``8 D / hbm_data_width`` beats per row (4 at the U280 preset), stretching the SAE's ``2 B`` load
-  phase (modelled: SAE and KVC were simulated separately). KV-cache misses are prefetched
-  (``prefetch_depth`` tickets) while the SAE computes; a fill (``2 half_beats`` beats + latency) is
-  exposed once per head (the first block), since one block's compute (``G B (2B + 9)`` cycles) is
-  far longer than a fill.
+* **K/V feed** (``kv_row_words``): the KV cache packs the ``8 D / hbm_data_width`` AXI beats of a
+  K/V row into one tier-RAM word and delivers a row a cycle (built; ``False`` models the earlier
+  feed of one AXI beat a cycle, ``8 D / W`` cycles a row). KV-cache misses are prefetched
+  (``prefetch_depth`` tickets) while the SAE computes; a head's attention phase takes the longer of
+  its compute and its misses' fills on the cache's one AXI port (``2 half_beats`` beats a fill:
+  :func:`units.kvc_miss_port_cycles`), and one fill (``2 half_beats`` beats + latency) is exposed
+  per head (the first block).
 * **Query-aware heads** (built: ``sig_decision``, ``sig_pooled_select``): every head pays the
   decision (``decision``: ``tau_th != 0``); a query-aware head skips the two cover counts over N and
   runs the pooled selection over the ``nb (nb + 1) / 2`` causal block entries (two passes, its cover
@@ -87,7 +88,7 @@ class ModelParams:
     sae_group: int = 1
     sae_engines: int = 1
     sig_engines: int = 1
-    kv_feed_ratio: bool = True
+    kv_row_words: bool = True
     hbm_latency_cycles: int = 64     # cycles from AR to first R beat (assumption; exposed once per head)
     decision: bool = True            # tau_th != 0: every non-dense head runs sig_decision
     list_bytes_per_access: int = 4
@@ -141,14 +142,16 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
                                         + sig["SIG liveness"] + K.KERNEL_HEAD_END)
     qa = int(bool(h.query_aware) and nb > 2)
     g = p.sae_group
-    ratio = max(1, 8 * d // cfg.hbm_data_width) if p.kv_feed_ratio else 1
+    beats = max(1, 8 * d * byt // cfg.hbm_data_width)          # AXI beats per Q/K/V row
     hb = U.kvc_half_beats(b, d, cfg.data_width, cfg.hbm_data_width)
     # one K/V fill and the Q row's read latency exposed per head (HBM latency: modelled, the
     # calibration runs at zero extra latency)
     fill = 2 * hb + U.KVC_FILL_EXTRA + p.hbm_latency_cycles
     q_row = U.cdiv(b * d * byt * 8, cfg.hbm_data_width)
-    c.cycles["SAE + KVC"] = (U.sae_rows_head_cycles(nb, h.accesses, b, g, cfg.sae_rows, p.recip_frac, ratio)
-                             + q_row + K.ATT_TAIL + fill)
+    compute = U.sae_rows_head_cycles(nb, h.accesses, b, g, cfg.sae_rows, p.recip_frac, beats,
+                                     1 if p.kv_row_words else beats)
+    port = U.kvc_miss_port_cycles(h.reads["liveness"], b, d, cfg.data_width, cfg.hbm_data_width)
+    c.cycles["SAE + KVC"] = max(compute, port) + q_row + K.ATT_TAIL + fill
     c.bytes["SIG K/Q reads"] = (2 * n * d + b * d) * byt + (2 * n * d * byt if qa else 0)   # per query head
     c.bytes["KVC K/V misses"] = h.reads["liveness"] * cfg.block_bytes
     c.bytes["SAE Q reads + O writes"] = g * (nb * b * d * byt + n * d * 2)

@@ -172,23 +172,32 @@ def sae_row_cycles(n_blocks: int, b: int, g: int = 1, recip_frac: int = 16, kv_b
 
 def sae_rows_block_cycles(b: int, g: int, rows: int, kv_beats_per_row: int = 1) -> int:
     """``sae_row_engine`` in steady state: cycles per key block, ``G B / P`` tasks of ``B`` cycles,
-    unless the K/V feed is slower (``2 B`` rows of ``kv_beats_per_row`` beats and the list beat:
-    the engine loads the next block while it computes this one, so the slower of the two sets
-    the pace; modelled, the kernel's adapter and the engine were calibrated together at 1)."""
+    unless the K/V feed is slower (``2 B`` rows of ``kv_beats_per_row`` cycles each and the list
+    beat: the engine loads the next block while it computes this one, so the slower of the two
+    sets the pace). The kernel's KV cache delivers one row word a cycle (``kv_beats_per_row = 1``)."""
     return max(g * b * b // rows, 2 * b * max(1, kv_beats_per_row) + 1)
 
 
 def sae_rows_head_cycles(nb: int, accesses: int, b: int, g: int, rows: int, recip_frac: int = 16,
-                         kv_beats_per_row: int = 1) -> int:
+                         load_beats_per_row: int = 1, kv_beats_per_row: int = 1) -> int:
     """All ``nb`` row jobs of one head back to back on ``sae_row_engine`` (``accesses`` key blocks
     in all), from the first command to the last output row: ``RowGeometry.stream_cycles``, the
-    first job's Q and first block load, every block at the steady pace, the last task's drain,
-    reciprocal and output (``nb`` only sets the first load, which the sum does not need)."""
+    first job's Q and first block load (``load_beats_per_row`` AXI beats a row: the Q rows come
+    through the Q reader, the first block from HBM), every block at the steady pace
+    (:func:`sae_rows_block_cycles`), the last task's drain, reciprocal and output (``nb`` only sets
+    the first load, which the sum does not need)."""
     from ..rtl.sae.row_engine import first_load_cycles, last_drain_cycles
 
-    r = max(1, kv_beats_per_row)
-    return (first_load_cycles(g * b, b, r) + accesses * sae_rows_block_cycles(b, g, rows, r)
+    return (first_load_cycles(g * b, b, max(1, load_beats_per_row))
+            + accesses * sae_rows_block_cycles(b, g, rows, kv_beats_per_row)
             + last_drain_cycles(b, rows, recip_frac))
+
+
+def kvc_miss_port_cycles(misses: int, b: int, d: int, data_width: int, axi_width: int) -> int:
+    """Cycles the KV cache's AXI read port is busy with ``misses`` block fills: ``2 half_beats``
+    R beats each (K and V, one beat a cycle at best). When the misses of a head need longer than
+    its compute, the port sets the pace of the attention phase."""
+    return misses * 2 * kvc_half_beats(b, d, data_width, axi_width)
 
 
 def sae_head_cycles(nb: int, accesses: int, b: int, g: int = 1, recip_frac: int = 16, kv_beats_per_row: int = 1) -> int:

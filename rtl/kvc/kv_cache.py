@@ -3,9 +3,11 @@
 Request stream ``s_valid``/``s_ready``/``s_data`` (one beat per access, in the block-list builder's
 order): ``s_data = {pinnable, next_use, row, block}`` with ``block`` and ``row`` of ``tag_bits`` bits
 and ``next_use`` of ``tag_bits + 1`` bits (the row of the block's next use, DEAD = all ones).
-Response stream ``m_valid``/``m_ready``/``m_data`` (``axi_width`` bits): for every legal request, in
-request order, ``2 * half_beats`` beats: the block's K (``half_beats`` beats, ``B x D`` elements,
-row-major as in HBM) then its V.
+Response stream ``m_valid``/``m_ready``/``m_data`` (``R * axi_width`` bits, ``R = len(m_data) /
+len(m_axi_rdata)`` a power of two dividing ``half_beats``): for every legal request, in request
+order, ``2 * half_beats / R`` words: the block's K (``half_beats`` AXI beats, ``B x D`` elements,
+row-major as in HBM) then its V, ``R`` consecutive beats to a word, the first in the low bits. With
+``R = 8 D / axi_width`` a word is one K or V row: the attention engine gets a whole row a cycle.
 
 HBM layout: block ``b`` of K is the ``half_bytes = half_beats * axi_width / 8`` bytes at
 ``k_base + b * half_bytes``, of V at ``v_base + b * half_bytes`` (bases ``half_bytes`` aligned).
@@ -14,6 +16,9 @@ Pipeline (docs/kvc.md): the request register feeds the tag store (:mod:`.tag_sto
 hit / miss / line in request order, up to ``prefetch_depth`` requests ahead of the one being
 delivered (tickets in flight <= ``prefetch_depth + 1``). Each miss becomes a fetch command for the
 AXI read master (:mod:`.axi_read_master`), so HBM reads of known future misses overlap delivery.
+The tier RAMs hold ``R``-beat words: a fill packs every ``R`` consecutive R beats of a line into one
+word write (the beats of a line arrive consecutively: one ARID, the line's bursts issued back to
+back), and delivery reads one word a cycle.
 A ticket is delivered when its line has finished loading; a line is never overwritten while a
 ticket still refers to it, so the decisions (and the HBM read count) are exactly the golden
 ``liveness_reads`` ones whatever the prefetch depth and latencies.
@@ -56,9 +61,13 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         raise ValueError(f"kv_cache field 's_data' width = {len(s_data)} is not allowed: must be {request_width(tag_bits)}")
     if isinstance(prefetch_depth, bool) or not isinstance(prefetch_depth, int) or not 0 <= prefetch_depth <= 64:
         raise ValueError(f"kv_cache field 'prefetch_depth' = {prefetch_depth!r} is not allowed: must be an integer in [0, 64]")
-    axw = len(m_data)
-    if len(m_axi_rdata) != axw:
-        raise ValueError(f"kv_cache field 'm_data' width = {axw} is not allowed: must equal m_axi_rdata width {len(m_axi_rdata)}")
+    axw = len(m_axi_rdata)
+    ow = len(m_data)
+    R = ow // axw
+    if ow % axw or R & (R - 1) or half_beats % R:
+        raise ValueError(f"kv_cache field 'm_data' width = {ow} is not allowed: must be R * {axw} (m_axi_rdata "
+                         f"width) with R a power of two dividing half_beats={half_beats}")
+    lbr = R.bit_length() - 1                     # beat index bits inside a word
     nw = tag_bits + 1
     L = pinned + managed
     lw = line_bits(L)
@@ -69,7 +78,8 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     tqw = max(1, tq.bit_length() - 1)
     tq = 1 << tqw
     kbw = half_beats.bit_length()                # beat index inside a line: K then V
-    last_beat = 2 * half_beats - 1
+    wbw = kbw - lbr                              # word index inside a line
+    last_beat = 2 * half_beats // R - 1          # last word of a line
     plw = line_bits(pinned)
     mlw = line_bits(managed)
 
@@ -119,25 +129,28 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     wr_off = Signal(intbv(0)[kbw:])
     wr_data = Signal(intbv(0)[axw:])
     wr_local = Signal(modbv(0)[lw:])
+    wr_word = Signal(intbv(0)[ow:])              # the word written: R packed beats
+    wr_word_en = Signal(bool(0))                 # the beat completes a word
+    wr_woff = Signal(intbv(0)[wbw:])             # its word index inside the line
     p_we = Signal(bool(0))
     m_we = Signal(bool(0))
-    p_waddr = Signal(intbv(0)[plw + kbw:])
-    m_waddr = Signal(intbv(0)[mlw + kbw:])
+    p_waddr = Signal(intbv(0)[plw + wbw:])
+    m_waddr = Signal(intbv(0)[mlw + wbw:])
 
     # Delivery path (tier RAMs -> output buffer -> m_*).
-    dbeat = Signal(intbv(0)[kbw:])
+    dbeat = Signal(intbv(0)[wbw:])               # word of the head line being read
     rd_go = Signal(bool(0))
     rd_local = Signal(modbv(0)[lw:])
     rd_pinned = Signal(bool(0))
     p_re = Signal(bool(0))
     m_re = Signal(bool(0))
-    p_raddr = Signal(intbv(0)[plw + kbw:])
-    m_raddr = Signal(intbv(0)[mlw + kbw:])
-    p_rdata = Signal(intbv(0)[axw:])
-    m_rdata = Signal(intbv(0)[axw:])
+    p_raddr = Signal(intbv(0)[plw + wbw:])
+    m_raddr = Signal(intbv(0)[mlw + wbw:])
+    p_rdata = Signal(intbv(0)[ow:])
+    m_rdata = Signal(intbv(0)[ow:])
     rd_vld = Signal(bool(0))
     rd_tier = Signal(bool(0))
-    ob_data = Signal(intbv(0)[axw:])
+    ob_data = Signal(intbv(0)[ow:])
     ob_ready = Signal(bool(0))
     ob_cnt = Signal(intbv(0, min=0, max=OUT_DEPTH + 1))
     out_fire = Signal(bool(0))
@@ -151,8 +164,8 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
                                  m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
                                  fill_valid, fill_line, err_axi, half_beats=half_beats,
                                  burst_beats=burst_beats, max_outstanding=max_outstanding, axi_id=axi_id)
-    pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_data, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
-    managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_data, m_re, m_raddr, m_rdata, style="block", tag="managed")
+    pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
+    managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed")
     out_buf = stream_fifo(clk, rst, rd_vld, ob_ready, ob_data, m_valid, m_ready, m_data, depth=OUT_DEPTH)
 
     @always_comb
@@ -198,16 +211,45 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         else:
             ob_data.next = m_rdata
 
+    if R == 1:
+        @always_comb
+        def packing():
+            wr_word.next = wr_data
+            wr_word_en.next = wr_en
+            wr_woff.next = wr_off
+
+        pack_reg = None
+    else:
+        pk = Signal(intbv(0)[(R - 1) * axw:])     # beats 0 .. R-2 of the word being packed, 0 lowest
+        lane_last = R - 1
+
+        @always_comb
+        def packing():
+            wr_word.next = concat(wr_data, pk)
+            wr_word_en.next = wr_en and wr_off[lbr:] == lane_last
+            wr_woff.next = wr_off[kbw:lbr]
+
+        if R == 2:
+            @always(clk.posedge)
+            def pack_reg():
+                if wr_en:
+                    pk.next = wr_data
+        else:
+            @always(clk.posedge)
+            def pack_reg():
+                if wr_en:
+                    pk.next = concat(wr_data, pk[(R - 1) * axw:axw])
+
     @always_comb
     def write_ports():
         wr_local.next = wr_line - pinned
-        p_we.next = wr_en and wr_line < pinned
-        m_we.next = wr_en and wr_local < managed  # wraps to >= managed for pinned lines
+        p_we.next = wr_word_en and wr_line < pinned
+        m_we.next = wr_word_en and wr_local < managed  # wraps to >= managed for pinned lines
 
     @always_comb
     def write_addr():
-        p_waddr.next = concat(wr_line[plw:], wr_off)
-        m_waddr.next = concat(wr_local[mlw:], wr_off)
+        p_waddr.next = concat(wr_line[plw:], wr_woff)
+        m_waddr.next = concat(wr_local[mlw:], wr_woff)
 
     @always(clk.posedge)
     def queues():
@@ -276,5 +318,8 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
             elif out_fire and not rd_go:
                 ob_cnt.next = ob_cnt - 1
 
-    return (tags, master, pinned_ram, managed_ram, out_buf, unpack, legality, control, delivery, read_ports,
-            write_ports, write_addr, queues, sequencing)
+    insts = [tags, master, pinned_ram, managed_ram, out_buf, unpack, legality, control, delivery, read_ports,
+             packing, write_ports, write_addr, queues, sequencing]
+    if pack_reg is not None:
+        insts.append(pack_reg)
+    return insts

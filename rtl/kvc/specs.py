@@ -24,8 +24,9 @@ def geometry(cfg) -> dict:
     half_bytes = cfg.block_size * cfg.head_dim * ((cfg.data_width + 7) // 8)
     half_beats = max(1, half_bytes * 8 // axw)
     burst = min(half_beats, 256, 4096 * 8 // axw)
+    row_beats = max(1, cfg.head_dim * ((cfg.data_width + 7) // 8) * 8 // axw)
     return {"tag_bits": cfg.max_blocks.bit_length() - 1, "half_beats": half_beats, "burst_beats": burst,
-            "half_bytes": half_beats * axw // 8}
+            "half_bytes": half_beats * axw // 8, "row_beats": row_beats}
 
 
 def _axi_ports(p: dict) -> dict:
@@ -53,9 +54,10 @@ def master_ports(p: dict) -> dict:
 
 
 def cache_ports(p: dict) -> dict:
+    """``row_beats`` (default 1): AXI beats per response word, ``m_data`` = ``row_beats * axi_width``."""
     tb = p["tag_bits"]
     return {**clock_and_reset(), "n_blocks": _sig(tb + 1), "k_base": _sig(ADDR_BITS), "v_base": _sig(ADDR_BITS),
-            **stream_ports("s", request_width(tb)), **stream_ports("m", p["axi_width"]), **_axi_ports(p),
+            **stream_ports("s", request_width(tb)), **stream_ports("m", p.get("row_beats", 1) * p["axi_width"]), **_axi_ports(p),
             "err_axi": _sig(), "err_req": _sig()}
 
 
@@ -63,7 +65,8 @@ def cache_params(cfg) -> dict:
     g = geometry(cfg)
     return {"tag_bits": g["tag_bits"], "axi_width": cfg.hbm_data_width, "pinned": cfg.pinned_tier_blocks,
             "managed": cfg.managed_tier_blocks, "half_beats": g["half_beats"], "burst_beats": g["burst_beats"],
-            "prefetch_depth": cfg.prefetch_depth, "max_outstanding": cfg.max_outstanding_bursts, "axi_id": 0}
+            "prefetch_depth": cfg.prefetch_depth, "max_outstanding": cfg.max_outstanding_bursts, "axi_id": 0,
+            "row_beats": g["row_beats"]}
 
 
 BLOCKS = [
@@ -110,8 +113,13 @@ PROOF_JOBS = [
     # 8-bit beats, a block half = one 2-beat burst, 2 bursts in flight; without and with prefetch.
     ProofJob("kvc_cache", "kv_cache",
              {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
-              "prefetch_depth": 0, "max_outstanding": 2, "axi_id": 1}, "kvc_cache.sv", 4, 24),
+              "prefetch_depth": 0, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 24),
     ProofJob("kvc_cache_pf1", "kv_cache",
              {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
-              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1}, "kvc_cache.sv", 4, 24),
+              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 24),
+    # response words of two beats (the fill packs a K/V row of 8 D / W beats): 8-bit beats, a
+    # block half = one 2-beat burst = one 16-bit word
+    ProofJob("kvc_cache_rows", "kv_cache",
+             {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
+              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 2}, "kvc_cache.sv", 4, 24),
 ]

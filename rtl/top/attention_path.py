@@ -194,7 +194,8 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                            depth=g.blk_fifo)
 
     # ---- KV cache and its row gatherer -------------------------------------------------------
-    kvc_valid, kvc_ready, kvc_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:])
+    # the cache packs 8 D / W beats into one K/V row word: one row a cycle from its tier RAMs
+    kvc_valid, kvc_ready, kvc_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[8 * D:])
     err_axi, err_req = Signal(bool(0)), Signal(bool(0))
     cache = kv_cache(clk, sub_rst, nb, k_base, v_base, fa_valid, fa_ready, req_data, kvc_valid, kvc_ready, kvc_data,
                      m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,

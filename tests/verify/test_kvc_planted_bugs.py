@@ -1,5 +1,6 @@
 """The KV-cache checkers can fail: an LRU-like victim choice (evicts a live block while a dead one is
-resident) is rejected by the k-induction proof and by the Hypothesis read-count test."""
+resident) is rejected by the k-induction proof and by the Hypothesis read-count test; a fill that
+packs a row word's beats in the wrong order is rejected by the data check."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from fast_prefill.verify.bench.kvc import requests_of, simulate, small_params
 from fast_prefill.verify.formal import run_job
 from fast_prefill.verify.golden.cache_sim import liveness_reads
-from fast_prefill.verify.mutants_kvc import lru_like_eviction
+from fast_prefill.verify.mutants_kvc import lru_like_eviction, row_lanes_swapped
 from fast_prefill.verify.proof_jobs import all_jobs
 
 # Row r uses {0, r-2, r-1, r}: block r-2 is dead after row r, while the older blocks... a stream in
@@ -27,10 +28,31 @@ def test_mutant_changes_read_count_and_is_caught():
     assert bad.block_reads != want, (bad.block_reads, want)  # ... but not with the golden read count
 
 
+def test_row_lane_order_mutant_is_caught():
+    """Words of two AXI beats: packing the beats in the wrong order is caught by the data check."""
+    p = small_params(row_beats=2, half_beats=4, burst_beats=2)
+    good = simulate(p, requests_of(LISTS[:6]), backend="icarus", seed=5)
+    assert good.finished and good.responses == good.expected
+    bad = simulate(p, requests_of(LISTS[:6]), backend="icarus", seed=5, mutant=row_lanes_swapped())
+    assert bad.finished and bad.responses != bad.expected
+
+
 @pytest.mark.formal
 def test_proof_rejects_lru_like_mutant(tmp_path):
     job = all_jobs()["kvc_tag_store"]
     [prove] = run_job(job, mutant=lru_like_eviction(job.params["tag_bits"]), workdir=tmp_path / job.name,
                       tasks=("prove",))
     assert prove.result == "FAIL", prove
+    assert prove.vcd is not None and prove.vcd.exists()
+
+
+@pytest.mark.formal
+def test_proof_rejects_row_lane_mutant(tmp_path):
+    """The whole-cache proof with two-beat response words rejects the swapped packing: the written
+    word breaks the tier-RAM content invariant. At the proof's depth 4 the base case cannot yet
+    reach a filled word, so the rejection is the failed induction step (UNKNOWN with its trace),
+    never a PASS (as in tests/verify/test_sae_formal.py)."""
+    job = all_jobs()["kvc_cache_rows"]
+    [prove] = run_job(job, mutant=row_lanes_swapped(), workdir=tmp_path / job.name, tasks=("prove",))
+    assert prove.result in ("FAIL", "UNKNOWN"), prove
     assert prove.vcd is not None and prove.vcd.exists()

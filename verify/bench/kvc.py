@@ -34,10 +34,10 @@ V_BASE = 0x2_0040_0000
 
 
 def small_params(tag_bits=5, axi_width=32, pinned=2, managed=4, half_beats=2, burst_beats=1,
-                 prefetch_depth=2, max_outstanding=2) -> dict:
+                 prefetch_depth=2, max_outstanding=2, row_beats=1) -> dict:
     return {"tag_bits": tag_bits, "axi_width": axi_width, "pinned": pinned, "managed": managed,
             "half_beats": half_beats, "burst_beats": burst_beats, "prefetch_depth": prefetch_depth,
-            "max_outstanding": max_outstanding, "axi_id": 0}
+            "max_outstanding": max_outstanding, "axi_id": 0, "row_beats": row_beats}
 
 
 @dataclass
@@ -81,10 +81,12 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
     mem = AxiMemory(axw, seed=seed)
     run = KvcRun()
     beats = [pack_request(b, r, nu, p, tb) for r, b, nu, p in requests]
+    rb = params.get("row_beats", 1)
     for r, b, nu, p in list(requests) * heads:
         if b < n_blocks and r < n_blocks:
             for base in (K_BASE, V_BASE):
-                run.expected += [mem.word(base + b * half_bytes + j * (axw // 8)) for j in range(hb)]
+                beats_ = [mem.word(base + b * half_bytes + j * (axw // 8)) for j in range(hb)]
+                run.expected += [sum(beats_[w + i] << (axw * i) for i in range(rb)) for w in range(0, hb, rb)]
     max_cycles = max_cycles or 400 + heads * len(requests) * (2 * hb + 2) * (4 + max_latency)
     gens = [dut(spec, params, ports, backend, vcd=vcd, mutant=mutant),
             axi_read_slave(clk, rst, ports, mem, rng, run.axi, max_latency=max_latency, r_gap=r_gap,

@@ -1,7 +1,9 @@
 // Top-level properties of kv_cache (rtl/kvc/kv_cache.py), docs/design.md section 4: "a hit returns that
 // block's data" and "every request gets exactly one response, in order", injected into the converted
 // module by fast_prefill.verify.formal. Parameters: `FP_TAG_BITS, `FP_AXI_WIDTH, `FP_PINNED,
-// `FP_MANAGED, `FP_HALF_BEATS, `FP_BURST_BEATS, `FP_PREFETCH_DEPTH, `FP_MAX_OUTSTANDING, `FP_AXI_ID.
+// `FP_MANAGED, `FP_HALF_BEATS, `FP_BURST_BEATS, `FP_PREFETCH_DEPTH, `FP_MAX_OUTSTANDING, `FP_AXI_ID,
+// `FP_ROW_BEATS (AXI beats per response word, dividing the burst: the fill packs them, the delivery
+// reads one word a cycle).
 // Internal names (req_full, tix, tq_line, fq_line, dbeat, ob_cnt, kvc_tag_store0_*, kvc_axi_read_master0_*,
 // stream_fifo0_*, kvc_tier_ram0_pinned_mem, kvc_tier_ram1_managed_mem) are those of the design flattened by
 // yosys (verify/formal.py: flatten_for_proof names a child's signal <instance>_<signal>).
@@ -12,7 +14,8 @@
 // bytes: it encodes the block id, K or V, and the beat index, for every choice of the (free, constant)
 // bases. A tracked symbolic request (any accepted request may be chosen by the free f_pick) records
 // its block and the number of response beats owed before it; its 2 * half_beats response beats must
-// leave exactly after those and carry f_word(block, 0 .. 2 * half_beats - 1), K then V.
+// leave exactly after those and carry f_word(block, 0 .. 2 * half_beats - 1), K then V, ROW_BEATS
+// consecutive beats to a response word (f_row), the first in the low bits.
 `ifdef FORMAL
 // Every name below must exist in the converted module: an undeclared one is an error, not an
 // implicit 1-bit wire (the instance prefixes kvc_tag_store0_, kvc_axi_read_master0_, stream_fifo0_ are
@@ -25,7 +28,9 @@ localparam integer F_M = `FP_MANAGED;
 localparam integer F_L = F_P + F_M;
 localparam integer F_HB = `FP_HALF_BEATS;
 localparam integer F_BB = `FP_BURST_BEATS;
-localparam integer F_NB = 2 * F_HB;                      // response beats per request (K then V)
+localparam integer F_NB = 2 * F_HB;                      // AXI beats per request (K then V)
+localparam integer F_R = `FP_ROW_BEATS;                  // AXI beats per response word
+localparam integer F_NW = F_NB / F_R;                    // response words per request
 localparam integer F_NBURST = F_NB / F_BB;               // bursts per block
 localparam integer F_T = `FP_PREFETCH_DEPTH + 1;         // tickets in flight
 localparam integer F_MAXO = `FP_MAX_OUTSTANDING;
@@ -36,7 +41,8 @@ localparam integer F_TQ = 1 << F_TQW;                    // ticket / fetch queue
 localparam integer F_QW = ($clog2(F_MAXO) > 1) ? $clog2(F_MAXO) : 1;
 localparam integer F_QD = 1 << F_QW;                     // AXI master in-flight queue entries
 localparam integer F_OD = 4;                             // kv_cache.OUT_DEPTH
-localparam integer F_KBW = $clog2(F_HB) + 1;             // word index bits inside a line
+localparam integer F_KBW = $clog2(F_HB) + 1;             // beat index bits inside a line
+localparam integer F_WBW = F_KBW - $clog2(F_R);          // response word index bits inside a line
 
 function [F_W-1:0] f_word;                               // the data of beat j of block b
   input [F_TB-1:0] b;
@@ -45,6 +51,19 @@ function [F_W-1:0] f_word;                               // the data of beat j o
   input [F_W-1:0] vb;
   begin
     f_word = ((j >= F_HB) ? vb : kb) + b * F_HALF_BYTES + (j & (F_HB - 1)) * F_BYTES;
+  end
+endfunction
+
+function [F_R*F_W-1:0] f_row;                            // response word j of block b
+  input [F_TB-1:0] b;
+  input [7:0] j;
+  input [F_W-1:0] kb;
+  input [F_W-1:0] vb;
+  integer i;
+  begin
+    f_row = 0;
+    for (i = 0; i < F_R; i = i + 1)
+      f_row = f_row | ({{(F_R*F_W-F_W){1'b0}}, f_word(b, j * F_R + i, kb, vb)} << (i * F_W));
   end
 endfunction
 
@@ -250,7 +269,7 @@ wire f_out = m_valid && m_ready;                         // a response beat take
 reg [7:0] f_owe = 8'd0;                                  // response beats owed
 always @(posedge clk)
   if (rst) f_owe <= 0;
-  else f_owe <= f_owe + (f_acc ? F_NB : 0) - f_out;
+  else f_owe <= f_owe + (f_acc ? F_NW : 0) - f_out;
 
 (* anyseq *) wire f_pick;
 reg f_trk = 1'b0;                                        // a chosen request is being tracked
@@ -258,10 +277,10 @@ reg [F_TB-1:0] f_blk;                                    // its block
 reg [7:0] f_ahead;                                       // response beats owed before its first
 reg [7:0] f_done;                                        // its beats already returned
 reg f_hit, f_behind;                                     // for the covers
-wire [7:0] f_end = f_ahead + F_NB - f_done;              // end of its beats in the owed sequence
-wire [7:0] f_pipe = ob_cnt + tix * F_NB - dbeat;         // owed beats not in the request register
+wire [7:0] f_end = f_ahead + F_NW - f_done;              // end of its beats in the owed sequence
+wire [7:0] f_pipe = ob_cnt + tix * F_NW - dbeat;         // owed beats not in the request register
 wire f_trk_in_out = f_end <= ob_cnt;                     // where the tracked request is: output path,
-wire f_trk_in_req = req_full && f_end == f_pipe + F_NB;  // request register, or a ticket (below)
+wire f_trk_in_req = req_full && f_end == f_pipe + F_NW;  // request register, or a ticket (below)
 wire [7:0] f_owe_now = f_owe - f_out;
 always @(posedge clk)
   if (rst) begin
@@ -273,13 +292,13 @@ always @(posedge clk)
       f_ahead <= f_owe_now;
       f_done <= 0;
       f_hit <= 1'b0;
-      f_behind <= f_owe_now >= F_NB;
+      f_behind <= f_owe_now >= F_NW;
     end
   end else begin
     if (dec_fire && f_trk_in_req && !dec_miss) f_hit <= 1'b1;
     if (f_out) begin
       if (f_ahead != 0) f_ahead <= f_ahead - 1'b1;
-      else if (f_done == F_NB - 1) f_trk <= 1'b0;
+      else if (f_done == F_NW - 1) f_trk <= 1'b0;
       else f_done <= f_done + 1'b1;
     end
   end
@@ -289,7 +308,7 @@ integer fi7;
 always @(*) begin
   f_trk_in_tq = 1'b0;
   for (fi7 = 0; fi7 < F_TQ; fi7 = fi7 + 1)
-    if (f_tpos[fi7] < tix && f_end == ob_cnt + (f_tpos[fi7] + 1) * F_NB - dbeat) f_trk_in_tq = 1'b1;
+    if (f_tpos[fi7] < tix && f_end == ob_cnt + (f_tpos[fi7] + 1) * F_NW - dbeat) f_trk_in_tq = 1'b1;
 end
 
 // ---------------------------------------------------------------------------------------------
@@ -316,16 +335,16 @@ always @(*)
     // no response beat without an outstanding request; the owed beats are exactly those in the
     // pipeline (request register, tickets less what the head already read, output path)
     assert(!m_valid || f_owe != 0);
-    assert(f_owe == (req_full ? F_NB : 0) + f_pipe);
+    assert(f_owe == (req_full ? F_NW : 0) + f_pipe);
     if (f_trk) begin
       // the tracked request's beats follow all earlier requests' beats (f_ahead of them)
-      assert(f_done < F_NB);
+      assert(f_done < F_NW);
       assert(f_ahead == 0 || f_done == 0);
       assert(f_ahead < f_owe && f_end <= f_owe);
       assert(f_trk_in_out || f_trk_in_tq || f_trk_in_req);
       if (f_trk_in_req) assert(req_block == f_blk && f_done == 0);
       // its beat at the front of the response stream carries its block's data (K then V)
-      if (f_ahead == 0 && m_valid) assert(m_data == f_word(f_blk, f_done, f_kb, f_vb));
+      if (f_ahead == 0 && m_valid) assert(m_data == f_row(f_blk, f_done, f_kb, f_vb));
     end
   end
 
@@ -342,7 +361,7 @@ always @(*)
   if (f_past_valid && !rst) begin
     assert(tix <= F_T);
     assert(tix != 0 || dbeat == 0);
-    assert(dbeat < F_NB);
+    assert(dbeat < F_NW);
     assert(f_tdiff == tix[F_TQW-1:0]);
     assert(fq_cnt <= F_TQ);
     assert(f_fdiff == fq_cnt[F_TQW-1:0]);
@@ -374,7 +393,7 @@ generate
         if (f_tpos[gt] < tix) assert(tq_line[gt] < F_L && f_tlv[gt]);
         if (f_fpos[gt] < fq_cnt) assert(fq_line[gt] < F_L && f_fload[gt] && fq_block[gt] == f_ftag[gt]);
         // the tracked request's ticket names a line holding its block
-        if (f_trk && f_tpos[gt] < tix && f_end == ob_cnt + (f_tpos[gt] + 1) * F_NB - dbeat)
+        if (f_trk && f_tpos[gt] < tix && f_end == ob_cnt + (f_tpos[gt] + 1) * F_NW - dbeat)
           assert(f_ttag[gt] == f_blk);
       end
   end
@@ -408,16 +427,43 @@ generate
           assert(f_tcnt[gl] == ((f_w && kvc_tag_store0_w_line == gl) ? 1 : 0));
         if (f_w && kvc_tag_store0_w_miss && kvc_tag_store0_w_line == gl) assert(f_tcnt[gl] == 1);
       end
-    for (gj = 0; gj < F_NB; gj = gj + 1) begin : f_word_of
-      wire [F_W-1:0] f_mem_word;
+    for (gj = 0; gj < F_NW; gj = gj + 1) begin : f_word_of
+      wire [F_R*F_W-1:0] f_mem_word;
       if (gl < F_P) begin : f_pin
-        assign f_mem_word = kvc_tier_ram0_pinned_mem[gl * (1 << F_KBW) + gj];
+        assign f_mem_word = kvc_tier_ram0_pinned_mem[gl * (1 << F_WBW) + gj];
       end else begin : f_man
-        assign f_mem_word = kvc_tier_ram1_managed_mem[(gl - F_P) * (1 << F_KBW) + gj];
+        assign f_mem_word = kvc_tier_ram1_managed_mem[(gl - F_P) * (1 << F_WBW) + gj];
       end
+      // a word is written with the beat that completes it
       always @(*)
-        if (f_past_valid && !rst && kvc_tag_store0_lv[gl] && gj < f_wcnt[gl])
-          assert(f_mem_word == f_word(kvc_tag_store0_tag[gl], gj, f_kb, f_vb));
+        if (f_past_valid && !rst && kvc_tag_store0_lv[gl] && (gj + 1) * F_R <= f_wcnt[gl])
+          assert(f_mem_word == f_row(kvc_tag_store0_tag[gl], gj, f_kb, f_vb));
+    end
+  end
+endgenerate
+
+// the fill's packer (ROW_BEATS > 1): words never straddle bursts (F_R divides F_BB), so the beats
+// of the word being packed are the first (beat mod F_R) beats written of the head burst's line, the
+// newest in the top lane of pk
+generate
+  if (F_R > 1) begin : f_packer
+    reg [F_TB-1:0] f_htag;
+    reg [7:0] f_hwcnt;
+    integer fl9;
+    always @(*) begin
+      f_htag = 0;
+      f_hwcnt = 0;
+      for (fl9 = 0; fl9 < F_L; fl9 = fl9 + 1)
+        if (kvc_axi_read_master0_q_line[kvc_axi_read_master0_q_rd] == fl9) begin
+          f_htag = f_etag[fl9];
+          f_hwcnt = f_wcnt[fl9];
+        end
+    end
+    genvar gk;
+    for (gk = 0; gk < F_R - 1; gk = gk + 1) begin : f_lane
+      always @(*)
+        if (f_past_valid && !rst && f_outs != 0 && gk < f_beat % F_R)
+          assert(pk[(F_R - 1 - gk) * F_W - 1 -: F_W] == f_word(f_htag, f_hwcnt - 1 - gk, f_kb, f_vb));
     end
   end
 endgenerate
@@ -449,18 +495,18 @@ generate
     wire [1:0] f_pos = go - stream_fifo0_rd_ptr;
     always @(*)
       if (f_past_valid && !rst && f_trk && f_pos < stream_fifo0_count && f_pos >= f_ahead && f_pos < f_end)
-        assert(stream_fifo0_mem[go] == f_word(f_blk, f_done + f_pos - f_ahead, f_kb, f_vb));
+        assert(stream_fifo0_mem[go] == f_row(f_blk, f_done + f_pos - f_ahead, f_kb, f_vb));
   end
 endgenerate
 always @(*)
   if (f_past_valid && !rst && f_trk && rd_vld && f_fcnt >= f_ahead && f_fcnt < f_end)
-    assert(ob_data == f_word(f_blk, f_done + f_fcnt - f_ahead, f_kb, f_vb));
+    assert(ob_data == f_row(f_blk, f_done + f_fcnt - f_ahead, f_kb, f_vb));
 
 // ---- covers: a hit whose data is returned; two requests answered in order ----
 always @(posedge clk)
   if (f_past_valid && !rst) begin
-    cover(f_trk && f_hit && f_out && f_ahead == 0 && f_done == F_NB - 1);
-    cover(f_trk && f_behind && f_out && f_ahead == 0 && f_done == F_NB - 1);
+    cover(f_trk && f_hit && f_out && f_ahead == 0 && f_done == F_NW - 1);
+    cover(f_trk && f_behind && f_out && f_ahead == 0 && f_done == F_NW - 1);
   end
 `default_nettype wire
 `endif

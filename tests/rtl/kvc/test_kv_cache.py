@@ -50,6 +50,9 @@ PARAMS = st.sampled_from([
     small_params(pinned=1, managed=2, prefetch_depth=0, max_outstanding=1),
     small_params(pinned=2, managed=3, half_beats=4, burst_beats=2, prefetch_depth=3, max_outstanding=3),
     small_params(pinned=3, managed=1, axi_width=64, half_beats=1, burst_beats=1, prefetch_depth=1),
+    # response words of several AXI beats (a K/V row of 8 D bits from 8 D / W beats)
+    small_params(row_beats=2),
+    small_params(pinned=1, managed=2, half_beats=4, burst_beats=2, row_beats=4, axi_width=16, max_outstanding=3),
 ])
 
 

@@ -30,10 +30,23 @@ from fast_prefill.verify.sim import run_bench
 from fast_prefill.verify.strategies import pattern
 
 SPEC = get_block("attention_path")
-PARAMS = SPEC.params(get_preset("tiny"))
-GEOM = PathGeometry(**PARAMS)
-B, D, HW = GEOM.B, GEOM.D, GEOM.hw
-WB = HW // 8                                   # bytes per AXI word
+
+
+class Setup:
+    """One configuration of the path under test: its block parameters and derived sizes."""
+
+    def __init__(self, cfg):
+        self.params = SPEC.params(cfg)
+        self.geom = PathGeometry(**self.params)
+        self.B, self.D, self.hw = self.geom.B, self.geom.D, self.geom.hw
+        self.wb = self.hw // 8                     # bytes per AXI word
+
+
+TINY = Setup(get_preset("tiny"))
+# 32-bit AXI words: a K/V row (8 D = 64 bits) is two beats, packed by the KV cache into one row word
+NARROW = Setup(get_preset("tiny").replace(hbm_data_width=32))
+PARAMS, GEOM = TINY.params, TINY.geom
+B, D = TINY.B, TINY.D
 # 4 KiB aligned bases in four regions; head i of a run adds i * HEAD_STRIDE
 Q_BASE, K_BASE, V_BASE, O_BASE = 0x1_0000_0000, 0x2_0000_0000, 0x3_0040_0000, 0x4_0000_0000
 HEAD_STRIDE = 0x10_0000
@@ -76,6 +89,7 @@ class Head:
     mult: int
     shift: int
     index: int = 0
+    setup: Setup = TINY
 
     @property
     def bases(self):
@@ -88,34 +102,35 @@ class Head:
         for i, a in enumerate(acc):
             last = i == len(acc) - 1 or acc[i + 1].row != a.row
             out.append(liveness_beat(a.row, a.block, last, last and a.row == self.nb - 1, a.next_use, a.pinnable,
-                                     GEOM.max_blocks))
+                                     self.setup.geom.max_blocks))
         return out
 
     def expected(self) -> np.ndarray:
-        return sparse_attention_fixed(self.h, self.lists, GEOM.sae.fx)
+        return sparse_attention_fixed(self.h, self.lists, self.setup.geom.sae.fx)
 
 
-def make_head(nb: int, kind: str, seed: int, log2_factor: float = -4.0, data: str = "random", index: int = 0) -> Head:
+def make_head(nb: int, kind: str, seed: int, log2_factor: float = -4.0, data: str = "random", index: int = 0,
+              setup: Setup = TINY) -> Head:
     rng = np.random.default_rng(seed)
     lists = LIST_KINDS[kind](nb, rng)
     check_lists(lists, nb)
-    h = make_group(nb * B, D, 1, seed, log2_factor, data)[0]
-    mult, shift = F.head_mult_shift(h, GEOM.sae.fx)
-    return Head(nb, lists, h, mult, shift, index)
+    h = make_group(nb * setup.B, setup.D, 1, seed, log2_factor, data)[0]
+    mult, shift = F.head_mult_shift(h, setup.geom.sae.fx)
+    return Head(nb, lists, h, mult, shift, index, setup)
 
 
-def _store_int8(mem: AxiMemory, base: int, x: np.ndarray) -> None:
+def _store_int8(mem: AxiMemory, base: int, x: np.ndarray, wb: int) -> None:
     raw = (np.asarray(x, np.int64) & 0xFF).astype(np.uint8).tobytes()
-    for i in range(0, len(raw), WB):
-        mem.words[base + i] = int.from_bytes(raw[i:i + WB], "little")
+    for i in range(0, len(raw), wb):
+        mem.words[base + i] = int.from_bytes(raw[i:i + wb], "little")
 
 
-def read_o(mem: AxiMemory, base: int, n: int) -> np.ndarray:
-    out = np.zeros((n, D), np.int64)
+def read_o(mem: AxiMemory, base: int, n: int, d_: int, wb: int) -> np.ndarray:
+    out = np.zeros((n, d_), np.int64)
     for t in range(n):
-        for d in range(D):
-            a = base + (t * D + d) * 2
-            w = mem.word(a - a % WB) >> (8 * (a % WB))
+        for d in range(d_):
+            a = base + (t * d_ + d) * 2
+            w = mem.word(a - a % wb) >> (8 * (a % wb))
             v = w & 0xFFFF
             out[t, d] = v - 0x10000 if v >> 15 else v
     return out
@@ -145,23 +160,24 @@ def _axi(ports: dict, prefix: str) -> dict:
 def simulate(heads: list[Head], backend: str, seed: int = 0, idle=(), latency: int = 6, r_gap: float = 0.3,
              ar_stall: float = 0.3, aw_stall: float = 0.3, w_stall: float = 0.3, q_errors=frozenset(),
              kv_errors=frozenset(), o_errors=frozenset(), mutant=None, vcd=None, max_cycles=None) -> Run:
-    rmem, wmem = AxiMemory(HW, seed=seed), AxiMemory(HW, seed=seed + 1)
+    su = heads[0].setup
+    rmem, wmem = AxiMemory(su.hw, seed=seed), AxiMemory(su.hw, seed=seed + 1)
     for hd in heads:
         qb, kb, vb, _ = hd.bases
-        _store_int8(rmem, qb, hd.h.q)
-        _store_int8(rmem, kb, hd.h.k)
-        _store_int8(rmem, vb, hd.h.v)
+        _store_int8(rmem, qb, hd.h.q, su.wb)
+        _store_int8(rmem, kb, hd.h.k, su.wb)
+        _store_int8(rmem, vb, hd.h.v, su.wb)
     run = Run()
     beats = [[b for b in hd.access_beats()] for hd in heads]
     idle = list(idle)
     if max_cycles is None:
-        work = sum(GEOM.sae.cycles(len(lst)) for hd in heads for lst in hd.lists)
+        work = sum(su.geom.sae.cycles(len(lst)) for hd in heads for lst in hd.lists)
         max_cycles = 2000 + 4 * (1 + len(idle)) * work
 
     def bench(ports, finished):
         clk, rst = ports["clk"], ports["rst"]
         rng = random.Random(seed)
-        mo = PARAMS["max_outstanding"]
+        mo = su.params["max_outstanding"]
         q_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_q"), rmem, random.Random(rng.random()), run.q_log,
                                  max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=q_errors,
                                  axi_id=0, max_outstanding=mo)
@@ -221,21 +237,21 @@ def simulate(heads: list[Head], backend: str, seed: int = 0, idle=(), latency: i
                 yield clk.posedge
                 if ports["busy"]:
                     run.violations.append(f"head {hi}: busy still high after done")
-                run.o.append(read_o(wmem, ob, hd.nb * B))
+                run.o.append(read_o(wmem, ob, hd.nb * su.B, su.D, su.wb))
             run.finished = True
             finished.append(True)
 
         return q_slave, kv_slave, o_slave, source, driver
 
     try:
-        run.cycles = run_bench(SPEC, PARAMS, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
+        run.cycles = run_bench(SPEC, su.params, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
     except TimeoutError:
         run.finished = False
     return run
 
 
-def kv_block_reads(run: Run) -> float:
-    return sum(n for _, n in run.kv_log.bursts) / (2 * GEOM.half_beats)
+def kv_block_reads(run: Run, geom: PathGeometry = GEOM) -> float:
+    return sum(n for _, n in run.kv_log.bursts) / (2 * geom.half_beats)
 
 
 def check(heads: list[Head], backends=("myhdl", "icarus"), seed=0, **kw) -> dict:
@@ -252,9 +268,11 @@ def check(heads: list[Head], backends=("myhdl", "icarus"), seed=0, **kw) -> dict
             bad = np.argwhere(o != want)
             assert not len(bad), f"{be}: head {hd.index}: {len(bad)} O elements differ, first at {bad[0]}: " \
                                  f"{o[tuple(bad[0])]} != {want[tuple(bad[0])]}"
-        want_reads = sum(liveness_reads(hd.lists, GEOM.pinned + GEOM.managed, GEOM.pinned) for hd in heads)
-        assert kv_block_reads(run) == want_reads, f"{be}: {kv_block_reads(run)} KV block reads, golden {want_reads}"
-        assert sum(n for _, n in run.q_log.bursts) == sum(hd.nb for hd in heads) * GEOM.q_beats
+        g = heads[0].setup.geom
+        want_reads = sum(liveness_reads(hd.lists, g.pinned + g.managed, g.pinned) for hd in heads)
+        got_reads = kv_block_reads(run, g)
+        assert got_reads == want_reads, f"{be}: {got_reads} KV block reads, golden {want_reads}"
+        assert sum(n for _, n in run.q_log.bursts) == sum(hd.nb for hd in heads) * g.q_beats
         assert run.o_log.responses == len(run.o_log.bursts)
         runs[be] = run
     if len(runs) == 2:
@@ -305,6 +323,17 @@ def test_head_matches_golden_both_backends(case, timing, idle, seed):
 def test_head_matches_golden_sweep(case, timing, idle, seed):
     nb, kind, hseed, lf, data = case
     check([make_head(nb, kind, hseed, lf, data)], seed=seed, idle=idle, **timing)
+
+
+@settings(max_examples=4)
+@given(case=head_cases(max_nb=5), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
+def test_head_matches_golden_row_words(case, timing, idle, seed):
+    """32-bit AXI words: the KV cache packs each K/V row's two beats into one row word and the Q
+    gatherer assembles rows of two beats; O exact, reads = golden, on the converted Verilog."""
+    nb, kind, hseed, lf, data = case
+    assert NARROW.geom.hw * 2 == 8 * NARROW.D
+    check([make_head(nb, kind, hseed, lf, data, setup=NARROW)], backends=("icarus",), seed=seed, idle=idle,
+          **timing)
 
 
 def test_two_heads_reset_between():
