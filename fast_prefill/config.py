@@ -114,7 +114,7 @@ class AcceleratorConfig:
     pinned_tier_blocks: int = 64
     managed_tier_blocks: int = 64
     hbm_ports: int = 4
-    hbm_data_width: int = 256
+    hbm_data_width: int = 512
     clock_mhz: int = 300
     max_seq_len: int = 131072
     fifo_depth: int = 32

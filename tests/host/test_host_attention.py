@@ -1,6 +1,6 @@
 """Host-side preparation of run_attention (no simulation): shared per-tensor INT8 scales, register
 values from the golden helpers and within their registers, INT8 inputs taken as they are, clear
-errors for bad shapes; and the Verilator harness on a 256-bit-data kernel (wide ports, slow)."""
+errors for bad shapes; and the Verilator harness on a 512-bit-data kernel (wide ports, slow)."""
 
 from __future__ import annotations
 
@@ -55,18 +55,18 @@ def test_int8_out_of_range_refused():
 
 @pytest.mark.slow
 def test_wide_data_kernel_moves_data_exactly():
-    """256-bit AXI data (the u280 width): Verilator stores such ports as VlWide words."""
+    """512-bit AXI data (the u280 width): Verilator stores such ports as VlWide words."""
     from copy_kernel import SPEC, transform
 
     from fast_prefill.host import Device
     from fast_prefill.verify.verilator import build as vb
 
     dev = Device(preset="tiny", faults=vb.Faults.adversarial(4))
-    data = np.random.default_rng(1).integers(0, 256, 100 * 32, dtype=np.uint8)
+    data = np.random.default_rng(1).integers(0, 256, 100 * 64, dtype=np.uint8)
     q_bo, o_bo = dev.alloc(data.size), dev.alloc(data.size)
     q_bo.write(data)
     q_bo.sync_to_device()
-    krn = dev.kernel("copy_kernel", spec=SPEC, params={"data_width": 256, "burst_beats": 16, "max_words": 4096})
+    krn = dev.kernel("copy_kernel", spec=SPEC, params={"data_width": 512, "burst_beats": 16, "max_words": 4096})
     krn(q_bo, 0, 0, o_bo, seq_len=100).wait()
     o_bo.sync_from_device()
     assert o_bo.read(np.uint8).tobytes() == transform(data.tobytes())

@@ -72,7 +72,7 @@ def test_kvc_event_model_hand():
 
 def test_u280_constants():
     cfg = get_preset("u280")
-    assert port_bandwidth(cfg) == pytest.approx(9.6e9)          # 256 bits x 300 MHz < 14.375 GB/s
+    assert port_bandwidth(cfg) == pytest.approx(14.375e9)       # 512 bits x 300 MHz, capped at one pseudo-channel
     assert mpu_peak_macs(cfg) == 32 * 208
     assert MODELS["llama-3-8b"].linear_macs_per_token() == 32 * (2 * 4096 * 4096 + 2 * 4096 * 1024 + 3 * 4096 * 14336)
 

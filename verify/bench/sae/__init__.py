@@ -150,13 +150,15 @@ def main(argv=None) -> int:
               f"{r['efficiency']:.4f} | {w} | {r['speedup_vs_d_lane']:.1f} |")
     useful = sum(r["mac_per_cycle"] * r["cycles"] for r in layouts)
     cycles = sum(r["cycles"] for r in layouts)
-    # The kernel today: K/V rows reach the engine through the KV cache's hbm_data_width-bit beats
-    # (sae_kv_adapter: 8 D / hbm_data_width beats a row), so a block's load, not its compute, can set
-    # the pace (perf.units.sae_rows_block_cycles; the performance model uses the same rule).
-    from ....perf.units import sae_rows_block_cycles
+    # The kernel: the KV cache delivers one K/V row word a cycle from its tier RAMs (its fill packs
+    # 8 D / hbm_data_width AXI beats into a word), so a block's load (2 B + 1 cycles) hides under its
+    # compute; a miss occupies the cache's AXI port for 2 half_beats beats
+    # (perf.units.sae_rows_block_cycles / kvc_miss_port_cycles; the performance model uses the same rules).
+    from ....perf.units import kvc_half_beats, sae_rows_block_cycles
 
     ratio = max(1, 8 * cfg.head_dim // cfg.hbm_data_width)
-    feed_block = sae_rows_block_cycles(cfg.block_size, 1, cfg.sae_rows, ratio)
+    feed_block = sae_rows_block_cycles(cfg.block_size, 1, cfg.sae_rows, 1)
+    miss_beats = 2 * kvc_half_beats(cfg.block_size, cfg.head_dim, cfg.data_width, cfg.hbm_data_width)
     kernel_mpc = geom.useful_macs(1) / feed_block
     summary = {
         "u280_mac_per_cycle": useful / cycles,
@@ -166,8 +168,11 @@ def main(argv=None) -> int:
         "u280_efficiency_min_rows_4plus": min(r["efficiency_rows_4plus"] for r in layouts
                                               if r["efficiency_rows_4plus"] is not None),
         "sim_efficiency_min": min((r["stream_efficiency"] for r in shapes), default=None),
-        "u280_kernel_feed_beats_per_row": ratio,
+        "u280_kernel_feed_beats_per_row": 1,
+        "u280_kernel_axi_beats_per_row": ratio,
         "u280_kernel_block_cycles": feed_block,
+        "u280_kernel_miss_port_beats": miss_beats,
+        "u280_kernel_miss_rate_hidden": min(1.0, feed_block / miss_beats),
         "u280_kernel_mac_per_cycle": kernel_mpc,
         "sim_isolated_efficiency_min": min((r["isolated_efficiency"] for r in shapes), default=None),
         "shapes": shapes, "layouts": layouts,
@@ -176,10 +181,11 @@ def main(argv=None) -> int:
           f"(efficiency {summary['u280_efficiency']:.4f}; lowest head {summary['u280_efficiency_min_head']:.4f}, "
           f"rows with >= 4 blocks {summary['u280_efficiency_min_rows_4plus']:.4f}); simulated shapes, jobs back to "
           f"back: lowest efficiency {summary['sim_efficiency_min']}")
-    print(f"kernel today (G = 1, K/V rows from the KV cache at {ratio} beats of {cfg.hbm_data_width} bits): a block "
-          f"takes max({geom.block_cycles()} compute, {2 * cfg.block_size * ratio + 1} load) = {feed_block} cycles, "
-          f"{kernel_mpc:.0f} useful MAC/cycle: the K/V feed, not the engine, sets the pace until it delivers a row "
-          "a cycle (or a GQA group shares each block)")
+    print(f"kernel (G = 1): K/V rows from the KV cache's tier RAMs one a cycle (a row = {ratio} AXI beats of "
+          f"{cfg.hbm_data_width} bits, packed by the fill): a block takes max({geom.block_cycles()} compute, "
+          f"{2 * cfg.block_size + 1} load) = {feed_block} cycles, {kernel_mpc:.0f} useful MAC/cycle; a miss holds the "
+          f"cache's AXI port {miss_beats} beats, so misses of up to {min(1.0, feed_block / miss_beats):.0%} of the "
+          "accesses fill under the compute")
     print(f"({time.time() - t0:.1f} s)")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
