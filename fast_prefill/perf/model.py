@@ -29,7 +29,7 @@ simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes
   count and top-m), reading Q twice more (``2 N D`` bytes).
 * **HBM**: ``config.hbm_ports`` AXI ports (4 at the U280 preset) of ``hbm_data_width`` bits, each on
   its own pseudo-channel range; per-port bandwidth ``min(hbm_data_width / 8 * clock, 14.375 GB/s)``
-  (9.6 GB/s at 256 bits, 300 MHz). Assumed port use: 0 the SIG's K/Q stream, 1 the KV cache,
+  (14.375 GB/s at 512 bits, 300 MHz: one pseudo-channel). Assumed port use: 0 the SIG's K/Q stream, 1 the KV cache,
   2 the SAE's Q reads and O writes, 3 the scratch block lists (4 bytes per access, written and read).
   (The register map today has a single ``m_axi_gmem`` port over HBM[0:31]; set ``hbm_ports=1``.)
   A phase takes ``max(cycles, bytes / bandwidth)``; no refresh or page-miss loss.
