@@ -206,9 +206,9 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         "port_fraction": max(per_port) / bw_port / layer_s,
         "macs": macs * shape.layers,
         "mpu_peak_fraction": macs * shape.layers / seconds / (mpu_peak_macs(cfg) * f),
-        # the SAE's own peak: D MACs per cycle per engine (docs/sae.md: 2 G B^2 D MACs per key block
-        # take 2 G B^2 cycles on D lanes at best)
-        "lane_peak_fraction": macs * shape.layers / seconds / (cfg.head_dim * f * p.sae_engines),
+        # the SAE's own peak: 2 P D MACs per cycle per engine (sae_row_engine, docs/sae.md: QK^T and
+        # P x V of P query rows against one key a cycle, overlapped)
+        "lane_peak_fraction": macs * shape.layers / seconds / (2 * cfg.sae_rows * cfg.head_dim * f * p.sae_engines),
         "density": sum(h.density * h.weight for h in head_stats),
     }
 

@@ -296,9 +296,9 @@ def _markdown(result, cfg, lengths, quick) -> str:
         md.append(headline_table(result, source) + "\n")
     md.append("Attention = SIG + SAE + KV cache for all layers and query heads; TTFT = attention + linear layers on "
               "the MPU + LM head (the two are sequential). 'HBM BW used' = bytes / time / 460 GB/s. 'MPU peak used' "
-              "= useful attention MACs / time / MPU peak (the attention path does not use the MPU today: the SIG "
-              "and SAE have their own lanes). 'SAE lane peak used' = the same against D MACs per cycle per SAE "
-              "engine. What-if (not built): GQA groups on the SAE, 16 SAE engines, 4 SIG engines, SIG overlapped "
+              "= useful attention MACs / time / the MPU tile engine's peak (`mpu_k` x columns, the linear layers' "
+              "engine; the SAE runs on its own MPU lanes). 'SAE lane peak used' = the same against the row-parallel "
+              "SAE's 2 P D MACs per cycle per engine (8,192 at u280). What-if (not built): GQA groups on the SAE, 16 SAE engines, 4 SIG engines, SIG overlapped "
               "with the SAE.\n")
     md.append("## Linear layers alone (MPU, modelled)\n\n| model | N | seconds | bound | MPU peak used |\n|---|---|---|---|---|")
     for r in [x for x in result["projections"] if x["source"] == "minference"]:

@@ -16,12 +16,15 @@ exact): collect (one beat per cycle into the access buffer; per-block use count 
 backward (one access per cycle from the last to the first: ``next = nxt[block]`` or dead, then
 ``nxt[block] = row``), emit (one annotated beat per cycle in stream order), clear (the per-block
 tables, ``max_blocks`` cycles; also right after reset). Cycles per head: ``3 L + max_blocks``
-plus stalls for ``L`` accesses. A head must have at most ``max_accesses`` accesses.
+plus stalls for ``L`` accesses. A head must have at most ``max_accesses`` accesses (any integer:
+the kernel uses ``max_blocks (max_blocks + 1) / 2``, a dense head at the largest context).
 
-Memories (no reset): access buffer ``max_accesses x (2 IW + 2)`` and next-use ``max_accesses x
-(IW + 1)``, registered reads (block RAM; the address is the index the FSM moves to at that edge,
-``idx_nx``, and a write at the same edge to that address is forwarded, so the cycles equal an
-asynchronous read); per-block tables ``max_blocks x (IW + 1)`` (count), ``max_blocks x IW`` (first
+Memories (no reset): the access buffer, ``max_accesses`` words of ``{next_use, access}`` (``IW + 1``
++ ``2 IW + 2`` bits; collect writes the access, the backward pass rewrites the word with its next
+use; ``rtl/common/ram.ram_deep``: one memory, so UltraRAM at u280, 524,800 x 33 bits), a
+registered read (the address is the index the FSM moves to at that edge, ``idx_nx``, and a word
+written at the same edge to that address is forwarded, so the cycles equal an asynchronous read);
+per-block tables ``max_blocks x (IW + 1)`` (count), ``max_blocks x IW`` (first
 row), ``max_blocks x (IW + 1)`` (next row and valid), asynchronous reads (LUT RAM): they are read
 and written in the same cycle at the address of the incoming beat (collect) or of the access just
 read (backward), so a registered read would cost a cycle per access.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.ram import ram_deep
 from .list_builder import index_width
 
 A_CLEAR, A_COLLECT, A_BACK, A_EMIT = range(4)
@@ -39,9 +43,8 @@ A_CLEAR, A_COLLECT, A_BACK, A_EMIT = range(4)
 def _validate(max_blocks, max_accesses) -> None:
     if isinstance(max_blocks, bool) or not isinstance(max_blocks, int) or not 2 <= max_blocks <= 4096:
         raise ValueError(f"sig_liveness field 'max_blocks' = {max_blocks!r} is not allowed: must be an integer in [2, 4096]")
-    if (isinstance(max_accesses, bool) or not isinstance(max_accesses, int) or not 2 <= max_accesses <= 1 << 20
-            or max_accesses & (max_accesses - 1)):
-        raise ValueError(f"sig_liveness field 'max_accesses' = {max_accesses!r} is not allowed: must be a power of two in [2, {1 << 20}]")
+    if isinstance(max_accesses, bool) or not isinstance(max_accesses, int) or not 2 <= max_accesses <= 1 << 20:
+        raise ValueError(f"sig_liveness field 'max_accesses' = {max_accesses!r} is not allowed: must be an integer in [2, {1 << 20}]")
 
 
 @block
@@ -55,8 +58,7 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
                              f"for max_blocks={max_blocks}")
     bw = 2 * iw + 2
 
-    acc_mem = [Signal(intbv(0)[bw:]) for _ in range(max_accesses)]
-    nu_mem = [Signal(intbv(0)[iw + 1:]) for _ in range(max_accesses)]
+    ww = bw + iw + 1                     # buffer word: {next_use, access}
     cnt_mem = [Signal(intbv(0)[iw + 1:]) for _ in range(max_blocks)]
     first_mem = [Signal(intbv(0)[iw:]) for _ in range(max_blocks)]
     nxt_mem = [Signal(intbv(0)[iw + 1:]) for _ in range(max_blocks)]  # {valid, row}
@@ -86,12 +88,13 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
     out_free = Signal(bool(0))
     idx_nx = Signal(modbv(0)[aw:])
     nu_wd = Signal(intbv(0)[iw + 1:])
-    acc_q = Signal(intbv(0)[bw:])
-    acc_byp = Signal(intbv(0)[bw:])
-    nu_q = Signal(intbv(0)[iw + 1:])
-    nu_byp = Signal(intbv(0)[iw + 1:])
-    acc_hit = Signal(bool(0))
-    nu_hit = Signal(bool(0))
+    buf_we = Signal(bool(0))
+    buf_wd = Signal(intbv(0)[ww:])
+    buf_q = Signal(intbv(0)[ww:])
+    buf_byp = Signal(intbv(0)[ww:])
+    buf_hit = Signal(bool(0))
+    rd_word = Signal(intbv(0)[ww:])
+    buf = ram_deep(clk, buf_we, idx, buf_wd, idx_nx, buf_q, depth=max_accesses, tag="acc")
 
     @always_comb
     def unpack():
@@ -128,24 +131,33 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
         else:
             nu_wd.next = 1 << iw
 
-    @always(clk.posedge)
-    def acc_read_mem():
-        # registered reads (block RAM) at the next index; read-first
-        acc_q.next = acc_mem[idx_nx]
-        nu_q.next = nu_mem[idx_nx]
+    @always_comb
+    def buf_write():
+        # collect writes the access (next use still unknown); the backward pass rewrites the word
+        # it has just read with the access's next use
+        buf_we.next = (state == A_COLLECT and s_valid) or state == A_BACK
+        if state == A_COLLECT:
+            buf_wd.next = concat(intbv(0)[iw + 1:], s_data)
+        else:
+            buf_wd.next = concat(nu_wd, rd_acc)
 
     @always(clk.posedge)
-    def acc_read_bypass():
-        # a word written at the same edge to the address being read is forwarded
-        acc_hit.next = state == A_COLLECT and s_valid and idx == idx_nx
-        acc_byp.next = s_data
-        nu_hit.next = state == A_BACK and idx == idx_nx
-        nu_byp.next = nu_wd
+    def buf_read_bypass():
+        # a word written at the same edge to the address being read (registered, read-first) is forwarded
+        buf_hit.next = buf_we and idx == idx_nx
+        buf_byp.next = buf_wd
+
+    @always_comb
+    def buf_read():
+        if buf_hit:
+            rd_word.next = buf_byp
+        else:
+            rd_word.next = buf_q
 
     @always_comb
     def acc_read():
-        rd_acc.next = acc_byp if acc_hit else acc_q
-        nu_rd.next = nu_byp if nu_hit else nu_q
+        rd_acc.next = rd_word[bw:]
+        nu_rd.next = rd_word[ww:bw]
 
     @always_comb
     def acc_fields():
@@ -185,16 +197,6 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
         s_ready.next = state == A_COLLECT
         m_valid.next = out_valid
         m_data.next = out_data
-
-    @always(clk.posedge)
-    def acc_write():
-        if state == A_COLLECT and s_valid:
-            acc_mem[idx].next = s_data
-
-    @always(clk.posedge)
-    def nu_write():
-        if state == A_BACK:
-            nu_mem[idx].next = nu_wd
 
     @always(clk.posedge)
     def cnt_write():
@@ -241,5 +243,5 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
                 if idx == n_acc:
                     state.next = A_CLEAR
 
-    return (unpack, idx_next, nu_value, acc_read_mem, acc_read_bypass, acc_read, acc_fields, table_addr, table_read, pinnable, span_calc, pin_calc, handshakes, acc_write, nu_write,
-            cnt_write, first_write, nxt_write, control)
+    return (buf, unpack, idx_next, nu_value, buf_write, buf_read_bypass, buf_read, acc_read, acc_fields, table_addr,
+            table_read, pinnable, span_calc, pin_calc, handshakes, cnt_write, first_write, nxt_write, control)

@@ -72,24 +72,13 @@ def _pool_ports(params: dict) -> dict:
             **stream_ports("m", w["out"])}
 
 
-DENSE_ACCESS_LIMIT = 1 << 16     # largest liveness buffer sized for a dense head (entries)
-SPARSE_ROW_ACCESSES = 32         # otherwise: accesses per block row on average
-
-
 def liveness_max_accesses(max_blocks: int) -> int:
-    """Entries of the liveness access buffer of a build with ``max_blocks`` key blocks.
-
-    A dense head of ``nb`` blocks has ``nb (nb + 1) / 2`` accesses. When that worst case at
-    ``max_blocks``, rounded up to the power of two ``sig_liveness`` requires, is at most
-    ``DENSE_ACCESS_LIMIT`` (65536) entries, the buffer holds it: every legal N fits (``tiny``: 128
-    blocks, 8256 accesses -> 16384). Otherwise (``u280``: 1024 blocks would need 2^20 entries, 512
-    of the U280's 960 URAMs for the two memories) it holds ``SPARSE_ROW_ACCESSES`` (32) accesses per
-    block row on average (``u280``: 32768, 16 URAMs), a sparse head at the largest context; the
-    kernel refuses every N whose dense head would not fit (``rtl/top/fast_prefill.py``,
-    ``seq_len_limit``). Documented in docs/sig.md."""
-    dense = max_blocks * (max_blocks + 1) // 2
-    dense_pow2 = 1 << max(1, (dense - 1).bit_length())
-    return dense_pow2 if dense_pow2 <= DENSE_ACCESS_LIMIT else SPARSE_ROW_ACCESSES * max_blocks
+    """Entries of the liveness access buffer of a build with ``max_blocks`` key blocks: a dense head's
+    ``max_blocks (max_blocks + 1) / 2`` accesses, the most any head of ``nb <= max_blocks`` blocks can
+    have (every list is a subset of its causal row), so the kernel accepts every ``N <=
+    max_seq_len`` (``tiny``: 8,256; ``u280``: 524,800 words of 33 bits, 129 of the U280's 960
+    URAM288). Documented in docs/sig.md."""
+    return max_blocks * (max_blocks + 1) // 2
 
 
 def _liveness_params(cfg) -> dict:

@@ -28,7 +28,8 @@ cleared when the next start is taken.
 
 Argument checks: ``1 <= N <= max_seq_len``, ``N % B == 0`` and ``nb (nb + 1) / 2 <=
 max_accesses`` of the SIG head's liveness buffer (a dense head of ``nb`` blocks must fit:
-``seq_len_limit``; ``tiny``: every N up to 1024, ``u280``: ``N <= 32640``) (1); ``H >= 1``, ``Hkv >= 1``, ``H % Hkv == 0`` (2); ``0 < gamma <= 2^16`` (3);
+``seq_len_limit``: the buffer holds a dense head at ``max_seq_len``, so every N up to 1024 at
+``tiny`` and 131072 at ``u280``) (1); ``H >= 1``, ``Hkv >= 1``, ``H % Hkv == 0`` (2); ``0 < gamma <= 2^16`` (3);
 ``min_budget >= 1``, ``max_budget >= min_budget`` (4); every pointer 4 KiB aligned and, when
 ``Hkv > 1`` (or ``H > 1`` with ``tau_threshold != 0``), ``N * D`` a multiple of the SIG head's read
 burst (``burst_beats * W / 8`` bytes, at most 4 KiB; ``tiny``: 512 bytes, so ``N`` a multiple of
@@ -97,8 +98,9 @@ def seq_len_limit(block_size: int, max_seq_len: int, max_accesses: int | None) -
     """Largest N the kernel accepts (argument check 1; N must also be a multiple of B): N <=
     ``max_seq_len`` and a dense head of ``nb = N / B`` blocks, ``nb (nb + 1) / 2`` accesses, fits
     the SIG head's liveness buffer of ``max_accesses`` entries (``None``: a SIG without one).
-    Exact: the kernel refuses precisely the N whose dense head the buffer cannot hold. ``tiny``
-    (16384 entries): 1024 = max_seq_len; ``u280`` (32768): 255 blocks, 32640."""
+    Exact: the kernel refuses precisely the N whose dense head the buffer cannot hold. Both presets
+    size the buffer for the dense head at ``max_seq_len`` (``tiny`` 8,256 entries, ``u280`` 524,800),
+    so their limit is ``max_seq_len``."""
     nb_max = max_seq_len // block_size
     if max_accesses is not None:
         nb_max = min(nb_max, (math.isqrt(8 * max_accesses + 1) - 1) // 2)   # largest nb(nb+1)/2 <= max

@@ -98,13 +98,27 @@ def test_planted_memory_bug_dropped_o_beat_is_caught():
 
 
 # N = 1024 = max_seq_len at tiny (issue 7): the tiny build's SIG liveness buffer holds a dense head
-# of 128 blocks (16384 >= 8256 accesses, rtl/sig/specs.py liveness_max_accesses), so the kernel
+# of 128 blocks (8256 accesses, rtl/sig/specs.py liveness_max_accesses), so the kernel
 # accepts it (rtl/top/fast_prefill.py seq_len_limit); 1024 is a multiple of 64 as a group needs.
 @pytest.mark.slow
 @pytest.mark.parametrize("h,hkv", [(1, 1), (4, 2)])
 def test_n1024_exact(h, hkv):
     res = check(1024, h, hkv, seed=11, faults=vb.Faults.adversarial(11))
     assert res.cycles > 0
+
+
+def test_dense_head_fills_the_liveness_buffer_exactly():
+    """N = max_seq_len = 1024 at tiny with a budget of every block: a dense head of 128 blocks whose
+    8256 accesses fill the SIG liveness buffer to its last word (rtl/sig/specs.py
+    liveness_max_accesses, the mechanism that admits N = 131072 at u280); O equals the golden kernel
+    reference exactly (checked inside ``simulate``)."""
+    from fast_prefill.perf.kernel_sim import KernelCase, simulate
+    from fast_prefill.rtl.sig.specs import liveness_max_accesses
+
+    r = simulate(KernelCase("dense1024", 1024, 1, 1, min_budget=1024, seed=12), "tiny")
+    [lists] = r.ref.lists
+    assert sum(len(x) for x in lists) == liveness_max_accesses(128) == 8256
+    assert r.cycles > 0
 
 
 def test_run_head_cli_ok_and_mismatch(capsys, monkeypatch):

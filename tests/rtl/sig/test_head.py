@@ -159,7 +159,7 @@ def test_u280_geometry_memory():
     131072 x 24 bits and the pooled vectors."""
     g = HeadGeometry(**head_params(get_preset("u280")))
     assert (g.max_n, g.aw, g.max_blocks, g.pooled) == (131072, 24, 1024, 31)
-    assert g.row_beats == 4 and g.q_beats == 512
+    assert g.row_beats == 2 and g.q_beats == 256         # 512-bit AXI beats, two per 1024-bit row
 
 
 def test_bad_parameters_are_refused():

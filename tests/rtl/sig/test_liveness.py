@@ -23,7 +23,18 @@ def test_liveness_structured_heads():
     run_liveness(heads, [], [True, False])
 
 
-@pytest.mark.parametrize("kw", [{"max_blocks": 1}, {"max_accesses": 1}, {"max_accesses": 48}, {"max_accesses": True}])
+def test_liveness_buffer_of_exactly_a_dense_head():
+    """The kernel's sizing: ``max_accesses = max_blocks (max_blocks + 1) / 2`` (not a power of two),
+    filled to the last word by a dense head at ``max_blocks``, then a sparse and a dense head again."""
+    e = np.zeros(0, np.int64)
+    params = {"max_blocks": 8, "max_accesses": 36}
+    heads = [HeadPattern(8, e, e, dense=True), HeadPattern(8, np.array([2]), np.array([1, 3])),
+             HeadPattern(8, e, e, dense=True)]
+    run_liveness(heads, [False, True], [True, False, False], params=params)
+
+
+@pytest.mark.parametrize("kw", [{"max_blocks": 1}, {"max_accesses": 1}, {"max_accesses": (1 << 20) + 1},
+                                {"max_accesses": True}])
 def test_liveness_rejects_bad_params(kw):
     from fast_prefill.blocks import get_block
     params = {"max_blocks": 8, "max_accesses": 64, **kw}

@@ -54,7 +54,7 @@ def test_sig_head_deep_memories_have_registered_reads(tmp_path):
     names = {m.name for m in mems}
     # not vacuous: the head's own buffers and the sub-blocks' deep memories are all seen, registered
     expect = {"vbuf", "sbuf", "pvbuf", "psbuf", "ksbuf", "sig_cover_count0_mem", "sig_top_m0_mem",
-              "sig_liveness0_acc_mem", "sig_liveness0_nu_mem", "sig_list_builder0_vert_mem",
+              "sig_liveness0_ram_deep0_acc_mem", "sig_list_builder0_vert_mem",
               "sig_list_builder0_slash_mem", "sig_decision0_xmem", "sig_decision0_pvmem",
               "sig_pooled_select0_kmem", "sig_pooled_select0_xmem", "sig_pooled_select0_sig_cover_count0_mem",
               "sig_pooled_select0_sig_top_m0_mem"}

@@ -2,7 +2,8 @@
 ``seq_len_limit``) against the SIG liveness buffer sizing (``rtl/sig/specs.py``
 ``liveness_max_accesses``), in pure Python (no simulation): the limit is exact, that is the kernel
 accepts precisely the N whose dense head (``nb (nb + 1) / 2`` accesses) fits the buffer; the tiny
-build accepts every legal N up to max_seq_len = 1024; u280 keeps 32 accesses per block row."""
+build accepts every legal N up to max_seq_len = 1024, the u280 build every legal N up to 131072: the
+buffer holds a dense head at the largest context."""
 
 from __future__ import annotations
 
@@ -38,17 +39,17 @@ def test_tiny_accepts_every_legal_n_up_to_1024():
     cfg = get_preset("tiny")
     acc, limit = kernel_limit("tiny")
     assert cfg.max_blocks == 128 and dense_accesses(128) == 8256
-    assert acc == 16384                    # 8256 rounded up to the power of two sig_liveness requires
+    assert acc == 8256                     # a dense head of 128 blocks, exactly
     assert limit == cfg.max_seq_len == 1024
     assert head_params(cfg)["max_accesses"] == acc
 
 
-def test_u280_keeps_32_accesses_per_block_row():
+def test_u280_accepts_every_legal_n_up_to_128k():
     cfg = get_preset("u280")
     acc, limit = kernel_limit("u280")
-    assert acc == 32 * cfg.max_blocks == 32768
-    assert limit == 255 * cfg.block_size == 32640          # 255 * 256 / 2 = 32640 <= 32768 < 256 * 257 / 2
-    assert dense_accesses(limit // cfg.block_size) <= acc < dense_accesses(limit // cfg.block_size + 1)
+    assert cfg.max_blocks == 1024 and acc == dense_accesses(1024) == 524800
+    assert limit == cfg.max_seq_len == 131072
+    assert head_params(cfg)["max_accesses"] == acc
 
 
 @pytest.mark.parametrize("preset", ["tiny", "u280"])
@@ -73,15 +74,15 @@ def test_limit_is_exact_for_any_buffer(block_size, max_seq_len):
 
 @pytest.mark.parametrize("max_blocks", [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096])
 def test_liveness_sizing(max_blocks):
-    """Dense worst case (power of two) while at most 65536 entries, else 32 per block row; always a
-    value sig_liveness accepts."""
+    """Exactly the dense worst case, a value sig_liveness accepts, up to the 1024 blocks of a 128K
+    context at B = 128 (its limit is 2^20 entries: 1448 blocks)."""
     acc = liveness_max_accesses(max_blocks)
-    validate_liveness(max_blocks, acc)
-    dense = dense_accesses(max_blocks)
-    if max_blocks <= 256:
-        assert dense <= acc < 2 * dense and acc <= 1 << 16
+    assert acc == dense_accesses(max_blocks)
+    if acc <= 1 << 20:
+        validate_liveness(max_blocks, acc)
     else:
-        assert acc == 32 * max_blocks < dense
+        with pytest.raises(ValueError, match="max_accesses"):
+            validate_liveness(max_blocks, acc)
 
 
 def test_planted_off_by_one_limits_are_caught():

@@ -56,12 +56,11 @@ def memory_table(preset: str = "u280") -> list[dict]:
     lb = cfg.block_size.bit_length() - 1
     acc_bits = 16 + 1 + lb                       # golden probe_acc_bits (A = 16)
     pooled_bits = acc_bits + lb
-    max_acc = 32 * nb
+    max_acc = nb * (nb + 1) // 2                  # rtl/sig/specs.py liveness_max_accesses: a dense head
     rows = [
         ("list builder: vertical bitmap", "built", nb, 1, "LUTRAM"),
         ("list builder: slash bitmap", "built", nb, 1, "LUTRAM"),
-        ("liveness: access buffer", "built", max_acc, 2 * iw + 2, "URAM"),
-        ("liveness: next-use memory", "built", max_acc, iw + 1, "URAM"),
+        ("liveness: access buffer + next use", "built", max_acc, 3 * iw + 3, "URAM"),
         ("liveness: per-block count/first/next", "built", nb, 3 * iw + 2, "BRAM"),
         ("coverage select: pooled values", "built", nb, pooled_bits, "BRAM"),
         ("coverage count: values (own copy)", "built", cfg.max_seq_len, acc_bits, "URAM"),
