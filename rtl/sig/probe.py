@@ -38,11 +38,15 @@ simply holds ``m_ready`` low (the probe waits; the next header is taken after th
 Cycles: ``h B + (2 nb + 1) h B^2 + h B (R + 1) + 2 h N`` plus stalls, K beats ``2 N`` per pass.
 With S = 1 the block is the single-head probe, bit and cycle for cycle.
 
-Memories (asynchronous read, no reset; at the U280 preset the two accumulators are the URAMs):
-vertical and slash accumulators ``max_n x (A + 1 + log2 B)`` (``(S-1) 2^IWN + max_n`` entries for
-S heads), two logit buffers ``S B^2 x (LB + 1)``, queries ``S B x 8D``, per-row m, l, 1/l and two
-block-max banks (``S B`` entries each). Combinational in
-one cycle here (a verification model of the schedule); pipelining for 300 MHz is future work.
+Memories (no reset): vertical and slash accumulators ``max_n x (A + 1 + log2 B)`` (``(S-1) 2^IWN +
+max_n`` entries for S heads; URAM at the U280 preset), two logit buffers ``S B^2 x (LB + 1)``,
+queries ``S B x 8D``, per-row m, l, 1/l and two block-max banks (``S B`` entries each). Every read
+is clocked: the logit buffers at the next ``(jj, ii)``, the accumulators' output reads at the next
+output address, and the slash accumulator's read-modify-write over two cycles (read at the step,
+the sum written in the next cycle; consecutive steps never share an offset, and a word written at
+the edge where it is read is forwarded); the small row memories by register addresses. The cycle
+counts are those of the one-cycle form. The arithmetic is combinational in one cycle here (a
+verification model of the schedule); pipelining for 300 MHz is future work.
 """
 
 from __future__ import annotations
@@ -326,34 +330,47 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     m_r = ssig(LW)
     mn = ssig(LW)
     l_r = usig(EW)
-    eaddr = usig(gw + 2 * lb)
     saddr = usig(gw + 2 * lb)
 
     if S > 1:
         @always_comb
         def e_addr():
             ebank.next = not c[0]
-            eaddr.next = concat(g, jj, ii)
             saddr.next = concat(g, ii, jj)
     else:
         @always_comb
         def e_addr():
             ebank.next = not c[0]
-            eaddr.next = concat(jj, ii)
             saddr.next = concat(ii, jj)
 
     xe0 = usig(LW + 1)
     xe1 = usig(LW + 1)
     bme0 = ssig(LW)
     bme1 = ssig(LW)
+    # registered reads of the logit buffers at the (jj, ii) of the next cycle: the exp unit reads
+    # the bank the score side is not writing (the previous block's), so no write is forwarded
+    ii_nx = Signal(modbv(0)[lb:])
+    jj_nx = Signal(modbv(0)[lb:])
+    eaddr_nx = usig(gw + 2 * lb)
 
-    @always_comb
+    if S > 1:
+        g_nx = Signal(intbv(0, min=0, max=S))
+
+        @always_comb
+        def e_addr_nx():
+            eaddr_nx.next = concat(g_nx, jj_nx, ii_nx)
+    else:
+        @always_comb
+        def e_addr_nx():
+            eaddr_nx.next = concat(jj_nx, ii_nx)
+
+    @always(clk.posedge)
     def e_read0():
-        xe0.next = xb0[eaddr]
+        xe0.next = xb0[eaddr_nx]
 
-    @always_comb
+    @always(clk.posedge)
     def e_read1():
-        xe1.next = xb1[eaddr]
+        xe1.next = xb1[eaddr_nx]
 
     @always_comb
     def e_read2():
@@ -517,13 +534,29 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     else:
         sidx, vidx = sdist, jlo
 
+    # slash read-modify-write over two cycles: the step reads slash[sidx] (registered: the word
+    # arrives next cycle) and registers its address and p; the next cycle writes the sum. Two
+    # consecutive steps never share an offset (same key: the rows differ; key to key: B apart), and
+    # a word written at the edge where it is read is forwarded anyway.
+    SIW = len(sidx)
+    sl_raddr = usig(SIW)
+    sl_q = usig(AW)
+    slw_v = Signal(bool(0))
+    slw_addr = usig(SIW)
+    slw_p = usig(AW)
+    sl_fwd = Signal(bool(0))
+    sl_fwd_d = usig(AW)
+
     @always_comb
     def sl_read():
-        sl_rd.next = slash[sidx]
+        if sl_fwd:
+            sl_rd.next = sl_fwd_d
+        else:
+            sl_rd.next = sl_q
 
     @always_comb
     def p_acc2():
-        sl_new.next = sl_rd + p_w
+        sl_new.next = sl_rd + slw_p
 
     # ---------------------------------------------------------------- reciprocal (restoring division)
     lrow = usig(EW)
@@ -612,14 +645,88 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     o_v = usig(AW)
     o_s = usig(AW)
+    # registered output reads at the address of the next cycle (oidx_nx): addr (and, S > 1, gout)
+    # as the sequencing below moves them; in pass 2 addr stays 0, so the first word is read ahead
+    OIW = len(oidx)
+    a_nx = Signal(modbv(0)[iwn:])
+    oidx_nx = usig(OIW)
+    v_q = usig(AW)
+    v_fwd = Signal(bool(0))
+    v_fwd_d = usig(AW)
+    out_go = Signal(bool(0))
 
     @always_comb
+    def out_step():
+        out_go.next = (state == P_OUTV or state == P_OUTS) and out_free
+
+    @always_comb
+    def out_next():
+        if out_go and out_end:
+            a_nx.next = 0
+        elif out_go:
+            a_nx.next = alo + 1
+        else:
+            a_nx.next = alo
+
+    if S > 1:
+        gout_nx = Signal(intbv(0, min=0, max=S))
+
+        @always_comb
+        def out_next_bank():
+            gout_nx.next = gout
+            if state == P_HDR:
+                if s_hdr_valid:
+                    gout_nx.next = 0
+            elif state == P_OUTS and out_go and out_end:
+                if gout == hl:           # out_done, compared here (no delta cycle with gout + 1 = S)
+                    gout_nx.next = 0
+                else:
+                    gout_nx.next = gout + 1
+
+        @always_comb
+        def out_next_idx():
+            oidx_nx.next = concat(gout_nx, a_nx)
+
+        idx_insts += [out_next_bank, out_next_idx]
+    else:
+        @always_comb
+        def out_next_idx():
+            oidx_nx.next = a_nx
+
+        idx_insts.append(out_next_idx)
+
+    @always_comb
+    def sl_addr():
+        if state == P_SCORE and ps:
+            sl_raddr.next = sidx
+        else:
+            sl_raddr.next = oidx_nx
+
+    @always(clk.posedge)
     def out_read_v():
-        o_v.next = vert[oidx]
+        v_q.next = vert[oidx_nx]
+        v_fwd.next = state == P_SCORE and step and ps and row_end and vidx == oidx_nx
+        v_fwd_d.next = vsum
+
+    @always(clk.posedge)
+    def out_read_s():
+        sl_q.next = slash[sl_raddr]
+        sl_fwd.next = slw_v and slw_addr == sl_raddr
+        sl_fwd_d.next = sl_new
+
+    @always(clk.posedge)
+    def sl_stage():
+        slw_v.next = state == P_SCORE and step and ps and valid
+        slw_addr.next = sidx
+        slw_p.next = p_w
 
     @always_comb
-    def out_read_s():
-        o_s.next = slash[oidx]
+    def out_read_vs():
+        if v_fwd:
+            o_v.next = v_fwd_d
+        else:
+            o_v.next = v_q
+        o_s.next = sl_rd
 
     @always_comb
     def out_read():
@@ -703,14 +810,30 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     def w_slash():
         if state == P_CLEAR:
             slash[addr].next = 0
-        elif state == P_SCORE and step and ps and valid:
-            slash[sidx].next = sl_new
+        elif slw_v:
+            slash[slw_addr].next = sl_new
         elif state == P_OUTS and out_free:
             slash[oidx].next = 0
 
     # ---------------------------------------------------------------- sequencing
+    # (jj, ii) (and, S > 1, g) at the next edge: one step advances them; both passes start at 0.
+    # The registered logit-buffer reads use them as their address.
+    @always_comb
+    def next_idx():
+        ii_nx.next = ii
+        jj_nx.next = jj
+        if (state == P_QLOAD and s_q_valid and q_end) or (state == P_RECIP and rbit == 0 and q_end):
+            ii_nx.next = 0
+            jj_nx.next = 0
+        elif (state == P_SCORE or state == P_DRAIN) and step:
+            ii_nx.next = ii + 1
+            if key_end:
+                jj_nx.next = jj + 1
+
     @always_seq(clk.posedge, reset=rst)
     def control():
+        ii.next = ii_nx
+        jj.next = jj_nx
         if m_ready:
             out_valid.next = False
         if state == P_CLEAR:
@@ -732,8 +855,6 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                     addr.next = 0
                     ps.next = False
                     c.next = 0
-                    jj.next = 0
-                    ii.next = 0
                     kcount.next = 0
                     kvalid.next = False
                     state.next = P_SCORE
@@ -747,9 +868,6 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             if step:
                 esum.next = esum_n
                 vacc.next = vsum
-                ii.next = ii + 1
-                if key_end:
-                    jj.next = jj + 1
                 if blk_all:
                     if state == P_DRAIN:
                         addr.next = 0
@@ -779,8 +897,6 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                     addr.next = 0
                     ps.next = True
                     c.next = 0
-                    jj.next = 0
-                    ii.next = 0
                     kcount.next = 0
                     kvalid.next = False
                     state.next = P_SCORE
@@ -803,35 +919,35 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     if S > 1:
         HF = iwn + 6 + mult_bits
 
+        @always_comb
+        def next_head():
+            g_nx.next = g
+            if state == P_QLOAD:
+                if s_q_valid and q_end:
+                    g_nx.next = 0
+            elif state == P_SCORE or state == P_DRAIN:
+                if step and row_end:
+                    if g == hl:          # g_last, compared here so that no delta cycle sees g + 1 = S
+                        g_nx.next = 0
+                    else:
+                        g_nx.next = g + 1
+            elif state == P_RECIP:
+                if rbit == 0 and q_end:
+                    g_nx.next = 0
+
         @always_seq(clk.posedge, reset=rst)
         def heads_seq():
+            g.next = g_nx
+            gout.next = gout_nx
             if state == P_HDR:
                 if s_hdr_valid:
                     hl.next = s_hdr_data[HF + gw:HF]
-                    gout.next = 0
-            elif state == P_QLOAD:
-                if s_q_valid and q_end:
-                    g.next = 0
-            elif state == P_SCORE or state == P_DRAIN:
-                if step and row_end:
-                    if g_last:
-                        g.next = 0
-                    else:
-                        g.next = g + 1
-            elif state == P_RECIP:
-                if rbit == 0 and q_end:
-                    g.next = 0
-            elif state == P_OUTS:
-                if out_free and out_end:
-                    if out_done:
-                        gout.next = 0
-                    else:
-                        gout.next = gout + 1
 
-        idx_insts.append(heads_seq)
+        idx_insts += [next_head, heads_seq]
 
     return (insts, idx_insts, logit_shift, logit_shift2, logit_round, logit_round2, logit_sat, key_index, key_low, causal,
             causal2, causal3, q_read, e_addr,
             e_read0, e_read1, e_read2, e_read3, e_read, e_fields, e_row0, e_row1, e_row2, e_row, e_max, z_mux, z_bits, e_mask, l_round, l_round2, e_sum, l_add, inv_read,
-            p_round, p_round2, p_acc, sl_read, p_acc2, r_read, r_shift, r_cmp, ctl, ctl2, ports, out_read_v, out_read_s, out_read, w_q, w_xb,
-            bm_read0, bm_read1, bm_read, bm_calc, w_bm, w_ml, w_inv, w_vert, w_slash, control)
+            p_round, p_round2, p_acc, sl_read, p_acc2, r_read, r_shift, r_cmp, ctl, ctl2, ports, out_step, out_next,
+            sl_addr, out_read_v, out_read_s, sl_stage, out_read_vs, out_read, w_q, w_xb, bm_read0, bm_read1, bm_read,
+            bm_calc, w_bm, w_ml, w_inv, w_vert, w_slash, e_addr_nx, next_idx, control)

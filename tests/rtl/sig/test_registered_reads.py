@@ -32,8 +32,6 @@ ALLOWED = {
     "liveness0_first_mem": "per-block table read at the incoming beat's block; 1024 x 10 at u280: LUT RAM",
     "liveness0_nxt_mem": "per-block table, read-modify-write at the block of the access just read; "
                          "1024 x 11 at u280: LUT RAM",
-    "sig_probe0_slash": "rtl/sig/probe.py (not part of this change): the slash accumulator's second read "
-                        "port is asynchronous",
 }
 
 
@@ -64,7 +62,7 @@ def test_sig_head_deep_memories_have_registered_reads(tmp_path):
     assert all(next(m for m in mems if m.name == n).registered for n in expect)
 
 
-@pytest.mark.parametrize("name", ["sig_cover_count", "sig_top_m", "sig_liveness", "sig_list_builder",
+@pytest.mark.parametrize("name", ["sig_probe", "sig_cover_count", "sig_top_m", "sig_liveness", "sig_list_builder",
                                   "sig_decision", "sig_pooled_select"])
 def test_sig_block_deep_memories_have_registered_reads(name, tmp_path):
     path, module = tiny_verilog(name, tmp_path)
