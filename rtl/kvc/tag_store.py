@@ -24,7 +24,7 @@ reader; ``fill_valid``/``fill_line`` reports that a missed line's data has arriv
 Handshake: a decision happens in a cycle with ``req_valid and req_ready`` (``req_ready`` is
 ``room`` and "the chosen line is usable" and no write pending); ``dec_line``/``dec_miss`` are valid
 in that cycle. The decision is written into the line state on the next edge, so there is at most
-one decision every two cycles (a K/V block takes ``2 * half_beats >= 2`` cycles to deliver, so this
+one decision every two cycles (a K/V block takes ``2 * half_beats / row_beats >= 2`` cycles to deliver, so this
 never limits throughput). The victim scan is a combinational linear scan over the managed lines.
 
 Invariants (proved in ``verify/properties/kvc_tag_store.sv``): at most one valid line per tag; a
