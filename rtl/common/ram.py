@@ -56,7 +56,7 @@ def ram_deep(clk, we, waddr, wdata, raddr, rdata, depth=2, tag="mem"):
     def port():
         a = int(raddr)
         rdata.next = mem[a] if a < depth else 0   # out of range: undefined in the Verilog
-        if we:
+        if we and int(waddr) < depth:             # out of range: no word written, as in the Verilog
             mem[int(waddr)] = int(wdata)
 
     rdata.driven = "reg"

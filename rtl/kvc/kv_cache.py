@@ -16,7 +16,7 @@ Pipeline (docs/kvc.md): the request register feeds the tag store (:mod:`.tag_sto
 hit / miss / line in request order, up to ``prefetch_depth`` requests ahead of the one being
 delivered (tickets in flight <= ``prefetch_depth + 1``). Each miss becomes a fetch command for the
 AXI read master (:mod:`.axi_read_master`), so HBM reads of known future misses overlap delivery.
-The tier RAMs hold ``R``-beat words: a fill packs every ``R`` consecutive R beats of a line into one
+The tier RAMs hold ``R``-beat words: a fill packs every ``R`` consecutive AXI beats of a line into one
 word write (the beats of a line arrive consecutively: one ARID, the line's bursts issued back to
 back), and delivery reads one word a cycle.
 A ticket is delivered when its line has finished loading; a line is never overwritten while a
