@@ -16,6 +16,17 @@ def _sigs(aw=6, w=9):
             Signal(intbv(0)[aw:]), Signal(intbv(0)[w:]))
 
 
+def _simulate(clk, dut, drive):
+    """Run ``dut`` with a clock on ``clk`` until the ``drive`` generator raises StopSimulation."""
+    @instance
+    def clock():
+        while True:
+            yield delay(5)
+            clk.next = not clk
+
+    Simulation(dut, clock, drive).run(quiet=1)
+
+
 @pytest.mark.parametrize("depth", [37, 64])
 def test_ram_deep_is_read_first_with_latency_one(depth):
     clk, we, waddr, wdata, raddr, rdata = _sigs()
@@ -25,14 +36,7 @@ def test_ram_deep_is_read_first_with_latency_one(depth):
     seen = []
 
     @instance
-    def clock():
-        while True:
-            yield delay(5)
-            clk.next = not clk
-
-    @instance
     def drive():
-        expect = None
         for _ in range(400):
             a_w, a_r = rng.randrange(depth), rng.choice([rng.randrange(depth), None])
             a_r = a_w if a_r is None else a_r            # often the address being written
@@ -46,7 +50,7 @@ def test_ram_deep_is_read_first_with_latency_one(depth):
                 model[a_w] = val
         raise StopSimulation
 
-    Simulation(dut, clock, drive).run(quiet=1)
+    _simulate(clk, dut, drive)
     assert len(seen) == 400 and all(got == want for got, want in seen), [s for s in seen if s[0] != s[1]][:3]
     assert any(w for _, w in seen)                     # not vacuous: words were written and read back
 
@@ -55,12 +59,6 @@ def test_ram_deep_ignores_an_out_of_range_write():
     clk, we, waddr, wdata, raddr, rdata = _sigs()
     mem_dut = ram_deep(clk, we, waddr, wdata, raddr, rdata, depth=40)
     out = []
-
-    @instance
-    def clock():
-        while True:
-            yield delay(5)
-            clk.next = not clk
 
     @instance
     def drive():
@@ -74,7 +72,7 @@ def test_ram_deep_ignores_an_out_of_range_write():
         out.append(int(rdata))
         raise StopSimulation
 
-    Simulation(mem_dut, clock, drive).run(quiet=1)
+    _simulate(clk, mem_dut, drive)
     assert out == [5]
 
 
