@@ -171,7 +171,7 @@ def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) ->
 
 def attention_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> int:
     b, d = cfg.block_size, cfg.head_dim
-    beats = max(1, 8 * d * U.cdiv(cfg.data_width, 8) // cfg.hbm_data_width)   # AXI beats per Q/K/V row
+    beats = U.row_beats(d, cfg.data_width, cfg.hbm_data_width)
     q_row = U.cdiv(b * d * U.cdiv(cfg.data_width, 8) * 8, cfg.hbm_data_width)
     compute = U.sae_rows_head_cycles(h.nb, h.accesses, b, 1, cfg.sae_rows, recip_frac, beats)
     port = U.kvc_miss_port_cycles(h.misses, b, d, cfg.data_width, cfg.hbm_data_width)

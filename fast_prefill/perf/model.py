@@ -142,7 +142,7 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
                                         + sig["SIG liveness"] + K.KERNEL_HEAD_END)
     qa = int(bool(h.query_aware) and nb > 2)
     g = p.sae_group
-    beats = max(1, 8 * d * byt // cfg.hbm_data_width)          # AXI beats per Q/K/V row
+    beats = U.row_beats(d, cfg.data_width, cfg.hbm_data_width)
     hb = U.kvc_half_beats(b, d, cfg.data_width, cfg.hbm_data_width)
     # one K/V fill and the Q row's read latency exposed per head (HBM latency: modelled, the
     # calibration runs at zero extra latency)

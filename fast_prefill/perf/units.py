@@ -293,6 +293,12 @@ def kvc_half_beats(b: int, d: int, data_width: int, hbm_data_width: int) -> int:
     return b * d * cdiv(data_width, 8) * 8 // hbm_data_width
 
 
+def row_beats(d: int, data_width: int, hbm_data_width: int) -> int:
+    """AXI beats of one Q, K or V row (``D`` elements), at least 1: the Q gatherer's beats a row and
+    the KV cache's beats packed into one row word (``rtl/kvc/specs.geometry``'s ``row_beats``)."""
+    return max(1, d * cdiv(data_width, 8) * 8 // hbm_data_width)
+
+
 # ---------------------------------------------------------------------------------------------
 # MPU
 

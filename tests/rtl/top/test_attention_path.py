@@ -325,6 +325,9 @@ def test_head_matches_golden_sweep(case, timing, idle, seed):
     check([make_head(nb, kind, hseed, lf, data)], seed=seed, idle=idle, **timing)
 
 
+# A second geometry of the same path (only the AXI width differs): each example is one head on
+# Icarus (1-4 s); 4 here beside the tiny geometry's 8 keeps the default run inside its budget, and
+# the kv_cache tests cover row words with many more examples.
 @settings(max_examples=4)
 @given(case=head_cases(max_nb=5), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
 def test_head_matches_golden_row_words(case, timing, idle, seed):

@@ -154,9 +154,9 @@ def main(argv=None) -> int:
     # 8 D / hbm_data_width AXI beats into a word), so a block's load (2 B + 1 cycles) hides under its
     # compute; a miss occupies the cache's AXI port for 2 half_beats beats
     # (perf.units.sae_rows_block_cycles / kvc_miss_port_cycles; the performance model uses the same rules).
-    from ....perf.units import kvc_half_beats, sae_rows_block_cycles
+    from ....perf.units import kvc_half_beats, row_beats, sae_rows_block_cycles
 
-    ratio = max(1, 8 * cfg.head_dim // cfg.hbm_data_width)
+    ratio = row_beats(cfg.head_dim, cfg.data_width, cfg.hbm_data_width)
     feed_block = sae_rows_block_cycles(cfg.block_size, 1, cfg.sae_rows, 1)
     miss_beats = 2 * kvc_half_beats(cfg.block_size, cfg.head_dim, cfg.data_width, cfg.hbm_data_width)
     kernel_mpc = geom.useful_macs(1) / feed_block
