@@ -67,6 +67,7 @@ _RANGES: dict[str, tuple[int, int, bool]] = {
     "prefetch_depth": (0, 64, False),
     "max_outstanding_bursts": (1, 64, False),
     "sig_heads_per_pass": (1, 16, False),
+    "sig_probe_rows": (1, 128, True),
     "sae_rows": (2, 256, True),
     "sae_qk_lut_rows": (0, 256, False),
 }
@@ -97,6 +98,8 @@ class AcceleratorConfig:
       sig_heads_per_pass      query heads of one GQA group whose SIG probes share one K pass
                               (1 = one pass pair per query head; S > 1 costs S - 1 more
                               vertical/slash accumulator banks in sig_probe: docs/sig.md)
+      sig_probe_rows          r, probe rows the SIG score pipeline scores against each key per cycle
+                              (power of two, <= block_size / 2): r D MAC a cycle (docs/sig.md)
       sae_rows                P, query rows the attention engine computes together (power of two,
                               <= block_size / 2): 2 P D useful MAC a cycle (docs/sae.md)
       sae_qk_lut_rows         of the P rows, how many run QK^T on LUT bit-plane lanes (the rest on
@@ -121,6 +124,7 @@ class AcceleratorConfig:
     prefetch_depth: int = 4
     max_outstanding_bursts: int = 8
     sig_heads_per_pass: int = 1
+    sig_probe_rows: int = 8
     sae_rows: int = 32
     sae_qk_lut_rows: int = 4
 
@@ -156,6 +160,9 @@ class AcceleratorConfig:
                 f"must be in [0, {per_dsp * (U280_DSP // self.mpu_k)}] at mpu_k={self.mpu_k}, "
                 f"data_width={self.data_width}: {self.dsp_estimate} DSP48E2 exceed the U280's {U280_DSP}",
             )
+        if self.sig_probe_rows > self.block_size // 2:
+            raise ConfigError("sig_probe_rows", self.sig_probe_rows,
+                              f"must be a power of two in [1, block_size / 2 = {self.block_size // 2}]")
         if self.sae_rows > self.block_size // 2:
             raise ConfigError("sae_rows", self.sae_rows,
                               f"must be a power of two in [2, block_size/2={self.block_size // 2}]")
@@ -204,6 +211,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         mpu_dsp_cols=2, mpu_lut_cols=2, pinned_tier_blocks=2, managed_tier_blocks=4,
         hbm_ports=1, hbm_data_width=64, clock_mhz=300, max_seq_len=1024, fifo_depth=4,
         prefetch_depth=2, max_outstanding_bursts=2, sae_rows=2, sae_qk_lut_rows=1,
+        sig_probe_rows=2,
     ),
 }
 

@@ -163,7 +163,7 @@ def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path
     """With the threshold lowered to tiny depths: the cover count's registered-read value memory is
     tagged, its asynchronously read 16-entry histograms are not, and the tagged file still lints and
     reads back; the probe's accumulators, read through clocked ports since their read-modify-write
-    takes two cycles, are tagged (both of them, not its small row memories); convert_block
+    takes two cycles, are tagged (the vertical one and the slash banks, not its small row memories); convert_block
     itself leaves tiny memories (below URAM_MIN_DEPTH) untagged; yosys honours the attribute."""
     from fast_prefill.config import get_preset
     from fast_prefill.convert import URAM_ATTRIBUTE, URAM_MIN_DEPTH, tag_uram, yosys_read
@@ -188,7 +188,9 @@ def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path
     spec = BLOCKS["sig_probe"]
     probe = convert_block(spec, spec.params(cfg), tmp_path, "pr").read_text()
     decls = [ln for ln in tag_uram(probe, min_depth=512).splitlines() if re.search(r"\breg\b.*\[0:\d+-1\];", ln)]
-    assert {ln.split()[-2] for ln in decls if URAM_ATTRIBUTE in ln} == {"vert", "slash"}, decls
+    # tiny: r = 2 lanes, so the slash accumulator is two banks of max_n / 2
+    assert {ln.split()[-2] for ln in decls if URAM_ATTRIBUTE in ln} == {"vert", "_slash_bank0_mem",
+                                                                        "_slash_bank1_mem"}, decls
 
     small = tmp_path / "m.v"                                              # yosys maps the tagged RAM to URAM288
     small.write_text(tag_uram(_MEMS_V, min_depth=16))

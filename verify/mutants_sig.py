@@ -69,22 +69,20 @@ def head_qa_keeps_coverage_budget() -> Mutant:
 
 
 # ---- shared K pass (heads_per_pass = S > 1): tests/verify/test_sig_head_planted_bugs.py
-def probe_follower_reads_bank0(iwn: int, prefix: str = "sig_probe0_") -> Mutant:
-    """The probe emits bank 0 for every head of a shared pass (the bank index of the output
-    dropped): the second head of a run gets the first head's (already cleared) accumulators.
-    ``iwn`` = bits(max_seq_len - 1); ``prefix``: the probe's instance prefix in the converted
-    Verilog (``""`` for the probe converted alone)."""
-    return Mutant("probe_follower_reads_bank0",
-                  f"{prefix}oidx = {{{prefix}gout, {prefix}addr[{iwn}-1:0]}};",
-                  f"{prefix}oidx = {{1'b0, {prefix}addr[{iwn}-1:0]}};")
+def probe_follower_reads_bank0() -> Mutant:
+    """The probe emits bank 0 for every head of a shared pass (the bank index of the registered
+    output read address dropped): the second head of a run gets the first head's vertical sums
+    and its already cleared slash bank."""
+    return Mutant("probe_follower_reads_bank0", "assign oidx_nx = {gout_nx, a_nx};",
+                  "assign oidx_nx = {1'b0, a_nx};")
 
 
-def probe_recip_from_head0(prefix: str = "") -> Mutant:
+def probe_recip_from_head0(lq: int) -> Mutant:
     """Pass 2 takes every probe row's reciprocal 1/l from head 0's rows (a row's statistics read
-    with the head index dropped): the second head's probabilities use the first head's sums."""
-    return Mutant("probe_recip_from_head0",
-                  f"assign {prefix}inv_r = {prefix}inv_mem[{prefix}ridx];",
-                  f"assign {prefix}inv_r = {prefix}inv_mem[{{1'b0, {prefix}ii}}];")
+    with the head index dropped, in the probe lane's module): the second head's probabilities use
+    the first head's sums. ``lq`` = log2 of the rows per lane (``B / rows_per_key``)."""
+    return Mutant("probe_recip_from_head0", "assign inv_r = inv_mem[ridx];",
+                  f"assign inv_r = inv_mem[{{1'b0, ridx[{lq}-1:0]}}];")
 
 
 def head_follower_rereads_k() -> Mutant:

@@ -114,7 +114,7 @@ def probe_phase(cfg: AcceleratorConfig, nb: int, recip_frac: int = 16, run_heads
     n, b = nb * cfg.block_size, cfg.block_size
     if not run_first:
         return SIG_FOLLOW + 2 * n
-    one = U.probe_cycles(n, b, recip_frac)
+    one = U.probe_cycles(n, b, recip_frac, cfg.sig_probe_rows)
     return SIG_START + SIG_PROBE_AXI + run_heads * (one - 2 * n) + 2 * n
 
 

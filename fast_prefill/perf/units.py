@@ -40,11 +40,13 @@ def log2i(x: int) -> int:
 # SIG
 
 
-def probe_cycles(n: int, b: int, recip_frac: int = 16) -> int:
-    """``sig_probe`` per query head: B query beats, ``(2 nb + 1) B^2`` score/exp steps (pass 1 in
-    lockstep with the exp unit, then pass 2), ``B (R + 1)`` reciprocal cycles, ``2 N`` output beats."""
+def probe_cycles(n: int, b: int, recip_frac: int = 16, rows: int = 1) -> int:
+    """``sig_probe`` per query head with ``rows`` = r lanes (``Q = B / r`` rows each): B query
+    beats, ``(2 nb + 1) B Q`` score/exp steps (pass 1 in lockstep with the exp unit, then pass 2),
+    ``Q (R + 1)`` reciprocal cycles (the lanes divide in parallel), ``2 N`` output beats."""
     nb = cdiv(n, b)
-    return b + (2 * nb + 1) * b * b + b * (recip_frac + 1) + 2 * n
+    q = b // rows
+    return b + (2 * nb + 1) * b * q + q * (recip_frac + 1) + 2 * n
 
 
 def pool_cycles(n: int) -> int:

@@ -112,7 +112,7 @@ class HeadGeometry:
 
     def __init__(self, block_size=8, head_dim=8, max_seq_len=256, hbm_data_width=64, max_accesses=1024,
                  hist_bits=4, div_shift=7, burst_beats=64, max_outstanding=2, mult_bits=16, acc_frac=16,
-                 heads_per_pass=1):
+                 heads_per_pass=1, probe_rows=1):
         def bad(name, value, allowed):
             raise ValueError(f"sig_head field '{name}' = {value!r} is not allowed: {allowed}")
 
@@ -121,6 +121,7 @@ class HeadGeometry:
                 bad(name, v, f"must be a power of two in [{lo}, {hi}]")
 
         pow2("block_size", block_size, 2, 256)
+        pow2("probe_rows", probe_rows, 1, block_size // 2)
         pow2("head_dim", head_dim, 1, 256)
         pow2("hbm_data_width", hbm_data_width, 32, 1024)
         B, D, hw = block_size, head_dim, hbm_data_width
@@ -141,6 +142,7 @@ class HeadGeometry:
         self.iw = index_width(self.max_blocks)
         self.lb = B.bit_length() - 1
         self.S = heads_per_pass                          # query heads served by one K pass pair
+        self.probe_rows = probe_rows                     # r: probe rows scored against a key per cycle
         self.gw = max(1, (heads_per_pass - 1).bit_length())  # run_heads_m1 width
         self.lg_d = D.bit_length() - 1
         self.pw_probe = probe_widths(B, D, max_seq_len, mult_bits, acc_frac, heads_per_pass)
@@ -176,10 +178,10 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
              m_axi_k_rid,
              m_valid, m_ready, m_data, busy, reads_done, done, err, query_aware, run_first=None, run_heads_m1=None,
              block_size=8, head_dim=8, max_seq_len=256, max_accesses=1024, hist_bits=4, div_shift=7,
-             burst_beats=64, max_outstanding=2, heads_per_pass=1):
+             burst_beats=64, max_outstanding=2, heads_per_pass=1, probe_rows=1):
     hbm_data_width = len(m_axi_q_rdata)        # the AXI data width comes from the ports
     g = HeadGeometry(block_size, head_dim, max_seq_len, hbm_data_width, max_accesses, hist_bits, div_shift,
-                     burst_beats, max_outstanding, heads_per_pass=heads_per_pass)
+                     burst_beats, max_outstanding, heads_per_pass=heads_per_pass, probe_rows=probe_rows)
     S = g.S
     if (S > 1) != (run_first is not None) or (S > 1) != (run_heads_m1 is not None):
         raise ValueError(f"sig_head field 'run_first' = {run_first!r} is not allowed: the ports run_first and "
@@ -281,7 +283,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     p_rst = ResetSignal(0, active=1, isasync=False) if S > 1 else rst
     probe = sig_probe(clk, p_rst, ph_valid, ph_ready, ph_data, pq_valid, pq_ready, q_data, pk_valid, pk_ready,
                       k_data, pm_valid, pm_ready, pm_data, block_size=B, head_dim=D, max_n=max_n,
-                      mult_bits=g.mult_bits, heads_per_pass=S)
+                      mult_bits=g.mult_bits, heads_per_pass=S, rows_per_key=g.probe_rows)
     oh_valid, oh_ready = Signal(bool(0)), Signal(bool(0))
     pl_valid, pl_ready, pl_data = Signal(bool(0)), Signal(bool(0)), usig(g.pool_out)
     pool = sig_pool(clk, rst, oh_valid, oh_ready, n_m1, pm_valid, pm_ready, pm_data, pl_valid, pl_ready, pl_data,

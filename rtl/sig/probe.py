@@ -1,63 +1,55 @@
 """SIG score pipeline: the two-pass probe over K (running max and exp-sum, then the vertical and
-slash accumulators), never holding the B x N probe matrix.
+slash accumulators), never holding the B x N probe matrix, with r probe rows scored per key a cycle.
 
 Computes the golden model's ``probe_fixed(qp, k, mult, shift, cfg)`` bit for bit: ``qp`` = the last
 B queries (INT8, one row of D per ``s_q`` beat), ``k`` = N keys (one key of D per ``s_k`` beat, all N
 in order for pass 1, then all N again for pass 2: each key read once per pass, sequentially, the
 memory-aware order). Outputs the accumulators: ``vert[0 .. N-1]`` then ``slash[0 .. N-1]``.
 
-Datapath (one score per cycle: D signed INT8 products and an adder tree, own multiply-accumulate;
-the MPU lane is not committed yet): ``x = sat(rsr(S * mult, shift - LF), logit_bits)``, with the
-round-half-up shift done as ``((v >>> (k-1)) + 1) >>> 1`` (exact for k >= 1).
+Lanes (``rows_per_key`` = r, a power of two up to B / 2; docs/sig.md "r probe rows per key"): lane
+u (``probe_lane``) owns probe rows ``u, u + r, ...`` (``Q = B / r`` per head). A key stays in a
+register while the lanes score rows ``r i .. r i + r - 1`` against it for ``i = 0 .. Q - 1`` (key
+outer, head, lane row inner): r D MACs a cycle. Pass 1 writes each lane's logits into its two
+``Q x B`` buffers and block maxima; in lockstep each lane's exp unit walks the previous block's
+buffer (row outer, head, key inner: the same ``h B Q`` steps), so pass 1 takes ``(nb + 1) h B Q``
+cycles. The lanes' reciprocals ``floor(2^(P+R) / l)`` run in parallel (``Q (R + 1)`` cycles). Pass 2
+(``nb h B Q`` cycles) sums the r probabilities of a step into ``vert[j]`` and adds each into
+``slash[qpos - j]``: the slash accumulator is r banks by offset mod r, and a step's r offsets are
+consecutive, so each bank takes one read-modify-write a cycle (lane ``(b - d0) mod r``). Keys past
+N in the last block are phantoms (masked by causality, no ``s_k`` beat). Cycles per pass of h heads:
+``h B`` (queries) ``+ (2 nb + 1) h B Q + h Q (R + 1) + 2 h N`` (output) + 4 plus stalls
+(``perf.units.probe_cycles``); the ideal on r D lanes is ``2 N B / r`` per head.
 
-Schedule: a key stays in a register for the B cycles of its B probe rows (key outer, row inner).
-Pass 1 writes each block's logits into one of two B x B logit buffers and the per-row block max
-into one of two max banks; in lockstep, the exp unit walks the *previous* block's buffer row by row
-(``mn = max(m, blockmax)``, ``l = rsr(l * E(mn - m), P) + sum E(mn - x)``, the golden per-block
-update), so pass 1 takes ``(nb + 1) B^2`` cycles. The reciprocal ``floor(2^(P+R) / l)`` is a
-restoring division (R + 1 cycles per row). Pass 2 (``nb B^2`` cycles) recomputes the logits, forms
-``p = rsr(E(m - x) * inv, P + R - A)``, sums a key's B probabilities into ``vert[j]`` and adds each
-into ``slash[qpos - j]`` (read-modify-write). Keys past N in the last block are phantoms (masked by
-causality, no ``s_k`` beat). Cycles per head: ``B`` (queries) ``+ (2 nb + 1) B^2 + B (R + 1) + 2 N``
-(output) plus stalls; the ideal with D lanes is ``2 N B``.
+Ports (``IWN = bits(max_n - 1)``): ``s_hdr``: ``{[h-1[GW],] mult[mult_bits], shift[6], n_last[IWN]}``
+(``n_last = N - 1``, ``B <= N <= max_n``, ``shift - logit_frac >= 1``; the head count only with
+``heads_per_pass`` = S > 1, ``GW = bits(S - 1)``); ``s_q``: the ``h B`` probe rows (head 0's B rows,
+then head 1's, ...), ``s_k``: the N keys twice, both ``8 D`` bits, element ``d`` at ``[8d+7 : 8d]``;
+``m``: ``{kind, value[A + 1 + log2 B]}`` (kind 0 vertical, 1 slash), bank 0 (``vert`` then
+``slash``), then bank 1, ... bank ``h-1`` (a consumer holds ``m_ready`` low until it wants a bank).
+With S = 1 and r = 1 this is the single-head, one-lane probe.
 
-Ports (``IWN = bits(max_n - 1)``): ``s_hdr``: ``{mult[mult_bits], shift[6], n_last[IWN]}``
-(``n_last = N - 1``, ``B <= N <= max_n``, ``shift - logit_frac >= 1``); ``s_q`` / ``s_k``: ``8 D``
-bits, element ``d`` at ``[8d+7 : 8d]``; ``m``: ``{kind, value[A + 1 + log2 B]}`` (kind 0 vertical,
-1 slash).
-
-Several query heads per K pass (``heads_per_pass`` = S > 1, a GQA group's heads sharing K): the
-header gains a top field, ``{h-1[GW], mult, shift, n_last}`` (``GW = bits(S - 1)``, ``1 <= h <= S``
-heads in this pass, chosen per pass), ``s_q`` takes the ``h B`` probe rows (head 0's B rows, then
-head 1's, ...), ``s_k`` the N keys twice as before (K read once per pass for all h heads). A key is
-held while all ``h B`` rows are scored (key outer, head, row inner); the row state (q, m, l, 1/l,
-block max) has ``S B`` entries, the logit buffers ``S B^2``, and the accumulators one bank per head
-(bank g at ``g 2^IWN``). The output is bank 0 (``vert`` then ``slash``), then bank 1, ... bank
-``h-1``, in the same beat format: a consumer that wants head g's bank only when it is ready for it
-simply holds ``m_ready`` low (the probe waits; the next header is taken after the last bank).
-Cycles: ``h B + (2 nb + 1) h B^2 + h B (R + 1) + 2 h N`` plus stalls, K beats ``2 N`` per pass.
-With S = 1 the block is the single-head probe, bit and cycle for cycle.
-
-Memories (no reset): vertical and slash accumulators ``max_n x (A + 1 + log2 B)`` (``(S-1) 2^IWN +
-max_n`` entries for S heads; URAM at the U280 preset), two logit buffers ``S B^2 x (LB + 1)``,
-queries ``S B x 8D``, per-row m, l, 1/l and two block-max banks (``S B`` entries each). Every read
-is clocked: the logit buffers at the next ``(jj, ii)``, the accumulators' output reads at the next
-output address, and the slash accumulator's read-modify-write over two cycles (read at the step,
-the sum written in the next cycle; consecutive steps never share an offset, and a word written at
-the edge where it is read is forwarded); the small row memories by register addresses. The cycle
-counts are those of the one-cycle form. The arithmetic is combinational in one cycle here (a
-verification model of the schedule); pipelining for 300 MHz is future work.
+Memories (no reset): vertical accumulator ``(S-1) 2^IWN + max_n`` x ``(A + 1 + log2 B)`` (URAM at the
+U280 preset), the slash accumulator the same in r banks; per lane two logit buffers ``S Q B x (LB +
+1)``, queries ``S Q x 8D``, m, l, 1/l and two block-max banks (``S Q`` entries each). Every deep
+read is clocked: the logit buffers at the next exp position, the accumulators' output reads at the
+next output address, each slash bank's read-modify-write over two cycles (read at the step, the sum
+written in the next; a word written at the edge where it is read is forwarded); the small row
+memories by register addresses. The arithmetic is combinational in one cycle (a verification model
+of the schedule); pipelining for 300 MHz is future work.
 """
 
 from __future__ import annotations
 
 import math
 
-from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.params import int_checker
 from ..common.widths import index_width
-from .arith import adder_tree, sadd, sfield, smul, ssig, umul, usig, zext
+from .arith import uadd, usig, zext
+from .probe_lane import exp2_unit, probe_lane
+
+__all__ = ["exp2_unit", "probe_widths", "sig_probe"]
 
 P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS = range(8)
 
@@ -75,47 +67,167 @@ def probe_widths(block_size: int, head_dim: int, max_n: int, mult_bits: int, acc
 _check = int_checker("sig_probe")
 
 
+
 @block
-def exp2_unit(z, e, logit_frac, exp_lut_bits, prob_frac):
-    """``e = E(z)`` for unsigned z with LF fraction bits: ``EXP_LUT[idx] >> (z >> LF)``, 0 past P."""
-    lut = tuple(int(math.floor(2.0 ** prob_frac * 2.0 ** (-i / (1 << exp_lut_bits)) + 0.5))
-                for i in range(1 << exp_lut_bits))
-    zw = len(z)
-    nsw = zw - logit_frac
-    nsh = usig(nsw)
-    idx = usig(exp_lut_bits)
-    lv = usig(prob_frac + 1)
+def _lane_ctl(q_go, lsel, nlw, ii, q_we, ni, lane, lanes):
+    """Lane ``lane``'s probe-row write enable (row ``k`` goes to lane ``k mod r``) and its row's
+    causal limit ``ni = N - 1 + r ii + lane``."""
+    lr = lanes.bit_length() - 1
+    row = usig(len(ii) + lr)
+    riz = usig(len(ni))
+    if lanes == 1:
+        @always_comb
+        def sel():
+            q_we.next = q_go
+            row.next = ii
+    else:
+        @always_comb
+        def sel():
+            q_we.next = q_go and lsel == lane
+            row.next = concat(ii, intbv(lane)[lr:])
 
     @always_comb
-    def split():
-        nsh.next = z[zw:logit_frac]
-        idx.next = z[logit_frac:logit_frac - exp_lut_bits]
+    def limit():
+        ni.next = nlw + riz
+
+    return sel, zext(row, riz), limit
+
+
+@block
+def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, o_addr_nx, rd, bank, lanes,
+                depth):
+    """Slash accumulator bank ``bank`` (offsets ``d`` with ``d mod r = bank`` at ``d div r``):
+    the step's lanes score rows ``r i .. r i + r - 1`` against one key, so their offsets are r
+    consecutive values ``d0 + u`` and land in r different banks; this bank takes lane
+    ``(bank - d0) mod r``. Read-modify-write over two cycles as in one bank: read at the step
+    (registered), the sum written in the next cycle, a word written at the edge where it is read
+    forwarded. ``rd`` is the registered read (score: the step's word; otherwise the output word)."""
+    lr = lanes.bit_length() - 1
+    PW = len(pall) // lanes
+    AW = len(rd)
+    mem = [usig(AW) for _ in range(depth)]
+    BW = len(o_addr)
+    IW = len(d0)
+    ub = Signal(modbv(0)[max(lr, 1):])
+    sh = usig(max(1, (len(pall) - 1).bit_length()))
+    pt = usig(len(pall))
+    pb = usig(PW)
+    pbw = usig(AW)
+    vb = Signal(bool(0))
+    s_lo = Signal(modbv(0)[IW - lr:])
+    s_addr = usig(BW)
+    insts = [zext(pb, pbw)]
+    if lanes == 1:
+        @always_comb
+        def pick():
+            pb.next = pall
+            vb.next = vall
+            s_lo.next = d0
+
+        insts.append(pick)
+    else:
+        @always_comb
+        def lane_of_bank():
+            ub.next = bank - d0[lr:]
+
+        @always_comb
+        def pick():
+            sh.next = ub * PW
+            vb.next = vall[ub]
+
+        @always_comb
+        def pick2():
+            pt.next = pall >> sh
+
+        @always_comb
+        def pick3():
+            pb.next = pt[PW:]
+
+        @always_comb
+        def bank_addr():
+            if d0[lr:] > bank:
+                s_lo.next = d0[IW:lr] + 1
+            else:
+                s_lo.next = d0[IW:lr]
+
+        insts += [lane_of_bank, pick, pick2, pick3, bank_addr]
+
+    if g is None:
+        @always_comb
+        def step_addr():
+            s_addr.next = s_lo
+    else:
+        @always_comb
+        def step_addr():
+            s_addr.next = concat(g, s_lo)
+
+    raddr = usig(BW)
+    q = usig(AW)
+    w_v = Signal(bool(0))
+    w_addr = usig(BW)
+    w_p = usig(AW)
+    fwd = Signal(bool(0))
+    fwd_d = usig(AW)
+    new = usig(AW)
 
     @always_comb
-    def rom():
-        lv.next = lut[idx]
-
-    @always_comb
-    def shift():
-        if nsh > prob_frac:
-            e.next = 0
+    def read_addr():
+        if sc_rd:
+            raddr.next = s_addr
         else:
-            e.next = lv >> nsh
+            raddr.next = o_addr_nx
 
-    return split, rom, shift
+    @always(clk.posedge)
+    def read():
+        q.next = mem[raddr]
+        fwd.next = w_v and w_addr == raddr
+        fwd_d.next = new
+
+    @always(clk.posedge)
+    def stage():
+        w_v.next = wv and vb
+        w_addr.next = s_addr
+        w_p.next = pbw
+
+    @always_comb
+    def word():
+        if fwd:
+            rd.next = fwd_d
+        else:
+            rd.next = q
+
+    @always_comb
+    def add():
+        new.next = rd + w_p
+
+    @always(clk.posedge)
+    def write():
+        if clr:
+            mem[clr_addr].next = 0
+        elif w_v:
+            mem[w_addr].next = new
+        elif oclr:
+            mem[o_addr].next = 0
+
+    return insts, step_addr, read_addr, read, stage, word, add, write
 
 
 @block
 def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_ready, s_q_data, s_k_valid,
               s_k_ready, s_k_data, m_valid, m_ready, m_data, block_size=4, head_dim=2, max_n=16, mult_bits=16,
               logit_frac=8, logit_bits=24, exp_lut_bits=8, prob_frac=15, recip_frac=16, acc_frac=16,
-              heads_per_pass=1):
+              heads_per_pass=1, rows_per_key=1):
     B, D = block_size, head_dim
     S = heads_per_pass
+    r = rows_per_key
     _check("heads_per_pass", S, 1, 16)
     _check("block_size", B, 2, 256)
     if B & (B - 1):
         raise ValueError(f"sig_probe field 'block_size' = {B!r} is not allowed: must be a power of two in [2, 256]")
+    _check("rows_per_key", r, 1, B // 2)
+    if r & (r - 1):
+        raise ValueError(f"sig_probe field 'rows_per_key' = {r!r} is not allowed: "
+                         f"must be a power of two in [1, {B // 2}] (block_size / 2)")
     _check("head_dim", D, 1, 256)
     _check("max_n", max_n, 2 * B, 1 << 20)
     if max_n % B:
@@ -133,32 +245,21 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                               ("s_k_data", s_k_data, w["kq"]), ("m_data", m_data, w["out"])):
         if len(sig_) != width:
             raise ValueError(f"sig_probe field '{name}' width = {len(sig_)} is not allowed: must be {width}")
+    Q = B // r                      # probe rows per lane (per head)
     lb = B.bit_length() - 1
-    LW, LF, P, R, A = logit_bits, logit_frac, prob_frac, recip_frac, acc_frac
-    SH = P + R - A
-    EW = P + 1 + max(1, math.ceil(math.log2(max_n)))
-    ESW = P + 1 + lb
+    lr = r.bit_length() - 1
+    lq = Q.bit_length() - 1
+    LF, R, A = logit_frac, recip_frac, acc_frac
     AW = A + 1 + lb
+    PW = A + 1
     NBLK = max_n // B
     CW = max(1, NBLK.bit_length())
-    XMIN, XMAX = -(1 << (LW - 1)), (1 << (LW - 1)) - 1
     JW = CW + lb
 
-    # ---------------------------------------------------------------- memories
-    # S heads: row memories hold S B rows (row (g, i) at g B + i), the logit buffers S B^2 entries
-    # ((g, row, key) at (g B + row) B + key), the accumulators one bank of 2^iwn entries per head
-    # (bank g at g 2^iwn; the last bank max_n deep, so S = 1 keeps exactly max_n entries).
+    # Accumulators: one bank of 2^iwn entries per head (bank g at g 2^iwn; the last bank max_n deep,
+    # so S = 1 keeps exactly max_n entries); the slash accumulator split into r banks by offset mod r.
     VN = (S - 1) * (1 << iwn) + max_n
-    qmem = [usig(8 * D) for _ in range(S * B)]
-    xb0 = [usig(LW + 1) for _ in range(S * B * B)]
-    xb1 = [usig(LW + 1) for _ in range(S * B * B)]
-    bm0 = [ssig(LW) for _ in range(S * B)]
-    bm1 = [ssig(LW) for _ in range(S * B)]
-    m_mem = [ssig(LW) for _ in range(S * B)]
-    l_mem = [usig(EW) for _ in range(S * B)]
-    inv_mem = [usig(R + 1) for _ in range(S * B)]
     vert = [usig(AW) for _ in range(VN)]
-    slash = [usig(AW) for _ in range(VN)]
 
     # ---------------------------------------------------------------- control state
     state = Signal(intbv(P_CLEAR, min=0, max=8))
@@ -167,131 +268,113 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     mult = usig(mult_bits)
     shift = usig(6)
     c = Signal(modbv(0)[CW:])
+    # score walk, per block: key jj (outer), head g, lane row ii (inner);
+    # exp walk, per block: lane row er (outer), head eg, key ek (inner); both h B Q steps
     jj = Signal(modbv(0)[lb:])
-    ii = Signal(modbv(0)[lb:])
+    ii = Signal(modbv(0)[lq:])
+    ek = Signal(modbv(0)[lb:])
+    er = Signal(modbv(0)[lq:])
+    jj_nx = Signal(modbv(0)[lb:])
+    ii_nx = Signal(modbv(0)[lq:])
+    ek_nx = Signal(modbv(0)[lb:])
+    er_nx = Signal(modbv(0)[lq:])
     kreg = usig(8 * D)
     kvalid = Signal(bool(0))
     kcount = usig(iwn + 2)
     addr = Signal(modbv(0)[iwn + gw:])
     rbit = Signal(intbv(0, min=0, max=R + 1))
-    rem = usig(P + R + 1)
-    quo = usig(R)
-    esum = usig(ESW)
     vacc = usig(AW)
     out_valid = Signal(bool(0))
     out_data = usig(AW + 1)
 
     # ---------------------------------------------------------------- heads of the pass (S > 1)
-    # g: head of the score step (key jj, head g, row ii; row inner); gout: bank being emitted;
-    # hl: heads in this pass - 1 (header). The memory indices below are concat(g, ...) of the
-    # S = 1 indices; with S = 1 they are the S = 1 signals themselves.
+    # g: head of the score step; eg: head of the exp step; gout: bank being emitted; hl: heads in
+    # this pass - 1 (header). Row memories are indexed (g, lane row).
     idx_insts = []
+    ridx = usig(gw + lq)        # score row (g, ii): q, m, 1/l, block max
+    eridx = usig(gw + lq)       # exp row (eg, er): block max, m, l
+    saddr = usig(gw + lq + lb)  # score step's logit word (g, ii, jj)
+    eaddr_nx = usig(gw + lq + lb)
+    q_idx = usig(gw + max(lb - lr, 1))
+    rc_idx = usig(gw + lq)
     if S > 1:
         g = Signal(intbv(0, min=0, max=S))
+        eg = Signal(intbv(0, min=0, max=S))
+        g_nx = Signal(intbv(0, min=0, max=S))
+        eg_nx = Signal(intbv(0, min=0, max=S))
         gout = Signal(intbv(0, min=0, max=S))
         hl = usig(gw)
         g_last = Signal(bool(0))
-        ridx = usig(gw + lb)         # score row (g, ii): q, m, 1/l, block max
-        eridx = usig(gw + lb)        # exp row (g, jj): block max, m, l
-        arow = usig(gw + lb)         # row counted by addr (q load, init, reciprocal)
+        eg_last = Signal(bool(0))
         alo = usig(iwn)              # addr within one bank
         oidx = usig(gw + iwn)        # output (gout, addr)
-        rows_last = usig(iwn + gw)   # h B - 1
+        qrows_last = usig(iwn + gw)  # h B - 1 (q load)
+        rrows_last = usig(iwn + gw)  # h Q - 1 (reciprocal)
 
         @always_comb
         def head_idx():
             g_last.next = g == hl
+            eg_last.next = eg == hl
             ridx.next = concat(g, ii)
-            eridx.next = concat(g, jj)
-            if addr < S * B:
-                arow.next = addr[lb + gw:]
-            else:
-                arow.next = 0  # addr past the rows (clear, output): keep the row index in range
+            eridx.next = concat(eg, er)
+            saddr.next = concat(g, ii, jj)
+            eaddr_nx.next = concat(eg_nx, er_nx, ek_nx)
             alo.next = addr[iwn:]
             oidx.next = concat(gout, addr[iwn:])
-            rows_last.next = concat(intbv(0)[iwn - lb:], hl, intbv(B - 1)[lb:])
+            qrows_last.next = concat(intbv(0)[iwn - lb:], hl, intbv(B - 1)[lb:])
+            rrows_last.next = concat(intbv(0)[iwn - lq:], hl, intbv(Q - 1)[lq:])
 
-        idx_insts.append(head_idx)
+        @always_comb
+        def row_idx():
+            # addr past the rows (clear, output): keep the row indices in range
+            if addr < S * B:
+                q_idx.next = concat(addr[lb + gw:lb], addr[lb:lr])
+            else:
+                q_idx.next = 0
+            if addr < S * Q:
+                rc_idx.next = addr[lq + gw:]
+            else:
+                rc_idx.next = 0
+
+        idx_insts += [head_idx, row_idx]
     else:
-        ridx, eridx, alo, oidx = ii, jj, addr, addr
-        arow = usig(lb)
-        rows_last = None
+        g = eg = g_nx = eg_nx = None
+        alo, oidx = addr, addr
 
         @always_comb
         def head_idx():
-            arow.next = addr[lb:]
+            ridx.next = ii
+            eridx.next = er
+            saddr.next = concat(ii, jj)
+            eaddr_nx.next = concat(er_nx, ek_nx)
+            q_idx.next = addr[lb:lr]
+            rc_idx.next = addr[lq:]
 
         idx_insts.append(head_idx)
 
-    # ---------------------------------------------------------------- score datapath
-    qrow = usig(8 * D)
-    qa = [ssig(8) for _ in range(D)]
-    ka = [ssig(8) for _ in range(D)]
-    pr = [ssig(16) for _ in range(D)]
-    insts = []
-    for d in range(D):
-        insts += [sfield(qrow, qa[d], 8 * d), sfield(kreg, ka[d], 8 * d), smul(qa[d], ka[d], pr[d])]
-    nodes = []
-    root, _, _ = adder_tree([(p, -128 * 127, 128 * 128) for p in pr], nodes)
-    insts += [sadd(a, b, s) for a, b, s in nodes]
-    PRW = len(root) + mult_bits + 2
-    prod = ssig(PRW)
-    insts.append(smul(root, mult, prod))
-    km1 = Signal(modbv(0)[6:])
-    t1 = ssig(PRW)
-    t2 = ssig(PRW)
-    t3 = ssig(PRW)
-    x = ssig(LW)
-
-    @always_comb
-    def logit_shift():
-        km1.next = shift - (LF + 1)
-
-    @always_comb
-    def logit_shift2():
-        t1.next = prod >> km1
-
-    @always_comb
-    def logit_round():
-        t2.next = t1 + 1
-
-    @always_comb
-    def logit_round2():
-        t3.next = t2 >> 1
-
-    @always_comb
-    def logit_sat():
-        if t3 > XMAX:
-            x.next = XMAX
-        elif t3 < XMIN:
-            x.next = XMIN
-        else:
-            x.next = t3[LW:].signed()
-
-    # causal validity: j + B - 1 <= n_last + i  (qpos_i = N - B + i); slash distance d = qpos_i - j
+    # ---------------------------------------------------------------- causality (key j = c B + jj)
+    # row k of the B probe rows has query position N - B + k: the key is causal for it when
+    # j + B - 1 <= n_last + k; its slash offset is d = n_last + k - (j + B - 1)
     j = usig(JW)
     jw = usig(iwn + 2)
     jb = usig(iwn + 2)
-    ni = usig(iwn + 2)
-    valid = Signal(bool(0))
-    sdist = Signal(modbv(0)[iwn:])
-    phantom = Signal(bool(0))
     nlw = usig(iwn + 2)
+    phantom = Signal(bool(0))
+    jlo = usig(iwn)
+    nl_hi = usig(iwn - lb)
+    cl = usig(CW)
+    is_s = Signal(bool(0))
+    nl_i = Signal(modbv(0)[iwn:])
+    j_b = Signal(modbv(0)[iwn:])
+    d0 = Signal(modbv(0)[iwn:])      # lane 0's offset (row r ii); lane u's is d0 + u
+    r0 = usig(iwn)
+    r0n = usig(lq + lr)
 
     @always_comb
     def key_index():
         j.next = concat(c, jj)
 
-    insts.append(zext(j, jw))
-    insts.append(zext(n_last, nlw))
-    iiz = usig(iwn + 2)
-    iin = usig(iwn)
-    nl_i = Signal(modbv(0)[iwn:])
-    j_b = Signal(modbv(0)[iwn:])
-    jlo = usig(iwn)
-    nl_hi = usig(iwn - lb)
-    cl = usig(CW)
-    is_s = Signal(bool(0))
+    insts = [zext(j, jw), zext(n_last, nlw), zext(nl_hi, cl)]
 
     @always_comb
     def key_low():
@@ -299,304 +382,50 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         nl_hi.next = n_last[iwn:lb]
         is_s.next = state == P_OUTS
 
-    insts += [zext(nl_hi, cl), zext(ii, iiz), zext(ii, iin)]
+    if r == 1:
+        @always_comb
+        def row0():
+            r0n.next = ii
+    else:
+        @always_comb
+        def row0():
+            r0n.next = concat(ii, intbv(0)[lr:])
+    insts.append(zext(r0n, r0))
 
     @always_comb
     def causal():
         jb.next = jw + intbv(B - 1)[iwn + 2:]
-        ni.next = nlw + iiz
-        nl_i.next = n_last + iin
+        nl_i.next = n_last + r0
         j_b.next = jlo + intbv(B - 1)[iwn:]
 
     @always_comb
     def causal2():
-        valid.next = jb <= ni
         phantom.next = jw > nlw
-
-    @always_comb
-    def causal3():
-        sdist.next = nl_i - j_b
-
-    @always_comb
-    def q_read():
-        qrow.next = qmem[ridx]
-
-    # ---------------------------------------------------------------- exp unit (pass 1: previous block, row jj, key ii)
-    ebank = Signal(bool(0))
-    xe = usig(LW + 1)
-    xe_v = Signal(bool(0))
-    xe_x = ssig(LW)
-    bme = ssig(LW)
-    m_r = ssig(LW)
-    mn = ssig(LW)
-    l_r = usig(EW)
-    saddr = usig(gw + 2 * lb)
-
-    if S > 1:
-        @always_comb
-        def e_addr():
-            ebank.next = not c[0]
-            saddr.next = concat(g, ii, jj)
-    else:
-        @always_comb
-        def e_addr():
-            ebank.next = not c[0]
-            saddr.next = concat(ii, jj)
-
-    xe0 = usig(LW + 1)
-    xe1 = usig(LW + 1)
-    bme0 = ssig(LW)
-    bme1 = ssig(LW)
-    # registered reads of the logit buffers at the (jj, ii) of the next cycle: the exp unit reads
-    # the bank the score side is not writing (the previous block's), so no write is forwarded
-    ii_nx = Signal(modbv(0)[lb:])
-    jj_nx = Signal(modbv(0)[lb:])
-    eaddr_nx = usig(gw + 2 * lb)
-
-    if S > 1:
-        g_nx = Signal(intbv(0, min=0, max=S))
-
-        @always_comb
-        def e_addr_nx():
-            eaddr_nx.next = concat(g_nx, jj_nx, ii_nx)
-    else:
-        @always_comb
-        def e_addr_nx():
-            eaddr_nx.next = concat(jj_nx, ii_nx)
-
-    @always(clk.posedge)
-    def e_read0():
-        xe0.next = xb0[eaddr_nx]
-
-    @always(clk.posedge)
-    def e_read1():
-        xe1.next = xb1[eaddr_nx]
-
-    @always_comb
-    def e_read2():
-        bme0.next = bm0[eridx]
-
-    @always_comb
-    def e_read3():
-        bme1.next = bm1[eridx]
-
-    @always_comb
-    def e_read():
-        if ebank:
-            xe.next = xe1
-            bme.next = bme1
-        else:
-            xe.next = xe0
-            bme.next = bme0
-
-    @always_comb
-    def e_fields():
-        xe_v.next = xe[LW]
-        xe_x.next = xe[LW:].signed()
-
-    m_ri = ssig(LW)
-    m_rj = ssig(LW)
-
-    @always_comb
-    def e_row0():
-        m_ri.next = m_mem[ridx]
-
-    @always_comb
-    def e_row1():
-        m_rj.next = m_mem[eridx]
-
-    @always_comb
-    def e_row2():
-        l_r.next = l_mem[eridx]
-
-    @always_comb
-    def e_row():
-        if ps:
-            m_r.next = m_ri
-        else:
-            m_r.next = m_rj
-
-    @always_comb
-    def e_max():
-        if bme > m_r:
-            mn.next = bme
-        else:
-            mn.next = m_r
-
-    # z1 = mn - xe (pass 1) or m_i - x (pass 2); z2 = mn - m
-    za = ssig(LW)
-    zb = ssig(LW)
-    z1 = Signal(modbv(0)[LW:])
-    z2 = Signal(modbv(0)[LW:])
-    e1 = usig(P + 1)
-    e2 = usig(P + 1)
-
-    @always_comb
-    def z_mux():
-        if ps:
-            za.next = m_r
-            zb.next = x
-        else:
-            za.next = mn
-            zb.next = xe_x
-
-    @always_comb
-    def z_bits():
-        # the differences lie in [0, 2^LW - 1] wherever they are used (masked entries aside)
-        z1.next = za - zb
-        z2.next = mn - m_r
-
-    insts += [exp2_unit(z1, e1, LF, exp_lut_bits, P), exp2_unit(z2, e2, LF, exp_lut_bits, P)]
-
-    # exp-sum update: l' = rsr(l * alpha, P) + esum + e
-    e1m = usig(P + 1)
-    la = usig(EW + P + 1)
-    la_rnd = usig(EW + P + 1)
-    lr = usig(EW)
-    esw = usig(ESW)
-    esum_n = usig(ESW)
-    l_new = usig(EW)
-
-    @always_comb
-    def e_mask():
-        if (ps and valid) or (not ps and xe_v):
-            e1m.next = e1
-        else:
-            e1m.next = 0
-
-    insts += [umul(l_r, e2, la), zext(e1m, esw)]
-
-    @always_comb
-    def l_round():
-        la_rnd.next = la + intbv(1 << (P - 1))[EW + P + 1:]
-
-    @always_comb
-    def l_round2():
-        lr.next = la_rnd[EW + P:P]
-
-    @always_comb
-    def e_sum():
-        if ii == 0:
-            esum_n.next = esw
-        else:
-            esum_n.next = esum + esw
-
-    esum_w = usig(EW)
-    insts.append(zext(esum_n, esum_w))
-
-    @always_comb
-    def l_add():
-        l_new.next = lr + esum_w
-
-    # ---------------------------------------------------------------- pass 2: probabilities
-    inv_r = usig(R + 1)
-    pp = usig(P + R + 2)
-    pp_rnd = usig(P + R + 2)
-    p = usig(A + 1)
-    p_w = usig(AW)
-    vsum = usig(AW)
-    sl_rd = usig(AW)
-    sl_new = usig(AW)
-
-    @always_comb
-    def inv_read():
-        inv_r.next = inv_mem[ridx]
-
-    insts.append(umul(e1m, inv_r, pp))
-
-    @always_comb
-    def p_round():
-        pp_rnd.next = pp + intbv(1 << (SH - 1))[P + R + 2:]
-
-    @always_comb
-    def p_round2():
-        p.next = pp_rnd[SH + A + 1:SH]
-
-    insts.append(zext(p, p_w))
-
-    @always_comb
-    def p_acc():
-        if ii == 0:
-            vsum.next = p_w
-        else:
-            vsum.next = vacc + p_w
-
-    if S > 1:
-        sidx = usig(gw + iwn)
-        vidx = usig(gw + iwn)
-
-        @always_comb
-        def bank_idx():
-            sidx.next = concat(g, sdist)
-            vidx.next = concat(g, jlo)
-
-        idx_insts.append(bank_idx)
-    else:
-        sidx, vidx = sdist, jlo
-
-    # slash read-modify-write over two cycles: the step reads slash[sidx] (registered: the word
-    # arrives next cycle) and registers its address and p; the next cycle writes the sum. Two
-    # consecutive steps never share an offset (same key: the rows differ; key to key: B apart), and
-    # a word written at the edge where it is read is forwarded anyway.
-    SIW = len(sidx)
-    sl_raddr = usig(SIW)
-    sl_q = usig(AW)
-    slw_v = Signal(bool(0))
-    slw_addr = usig(SIW)
-    slw_p = usig(AW)
-    sl_fwd = Signal(bool(0))
-    sl_fwd_d = usig(AW)
-
-    @always_comb
-    def sl_read():
-        if sl_fwd:
-            sl_rd.next = sl_fwd_d
-        else:
-            sl_rd.next = sl_q
-
-    @always_comb
-    def p_acc2():
-        sl_new.next = sl_rd + slw_p
-
-    # ---------------------------------------------------------------- reciprocal (restoring division)
-    lrow = usig(EW)
-    lsh = usig(EW + R + 1)
-    lshw = usig(EW + R + 1)
-    remw = usig(EW + R + 1)
-    ge = Signal(bool(0))
-
-    @always_comb
-    def r_read():
-        lrow.next = l_mem[arow]
-
-    insts += [zext(lrow, lshw), zext(rem, remw)]
-
-    @always_comb
-    def r_shift():
-        lsh.next = lshw << rbit
-
-    @always_comb
-    def r_cmp():
-        ge.next = lsh <= remw
+        d0.next = nl_i - j_b
 
     # ---------------------------------------------------------------- handshakes and step
     step = Signal(bool(0))
     out_free = Signal(bool(0))
     k_take = Signal(bool(0))
-    row_end = Signal(bool(0))
+    row_end = Signal(bool(0))     # the step's lane row is the last (score walk)
+    ek_end = Signal(bool(0))      # the exp walk's key is the block's last
     blk_end = Signal(bool(0))
-    q_end = Signal(bool(0))       # addr at the last probe row (q load, reciprocal)
+    qload_end = Signal(bool(0))   # addr at the last probe row (q load)
+    rc_end = Signal(bool(0))      # addr at the last lane row (reciprocal)
     out_end = Signal(bool(0))     # addr at the last key of an output vector
     if S > 1:
         key_end = Signal(bool(0))     # the last row of the last head for this key
+        erow_end = Signal(bool(0))    # the exp walk's last key of its last head for this row
         blk_all = Signal(bool(0))     # the last step of a block (all heads)
         out_done = Signal(bool(0))    # the last beat of the last bank
 
         @always_comb
         def ctl_heads():
             key_end.next = row_end and g_last
+            erow_end.next = ek_end and eg_last
             blk_all.next = blk_end and g_last
-            q_end.next = addr == rows_last
+            qload_end.next = addr == qrows_last
+            rc_end.next = addr == rrows_last
             out_end.next = alo == n_last
 
         @always_comb
@@ -605,23 +434,24 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
         idx_insts += [ctl_heads, ctl_heads2]
     else:
-        key_end, blk_all = row_end, blk_end
+        key_end, erow_end, blk_all = row_end, ek_end, blk_end
 
         @always_comb
         def ctl_heads():
-            q_end.next = addr == B - 1
+            qload_end.next = addr == B - 1
+            rc_end.next = addr == Q - 1
             out_end.next = addr == n_last
 
         idx_insts.append(ctl_heads)
         out_done = out_end
     last_blk = Signal(bool(0))
-    o_rd = usig(AW)
 
     @always_comb
     def ctl():
         out_free.next = m_ready or not out_valid
-        row_end.next = ii == B - 1
-        blk_end.next = ii == B - 1 and jj == B - 1
+        row_end.next = ii == Q - 1
+        ek_end.next = ek == B - 1
+        blk_end.next = ii == Q - 1 and jj == B - 1
         last_blk.next = c == cl
         if state == P_SCORE:
             step.next = kvalid or phantom
@@ -643,6 +473,87 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         m_valid.next = out_valid
         m_data.next = out_data
 
+    # ---------------------------------------------------------------- lanes
+    km1 = Signal(modbv(0)[6:])
+    c0 = Signal(bool(0))
+    sc_w = Signal(bool(0))
+    key0 = Signal(bool(0))
+    ek0 = Signal(bool(0))
+    ml_w = Signal(bool(0))
+    q_go = Signal(bool(0))
+    lsel = usig(max(lr, 1))
+    rc_load = Signal(bool(0))
+    rc_on = Signal(bool(0))
+
+    @always_comb
+    def lane_ctl():
+        km1.next = shift - (LF + 1)
+        c0.next = c[0]
+        sc_w.next = state == P_SCORE and step and not ps
+        key0.next = jj == 0
+        ek0.next = ek == 0
+        ml_w.next = step and not ps and ek_end and (state == P_DRAIN or c != 0)
+        q_go.next = state == P_QLOAD and s_q_valid
+        rc_load.next = state == P_DRAIN and step and blk_all
+        rc_on.next = state == P_RECIP
+
+    if r > 1:
+        @always_comb
+        def lane_sel():
+            lsel.next = addr[lr:]
+
+        idx_insts.append(lane_sel)
+
+    lane_p = [usig(PW) for _ in range(r)]
+    lane_v = [Signal(bool(0)) for _ in range(r)]
+    for u in range(r):
+        q_we, ni = Signal(bool(0)), usig(iwn + 2)
+        insts.append(_lane_ctl(q_go, lsel, nlw, ii, q_we, ni, u, r))
+        insts.append(probe_lane(clk, rst, kreg, mult, km1, ps, step, sc_w, c0, key0, ek0, ml_w, ridx, eridx, saddr,
+                                eaddr_nx, q_we, q_idx, s_q_data, rc_load, rc_on, rbit, rc_idx, jb, ni, lane_p[u],
+                                lane_v[u], block_size=B, head_dim=D, rows=Q, heads=S, max_n=max_n,
+                                logit_frac=LF, logit_bits=logit_bits, exp_lut_bits=exp_lut_bits,
+                                prob_frac=prob_frac, recip_frac=R, acc_frac=A))
+
+    # ---------------------------------------------------------------- pass 2: vertical sums
+    # psum = the r lanes' probabilities of the step (a key's rows r ii .. r ii + r - 1)
+    level = lane_p
+    width = PW
+    while len(level) > 1:
+        width += 1
+        nxt = []
+        for a in range(0, len(level), 2):
+            s = usig(width)
+            insts.append(uadd(level[a], level[a + 1], s))
+            nxt.append(s)
+        level = nxt
+    psum = usig(AW)
+    insts.append(zext(level[0], psum))
+    vsum = usig(AW)
+
+    @always_comb
+    def p_acc():
+        if ii == 0:
+            vsum.next = psum
+        else:
+            vsum.next = vacc + psum
+
+    vidx = usig(gw + iwn)
+    if S > 1:
+        @always_comb
+        def bank_idx():
+            vidx.next = concat(g, jlo)
+
+        idx_insts.append(bank_idx)
+    else:
+        @always_comb
+        def bank_idx():
+            vidx.next = jlo
+
+        idx_insts.append(bank_idx)
+
+    # ---------------------------------------------------------------- outputs
+    o_rd = usig(AW)
     o_v = usig(AW)
     o_s = usig(AW)
     # registered output reads at the address of the next cycle (oidx_nx): addr (and, S > 1, gout)
@@ -695,30 +606,65 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
         idx_insts.append(out_next_idx)
 
-    @always_comb
-    def sl_addr():
-        if state == P_SCORE and ps:
-            sl_raddr.next = sidx
-        else:
-            sl_raddr.next = oidx_nx
-
     @always(clk.posedge)
     def out_read_v():
         v_q.next = vert[oidx_nx]
         v_fwd.next = state == P_SCORE and step and ps and row_end and vidx == oidx_nx
         v_fwd_d.next = vsum
 
-    @always(clk.posedge)
-    def out_read_s():
-        sl_q.next = slash[sl_raddr]
-        sl_fwd.next = slw_v and slw_addr == sl_raddr
-        sl_fwd_d.next = sl_new
+    # slash banks: bank b holds offsets d = b mod r at (g, d div r)
+    BKW = gw + iwn - lr
+    sc_rd = Signal(bool(0))
+    s_wv = Signal(bool(0))
+    clr_a = usig(BKW)
+    o_a = usig(BKW)
+    o_a_nx = usig(BKW)
+    osel = usig(max(lr, 1))
 
-    @always(clk.posedge)
-    def sl_stage():
-        slw_v.next = state == P_SCORE and step and ps and valid
-        slw_addr.next = sidx
-        slw_p.next = p_w
+    @always_comb
+    def bank_ctl():
+        sc_rd.next = state == P_SCORE and ps
+        s_wv.next = state == P_SCORE and step and ps
+        clr_a.next = addr[iwn + gw:lr]
+        o_a.next = oidx[OIW:lr]
+        o_a_nx.next = oidx_nx[OIW:lr]
+
+    pall = ConcatSignal(*reversed(lane_p)) if r > 1 else lane_p[0]
+    vall = ConcatSignal(*reversed(lane_v)) if r > 1 else lane_v[0]
+    bank_rd = [usig(AW) for _ in range(r)]
+    for b in range(r):
+        clr_b, oclr_b = Signal(bool(0)), Signal(bool(0))
+        insts.append(_bank_sel(state, out_free, addr, clr_b, oclr_b, b, r))
+        insts.append(_slash_bank(clk, pall, vall, d0, g, sc_rd, s_wv, clr_b, clr_a, oclr_b, o_a, o_a_nx,
+                                 bank_rd[b], b, r, VN // r))
+    if r > 1:
+        rd_all = ConcatSignal(*reversed(bank_rd))
+        rd_sh = usig(len(rd_all))
+        rd_cnt = usig(max(1, (len(rd_all) - 1).bit_length()))
+
+        @always_comb
+        def out_bank():
+            osel.next = addr[lr:]
+
+        @always_comb
+        def out_bank2():
+            rd_cnt.next = osel * AW
+
+        @always_comb
+        def out_bank3():
+            rd_sh.next = rd_all >> rd_cnt
+
+        @always_comb
+        def out_bank4():
+            o_s.next = rd_sh[AW:]
+
+        idx_insts += [out_bank, out_bank2, out_bank3, out_bank4]
+    else:
+        @always_comb
+        def out_bank():
+            o_s.next = bank_rd[0]
+
+        idx_insts.append(out_bank)
 
     @always_comb
     def out_read_vs():
@@ -726,7 +672,6 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             o_v.next = v_fwd_d
         else:
             o_v.next = v_q
-        o_s.next = sl_rd
 
     @always_comb
     def out_read():
@@ -735,105 +680,39 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         else:
             o_rd.next = o_s
 
-    # ---------------------------------------------------------------- memory writes
-    @always(clk.posedge)
-    def w_q():
-        if state == P_QLOAD and s_q_valid:
-            qmem[arow].next = s_q_data
-
-    @always(clk.posedge)
-    def w_xb():
-        if state == P_SCORE and step and not ps:
-            if c[0]:
-                xb1[saddr].next = concat(valid, x)
-            else:
-                xb0[saddr].next = concat(valid, x)
-
-    bm_old = ssig(LW)
-    bm_new = ssig(LW)
-
-    bmo0 = ssig(LW)
-    bmo1 = ssig(LW)
-
-    @always_comb
-    def bm_read0():
-        bmo0.next = bm0[ridx]
-
-    @always_comb
-    def bm_read1():
-        bmo1.next = bm1[ridx]
-
-    @always_comb
-    def bm_read():
-        if c[0]:
-            bm_old.next = bmo1
-        else:
-            bm_old.next = bmo0
-
-    @always_comb
-    def bm_calc():
-        if valid and (jj == 0 or x > bm_old):
-            bm_new.next = x
-        elif jj == 0:
-            bm_new.next = XMIN
-        else:
-            bm_new.next = bm_old
-
-    @always(clk.posedge)
-    def w_bm():
-        if state == P_SCORE and step and not ps:
-            if c[0]:
-                bm1[ridx].next = bm_new
-            else:
-                bm0[ridx].next = bm_new
-
-    @always(clk.posedge)
-    def w_ml():
-        if state == P_QLOAD and s_q_valid:
-            m_mem[arow].next = XMIN
-            l_mem[arow].next = 0
-        elif step and not ps and row_end and (state == P_DRAIN or c != 0):
-            m_mem[eridx].next = mn
-            l_mem[eridx].next = l_new
-
-    @always(clk.posedge)
-    def w_inv():
-        if state == P_RECIP and rbit == 0:
-            inv_mem[arow].next = concat(quo, ge)
-
     @always(clk.posedge)
     def w_vert():
         if state == P_SCORE and step and ps and row_end:
             vert[vidx].next = vsum
 
-    @always(clk.posedge)
-    def w_slash():
-        if state == P_CLEAR:
-            slash[addr].next = 0
-        elif slw_v:
-            slash[slw_addr].next = sl_new
-        elif state == P_OUTS and out_free:
-            slash[oidx].next = 0
-
     # ---------------------------------------------------------------- sequencing
-    # (jj, ii) (and, S > 1, g) at the next edge: one step advances them; both passes start at 0.
-    # The registered logit-buffer reads use them as their address.
+    # walk positions at the next edge: one step advances them; both passes start at 0. The
+    # registered logit-buffer reads use the exp walk's as their address.
     @always_comb
     def next_idx():
         ii_nx.next = ii
         jj_nx.next = jj
-        if (state == P_QLOAD and s_q_valid and q_end) or (state == P_RECIP and rbit == 0 and q_end):
+        ek_nx.next = ek
+        er_nx.next = er
+        if (state == P_QLOAD and s_q_valid and qload_end) or (state == P_RECIP and rbit == 0 and rc_end):
             ii_nx.next = 0
             jj_nx.next = 0
+            ek_nx.next = 0
+            er_nx.next = 0
         elif (state == P_SCORE or state == P_DRAIN) and step:
             ii_nx.next = ii + 1
             if key_end:
                 jj_nx.next = jj + 1
+            ek_nx.next = ek + 1
+            if erow_end:
+                er_nx.next = er + 1
 
     @always_seq(clk.posedge, reset=rst)
     def control():
         ii.next = ii_nx
         jj.next = jj_nx
+        ek.next = ek_nx
+        er.next = er_nx
         if m_ready:
             out_valid.next = False
         if state == P_CLEAR:
@@ -851,7 +730,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         elif state == P_QLOAD:
             if s_q_valid:
                 addr.next = addr + 1
-                if q_end:
+                if qload_end:
                     addr.next = 0
                     ps.next = False
                     c.next = 0
@@ -866,14 +745,11 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             elif step and key_end and not phantom and state == P_SCORE:
                 kvalid.next = False
             if step:
-                esum.next = esum_n
                 vacc.next = vsum
                 if blk_all:
                     if state == P_DRAIN:
                         addr.next = 0
                         rbit.next = R
-                        rem.next = 1 << (P + R)
-                        quo.next = 0
                         state.next = P_RECIP
                     elif last_blk:
                         c.next = c + 1
@@ -885,15 +761,10 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                     else:
                         c.next = c + 1
         elif state == P_RECIP:
-            quo.next = concat(quo[R - 1:], ge)
-            if ge:
-                rem.next = remw[P + R + 1:] - lsh[P + R + 1:]
             if rbit == 0:
                 rbit.next = R
-                rem.next = 1 << (P + R)
-                quo.next = 0
                 addr.next = addr + 1
-                if q_end:
+                if rc_end:
                     addr.next = 0
                     ps.next = True
                     c.next = 0
@@ -922,22 +793,31 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         @always_comb
         def next_head():
             g_nx.next = g
+            eg_nx.next = eg
             if state == P_QLOAD:
-                if s_q_valid and q_end:
+                if s_q_valid and qload_end:
                     g_nx.next = 0
+                    eg_nx.next = 0
             elif state == P_SCORE or state == P_DRAIN:
                 if step and row_end:
                     if g == hl:          # g_last, compared here so that no delta cycle sees g + 1 = S
                         g_nx.next = 0
                     else:
                         g_nx.next = g + 1
+                if step and ek_end:
+                    if eg == hl:
+                        eg_nx.next = 0
+                    else:
+                        eg_nx.next = eg + 1
             elif state == P_RECIP:
-                if rbit == 0 and q_end:
+                if rbit == 0 and rc_end:
                     g_nx.next = 0
+                    eg_nx.next = 0
 
         @always_seq(clk.posedge, reset=rst)
         def heads_seq():
             g.next = g_nx
+            eg.next = eg_nx
             gout.next = gout_nx
             if state == P_HDR:
                 if s_hdr_valid:
@@ -945,9 +825,24 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
         idx_insts += [next_head, heads_seq]
 
-    return (insts, idx_insts, logit_shift, logit_shift2, logit_round, logit_round2, logit_sat, key_index, key_low, causal,
-            causal2, causal3, q_read, e_addr,
-            e_read0, e_read1, e_read2, e_read3, e_read, e_fields, e_row0, e_row1, e_row2, e_row, e_max, z_mux, z_bits, e_mask, l_round, l_round2, e_sum, l_add, inv_read,
-            p_round, p_round2, p_acc, sl_read, p_acc2, r_read, r_shift, r_cmp, ctl, ctl2, ports, out_step, out_next,
-            sl_addr, out_read_v, out_read_s, sl_stage, out_read_vs, out_read, w_q, w_xb, bm_read0, bm_read1, bm_read,
-            bm_calc, w_bm, w_ml, w_inv, w_vert, w_slash, e_addr_nx, next_idx, control)
+    return (insts, idx_insts, key_index, key_low, row0, causal, causal2, ctl, ctl2, ports, lane_ctl, p_acc,
+            out_step, out_next, out_read_v, bank_ctl, out_read_vs, out_read, w_vert, next_idx, control)
+
+
+@block
+def _bank_sel(state, out_free, addr, clr, oclr, bank, lanes):
+    """Slash bank ``bank``'s clear strobes: the power-on clear and the clear behind the output
+    read, both at ``addr``, whose offset lies in bank ``addr mod r``."""
+    lr = lanes.bit_length() - 1
+    if lanes == 1:
+        @always_comb
+        def sel():
+            clr.next = state == P_CLEAR
+            oclr.next = state == P_OUTS and out_free
+    else:
+        @always_comb
+        def sel():
+            clr.next = state == P_CLEAR and addr[lr:] == bank
+            oclr.next = state == P_OUTS and out_free and addr[lr:] == bank
+
+    return sel

@@ -62,7 +62,7 @@ PROBE_FIXED = ("mult_bits", "logit_frac", "logit_bits", "exp_lut_bits", "prob_fr
 def _probe_params(cfg) -> dict:
     # FixedPointConfig defaults (docs/formats.md); sizes from the preset.
     return {"block_size": cfg.block_size, "head_dim": cfg.head_dim, "max_n": cfg.max_seq_len,
-            "heads_per_pass": cfg.sig_heads_per_pass, "mult_bits": 16,
+            "heads_per_pass": cfg.sig_heads_per_pass, "rows_per_key": cfg.sig_probe_rows, "mult_bits": 16,
             "logit_frac": 8, "logit_bits": 24, "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
 
 
@@ -129,7 +129,7 @@ BLOCKS.append(BlockSpec(
     ports=_probe_ports,
     params=_probe_params,
     streams_in=("s_hdr", "s_q", "s_k"), streams_out=("m",),
-    hdl_params=("block_size", "head_dim", "max_n", "heads_per_pass") + PROBE_FIXED,
+    hdl_params=("block_size", "head_dim", "max_n", "heads_per_pass", "rows_per_key") + PROBE_FIXED,
     summary="SIG score pipeline: two passes over K, running max/exp-sum, vertical and slash accumulators",
 ))
 
@@ -156,7 +156,7 @@ from ..axi.specs import axi_read_ports  # noqa: E402
 from .head import HeadGeometry, sig_head  # noqa: E402
 
 HEAD_HDL = ("block_size", "head_dim", "max_seq_len", "max_accesses", "hist_bits", "div_shift", "burst_beats",
-            "max_outstanding", "heads_per_pass")
+            "max_outstanding", "heads_per_pass", "probe_rows")
 
 
 def head_params(cfg) -> dict:
@@ -166,7 +166,8 @@ def head_params(cfg) -> dict:
             "hbm_data_width": cfg.hbm_data_width, "max_accesses": liveness_max_accesses(cfg.max_blocks),
             "hist_bits": 4,
             "div_shift": 7, "burst_beats": min(64, 4096 * 8 // cfg.hbm_data_width),
-            "max_outstanding": min(cfg.max_outstanding_bursts, 16), "heads_per_pass": cfg.sig_heads_per_pass}
+            "max_outstanding": min(cfg.max_outstanding_bursts, 16), "heads_per_pass": cfg.sig_heads_per_pass,
+            "probe_rows": cfg.sig_probe_rows}
 
 
 def head_ports(params: dict) -> dict:

@@ -15,6 +15,10 @@ def test_probe_hand():
     assert U.probe_cycles(16, 4) == 248
     # partial last block: N=17 -> nb=5: 4 + 11*16 + 68 + 34 = 282
     assert U.probe_cycles(17, 4) == 282
+    # r = 2 lanes of Q = 2 rows: 4 + 9*4*2 + 2*17 + 32 = 142
+    assert U.probe_cycles(16, 4, 16, 2) == 142
+    # u280, N = 4K, r = 8: 128 + 65*128*16 + 16*17 + 8192
+    assert U.probe_cycles(4096, 128, 16, 8) == 128 + 133120 + 272 + 8192
 
 
 def test_pool_builder_liveness_hand():

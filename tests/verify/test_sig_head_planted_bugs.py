@@ -52,7 +52,7 @@ def test_probe_recip_from_head0_mutant_rejected():
     from fast_prefill.verify.golden.fixed_point import score_multiplier
 
     params = {**PROBE_PARAMS, "heads_per_pass": 2}
-    mutant = mutants_sig.probe_recip_from_head0()
+    mutant = mutants_sig.probe_recip_from_head0(lq=2)   # B = 4, one lane: 4 rows per lane
 
     @settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(seed=st.integers(0, 2**16))
@@ -78,10 +78,9 @@ def _shared_runs():
 def test_shared_follower_bank0_mutant_rejected():
     """sig_head with S = 2 whose probe emits bank 0 for the run's second head: rejected (the
     second head's beats differ from its golden stream)."""
-    from fast_prefill.rtl.sig.head import HeadGeometry
-    from fast_prefill.verify.bench.sig.head_shared import SHARED_PARAMS, check_shared
+    from fast_prefill.verify.bench.sig.head_shared import check_shared
 
-    mutant = mutants_sig.probe_follower_reads_bank0(HeadGeometry(**SHARED_PARAMS).iwn)
+    mutant = mutants_sig.probe_follower_reads_bank0()
     with pytest.raises(AssertionError, match="head 1 .*first difference"):
         check_shared(_shared_runs(), backends=("icarus",), mutant=mutant)
 

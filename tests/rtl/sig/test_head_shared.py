@@ -90,7 +90,9 @@ def test_shared_pass_axi_error():
 @settings(max_examples=10)
 @given(h0=st.integers(1, 2), h1=st.integers(1, 2), nb=st.integers(4, 8), minb=st.sampled_from([16, 24]),
        kind=st.sampled_from(["sink", "slash", "retrieval", "random", "int"]), tau=st.sampled_from([0.0, 0.1, 0.3]),
-       seed=st.integers(0, 2**16), stall=st.lists(st.booleans(), min_size=1, max_size=5),
+       seed=st.integers(0, 2**16),
+       # a stall pattern on in every cycle would never let a beat out: keep one cycle off
+       stall=st.lists(st.booleans(), min_size=1, max_size=5).map(lambda p: p + [False] if all(p) else p),
        latency=st.integers(0, 8))
 def test_shared_runs_match_golden_sweep(h0, h1, nb, minb, kind, tau, seed, stall, latency):
     runs = [make_run(h0, nb, kind, seed, tau=tau, min_budget=minb),

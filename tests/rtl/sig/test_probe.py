@@ -59,6 +59,60 @@ def test_probe_cycles_close_to_ideal():
     assert span <= (2 * (n // b) + 1) * b * b + b * (r + 1) + 2 * n + b + 8, span
 
 
+# ---------------------------------------------------------------- r probe rows per key (lanes)
+ROWS2 = {**PROBE_PARAMS, "rows_per_key": 2}
+ROWS4 = {**PROBE_PARAMS, "block_size": 8, "head_dim": 3, "max_n": 32, "rows_per_key": 4}
+
+
+@settings(max_examples=6)  # CI budget, as test_probe_equals_golden
+@given(hs=st.lists(heads(ROWS2), min_size=1, max_size=2), idle=pattern(), stall=pattern())
+def test_probe_two_rows_per_key_equals_golden(hs, idle, stall):
+    """r = 2 lanes (B = 4: rows 0, 2 in lane 0, rows 1, 3 in lane 1): the accumulators equal
+    probe_fixed exactly, the slash sums split over two banks by offset."""
+    run_probe(hs, idle, stall, params=ROWS2)
+
+
+@settings(max_examples=3)  # each example: B = 8, N up to 32 on two backends
+@given(hs=st.lists(heads(ROWS4), min_size=1, max_size=1), idle=pattern(), stall=pattern())
+def test_probe_four_rows_per_key_equals_golden(hs, idle, stall):
+    """r = 4 lanes of Q = 2 rows at B = 8 (a rotation of four lanes onto four slash banks)."""
+    run_probe(hs, idle, stall, params=ROWS4)
+
+
+@pytest.mark.parametrize("params", [PROBE_PARAMS, ROWS2, ROWS4], ids=["r1", "r2", "r4"])
+def test_probe_cycles_equal_the_schedule(params):
+    """No stalls, from the header to the last beat: ``B + (2 nb + 1) B Q + Q (R + 1) + 2 N`` (the
+    formula the performance model uses, ``perf.units.probe_cycles``) plus a fixed 4 cycles of
+    hand-over, for r = 1, 2, 4 lanes; r lanes take 1/r of the score steps."""
+    from fast_prefill.perf.units import probe_cycles
+
+    rng = np.random.default_rng(5)
+    b, d, n, r = params["block_size"], params["head_dim"], params["max_n"], params["rows_per_key"]
+    qp, k = rng.integers(-127, 128, (b, d)), rng.integers(-127, 128, (n, d))
+    mult, shift = score_multiplier(1e-3, probe_cfg(params))
+    res = run_probe([(qp, k, mult, shift)], [], [], params=params, backends=("icarus",))["icarus"]
+    span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
+    assert span == probe_cycles(n, b, params["recip_frac"], r) + 4, (span, probe_cycles(n, b, 16, r))
+
+
+@pytest.mark.parametrize("r", [0, 3, 4, True])
+def test_probe_rows_per_key_rejected(r):
+    """r must be a power of two up to B / 2 (B = 4 here): 0, 3 and 4 = B are refused, by name."""
+    with pytest.raises(ValueError, match=r"sig_probe field 'rows_per_key' = .* is not allowed: must be"):
+        get_block("sig_probe").instantiate({**PROBE_PARAMS, "rows_per_key": r})
+
+
+def test_probe_shared_pass_two_rows_per_key():
+    """S = 3 heads a pass and r = 2 lanes: passes of 3 and 2 heads, N = 16 and 13, stalls."""
+    rng = np.random.default_rng(12)
+    params = {**SHARED3, "rows_per_key": 2}
+    mult, shift = score_multiplier(2e-3, probe_cfg(params))
+    k16, k13 = rng.integers(-127, 128, (16, 2)), rng.integers(-127, 128, (13, 2))
+    q = [rng.integers(-127, 128, (4, 2)) for _ in range(3)]
+    run_probe_shared([(q, k16, mult, shift), (q[1:], k13, mult, shift)], [False, True], [True, False, False],
+                     params=params)
+
+
 @pytest.mark.parametrize("kw", [{"block_size": 3}, {"max_n": 6}, {"max_n": 18}, {"acc_frac": 31}])
 def test_probe_rejects_bad_params(kw):
     with pytest.raises(ValueError, match=r"sig_probe field '\w+' = .* is not allowed: must be"):

@@ -178,10 +178,11 @@ def test_myhdl_and_verilog_agree():
 
 # ---------------------------------------------------------------------------------- control
 def test_start_after_done_and_reset_mid_run():
-    """ap_rst_n in the middle of a run (during the SIG phase of head 1), then two complete runs back
-    to back (start after done): both exact; status cleared; ap_idle back after each."""
+    """ap_rst_n in the middle of a run (700 cycles in: the first head's SIG phase, before any O
+    write), then two complete runs back to back (start after done): both exact; status cleared;
+    ap_idle back after each."""
     _, ref, mem, args = make_case(2, 1, 4, ("retrieval",), seed=4)
-    res = run_kernel(CFG, mem, args, backend="icarus", runs=2, abort_after=1500, faults=Faults(latency=2, seed=2),
+    res = run_kernel(CFG, mem, args, backend="icarus", runs=2, abort_after=700, faults=Faults(latency=2, seed=2),
                      max_cycles=400_000)
     check_run(res, ref, runs=2)
     assert len(res.cycles) == 2, res.cycles

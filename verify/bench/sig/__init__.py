@@ -11,8 +11,11 @@ Verilog against their ideal, and on-chip memory at N = 128K for the U280 preset.
   (up to ``2^h`` cycles).
 * Liveness annotator: cycles per head against ``3 L + max_blocks`` (collect, backward, emit, clear).
 * Score pipeline: cycles from the header to the last accumulator beat against the ideal of two
-  passes of N x B x D multiply-accumulates on D lanes (``2 N B``), measured at small shapes and
-  from the block's exact schedule formula at the U280 shape (B = D = 128, N up to 128K).
+  passes of N x B x D multiply-accumulates on r D lanes (``2 N B / r``), simulated at small shapes
+  (asserted equal to ``perf.units.probe_cycles`` + 4) and from that formula at the U280 shape (B = D
+  = 128, r = ``sig_probe_rows``, N = 4K .. 128K); its MAC/cycle against ``r D``.
+* SIG share: the SIG's share of attention time per model, layout source and length, from the
+  performance model with the layouts of ``make report`` (target: at most 15 %).
 * Whole head (``sig_head``): cycles from ``start`` to ``done`` on the converted Verilog (AXI
   latency 0) against the probe's schedule (the score pipeline alone) and the bounds of the summed
   sub-block formulas (``verify/bench/sig/head.head_cycle_formula``).
@@ -164,39 +167,76 @@ def bench_liveness(sizes) -> list[dict]:
     return out
 
 
-def probe_cycle_formula(n: int, b: int, r: int = 16) -> int:
-    """The schedule of ``sig_probe`` (no stalls): B query beats, (2 nb + 1) B^2 score/exp steps,
-    B (R + 1) reciprocal cycles, 2 N output beats."""
-    nb = -(-n // b)
-    return b + (2 * nb + 1) * b * b + b * (r + 1) + 2 * n
+#: the probe's fixed hand-over: header and first query beat, the last output beat's register
+PROBE_HANDOVER = 4
 
 
-def bench_probe(shapes) -> list[dict]:
+def bench_probe(shapes) -> tuple[list[dict], list[dict]]:
+    """``(cycle rows, MAC rows)``. Simulated shapes ``(B, D, N, r)`` on the converted Verilog, each
+    equal to ``perf.units.probe_cycles + 4`` (asserted: the formula the U280 rows use is the
+    simulated schedule); then the U280 shape at the performance report's lengths from that formula.
+    MAC/cycle counts the useful multiply-accumulates of both passes, ``2 N B D``, against the r
+    lanes' ``r D`` a cycle."""
     from ....blocks import get_block
+    from ....perf.units import probe_cycles
     from .harness import PROBE_PARAMS, expected_probe_beats, probe_cfg, probe_inputs
     from ...golden.fixed_point import score_multiplier
     from ...streams import run_stream_bench
 
     spec = get_block("sig_probe")
     rng = np.random.default_rng(4)
-    out = []
-    for b, d, n in shapes:
-        params = {**PROBE_PARAMS, "block_size": b, "head_dim": d, "max_n": n}
+    out, macs = [], []
+    for b, d, n, r in shapes:
+        params = {**PROBE_PARAMS, "block_size": b, "head_dim": d, "max_n": n, "rows_per_key": r}
         qp, k = rng.integers(-127, 128, (b, d)), rng.integers(-127, 128, (n, d))
         mult, shift = score_multiplier(1e-3, probe_cfg(params))
         hdr, qs, ks = probe_inputs(qp, k, mult, shift, params)
         want = expected_probe_beats(qp, k, mult, shift, params)
+        formula = probe_cycles(n, b, params["recip_frac"], r) + PROBE_HANDOVER
         res = run_stream_bench(spec, params, "icarus", {"s_hdr": hdr, "s_q": qs, "s_k": ks}, {"m": len(want)},
-                               max_cycles=2 * probe_cycle_formula(n, b) + 100)
+                               max_cycles=2 * formula + 100)
         assert res.outputs["m"] == want, "probe accumulators differ from the golden model"
         cyc = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
-        ideal = 2 * n * b  # two passes of N x B x D MACs over D lanes
-        out.append({"block": "probe", "case": f"B={b} D={d} N={n}", "beats": len(want), "cycles": cyc,
+        assert cyc == formula, f"probe B={b} r={r} N={n}: simulated {cyc} cycles, formula {formula}"
+        ideal = 2 * n * b // r  # two passes of N x B x D MACs over r D lanes
+        out.append({"block": "probe", "case": f"B={b} D={d} N={n} r={r}", "beats": len(want), "cycles": cyc,
                     "ideal": ideal, "efficiency": ideal / cyc})
-    for b, d, n in ((128, 128, 4096), (128, 128, 32768), (128, 128, 131072)):
-        cyc = probe_cycle_formula(n, b)
-        out.append({"block": "probe (schedule formula)", "case": f"B={b} D={d} N={n}", "beats": 2 * n,
-                    "cycles": cyc, "ideal": 2 * n * b, "efficiency": 2 * n * b / cyc})
+        macs.append(_probe_macs("simulated", b, d, n, r, cyc))
+    cfg = get_preset("u280")
+    b, d, r = cfg.block_size, cfg.head_dim, cfg.sig_probe_rows
+    for n in (4096, 8192, 16384, 32768, 65536, 131072):
+        cyc = probe_cycles(n, b, 16, r) + PROBE_HANDOVER
+        out.append({"block": "probe (schedule formula)", "case": f"B={b} D={d} N={n} r={r}", "beats": 2 * n,
+                    "cycles": cyc, "ideal": 2 * n * b // r, "efficiency": 2 * n * b / r / cyc})
+        macs.append(_probe_macs("u280 formula", b, d, n, r, cyc))
+    return out, macs
+
+
+def _probe_macs(kind: str, b: int, d: int, n: int, r: int, cycles: int) -> dict:
+    useful = 2 * n * b * d
+    return {"source": kind, "B": b, "D": d, "N": n, "r": r, "cycles": cycles, "mac_per_cycle": useful / cycles,
+            "lane_peak": r * d, "fraction_of_r_d": useful / cycles / (r * d)}
+
+
+def sig_share_rows(lengths=None) -> list[dict]:
+    """The SIG's share of attention time per (model, layout source, N) from the performance model
+    at the U280 preset (the SIG and the attention engine serial, as built), with the layouts of
+    ``make report`` (its cache under build/cache; computed when missing, minutes)."""
+    from ....perf import report
+    from ....perf.model import MODELS, project
+
+    lengths = lengths or report.LENGTHS
+    cfg = get_preset("u280")
+    _, layouts = report.compute(lengths, False, 1, True, log=lambda *a: None)
+    out = []
+    for model in MODELS:
+        for src in ("minference", "flexprefill"):
+            for n in lengths:
+                a = project(model, n, layouts[(src, n)][model], cfg)["attention"]
+                sig = sum(v for k, v in a["cycles_per_layer"].items() if k.startswith("SIG"))
+                out.append({"model": model, "source": src, "N": n, "attention_s": a["seconds"],
+                            "sig_cycles_per_layer": sig, "sig_share": a["index_generation_share"],
+                            "within_15_percent": a["index_generation_share"] <= 0.15})
     return out
 
 
@@ -214,13 +254,20 @@ def main(argv) -> int:
     ap.add_argument("--json", default=str(BUILD_DIR / "bench" / "sig.json"))
     args = ap.parse_args(argv)
     sizes = (8, 16) if args.quick else (8, 16, 32, 64)
-    shapes = ((4, 2, 64), (8, 4, 128)) if args.quick else ((4, 2, 64), (8, 4, 128), (8, 8, 256), (16, 4, 512))
+    shapes = ((4, 2, 64, 1), (8, 4, 128, 2), (16, 4, 128, 8)) if args.quick else \
+        ((4, 2, 64, 1), (8, 4, 128, 2), (8, 8, 256, 4), (16, 4, 512, 8), (32, 2, 256, 8))
     from .head import bench_head
 
-    cyc = bench_probe(shapes) + bench_builder(sizes) + bench_top_m(sizes) + bench_liveness(sizes[:3])
+    probe_rows, macs = bench_probe(shapes)
+    cyc = probe_rows + bench_builder(sizes) + bench_top_m(sizes) + bench_liveness(sizes[:3])
     cyc += bench_head((4, 8) if args.quick else (4, 8, 16, 32))
     print("SIG blocks, cycles from simulation of the converted Verilog (Icarus), no stalls:")
     print(_table(cyc, ("block", "case", "beats", "cycles", "ideal", "efficiency")))
+    print("\nScore pipeline MAC/cycle (useful 2 N B D over the cycles; lane peak r D):")
+    print(_table(macs, ("source", "B", "D", "N", "r", "cycles", "mac_per_cycle", "lane_peak", "fraction_of_r_d")))
+    share = sig_share_rows((4096, 16384) if args.quick else None)
+    print("\nSIG share of attention time (performance model, U280, SIG and attention serial):")
+    print(_table(share, ("model", "source", "N", "attention_s", "sig_share", "within_15_percent")))
     mem = memory_table("u280")
     print("\nOn-chip memory at the U280 preset (N = 128K tokens, 1024 blocks):")
     print(_table(mem, ("memory", "status", "depth", "width", "bits", "maps_to", "uram", "bram36")))
@@ -231,7 +278,8 @@ def main(argv) -> int:
     path = args.json
     import pathlib
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-    pathlib.Path(path).write_text(json.dumps({"cycles": cyc, "memory": mem, "totals": tot}, indent=1))
+    pathlib.Path(path).write_text(json.dumps({"cycles": cyc, "probe_mac_per_cycle": macs, "sig_share": share,
+                                                     "memory": mem, "totals": tot}, indent=1))
     print(f"\nJSON: {path}")
     return 0
 

@@ -121,7 +121,7 @@ def run_cover_count(vectors, idle, stall, params=None, backends=BACKENDS, mutant
                   label=f"sig_cover_count {params}")
 
 
-PROBE_PARAMS = {"block_size": 4, "head_dim": 2, "max_n": 16, "heads_per_pass": 1, "mult_bits": 16, "logit_frac": 8,
+PROBE_PARAMS = {"block_size": 4, "head_dim": 2, "max_n": 16, "heads_per_pass": 1, "rows_per_key": 1, "mult_bits": 16, "logit_frac": 8,
                 "logit_bits": 24, "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16}
 
 
