@@ -162,7 +162,7 @@ class AcceleratorConfig:
             )
         if self.sig_probe_rows > self.block_size // 2:
             raise ConfigError("sig_probe_rows", self.sig_probe_rows,
-                              f"must be a power of two in [1, block_size / 2 = {self.block_size // 2}]")
+                              f"must be a power of two in [1, block_size/2={self.block_size // 2}]")
         if self.sae_rows > self.block_size // 2:
             raise ConfigError("sae_rows", self.sae_rows,
                               f"must be a power of two in [2, block_size/2={self.block_size // 2}]")

@@ -36,13 +36,15 @@ class ConversionError(RuntimeError):
 # UltraRAM inference ------------------------------------------------------------------------------
 #
 # A URAM288 is 4096 x 72 (288 Kb, no other aspect ratio); a RAMB36 is 36 Kb, 512 x 72 .. 32K x 1.
-# A memory at least URAM_MIN_DEPTH deep needs a cascade of block RAMs in any shape (32K x 1 is the
-# deepest single RAMB36), and fills whole URAM288s in depth (8 of them at 32K), so it goes to
-# UltraRAM; shallower memories stay in block RAM, where a URAM would be mostly empty. Only a memory
+# A memory at least URAM_MIN_DEPTH deep fills whole URAM288s in depth (4 of them at 16K) and needs
+# a cascade of block RAMs for any width above 2 bits (16K x 2 is the deepest two-bit RAMB36; a
+# 16K x 24 word costs 12 RAMB36 against 4 URAM288), so it goes to UltraRAM; shallower memories
+# stay in block RAM, where a URAM would be mostly empty. At u280 this takes the probe's eight
+# 16K-deep slash banks out of SLR0's block RAM (91 % used with them). Only a memory
 # whose every read is registered (``q <= mem[addr];`` in a clocked block) can be UltraRAM: a memory
 # with an asynchronous read can only become LUT RAM and is left untagged, as is a memory that
 # already carries an attribute (rtl/kvc/tier_ram.py chooses its own style).
-URAM_MIN_DEPTH = 32768
+URAM_MIN_DEPTH = 16384
 URAM_ATTRIBUTE = '(* ram_style = "ultra" *) '
 
 _MEM_DECL = re.compile(r"^(?P<indent>[ \t]*)(?P<decl>reg\s+(?:signed\s+)?(?:\[[^\]]+\]\s*)?(?P<name>\w+)\s*"

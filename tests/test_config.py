@@ -27,6 +27,8 @@ def test_presets_are_valid_and_named():
     ("name", "u 280", "config field 'name' = 'u 280' is not allowed: must be a Python identifier such as 'u280'"),
     ("sae_rows", 24, "config field 'sae_rows' = 24 is not allowed: must be a power of two in [2, 256]"),
     ("sae_rows", 128, "config field 'sae_rows' = 128 is not allowed: must be a power of two in [2, block_size/2=64]"),
+    ("sig_probe_rows", 3, "config field 'sig_probe_rows' = 3 is not allowed: must be a power of two in [1, 128]"),
+    ("sig_probe_rows", 128, "config field 'sig_probe_rows' = 128 is not allowed: must be a power of two in [1, block_size/2=64]"),
     ("sae_qk_lut_rows", 33, "config field 'sae_qk_lut_rows' = 33 is not allowed: must be in [0, sae_rows=32]"),
 ])
 def test_illegal_values_name_field_value_and_range(field, value, message):

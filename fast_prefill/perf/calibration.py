@@ -55,14 +55,14 @@ def cal_probe(shapes) -> list[CalPoint]:
 
     out = []
     rng = np.random.default_rng(4)
-    for label, b, d, n in shapes:
+    for label, b, d, n, r in shapes:
         t0 = time.time()
-        params = {**PROBE_PARAMS, "block_size": b, "head_dim": d, "max_n": n}
+        params = {**PROBE_PARAMS, "block_size": b, "head_dim": d, "max_n": n, "rows_per_key": r}
         qp, k = rng.integers(-127, 128, (b, d)), rng.integers(-127, 128, (n, d))
         mult, shift = score_multiplier(1e-3, probe_cfg(params))
         res = run_probe([(qp, k, mult, shift)], [], [], params=params, backends=("icarus",))["icarus"]
-        out.append(CalPoint("SIG probe", f"{label} B={b} D={d} N={n}", _span(res, "s_hdr"),
-                            U.probe_cycles(n, b, params["recip_frac"]), time.time() - t0))
+        out.append(CalPoint("SIG probe", f"{label} B={b} D={d} N={n} r={r}", _span(res, "s_hdr"),
+                            U.probe_cycles(n, b, params["recip_frac"], r), time.time() - t0))
     return out
 
 
@@ -305,7 +305,7 @@ def configurations(slow: bool = False) -> dict:
     topm_big = {"max_n": 1024, "width": 31, "hist_bits": 4, "div_shift": 0, "min_m": 2, "max_m": 1024}
     hb_tiny = U.kvc_half_beats(b, d, tiny.data_width, tiny.hbm_data_width)
     cfg = {
-        "probe": [("tiny", b, d, 128), ("larger", 16, 8, 256)],
+        "probe": [("tiny", b, d, 128, tiny.sig_probe_rows), ("larger", 16, 8, 256, 4), ("larger", 16, 8, 256, 1)],
         "pool": [("tiny", b, 128), ("larger", 16, 1024)],
         "cover": [("tiny", cov, 256), ("tiny", cov, 1024), ("larger", cov_big, 2048)],
         "top_m": [("tiny", topm, 128, 40), ("larger", topm_big, 256, 60), ("larger", topm_big, 1024, 300)],
@@ -322,7 +322,7 @@ def configurations(slow: bool = False) -> dict:
                 ("larger", mp(8, 8, 19, 4, 2), 128, 2)],
     }
     if slow:
-        cfg["probe"] += [("larger", 32, 4, 256), ("larger", 16, 4, 512)]
+        cfg["probe"] += [("larger", 32, 4, 256, 8), ("larger", 16, 4, 512, 2)]
         cfg["sae"] += [("larger", 16, 8, 4, 3), ("larger", 32, 8, 1, 3)]
         cfg["kvc"] += [("larger", 24, "dense", 32, 2, 4, 2, 4), ("larger", 64, "flex", 32, 8, 8, 4, 5)]
         cfg["mpu"].append(("u280 slice", mp(32, 8, 32, 2, 1), 128, 2))

@@ -171,7 +171,7 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
     sig_jobs = shape.heads                            # each SIG pass serves one query head
     cyc: dict = {}
     byts: dict = {}
-    macs = 0.0
+    macs, sae_macs = 0.0, 0.0
     sig_total, sae_total, sig_one = 0.0, 0.0, 0.0
     for h in head_stats:
         c = head_cost(h, n, cfg, p)
@@ -181,6 +181,7 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         for k, v in c.bytes.items():
             byts[k] = byts.get(k, 0.0) + v * (sig_jobs if k.startswith("SIG") else groups) * h.weight
         macs += (c.macs * groups + c.sig_macs * sig_jobs) * h.weight
+        sae_macs += c.macs * groups * h.weight
         sig_total += sum(v for k, v in c.cycles.items() if k.startswith("SIG")) * sig_jobs * h.weight
         sae_total += c.cycles["SAE + KVC"] * groups * h.weight
         sig_one = max(sig_one, sum(v for k, v in c.cycles.items() if k.startswith("SIG")))
@@ -197,6 +198,8 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
     total_bytes = sum(byts.values()) * shape.layers
     seconds = layer_s * shape.layers
     sig_share = sig_t / (sig_t + sae_t)
+    design_peak = (2 * cfg.sae_rows * cfg.head_dim * p.sae_engines
+                   + cfg.sig_probe_rows * cfg.head_dim * p.sig_engines)
     return {
         "seconds": seconds, "layer_seconds": layer_s, "bound": "compute" if t_compute >= t_mem else "memory",
         "cycles_per_layer": {k: v / (p.sig_engines if k.startswith("SIG") else p.sae_engines) for k, v in cyc.items()},
@@ -207,8 +210,13 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         "macs": macs * shape.layers,
         "mpu_peak_fraction": macs * shape.layers / seconds / (mpu_peak_macs(cfg) * f),
         # the SAE's own peak: 2 P D MACs per cycle per engine (sae_row_engine, docs/sae.md: QK^T and
-        # P x V of P query rows against one key a cycle, overlapped)
-        "lane_peak_fraction": macs * shape.layers / seconds / (2 * cfg.sae_rows * cfg.head_dim * f * p.sae_engines),
+        # P x V of P query rows against one key a cycle, overlapped), against its own MACs
+        "lane_peak_fraction": sae_macs * shape.layers / seconds / (2 * cfg.sae_rows * cfg.head_dim * f * p.sae_engines),
+        # the design's compute roofline: every attention lane busy (the SAE's 2 P D and the SIG
+        # probe's r D MACs a cycle per engine), useful MACs (SIG probe + SAE) at that peak
+        "design_peak_mac_per_cycle": design_peak,
+        "roofline_design_s": macs * shape.layers / (design_peak * f),
+        "efficiency_vs_design": macs * shape.layers / (design_peak * f) / seconds,
         "density": sum(h.density * h.weight for h in head_stats),
     }
 

@@ -60,6 +60,8 @@ def memory_table(preset: str = "u280") -> list[dict]:
     acc_bits = 16 + 1 + lb                       # golden probe_acc_bits (A = 16)
     pooled_bits = acc_bits + lb
     max_acc = nb * (nb + 1) // 2                  # rtl/sig/specs.py liveness_max_accesses: a dense head
+    r = cfg.sig_probe_rows
+    q_rows = cfg.block_size // r                  # probe rows per lane
     rows = [
         ("list builder: vertical bitmap", "built", nb, 1, "LUTRAM"),
         ("list builder: slash bitmap", "built", nb, 1, "LUTRAM"),
@@ -68,9 +70,9 @@ def memory_table(preset: str = "u280") -> list[dict]:
         ("coverage select: pooled values", "built", nb, pooled_bits, "BRAM"),
         ("coverage count: values (own copy)", "built", cfg.max_seq_len, acc_bits, "URAM"),
         ("score pipeline: vertical accumulator", "built", cfg.max_seq_len, acc_bits, "URAM"),
-        ("score pipeline: slash accumulator", "built", cfg.max_seq_len, acc_bits, "URAM"),
-        ("score pipeline: probe queries B x D", "built", cfg.block_size, cfg.head_dim * cfg.data_width, "BRAM"),
-        ("score pipeline: block logits, 2 banks", "built", 2 * cfg.block_size * cfg.block_size, 25, "BRAM"),
+        (f"score pipeline: slash accumulator, {r} banks", "built", cfg.max_seq_len // r, acc_bits, "URAM", r),
+        (f"score pipeline: probe queries, {r} lanes", "built", q_rows, cfg.head_dim * cfg.data_width, "LUTRAM", r),
+        (f"score pipeline: block logits, 2 banks, {r} lanes", "built", q_rows * cfg.block_size, 25, "BRAM", 2 * r),
         ("head: vertical accumulator copy", "built", cfg.max_seq_len, acc_bits, "URAM"),
         ("head: slash accumulator copy", "built", cfg.max_seq_len, acc_bits, "URAM"),
         ("head: pooled vertical and slash", "built", 2 * nb, pooled_bits, "BRAM"),
@@ -79,11 +81,12 @@ def memory_table(preset: str = "u280") -> list[dict]:
          cfg.hbm_data_width, "BRAM"),
     ]
     out = []
-    for name, status, depth, width, kind in rows:
-        bits = depth * width
-        uram = _uram(depth, width) if kind == "URAM" else 0
-        bram = _bram36(depth, width) if kind == "BRAM" else 0
-        out.append({"memory": name, "status": status, "depth": depth, "width": width, "bits": bits,
+    for name, status, depth, width, kind, *copies in rows:
+        n = copies[0] if copies else 1          # memories of this shape (lanes, banks)
+        bits = n * depth * width
+        uram = n * _uram(depth, width) if kind == "URAM" else 0
+        bram = n * _bram36(depth, width) if kind == "BRAM" else 0
+        out.append({"memory": name, "status": status, "copies": n, "depth": depth, "width": width, "bits": bits,
                     "maps_to": kind, "uram": uram, "bram36": bram})
     return out
 
@@ -270,7 +273,7 @@ def main(argv) -> int:
     print(_table(share, ("model", "source", "N", "attention_s", "sig_share", "within_15_percent")))
     mem = memory_table("u280")
     print("\nOn-chip memory at the U280 preset (N = 128K tokens, 1024 blocks):")
-    print(_table(mem, ("memory", "status", "depth", "width", "bits", "maps_to", "uram", "bram36")))
+    print(_table(mem, ("memory", "status", "copies", "depth", "width", "bits", "maps_to", "uram", "bram36")))
     tot = {"SIG total": (sum(m["uram"] for m in mem), sum(m["bram36"] for m in mem))}
     for k, (u, b) in tot.items():
         print(f"{k:16s}: {u} URAM288 of {U280_URAM} ({100 * u / U280_URAM:.1f}%), "
