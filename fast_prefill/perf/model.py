@@ -253,6 +253,30 @@ def project(model: str, n: int, head_stats, cfg: AcceleratorConfig | None = None
             "ttft_seconds": att["seconds"] + lin["seconds"]}
 
 
+def u280_int8_peak_mac_per_cycle() -> int:
+    """The U280's INT8 compute roofline per cycle counted on its DSP48E2 slices only: two INT8
+    products per DSP (the packing of ``rtl/mpu/dsp_pair_lane.py``), 9,024 DSPs. LUT multipliers are
+    not counted, so the roofline time from it is an upper bound on the chip's true INT8 roofline."""
+    from ..config import U280_DSP
+
+    return 2 * U280_DSP
+
+
+def projection_summary(proj: dict, a5000: dict, a5000_sparse: dict, cfg: AcceleratorConfig) -> dict:
+    """The flat attention figures of one (model, N) projection (report JSON ``summary``): the
+    modelled attention time, the design's own compute roofline (every attention lane busy) and the
+    U280's DSP INT8 roofline for the same useful MACs, the A5000's dense and sparse attention
+    rooflines (FP16 tensor peak), and the design efficiency (its roofline / its time)."""
+    att = proj["attention"]
+    f = cfg.clock_mhz * 1e6
+    return {"attention_s": att["seconds"], "roofline_design_s": att["roofline_design_s"],
+            "roofline_u280_s": att["macs"] / (u280_int8_peak_mac_per_cycle() * f),
+            "a5000_dense_attention_s": a5000["attention_seconds"],
+            "a5000_sparse_attention_s": a5000_sparse["attention_seconds"],
+            "efficiency_vs_design": att["efficiency_vs_design"],
+            "design_peak_mac_per_cycle": att["design_peak_mac_per_cycle"]}
+
+
 WHAT_IF = ModelParams(overlap="sig_sae", sae_group=4, sae_engines=16, sig_engines=4)
 """A what-if, not built: GQA groups of 4 on the SAE (7 for Qwen: ``sae_group`` is set per model by
 :func:`what_if`), 16 SAE engines (16 x 256 DSP48E2 = 4096, beside the MPU's 4608), 4 SIG engines, SIG of
@@ -264,4 +288,5 @@ def what_if(model: str) -> ModelParams:
     return replace(WHAT_IF, sae_group=shape.heads // shape.kv_heads)
 
 
-__all__ = ["MODELS", "ModelParams", "ModelShape", "project", "attention", "linear_layers", "head_cost", "replace"]
+__all__ = ["MODELS", "ModelParams", "ModelShape", "project", "attention", "linear_layers", "head_cost", "replace",
+           "projection_summary", "u280_int8_peak_mac_per_cycle"]

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..config import get_preset
 from ..tools import BUILD_DIR
 from . import baselines as BL
-from .model import MODELS, ModelParams, project, what_if
+from .model import MODELS, ModelParams, project, projection_summary, what_if
 from .sparsity import KINDS, heads_for_models
 
 LENGTHS = (4096, 8192, 16384, 32768, 65536, 131072)
@@ -160,6 +160,7 @@ def run(out: Path, quick: bool, calibration: bool, log=print, jobs: int | None =
                         pol[k] = pol.get(k, 0.0) + v * h.weight * shape.heads * shape.layers * cfg.block_bytes
                 rec = {"model": model, "source": source, "n": n, "built": built, "what_if": wi, "gpu": gpu,
                        "a5000_sparse": gpu_sparse, "policy_bytes": pol,
+                       "summary": projection_summary(built, gpu["A5000"], gpu_sparse, cfg),
                        "heads": [{"label": h.label, "weight": h.weight, "density": h.density,
                                   "accesses": h.accesses, "reads": h.reads, "query_aware": h.query_aware} for h in hs]}
                 result["projections"].append(rec)

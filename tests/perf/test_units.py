@@ -96,3 +96,30 @@ def test_attention_scales_with_accesses_and_overlap():
     assert s["seconds"] < a["seconds"]
     with pytest.raises(ValueError, match="overlap"):
         ModelParams(overlap="magic")
+
+
+def test_design_roofline_and_projection_summary():
+    """The attention's design roofline: useful MACs (SIG probe + SAE) at every attention lane's
+    peak (2 P D + r D a cycle), its ratio to the modelled time, and the flat report summary; a
+    denser head costs more time at the same peak."""
+    from fast_prefill.perf.baselines import GPUS, gpu_roofline
+    from fast_prefill.perf.model import attention, project, projection_summary, u280_int8_peak_mac_per_cycle
+
+    cfg = get_preset("u280")
+    shape = MODELS["llama-3-8b"]
+    nb = 32
+    dense = HeadStats("d", 1.0, nb, nb * (nb + 1) // 2, 0, False, {"liveness": nb})
+    a = attention(shape, nb * 128, [dense], cfg, ModelParams())
+    peak = 2 * 32 * 128 + 8 * 128
+    assert a["design_peak_mac_per_cycle"] == peak == 9216
+    assert a["roofline_design_s"] == a["macs"] / (peak * 300e6)
+    assert 0 < a["efficiency_vs_design"] == a["roofline_design_s"] / a["seconds"] < 1
+    assert u280_int8_peak_mac_per_cycle() == 2 * 9024
+    p = project("llama-3-8b", nb * 128, [dense], cfg)
+    g = gpu_roofline(GPUS["A5000"], shape, nb * 128)
+    gs = gpu_roofline(GPUS["A5000"], shape, nb * 128, density=0.5)
+    s = projection_summary(p, g, gs, cfg)
+    assert s["attention_s"] == p["attention"]["seconds"]
+    assert s["roofline_u280_s"] == p["attention"]["macs"] / (18048 * 300e6) < s["roofline_design_s"]
+    assert s["a5000_dense_attention_s"] == g["attention_seconds"] > s["a5000_sparse_attention_s"]
+    assert s["efficiency_vs_design"] == a["efficiency_vs_design"]
