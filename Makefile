@@ -11,7 +11,7 @@ FP      := $(BIN)/fast-prefill
 export FAST_PREFILL_PROFILE := $(PROFILE)
 
 .DEFAULT_GOAL := verilog
-.PHONY: all verilog test test-all formal lint synth vivado report bench clean help bootstrap
+.PHONY: all verilog test test-all test-profile formal lint synth vivado report bench clean help bootstrap
 
 $(STAMP): pyproject.toml setup.py scripts/bootstrap.sh
 	@bash scripts/bootstrap.sh
@@ -29,6 +29,12 @@ XDIST    = -n $(JOBS) --dist worksteal
 
 test: $(STAMP) ## the default test run (what CI runs): fast tests, co-simulation and proofs, JOBS workers
 	@$(PYTEST) $(XDIST) -m "not slow" $(PYTEST_ARGS)
+
+test-profile: $(STAMP) ## the default test run with each test's time split by phase (conversion, compile, simulation per backend, proofs): build/profile/profile.md
+	@rm -rf build/profile
+	@FAST_PREFILL_TIMINGS=build/profile $(PYTEST) $(XDIST) -m "not slow" $(PYTEST_ARGS)
+	@$(BIN)/python -m fast_prefill.profile build/profile > build/profile/profile.md
+	@echo "profile: build/profile/profile.md"
 
 test-all: $(STAMP) ## every test, slow sweeps included (PROFILE=nightly for many more examples), JOBS workers
 	@$(PYTEST) $(XDIST) $(PYTEST_ARGS)

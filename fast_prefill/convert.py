@@ -24,6 +24,7 @@ from myhdl import ToVerilogWarning
 from . import hierarchy
 from .blocks import BLOCKS, BlockSpec
 from .config import AcceleratorConfig
+from .profile import phase
 from .tools import BUILD_DIR, REPO_ROOT, tool, tool_env
 
 LINT_WAIVERS = REPO_ROOT / "verify" / "lint_waivers.vlt"
@@ -228,6 +229,14 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
     Returns the top's Verilog path. Raises :class:`ConversionError` on any MyHDL warning or error;
     nothing is written to ``out_dir`` then.
     """
+    with phase("convert"):
+        return _convert_block(spec, params, out_dir, module_name, testbench, mutant, done, jobs)
+
+
+def _convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str,
+                   testbench: bool = False, mutant: Mutant | None = None,
+                   done: dict | None = None, jobs: int = 0) -> Path:
+    """The body of :func:`convert_block` (timed as the ``convert`` phase)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = {} if done is None else done

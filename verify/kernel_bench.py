@@ -44,6 +44,7 @@ from pathlib import Path
 
 from myhdl import Signal, Simulation, StopSimulation, always, delay, instance
 
+from ..profile import phase, sim_phase
 from .axi_memory import AxiLog, AxiMemory, axi_read_slave
 from .axi_write_memory import WriteLog, axi_write_slave
 from .axil import axil_master
@@ -335,7 +336,8 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
 
     sim = Simulation(_kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant), bench(), clockgen, control)
     try:
-        sim.run(quiet=1)
+        with phase(sim_phase(backend)):
+            sim.run(quiet=1)
     finally:
         if not sim._finished:
             sim.quit()

@@ -8,6 +8,7 @@ from myhdl import Simulation, StopSimulation, delay, instance
 
 from ..blocks import BlockSpec
 from ..convert import Mutant
+from ..profile import phase, sim_phase
 from .cosim import dut
 
 HALF_PERIOD = 5
@@ -51,7 +52,8 @@ def run_bench(spec: BlockSpec, params: dict, backend: str, bench, max_cycles: in
 
     sim = Simulation(*gens, clockgen, control)
     try:
-        sim.run(quiet=1)
+        with phase(sim_phase(backend)):
+            sim.run(quiet=1)
     finally:
         if not sim._finished:
             sim.quit()
@@ -73,7 +75,8 @@ def run_clocked(clk, *gens) -> None:
 
     sim = Simulation(*gens, clockgen)
     try:
-        sim.run(quiet=1)
+        with phase("myhdl sim"):
+            sim.run(quiet=1)
     finally:
         if not sim._finished:
             sim.quit()

@@ -33,6 +33,7 @@ from myhdl import Simulation, StopSimulation, always, delay, instance
 from ..blocks import BlockSpec
 from ..convert import Mutant
 from ..myhdl_speed import forget_signals
+from ..profile import phase, sim_phase
 from .cosim import compile_icarus, dut
 
 HALF_PERIOD = 5
@@ -170,7 +171,8 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
 
     sim = Simulation(*gens, clock, control)
     try:
-        sim.run(quiet=1)
+        with phase(sim_phase(backend)):
+            sim.run(quiet=1)
     finally:
         if not sim._finished:  # run() finalises itself on StopSimulation; otherwise end it here
             sim.quit()
@@ -229,7 +231,8 @@ def _run_verilator(spec: BlockSpec, params: dict, inputs: dict[str, list[int]], 
         if vcd is not None:
             Path(vcd).parent.mkdir(parents=True, exist_ok=True)
             cmd += ["--trace", str(Path(vcd).resolve())]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        with phase("verilator sim"):
+            proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0 or not out.exists():
             raise RuntimeError(f"stream bench {b.exe} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
         text = out.read_text().splitlines()

@@ -25,6 +25,7 @@ from myhdl import Simulation, StopSimulation, always, delay, instance
 
 from ...blocks import get_block
 from ..axi_memory import AxiLog, AxiMemory, axi_read_slave
+from ...profile import phase, sim_phase
 from ..cosim import dut
 from ..golden.cache_sim import belady_reads, liveness_reads, lru_reads, stream_of
 from ..golden.liveness import annotate
@@ -164,7 +165,8 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
 
     sim = Simulation(*gens, source, sink, clock, control)
     try:
-        sim.run(quiet=1)
+        with phase(sim_phase(backend)):
+            sim.run(quiet=1)
     finally:
         if not sim._finished:
             sim.quit()

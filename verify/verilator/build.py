@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ... import hierarchy
 from ...convert import canonical_order
+from ...profile import phase
 from ...tools import BUILD_DIR, ToolMissing, tool
 
 HERE = Path(__file__).resolve().parent
@@ -200,7 +201,8 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
                "-Mdir", str(out / "obj"), "-o", str(exe), "-CFLAGS", f"-I{out}", *texts, harness]
         if trace is not None:
             cmd.insert(3, "--trace-fst" if trace == "fst" else "--trace")
-        proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
+        with phase("verilator build"):
+            proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
         header = out / "obj" / f"V{top}.h"
         if proc.returncode != 0 or not header.exists():
             raise HarnessError(f"verilator of '{top}' failed (in {out}):\n{(proc.stdout + proc.stderr)[-4000:]}")
@@ -211,8 +213,9 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         opt = ["OPT_FAST=-O0", "OPT_SLOW=-O0", "OPT_GLOBAL=-O0"] if harness == "stream_bench.cpp" else []
         runtime = _runtime_dir(trace, opt)
         reused = _copy_runtime(runtime, out / "obj")
-        proc = subprocess.run(["make", "-C", str(out / "obj"), "-f", f"V{top}.mk", "-j", "2", *opt],
-                              capture_output=True, text=True)
+        with phase("verilator build"):
+            proc = subprocess.run(["make", "-C", str(out / "obj"), "-f", f"V{top}.mk", "-j", "2", *opt],
+                                  capture_output=True, text=True)
         if proc.returncode != 0 or not exe.exists():
             tail = (proc.stdout + proc.stderr)[-4000:]
             raise HarnessError(f"verilator build of '{top}' failed (in {out}):\n{tail}")
@@ -322,7 +325,8 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
             Path(trace).parent.mkdir(parents=True, exist_ok=True)
             cmd += ["--trace", str(Path(trace).resolve())]
         t0 = time.monotonic()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        with phase("verilator sim"):
+            proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.monotonic() - t0
         if proc.returncode != 0 or not (tmp / "result.json").exists():
             raise HarnessError(f"harness {b.exe} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")

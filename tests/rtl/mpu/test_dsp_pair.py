@@ -106,15 +106,19 @@ def exhaustive(tmp_path, mutant=None) -> tuple[int, int]:
     import subprocess
 
     from fast_prefill.convert import convert_block
+    from fast_prefill.profile import phase
     from fast_prefill.tools import tool
 
     top = "pair8"
     path = convert_block(PAIR, {"data_width": 8}, tmp_path, top, mutant=mutant)
     (tmp_path / "main.cpp").write_text(EXHAUSTIVE_MAIN.format(top=top))
-    subprocess.run([tool("verilator"), "--cc", "--exe", "--build", "-O2", "-Wno-fatal", "--top-module", top,
-                    str(path), "main.cpp", "-Mdir", "obj", "-j", "2"], cwd=tmp_path, check=True,
-                   capture_output=True, text=True)
-    out = subprocess.run([str(tmp_path / "obj" / f"V{top}")], capture_output=True, text=True, check=True).stdout
+    with phase("verilator build"):
+        subprocess.run([tool("verilator"), "--cc", "--exe", "--build", "-O2", "-Wno-fatal", "--top-module", top,
+                        str(path), "main.cpp", "-Mdir", "obj", "-j", "2"], cwd=tmp_path, check=True,
+                       capture_output=True, text=True)
+    with phase("verilator sim"):
+        out = subprocess.run([str(tmp_path / "obj" / f"V{top}")], capture_output=True, text=True,
+                             check=True).stdout
     checked, bad = map(int, re.search(r"checked (\d+) bad (\d+)", out).groups())
     return checked, bad
 
