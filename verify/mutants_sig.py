@@ -85,6 +85,22 @@ def probe_recip_from_head0(lq: int) -> Mutant:
                   f"assign inv_r = inv_mem[{{1'b0, ridx[{lq}-1:0]}}];")
 
 
+# ---- r probe rows per key (rows_per_key = 2): tests/verify/test_sig_planted_bugs.py
+def probe_bank_takes_own_lane() -> Mutant:
+    """Slash bank 1 always takes lane 1's probability instead of lane ``(1 - d0) mod 2`` (the
+    lane-to-bank rotation dropped): an odd offset's sum lands in the wrong bank."""
+    return Mutant("probe_bank_takes_own_lane", "assign _slash_bank1_ub = (1 - d0[1-1:0]);",
+                  "assign _slash_bank1_ub = 1;")
+
+
+def probe_bank_address_no_carry(iwn: int) -> Mutant:
+    """Slash bank 0 forgets the carry into its word address when lane 0's offset is odd (bank 0
+    then holds offset ``d0 + 1``, one word further on): the sum is added one word too low.
+    ``iwn`` = bits(max_n - 1)."""
+    return Mutant("probe_bank_address_no_carry", f"_slash_bank0_s_lo = (d0[{iwn}-1:1] + 1);",
+                  f"_slash_bank0_s_lo = d0[{iwn}-1:1];")
+
+
 def head_follower_rereads_k() -> Mutant:
     """A follower head of a shared pass issues the two K passes again (the head's K pass not
     shared): outputs may still be right, the K byte count is not."""

@@ -55,3 +55,22 @@ def test_proof_rejects_builder_duplicate(job, tmp_path):
     [prove] = run_job(all_jobs()[job], mutant=DUP, workdir=tmp_path / job, tasks=("prove",))
     assert prove.result == "FAIL", prove
     assert prove.vcd is not None and prove.vcd.exists()
+
+
+# ---- the probe's lanes and slash banks (rows_per_key = 2)
+@pytest.mark.parametrize("mutant", [mutants_sig.probe_bank_takes_own_lane(),
+                                    mutants_sig.probe_bank_address_no_carry(4)], ids=lambda m: m.name)
+def test_probe_lane_bank_mutants_rejected(mutant):
+    """sig_probe at r = 2 (B = 4, N = 16) with the slash bank's lane rotation, or its word-address
+    carry, broken: the co-simulation against probe_fixed rejects both (random INT8 head, every
+    offset parity met)."""
+    from fast_prefill.verify.bench.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
+    from fast_prefill.verify.golden.fixed_point import score_multiplier
+
+    params = {**PROBE_PARAMS, "rows_per_key": 2}
+    rng = np.random.default_rng(21)
+    mult, shift = score_multiplier(2e-3, probe_cfg(params))
+    head = (rng.integers(-127, 128, (4, 2)), rng.integers(-127, 128, (16, 2)), mult, shift)
+    run_probe([head], [], [], params=params, backends=("icarus",))                 # the design passes
+    with pytest.raises(AssertionError, match="!= golden"):
+        run_probe([head], [], [], params=params, backends=("icarus",), mutant=mutant)
