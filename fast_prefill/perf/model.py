@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..config import AcceleratorConfig, get_preset
+from ..config import U280_DSP, AcceleratorConfig, get_preset
 from . import kernel as K
 from . import units as U
 from .baselines import U280_HBM, U280_PC
@@ -198,8 +198,12 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
     total_bytes = sum(byts.values()) * shape.layers
     seconds = layer_s * shape.layers
     sig_share = sig_t / (sig_t + sae_t)
-    design_peak = (2 * cfg.sae_rows * cfg.head_dim * p.sae_engines
-                   + cfg.sig_probe_rows * cfg.head_dim * p.sig_engines)
+    # the attention lanes' peaks: the SAE's 2 P D MACs a cycle per engine (sae_row_engine,
+    # docs/sae.md: QK^T and P x V of P query rows against one key a cycle, overlapped) and the SIG
+    # probe's r D per engine; the design's compute roofline is every lane busy
+    sae_peak = 2 * cfg.sae_rows * cfg.head_dim * p.sae_engines
+    design_peak = sae_peak + cfg.sig_probe_rows * cfg.head_dim * p.sig_engines
+    roofline_design = macs * shape.layers / (design_peak * f)
     return {
         "seconds": seconds, "layer_seconds": layer_s, "bound": "compute" if t_compute >= t_mem else "memory",
         "cycles_per_layer": {k: v / (p.sig_engines if k.startswith("SIG") else p.sae_engines) for k, v in cyc.items()},
@@ -208,15 +212,10 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         "hbm_fraction": total_bytes / seconds / U280_HBM.value,
         "port_fraction": max(per_port) / bw_port / layer_s,
         "macs": macs * shape.layers,
-        "mpu_peak_fraction": macs * shape.layers / seconds / (mpu_peak_macs(cfg) * f),
-        # the SAE's own peak: 2 P D MACs per cycle per engine (sae_row_engine, docs/sae.md: QK^T and
-        # P x V of P query rows against one key a cycle, overlapped), against its own MACs
-        "lane_peak_fraction": sae_macs * shape.layers / seconds / (2 * cfg.sae_rows * cfg.head_dim * f * p.sae_engines),
-        # the design's compute roofline: every attention lane busy (the SAE's 2 P D and the SIG
-        # probe's r D MACs a cycle per engine), useful MACs (SIG probe + SAE) at that peak
+        "lane_peak_fraction": sae_macs * shape.layers / seconds / (sae_peak * f),
         "design_peak_mac_per_cycle": design_peak,
-        "roofline_design_s": macs * shape.layers / (design_peak * f),
-        "efficiency_vs_design": macs * shape.layers / (design_peak * f) / seconds,
+        "roofline_design_s": roofline_design,
+        "efficiency_vs_design": roofline_design / seconds,
         "density": sum(h.density * h.weight for h in head_stats),
     }
 
@@ -257,8 +256,6 @@ def u280_int8_peak_mac_per_cycle() -> int:
     """The U280's INT8 compute roofline per cycle counted on its DSP48E2 slices only: two INT8
     products per DSP (the packing of ``rtl/mpu/dsp_pair_lane.py``), 9,024 DSPs. LUT multipliers are
     not counted, so the roofline time from it is an upper bound on the chip's true INT8 roofline."""
-    from ..config import U280_DSP
-
     return 2 * U280_DSP
 
 
