@@ -68,6 +68,7 @@ _RANGES: dict[str, tuple[int, int, bool]] = {
     "max_outstanding_bursts": (1, 64, False),
     "sig_heads_per_pass": (1, 16, False),
     "sig_probe_rows": (1, 128, True),
+    "access_fifo_depth": (4, 1 << 20, True),
     "sae_rows": (2, 256, True),
     "sae_qk_lut_rows": (0, 256, False),
 }
@@ -100,6 +101,9 @@ class AcceleratorConfig:
                               vertical/slash accumulator banks in sig_probe: docs/sig.md)
       sig_probe_rows          r, probe rows the SIG score pipeline scores against each key per cycle
                               (power of two, <= block_size / 2): r D MAC a cycle (docs/sig.md)
+      access_fifo_depth       beats of the access-stream FIFO between the SIG and the attention path
+                              (power of two): once a head's accesses are all in it, the SIG of the
+                              next head runs while this head attends (docs/kernel.md)
       sae_rows                P, query rows the attention engine computes together (power of two,
                               <= block_size / 2): 2 P D useful MAC a cycle (docs/sae.md)
       sae_qk_lut_rows         of the P rows, how many run QK^T on LUT bit-plane lanes (the rest on
@@ -125,6 +129,7 @@ class AcceleratorConfig:
     max_outstanding_bursts: int = 8
     sig_heads_per_pass: int = 1
     sig_probe_rows: int = 8
+    access_fifo_depth: int = 65536
     sae_rows: int = 32
     sae_qk_lut_rows: int = 4
 
@@ -211,7 +216,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         mpu_dsp_cols=2, mpu_lut_cols=2, pinned_tier_blocks=2, managed_tier_blocks=4,
         hbm_ports=1, hbm_data_width=64, clock_mhz=300, max_seq_len=1024, fifo_depth=4,
         prefetch_depth=2, max_outstanding_bursts=2, sae_rows=2, sae_qk_lut_rows=1,
-        sig_probe_rows=2,
+        sig_probe_rows=2, access_fifo_depth=64,
     ),
 }
 

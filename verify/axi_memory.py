@@ -6,7 +6,9 @@ Verilog under Icarus). It is adversarial on purpose, all from one seeded ``rando
 
 * ARREADY is low at random (``ar_stall``), so ARVALID must be held with a stable address;
 * each accepted burst becomes visible only after a random latency in ``[0, max_latency]`` cycles;
-* RVALID has random gaps (``r_gap``) inside and between bursts; bursts return in order (one ID);
+* RVALID has random gaps (``r_gap``) inside and between bursts; bursts of one ID return in order;
+  with ``interleave``, bursts of different IDs return interleaved beat by beat in random order
+  (AXI4 A5.3: only bursts of the same ID are ordered);
 * bursts whose address is in ``error_bursts`` return RRESP = SLVERR (2) on every beat.
 
 It records every burst (address, length) and checks the master's side of the protocol: ARVALID held
@@ -67,9 +69,11 @@ class AxiLog:
 
 def axi_read_slave(clk, rst, ports: dict, mem: AxiMemory, rng: random.Random, log: AxiLog,
                    max_latency: int = 8, r_gap: float = 0.3, ar_stall: float = 0.3,
-                   error_bursts: frozenset = frozenset(), axi_id: int | None = None,
-                   max_outstanding: int | None = None):
-    """The slave as a MyHDL generator on ``ports`` (keys ``m_axi_ar*``, ``m_axi_r*``)."""
+                   error_bursts: frozenset = frozenset(), axi_id: int | frozenset | None = None,
+                   max_outstanding: int | None = None, interleave: bool = False):
+    """The slave as a MyHDL generator on ``ports`` (keys ``m_axi_ar*``, ``m_axi_r*``). ``axi_id``:
+    the ARID (or the set of ARIDs) the masters may use; ``max_outstanding``: bursts in flight per ID."""
+    ids = None if axi_id is None else frozenset([axi_id] if isinstance(axi_id, int) else axi_id)
     arvalid, arready, araddr = ports["m_axi_arvalid"], ports["m_axi_arready"], ports["m_axi_araddr"]
     arlen, arsize, arburst, arid = ports["m_axi_arlen"], ports["m_axi_arsize"], ports["m_axi_arburst"], ports["m_axi_arid"]
     rvalid, rready, rdata = ports["m_axi_rvalid"], ports["m_axi_rready"], ports["m_axi_rdata"]
@@ -77,7 +81,7 @@ def axi_read_slave(clk, rst, ports: dict, mem: AxiMemory, rng: random.Random, lo
     beat_bytes = len(rdata) // 8
     log.beat_bytes = beat_bytes
     size_code = beat_bytes.bit_length() - 1
-    st = {"cycle": 0, "pending": deque(), "cur": None, "held_ar": None, "in_flight": 0}
+    st = {"cycle": 0, "pending": deque(), "cur": None, "held_ar": None, "in_flight": {}, "offered": None}
 
     @always(clk.posedge)
     def slave():
@@ -86,7 +90,7 @@ def axi_read_slave(clk, rst, ports: dict, mem: AxiMemory, rng: random.Random, lo
         if rst:
             arready.next = False
             rvalid.next = False
-            st.update(pending=deque(), cur=None, held_ar=None, in_flight=0)
+            st.update(pending=deque(), cur=None, held_ar=None, in_flight={}, offered=None)
             return
         # ---- AR channel (values sampled before this edge) ----
         fields = (int(araddr), int(arlen), int(arsize), int(arburst), int(arid))
@@ -102,14 +106,14 @@ def axi_read_slave(clk, rst, ports: dict, mem: AxiMemory, rng: random.Random, lo
                 log.violations.append(f"cycle {c}: burst type {burst} size {size}: expected INCR of {beat_bytes}-byte beats")
             if addr % beat_bytes or (addr // 4096) != ((addr + n * beat_bytes - 1) // 4096):
                 log.violations.append(f"cycle {c}: burst at {addr:#x} of {n} beats is unaligned or crosses 4 KiB")
-            if axi_id is not None and bid != axi_id:
-                log.violations.append(f"cycle {c}: ARID {bid} != {axi_id}")
+            if ids is not None and bid not in ids:
+                log.violations.append(f"cycle {c}: ARID {bid} not in {sorted(ids)}")
             log.bursts.append((addr, n))
             st["pending"].append([addr, n, 0, c + 1 + rng.randint(0, max_latency), bid])
-            st["in_flight"] += 1
-            log.max_in_flight = max(log.max_in_flight, st["in_flight"])
-            if max_outstanding is not None and st["in_flight"] > max_outstanding:
-                log.violations.append(f"cycle {c}: {st['in_flight']} bursts in flight > {max_outstanding}")
+            fl = st["in_flight"][bid] = st["in_flight"].get(bid, 0) + 1
+            log.max_in_flight = max(log.max_in_flight, fl)
+            if max_outstanding is not None and fl > max_outstanding:
+                log.violations.append(f"cycle {c}: {fl} bursts of ID {bid} in flight > {max_outstanding}")
             st["held_ar"] = None
         elif arvalid:
             st["held_ar"] = fields
@@ -120,17 +124,26 @@ def axi_read_slave(clk, rst, ports: dict, mem: AxiMemory, rng: random.Random, lo
         if rvalid:
             if rready:
                 log.beats += 1
-                b = st["pending"][0]
+                b = st["offered"]
                 b[2] += 1
                 if b[2] == b[1]:
-                    st["pending"].popleft()
-                    st["in_flight"] -= 1
-            elif st["in_flight"]:
+                    st["pending"].remove(b)
+                    st["in_flight"][b[4]] -= 1
+            else:
                 log.violations.append(f"cycle {c}: RREADY low while a beat of a burst in flight was offered")
-            if not rready:
                 return  # hold the beat: RVALID and RDATA stay unchanged
-        if st["pending"] and st["pending"][0][3] <= c and rng.random() >= r_gap:
-            addr, n, k, _, bid = st["pending"][0]
+        # the oldest burst of each ID is a candidate once its latency has passed
+        heads, seen = [], set()
+        for e in st["pending"]:
+            if e[4] not in seen:
+                seen.add(e[4])
+                if e[3] <= c:
+                    heads.append(e)
+            if not interleave:
+                break
+        if heads and rng.random() >= r_gap:
+            b = st["offered"] = rng.choice(heads) if interleave else heads[0]
+            addr, n, k, _, bid = b
             rvalid.next = True
             rdata.next = mem.word(addr + k * beat_bytes)
             rlast.next = k == n - 1

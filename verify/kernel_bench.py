@@ -55,6 +55,10 @@ HOST_RESPONSE_TIMEOUT = 64   # cycles the host waits for an accepted register ac
 CTRL_START, CTRL_DONE = 0x1, 0x2
 
 
+# the read ports' ARIDs: the attention path's 0 and the SIG's (rtl/top/fast_prefill.SIG_AXI_ID)
+READ_IDS = frozenset({0, 1})
+
+
 @dataclass(frozen=True)
 class Faults:
     """Adversarial timing and error responses of the memory and the control bus."""
@@ -67,6 +71,7 @@ class Faults:
     axil_delays: tuple = (0,)        # AXI-Lite master channel delays (cyclic)
     read_errors: frozenset = frozenset()   # burst start addresses answered with RRESP = SLVERR
     write_errors: frozenset = frozenset()  # burst start addresses answered with BRESP = SLVERR
+    interleave: bool = False         # R beats of different IDs (the SIG's and the path's) interleaved
     seed: int = 0
 
 
@@ -285,11 +290,11 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
         q = axi_read_slave(clk, mem_rst, {"m_axi_" + k[8:]: s for k, s in ports.items() if k.startswith("m_axi_q_")},
                            rmem, random.Random(rng.random()), res.q_log, max_latency=faults.latency,
                            r_gap=faults.r_gap, ar_stall=faults.ar_stall, error_bursts=faults.read_errors,
-                           axi_id=0, max_outstanding=mo)
+                           axi_id=READ_IDS, max_outstanding=mo, interleave=faults.interleave)
         kv = axi_read_slave(clk, mem_rst, {"m_axi_" + k[9:]: s for k, s in ports.items() if k.startswith("m_axi_kv_")},
                             rmem, random.Random(rng.random()), res.kv_log, max_latency=faults.latency,
                             r_gap=faults.r_gap, ar_stall=faults.ar_stall, error_bursts=faults.read_errors,
-                            axi_id=0, max_outstanding=mo)
+                            axi_id=READ_IDS, max_outstanding=mo, interleave=faults.interleave)
         o = axi_write_slave(clk, mem_rst, {"m_axi_" + k[8:]: s for k, s in ports.items() if k.startswith("m_axi_o_")},
                             wmem, random.Random(rng.random()), res.o_log, max_latency=faults.latency,
                             aw_stall=faults.aw_stall, w_stall=faults.w_stall, error_bursts=faults.write_errors,

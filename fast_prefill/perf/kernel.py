@@ -1,15 +1,24 @@
 """Kernel-level cycle model: the schedule of the ``fast_prefill`` top level as the RTL has it.
 
 Per run: ``KERNEL_RUN_START`` cycles (ap_start taken, 32 cycles of argument division, one check
-cycle: docs/kernel.md), then the query heads strictly one after another, no overlap between heads::
+cycle, the SIG issuer: docs/kernel.md), then the query heads through two stages, the SIG and the
+attention path, joined by the access FIFO (``access_fifo_depth`` beats; :func:`schedule`)::
 
-    run    = KERNEL_RUN_START + sum over heads (sig_to_stream(head) + attention(head) + KERNEL_HEAD_END)
+    first(h)      = sig_start(h) + sig_to_stream(h)             # its first access leaves the SIG
+    path_start(h) = max(first(h) + FIFO_TO_PATH, path_end(h-1) + PATH_RESTART)
+    path_end(h)   = path_start(h) + attention(h)
+    sig_done(h)   = first(h) + L(h) + SIG_DONE                  # every access in the FIFO, or, when
+                    L(h) > depth + 2, once the attention has taken L - depth - 2 of them
+    sig_start(h+1)= sig_done(h) + SIG_RESTART                   # (without overlap: also after path_end(h))
+    run           = path_end(H-1) + RUN_END
+
+so the SIG of head h+1 runs while head h attends, and a run of H alike heads costs about
+``sig + H max(sig, attention)`` instead of ``H (sig + attention)``.
 
 * ``sig_to_stream``: from the SIG head's ``start`` to its first access beat. The attention phase
-  starts on ``reads_done`` (3 cycles of hand-over) but its first row job needs the first access,
-  which ``sig_liveness`` emits only after collecting all ``L`` accesses and its backward pass; so
-  the SIG's whole selection is on the critical path, its liveness *emission* (1 beat per cycle,
-  far faster than the SAE takes them) is not.
+  starts once that beat is in the access FIFO: ``sig_liveness`` emits only after collecting all
+  ``L`` accesses and its backward pass, so the head's whole selection comes before its attention;
+  the emission (1 beat per cycle into the FIFO) frees the SIG for the next head.
 
   - sparse vertical-slash head (``tau_th = 0`` or the decision says no): probe start
     (``SIG_START``), the probe ``B + (2 nb + 1) B^2 + B (R + 1) + 2 N`` plus the first Q burst's
@@ -40,7 +49,8 @@ cycle: docs/kernel.md), then the query heads strictly one after another, no over
   misses need longer, the KV cache's port (:func:`units.kvc_miss_port_cycles`: ``2 B D / (W / 8)``
   beats a fill; misses are prefetched under the compute, so the slower of the two sets the pace),
   plus the first Q row's fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O
-  burst's response, done).
+  burst's response, done). The SIG of the next head shares the read ports (AXI ID arbitration);
+  its reads are a small fraction of a port, and the model does not charge the attention for them.
 
 Selection blocks (cover count, top-m) use their documented worst-case digit scans and emission
 (``units.cover_count_cycles`` / ``units.top_m_cycles`` with ``scan=None``), as the projections do:
@@ -58,7 +68,7 @@ from dataclasses import dataclass
 from ..config import AcceleratorConfig
 from . import units as U
 
-KERNEL_RUN_START = 34      # ap_start -> SIG start: 1 + 32 (division) + 1 (check)
+KERNEL_RUN_START = 35      # ap_start -> SIG start: 1 + 32 (division) + 1 (check) + 1 (SIG issuer)
 SIG_START = 2              # SIG start -> probe header taken
 SIG_PROBE_AXI = 5          # first Q burst: AR through the read mux to the first R beat at the probe
 SIG_AFTER_PROBE = 4        # probe's last output beat -> first cover count (vertical-slash) / decision (QA)
@@ -66,6 +76,12 @@ SIG_EMIT = 1               # liveness backward pass -> first access beat
 ATT_TAIL = 14              # fork + row command + last O burst's write response + done, beyond the Q row
 KERNEL_HEAD_END = 2        # attention done -> next head's SIG start (or ap_done)
 SIG_FOLLOW = 2             # shared pass, a following head: SIG start -> its bank's first beat
+FIFO_TO_PATH = 4           # first access into the access FIFO -> taken by the attention path (FIFO, path start)
+PATH_RESTART = 2           # attention done -> the next head's attention starts (its first access waiting)
+SIG_DONE = 1               # last access into the FIFO -> the SIG's done
+SIG_RESTART = 2            # SIG done -> the next head's SIG start
+FIFO_SLACK = 2             # beats the access FIFO holds beyond its RAM (output registers)
+RUN_END = 3                # last attention done -> path issuer idle -> run end -> ap_done
 
 ACC_FRAC = 16              # A: the SIG's probability/accumulator fraction bits
 HIST_BITS = 4
@@ -179,19 +195,48 @@ def attention_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16)
 
 
 def head_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> dict:
-    """Per-phase cycles of one query head in the kernel (sum = the head's share of a run)."""
+    """Per-phase cycles of one query head in the kernel, as if it ran alone (their sum is the head's
+    share of a run without overlap)."""
     out = sig_to_stream(cfg, h, recip_frac)
     out["attention path"] = attention_cycles(cfg, h, recip_frac)
     out["hand-over"] = KERNEL_HEAD_END
     return out
 
 
-def run_cycles(cfg: AcceleratorConfig, heads, recip_frac: int = 16) -> int:
+def schedule(cfg: AcceleratorConfig, heads, recip_frac: int = 16, overlap: bool = True) -> list[dict]:
+    """Per head, the cycle (from ap_start) at which its SIG starts (``sig_start``), its first access
+    leaves the SIG (``first``), its attention starts and ends (``path_start``, ``path_end``) and its
+    SIG is done (``sig_done``: every access in the FIFO). With ``overlap`` the next head's SIG
+    starts ``SIG_RESTART`` cycles after ``sig_done``; without it, also not before this head's
+    attention has ended."""
+    out = []
+    s, e_prev = KERNEL_RUN_START, None
+    cap = cfg.access_fifo_depth + FIFO_SLACK
+    for h in heads:
+        f = s + sum(sig_to_stream(cfg, h, recip_frac).values())
+        p = f + FIFO_TO_PATH if e_prev is None else max(f + FIFO_TO_PATH, e_prev + PATH_RESTART)
+        att = attention_cycles(cfg, h, recip_frac)
+        e = p + att
+        emit_end = f + h.accesses
+        if h.accesses > cap:   # the FIFO fills: the SIG's last beats wait for the attention to take theirs
+            emit_end = max(emit_end, p + att * (h.accesses - cap) // h.accesses)
+        d = emit_end + SIG_DONE
+        out.append({"sig_start": s, "first": f, "path_start": p, "path_end": e, "sig_done": d})
+        s = d + SIG_RESTART if overlap else max(d + SIG_RESTART, e + KERNEL_HEAD_END)
+        e_prev = e
+    return out
+
+
+def run_cycles(cfg: AcceleratorConfig, heads, recip_frac: int = 16, overlap: bool = True) -> int:
     """Modelled cycles of one kernel run (ap_start to done) over the query heads ``heads``."""
-    return KERNEL_RUN_START + sum(sum(head_cycles(cfg, h, recip_frac).values()) for h in heads)
+    heads = list(heads)
+    if not heads:
+        return KERNEL_RUN_START + RUN_END
+    sched = schedule(cfg, heads, recip_frac, overlap)
+    return max(sched[-1]["path_end"], sched[-1]["sig_done"]) + RUN_END
 
 
-def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget: int) -> int:
+def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget: int, overlap: bool = True) -> int:
     """Modelled cycles of a run from its golden ``kernel_reference`` (patterns and lists per head),
     with the shared K passes of ``cfg.sig_heads_per_pass``."""
     from dataclasses import replace
@@ -200,4 +245,5 @@ def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget:
     shapes = [head_shape(p, l, tau, minb, cfg) for p, l in zip(ref.patterns, ref.lists)]
     hkv = len(set(ref.kv_of))
     runs = run_positions(len(shapes), hkv, cfg.sig_heads_per_pass)
-    return run_cycles(cfg, [replace(s, run_heads=r, run_first=f) for s, (r, f) in zip(shapes, runs)])
+    return run_cycles(cfg, [replace(s, run_heads=r, run_first=f) for s, (r, f) in zip(shapes, runs)],
+                      overlap=overlap)

@@ -69,8 +69,10 @@ def case_inputs(case: KernelCase, cfg: AcceleratorConfig):
 
 
 def simulate(case: KernelCase, cfg: AcceleratorConfig | str = "tiny", trace=None,
-             timeout_cycles: int = 20_000_000) -> KernelSimResult:
-    """Run ``case`` on the converted Verilog of ``fast_prefill`` built for ``cfg`` (Verilator)."""
+             timeout_cycles: int = 20_000_000, overlap: bool = True) -> KernelSimResult:
+    """Run ``case`` on the converted Verilog of ``fast_prefill`` built for ``cfg`` (Verilator);
+    ``overlap=False`` builds the kernel whose SIG waits for the previous head's attention (the
+    baseline of the overlap)."""
     from ..host.driver import Device
     from ..verify.golden.kernel_ref import kernel_reference
     from ..verify.verilator.build import Faults, run
@@ -92,7 +94,10 @@ def simulate(case: KernelCase, cfg: AcceleratorConfig | str = "tiny", trace=None
     h, n, d = ref.q_int.shape
     o_bo = dev.alloc(2 * h * n * d)
     o_bo.sync_to_device()
-    krn = dev.kernel("fast_prefill")
+    from ..blocks import get_block
+
+    spec = get_block("fast_prefill")
+    krn = dev.kernel("fast_prefill", params=dict(spec.params(cfg), overlap=overlap))
     r = krn(*bos, o_bo, **ref.regs)
     ops = [("idle", cfg.max_seq_len + 64)] + r._script(timeout_cycles)
     b = krn.verilator_build()

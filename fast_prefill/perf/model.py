@@ -4,14 +4,17 @@ Built from the per-unit formulas of :mod:`.units` (each held to its unit's conve
 simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes, as parameters
 (:class:`ModelParams`; defaults = the RTL as built today):
 
-* **Schedule** (``overlap``): ``"serial"`` = the kernel as built (:mod:`.kernel`, calibrated
+* **Schedule** (``overlap``): ``"heads"`` = the kernel as built (:mod:`.kernel`, calibrated
   against the Verilator simulation of the whole ``fast_prefill`` kernel within 5 %): per query head
   the SIG from start to its first access beat (probe with the pooling in its output beats, decision,
   two cover counts and two top-m or the query-aware pooled selection, builder scan, liveness
-  backward pass), then the attention path (SAE row jobs with the KV cache under them), 2 cycles of
-  hand-over; the liveness emission runs under the attention phase; heads one after another.
-  ``"sig_sae"`` (not built: the SIG of head h+1 runs while the SAE runs head h: per layer
-  ``max(sum SIG, sum SAE)`` plus one head's SIG).
+  backward pass), then the attention path (SAE row jobs with the KV cache under them); the SIG of
+  head h+1 starts once head h's accesses are all in the access FIFO (``access_fifo_depth``), so it
+  runs while head h attends. Per layer: one head's SIG, then per head
+  ``max(attention, SIG + attention * max(0, 1 - (depth + 2) / L))`` (the second term: a head of
+  more accesses than the FIFO holds keeps the SIG until its attention has taken the excess).
+  ``"serial"``: the kernel before the overlap (every head's SIG, then its attention).
+  ``"sig_sae"`` (the what-if's engines): per layer ``max(sum SIG, sum SAE)`` plus one head's SIG.
 * **GQA** (``sae_group``): 1 today (each query head separately on the attention path; the SIG pass
   serves one query head). With G > 1 the SAE serves a group per row job (``SaeGeometry`` with G),
   its K/V blocks fetched once per group; the group is assumed to share one layout.
@@ -84,7 +87,7 @@ MODELS = {
 
 @dataclass(frozen=True)
 class ModelParams:
-    overlap: str = "serial"          # "serial" | "sig_sae"
+    overlap: str = "heads"           # "heads" (built) | "serial" | "sig_sae"
     sae_group: int = 1
     sae_engines: int = 1
     sig_engines: int = 1
@@ -96,8 +99,9 @@ class ModelParams:
     hist_bits: int = 4
 
     def __post_init__(self):
-        if self.overlap not in ("serial", "sig_sae"):
-            raise ValueError(f"ModelParams field 'overlap' = {self.overlap!r} is not allowed: must be 'serial' or 'sig_sae'")
+        if self.overlap not in ("heads", "serial", "sig_sae"):
+            raise ValueError(f"ModelParams field 'overlap' = {self.overlap!r} is not allowed: "
+                             "must be 'heads', 'serial' or 'sig_sae'")
         for f in ("sae_group", "sae_engines", "sig_engines"):
             if getattr(self, f) < 1:
                 raise ValueError(f"ModelParams field '{f}' = {getattr(self, f)!r} is not allowed: must be >= 1")
@@ -172,7 +176,8 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
     cyc: dict = {}
     byts: dict = {}
     macs, sae_macs = 0.0, 0.0
-    sig_total, sae_total, sig_one = 0.0, 0.0, 0.0
+    sig_total, sae_total, sig_one, piped = 0.0, 0.0, 0.0, 0.0
+    fifo = cfg.access_fifo_depth + K.FIFO_SLACK
     for h in head_stats:
         c = head_cost(h, n, cfg, p)
         for k, v in c.cycles.items():
@@ -184,9 +189,21 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         sae_macs += c.macs * groups * h.weight
         sig_total += sum(v for k, v in c.cycles.items() if k.startswith("SIG")) * sig_jobs * h.weight
         sae_total += c.cycles["SAE + KVC"] * groups * h.weight
-        sig_one = max(sig_one, sum(v for k, v in c.cycles.items() if k.startswith("SIG")))
+        sig_h = sum(v for k, v in c.cycles.items() if k.startswith("SIG"))
+        sig_one = max(sig_one, sig_h)
+        att_h = c.cycles["SAE + KVC"]
+        held = att_h * max(0.0, 1.0 - fifo / h.accesses) if h.accesses else 0.0
+        piped += max(att_h, sig_h + held) * sig_jobs * h.weight
     sig_t, sae_t = sig_total / p.sig_engines, sae_total / p.sae_engines
-    layer_cycles = sig_t + sae_t if p.overlap == "serial" else max(sig_t, sae_t) + sig_one
+    if p.overlap == "serial":
+        layer_cycles = sig_t + sae_t
+    elif p.overlap == "heads":
+        if p.sae_group != 1 or p.sae_engines != 1 or p.sig_engines != 1:
+            raise ValueError("ModelParams field 'overlap' = 'heads' is not allowed with sae_group, sae_engines or "
+                             "sig_engines other than 1: it is the built kernel's schedule (use 'sig_sae')")
+        layer_cycles = sig_one + piped
+    else:
+        layer_cycles = max(sig_t, sae_t) + sig_one
     ports = max(1, cfg.hbm_ports)
     bw_port = port_bandwidth(cfg)
     per_port = [0.0] * ports
@@ -209,6 +226,7 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         "cycles_per_layer": {k: v / (p.sig_engines if k.startswith("SIG") else p.sae_engines) for k, v in cyc.items()},
         "bytes": {k: v * shape.layers for k, v in byts.items()}, "total_bytes": total_bytes,
         "index_generation_share": sig_share,
+        "sig_exposed_share": max(0.0, layer_cycles - sae_t) / layer_cycles,
         "hbm_fraction": total_bytes / seconds / U280_HBM.value,
         "port_fraction": max(per_port) / bw_port / layer_s,
         "macs": macs * shape.layers,

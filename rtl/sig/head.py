@@ -38,7 +38,8 @@ Ports (``clk``, ``rst`` synchronous active-high; ``IW = bits(max_blocks - 1)``):
   where the golden ``score_multiplier(base / B^2)`` stops equalling it), ``gamma`` (17, UQ1.16,
   ``<= 2^16``), ``min_blocks`` (IW+1, ``>= 1``), ``max_blocks`` (IW+1), ``tau_th`` (32,
   ``js_threshold(tau)``; the head is query-aware iff ``D2 < tau_th``; 0 skips the decision).
-* ``m_axi_q_*``, ``m_axi_k_*``: AXI4 read masters (``hbm_data_width`` data, ID 0).
+* ``m_axi_q_*``, ``m_axi_k_*``: AXI4 read masters (``hbm_data_width`` data, ARID ``axi_id``,
+  default 0; the kernel gives the SIG its own ID to share the ports with the attention path).
 * ``m_valid``, ``m_ready``, ``m_data`` (``3 IW + 4``): the access stream.
 * ``busy``: high from the edge that takes ``start`` to the edge that takes the ``head_end`` beat.
 * ``done``: one-cycle pulse in the cycle after the ``head_end`` beat was taken (``busy`` is already
@@ -178,8 +179,11 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
              m_axi_k_rid,
              m_valid, m_ready, m_data, busy, reads_done, done, err, query_aware, run_first=None, run_heads_m1=None,
              block_size=8, head_dim=8, max_seq_len=256, max_accesses=1024, hist_bits=4, div_shift=7,
-             burst_beats=64, max_outstanding=2, heads_per_pass=1, probe_rows=1):
+             burst_beats=64, max_outstanding=2, heads_per_pass=1, probe_rows=1, axi_id=0):
     hbm_data_width = len(m_axi_q_rdata)        # the AXI data width comes from the ports
+    if isinstance(axi_id, bool) or not isinstance(axi_id, int) or not 0 <= axi_id < 1 << len(m_axi_q_arid):
+        raise ValueError(f"sig_head field 'axi_id' = {axi_id!r} is not allowed: "
+                         f"must be an integer in [0, {(1 << len(m_axi_q_arid)) - 1}]")
     g = HeadGeometry(block_size, head_dim, max_seq_len, hbm_data_width, max_accesses, hist_bits, div_shift,
                      burst_beats, max_outstanding, heads_per_pass=heads_per_pass, probe_rows=probe_rows)
     S = g.S
@@ -264,13 +268,13 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                                  m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
                                  m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, qr_valid, qr_ready, qr_data, qr_last,
                                  err_q, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
-                                 axi_id=0)
+                                 axi_id=axi_id)
     k_reader = axi_stream_reader(clk, sub_rst, kc_valid, kc_ready, k_base, k_beats,
                                  m_axi_k_arvalid, m_axi_k_arready, m_axi_k_araddr, m_axi_k_arlen, m_axi_k_arsize,
                                  m_axi_k_arburst, m_axi_k_arid, m_axi_k_rvalid, m_axi_k_rready, m_axi_k_rdata,
                                  m_axi_k_rresp, m_axi_k_rlast, m_axi_k_rid, kr_valid, kr_ready, kr_data, kr_last,
                                  err_k, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
-                                 axi_id=0)
+                                 axi_id=axi_id)
     q_valid, q_ready, q_data = Signal(bool(0)), Signal(bool(0)), usig(8 * D)
     k_valid, k_ready, k_data = Signal(bool(0)), Signal(bool(0)), usig(8 * D)
     q_gather = sae_kv_adapter(clk, rst, qr_valid, qr_ready, qr_data, q_valid, q_ready, q_data)

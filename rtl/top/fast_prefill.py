@@ -72,7 +72,8 @@ import math
 
 from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
-from ..axi.read_mux import axi_read_mux
+from ..axi.read_arbiter import axi_read_arbiter
+from ..stream.ram_fifo import stream_ram_fifo
 from .attention_path import PathGeometry, attention_path
 from .axil_control import axil_control
 from .regmap import RegisterMap
@@ -80,6 +81,7 @@ from .regmap import RegisterMap
 POINTER_ALIGN = 4096       # every pointer argument: 4 KiB (a burst never crosses 4 KiB)
 ALIGN_BITS = POINTER_ALIGN.bit_length() - 1   # the pointer's low bits that must be zero
 SHIFT_MAX = 62             # golden score_multiplier saturates the shift at 62
+SIG_AXI_ID = 1             # ARID of the SIG head's reads (the attention path's are 0)
 
 # error codes, by name from rtl/top/regmap.toml [error_codes] (one source for the RTL, the driver
 # and the C header; a name missing there is an error at import)
@@ -156,7 +158,7 @@ def fast_prefill(ap_clk, ap_rst_n,
                  m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
                  block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
                  max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0, sig_params=(), query_aware_unit=False,
-                 sig_factory=None):
+                 access_fifo_depth=64, overlap=True, sig_factory=None):
     g = KernelGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
                        max_outstanding, sae_rows, sae_qk_lut_rows)
     if sig_factory is None:
@@ -357,16 +359,17 @@ def fast_prefill(ap_clk, ap_rst_n,
                 "arid": v(4), "rvalid": b(), "rready": b(), "rdata": v(hw), "rresp": v(2), "rlast": b(), "rid": v(4)}
 
     sq, sk, pq, pkv = rd_ports(), rd_ports(), rd_ports(), rd_ports()   # SIG q/k, path q/kv
-    q_h, k_h, v_h, o_h = (Signal(modbv(0)[64:]) for _ in range(4))
+    q_s, k_s = (Signal(modbv(0)[64:]) for _ in range(2))                 # the SIG's head
+    q_p, k_p, v_p, o_p = (Signal(modbv(0)[64:]) for _ in range(4))       # the attention path's head
     sig_start, sig_busy, sig_reads_done, sig_done, sig_err, sig_qa = (b() for _ in range(6))
     path_start, path_busy, path_done, path_err = (b() for _ in range(4))
     acc_valid, acc_ready, acc_data = b(), b(), v(g.path.acc_width)
 
-    sig_kw = {"clk": ap_clk, "rst": rst, "start": sig_start, "nb": nb, "q_base": q_h, "k_base": k_h,
+    sig_kw = {"clk": ap_clk, "rst": rst, "start": sig_start, "nb": nb, "q_base": q_s, "k_base": k_s,
               "mult": mult, "shift": shift, "gamma": gamma, "min_blocks": min_blocks, "max_blocks": max_blocks,
               "tau_th": a_tau, "m_valid": acc_valid, "m_ready": acc_ready, "m_data": acc_data,
               "busy": sig_busy, "reads_done": sig_reads_done, "done": sig_done, "err": sig_err,
-              "query_aware": sig_qa}
+              "query_aware": sig_qa, "axi_id": SIG_AXI_ID}
     sig_kw.update({f"m_axi_q_{k}": s for k, s in sq.items()})
     sig_kw.update({f"m_axi_k_{k}": s for k, s in sk.items()})
     run_first = b()                      # this head starts a shared pass (S > 1)
@@ -375,8 +378,13 @@ def fast_prefill(ap_clk, ap_rst_n,
         sig_kw.update({"run_first": run_first, "run_heads_m1": run_heads_m1})
     sig_u = sig_factory(**sig_kw, **dict(sig_params))
 
-    path_u = attention_path(ap_clk, rst, path_start, nb, q_h, k_h, v_h, o_h, mult, shift,
-                            acc_valid, acc_ready, acc_data, path_busy, path_done, path_err,
+    # the head's access stream waits in a FIFO: once all of it is in, the SIG is free for the next head
+    pa_valid, pa_ready, pa_data = b(), b(), v(g.path.acc_width)
+    acc_fifo = stream_ram_fifo(ap_clk, rst, acc_valid, acc_ready, acc_data, pa_valid, pa_ready, pa_data,
+                               depth=access_fifo_depth)
+
+    path_u = attention_path(ap_clk, rst, path_start, nb, q_p, k_p, v_p, o_p, mult, shift,
+                            pa_valid, pa_ready, pa_data, path_busy, path_done, path_err,
                             pq["arvalid"], pq["arready"], pq["araddr"], pq["arlen"], pq["arsize"],
                             pq["arburst"], pq["arid"], pq["rvalid"], pq["rready"], pq["rdata"],
                             pq["rresp"], pq["rlast"], pq["rid"],
@@ -390,20 +398,17 @@ def fast_prefill(ap_clk, ap_rst_n,
                             pinned=pinned, managed=managed, prefetch_depth=prefetch_depth,
                             max_outstanding=max_outstanding, sae_rows=sae_rows, sae_qk_lut_rows=sae_qk_lut_rows)
 
-    # ---- read port sharing by phase (0: SIG, 1: attention) ------------------------------------
-    phase = Signal(bool(0))
-    q_sel, kv_sel = b(), b()
-
+    # ---- read port sharing: the SIG (ARID SIG_AXI_ID) and the attention path (ARID 0) at once --
     rd_keys = ("arvalid", "arready", "araddr", "arlen", "arsize", "arburst", "arid",
                "rvalid", "rready", "rdata", "rresp", "rlast", "rid")
-    q_mux = axi_read_mux(ap_clk, rst, phase, q_sel, *(sq[k] for k in rd_keys), *(pq[k] for k in rd_keys),
-                         mq_arvalid, mq_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
-                         m_axi_q_arburst, m_axi_q_arid, mq_rvalid, mq_rready, m_axi_q_rdata,
-                         m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, count_bits=g.count_bits)
-    kv_mux = axi_read_mux(ap_clk, rst, phase, kv_sel, *(sk[k] for k in rd_keys), *(pkv[k] for k in rd_keys),
-                          mkv_arvalid, mkv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
-                          m_axi_kv_arburst, m_axi_kv_arid, mkv_rvalid, mkv_rready, m_axi_kv_rdata,
-                          m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, count_bits=g.count_bits)
+    q_arb = axi_read_arbiter(ap_clk, rst, *(pq[k] for k in rd_keys), *(sq[k] for k in rd_keys),
+                             mq_arvalid, mq_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
+                             m_axi_q_arburst, m_axi_q_arid, mq_rvalid, mq_rready, m_axi_q_rdata,
+                             m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, b_id=SIG_AXI_ID)
+    kv_arb = axi_read_arbiter(ap_clk, rst, *(pkv[k] for k in rd_keys), *(sk[k] for k in rd_keys),
+                              mkv_arvalid, mkv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
+                              m_axi_kv_arburst, m_axi_kv_arid, mkv_rvalid, mkv_rready, m_axi_kv_rdata,
+                              m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, b_id=SIG_AXI_ID)
 
     # ---- AXI response monitors ---------------------------------------------------------------
     rd_bad, wr_bad = b(), b()
@@ -415,22 +420,33 @@ def fast_prefill(ap_clk, ap_rst_n,
         wr_bad.next = mo_bvalid and mo_bready and m_axi_o_bresp != 0
 
     # ---- control FSM -------------------------------------------------------------------------
-    S = enum("IDLE", "DIV", "CHECK", "SIG_START", "SIG_WAIT0", "SIG_WAIT", "SWITCH", "PATH_START", "PATH_WAIT",
-             "HEAD_END", "FINISH")
+    # The run (IDLE, DIV, CHECK, RUN, FINISH) drives two issuers while RUN: the SIG issuer starts the
+    # SIG of head hs as soon as the SIG is free (overlap; without it, once every started head has
+    # attended), the path issuer starts the attention of head hp once that head's SIG has started.
+    S = enum("IDLE", "DIV", "CHECK", "RUN", "FINISH")
+    SS = enum("IDLE", "START", "WAIT")
+    PS = enum("IDLE", "START", "WAIT")
     state = Signal(S.IDLE)
+    ss = Signal(SS.IDLE)
+    ps = Signal(PS.IDLE)
     div_cnt = Signal(intbv(0, min=0, max=33))
-    h_cnt = Signal(intbv(0)[32:])        # query heads finished
-    g_cnt = Signal(intbv(0)[32:])        # position in the GQA group
+    hs = Signal(intbv(0)[32:])           # query heads whose SIG has started
+    hp = Signal(intbv(0)[32:])           # query heads whose attention has finished
+    g_s = Signal(intbv(0)[32:])          # the SIG's head: position in its GQA group
+    g_p = Signal(intbv(0)[32:])          # the path's head: position in its GQA group
     r_cnt = Signal(intbv(0, min=0, max=max(2, S_run)))   # position in the shared SIG pass (S > 1)
     rd_err, wr_err, unit_err = b(), b(), b()
-    sig_fin = b()                        # the SIG head's done seen in this head
+    stop = b()                           # an error seen: no further SIG starts
+    sig_go, path_go, run_end = b(), b(), b()
     qa_heads = Signal(modbv(0)[32:])     # query-aware heads of the run (debug: waveforms, no register)
+    overlap_reads = Signal(modbv(0)[32:])   # cycles the SIG read while a head attended (debug: waveforms)
     status_r = Signal(intbv(0)[8:])
     rem_sh = Signal(intbv(0)[33:])
     rem_ge = b()
     rem_sub = Signal(intbv(0)[33:])
     hkv33 = Signal(intbv(0)[33:])
-    last_head, last_in_group = b(), b()
+    last_in_group_s, last_in_group_p = b(), b()
+    overlap_heads = bool(overlap)
 
     quo_lo = Signal(intbv(0)[31:])
 
@@ -451,8 +467,20 @@ def fast_prefill(ap_clk, ap_rst_n,
 
     @always_comb
     def head_flags():
-        last_head.next = h_cnt + 1 == a_h
-        last_in_group.next = g_cnt + 1 == quo
+        last_in_group_s.next = g_s + 1 == quo
+        last_in_group_p.next = g_p + 1 == quo
+        stop.next = rd_err or wr_err or unit_err
+
+    @always_comb
+    def issue():
+        if overlap_heads:
+            sig_go.next = ss == SS.IDLE and hs != a_h and not stop and not sig_busy
+        else:
+            sig_go.next = ss == SS.IDLE and hs != a_h and not stop and not sig_busy and hp == hs
+        # the head's first access is at the FIFO's head (earlier heads took theirs up to head_end)
+        path_go.next = ps == PS.IDLE and hp != hs and not path_busy and pa_valid
+        run_end.next = (ss == SS.IDLE and ps == PS.IDLE and hp == hs and (hs == a_h or stop)
+                        and not sig_busy and not path_busy)
 
     @always_comb
     def outputs():
@@ -460,10 +488,8 @@ def fast_prefill(ap_clk, ap_rst_n,
         ap_done.next = state == S.FINISH
         ap_ready.next = state == S.FINISH
         status.next = concat(intbv(0)[24:], status_r)
-        phase.next = (state == S.SWITCH or state == S.PATH_START or state == S.PATH_WAIT
-                      or state == S.HEAD_END)
-        sig_start.next = state == S.SIG_START and not q_sel and not kv_sel
-        path_start.next = state == S.PATH_START
+        sig_start.next = ss == SS.START
+        path_start.next = ps == PS.START
 
     @always_seq(ap_clk.posedge, reset=rst)
     def fsm():
@@ -474,6 +500,7 @@ def fast_prefill(ap_clk, ap_rst_n,
                 wr_err.next = False
                 unit_err.next = False
                 qa_heads.next = 0
+                overlap_reads.next = 0
                 rem.next = 0
                 quo.next = a_h
                 div_cnt.next = 0
@@ -490,57 +517,68 @@ def fast_prefill(ap_clk, ap_rst_n,
                 status_r.next = err_code
                 state.next = S.FINISH
             else:
-                q_h.next = a_q
-                k_h.next = a_k
-                v_h.next = a_v
-                o_h.next = a_o
-                h_cnt.next = 0
-                g_cnt.next = 0
-                state.next = S.SIG_START
-        elif state == S.SIG_START:
-            if not q_sel and not kv_sel:           # both read ports handed to the SIG
-                sig_fin.next = False
-                state.next = S.SIG_WAIT0
-        elif state == S.SIG_WAIT0:
-            state.next = S.SIG_WAIT
-        elif state == S.SIG_WAIT:
-            if sig_reads_done:
-                state.next = S.SWITCH
-        elif state == S.SWITCH:
-            if q_sel and kv_sel:                   # both read ports handed to the attention path
-                state.next = S.PATH_START
-        elif state == S.PATH_START:
-            state.next = S.PATH_WAIT
-        elif state == S.PATH_WAIT:
-            if path_done:
-                state.next = S.HEAD_END
-        elif state == S.HEAD_END:
-            if sig_fin and not sig_busy and not path_busy:
-                if last_head or rd_err or wr_err or unit_err:
-                    if rd_err:
-                        status_r.next = E_AXI_READ
-                    elif wr_err:
-                        status_r.next = E_AXI_WRITE
-                    elif unit_err:
-                        status_r.next = E_INTERNAL
-                    state.next = S.FINISH
-                else:
-                    h_cnt.next = h_cnt + 1
-                    q_h.next = q_h + nd
-                    o_h.next = o_h + nd2
-                    if last_in_group:
-                        g_cnt.next = 0
-                        k_h.next = k_h + nd
-                        v_h.next = v_h + nd
+                q_s.next = a_q
+                k_s.next = a_k
+                q_p.next = a_q
+                k_p.next = a_k
+                v_p.next = a_v
+                o_p.next = a_o
+                hs.next = 0
+                hp.next = 0
+                g_s.next = 0
+                g_p.next = 0
+                ss.next = SS.IDLE
+                ps.next = PS.IDLE
+                state.next = S.RUN
+        elif state == S.RUN:
+            # the SIG issuer: the SIG's arguments stay put from its start to its done
+            if ss == SS.IDLE:
+                if sig_go:
+                    ss.next = SS.START
+            elif ss == SS.START:
+                hs.next = hs + 1
+                ss.next = SS.WAIT
+            else:
+                if sig_done:
+                    q_s.next = q_s + nd
+                    if last_in_group_s:
+                        g_s.next = 0
+                        k_s.next = k_s + nd
                     else:
-                        g_cnt.next = g_cnt + 1
-                    state.next = S.SIG_START
+                        g_s.next = g_s + 1
+                    ss.next = SS.IDLE
+            # the path issuer
+            if ps == PS.IDLE:
+                if path_go:
+                    ps.next = PS.START
+            elif ps == PS.START:
+                ps.next = PS.WAIT
+            else:
+                if path_done:
+                    hp.next = hp + 1
+                    q_p.next = q_p + nd
+                    o_p.next = o_p + nd2
+                    if last_in_group_p:
+                        g_p.next = 0
+                        k_p.next = k_p + nd
+                        v_p.next = v_p + nd
+                    else:
+                        g_p.next = g_p + 1
+                    ps.next = PS.IDLE
+            if run_end:
+                if rd_err:
+                    status_r.next = E_AXI_READ
+                elif wr_err:
+                    status_r.next = E_AXI_WRITE
+                elif unit_err:
+                    status_r.next = E_INTERNAL
+                state.next = S.FINISH
         else:  # FINISH
             state.next = S.IDLE
-        if sig_done:
-            sig_fin.next = True
-            if sig_qa:
-                qa_heads.next = qa_heads + 1
+        if sig_done and sig_qa:
+            qa_heads.next = qa_heads + 1
+        if sig_busy and not sig_reads_done and path_busy:
+            overlap_reads.next = overlap_reads + 1
         if state != S.IDLE and state != S.FINISH:
             if rd_bad:
                 rd_err.next = True
@@ -551,12 +589,12 @@ def fast_prefill(ap_clk, ap_rst_n,
 
     run_insts = []
     if S_run > 1:
-        g_left = Signal(modbv(0)[32:])   # heads of the group from this one on: G - g_cnt
+        g_left = Signal(modbv(0)[32:])   # heads of the group from the SIG's head on: G - g_s
         g_left_lo = Signal(intbv(0)[GW:])
 
         @always_comb
         def run_left():
-            g_left.next = quo - g_cnt
+            g_left.next = quo - g_s
 
         @always_comb
         def run_left_lo():
@@ -578,13 +616,13 @@ def fast_prefill(ap_clk, ap_rst_n,
         def run_count():
             if state == S.CHECK:
                 r_cnt.next = 0
-            elif state == S.HEAD_END and sig_fin and not sig_busy and not path_busy:
-                if last_in_group or r_cnt == S_run - 1:
+            elif state == S.RUN and ss == SS.WAIT and sig_done:
+                if last_in_group_s or r_cnt == S_run - 1:
                     r_cnt.next = 0
                 else:
                     r_cnt.next = r_cnt + 1
 
         run_insts += [run_left, run_left_lo, run_args, run_count]
 
-    return rst_sync, rst_drive, live_reg, axi_gate, ctrl, unpack, check, widen, derive, saturate, sig_u, path_u, q_mux, kv_mux, monitors, \
-        div_step, div_cmp, head_flags, outputs, fsm, run_insts
+    return rst_sync, rst_drive, live_reg, axi_gate, ctrl, unpack, check, widen, derive, saturate, sig_u, acc_fifo, path_u, q_arb, kv_arb, \
+        monitors, div_step, div_cmp, head_flags, issue, outputs, fsm, run_insts

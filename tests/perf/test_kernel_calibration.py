@@ -40,6 +40,25 @@ def test_kernel_calibration_larger():
     assert not bad, "kernel model outside 5% of the Verilator simulation (B = D = 16):\n" + "\n".join(bad)
 
 
+def test_overlap_visible_in_verilator(tiny_points):
+    """The 4-head run (2 KV heads, query-aware and vertical-slash heads) on the converted kernel
+    under Verilator takes fewer cycles than the same run on the kernel built without overlap (its
+    SIG waits for the previous head's attention), O exact in both; each matches its schedule of the
+    model within the tolerance, and the overlapped run is shorter than the sum of its heads' phases."""
+    from fast_prefill.perf.kernel_sim import simulate
+
+    (pt,) = [p for p in tiny_points if "H=4 Hkv=2" in p.config]
+    sim, ref, case, cfg = pt.kept
+    seq = simulate(case, cfg, overlap=False)
+    minb = case.min_budget or cfg.block_size
+    serial_model = K.run_cycles_of_reference(cfg, ref, case.tau, minb, overlap=False)
+    assert sim < seq.cycles, (sim, seq.cycles)
+    assert abs(serial_model / seq.cycles - 1) <= TOLERANCE, (serial_model, seq.cycles)
+    shapes = [K.head_shape(p, l, case.tau, U.cdiv(minb, cfg.block_size), cfg) for p, l in zip(ref.patterns, ref.lists)]
+    phases = K.KERNEL_RUN_START + sum(sum(K.head_cycles(cfg, h).values()) for h in shapes)
+    assert sim < 0.9 * phases, (sim, phases)
+
+
 def _remodel(points):
     """The model's cycles again for the kept simulations (after a perturbation)."""
     out = []
@@ -69,14 +88,28 @@ def test_planted_formula_error_is_caught(tiny_points, monkeypatch, planted):
 
 
 def test_kernel_model_hand_computed():
-    """A dense head of nb = 3 at tiny (L = 6), by hand: 34 + [2 + (1 + 0 + 6)] + (6 + 1)
-    + [(max(8, 16) + 2) + 6 * (8 * 8 / 2) + (6 + 1 + 8 + 4 + 2 + 3 + 17 + 2) + 8 + 14] + 2 = 327 (the
-    simulation: 339; with the D-lane engine the same head took 1883)."""
+    """A dense head of nb = 3 at tiny (L = 6), by hand: SIG start at 35, first access at 35 + [2 +
+    (1 + 0 + 6)] + (6 + 1) = 51, attention from 51 + 4 for (max(8, 16) + 2) + 6 * (8 * 8 / 2) +
+    (6 + 1 + 8 + 4 + 2 + 3 + 17 + 2) + 8 + 14 = 275 cycles, ap_done 3 later: 333 (the simulation:
+    346)."""
     cfg = config("tiny")
     h = K.HeadShape(nb=3, accesses=6, vertical=0, slash=0, dense=True)
-    assert K.run_cycles(cfg, [h]) == 34 + 9 + 7 + (18 + 6 * 32 + 43 + 8 + 14) + 2 == 327
-    # two heads: one run start, two heads
-    assert K.run_cycles(cfg, [h, h]) == 2 * 327 - 34
+    assert K.run_cycles(cfg, [h]) == 35 + 9 + 7 + 4 + (18 + 6 * 32 + 43 + 8 + 14) + 3 == 333
+    # two heads overlapped: the second SIG starts when the first's 6 accesses are in the FIFO (51 + 6
+    # + 1 + 2 = 60), its first access is ready at 76, long before the first attention ends at 330:
+    # the second attention starts at 332
+    sched = K.schedule(cfg, [h, h])
+    assert [x["sig_start"] for x in sched] == [35, 60] and [x["path_start"] for x in sched] == [55, 332]
+    assert K.run_cycles(cfg, [h, h]) == 332 + 275 + 3 == 610
+    # without overlap the second SIG waits for the first attention: 332 + 16 + 4 + 275 + 3
+    assert K.run_cycles(cfg, [h, h], overlap=False) == 332 + 16 + 4 + 275 + 3 == 630
+    # a FIFO smaller than the head's accesses: the SIG is done only when the attention has taken
+    # L - (depth + 2) of them (here 6 - (4 + 2) = 0: no wait; at depth 4 with L = 10: 4 accesses in)
+    small = cfg.replace(access_fifo_depth=4)
+    h10 = K.HeadShape(nb=4, accesses=10, vertical=0, slash=0, dense=True)
+    one = K.schedule(small, [h10])[0]
+    att = one["path_end"] - one["path_start"]
+    assert one["sig_done"] == max(one["first"] + 10, one["path_start"] + att * 4 // 10) + 1
     # sparse head: the probe and the selection come before the first access
     s = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1)
     parts = K.head_cycles(cfg, s)

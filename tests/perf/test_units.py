@@ -92,10 +92,30 @@ def test_attention_scales_with_accesses_and_overlap():
     a = attention(shape, 64, [dense], cfg, ModelParams())
     b = attention(shape, 64, [half], cfg, ModelParams())
     assert b["seconds"] < a["seconds"]
+    serial = attention(shape, 64, [dense], cfg, ModelParams(overlap="serial"))
+    assert a["seconds"] < serial["seconds"]
+    # the built schedule by hand: one head's SIG, then per head max(attention, SIG + the part of
+    # the attention the FIFO cannot cover); tiny's FIFO (64 + 2) holds the 36 accesses
+    from fast_prefill.perf.model import head_cost
+
+    c = head_cost(dense, 64, cfg, ModelParams())
+    sig = sum(v for k, v in c.cycles.items() if k.startswith("SIG"))
+    att = c.cycles["SAE + KVC"]
+    layer = sig + shape.heads * max(att, sig)
+    assert a["layer_seconds"] == pytest.approx(layer / (cfg.clock_mhz * 1e6), rel=1e-12)
+    assert serial["layer_seconds"] == pytest.approx(shape.heads * (sig + att) / (cfg.clock_mhz * 1e6), rel=1e-12)
+    assert a["sig_exposed_share"] == pytest.approx(max(0, layer - shape.heads * att) / layer)
+    # a FIFO of 4 beats: 36 - 6 accesses keep the SIG busy until the attention has taken them
+    small = cfg.replace(access_fifo_depth=4)
+    c4 = attention(shape, 64, [dense], small, ModelParams())
+    layer4 = sig + shape.heads * max(att, sig + att * (1 - 6 / 36))
+    assert c4["layer_seconds"] == pytest.approx(layer4 / (cfg.clock_mhz * 1e6), rel=1e-12)
     s = attention(shape, 64, [dense], cfg, ModelParams(overlap="sig_sae"))
-    assert s["seconds"] < a["seconds"]
+    assert s["seconds"] < serial["seconds"]
     with pytest.raises(ValueError, match="overlap"):
         ModelParams(overlap="magic")
+    with pytest.raises(ValueError, match="'heads' is not allowed with sae_group"):
+        attention(shape, 64, [dense], cfg, ModelParams(sae_group=4))
 
 
 def test_design_roofline_and_projection_summary():

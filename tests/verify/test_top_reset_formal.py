@@ -19,7 +19,7 @@ def test_kernel_reset_proof_and_covers(tmp_path):
     top = next((tmp_path / "ok" / "hdl").glob("fast_prefill_*.f")).with_suffix(".v")
     keep, boxes = proof_files(top, job.blackbox)
     assert sorted(p.stem.rsplit("_", 1)[0] for p in keep) == ["axil_control", "fast_prefill"]
-    assert sorted(p.stem.rsplit("_", 1)[0] for p in boxes) == ["attention_path", "axi_read_mux", "sig_head"]
+    assert sorted(p.stem.rsplit("_", 1)[0] for p in boxes) == ["attention_path", "axi_read_arbiter", "sig_head", "stream_ram_fifo"]
 
 
 def test_kernel_reset_proof_rejects_ungated_ports(tmp_path):

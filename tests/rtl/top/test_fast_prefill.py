@@ -33,7 +33,8 @@ B, D, W = GEOM.B, GEOM.D, GEOM.hw
 FX = GEOM.fx
 ERR = {code: text for code, text in RegisterMap().error_codes.items()}
 Q_ADDR, K_ADDR, V_ADDR, O_ADDR = 0x1_0000_0000, 0x2_0000_0000, 0x3_0000_0000, 0x4_0000_0000
-FAULTY = Faults(latency=10, r_gap=0.3, ar_stall=0.3, aw_stall=0.3, w_stall=0.3, axil_delays=(0, 3, 1, 5, 2), seed=7)
+FAULTY = Faults(latency=10, r_gap=0.3, ar_stall=0.3, aw_stall=0.3, w_stall=0.3, axil_delays=(0, 3, 1, 5, 2), interleave=True,
+                seed=7)
 
 
 def _i8(a) -> bytes:
@@ -178,11 +179,11 @@ def test_myhdl_and_verilog_agree():
 
 # ---------------------------------------------------------------------------------- control
 def test_start_after_done_and_reset_mid_run():
-    """ap_rst_n in the middle of a run (700 cycles in: the first head's SIG phase, before any O
+    """ap_rst_n in the middle of a run (400 cycles in: the first head's SIG phase, before any O
     write), then two complete runs back to back (start after done): both exact; status cleared;
     ap_idle back after each."""
     _, ref, mem, args = make_case(2, 1, 4, ("retrieval",), seed=4)
-    res = run_kernel(CFG, mem, args, backend="icarus", runs=2, abort_after=700, faults=Faults(latency=2, seed=2),
+    res = run_kernel(CFG, mem, args, backend="icarus", runs=2, abort_after=400, faults=Faults(latency=2, seed=2),
                      max_cycles=400_000)
     check_run(res, ref, runs=2)
     assert len(res.cycles) == 2, res.cycles
@@ -231,6 +232,26 @@ def test_axi_error_response_status(port):
     res = run_kernel(CFG, mem, args, backend="icarus", faults=faults, max_cycles=200_000)
     assert res.done and res.status == (7 if port == "o" else 6), (port, res.statuses)
     assert not res.all_violations(), res.all_violations()[:3]
+
+
+def test_sig_error_in_next_head_while_attending():
+    """SLVERR on the probe-row read of head 1's SIG, which runs while head 0 attends (H = 3): the
+    run ends with status 6 after the heads whose SIG had started (0 and 1) have attended; head 0's
+    O is exact, head 1's O rows are all written, head 2 is never started (no read of its Q, no O)."""
+    nb = 4
+    _, ref, mem, args = make_case(3, 1, nb, ("sink",), seed=5)
+    n = nb * B
+    bad_q = Q_ADDR + n * D + (nb - 1) * B * D          # head 1's probe rows (its SIG's first read)
+    res = run_kernel(CFG, mem, args, backend="icarus", faults=Faults(read_errors=frozenset({bad_q})),
+                     max_cycles=200_000)
+    assert res.done and res.status == 6, res.statuses
+    assert not res.all_violations(), res.all_violations()[:3]
+    o = read_o(res, 3, n)
+    assert np.array_equal(o[0], ref.o[0])
+    assert res.o_log.beats == 2 * n * D * 2 * 8 // W     # heads 0 and 1, every row once
+    head2_q = range(Q_ADDR + 2 * n * D, Q_ADDR + 3 * n * D)
+    assert not [a for a, _ in res.q_log.bursts if a in head2_q], "head 2 was started after the error"
+    assert (bad_q, B * D * 8 // W) in res.q_log.bursts
 
 
 @pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it

@@ -1,0 +1,102 @@
+"""Deep synchronous valid/ready stream FIFO in one block RAM / UltraRAM.
+
+Computes: the output stream is the input stream, beat for beat, in order; up to ``depth + 2``
+beats are buffered (``depth`` in the RAM, two in the output registers).
+
+Ports: ``clk``; ``rst`` (synchronous, active high; empties the FIFO, the RAM keeps its words);
+input stream ``s_valid``/``s_ready``/``s_data``; output stream ``m_valid``/``m_ready``/``m_data``
+(same width).
+
+Structure: a ``ram_deep`` of ``depth`` words (one write port, one registered read port: it maps to
+BRAM or URAM, ``convert.URAM_MIN_DEPTH``), written at ``wr_ptr``; a read is issued at ``rd_ptr``
+when the RAM holds a word (``ram_count > 0``) and the two output registers will have room for it
+(``out_count + in_flight - pop < 2``); the word lands in the output registers one cycle later.
+
+Latency: a beat written at edge t can leave at edge t+2. Throughput: one beat per cycle in and out
+at the same time. ``s_ready`` is ``ram_count < depth``.
+
+Invariants (proved in ``verify/properties/stream_ram_fifo.sv`` at small depth): ``ram_count ==
+wr_ptr - rd_ptr`` (mod ``depth``) with ``ram_count <= depth``; ``out_count + in_flight <= 2``;
+``m_valid == (out_count > 0)``; the output stream obeys the valid/ready rules; every beat written
+comes out exactly once and in order.
+"""
+
+from __future__ import annotations
+
+from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
+
+from ..common.ram import ram_deep
+
+DEPTH_MAX = 1 << 20
+
+
+@block
+def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, depth=1024):
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 4 <= depth <= DEPTH_MAX or depth & (depth - 1):
+        raise ValueError(f"stream_ram_fifo field 'depth' = {depth!r} is not allowed: "
+                         f"must be a power of two in [4, {DEPTH_MAX}]")
+    width = len(s_data)
+    if len(m_data) != width:
+        raise ValueError(f"stream_ram_fifo field 'm_data' width = {len(m_data)} is not allowed: "
+                         f"must equal s_data width {width}")
+    aw = depth.bit_length() - 1
+
+    wr_ptr = Signal(modbv(0)[aw:])
+    rd_ptr = Signal(modbv(0)[aw:])
+    ram_count = Signal(intbv(0, min=0, max=depth + 1))
+    in_flight = Signal(bool(0))          # a RAM read issued at the last edge: rdata is valid now
+    out_count = Signal(intbv(0, min=0, max=3))
+    out0 = Signal(intbv(0)[width:])      # the output beat
+    out1 = Signal(intbv(0)[width:])      # the one behind it
+    push, pop, issue = (Signal(bool(0)) for _ in range(3))
+    rdata = Signal(intbv(0)[width:])
+
+    ram = ram_deep(clk, push, wr_ptr, s_data, rd_ptr, rdata, depth=depth, tag="fifo")
+
+    @always_comb
+    def handshakes():
+        s_ready.next = ram_count < depth
+        push.next = s_valid and ram_count < depth
+        m_valid.next = out_count != 0
+        m_data.next = out0
+        pop.next = m_ready and out_count != 0
+
+    @always_comb
+    def read_issue():
+        # room in the output registers for the word in flight and this one, counting this cycle's pop
+        if ram_count == 0:
+            issue.next = False
+        elif in_flight:
+            issue.next = out_count == 0 or (out_count == 1 and pop)
+        else:
+            issue.next = out_count != 2 or pop
+
+    @always_seq(clk.posedge, reset=rst)
+    def pointers():
+        if push:
+            wr_ptr.next = wr_ptr + 1
+        if issue:
+            rd_ptr.next = rd_ptr + 1
+        if push and not issue:
+            ram_count.next = ram_count + 1
+        elif issue and not push:
+            ram_count.next = ram_count - 1
+        in_flight.next = issue
+
+    @always_seq(clk.posedge, reset=rst)
+    def outputs():
+        if in_flight:
+            if out_count == 0 or (out_count == 1 and pop):
+                out0.next = rdata
+            elif out_count == 1:
+                out1.next = rdata
+            else:                        # two held, one leaves
+                out0.next = out1
+                out1.next = rdata
+            if not pop:
+                out_count.next = out_count + 1
+        elif pop:
+            out0.next = out1
+            out_count.next = out_count - 1
+
+    return ram, handshakes, read_issue, pointers, outputs
