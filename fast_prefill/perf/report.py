@@ -251,16 +251,16 @@ def _plots(plt, result, out: Path, lengths):
 
 
 def headline_table(result, source: str = "minference") -> str:
-    lines = ["| model | N | density (modelled) | attention s (modelled) | index-gen share | HBM GB (modelled) "
+    lines = ["| model | N | density (modelled) | attention s (modelled) | index-gen share | index-gen exposed | HBM GB (modelled) "
              "| HBM BW used | design peak used | SAE lane peak used | TTFT s, as built (modelled) | TTFT s, what-if (modelled, not built) "
              "| A5000 dense roofline s (modelled) | paper claim on it (cited) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in [x for x in result["projections"] if x["source"] == source]:
         a = r["built"]["attention"]
         g = r["gpu"]["A5000"]["seconds"]
         lines.append(
             f"| {MODELS[r['model']].name} | {r['n'] // 1024}K | {a['density']:.3f} | {_fmt_s(a['seconds'])} | "
-            f"{100 * a['index_generation_share']:.1f}% | {a['total_bytes'] / 1e9:.1f} | {100 * a['hbm_fraction']:.3f}% | "
+            f"{100 * a['index_generation_share']:.1f}% | {100 * a['sig_exposed_share']:.1f}% | {a['total_bytes'] / 1e9:.1f} | {100 * a['hbm_fraction']:.3f}% | "
             f"{100 * a['efficiency_vs_design']:.1f}% | {100 * a['lane_peak_fraction']:.1f}% | {_fmt_s(r['built']['ttft_seconds'])} | "
             f"{_fmt_s(r['what_if']['ttft_seconds'])} | {_fmt_s(g)} | "
             f"{_fmt_s(g / BL.PAPER_CLAIM['speedup_high'])}-{_fmt_s(g / BL.PAPER_CLAIM['speedup_low'])} |")

@@ -223,8 +223,11 @@ def _probe_macs(kind: str, b: int, d: int, n: int, r: int, cycles: int) -> dict:
 
 def sig_share_rows(lengths=None) -> list[dict]:
     """The SIG's share of attention time per (model, layout source, N) from the performance model
-    at the U280 preset (the SIG and the attention engine serial, as built), with the layouts of
-    ``make report`` (its cache under build/cache; computed when missing, minutes)."""
+    at the U280 preset, with the layouts of ``make report`` (its cache under build/cache; computed
+    when missing, minutes): ``sig_share`` = SIG cycles / (SIG + attention cycles), the SIG's own
+    time; ``sig_exposed_share`` = the part of the layer's time that the SIG adds with the kernel's
+    overlap (the next head's SIG during this head's attention: one head's SIG per layer, plus the
+    heads whose SIG outlasts the attention before them)."""
     from ....perf import report
     from ....perf.model import MODELS, project
 
@@ -270,7 +273,8 @@ def main(argv) -> int:
     print(_table(macs, ("source", "B", "D", "N", "r", "cycles", "mac_per_cycle", "lane_peak", "fraction_of_r_d")))
     share = sig_share_rows((4096, 16384) if args.quick else None)
     print("\nSIG share of attention time (performance model, U280, SIG and attention serial):")
-    print(_table(share, ("model", "source", "N", "attention_s", "sig_share", "within_15_percent")))
+    print(_table(share, ("model", "source", "N", "attention_s", "sig_share", "within_15_percent",
+                         "sig_exposed_share", "exposed_within_15_percent")))
     mem = memory_table("u280")
     print("\nOn-chip memory at the U280 preset (N = 128K tokens, 1024 blocks):")
     print(_table(mem, ("memory", "status", "copies", "depth", "width", "bits", "maps_to", "uram", "bram36")))
