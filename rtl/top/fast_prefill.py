@@ -2,26 +2,34 @@
 
 Computes, for the arguments in ``s_axi_control`` (``rtl/top/regmap.toml``, docs/kernel.md), for each
 query head ``h = 0 .. H-1`` (KV head ``kvh = h // (H / Hkv)``, golden ``kv_head_of`` not
-interleaved): the SIG phase (``sig_head`` on Q head ``h`` at ``q + h*N*D`` and K of ``kvh`` at
-``k + kvh*N*D``: the head's annotated access stream), then, once the SIG's reads are all back, the
-attention phase (``attention_path`` with that stream on ``s_acc``, V at ``v + kvh*N*D``, O written at
+interleaved): the SIG (``sig_head`` on Q head ``h`` at ``q + h*N*D`` and K of ``kvh`` at
+``k + kvh*N*D``: the head's annotated access stream, into the access FIFO), then the attention
+(``attention_path`` with that stream on ``s_acc``, V at ``v + kvh*N*D``, O written at
 ``o + h*N*D*2``). The output of every head equals the golden ``sparse_attention_fixed`` of the golden
 ``fixed_head_pattern`` (``verify/golden/kernel_ref.py``).
+
+Overlap (``overlap=True``, built): the SIG issuer starts the SIG of head ``h+1`` as soon as the SIG
+is done with head ``h`` (every access of head ``h`` in the access FIFO, ``stream_ram_fifo`` of
+``access_fifo_depth`` beats), while head ``h`` attends; the path issuer starts the attention of head
+``h`` once its first access is at the FIFO's head. ``overlap=False`` (a baseline for measurements)
+also makes the SIG wait until every started head has attended.
 
 Ports (Vitis RTL kernel, UG1393): ``ap_clk``; ``ap_rst_n`` (active low, synchronous, through the
 two-flop synchroniser ``rst_sync_s0`` / ``rst_sync_s1``, so the kernel is reset two cycles after
 ``ap_rst_n`` falls and leaves reset two cycles after it rises); ``s_axi_control_*`` and
 ``interrupt`` (:mod:`.axil_control`: ap_ctrl_hs, GIE/IER/ISR, arguments, ``status``);
-``m_axi_q_*`` (AXI4 read: the SIG's probe reads of Q, then the attention phase's Q rows),
-``m_axi_kv_*`` (AXI4 read: the SIG's K passes, then the KV cache's K/V blocks), ``m_axi_o_*`` (AXI4
-write: O rows). 64-bit addresses, 4-bit IDs (always 0), data width ``hbm_data_width``. The read
+``m_axi_q_*`` (AXI4 read: the SIG's probe reads of Q and the attention's Q rows), ``m_axi_kv_*``
+(AXI4 read: the SIG's K passes and the KV cache's K/V blocks), ``m_axi_o_*`` (AXI4 write: O rows).
+64-bit addresses, 4-bit IDs (reads: 1 for the SIG, ``SIG_AXI_ID``, 0 for the attention path;
+writes: 0), data width ``hbm_data_width``. The read
 ports have no write channels: Vitis packages a read-only ``m_axi`` interface as such.
 
 Control (ap_ctrl_hs): ``ap_idle`` is high exactly while the core is in its idle state; ``ap_start``
 (from the control slave) is taken only there. The core then checks the arguments (a 32-cycle
 restoring division gives ``G = H / Hkv`` and ``H % Hkv``) and, on the first illegal one, ends at
 once with its error code (``regmap.toml`` ``error_codes``, checked in code order) without any AXI
-transaction. Otherwise it runs the heads; ``ap_done`` and ``ap_ready`` pulse together in the last
+transaction. Otherwise it runs the heads (two at a time: one in the SIG, one attending);
+``ap_done`` and ``ap_ready`` pulse together in the last
 cycle of the run (a sequential kernel: the arguments are read during the whole run and must not be
 written while ``ap_idle`` is low). ``status`` (0 or the error code) is written at the end and
 cleared when the next start is taken.
@@ -45,8 +53,9 @@ block for K/V) stay aligned there.
 
 Errors during a run: an AXI read response other than OKAY on ``m_axi_q``/``m_axi_kv`` (6), a write
 response other than OKAY on ``m_axi_o`` (7), or an error a unit reports that is neither (RID, BID,
-RLAST, or a broken access stream: 10). The data still flows, the head in which the error appeared
-completes, and the run ends after it with ``ap_done``.
+RLAST, or a broken access stream: 10). The data still flows; no SIG starts after the error, every
+head whose SIG had started (at most two: the one attending and the one in the SIG) completes, and
+the run ends after them with ``ap_done``.
 
 Shared K passes (``sig_heads_per_pass`` = S > 1 in the SIG head's parameters): the heads of a
 GQA group go in runs of ``min(S, G - g)`` (``g`` the head's place in its group); the first head of
@@ -57,13 +66,15 @@ SIG phase (docs/sig.md). Every head's O is unchanged; only the SIG's K reads (``
 run instead of per head) and the per-head SIG cycles change (the run's first head scores all h
 heads' probe rows). With S = 1 (both presets) the two ports do not exist.
 
-Sharing of the read ports: ``m_axi_q`` and ``m_axi_kv`` each have two users (SIG, attention path),
-multiplexed by phase (:mod:`..axi.read_mux`): the port switches only when nothing is outstanding on
-it, so the SIG's last read has returned before the attention phase's first AR is passed through.
+Sharing of the read ports: ``m_axi_q`` and ``m_axi_kv`` each have two users (SIG, attention path)
+at the same time (:mod:`..axi.read_arbiter`): ARs round robin, R beats routed by RID. Every read
+master keeps RREADY high while it has a burst outstanding (room reserved), so neither user stalls
+the other's beats.
 
-Cycles: 1 (start) + 32 (division) + 1 (check) per run, then per head the SIG's cycles, 3 cycles of
-hand-over, the attention path's cycles (docs/attention_path.md) and 2 cycles to the next head;
-``ap_done`` one cycle after the last head.
+Cycles (``fast_prefill/perf/kernel.py``, docs/performance.md): 1 (start) + 32 (division) + 1 (check)
++ 1 per run to the first SIG start; a head's attention starts 4 cycles after its first access left
+the SIG (or 2 after the previous head's attention ended), the next SIG 3 cycles after this SIG's
+last access; ``ap_done`` 3 cycles after the last attention.
 """
 
 from __future__ import annotations
