@@ -47,6 +47,22 @@ U280_HBM = Figure(460e9, "B/s", "AMD UG1393 'HBM Configuration and Use' (docs.am
                   "verified")
 U280_PC = Figure(14.375e9, "B/s", U280_HBM.source, "verified")
 U280_POWER = Figure(225.0, "W", "AMD Alveo U280 data sheet DS963 maximum board power (not read here)", "unverified")
+A5000_MEMORY = Figure(24e9, "B", NVIDIA_A5000 + ": 24 GB GDDR6", "unverified")
+# A realistic attention efficiency for the GPU: FlashAttention-2 reaches 50-73 % of the theoretical
+# maximum FLOP/s on an A100 (forward and backward; measured on A100, not on an A5000). The report
+# applies the high end, 73 %, which favours the GPU.
+FA2_EFFICIENCY = Figure(0.73, "fraction of FP16 tensor peak",
+                        "Dao, FlashAttention-2, arXiv 2307.08691 (abstract: 50-73 % of the theoretical "
+                        "maximum FLOPs/s on A100)", "unverified")
+
+
+def gpu_memory_bytes(shape, n: int) -> float:
+    """Bytes a GPU holds for one prefill at ``n`` tokens (batch 1): FP16 weights (linear layers and
+    the LM head; the embedding table assumed tied to it) and the FP16 K/V cache of every layer.
+    Activations and workspace are not counted, so this is a lower bound."""
+    weights = 2 * shape.linear_macs_per_token() + 2 * shape.hidden * shape.vocab
+    kv = 2 * 2 * n * shape.kv_heads * shape.head_dim * shape.layers
+    return float(weights + kv)
 
 PAPER_CLAIM = {
     "text": "average TTFT speedup 1.5x to 2.5x over an NVIDIA A5000 across 4K to 128K; up to 4.5x energy "

@@ -282,14 +282,27 @@ def projection_summary(proj: dict, a5000: dict, a5000_sparse: dict, cfg: Acceler
     modelled attention time, the design's own compute roofline (every attention lane busy) and the
     U280's DSP INT8 roofline for the same useful MACs, the A5000's dense and sparse attention
     rooflines (FP16 tensor peak), and the design efficiency (its roofline / its time)."""
+    from . import baselines as BL
+
     att = proj["attention"]
     f = cfg.clock_mhz * 1e6
+    shape = MODELS[proj["model"]]
+    gpu_power = BL.GPUS["A5000"].board_power.value
+    need = BL.gpu_memory_bytes(shape, proj["n"])
     return {"attention_s": att["seconds"], "roofline_design_s": att["roofline_design_s"],
             "roofline_u280_s": att["macs"] / (u280_int8_peak_mac_per_cycle() * f),
             "a5000_dense_attention_s": a5000["attention_seconds"],
             "a5000_sparse_attention_s": a5000_sparse["attention_seconds"],
+            "a5000_dense_attention_fa2_s": a5000["attention_seconds"] / BL.FA2_EFFICIENCY.value,
+            "a5000_sparse_attention_fa2_s": a5000_sparse["attention_seconds"] / BL.FA2_EFFICIENCY.value,
             "efficiency_vs_design": att["efficiency_vs_design"],
-            "design_peak_mac_per_cycle": att["design_peak_mac_per_cycle"]}
+            "design_peak_mac_per_cycle": att["design_peak_mac_per_cycle"],
+            # energy: the U280 at its maximum board power for the whole attention time (an upper
+            # bound, no power estimate from Vivado here) against the A5000 at its board power
+            "energy_attention_per_layer_j": att["seconds"] / shape.layers * BL.U280_POWER.value,
+            "a5000_dense_attention_energy_per_layer_j": a5000["attention_seconds"] / shape.layers * gpu_power,
+            "a5000_memory_gb": need / 1e9,
+            "a5000_fits": need <= BL.A5000_MEMORY.value}
 
 
 WHAT_IF = ModelParams(overlap="sig_sae", sae_group=4, sae_engines=16, sig_engines=4)

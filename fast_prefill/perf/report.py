@@ -267,6 +267,31 @@ def headline_table(result, source: str = "minference") -> str:
     return "\n".join(lines)
 
 
+def attention_vs_gpu_table(result, source: str = "minference") -> str:
+    """Attention time and energy per layer against the A5000 (rooflines and FlashAttention-2's best
+    efficiency), with the A5000's memory check: the report's ``summary`` fields."""
+    lines = ["| model | N | attention s (modelled) | U280 roofline s (DSP INT8) | A5000 dense roofline s | "
+             "A5000 dense at 73 % (FA2, cited) s | A5000 sparse roofline s | U280 / A5000 dense roofline | "
+             "energy J/layer, U280 at 225 W | energy J/layer, A5000 dense roofline at 230 W | "
+             "A5000 memory GB (FP16 weights + K/V) | fits 24 GB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in [x for x in result["projections"] if x["source"] == source]:
+        s = r["summary"]
+        lines.append(
+            f"| {MODELS[r['model']].name} | {r['n'] // 1024}K | {_fmt_s(s['attention_s'])} | "
+            f"{_fmt_s(s['roofline_u280_s'])} | {_fmt_s(s['a5000_dense_attention_s'])} | "
+            f"{_fmt_s(s['a5000_dense_attention_fa2_s'])} | {_fmt_s(s['a5000_sparse_attention_s'])} | "
+            f"{s['attention_s'] / s['a5000_dense_attention_s']:.1f}x | {_fmt_s(s['energy_attention_per_layer_j'])} | "
+            f"{_fmt_s(s['a5000_dense_attention_energy_per_layer_j'])} | {s['a5000_memory_gb']:.1f} | "
+            f"{'yes' if s['a5000_fits'] else 'no'} |")
+    lines.append("\nAll times modelled; U280 energy is the attention time at the card's maximum board power (225 W, "
+                 "DS963, an upper bound: no Vivado power estimate here), the A5000's at its board power (230 W). "
+                 "FA2 = FlashAttention-2's best measured efficiency on an A100 (73 % of peak, arXiv 2307.08691), "
+                 "applied to the A5000 as the GPU's favourable case. The memory check counts FP16 weights and the "
+                 "FP16 K/V of every layer (no activations, embedding assumed tied): a lower bound.")
+    return "\n".join(lines)
+
+
 def _markdown(result, cfg, lengths, quick) -> str:
     cmd = ("`.venv/bin/fast-prefill report --quick`" if quick
            else "`make report` (= `.venv/bin/fast-prefill report`)")
@@ -298,10 +323,13 @@ def _markdown(result, cfg, lengths, quick) -> str:
     md.append("Attention = SIG + SAE + KV cache for all layers and query heads; TTFT = attention + linear layers on "
               "the MPU + LM head (the two are sequential). 'HBM BW used' = bytes / time / 460 GB/s. 'design peak used' "
               "= useful attention MACs (SIG probe and SAE) / time / the design's attention peak (the row-parallel "
-              "SAE's 2 P D plus the SIG probe's r D MACs per cycle, 9,216 at u280; the two run one after the "
-              "other, so this is at most the larger one's share of the sum). 'SAE lane peak used' = the SAE's "
+              "SAE's 2 P D plus the SIG probe's r D MACs per cycle, 9,216 at u280; the SIG of the next head runs "
+              "while a head attends). 'index-gen share' = SIG cycles / (SIG + attention cycles); 'index-gen "
+              "exposed' = the part of the layer's time the SIG adds with the overlap. 'SAE lane peak used' = the SAE's "
               "useful MACs / time / its 2 P D MACs per cycle per engine (8,192 at u280). What-if (not built): GQA groups on the SAE, 16 SAE engines, 4 SIG engines, SIG overlapped "
               "with the SAE.\n")
+    md.append("## Attention against the A5000, per layer (MInference layouts)\n")
+    md.append(attention_vs_gpu_table(result) + "\n")
     md.append("## Linear layers alone (MPU, modelled)\n\n| model | N | seconds | bound | MPU peak used |\n|---|---|---|---|---|")
     for r in [x for x in result["projections"] if x["source"] == "minference"]:
         lin = r["built"]["linear"]
@@ -327,7 +355,8 @@ def _markdown(result, cfg, lengths, quick) -> str:
         for name, fig in (("memory bandwidth", g.bandwidth), ("FP16 dense tensor", g.fp16_dense), ("board power", g.board_power)):
             md.append(f"| {g.name} {name} | {fig.value:.4g} {fig.unit} | {fig.source} | {fig.status} |")
     for name, fig in (("U280 HBM total", BL.U280_HBM), ("U280 HBM per pseudo-channel", BL.U280_PC),
-                      ("U280 board power", BL.U280_POWER)):
+                      ("U280 board power", BL.U280_POWER), ("A5000 memory", BL.A5000_MEMORY),
+                      ("FlashAttention-2 efficiency", BL.FA2_EFFICIENCY)):
         md.append(f"| {name} | {fig.value:.4g} {fig.unit} | {fig.source} | {fig.status} |")
     md.append(f"| paper claim | {BL.PAPER_CLAIM['text']} | {BL.PAPER_CLAIM['source']} | cited |")
     md.append(f"| MInference | {BL.MINFERENCE_CLAIM['text']} | {BL.MINFERENCE_CLAIM['source']} | cited "

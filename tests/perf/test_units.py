@@ -143,3 +143,16 @@ def test_design_roofline_and_projection_summary():
     assert s["roofline_u280_s"] == p["attention"]["macs"] / (18048 * 300e6) < s["roofline_design_s"]
     assert s["a5000_dense_attention_s"] == g["attention_seconds"] > s["a5000_sparse_attention_s"]
     assert s["efficiency_vs_design"] == a["efficiency_vs_design"]
+    # the GPU at FlashAttention-2's best measured efficiency (73 % of peak): slower than its roofline
+    assert s["a5000_dense_attention_fa2_s"] == pytest.approx(g["attention_seconds"] / 0.73)
+    # energy per attention layer: the U280 at 225 W for the layer's attention time, the A5000 at 230 W
+    assert s["energy_attention_per_layer_j"] == pytest.approx(p["attention"]["seconds"] / 32 * 225.0)
+    assert s["a5000_dense_attention_energy_per_layer_j"] == pytest.approx(g["attention_seconds"] / 32 * 230.0)
+    # A5000 memory: FP16 weights (15.0 GB for Llama-3-8B, embedding not counted) + FP16 K/V (128 KB a token): at 4K it
+    # fits 24 GB, at 128K the K/V alone is 17.2 GB and the sum does not
+    assert 15.0 < s["a5000_memory_gb"] < 15.6 and s["a5000_fits"]
+    big = projection_summary(project("llama-3-8b", 131072, [HeadStats("d", 1.0, 1024, 1024, 0, False,
+                                                                        {"liveness": 1024})], cfg), g, gs, cfg)
+    kv_128k = 2 * 2 * 131072 * 8 * 128 * 32 / 1e9
+    assert big["a5000_memory_gb"] == pytest.approx(s["a5000_memory_gb"] + kv_128k - 2 * 2 * 4096 * 8 * 128 * 32 / 1e9)
+    assert not big["a5000_fits"]
