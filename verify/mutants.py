@@ -15,6 +15,13 @@ def fifo_drop_when_full(depth: int) -> Mutant:
     return Mutant("fifo_drop_when_full", f"assign s_ready = (count < {depth});", "assign s_ready = 1'b1;")
 
 
+def ram_fifo_read_without_room() -> Mutant:
+    """stream_ram_fifo issues a RAM read while a word is in flight and one output register is taken
+    but not leaving: the word lands on top of two held beats and the oldest one is overwritten."""
+    return Mutant("ram_fifo_read_without_room", "issue = ((out_count == 0) || ((out_count == 1) && pop));",
+                  "issue = ((out_count != 2) || pop);")
+
+
 def skid_overwrite(width: int) -> Mutant:
     """The skid register is never used: a beat accepted while the sink stalls is lost."""
     return Mutant("skid_overwrite", "skid_valid <= 1'b1;", "skid_valid <= 1'b0;")
@@ -28,6 +35,17 @@ def axil_bvalid_drops() -> Mutant:
 def reader_no_credit_check(burst_beats: int, fifo_depth: int) -> Mutant:
     """Bursts are issued without reserving FIFO room: under back-pressure a returned beat is lost."""
     return Mutant("reader_no_credit_check", f"((reserved + {burst_beats}) <= {fifo_depth})", "1'b1")
+
+
+def arbiter_no_hold() -> Mutant:
+    """axi_read_arbiter without the hold: the grant can move to the other side while the granted
+    side's ARVALID waits, so the shared port's AR payload changes before ARREADY."""
+    return Mutant("arbiter_no_hold", "if (hold) begin", "if (1'b0) begin")
+
+
+def arbiter_route_inverted(b_id: int) -> Mutant:
+    """axi_read_arbiter routes R beats by ``rid != b_id``: every beat goes to the wrong master."""
+    return Mutant("arbiter_route_inverted", f"assign to_b = (m_rid == {b_id});", f"assign to_b = (m_rid != {b_id});")
 
 
 def writer_early_wlast() -> Mutant:

@@ -4,6 +4,7 @@ from myhdl import Signal, intbv
 
 from ...blocks import BlockSpec, clock_and_reset
 from ...verify.proof_jobs import ProofJob
+from .read_arbiter import axi_read_arbiter
 from .stream_reader import axi_stream_reader
 from .stream_writer import axi_stream_writer
 
@@ -54,6 +55,11 @@ def _params(cfg) -> dict:
             "fifo_depth": 2 * burst, "max_outstanding": min(cfg.max_outstanding_bursts, 16)}
 
 
+def _arbiter_ports(params: dict) -> dict:
+    w = params["data_width"]
+    return {**clock_and_reset(), **axi_read_ports("a", w), **axi_read_ports("b", w), **axi_read_ports("m", w)}
+
+
 BLOCKS = [
     BlockSpec(name="axi_stream_reader", factory=axi_stream_reader, ports=_reader_ports, params=_params,
               hdl_params=("burst_beats", "fifo_depth", "max_outstanding"),
@@ -62,6 +68,10 @@ BLOCKS = [
               params=lambda cfg: {k: v for k, v in _params(cfg).items() if k != "fifo_depth"},
               hdl_params=("burst_beats", "max_outstanding"),
               summary="AXI4 write master: (address, beats) command + data stream -> write bursts"),
+    # b_id: the kernel's SIG head reads with ARID 1, its attention path with 0 (rtl/top/fast_prefill.py)
+    BlockSpec(name="axi_read_arbiter", factory=axi_read_arbiter, ports=_arbiter_ports,
+              params=lambda cfg: {"data_width": cfg.hbm_data_width, "b_id": 1}, hdl_params=("b_id",),
+              summary="two AXI4 read masters on one read port: AR round robin, R routed by RID"),
 ]
 
 _PROOF = {"data_width": 32, "beats_bits": 9, "burst_beats": 2, "max_outstanding": 2}
@@ -69,4 +79,5 @@ _PROOF = {"data_width": 32, "beats_bits": 9, "burst_beats": 2, "max_outstanding"
 PROOF_JOBS = [
     ProofJob("axi_stream_reader", "axi_stream_reader", {**_PROOF, "fifo_depth": 4}, "axi_stream_reader.sv", 10, 14),
     ProofJob("axi_stream_writer", "axi_stream_writer", _PROOF, "axi_stream_writer.sv", 10, 14),
+    ProofJob("axi_read_arbiter", "axi_read_arbiter", {"data_width": 8, "b_id": 1}, "axi_read_arbiter.sv", 8, 16),
 ]

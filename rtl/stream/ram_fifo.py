@@ -12,7 +12,8 @@ BRAM or URAM, ``convert.URAM_MIN_DEPTH``), written at ``wr_ptr``; a read is issu
 when the RAM holds a word (``ram_count > 0``) and the two output registers will have room for it
 (``out_count + in_flight - pop < 2``); the word lands in the output registers one cycle later.
 
-Latency: a beat written at edge t can leave at edge t+2. Throughput: one beat per cycle in and out
+Latency: a beat written at edge t is read from the RAM at edge t+1, lands in the output registers at
+edge t+2 and can leave at edge t+3. Throughput: one beat per cycle in and out
 at the same time. ``s_ready`` is ``ram_count < depth``.
 
 Invariants (proved in ``verify/properties/stream_ram_fifo.sv`` at small depth): ``ram_count ==

@@ -1,4 +1,5 @@
-"""Proofs of the AXI4 stream reader and writer, and planted bugs that both checkers reject."""
+"""Proofs of the AXI4 stream reader and writer and of the read arbiter, and planted bugs that the
+proofs reject (the co-simulation tests reject them too: tests/rtl/axi/)."""
 
 import pytest
 
@@ -9,7 +10,7 @@ from fast_prefill.verify.proof_jobs import all_jobs
 pytestmark = pytest.mark.formal
 
 
-@pytest.mark.parametrize("job", ["axi_stream_reader", "axi_stream_writer"])
+@pytest.mark.parametrize("job", ["axi_stream_reader", "axi_stream_writer", "axi_read_arbiter"])
 def test_axi_master_proofs_and_covers(job, tmp_path):
     results = run_job(all_jobs()[job], workdir=tmp_path / job)
     assert [r.result for r in results] == ["PASS", "PASS"], table(results)
@@ -18,7 +19,9 @@ def test_axi_master_proofs_and_covers(job, tmp_path):
 @pytest.mark.parametrize("job, mutant", [
     ("axi_stream_reader", mutants.reader_no_credit_check(2, 4)),
     ("axi_stream_writer", mutants.writer_early_wlast()),
-], ids=["reader_no_credit_check", "writer_early_wlast"])
+    ("axi_read_arbiter", mutants.arbiter_no_hold()),
+    ("axi_read_arbiter", mutants.arbiter_route_inverted(1)),
+], ids=["reader_no_credit_check", "writer_early_wlast", "arbiter_no_hold", "arbiter_route_inverted"])
 def test_axi_master_proofs_reject_mutants(job, mutant, tmp_path):
     [prove] = run_job(all_jobs()[job], mutant=mutant, workdir=tmp_path / job, tasks=("prove",))
     assert prove.result == "FAIL" and prove.vcd is not None

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.formal
 
 def test_stream_proofs_and_covers_pass():
     jobs = select_jobs(["stream_*"])
-    assert {j.block for j in jobs} == {"stream_fifo", "stream_skid_buffer", "stream_fork", "stream_downsizer"}
+    assert {j.block for j in jobs} == {"stream_fifo", "stream_ram_fifo", "stream_skid_buffer", "stream_fork",
+                                       "stream_downsizer"}
     results = run_jobs(jobs, parallel=2, progress=lambda s: None)
     assert len(results) == 2 * len(jobs)
     assert all(r.passed for r in results), table(results)

@@ -16,6 +16,7 @@ from fast_prefill.verify.strategies import beats, pattern
 CASES = [
     ("stream_fifo", {"width": 4, "depth": 4}, mutants.fifo_drop_when_full(4), "stream_fifo_d4"),
     ("stream_skid_buffer", {"width": 4}, mutants.skid_overwrite(4), "stream_skid_buffer"),
+    ("stream_ram_fifo", {"width": 4, "depth": 4}, mutants.ram_fifo_read_without_room(), "stream_ram_fifo_d4"),
 ]
 
 
