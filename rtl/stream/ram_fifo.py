@@ -17,7 +17,9 @@ edge t+2 and can leave at edge t+3. Throughput: one beat per cycle in and out
 at the same time. ``s_ready`` is ``ram_count < depth``.
 
 Invariants (proved in ``verify/properties/stream_ram_fifo.sv`` at small depth): ``ram_count ==
-wr_ptr - rd_ptr`` (mod ``depth``) with ``ram_count <= depth``; ``out_count + in_flight <= 2``;
+wr_ptr - rd_ptr`` (mod ``depth``) with ``ram_count <= depth``; the registered flags ``ram_full ==
+(ram_count == depth)`` and ``ram_has == (ram_count != 0)`` (they keep the counter's compare off
+the handshake paths); ``out_count + in_flight <= 2``;
 ``m_valid == (out_count > 0)``; the output stream obeys the valid/ready rules; every beat written
 comes out exactly once and in order.
 """
@@ -45,6 +47,8 @@ def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     wr_ptr = Signal(modbv(0)[aw:])
     rd_ptr = Signal(modbv(0)[aw:])
     ram_count = Signal(intbv(0, min=0, max=depth + 1))
+    ram_full = Signal(bool(0))           # ram_count == depth, as a register (short paths to push/issue)
+    ram_has = Signal(bool(0))            # ram_count != 0, as a register
     in_flight = Signal(bool(0))          # a RAM read issued at the last edge: rdata is valid now
     out_count = Signal(intbv(0, min=0, max=3))
     out0 = Signal(intbv(0)[width:])      # the output beat
@@ -56,8 +60,8 @@ def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     @always_comb
     def handshakes():
-        s_ready.next = ram_count < depth
-        push.next = s_valid and ram_count < depth
+        s_ready.next = not ram_full
+        push.next = s_valid and not ram_full
         m_valid.next = out_count != 0
         m_data.next = out0
         pop.next = m_ready and out_count != 0
@@ -65,7 +69,7 @@ def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     @always_comb
     def read_issue():
         # room in the output registers for the word in flight and this one, counting this cycle's pop
-        if ram_count == 0:
+        if not ram_has:
             issue.next = False
         elif in_flight:
             issue.next = out_count == 0 or (out_count == 1 and pop)
@@ -80,8 +84,12 @@ def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
             rd_ptr.next = rd_ptr + 1
         if push and not issue:
             ram_count.next = ram_count + 1
+            ram_has.next = True
+            ram_full.next = ram_count == depth - 1
         elif issue and not push:
             ram_count.next = ram_count - 1
+            ram_has.next = ram_count != 1
+            ram_full.next = False
         in_flight.next = issue
 
     @always_seq(clk.posedge, reset=rst)

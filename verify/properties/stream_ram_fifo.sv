@@ -20,6 +20,8 @@ wire [F_AW+2:0] f_total = ram_count + out_count + in_flight;   // beats in the F
 always @(*)
   if (f_past_valid) begin
     assert(ram_count <= F_DEPTH);
+    assert(ram_full == (ram_count == F_DEPTH));
+    assert(ram_has == (ram_count != 0));
     assert(f_fill == ram_count[F_AW-1:0]);
     assert(out_count + in_flight <= 2);
     assert(m_valid == (out_count != 0));
