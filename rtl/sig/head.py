@@ -353,7 +353,9 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     # would give. A write landing at the same edge on the same address is forwarded by a registered
     # bypass (read-first memories), so the read data equal the old asynchronous read on every cycle.
     rp_nx = usig(iwn + 1)
-    rd_nx_dec = Signal(modbv(0)[iwn + 1:])
+    rd_nx_dec = Signal(modbv(0)[iwn + 1:])     # rp_nx - 1, chosen from registers (no adder on the path)
+    ALL1 = (1 << (iwn + 1)) - 1                # -1 in iwn + 1 bits (a Python constant: a literal)
+    rp_m1 = Signal(modbv(ALL1)[iwn + 1:])      # rp - 1, kept beside rp
     rd_nx_addr = usig(iwn)
     rd_nx_paddr = usig(iw)
     rm_v, rm_s = usig(AW), usig(AW)
@@ -361,10 +363,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     hit_v, hit_s, hit_pv, hit_ps = Signal(bool(0)), Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     byp_acc = usig(AW)
     byp_pool = usig(PV)
-
-    @always_comb
-    def rd_dec_node():
-        rd_nx_dec.next = rp_nx - 1
 
     @always_comb
     def rd_index():
@@ -690,44 +688,58 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def rp_next():
-        # the feed position after this edge (the registered buffer reads use it as their address)
+        # the feed position after this edge and that position - 1 (the registered buffer reads'
+        # address): rp_nx is one of rp, 0, 1, rp + 1, so rp_nx - 1 is rp_m1, -1, 0 or rp
         rp_nx.next = rp
+        rd_nx_dec.next = rp_m1
         if rst or take:
             rp_nx.next = 0
+            rd_nx_dec.next = ALL1
         elif state == H_DQ:
             if dh_ready:
                 rp_nx.next = 0
+                rd_nx_dec.next = ALL1
         elif state == H_DK:
             if (rp == 0 and dq_ready) or (rp != 0 and dk_ready):
                 if rp == nb_w:
                     rp_nx.next = 1
+                    rd_nx_dec.next = 0
                 else:
                     rp_nx.next = rp + 1
+                    rd_nx_dec.next = rp
         elif state == H_DPV or state == H_PSK:
             if (state == H_DPV and dp_ready) or (state == H_PSK and sk_ready):
                 if rp == nb_w:
                     rp_nx.next = 0
+                    rd_nx_dec.next = ALL1
                 else:
                     rp_nx.next = rp + 1
+                    rd_nx_dec.next = rp
         elif state == H_DW:
             if dm_valid and dec_qa:
                 rp_nx.next = 1
+                rd_nx_dec.next = 0
         elif state == H_CCV or state == H_CCS:
             if cc_ready:
                 if rp == n_val:
                     rp_nx.next = 0
+                    rd_nx_dec.next = ALL1
                 else:
                     rp_nx.next = rp + 1
+                    rd_nx_dec.next = rp
         elif state == H_TMV or state == H_TMS:
             if ts_ready:
                 if rp == nb_w:
                     rp_nx.next = 0
+                    rd_nx_dec.next = ALL1
                 else:
                     rp_nx.next = rp + 1
+                    rd_nx_dec.next = rp
 
     @always_seq(clk.posedge, reset=rst)
     def control():
         rp.next = rp_nx
+        rp_m1.next = rd_nx_dec
         done_r.next = False
         if take:
             busy_r.next = True
@@ -955,6 +967,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     return (run_insts, decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, bs_q, bs_k, decision,
             pooled, qa_forks, w_ksum, rd_ksum_mem, rd_ksum_bypass, rd_ksum, qa_ports, rp_next, cap_decode, w_acc,
-            w_pooled, prod_node, tslice, rd_dec_node, rd_index, rd_acc_mem, rd_pool_mem, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
+            w_pooled, prod_node, tslice, rd_index, rd_acc_mem, rd_pool_mem, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
             zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, z7, ts_mux, ts_pack, builder, live, sel_mux, outputs,
             control)
