@@ -20,6 +20,19 @@ def dead_not_all_ones(row_bits: int) -> Mutant:
 
 
 def gqa_kv_base_every_head() -> Mutant:
-    """Kernel top level ``fast_prefill``: the K/V bases advance after every query head instead of
+    """Kernel top level ``fast_prefill``: the path's K/V bases advance after every query head instead of
     after each GQA group, so the second head of a group reads the next (absent) KV head's K and V."""
-    return Mutant("gqa_kv_base_every_head", "if (last_in_group) begin", "if (1'b1) begin")
+    return Mutant("gqa_kv_base_every_head", "if (last_in_group_p) begin", "if (1'b1) begin")
+
+
+def sig_starts_after_error() -> Mutant:
+    """Kernel top level: the SIG issuer ignores an error seen (``stop``) and starts further heads."""
+    return Mutant("sig_starts_after_error", "sig_go = ((ss == 2'b00) && (hs != a_h) && (!stop) && (!sig_busy));",
+                  "sig_go = ((ss == 2'b00) && (hs != a_h) && (!sig_busy));")
+
+
+def path_before_its_sig() -> Mutant:
+    """Kernel top level: the path issuer starts a head whenever the FIFO has an access, also one whose
+    SIG has not started (the next head's count is not checked)."""
+    return Mutant("path_before_its_sig", "path_go = ((ps == 2'b00) && (hp != hs) && (!path_busy) && pa_valid);",
+                  "path_go = ((ps == 2'b00) && (!path_busy) && pa_valid);")

@@ -28,7 +28,8 @@ Control (ap_ctrl_hs): ``ap_idle`` is high exactly while the core is in its idle 
 (from the control slave) is taken only there. The core then checks the arguments (a 32-cycle
 restoring division gives ``G = H / Hkv`` and ``H % Hkv``) and, on the first illegal one, ends at
 once with its error code (``regmap.toml`` ``error_codes``, checked in code order) without any AXI
-transaction. Otherwise it runs the heads (two at a time: one in the SIG, one attending);
+transaction. Otherwise it runs the heads (one attending while the SIG runs ahead: a later head's
+SIG, and the accesses of finished SIG heads waiting in the FIFO);
 ``ap_done`` and ``ap_ready`` pulse together in the last
 cycle of the run (a sequential kernel: the arguments are read during the whole run and must not be
 written while ``ap_idle`` is low). ``status`` (0 or the error code) is written at the end and
@@ -54,7 +55,8 @@ block for K/V) stay aligned there.
 Errors during a run: an AXI read response other than OKAY on ``m_axi_q``/``m_axi_kv`` (6), a write
 response other than OKAY on ``m_axi_o`` (7), or an error a unit reports that is neither (RID, BID,
 RLAST, or a broken access stream: 10). The data still flows; no SIG starts after the error, every
-head whose SIG had started (at most two: the one attending and the one in the SIG) completes, and
+head whose SIG had started (the one attending, those whose accesses wait in the FIFO, the one in
+the SIG) completes, and
 the run ends after them with ``ap_done``.
 
 Shared K passes (``sig_heads_per_pass`` = S > 1 in the SIG head's parameters): the heads of a
