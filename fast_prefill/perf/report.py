@@ -28,7 +28,7 @@ from pathlib import Path
 from ..config import get_preset
 from ..tools import BUILD_DIR
 from . import baselines as BL
-from .model import MODELS, ModelParams, project, projection_summary, what_if
+from .model import MODELS, ModelParams, project, projection_summary
 from .sparsity import KINDS, heads_for_models
 
 LENGTHS = (4096, 8192, 16384, 32768, 65536, 131072)
@@ -149,7 +149,6 @@ def run(out: Path, quick: bool, calibration: bool, log=print, jobs: int | None =
             for n in lengths:
                 hs = layouts[(source, n)][model]
                 built = project(model, n, hs, cfg)
-                wi = project(model, n, hs, cfg, what_if(model))
                 shape = MODELS[model]
                 dens = built["attention"]["density"]
                 gpu = {k: BL.gpu_roofline(g, shape, n) for k, g in BL.GPUS.items()}
@@ -158,14 +157,14 @@ def run(out: Path, quick: bool, calibration: bool, log=print, jobs: int | None =
                 for h in hs:
                     for k, v in h.reads.items():
                         pol[k] = pol.get(k, 0.0) + v * h.weight * shape.heads * shape.layers * cfg.block_bytes
-                rec = {"model": model, "source": source, "n": n, "built": built, "what_if": wi, "gpu": gpu,
+                rec = {"model": model, "source": source, "n": n, "built": built, "gpu": gpu,
                        "a5000_sparse": gpu_sparse, "policy_bytes": pol,
                        "summary": projection_summary(built, gpu["A5000"], gpu_sparse, cfg),
                        "heads": [{"label": h.label, "weight": h.weight, "density": h.density,
                                   "accesses": h.accesses, "reads": h.reads, "query_aware": h.query_aware} for h in hs]}
                 result["projections"].append(rec)
                 log(f"  {model:11s} {source:11s} N={n:6d}: density {dens:.3f}, attention {_fmt_s(built['attention']['seconds'])} s, "
-                    f"TTFT {_fmt_s(built['ttft_seconds'])} s (what-if {_fmt_s(wi['ttft_seconds'])} s), "
+                    f"TTFT {_fmt_s(built['ttft_seconds'])} s, "
                     f"A5000 roofline {_fmt_s(gpu['A5000']['seconds'])} s")
     (out / "performance.json").write_text(json.dumps(result, indent=1, default=str))
     _plots(plt, result, out, lengths)
@@ -189,7 +188,6 @@ def _plots(plt, result, out: Path, lengths):
         ax.plot(ks, [r["built"]["ttft_seconds"] for r in rows], "o-", color="C3", label="U280 as built, TTFT (modelled, MInference budgets)")
         ax.plot(ks, [r["built"]["ttft_seconds"] for r in rf], "o--", color="C3", alpha=0.6, label="U280 as built, TTFT (modelled, FlexPrefill synthetic)")
         ax.plot(ks, [r["built"]["attention"]["seconds"] for r in rows], "s:", color="C3", label="U280 as built, attention only (modelled)")
-        ax.plot(ks, [r["what_if"]["ttft_seconds"] for r in rows], "^-", color="C1", label="U280 what-if (not built), TTFT (modelled)")
         for k, c in (("A5000", "C0"), ("A100-80GB", "C2"), ("H100-SXM", "C4")):
             ax.plot(ks, [r["gpu"][k]["seconds"] for r in rows], "-", color=c, label=f"{k} dense roofline (modelled)")
         lo = [r["gpu"]["A5000"]["seconds"] / BL.PAPER_CLAIM["speedup_high"] for r in rows]
@@ -252,9 +250,9 @@ def _plots(plt, result, out: Path, lengths):
 
 def headline_table(result, source: str = "minference") -> str:
     lines = ["| model | N | density (modelled) | attention s (modelled) | index-gen share | index-gen exposed | HBM GB (modelled) "
-             "| HBM BW used | design peak used | SAE lane peak used | TTFT s, as built (modelled) | TTFT s, what-if (modelled, not built) "
+             "| HBM BW used | design peak used | SAE lane peak used | TTFT s, as built (modelled) "
              "| A5000 dense roofline s (modelled) | paper claim on it (cited) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in [x for x in result["projections"] if x["source"] == source]:
         a = r["built"]["attention"]
         g = r["gpu"]["A5000"]["seconds"]
@@ -262,7 +260,7 @@ def headline_table(result, source: str = "minference") -> str:
             f"| {MODELS[r['model']].name} | {r['n'] // 1024}K | {a['density']:.3f} | {_fmt_s(a['seconds'])} | "
             f"{100 * a['index_generation_share']:.1f}% | {100 * a['sig_exposed_share']:.1f}% | {a['total_bytes'] / 1e9:.1f} | {100 * a['hbm_fraction']:.3f}% | "
             f"{100 * a['efficiency_vs_design']:.1f}% | {100 * a['lane_peak_fraction']:.1f}% | {_fmt_s(r['built']['ttft_seconds'])} | "
-            f"{_fmt_s(r['what_if']['ttft_seconds'])} | {_fmt_s(g)} | "
+            f"{_fmt_s(g)} | "
             f"{_fmt_s(g / BL.PAPER_CLAIM['speedup_high'])}-{_fmt_s(g / BL.PAPER_CLAIM['speedup_low'])} |")
     return "\n".join(lines)
 
@@ -326,8 +324,9 @@ def _markdown(result, cfg, lengths, quick) -> str:
               "SAE's 2 P D plus the SIG probe's r D MACs per cycle, 9,216 at u280; the SIG of the next head runs "
               "while a head attends). 'index-gen share' = SIG cycles / (SIG + attention cycles); 'index-gen "
               "exposed' = the part of the layer's time the SIG adds with the overlap. 'SAE lane peak used' = the SAE's "
-              "useful MACs / time / its 2 P D MACs per cycle per engine (8,192 at u280). What-if (not built): GQA groups on the SAE, 16 SAE engines, 4 SIG engines, SIG overlapped "
-              "with the SAE.\n")
+              "useful MACs / time / its 2 P D MACs per cycle per engine (8,192 at u280). No what-if configuration is "
+              "shown: the report shows only what `make synth` fits (the earlier what-if, 16 SAE engines and 4 SIG "
+              "engines, would need several times the U280's DSP48E2; the built kernel uses 86 % of them).\n")
     md.append("## Attention against the A5000, per layer (MInference layouts)\n")
     md.append(attention_vs_gpu_table(result) + "\n")
     md.append("## Linear layers alone (MPU, modelled)\n\n| model | N | seconds | bound | MPU peak used |\n|---|---|---|---|---|")
@@ -336,11 +335,11 @@ def _markdown(result, cfg, lengths, quick) -> str:
         md.append(f"| {MODELS[r['model']].name} | {r['n'] // 1024}K | {_fmt_s(lin['seconds'])} | {lin['bound']} | "
                   f"{100 * lin['mpu_peak_fraction']:.1f}% |")
     md.append("\n## Energy per prompt (modelled: time x stated board power)\n\n| model | N | U280 as built J | "
-              "U280 what-if J | A5000 roofline J | A100 roofline J | H100 roofline J |\n|---|---|---|---|---|---|---|")
+              "A5000 roofline J | A100 roofline J | H100 roofline J |\n|---|---|---|---|---|---|")
     for r in [x for x in result["projections"] if x["source"] == "minference"]:
         p = BL.U280_POWER.value
         md.append(f"| {MODELS[r['model']].name} | {r['n'] // 1024}K | {_fmt_s(r['built']['ttft_seconds'] * p)} | "
-                  f"{_fmt_s(r['what_if']['ttft_seconds'] * p)} | {_fmt_s(r['gpu']['A5000']['energy_j'])} | "
+                  f"{_fmt_s(r['gpu']['A5000']['energy_j'])} | "
                   f"{_fmt_s(r['gpu']['A100-80GB']['energy_j'])} | {_fmt_s(r['gpu']['H100-SXM']['energy_j'])} |")
     md.append("\n## HBM K/V reads by cache policy (modelled from golden cache simulators; GB, all layers and heads)\n")
     md.append("| model | source | N | no cache | LRU | Belady | liveness (the RTL's) |\n|---|---|---|---|---|---|---|")
