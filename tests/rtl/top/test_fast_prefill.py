@@ -283,7 +283,8 @@ def test_shared_k_pass_end_to_end(h, hkv, tau, faulty):
     pass pair (a group of 3: runs of 2 and 1). O equals kernel_reference exactly; the SIG read K
     ``2 N D`` bytes per run (half of one pass pair per head); the kernel cycle model with the
     shared schedule is within 3 % of the simulated run (no faults; a second host run, after the
-    probe's post-reset clear)."""
+    probe's post-reset clear), or, with query-aware heads, above it by at most 8 % (their pooled
+    selection is modelled at its worst-case digit scans)."""
     from fast_prefill.perf import kernel as K
 
     nb = 8                               # N * D = 512 bytes: the SIG's read burst (H > 1)
@@ -304,4 +305,7 @@ def test_shared_k_pass_end_to_end(h, hkv, tau, faulty):
     assert sig_k_bytes(res) == runs_ * runs * 2 * n * D, (sig_k_bytes(res), runs_ * runs * 2 * n * D)
     if not faulty:
         model = K.run_cycles_of_reference(SHARED_CFG, ref, tau, 3 * B)
-        assert abs(model - res.cycles[1]) <= 0.03 * res.cycles[1], (model, res.cycles)
+        if not any(p.query_aware for p in ref.patterns):
+            assert abs(model - res.cycles[1]) <= 0.03 * res.cycles[1], (model, res.cycles)
+        else:   # the pooled selection at its worst-case digit scans (perf/kernel.py): an upper estimate
+            assert res.cycles[1] <= model <= 1.08 * res.cycles[1], (model, res.cycles)
