@@ -44,7 +44,11 @@ def test_one_head_n64_exact_under_faults():
 
 
 def test_gqa_group_exact():
-    check(64, 2, 1, seed=3, faults=vb.Faults(seed=2, max_latency=4, r_gap=0.2, w_stall=0.2))
+    # interleave: the SIG's (ID 1) and the attention path's (ID 0) R beats mixed on the shared ports;
+    # it happened (the SIG of head 1 reads while head 0 attends)
+    res = check(64, 2, 1, seed=3, faults=vb.Faults(seed=2, max_latency=4, r_gap=0.2, w_stall=0.2, interleave=True))
+    ports = res.run.result.stats["read_ports"]
+    assert sum(p["out_of_order_beats"] for p in ports.values()) > 0, ports
 
 
 def test_verilator_and_icarus_cycle_counts_are_equal():
@@ -178,3 +182,34 @@ def test_axi_error_response_is_a_kernel_error(where, code, text):
     with pytest.raises(KernelError, match=rf"fast_prefill status {code}: {text}") as exc:
         run_attention(q, k, v, preset="tiny", faults=faults)
     assert exc.value.code == code
+
+
+@pytest.mark.slow   # a Verilator build of the mutated kernel (about 45 s)
+def test_planted_arbiter_routing_bug_is_caught_under_interleaving():
+    """The read arbiters route R beats by RID inverted (planted bug): with the SIG's and the attention
+    path's beats interleaved on the shared ports, the run hangs, or ends with an error status or wrong O
+    (here it hangs: the readers wait for beats sent to the other side)."""
+    from fast_prefill.host.attention import prepare, reference_output
+    from fast_prefill.rtl.top.fast_prefill import SIG_AXI_ID
+    from fast_prefill.rtl.top.regmap import CTRL, GIE, IER, ISR
+    from fast_prefill.verify.mutants import arbiter_route_inverted
+
+    inp = prepare(*heads(64, 2, 1, 3), preset="tiny")
+    dev = Device(preset="tiny", backend="verilator")
+    krn = dev.kernel("fast_prefill", mutant=arbiter_route_inverted(SIG_AXI_ID))
+    rm = krn.regmap
+    base = {"q": 0x1_0000_0000, "k": 0x1_0001_0000, "v": 0x1_0002_0000, "o": 0x1_0003_0000}
+    image = {base[n]: arr.astype(np.int8).tobytes() for n, arr in (("q", inp.q), ("k", inp.k), ("v", inp.v))}
+    image[base["o"]] = bytes(2 * inp.q.size)
+    ops = [("w", GIE, 1), ("w", IER, 1), *(("w", o, v) for o, v in krn.register_writes({**inp.args, **base})),
+           ("start",), ("wait", 100_000), ("w", ISR, 1), ("r", CTRL), ("r", rm.offsets["status"]),
+           ("dump", base["o"], 2 * inp.q.size)]
+    try:
+        res = vb.run(krn.verilator_build(), image, ops, vb.Faults(seed=2, max_latency=4, r_gap=0.2, interleave=True),
+                     wave_on_failure=False)
+    except vb.HarnessError as exc:       # the kernel never finished (a reader waits for beats sent elsewhere)
+        assert "did not finish" in str(exc)
+        return
+    statuses = [v for off, v in res.reads if off == rm.offsets["status"]]
+    o = np.frombuffer(res.memory[base["o"]], np.int16).reshape(inp.q.shape).astype(np.int64)
+    assert statuses != [0] or not np.array_equal(o, reference_output(inp, "tiny"))

@@ -240,15 +240,19 @@ class Faults:
     rd_error: tuple[int, int] | None = None   # byte range [lo, hi): read beats there answer SLVERR
     wr_error: tuple[int, int] | None = None   # byte range [lo, hi): write bursts there answer SLVERR
     drop_write_beat: int | None = None        # planted bug for tests: the memory ignores this W beat
+    interleave: bool = False    # R beats of different IDs' oldest bursts interleaved at random (AXI4 A5.3)
 
     @classmethod
     def adversarial(cls, seed: int = 1) -> "Faults":
-        return cls(seed=seed, max_latency=12, r_gap=0.3, ar_stall=0.3, aw_stall=0.3, w_stall=0.3, axil_delay=3)
+        return cls(seed=seed, max_latency=12, r_gap=0.3, ar_stall=0.3, aw_stall=0.3, w_stall=0.3, axil_delay=3,
+                   interleave=True)
 
     def args(self) -> list[str]:
         out = ["--seed", str(self.seed), "--max-latency", str(self.max_latency), "--r-gap", repr(self.r_gap),
                "--ar-stall", repr(self.ar_stall), "--aw-stall", repr(self.aw_stall), "--w-stall", repr(self.w_stall),
                "--axil-delay", str(self.axil_delay)]
+        if self.interleave:
+            out.append("--interleave")
         if self.rd_error:
             out += ["--rd-error", f"{self.rd_error[0]:#x}:{self.rd_error[1]:#x}"]
         if self.wr_error:

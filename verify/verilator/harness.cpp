@@ -7,7 +7,9 @@
 // Models (all random choices from one seeded std::mt19937_64):
 //   * per m_axi_<name> read master: an AXI4 read slave on a shared sparse byte memory. ARREADY low
 //     with probability ar_stall; each burst visible after a latency in [0, max_latency]; RVALID
-//     gaps with probability r_gap; bursts answered in order; beats whose address lies in an error
+//     gaps with probability r_gap; bursts of one ID answered in order, and with --interleave the
+//     oldest bursts of different IDs interleaved beat by beat at random (AXI4 A5.3; the kernel's
+//     SIG and attention path share a port with IDs 1 and 0); beats whose address lies in an error
 //     range answer RRESP = SLVERR.
 //   * per m_axi_<name> write master: AWREADY/WREADY low with probability aw_stall/w_stall; BVALID
 //     a latency in [0, max_latency] after the last beat; bursts touching an error range answer
@@ -45,6 +47,7 @@ typedef VerilatedFstC TraceFile;   // built with --trace-fst: --trace writes FST
 typedef VerilatedVcdC TraceFile;   // built with --trace: --trace writes VCD
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -70,6 +73,7 @@ struct Options {
     uint64_t seed = 1;
     int max_latency = 0;
     double r_gap = 0, ar_stall = 0, aw_stall = 0, w_stall = 0;
+    bool interleave = false;
     int axil_delay = 0;
     uint64_t rd_err_lo = 1, rd_err_hi = 0, wr_err_lo = 1, wr_err_hi = 0;  // empty ranges
     long drop_write_beat = -1;
@@ -157,6 +161,7 @@ struct ReadSlave {
     int beat_bytes = 0;
     struct Burst { uint64_t addr; int n, k; long ready_at; uint64_t id; };
     std::deque<Burst> pending;
+    size_t cur = 0;           // the pending burst whose beat is offered (an index into pending)
     // next outputs
     bool n_arready = false, n_rvalid = false, n_rlast = false;
     std::vector<uint8_t> n_rdata;
@@ -164,6 +169,7 @@ struct ReadSlave {
     uint64_t n_rid = 0;
     bool hold_r = false;
     long bursts = 0, beats = 0, err_beats = 0, bytes = 0;
+    long out_of_order = 0;    // beats offered from a burst that is not the oldest pending (--interleave)
 
     void bind(const PortTable& t, const std::string& p) {
         name = p;
@@ -190,16 +196,30 @@ struct ReadSlave {
             if (rready.get()) {
                 beats++;
                 bytes += beat_bytes;
-                Burst& b = pending.front();
-                if (++b.k == b.n) pending.pop_front();
+                Burst& b = pending[cur];
+                if (++b.k == b.n) pending.erase(pending.begin() + (long)cur);
                 hold_r = false;
             } else {
                 hold_r = true;
                 return;  // the beat stays on the bus
             }
         }
-        if (!pending.empty() && pending.front().ready_at <= cycle && urand() >= o.r_gap) {
-            Burst& b = pending.front();
+        // candidates: the oldest burst of each ID whose latency has passed (only the oldest of all
+        // without --interleave)
+        std::vector<size_t> cand;
+        std::vector<uint64_t> seen;
+        for (size_t i = 0; i < pending.size(); i++) {
+            bool first_of_id = std::find(seen.begin(), seen.end(), pending[i].id) == seen.end();
+            if (first_of_id) {
+                seen.push_back(pending[i].id);
+                if (pending[i].ready_at <= cycle) cand.push_back(i);
+            }
+            if (!o.interleave) break;
+        }
+        if (!cand.empty() && urand() >= o.r_gap) {
+            cur = o.interleave ? cand[(size_t)irand((int)cand.size() - 1)] : cand[0];
+            if (cur != 0) out_of_order++;
+            Burst& b = pending[cur];
             uint64_t a = b.addr + (uint64_t)b.k * beat_bytes;
             for (int i = 0; i < beat_bytes; i++) n_rdata[i] = mem.get(a + i);
             n_rvalid = true;
@@ -541,6 +561,7 @@ int main(int argc, char** argv) {
         else if (a == "--max-latency") o.max_latency = (int)num(val());
         else if (a == "--r-gap") o.r_gap = atof(val());
         else if (a == "--ar-stall") o.ar_stall = atof(val());
+        else if (a == "--interleave") o.interleave = true;
         else if (a == "--aw-stall") o.aw_stall = atof(val());
         else if (a == "--w-stall") o.w_stall = atof(val());
         else if (a == "--axil-delay") o.axil_delay = (int)num(val());
@@ -687,7 +708,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < rd.size(); i++)
         j << (i ? ", " : "") << json_str(rd[i].name) << ": {\"bursts\": " << rd[i].bursts << ", \"beats\": "
           << rd[i].beats << ", \"bytes\": " << rd[i].bytes << ", \"error_beats\": " << rd[i].err_beats
-          << ", \"beat_bytes\": " << rd[i].beat_bytes << "}";
+          << ", \"out_of_order_beats\": " << rd[i].out_of_order << ", \"beat_bytes\": " << rd[i].beat_bytes << "}";
     j << "},\n  \"write_ports\": {";
     for (size_t i = 0; i < wr.size(); i++)
         j << (i ? ", " : "") << json_str(wr[i].name) << ": {\"bursts\": " << wr[i].bursts << ", \"beats\": "
