@@ -11,7 +11,9 @@ Ports (``IWN = bits(max_n - 1)``, ``AW`` = accumulator width, ``PW = AW + log2 B
 
 Input beats whose kind does not match the phase (vertical first, then slash) are dropped.
 One input beat per cycle (a pooled beat leaves in the cycle a group closes, so the output register
-never stalls the input unless the sink does); ``2 N + 2`` cycles per head. No memory: three adders.
+never stalls the input unless the sink does); ``2 N + 2`` cycles per head. No memory: three adders
+(``T`` in two parts, the high part taking the low part's carry one edge later: ``T`` is read N
+slash beats after its last addend).
 """
 
 from __future__ import annotations
@@ -51,15 +53,24 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
     state = Signal(intbv(Q_HDR, min=0, max=4))
     n_last = usig(iwn)
     idx = Signal(modbv(0)[iwn:])
-    grp = usig(tw)
+    pw = acc_width + lb                  # a block's sum: at most B values of acc_width bits
+    grp = usig(pw)
+    # T in two parts (short carry chains): tot_lo + val, its carry added into tot_hi at the next
+    # edge; T = {tot_hi, tot_lo} is read in Q_TOTAL, N slash beats after the last vertical beat
+    tot_lo = usig(acc_width)
+    tot_c = Signal(bool(0))
+    tot_hi = usig(tw - acc_width)
     total = usig(tw)
     out_valid = Signal(bool(0))
     out_data = usig(tw + 2)
 
     val = usig(acc_width)
-    val_w = usig(tw)
-    grp_n = usig(tw)
-    tot_n = usig(tw)
+    val_w = usig(pw)
+    grp_n = usig(pw)
+    grp_w = usig(tw)
+    tot_n = usig(acc_width + 1)
+    val_c = usig(acc_width + 1)
+    lo_c = usig(acc_width + 1)
     close = Signal(bool(0))
     last = Signal(bool(0))
     out_free = Signal(bool(0))
@@ -72,12 +83,16 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
         lo_idx.next = idx[lb:]
         lo_n.next = n_last[lb:]
 
-    ext = zext(val, val_w)
+    ext = [zext(val, val_w), zext(grp_n, grp_w), zext(val, val_c), zext(tot_lo, lo_c)]
 
     @always_comb
     def sums():
         grp_n.next = grp + val_w
-        tot_n.next = total + val_w
+        tot_n.next = lo_c + val_c
+
+    @always_comb
+    def total_join():
+        total.next = concat(tot_hi, tot_lo)
 
     kbit = Signal(bool(0))
     kind_ok = Signal(bool(0))
@@ -109,15 +124,15 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
                 n_last.next = s_hdr_data
                 idx.next = 0
                 grp.next = 0
-                total.next = 0
+                tot_lo.next = 0
                 state.next = Q_VERT
         elif state == Q_VERT or state == Q_SLASH:
             if s_valid and out_free and kind_ok:
                 if state == Q_VERT:
-                    total.next = tot_n
+                    tot_lo.next = tot_n[acc_width:]
                 if close:
                     out_valid.next = True
-                    out_data.next = concat(False, kbit, grp_n)
+                    out_data.next = concat(False, kbit, grp_w)
                     grp.next = 0
                 else:
                     grp.next = grp_n
@@ -131,4 +146,14 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
                 out_data.next = concat(intbv(2)[2:], total)
                 state.next = Q_HDR
 
-    return unpack, ext, sums, closing, ports, control
+    @always_seq(clk.posedge, reset=rst)
+    def carry():
+        # the low part's carry out, added into the high part one edge later
+        tot_c.next = state == Q_VERT and s_valid and out_free and kind_ok and tot_n[acc_width]
+        if state == Q_HDR:
+            if s_hdr_valid:
+                tot_hi.next = 0
+        elif tot_c:
+            tot_hi.next = tot_hi + 1
+
+    return unpack, ext, sums, total_join, closing, ports, control, carry
