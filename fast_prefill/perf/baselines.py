@@ -98,10 +98,8 @@ def gpu_roofline(gpu: Gpu, shape, n: int, density: float = 1.0) -> dict:
     K/V streamed once at the memory bandwidth, whichever is larger (100 % utilisation: real
     kernels are slower). Modelled."""
     f = prefill_flops(shape, n, density)
-    weights = 2 * shape.linear_macs_per_token() + 2 * shape.hidden * shape.vocab
-    kv = 2 * 2 * n * shape.kv_heads * shape.head_dim * shape.layers
     t_c = f["total"] / gpu.fp16_dense.value
-    t_m = (weights + kv) / gpu.bandwidth.value
+    t_m = gpu_memory_bytes(shape, n) / gpu.bandwidth.value
     t_attn = f["attention"] / gpu.fp16_dense.value
     t = max(t_c, t_m)
     return {"seconds": t, "attention_seconds": t_attn, "bound": "compute" if t_c >= t_m else "memory",

@@ -277,7 +277,7 @@ def cal_kernel(pairs, keep: bool = False) -> list[CalPoint]:
         cfg = config(name)
         r = simulate(case, cfg)
         minb = case.min_budget or cfg.block_size
-        shapes = [K.head_shape(p, l, case.tau, U.cdiv(minb, cfg.block_size), cfg, r.ref.regs["gamma"])
+        shapes = [K.head_shape(p, l, case.tau, U.cdiv(minb, cfg.block_size), cfg)
                   for p, l in zip(r.ref.patterns, r.ref.lists)]
         kinds = sorted({"dense" if s.dense else "query-aware" if s.query_aware else "vertical-slash" for s in shapes})
         label = (f"{name} B={cfg.block_size} D={cfg.head_dim} N={case.n} H={case.heads} Hkv={case.kv_heads} "

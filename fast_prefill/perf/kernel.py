@@ -55,7 +55,7 @@ so the SIG of head h+1 runs while head h attends, and a run of H alike heads cos
 Selection blocks (cover count, top-m) use their documented worst-case digit scans and emission
 (``units.cover_count_cycles`` / ``units.top_m_cycles`` with ``scan=None``) in the projections, an
 upper estimate by a few cycles per block; where a head's golden probe accumulators are known (the
-calibration runs and the kernel tests: :func:`head_shape` with ``gamma``), the vertical-slash
+calibration runs and the kernel tests: :func:`head_shape`), the vertical-slash
 selection uses the exact scans and emission (the query-aware pooled selection keeps the worst case).
 
 The constants below are hand-over cycles read off one waveform of the tiny kernel (N = 64, one
@@ -103,7 +103,7 @@ class HeadShape:
     run_first: bool = True   # the run's first head (it runs the probe of all run_heads heads)
     misses: int = 0          # KV-cache block fills of the attention phase (golden liveness_reads)
     # the selection's data-dependent digit scans when the head's probe accumulators are known
-    # (golden pattern, gamma given): cover counts (scan, early exit) and top-m (scan, last index)
+    # (golden fixed-point pattern): cover counts (scan, early exit) and top-m (scan, last index)
     # of the vertical and the slash side; None: the worst case (the projections)
     cover_v: tuple | None = None
     cover_s: tuple | None = None
@@ -111,11 +111,10 @@ class HeadShape:
     top_s: tuple | None = None
 
 
-def head_shape(pattern, lists, tau: float, min_blocks: int, cfg: AcceleratorConfig | None = None,
-               gamma: int | None = None) -> HeadShape:
+def head_shape(pattern, lists, tau: float, min_blocks: int, cfg: AcceleratorConfig | None = None) -> HeadShape:
     """The schedule's view of one head; with ``cfg``, its KV-cache misses (golden ``liveness_reads``
-    with the configuration's tiers); with ``cfg`` and ``gamma`` (UQ1.16, the kernel argument) and a
-    golden fixed-point pattern that carries its probe accumulators, the selection's exact digit
+    with the configuration's tiers); with ``cfg`` and a golden fixed-point pattern that carries its
+    probe accumulators, pooled vectors and coverage target (``info``), the selection's exact digit
     scans (``units.cover_scan_exact``, ``units.top_m_scan_exact``) instead of the worst case."""
     from ..verify.golden.cache_sim import liveness_reads
 
@@ -126,25 +125,17 @@ def head_shape(pattern, lists, tau: float, min_blocks: int, cfg: AcceleratorConf
     h = HeadShape(nb, sum(len(x) for x in lists), len(pattern.vertical), len(pattern.slash),
                   bool(pattern.query_aware) and not dense, dense, tau > 0 and not dense, misses=misses)
     info = getattr(pattern, "info", None) or {}
-    if cfg is None or gamma is None or dense or "vertical_acc" not in info:
+    if cfg is None or dense or "cover_target" not in info:
         return h
     from dataclasses import replace
 
-    import numpy as np
-
-    b = cfg.block_size
-    vert, slash = np.asarray(info["vertical_acc"], np.int64), np.asarray(info["slash_acc"], np.int64)
-    n = len(vert)
-    target = (int(vert.sum()) * gamma) >> 16
     aw = _aw(cfg)
-    idx = np.arange(n)
-    pv = np.bincount(idx // b, weights=vert, minlength=nb).astype(np.int64)
-    ps = np.bincount(nb - 1 - (n - 1 - idx) // b, weights=slash, minlength=nb).astype(np.int64)
-    pw = aw + U.log2i(b)
-    return replace(h, cover_v=U.cover_scan_exact(vert, target, aw, HIST_BITS),
-                   cover_s=U.cover_scan_exact(slash, target, aw, HIST_BITS),
-                   top_v=U.top_m_scan_exact(pv, h.vertical, pw, HIST_BITS),
-                   top_s=U.top_m_scan_exact(ps, h.slash, pw, HIST_BITS))
+    pw = aw + U.log2i(cfg.block_size)
+    target = info["cover_target"]
+    return replace(h, cover_v=U.cover_scan_exact(info["vertical_acc"], target, aw, HIST_BITS),
+                   cover_s=U.cover_scan_exact(info["slash_acc"], target, aw, HIST_BITS),
+                   top_v=U.top_m_scan_exact(info["pooled_vertical"], h.vertical, pw, HIST_BITS),
+                   top_s=U.top_m_scan_exact(info["pooled_slash"], h.slash, pw, HIST_BITS))
 
 
 def _aw(cfg: AcceleratorConfig) -> int:
@@ -284,8 +275,7 @@ def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget:
     from dataclasses import replace
 
     minb = U.cdiv(min_budget, cfg.block_size)
-    gamma = ref.regs.get("gamma") if hasattr(ref, "regs") else None
-    shapes = [head_shape(p, l, tau, minb, cfg, gamma) for p, l in zip(ref.patterns, ref.lists)]
+    shapes = [head_shape(p, l, tau, minb, cfg) for p, l in zip(ref.patterns, ref.lists)]
     hkv = len(set(ref.kv_of))
     runs = run_positions(len(shapes), hkv, cfg.sig_heads_per_pass)
     return run_cycles(cfg, [replace(s, run_heads=r, run_first=f) for s, (r, f) in zip(shapes, runs)],

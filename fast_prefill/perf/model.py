@@ -14,7 +14,7 @@ simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes
   ``max(attention, SIG + attention * max(0, 1 - (depth + 2) / L))`` (the second term: a head of
   more accesses than the FIFO holds keeps the SIG until its attention has taken the excess).
   ``"serial"``: the kernel before the overlap (every head's SIG, then its attention).
-  ``"sig_sae"`` (the what-if's engines): per layer ``max(sum SIG, sum SAE)`` plus one head's SIG.
+  ``"sig_sae"`` (several engines, not built): per layer ``max(sum SIG, sum SAE)`` plus one head's SIG.
 * **GQA** (``sae_group``): 1 today (each query head separately on the attention path; the SIG pass
   serves one query head). With G > 1 the SAE serves a group per row job (``SaeGeometry`` with G),
   its K/V blocks fetched once per group; the group is assumed to share one layout.
@@ -303,17 +303,6 @@ def projection_summary(proj: dict, a5000: dict, a5000_sparse: dict, cfg: Acceler
             "a5000_dense_attention_energy_per_layer_j": a5000["attention_seconds"] / shape.layers * gpu_power,
             "a5000_memory_gb": need / 1e9,
             "a5000_fits": need <= BL.A5000_MEMORY.value}
-
-
-WHAT_IF = ModelParams(overlap="sig_sae", sae_group=4, sae_engines=16, sig_engines=4)
-"""A what-if, not built: GQA groups of 4 on the SAE (7 for Qwen: ``sae_group`` is set per model by
-:func:`what_if`), 16 SAE engines (16 x 256 DSP48E2 = 4096, beside the MPU's 4608), 4 SIG engines, SIG of
-the next head overlapped with the SAE."""
-
-
-def what_if(model: str) -> ModelParams:
-    shape = MODELS[model]
-    return replace(WHAT_IF, sae_group=shape.heads // shape.kv_heads)
 
 
 __all__ = ["MODELS", "ModelParams", "ModelShape", "project", "attention", "linear_layers", "head_cost", "replace",

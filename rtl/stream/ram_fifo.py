@@ -94,14 +94,11 @@ def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     @always_seq(clk.posedge, reset=rst)
     def outputs():
-        if in_flight:
-            if out_count == 0 or (out_count == 1 and pop):
+        if in_flight:                    # out_count <= 1 here (the read was issued with room)
+            if out_count == 1 and not pop:
+                out1.next = rdata
+            else:
                 out0.next = rdata
-            elif out_count == 1:
-                out1.next = rdata
-            else:                        # two held, one leaves
-                out0.next = out1
-                out1.next = rdata
             if not pop:
                 out_count.next = out_count + 1
         elif pop:

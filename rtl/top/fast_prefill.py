@@ -144,7 +144,6 @@ class KernelGeometry:
         if self.shift_max_qa <= self.LF:
             raise ValueError(f"fast_prefill field 'block_size' = {block_size} is not allowed: "
                              f"shift + 2 log2 B <= {SHIFT_MAX} leaves no shift above logit_frac={self.LF}")
-        self.count_bits = max(2, (max_outstanding + 1).bit_length())
         # per-head strides are multiples of B*D bytes; every unit's bursts must divide that
         for what, nbytes, stride in (("Q burst", self.path.q_burst * hbm_data_width // 8, block_size * head_dim),
                                      ("O burst", self.path.o_burst * hbm_data_width // 8, 2 * block_size * head_dim)):
@@ -435,7 +434,8 @@ def fast_prefill(ap_clk, ap_rst_n,
     # ---- control FSM -------------------------------------------------------------------------
     # The run (IDLE, DIV, CHECK, RUN, FINISH) drives two issuers while RUN: the SIG issuer starts the
     # SIG of head hs as soon as the SIG is free (overlap; without it, once every started head has
-    # attended), the path issuer starts the attention of head hp once that head's SIG has started.
+    # attended), the path issuer starts the attention of head hp once that head's SIG has started and
+    # its first access is at the FIFO's head.
     S = enum("IDLE", "DIV", "CHECK", "RUN", "FINISH")
     SS = enum("IDLE", "START", "WAIT")
     PS = enum("IDLE", "START", "WAIT")

@@ -553,7 +553,8 @@ def fixed_head_pattern(h: HeadInts, params: FlexPrefillParams, cfg: FixedPointCo
     ssel = top_m_select(ps, ns, cfg, cfg.pooled_bits)
     extra = pooled_selection_fixed(h, params.gamma, cfg) if query_aware else np.zeros(0, np.int64)
     info = {"cover_tokens_vertical": cnt_v, "cover_tokens_slash": cnt_s, "n_vertical": nv,
-            "n_slash": ns, "js_d2": d2, "vertical_acc": vert, "slash_acc": slash}
+            "n_slash": ns, "js_d2": d2, "vertical_acc": vert, "slash_acc": slash, "cover_target": target,
+            "pooled_vertical": pv, "pooled_slash": ps}
     return HeadPattern(nb, vsel, ssel, np.sort(extra), False, bool(query_aware), info)
 
 
