@@ -236,23 +236,24 @@ def head_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) -> d
     return out
 
 
-def schedule(cfg: AcceleratorConfig, heads, recip_frac: int = 16, overlap: bool = True) -> list[dict]:
-    """Per head, the cycle (from ap_start) at which its SIG starts (``sig_start``), its first access
+def pipeline(heads, cap: int, overlap: bool = True, start: int = KERNEL_RUN_START) -> list[dict]:
+    """The two-stage recurrence of the kernel (module docstring) over ``heads``, each
+    ``(sig, attention, accesses)``: the SIG's cycles from its start to the head's first access beat,
+    the attention path's cycles, and the head's ``L``; ``cap`` = the beats the access FIFO holds.
+    Per head the cycles (from ap_start) at which its SIG starts (``sig_start``), its first access
     leaves the SIG (``first``), its attention starts and ends (``path_start``, ``path_end``) and its
-    SIG is done (``sig_done``: every access in the FIFO). With ``overlap`` the next head's SIG
-    starts ``SIG_RESTART`` cycles after ``sig_done``; without it, also not before this head's
-    attention has ended."""
+    SIG is done (``sig_done``). With ``overlap`` the next head's SIG starts ``SIG_RESTART`` cycles
+    after ``sig_done``, so the SIG runs ahead of the attention by as many heads as the FIFO holds;
+    without it, also not before this head's attention has ended."""
     out = []
-    s, e_prev = KERNEL_RUN_START, None
-    cap = cfg.access_fifo_depth + FIFO_SLACK
-    for h in heads:
-        f = s + sum(sig_to_stream(cfg, h, recip_frac).values())
+    s, e_prev = start, None
+    for sig, att, acc in heads:
+        f = s + sig
         p = f + FIFO_TO_PATH if e_prev is None else max(f + FIFO_TO_PATH, e_prev + PATH_RESTART)
-        att = attention_cycles(cfg, h, recip_frac)
         e = p + att
-        emit_end = f + h.accesses
-        if h.accesses > cap:   # the FIFO fills: the SIG's last beats wait for the attention to take theirs
-            emit_end = max(emit_end, p + att * (h.accesses - cap) // h.accesses)
+        emit_end = f + acc
+        if acc > cap:   # the FIFO fills: the SIG's last beats wait for the attention to take theirs
+            emit_end = max(emit_end, p + att * (acc - cap) // acc)
         d = emit_end + SIG_DONE
         out.append({"sig_start": s, "first": f, "path_start": p, "path_end": e, "sig_done": d})
         s = d + SIG_RESTART if overlap else max(d + SIG_RESTART, e + KERNEL_HEAD_END)
@@ -260,13 +261,22 @@ def schedule(cfg: AcceleratorConfig, heads, recip_frac: int = 16, overlap: bool 
     return out
 
 
+def pipeline_end(sched: list[dict]) -> int:
+    """ap_done's cycle of a run scheduled by :func:`pipeline`."""
+    if not sched:
+        return KERNEL_RUN_START + RUN_END
+    return max(sched[-1]["path_end"], sched[-1]["sig_done"]) + RUN_END
+
+
+def schedule(cfg: AcceleratorConfig, heads, recip_frac: int = 16, overlap: bool = True) -> list[dict]:
+    """:func:`pipeline` over the query heads ``heads`` (:class:`HeadShape`) of one run."""
+    return pipeline([(sum(sig_to_stream(cfg, h, recip_frac).values()), attention_cycles(cfg, h, recip_frac),
+                      h.accesses) for h in heads], cfg.access_fifo_depth + FIFO_SLACK, overlap)
+
+
 def run_cycles(cfg: AcceleratorConfig, heads, recip_frac: int = 16, overlap: bool = True) -> int:
     """Modelled cycles of one kernel run (ap_start to done) over the query heads ``heads``."""
-    heads = list(heads)
-    if not heads:
-        return KERNEL_RUN_START + RUN_END
-    sched = schedule(cfg, heads, recip_frac, overlap)
-    return max(sched[-1]["path_end"], sched[-1]["sig_done"]) + RUN_END
+    return pipeline_end(schedule(cfg, list(heads), recip_frac, overlap))
 
 
 def run_cycles_of_reference(cfg: AcceleratorConfig, ref, tau: float, min_budget: int, overlap: bool = True) -> int:

@@ -10,9 +10,12 @@ simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes
   two cover counts and two top-m or the query-aware pooled selection, builder scan, liveness
   backward pass), then the attention path (SAE row jobs with the KV cache under them); the SIG of
   head h+1 starts once head h's accesses are all in the access FIFO (``access_fifo_depth``), so it
-  runs while head h attends. Per layer: one head's SIG, then per head
-  ``max(attention, SIG + attention * max(0, 1 - (depth + 2) / L))`` (the second term: a head of
-  more accesses than the FIFO holds keeps the SIG until its attention has taken the excess).
+  runs while head h attends, and several heads ahead while their accesses fit the FIFO together.
+  Per layer: the recurrence of ``kernel.pipeline`` over the layer's query heads in the order the
+  kernel runs them (``sparsity.head_order``: the published per-(layer, head) budgets for the
+  MInference layouts; the four synthetic kinds in rotation for the FlexPrefill ones), averaged over
+  the layers. A head of more accesses than the FIFO holds keeps the SIG until its attention has
+  taken the excess.
   ``"serial"``: the kernel before the overlap (every head's SIG, then its attention).
   ``"sig_sae"`` (several engines, not built): per layer ``max(sum SIG, sum SAE)`` plus one head's SIG.
 * **GQA** (``sae_group``): 1 today (each query head separately on the attention path; the SIG pass
@@ -121,6 +124,7 @@ class HeadCost:
     bytes: dict = field(default_factory=dict)    # per traffic class
     macs: float = 0.0                            # useful SAE MACs (QK and PV) per SAE job
     sig_macs: float = 0.0                        # SIG probe MACs per query head
+    sig_first: int = 0                           # SIG start -> the head's first access beat (kernel.pipeline)
 
 
 def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
@@ -138,6 +142,7 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
     ks = K.HeadShape(nb=nb, accesses=h.accesses, vertical=vert, slash=h.sel_entries - vert,
                      query_aware=bool(h.query_aware), dense=nb <= 2, decision=p.decision and nb > 2)
     sig = K.sig_to_stream(cfg, ks, p.recip_frac)
+    c.sig_first = sum(sig.values())
     c.cycles["SIG probe"] = sig.get("SIG probe", 0)
     c.cycles["SIG selection"] = sig.get("SIG selection", 0)
     c.cycles["SIG query-aware (decision + pooled selection)"] = (sig.get("SIG decision", 0)
@@ -168,18 +173,38 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
 PORT_OF = {"SIG K/Q reads": 0, "KVC K/V misses": 1, "SAE Q reads + O writes": 2, "block lists": 3}
 
 
-def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: ModelParams) -> dict:
-    """Attention prefill of all layers and heads: seconds, cycle breakdown, bytes, roofline."""
+def default_order(head_stats, heads: int) -> list[list[int]]:
+    """Without a known order: one layer of ``heads`` query heads, each class's share (its weight,
+    largest remainder) run consecutively in the classes' order."""
+    if not head_stats:
+        return [[]]
+    want = [h.weight * heads for h in head_stats]
+    count = [int(w) for w in want]
+    for i in sorted(range(len(want)), key=lambda i: count[i] - want[i])[:heads - sum(count)]:
+        count[i] += 1
+    return [[i for i, c in enumerate(count) for _ in range(c)]]
+
+
+def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: ModelParams,
+              order: list[list[int]] | None = None) -> dict:
+    """Attention prefill of all layers and heads: seconds, cycle breakdown, bytes, roofline.
+
+    ``order``: per layer, the classes (indices into ``head_stats``) of its query heads in the order
+    the kernel runs them (``sparsity.head_order``); the built schedule (``overlap = "heads"``) runs
+    each layer through ``kernel.pipeline``, so the SIG runs ahead of the attention by as many heads
+    as the access FIFO holds, and a layer's time depends on the order. ``None``:
+    :func:`default_order`."""
     f = cfg.clock_mhz * 1e6
     groups = shape.heads / p.sae_group               # SAE jobs per layer
     sig_jobs = shape.heads                            # each SIG pass serves one query head
     cyc: dict = {}
     byts: dict = {}
     macs, sae_macs = 0.0, 0.0
-    sig_total, sae_total, sig_one, piped = 0.0, 0.0, 0.0, 0.0
-    fifo = cfg.access_fifo_depth + K.FIFO_SLACK
+    sig_total, sae_total, sig_one = 0.0, 0.0, 0.0
+    costs = []
     for h in head_stats:
         c = head_cost(h, n, cfg, p)
+        costs.append(c)
         for k, v in c.cycles.items():
             share = (sig_jobs if k.startswith("SIG") else groups) * h.weight
             cyc[k] = cyc.get(k, 0.0) + v * share
@@ -189,11 +214,7 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         sae_macs += c.macs * groups * h.weight
         sig_total += sum(v for k, v in c.cycles.items() if k.startswith("SIG")) * sig_jobs * h.weight
         sae_total += c.cycles["SAE + KVC"] * groups * h.weight
-        sig_h = sum(v for k, v in c.cycles.items() if k.startswith("SIG"))
-        sig_one = max(sig_one, sig_h)
-        att_h = c.cycles["SAE + KVC"]
-        held = att_h * max(0.0, 1.0 - fifo / h.accesses) if h.accesses else 0.0
-        piped += max(att_h, sig_h + held) * sig_jobs * h.weight
+        sig_one = max(sig_one, sum(v for k, v in c.cycles.items() if k.startswith("SIG")))
     sig_t, sae_t = sig_total / p.sig_engines, sae_total / p.sae_engines
     if p.overlap == "serial":
         layer_cycles = sig_t + sae_t
@@ -201,7 +222,15 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         if p.sae_group != 1 or p.sae_engines != 1 or p.sig_engines != 1:
             raise ValueError("ModelParams field 'overlap' = 'heads' is not allowed with sae_group, sae_engines or "
                              "sig_engines other than 1: it is the built kernel's schedule (use 'sig_sae')")
-        layer_cycles = sig_one + piped
+        order = default_order(head_stats, shape.heads) if order is None else order
+        for layer in order:
+            if len(layer) != shape.heads or not all(0 <= i < len(costs) for i in layer):
+                raise ValueError(f"attention field 'order' has a layer of {len(layer)} heads with classes "
+                                 f"{sorted(set(layer))}: must be {shape.heads} indices in [0, {len(costs) - 1}]")
+        fifo = cfg.access_fifo_depth + K.FIFO_SLACK
+        runs = [K.pipeline_end(K.pipeline([(costs[i].sig_first, costs[i].cycles["SAE + KVC"], head_stats[i].accesses)
+                                           for i in layer], fifo)) for layer in order]
+        layer_cycles = sum(runs) / len(runs)
     else:
         layer_cycles = max(sig_t, sae_t) + sig_one
     ports = max(1, cfg.hbm_ports)
@@ -260,11 +289,11 @@ def linear_layers(shape: ModelShape, n: int, cfg: AcceleratorConfig) -> dict:
 
 
 def project(model: str, n: int, head_stats, cfg: AcceleratorConfig | None = None,
-            params: ModelParams | None = None) -> dict:
+            params: ModelParams | None = None, order: list[list[int]] | None = None) -> dict:
     cfg = cfg or get_preset("u280")
     params = params or ModelParams()
     shape = MODELS[model]
-    att = attention(shape, n, head_stats, cfg, params)
+    att = attention(shape, n, head_stats, cfg, params, order)
     lin = linear_layers(shape, n, cfg)
     return {"model": model, "n": n, "attention": att, "linear": lin,
             "ttft_seconds": att["seconds"] + lin["seconds"]}

@@ -29,7 +29,7 @@ from ..config import get_preset
 from ..tools import BUILD_DIR
 from . import baselines as BL
 from .model import MODELS, ModelParams, project, projection_summary
-from .sparsity import KINDS, heads_for_models
+from .sparsity import KINDS, head_order, heads_for_models
 
 LENGTHS = (4096, 8192, 16384, 32768, 65536, 131072)
 QUICK_LENGTHS = (4096, 8192, 16384)
@@ -148,8 +148,8 @@ def run(out: Path, quick: bool, calibration: bool, log=print, jobs: int | None =
         for source in ("minference", "flexprefill"):
             for n in lengths:
                 hs = layouts[(source, n)][model]
-                built = project(model, n, hs, cfg)
                 shape = MODELS[model]
+                built = project(model, n, hs, cfg, order=head_order(source, model, hs, shape.heads))
                 dens = built["attention"]["density"]
                 gpu = {k: BL.gpu_roofline(g, shape, n) for k, g in BL.GPUS.items()}
                 gpu_sparse = BL.gpu_roofline(BL.GPUS["A5000"], shape, n, density=dens)
@@ -302,7 +302,9 @@ def _markdown(result, cfg, lengths, quick) -> str:
           f"{cfg.managed_tier_blocks} blocks, {cfg.hbm_ports} HBM ports of {cfg.hbm_data_width} bits.\n"]
     md.append("## Calibration (per unit, and the whole kernel: model vs simulation)\n")
     md.append("The projections use the kernel-level schedule (`fast_prefill/perf/kernel.py`): per head the SIG "
-              "up to its first access beat, then the attention path, heads in sequence; the `kernel (whole run)` "
+              "up to its first access beat, then the attention path, the SIG of the next heads running ahead while "
+              "the access FIFO holds their accesses (heads in each layer's order: the published budgets' order "
+              "for MInference, the four synthetic kinds in rotation for FlexPrefill); the `kernel (whole run)` "
               "rows hold it to the Verilator simulation of the `fast_prefill` kernel (zero-latency AXI model, "
               "O checked exactly).\n")
     if result["calibration"]:

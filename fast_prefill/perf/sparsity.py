@@ -119,6 +119,34 @@ def flexprefill_heads(model: str, n: int, block: int, pinned: int, managed: int,
     return out
 
 
+def head_order(source: str, model: str, stats, heads_per_layer: int) -> list[list[int]]:
+    """Per layer, the classes (indices into ``stats``, as :func:`heads` returns them) of its
+    ``heads_per_layer`` query heads in the order the kernel runs them (head 0 first).
+    ``minference``: each layer's heads by their published budget (``v={v} s={s}`` labels), every
+    layer of the model. ``flexprefill``: one layer with the synthetic kinds in rotation (sink, slash,
+    retrieval, random, sink, ...; the kinds present in ``stats``): an assumption, like the kinds."""
+    index = {h.label: i for i, h in enumerate(stats)}
+    if source == "minference":
+        from ..verify.golden.minference import load_budgets
+
+        out = []
+        for layer in load_budgets(model):
+            labels = [f"v={v} s={s}" for _, (_, v, s, _) in sorted(layer.items())]
+            missing = sorted(set(labels) - set(index))
+            if missing or len(labels) != heads_per_layer:
+                raise ValueError(f"head_order field 'stats' does not match {model}'s budgets: {len(labels)} heads "
+                                 f"a layer, classes {missing} missing; must be {heads_per_layer} heads of known classes")
+            out.append([index[x] for x in labels])
+        return out
+    if source == "flexprefill":
+        kinds = [index[k] for k in KINDS if k in index]
+        if not kinds:
+            raise ValueError(f"head_order field 'stats' has no FlexPrefill kind ({[h.label for h in stats]}): "
+                             f"must hold some of {KINDS}")
+        return [[kinds[i % len(kinds)] for i in range(heads_per_layer)]]
+    raise ValueError(f"sparsity source {source!r} is not known: must be 'minference' or 'flexprefill'")
+
+
 def heads(source: str, model: str, n: int, block: int, pinned: int, managed: int, policies: bool = False,
           part: str | None = None):
     """The head classes of ``model`` at length ``n``. ``part``: one FlexPrefill head kind only (the

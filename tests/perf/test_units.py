@@ -94,28 +94,92 @@ def test_attention_scales_with_accesses_and_overlap():
     assert b["seconds"] < a["seconds"]
     serial = attention(shape, 64, [dense], cfg, ModelParams(overlap="serial"))
     assert a["seconds"] < serial["seconds"]
-    # the built schedule by hand: one head's SIG, then per head max(attention, SIG + the part of
-    # the attention the FIFO cannot cover); tiny's FIFO (64 + 2) holds the 36 accesses
+    # the built schedule by hand (kernel.pipeline): at tiny the SIG (S) is longer than the attention
+    # (A), so head h's first access leaves the SIG at f_h = start + S + h (S + L + 3) (its L accesses
+    # emitted, done, restart), its attention runs f_h + 4 .. f_h + 4 + A, the run ends 3 cycles
+    # after the last head's attention (or its SIG's done)
+    from fast_prefill.perf import kernel as K
     from fast_prefill.perf.model import head_cost
 
     c = head_cost(dense, 64, cfg, ModelParams())
-    sig = sum(v for k, v in c.cycles.items() if k.startswith("SIG"))
-    att = c.cycles["SAE + KVC"]
-    layer = sig + shape.heads * max(att, sig)
-    assert a["layer_seconds"] == pytest.approx(layer / (cfg.clock_mhz * 1e6), rel=1e-12)
-    assert serial["layer_seconds"] == pytest.approx(shape.heads * (sig + att) / (cfg.clock_mhz * 1e6), rel=1e-12)
-    assert a["sig_exposed_share"] == pytest.approx(max(0, layer - shape.heads * att) / layer)
-    # a FIFO of 4 beats: 36 - 6 accesses keep the SIG busy until the attention has taken them
+    S, A, L, H = c.sig_first, c.cycles["SAE + KVC"], dense.accesses, shape.heads
+    assert S > A + 2 and L <= cfg.access_fifo_depth + 2
+    f_last = 35 + S + (H - 1) * (S + L + 3)
+    layer = f_last + max(4 + A, L + 1) + 3
+    f = cfg.clock_mhz * 1e6
+    assert a["layer_seconds"] == pytest.approx(layer / f, rel=1e-12)
+    sig_t = sum(v for k, v in c.cycles.items() if k.startswith("SIG")) * H
+    assert serial["layer_seconds"] == pytest.approx((sig_t + H * A) / f, rel=1e-12)
+    assert a["sig_exposed_share"] == pytest.approx(max(0, layer - H * A) / layer)
+    # a FIFO of 4 beats: the SIG keeps each head until its attention has taken 36 - 6 accesses
     small = cfg.replace(access_fifo_depth=4)
     c4 = attention(shape, 64, [dense], small, ModelParams())
-    layer4 = sig + shape.heads * max(att, sig + att * (1 - 6 / 36))
-    assert c4["layer_seconds"] == pytest.approx(layer4 / (cfg.clock_mhz * 1e6), rel=1e-12)
+    run4 = K.pipeline_end(K.pipeline([(S, A, L)] * H, 6))
+    assert c4["layer_seconds"] == pytest.approx(run4 / f, rel=1e-12) and run4 > layer
     s = attention(shape, 64, [dense], cfg, ModelParams(overlap="sig_sae"))
     assert s["seconds"] < serial["seconds"]
     with pytest.raises(ValueError, match="overlap"):
         ModelParams(overlap="magic")
     with pytest.raises(ValueError, match="'heads' is not allowed with sae_group"):
         attention(shape, 64, [dense], cfg, ModelParams(sae_group=4))
+
+
+def test_head_order_sets_how_much_of_the_sig_the_attention_hides():
+    """Per layer the heads run through ``kernel.pipeline`` in the given order: the SIG runs ahead
+    of long attention phases while the FIFO holds their accesses. With one attention-bound kind and
+    one SIG-bound kind, the attention-bound heads first hide the most (Johnson's rule for two
+    stages), the SIG-bound heads first hide the least (about the old per-head bound, the first SIG
+    plus every head's max(SIG, attention)), alternating lies between; every order is at least
+    ``max(sum SIG, sum attention)``. A bad order is refused with the field named."""
+    from fast_prefill.perf.model import attention, default_order, head_cost
+
+    cfg = get_preset("u280")
+    shape = MODELS["llama-3-8b"]
+    nb = 32
+    long = HeadStats("long", 0.5, nb, nb * (nb + 1) // 2, 0, False, {"liveness": nb})
+    short = HeadStats("short", 0.5, nb, 2 * nb, 4, False, {"liveness": nb})
+    cl, cs = (head_cost(h, nb * 128, cfg, ModelParams()) for h in (long, short))
+    sl, al, ss, as_ = cl.sig_first, cl.cycles["SAE + KVC"], cs.sig_first, cs.cycles["SAE + KVC"]
+    assert al > sl and as_ < ss            # one head kind attention-bound, the other SIG-bound
+    H, half = shape.heads, shape.heads // 2
+    assert default_order([long, short], H) == [[0] * half + [1] * half]
+    f = cfg.clock_mhz * 1e6
+
+    def layer(order=None):
+        return attention(shape, nb * 128, [long, short], cfg, ModelParams(), order)["layer_seconds"] * f
+
+    good, bad, alt = layer(), layer([[1] * half + [0] * half]), layer([[i % 2 for i in range(H)]])
+    low = max(half * (sl + ss), half * (al + as_))
+    per_head = max(long.accesses, short.accesses) + 3 + 4 + 2      # emission, done, restart, hand-overs
+    high = max(sl, ss) + half * (max(sl, al) + max(ss, as_)) + 35 + 3 + H * per_head
+    assert low < good < alt < bad < high
+    assert bad > 0.97 * high and good < 1.01 * low + al
+    with pytest.raises(ValueError, match="attention field 'order' has a layer of 3 heads"):
+        attention(shape, nb * 128, [long, short], cfg, ModelParams(), [[0, 1, 0]])
+    with pytest.raises(ValueError, match=r"must be 32 indices in \[0, 1\]"):
+        attention(shape, nb * 128, [long, short], cfg, ModelParams(), [[2] * H])
+
+
+def test_head_order_of_the_sources():
+    """MInference: every layer's heads by their published budget class; FlexPrefill: the four
+    synthetic kinds in rotation."""
+    from fast_prefill.perf.sparsity import KINDS, head_order
+    from fast_prefill.verify.golden.minference import load_budgets
+
+    flex = [HeadStats(k, 0.25, 4, 4, 0, False) for k in reversed(KINDS)]
+    order = head_order("flexprefill", "llama-3-8b", flex, 32)
+    assert order == [[3, 2, 1, 0] * 8]
+    layers = load_budgets("qwen2.5-7b")
+    classes = sorted({(v, s) for layer in layers for (_, v, s, _) in layer.values()})
+    stats = [HeadStats(f"v={v} s={s}", 0.0, 4, 4, 0, False) for v, s in classes]
+    order = head_order("minference", "qwen2.5-7b", stats, 28)
+    assert len(order) == len(layers) == 28
+    for got, layer in zip(order, layers):
+        assert [stats[i].label for i in got] == [f"v={layer[h][1]} s={layer[h][2]}" for h in sorted(layer)]
+    with pytest.raises(ValueError, match="does not match qwen2.5-7b's budgets"):
+        head_order("minference", "qwen2.5-7b", stats[1:], 28)
+    with pytest.raises(ValueError, match="no FlexPrefill kind"):
+        head_order("flexprefill", "llama-3-8b", stats, 32)
 
 
 def test_design_roofline_and_projection_summary():
