@@ -66,6 +66,7 @@ _RANGES: dict[str, tuple[int, int, bool]] = {
     "fifo_depth": (2, 1024, True),
     "prefetch_depth": (0, 64, False),
     "max_outstanding_bursts": (1, 64, False),
+    "kv_read_ports": (1, 2, False),
     "sig_heads_per_pass": (1, 16, False),
     "sig_probe_rows": (1, 128, True),
     "access_fifo_depth": (4, 1 << 20, True),
@@ -96,6 +97,9 @@ class AcceleratorConfig:
       fifo_depth              default depth of inter-unit stream FIFOs [beats]
       prefetch_depth          KV-cache misses issued ahead of use [requests]
       max_outstanding_bursts  AXI4 read bursts in flight per master
+      kv_read_ports           AXI4 read ports of the KV cache's fill: 1 (K and V of a block on
+                              m_axi_kv) or 2 (K on m_axi_kv, V on m_axi_v: twice the fill bandwidth
+                              of one HBM pseudo-channel; docs/kvc.md)
       sig_heads_per_pass      query heads of one GQA group whose SIG probes share one K pass
                               (1 = one pass pair per query head; S > 1 costs S - 1 more
                               vertical/slash accumulator banks in sig_probe: docs/sig.md)
@@ -127,6 +131,7 @@ class AcceleratorConfig:
     fifo_depth: int = 32
     prefetch_depth: int = 4
     max_outstanding_bursts: int = 8
+    kv_read_ports: int = 2
     sig_heads_per_pass: int = 1
     sig_probe_rows: int = 8
     access_fifo_depth: int = 65536

@@ -205,7 +205,7 @@ def test_every_m_axi_port_is_mapped_to_hbm(build):
     verilog = (build.out / "hdl" / f"{TOP}.v").read_text()
     link = (build.out / "link.cfg").read_text()
     assert vivado.unmapped_m_axi(verilog, link) == []
-    assert vivado.m_axi_prefixes(vivado.verilog_ports(verilog)) == ["m_axi_kv", "m_axi_o", "m_axi_q"]
+    assert vivado.m_axi_prefixes(vivado.verilog_ports(verilog)) == ["m_axi_kv", "m_axi_o", "m_axi_q", "m_axi_v"]
     cfg = vivado.parse_link_cfg(link)
     assert cfg["nk"] == [f"{TOP}:1:{TOP}_1"]
     assert cfg["slr"] == [f"{TOP}_1:{vivado.load_floorplan('u280').kernel_slr}"]

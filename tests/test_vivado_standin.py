@@ -4,7 +4,7 @@ Converting and synthesising the real top level takes minutes (13+ minutes of yos
 preset), so the default test run checks the packaging and ``make synth`` logic on this minimal
 block with the same port shape as the real kernel (docs/kernel.md): ``ap_clk``, ``ap_rst_n``
 through a two-flop reset synchroniser ``rst_sync_s0``/``rst_sync_s1``, ``s_axi_control_*`` (the
-real ``axil_control`` from the register map), the AXI4 read masters ``m_axi_q`` and ``m_axi_kv``
+real ``axil_control`` from the register map), the AXI4 read masters ``m_axi_q``, ``m_axi_kv`` and ``m_axi_v``
 (``ar*`` and ``r*`` channels, 4-bit IDs), the AXI4 write master ``m_axi_o`` (``aw*``, ``w*``,
 ``b*``), and ``interrupt``. It answers ``ap_start`` with ``ap_done`` one cycle later and never
 issues a transfer. ``registry_with_top()`` gives the real top level (slow tests use it);
@@ -19,7 +19,7 @@ from fast_prefill.rtl.top.regmap import RegisterMap
 from fast_prefill.rtl.top.specs import axil_ports
 
 TOP = RegisterMap().name
-READ_PORTS = ("m_axi_q", "m_axi_kv")
+READ_PORTS = ("m_axi_q", "m_axi_kv", "m_axi_v")
 WRITE_PORTS = ("m_axi_o",)
 
 
@@ -65,6 +65,9 @@ def standin_top(ap_clk, ap_rst_n,
                 m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
                 m_axi_kv_arburst, m_axi_kv_arid,
                 m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata, m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid,
+                m_axi_v_arvalid, m_axi_v_arready, m_axi_v_araddr, m_axi_v_arlen, m_axi_v_arsize,
+                m_axi_v_arburst, m_axi_v_arid,
+                m_axi_v_rvalid, m_axi_v_rready, m_axi_v_rdata, m_axi_v_rresp, m_axi_v_rlast, m_axi_v_rid,
                 m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
                 m_axi_o_awburst, m_axi_o_awid,
                 m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata, m_axi_o_wstrb, m_axi_o_wlast,
@@ -99,11 +102,12 @@ def standin_top(ap_clk, ap_rst_n,
         busy.next = ap_start and not busy
         status.next = 0
         if ((m_axi_q_rvalid and m_axi_q_rresp != 0) or (m_axi_kv_rvalid and m_axi_kv_rresp != 0)
-                or (m_axi_o_bvalid and m_axi_o_bresp != 0)):
+                or (m_axi_v_rvalid and m_axi_v_rresp != 0) or (m_axi_o_bvalid and m_axi_o_bresp != 0)):
             status.next = 6
         if (m_axi_q_rlast and m_axi_q_rdata[0] and m_axi_kv_rlast and m_axi_kv_rdata[0] and m_axi_q_rid == 0
                 and m_axi_kv_rid == 0 and m_axi_o_bid == 0 and m_axi_o_awready and m_axi_o_wready
-                and m_axi_q_arready and m_axi_kv_arready):
+                and m_axi_q_arready and m_axi_kv_arready and m_axi_v_arready and m_axi_v_rlast
+                and m_axi_v_rdata[0] and m_axi_v_rid == 0):
             status.next = 7
 
     @always_comb
@@ -113,29 +117,36 @@ def standin_top(ap_clk, ap_rst_n,
         ap_idle.next = not busy
         m_axi_q_arvalid.next = 0
         m_axi_kv_arvalid.next = 0
+        m_axi_v_arvalid.next = 0
         m_axi_o_awvalid.next = 0
         m_axi_o_wvalid.next = 0
         m_axi_o_wlast.next = 0
         m_axi_q_araddr.next = args[64:0]
         m_axi_kv_araddr.next = args[128:64]
+        m_axi_v_araddr.next = args[192:128]
         m_axi_o_awaddr.next = args[rm.args_width:rm.args_width - 64]
         m_axi_q_arlen.next = 0
         m_axi_kv_arlen.next = 0
+        m_axi_v_arlen.next = 0
         m_axi_o_awlen.next = 0
         m_axi_q_arsize.next = 5
         m_axi_kv_arsize.next = 5
+        m_axi_v_arsize.next = 5
         m_axi_o_awsize.next = 5
         m_axi_q_arburst.next = 1
         m_axi_kv_arburst.next = 1
+        m_axi_v_arburst.next = 1
         m_axi_o_awburst.next = 1
         m_axi_q_arid.next = 0
         m_axi_kv_arid.next = 0
+        m_axi_v_arid.next = 0
         m_axi_o_awid.next = 0
         m_axi_o_wdata.next = 0
         m_axi_o_wstrb.next = 0
         m_axi_o_bready.next = 1
         m_axi_q_rready.next = 1
         m_axi_kv_rready.next = 1
+        m_axi_v_rready.next = 1
 
     return ctrl, rst_sync, reset, core, outputs
 

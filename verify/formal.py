@@ -170,7 +170,7 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
     sby.write_text(
         "[tasks]\nprove\ncover\n\n"
         "[options]\n"
-        f"prove: mode prove\nprove: depth {job.prove_depth}\n"
+        f"prove: mode {job.mode}\nprove: depth {job.prove_depth}\n"
         f"cover: mode cover\ncover: depth {job.cover_depth}\n"
         "multiclock off\n\n"
         "[engines]\nsmtbmc yices\n\n"

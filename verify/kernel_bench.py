@@ -18,8 +18,9 @@ their address, so a read from a wrong place shows up.
 What it does, all from one seeded ``random.Random`` (``Faults.seed``): holds ``ap_rst_n`` low for 4
 cycles, then an AXI4-Lite master (:mod:`.axil`, channel delays ``Faults.axil_delays``) writes the
 arguments, enables the ``ap_done`` interrupt (IER bit 0, GIE), writes CTRL.ap_start and polls CTRL
-until ap_done, reads ``status`` and clears ISR. The three AXI4 ports are answered by the memory
-models of :mod:`.axi_memory` (``m_axi_q``, ``m_axi_kv``: reads from the one image) and
+until ap_done, reads ``status`` and clears ISR. The AXI4 ports are answered by the memory
+models of :mod:`.axi_memory` (``m_axi_q``, ``m_axi_kv`` and, with ``kv_read_ports`` = 2, ``m_axi_v``:
+reads from the one image) and
 :mod:`.axi_write_memory` (``m_axi_o``), with ``Faults``' latency, RVALID gaps, ARREADY/AWREADY/WREADY
 stalls and SLVERR bursts; each model checks the kernel's side of AXI4 and the AXI-Lite master checks
 the control slave's side (``KernelResult.violations``).
@@ -103,6 +104,7 @@ class KernelResult:
     total_cycles: int = 0
     q_log: AxiLog = field(default_factory=AxiLog)
     kv_log: AxiLog = field(default_factory=AxiLog)
+    v_log: AxiLog = field(default_factory=AxiLog)     # the KV cache's V fills (kv_read_ports = 2)
     o_log: WriteLog = field(default_factory=WriteLog)
     violations: list = field(default_factory=list)
     storm_resets: int = 0            # register accesses a storm's resets abandoned
@@ -110,8 +112,8 @@ class KernelResult:
 
     @property
     def transactions(self) -> int:
-        """AXI4 bursts the kernel issued (AR on both read ports and AW)."""
-        return len(self.q_log.bursts) + len(self.kv_log.bursts) + len(self.o_log.bursts)
+        """AXI4 bursts the kernel issued (AR on every read port and AW)."""
+        return len(self.q_log.bursts) + len(self.kv_log.bursts) + len(self.v_log.bursts) + len(self.o_log.bursts)
 
     def read_bytes(self, addr: int, n: int) -> bytes:
         """``n`` bytes at ``addr`` as the memory holds them after the run (writes over the image)."""
@@ -124,7 +126,8 @@ class KernelResult:
         return bytes(out[s:s + n])
 
     def all_violations(self) -> list:
-        return self.violations + self.q_log.violations + self.kv_log.violations + self.o_log.violations
+        return (self.violations + self.q_log.violations + self.kv_log.violations + self.v_log.violations
+                + self.o_log.violations)
 
 
 def memory_image(width: int, image: dict | AxiMemory, seed: int = 0) -> AxiMemory:
@@ -198,7 +201,7 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
     hw = cfg.hbm_data_width
     rmem = memory_image(hw, memory, seed=faults.seed)
     wmem = AxiMemory(hw, seed=faults.seed + 1)
-    ports = top_specs.kernel_ports({"hbm_data_width": hw})
+    ports = top_specs.kernel_ports({"hbm_data_width": hw, "kv_read_ports": cfg.kv_read_ports})
     ports["ap_rst_n"] = Signal(bool(0))
     clk, rst_n = ports["ap_clk"], ports["ap_rst_n"]
     mem_rst = Signal(bool(1))
@@ -301,7 +304,13 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
                             max_outstanding=mo)
         host = axil_master(clk, mem_rst, ports, "s_axi_control", host_ops(), results, list(faults.axil_delays),
                            res.violations, axil_done, response_timeout=HOST_RESPONSE_TIMEOUT)
-        return q, kv, o, host
+        if "m_axi_v_arvalid" not in ports:
+            return q, kv, o, host
+        v = axi_read_slave(clk, mem_rst, {"m_axi_" + k[8:]: s for k, s in ports.items() if k.startswith("m_axi_v_")},
+                           rmem, random.Random(rng.random()), res.v_log, max_latency=faults.latency,
+                           r_gap=faults.r_gap, ar_stall=faults.ar_stall, error_bursts=faults.read_errors,
+                           axi_id=READ_IDS, max_outstanding=mo, interleave=faults.interleave)
+        return q, kv, v, o, host
 
     @instance
     def clockgen():

@@ -54,3 +54,11 @@ def row_lanes_swapped() -> Mutant:
     """The fill packs a word's beats in the wrong order (the last beat in the low bits): every K/V
     row word reaches the engine with its ``axi_width`` lanes swapped (``row_beats = 2``)."""
     return Mutant("kvc_row_lanes_swapped", "assign wr_word = {wr_data, pk};", "assign wr_word = {pk, wr_data};")
+
+
+def split_pair_wrong_line() -> Mutant:
+    """The split fill (``kv_read_ports = 2``) pairs a line's V completion with the K master's
+    current line instead of the V master's: when K runs a line ahead, the line whose V just arrived
+    stays loading and the K master's newer line is marked loaded before its V is in, so a response
+    carries stale V words (or the stream hangs)."""
+    return Mutant("kvc_split_pair_wrong_line", "fill_line = fv_line;", "fill_line = fk_line;")

@@ -23,6 +23,16 @@ class ProofJob:
     cover_depth: int = 16
     # sub-modules (by MyHDL function name) read as black boxes whose outputs are free (cutpoint)
     blackbox: tuple[str, ...] = ()
+    # the prove task's mode: "prove" (k-induction: holds in every reachable state) or "bmc" (bounded:
+    # holds in every run of prove_depth cycles from reset; for a job whose inductive invariants are
+    # not written yet, named *_bmc so the table says so)
+    mode: str = "prove"
+
+    def __post_init__(self):
+        if self.mode not in ("prove", "bmc"):
+            raise ValueError(f"ProofJob field 'mode' = {self.mode!r} is not allowed: must be 'prove' or 'bmc'")
+        if self.mode == "bmc" and not self.name.endswith("_bmc"):
+            raise ValueError(f"ProofJob field 'name' = {self.name!r} is not allowed for mode 'bmc': must end in '_bmc'")
 
 
 @functools.cache

@@ -210,21 +210,23 @@ def cal_kvc(shapes) -> list[CalPoint]:
     from ..verify.golden.cache_sim import liveness_reads
 
     out = []
-    for label, nb, kind, hb, pinned, managed, pd, seed in shapes:
+    for label, nb, kind, hb, pinned, managed, pd, seed, ports in shapes:
         t0 = time.time()
         lists = flex_lists(nb, np.random.default_rng(seed), kind)
         req = requests_of(lists)
         p = small_params(tag_bits=max(1, (nb - 1).bit_length()), axi_width=64, pinned=pinned, managed=managed,
-                         half_beats=hb, burst_beats=min(hb, 8), prefetch_depth=pd, max_outstanding=2)
+                         half_beats=hb, burst_beats=min(hb, 8), prefetch_depth=pd, max_outstanding=2,
+                         kv_read_ports=ports)
         run = simulate(p, req, backend="icarus", idle=0.0, stall=0.0, max_latency=0, r_gap=0.0, ar_stall=0.0,
                        n_blocks=nb)
         if not (run.finished and run.responses == run.expected):
             raise AssertionError(f"calibration: kv_cache {p} data mismatch or unfinished")
-        model, misses = U.kvc_cycles(req, pinned, managed, hb, pd)
+        model, misses = U.kvc_cycles(req, pinned, managed, hb, pd, ports=ports)
         gold = liveness_reads(lists, pinned + managed, pinned)
         if not (misses == gold == run.block_reads):
             raise AssertionError(f"calibration: kv_cache misses model {misses}, golden {gold}, RTL {run.block_reads}")
-        cfg = f"{label} nb={nb} {kind} half_beats={hb} lines={pinned}+{managed} prefetch={pd} req={len(req)} miss={misses}"
+        cfg = (f"{label} nb={nb} {kind} half_beats={hb} lines={pinned}+{managed} prefetch={pd} ports={ports} "
+               f"req={len(req)} miss={misses}")
         out.append(CalPoint("KVC cycles", cfg, run.cycles, model, time.time() - t0))
         out.append(CalPoint("KVC HBM bytes", cfg, int(run.block_reads * 2 * hb * 8), misses * 2 * hb * 8, 0.0))
     return out
@@ -315,16 +317,17 @@ def configurations(slow: bool = False) -> dict:
         "sae_rows": [("tiny", b, d, 1, tiny.sae_rows, tiny.sae_qk_lut_rows, 6),
                      ("larger", 16, 16, 1, 4, 2, 6), ("larger", 16, 8, 2, 8, 3, 4)],
         "kvc": [("tiny", 32, "random", hb_tiny, tiny.pinned_tier_blocks, tiny.managed_tier_blocks,
-                 tiny.prefetch_depth, 1),
-                ("tiny", 32, "flex", hb_tiny, tiny.pinned_tier_blocks, tiny.managed_tier_blocks, tiny.prefetch_depth, 2),
-                ("larger", 32, "random", 16, 4, 8, 4, 3)],
+                 tiny.prefetch_depth, 1, tiny.kv_read_ports),
+                ("tiny", 32, "flex", hb_tiny, tiny.pinned_tier_blocks, tiny.managed_tier_blocks, tiny.prefetch_depth, 2,
+                 tiny.kv_read_ports),
+                ("larger", 32, "random", 16, 4, 8, 4, 3, 2), ("larger", 32, "random", 16, 4, 8, 4, 3, 1)],
         "mpu": [("tiny", mp(tiny.mpu_k, 8, tiny.acc_width, tiny.mpu_dsp_cols, tiny.mpu_lut_cols), 64, 3),
                 ("larger", mp(8, 8, 19, 4, 2), 128, 2)],
     }
     if slow:
         cfg["probe"] += [("larger", 32, 4, 256, 8), ("larger", 16, 4, 512, 2)]
         cfg["sae"] += [("larger", 16, 8, 4, 3), ("larger", 32, 8, 1, 3)]
-        cfg["kvc"] += [("larger", 24, "dense", 32, 2, 4, 2, 4), ("larger", 64, "flex", 32, 8, 8, 4, 5)]
+        cfg["kvc"] += [("larger", 24, "dense", 32, 2, 4, 2, 4, 2), ("larger", 64, "flex", 32, 8, 8, 4, 5, 2)]
         cfg["mpu"].append(("u280 slice", mp(32, 8, 32, 2, 1), 128, 2))
         cfg["builder"].append(("larger", 128))
     cfg["kernel"] = kernel_cases()["tiny"] + (kernel_cases()["b16d16"] if slow else [])

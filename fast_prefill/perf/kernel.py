@@ -46,8 +46,8 @@ so the SIG of head h+1 runs while head h attends, and a run of H alike heads cos
   row jobs back to back (:func:`units.sae_rows_head_cycles`: ``G B^2 / P`` cycles a key block, or
   ``2 B + 1`` when that is more: the KV cache delivers one K/V row word a cycle from its tier RAMs;
   the first job's Q rows and first block at ``8 D / W`` AXI beats a row), or, when the head's
-  misses need longer, the KV cache's port (:func:`units.kvc_miss_port_cycles`: ``2 B D / (W / 8)``
-  beats a fill; misses are prefetched under the compute, so the slower of the two sets the pace),
+  misses need longer, the KV cache's ports (:func:`units.kvc_miss_port_cycles`: ``2 B D / (W / 8)``
+  beats a fill, on one port or half on each of two: ``kv_read_ports``; misses are prefetched under the compute, so the slower of the two sets the pace),
   plus the first Q row's fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O
   burst's response, done). The SIG of the next head shares the read ports (AXI ID arbitration);
   its reads are a small fraction of a port, and the model does not charge the attention for them.
@@ -223,7 +223,7 @@ def attention_cycles(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16)
     beats = U.row_beats(d, cfg.data_width, cfg.hbm_data_width)
     q_row = U.cdiv(b * d * U.cdiv(cfg.data_width, 8) * 8, cfg.hbm_data_width)
     compute = U.sae_rows_head_cycles(h.nb, h.accesses, b, 1, cfg.sae_rows, recip_frac, beats)
-    port = U.kvc_miss_port_cycles(h.misses, b, d, cfg.data_width, cfg.hbm_data_width)
+    port = U.kvc_miss_port_cycles(h.misses, b, d, cfg.data_width, cfg.hbm_data_width, cfg.kv_read_ports)
     return max(compute, port) + q_row + ATT_TAIL
 
 

@@ -26,19 +26,22 @@ simulation) and the per-head layouts of :mod:`.sparsity`. What the model assumes
   K/V row into one tier-RAM word and delivers a row a cycle (built; ``False`` models the earlier
   feed of one AXI beat a cycle, ``8 D / W`` cycles a row). KV-cache misses are prefetched
   (``prefetch_depth`` tickets) while the SAE computes; a head's attention phase takes the longer of
-  its compute and its misses' fills on the cache's one AXI port (``2 half_beats`` beats a fill:
-  :func:`units.kvc_miss_port_cycles`), and one fill (``2 half_beats`` beats + latency) is exposed
-  per head (the first block).
+  its compute and its misses' fills on the cache's AXI ports (``2 half_beats`` beats a fill on one
+  port, ``half_beats`` on each of two with ``kv_read_ports = 2``: :func:`units.kvc_miss_port_cycles`),
+  and one fill (its beats + latency) is exposed per head (the first block).
 * **Query-aware heads** (built: ``sig_decision``, ``sig_pooled_select``): every head pays the
   decision (``decision``: ``tau_th != 0``); a query-aware head skips the two cover counts over N and
   runs the pooled selection over the ``nb (nb + 1) / 2`` causal block entries (two passes, its cover
   count and top-m), reading Q twice more (``2 N D`` bytes).
-* **HBM**: ``config.hbm_ports`` AXI ports (4 at the U280 preset) of ``hbm_data_width`` bits, each on
-  its own pseudo-channel range; per-port bandwidth ``min(hbm_data_width / 8 * clock, 14.375 GB/s)``
-  (14.375 GB/s at 512 bits, 300 MHz: one pseudo-channel). Assumed port use: 0 the SIG's K/Q stream, 1 the KV cache,
-  2 the SAE's Q reads and O writes, 3 the scratch block lists (4 bytes per access, written and read).
-  (The register map today has a single ``m_axi_gmem`` port over HBM[0:31]; set ``hbm_ports=1``.)
-  A phase takes ``max(cycles, bytes / bandwidth)``; no refresh or page-miss loss.
+* **HBM** (attention): the kernel's AXI ports as built (``rtl/top/regmap.toml``, :data:`PORT_OF`):
+  ``m_axi_q`` (the SIG's probe and query-aware Q reads, the attention's Q rows), ``m_axi_kv`` (the
+  SIG's K passes, the KV cache's K fills), ``m_axi_v`` (the KV cache's V fills; with
+  ``kv_read_ports = 1`` both halves on ``m_axi_kv``), ``m_axi_o`` (O writes), each on its own
+  pseudo-channel range; per-port bandwidth ``min(hbm_data_width / 8 * clock, 14.375 GB/s)``
+  (14.375 GB/s at 512 bits, 300 MHz: one pseudo-channel). A layer takes
+  ``max(cycles, busiest port's bytes / bandwidth)``; no refresh or page-miss loss. The access
+  stream stays on chip (the access FIFO): no list traffic. (The linear layers below use
+  ``config.hbm_ports`` ports.)
 * **Linear layers** on the MPU (``mpu_k`` x ``mpu_dsp_cols + mpu_lut_cols`` MACs per cycle): Q, K, V,
   O, gate, up, down of every layer (M = N rows) and the LM head for the last token as stationary
   tiles (:func:`units.mpu_gemm_cycles`); partial sums across K tiles accumulated outside the tile
@@ -97,7 +100,6 @@ class ModelParams:
     kv_row_words: bool = True
     hbm_latency_cycles: int = 64     # cycles from AR to first R beat (assumption; exposed once per head)
     decision: bool = True            # tau_th != 0: every non-dense head runs sig_decision
-    list_bytes_per_access: int = 4
     recip_frac: int = 16
     hist_bits: int = 4
 
@@ -154,23 +156,33 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
     beats = U.row_beats(d, cfg.data_width, cfg.hbm_data_width)
     hb = U.kvc_half_beats(b, d, cfg.data_width, cfg.hbm_data_width)
     # one K/V fill and the Q row's read latency exposed per head (HBM latency: modelled, the
-    # calibration runs at zero extra latency)
-    fill = 2 * hb + U.KVC_FILL_EXTRA + p.hbm_latency_cycles
+    # calibration runs at zero extra latency); with kv_read_ports = 2 a fill's K and V halves at once
+    kvp = cfg.kv_read_ports
+    fill = 2 * hb // kvp + U.KVC_FILL_EXTRA + p.hbm_latency_cycles
     q_row = U.cdiv(b * d * byt * 8, cfg.hbm_data_width)
     compute = U.sae_rows_head_cycles(nb, h.accesses, b, g, cfg.sae_rows, p.recip_frac, beats,
                                      1 if p.kv_row_words else beats)
-    port = U.kvc_miss_port_cycles(h.reads["liveness"], b, d, cfg.data_width, cfg.hbm_data_width)
+    port = U.kvc_miss_port_cycles(h.reads["liveness"], b, d, cfg.data_width, cfg.hbm_data_width, kvp)
     c.cycles["SAE + KVC"] = max(compute, port) + q_row + K.ATT_TAIL + fill
-    c.bytes["SIG K/Q reads"] = (2 * n * d + b * d) * byt + (2 * n * d * byt if qa else 0)   # per query head
-    c.bytes["KVC K/V misses"] = h.reads["liveness"] * cfg.block_bytes
-    c.bytes["SAE Q reads + O writes"] = g * (nb * b * d * byt + n * d * 2)
-    c.bytes["block lists"] = 2 * p.list_bytes_per_access * h.accesses
+    # bytes per traffic class (PORT_OF: the kernel's AXI port of each); SIG classes per query head
+    c.bytes["SIG Q reads"] = (b * d + (2 * n * d if qa else 0)) * byt
+    c.bytes["SIG K reads"] = 2 * n * d * byt
+    fills = h.reads["liveness"] * cfg.block_bytes
+    if kvp == 2:
+        c.bytes["KVC K fills"] = fills / 2
+        c.bytes["KVC V fills"] = fills / 2
+    else:
+        c.bytes["KVC K/V fills"] = fills
+    c.bytes["SAE Q reads"] = g * nb * b * d * byt
+    c.bytes["O writes"] = g * n * d * 2
     c.sig_macs = n * b * d * 2                     # per query head
     c.macs = g * h.accesses * 2 * b * b * d        # per SAE job (group)
     return c
 
 
-PORT_OF = {"SIG K/Q reads": 0, "KVC K/V misses": 1, "SAE Q reads + O writes": 2, "block lists": 3}
+# the kernel's AXI port of each traffic class (rtl/top/regmap.toml; docs/kernel.md)
+PORT_OF = {"SIG Q reads": "m_axi_q", "SAE Q reads": "m_axi_q", "SIG K reads": "m_axi_kv",
+           "KVC K fills": "m_axi_kv", "KVC K/V fills": "m_axi_kv", "KVC V fills": "m_axi_v", "O writes": "m_axi_o"}
 
 
 def default_order(head_stats, heads: int) -> list[list[int]]:
@@ -233,13 +245,12 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         layer_cycles = sum(runs) / len(runs)
     else:
         layer_cycles = max(sig_t, sae_t) + sig_one
-    ports = max(1, cfg.hbm_ports)
     bw_port = port_bandwidth(cfg)
-    per_port = [0.0] * ports
+    per_port: dict = {}
     for k, v in byts.items():
-        per_port[PORT_OF[k] % ports] += v
+        per_port[PORT_OF[k]] = per_port.get(PORT_OF[k], 0.0) + v
     t_compute = layer_cycles / f
-    t_mem = max(per_port) / bw_port
+    t_mem = max(per_port.values()) / bw_port
     layer_s = max(t_compute, t_mem)
     total_bytes = sum(byts.values()) * shape.layers
     seconds = layer_s * shape.layers
@@ -257,7 +268,8 @@ def attention(shape: ModelShape, n: int, head_stats, cfg: AcceleratorConfig, p: 
         "index_generation_share": sig_share,
         "sig_exposed_share": max(0.0, layer_cycles - sae_t) / layer_cycles,
         "hbm_fraction": total_bytes / seconds / U280_HBM.value,
-        "port_fraction": max(per_port) / bw_port / layer_s,
+        "port_fraction": max(per_port.values()) / bw_port / layer_s,
+        "port_bytes": {k: v * shape.layers for k, v in per_port.items()},
         "macs": macs * shape.layers,
         "lane_peak_fraction": sae_macs * shape.layers / seconds / (sae_peak * f),
         "design_peak_mac_per_cycle": design_peak,

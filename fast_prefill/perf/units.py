@@ -195,11 +195,12 @@ def sae_rows_head_cycles(nb: int, accesses: int, b: int, g: int, rows: int, reci
             + last_drain_cycles(b, rows, recip_frac))
 
 
-def kvc_miss_port_cycles(misses: int, b: int, d: int, data_width: int, axi_width: int) -> int:
-    """Cycles the KV cache's AXI read port is busy with ``misses`` block fills: ``2 half_beats``
-    R beats each (K and V, one beat a cycle at best). When the misses of a head need longer than
-    its compute, the port sets the pace of the attention phase."""
-    return misses * 2 * kvc_half_beats(b, d, data_width, axi_width)
+def kvc_miss_port_cycles(misses: int, b: int, d: int, data_width: int, axi_width: int, ports: int = 1) -> int:
+    """Cycles the KV cache's AXI read ports are busy with ``misses`` block fills: ``2 half_beats``
+    R beats each (K and V, one beat a cycle at best) on one port, or ``half_beats`` on each of two
+    (``kv_read_ports = 2``: K and V at once). When the misses of a head need longer than its
+    compute, the ports set the pace of the attention phase."""
+    return misses * 2 * kvc_half_beats(b, d, data_width, axi_width) // ports
 
 
 def sae_head_cycles(nb: int, accesses: int, b: int, g: int = 1, recip_frac: int = 16, kv_beats_per_row: int = 1) -> int:
@@ -259,19 +260,20 @@ def kvc_decisions(requests, pinned: int, managed: int) -> list[tuple[bool, int]]
 
 
 def kvc_cycles(requests, pinned: int, managed: int, half_beats: int, prefetch_depth: int,
-               latency: int = 0, beat_cycles: float = 1.0) -> tuple[int, int]:
+               latency: int = 0, beat_cycles: float = 1.0, ports: int = 1) -> tuple[int, int]:
     """``(cycles, misses)`` of ``kv_cache`` serving one head's requests, no idles or back-pressure.
 
     Event model of the RTL schedule: one decision per ``KVC_DECISION_GAP`` cycles, at most
     ``prefetch_depth + 1`` undelivered tickets; a miss whose victim line an undelivered earlier
     request still reads waits for that delivery; fills are serial on the AXI master
-    (``2 half_beats`` beats, ``beat_cycles`` per beat: 1 when HBM keeps up with the port);
-    deliveries are in order, ``2 half_beats`` beats each, a miss only after its fill."""
+    (``2 half_beats`` beats, ``beat_cycles`` per beat: 1 when HBM keeps up with the port; with
+    ``ports`` = 2 the K and V halves at once, ``half_beats`` beats on each port); deliveries are in
+    order, ``2 half_beats`` beats each, a miss only after its fill."""
     dec = kvc_decisions(requests, pinned, managed)
     last_reader: dict[int, int] = {}
     dend: list[float] = []
     prev_dec, fill_free, prev_end = -KVC_DECISION_GAP, 0.0, 0.0
-    fill = 2 * half_beats * beat_cycles + KVC_FILL_EXTRA + latency
+    fill = 2 * half_beats // ports * beat_cycles + KVC_FILL_EXTRA + latency
     for i, (hit, line) in enumerate(dec):
         t = prev_dec + KVC_DECISION_GAP
         if i > prefetch_depth:

@@ -18,6 +18,10 @@ Errors are sticky (``err`` until reset), never silent: RRESP other than OKAY, an
 ``axi_id``, or RLAST on the wrong beat. The data of such a beat is still written (the stream never
 hangs), but ``err`` tells the host the head's output is invalid.
 
+``part``: ``"kv"`` (above), ``"k"`` (the K bursts only, ``fill_valid`` after the K half) or ``"v"``
+(the V bursts only, written at line offsets ``half_beats ..``): the KV cache's split fill, K and V of
+a block on two AXI ports (docs/kvc.md).
+
 Latency: an AR is issued the cycle after a command is taken and one cycle after each AR handshake
 (one idle cycle between bursts); R beats are accepted at full rate.
 """
@@ -25,6 +29,8 @@ Latency: an AR is issued the cycle after a command is taken and one cycle after 
 from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
+
+PARTS = ("kv", "k", "v")
 
 
 def _log2(name: str, v: int, lo: int, hi: int) -> int:
@@ -38,7 +44,10 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
                         m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
                         m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
                         m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
-                        fill_valid, fill_line, err, half_beats=8, burst_beats=8, max_outstanding=2, axi_id=0):
+                        fill_valid, fill_line, err, half_beats=8, burst_beats=8, max_outstanding=2, axi_id=0,
+                        part="kv"):
+    if part not in PARTS:
+        raise ValueError(f"kvc_axi_read_master field 'part' = {part!r} is not allowed: must be one of {PARTS}")
     axw = len(m_axi_rdata)
     lb_axw = _log2("axi_width", axw, 8, 1024)
     lb_half = _log2("half_beats", half_beats, 1, 1 << 16)
@@ -68,8 +77,9 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
     qw = max(1, qd.bit_length() - 1)
     qd = 1 << qw
     beat_w = max(1, lb_burst)
-    last_burst = nbursts - 1
     half_bursts = nbursts // 2
+    first_burst = half_bursts if part == "v" else 0            # part "v": the V bursts only
+    last_burst = half_bursts - 1 if part == "k" else nbursts - 1   # part "k": the K bursts only
     size_code = lb_axw - 3
 
     busy = Signal(bool(0))
@@ -177,20 +187,20 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
         if rst:
             busy.next = False
             arvalid.next = False
-            c_burst.next = 0
+            c_burst.next = first_burst
         else:
             if not busy:
                 if cmd_valid:
                     busy.next = True
                     c_line.next = cmd_line
                     c_block.next = cmd_block
-                    c_burst.next = 0
+                    c_burst.next = first_burst
             elif arvalid:
                 if m_axi_arready:
                     arvalid.next = False
                     if c_burst == last_burst:
                         busy.next = False
-                        c_burst.next = 0
+                        c_burst.next = first_burst
                     else:
                         c_burst.next = c_burst + 1
             elif outs < max_outstanding:

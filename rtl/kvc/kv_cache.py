@@ -55,8 +55,16 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
              m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst,
              m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata, m_axi_rresp, m_axi_rlast, m_axi_rid,
              err_axi, err_req, pinned=2, managed=4, half_beats=8, burst_beats=8, prefetch_depth=2,
-             max_outstanding=2, axi_id=0):
+             max_outstanding=2, axi_id=0, m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None,
+             m_axi_v_arlen=None, m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None,
+             m_axi_v_rvalid=None, m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None,
+             m_axi_v_rlast=None, m_axi_v_rid=None):
     tag_bits = len(n_blocks) - 1
+    v_axi = (m_axi_v_arvalid, m_axi_v_arready, m_axi_v_araddr, m_axi_v_arlen, m_axi_v_arsize, m_axi_v_arburst,
+             m_axi_v_arid, m_axi_v_rvalid, m_axi_v_rready, m_axi_v_rdata, m_axi_v_rresp, m_axi_v_rlast, m_axi_v_rid)
+    split = m_axi_v_arvalid is not None
+    if split != all(x is not None for x in v_axi):
+        raise ValueError("kv_cache field 'm_axi_v_*' is not allowed: give all 13 V-port signals or none")
     if len(s_data) != request_width(tag_bits):
         raise ValueError(f"kv_cache field 's_data' width = {len(s_data)} is not allowed: must be {request_width(tag_bits)}")
     if isinstance(prefetch_depth, bool) or not isinstance(prefetch_depth, int) or not 0 <= prefetch_depth <= 64:
@@ -82,6 +90,10 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     last_beat = 2 * half_beats // R - 1          # last word of a line
     plw = line_bits(pinned)
     mlw = line_bits(managed)
+    if split and (len(m_axi_v_rdata) != axw or half_beats // R < 2):
+        raise ValueError(f"kv_cache field 'm_axi_v_rdata' width = {len(m_axi_v_rdata)} with {half_beats // R} "
+                         f"word(s) a block half is not allowed: must be {axw} bits (m_axi_rdata) and >= 2 words")
+    hww = wbw - 1 if split else wbw              # RAM word index bits: a half's words (split) or a line's
 
     # Request register.
     req_full = Signal(bool(0))
@@ -134,8 +146,8 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     wr_woff = Signal(intbv(0)[wbw:])             # its word index inside the line
     p_we = Signal(bool(0))
     m_we = Signal(bool(0))
-    p_waddr = Signal(intbv(0)[plw + wbw:])
-    m_waddr = Signal(intbv(0)[mlw + wbw:])
+    p_waddr = Signal(intbv(0)[plw + hww:])
+    m_waddr = Signal(intbv(0)[mlw + hww:])
 
     # Delivery path (tier RAMs -> output buffer -> m_*).
     dbeat = Signal(intbv(0)[wbw:])               # word of the head line being read
@@ -144,8 +156,8 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     rd_pinned = Signal(bool(0))
     p_re = Signal(bool(0))
     m_re = Signal(bool(0))
-    p_raddr = Signal(intbv(0)[plw + wbw:])
-    m_raddr = Signal(intbv(0)[mlw + wbw:])
+    p_raddr = Signal(intbv(0)[plw + hww:])
+    m_raddr = Signal(intbv(0)[mlw + hww:])
     p_rdata = Signal(intbv(0)[ow:])
     m_rdata = Signal(intbv(0)[ow:])
     rd_vld = Signal(bool(0))
@@ -158,14 +170,20 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     tags = kvc_tag_store(clk, rst, req_full, ts_ready, req_block, req_nu, req_pin, room, dec_line, dec_miss,
                          rel_valid, rel_line, fill_valid, fill_line, head_line, head_loading,
                          pinned=pinned, managed=managed, max_readers=T)
-    master = kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_base, v_base,
-                                 m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
-                                 m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
-                                 m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
-                                 fill_valid, fill_line, err_axi, half_beats=half_beats,
-                                 burst_beats=burst_beats, max_outstanding=max_outstanding, axi_id=axi_id)
-    pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
-    managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed")
+    if not split:
+        master = kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_base, v_base,
+                                     m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
+                                     m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
+                                     m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
+                                     fill_valid, fill_line, err_axi, half_beats=half_beats,
+                                     burst_beats=burst_beats, max_outstanding=max_outstanding, axi_id=axi_id)
+        split_insts = []
+    else:
+        master = None
+        split_insts = None   # built below, once the K side's packed words are declared
+    if not split:
+        pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
+        managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed")
     out_buf = stream_fifo(clk, rst, rd_vld, ob_ready, ob_data, m_valid, m_ready, m_data, depth=OUT_DEPTH)
 
     @always_comb
@@ -318,8 +336,144 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
             elif out_fire and not rd_go:
                 ob_cnt.next = ob_cnt - 1
 
-    insts = [tags, master, pinned_ram, managed_ram, out_buf, unpack, legality, control, delivery, read_ports,
-             packing, write_ports, write_addr, queues, sequencing]
+    if split:
+        # Split fill (docs/kvc.md): K bursts on m_axi_*, V bursts on m_axi_v_*, both masters taking
+        # each fetch command in the same cycle; K and V in separate tier RAMs (one write port each);
+        # a line is loaded once both halves are (the fills of each side complete in command order).
+        ck_valid, ck_ready, cv_valid, cv_ready = (Signal(bool(0)) for _ in range(4))
+        fk_valid, fv_valid, err_k, err_v = (Signal(bool(0)) for _ in range(4))
+        fk_line, fv_line = Signal(intbv(0)[lw:]), Signal(intbv(0)[lw:])
+        fdiff = Signal(intbv(0, min=-(tq + 2), max=tq + 3))   # K fills done - V fills done
+        v_wr_en = Signal(bool(0))
+        v_wr_line = Signal(intbv(0)[lw:])
+        v_wr_off = Signal(intbv(0)[kbw:])
+        v_wr_data = Signal(intbv(0)[axw:])
+        v_wr_local = Signal(modbv(0)[lw:])
+        v_word = Signal(intbv(0)[ow:])
+        v_word_en = Signal(bool(0))
+        v_woff = Signal(intbv(0)[wbw:])
+        pv_we, mv_we, pv_re, mv_re, rd_half = (Signal(bool(0)) for _ in range(5))
+        pv_waddr = Signal(intbv(0)[plw + hww:])
+        mv_waddr = Signal(intbv(0)[mlw + hww:])
+        pv_rdata = Signal(intbv(0)[ow:])
+        mv_rdata = Signal(intbv(0)[ow:])
+        master_k = kvc_axi_read_master(clk, rst, ck_valid, ck_ready, cmd_line, cmd_block, k_base, v_base,
+                                       m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
+                                       m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
+                                       m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
+                                       fk_valid, fk_line, err_k, half_beats=half_beats, burst_beats=burst_beats,
+                                       max_outstanding=max_outstanding, axi_id=axi_id, part="k")
+        master_v = kvc_axi_read_master(clk, rst, cv_valid, cv_ready, cmd_line, cmd_block, k_base, v_base,
+                                       m_axi_v_arvalid, m_axi_v_arready, m_axi_v_araddr, m_axi_v_arlen,
+                                       m_axi_v_arsize, m_axi_v_arburst, m_axi_v_arid, m_axi_v_rvalid,
+                                       m_axi_v_rready, m_axi_v_rdata, m_axi_v_rresp, m_axi_v_rlast, m_axi_v_rid,
+                                       v_wr_en, v_wr_line, v_wr_off, v_wr_data, fv_valid, fv_line, err_v,
+                                       half_beats=half_beats, burst_beats=burst_beats,
+                                       max_outstanding=max_outstanding, axi_id=axi_id, part="v")
+        pinned_k = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned_k")
+        pinned_v = kvc_tier_ram(clk, pv_we, pv_waddr, v_word, pv_re, p_raddr, pv_rdata, style="ultra", tag="pinned_v")
+        managed_k = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed_k")
+        managed_v = kvc_tier_ram(clk, mv_we, mv_waddr, v_word, mv_re, m_raddr, mv_rdata, style="block",
+                                 tag="managed_v")
+
+        @always_comb
+        def split_cmd():
+            cmd_ready.next = ck_ready and cv_ready
+            ck_valid.next = cmd_valid and cv_ready
+            cv_valid.next = cmd_valid and ck_ready
+            err_axi.next = err_k or err_v
+
+        @always_comb
+        def split_fill():
+            if fk_valid and (fdiff < 0 or (fv_valid and fdiff == 0)):
+                fill_valid.next = True          # K completes the oldest line whose V is in
+                fill_line.next = fk_line
+            elif fv_valid and fdiff > 0:
+                fill_valid.next = True          # V completes the oldest line whose K is in
+                fill_line.next = fv_line
+            else:
+                fill_valid.next = False
+                fill_line.next = fk_line
+
+        @always(clk.posedge)
+        def split_count():
+            if rst:
+                fdiff.next = 0
+            elif fk_valid and not fv_valid:
+                fdiff.next = fdiff + 1
+            elif fv_valid and not fk_valid:
+                fdiff.next = fdiff - 1
+
+        if R == 1:
+            @always_comb
+            def v_packing():
+                v_word.next = v_wr_data
+                v_word_en.next = v_wr_en
+                v_woff.next = v_wr_off
+
+            v_pack_reg = None
+        else:
+            v_pk = Signal(intbv(0)[(R - 1) * axw:])
+
+            @always_comb
+            def v_packing():
+                v_word.next = concat(v_wr_data, v_pk)
+                v_word_en.next = v_wr_en and v_wr_off[lbr:] == R - 1
+                v_woff.next = v_wr_off[kbw:lbr]
+
+            if R == 2:
+                @always(clk.posedge)
+                def v_pack_reg():
+                    if v_wr_en:
+                        v_pk.next = v_wr_data
+            else:
+                @always(clk.posedge)
+                def v_pack_reg():
+                    if v_wr_en:
+                        v_pk.next = concat(v_wr_data, v_pk[(R - 1) * axw:axw])
+
+        @always_comb
+        def split_writes():
+            wr_local.next = wr_line - pinned
+            v_wr_local.next = v_wr_line - pinned
+            p_we.next = wr_word_en and wr_line < pinned
+            m_we.next = wr_word_en and wr_local < managed   # wraps to >= managed for pinned lines
+            pv_we.next = v_word_en and v_wr_line < pinned
+            mv_we.next = v_word_en and v_wr_local < managed
+            p_waddr.next = concat(wr_line[plw:], wr_woff[hww:])
+            m_waddr.next = concat(wr_local[mlw:], wr_woff[hww:])
+            pv_waddr.next = concat(v_wr_line[plw:], v_woff[hww:])
+            mv_waddr.next = concat(v_wr_local[mlw:], v_woff[hww:])
+
+        @always_comb
+        def split_reads():
+            p_re.next = rd_go and rd_pinned and not dbeat[hww]
+            pv_re.next = rd_go and rd_pinned and dbeat[hww]
+            m_re.next = rd_go and rd_local < managed and not dbeat[hww]
+            mv_re.next = rd_go and rd_local < managed and dbeat[hww]
+            p_raddr.next = concat(head_line[plw:], dbeat[hww:])
+            m_raddr.next = concat(rd_local[mlw:], dbeat[hww:])
+            if rd_tier:
+                if rd_half:
+                    ob_data.next = pv_rdata
+                else:
+                    ob_data.next = p_rdata
+            elif rd_half:
+                ob_data.next = mv_rdata
+            else:
+                ob_data.next = m_rdata
+
+        @always(clk.posedge)
+        def split_half():
+            rd_half.next = dbeat[hww]
+
+        split_insts = [master_k, master_v, pinned_k, pinned_v, managed_k, managed_v, split_cmd, split_fill,
+                       split_count, v_packing, split_writes, split_reads, split_half]
+        if v_pack_reg is not None:
+            split_insts.append(v_pack_reg)
+    insts = [tags, out_buf, unpack, legality, control, delivery, packing, queues, sequencing] + split_insts
+    if not split:
+        insts += [master, pinned_ram, managed_ram, read_ports, write_ports, write_addr]
     if pack_reg is not None:
         insts.append(pack_reg)
     return insts

@@ -29,12 +29,12 @@ def geometry(cfg) -> dict:
             "half_bytes": half_beats * axw // 8, "row_beats": row_beats}
 
 
-def _axi_ports(p: dict) -> dict:
+def _axi_ports(p: dict, prefix: str = "m_axi_") -> dict:
     axw = p["axi_width"]
-    return {"m_axi_arvalid": _sig(), "m_axi_arready": _sig(), "m_axi_araddr": _sig(ADDR_BITS),
-            "m_axi_arlen": _sig(8), "m_axi_arsize": _sig(3), "m_axi_arburst": _sig(2),
-            "m_axi_arid": _sig(ID_BITS), "m_axi_rvalid": _sig(), "m_axi_rready": _sig(),
-            "m_axi_rdata": _sig(axw), "m_axi_rresp": _sig(2), "m_axi_rlast": _sig(), "m_axi_rid": _sig(ID_BITS)}
+    return {prefix + k: v for k, v in (
+        ("arvalid", _sig()), ("arready", _sig()), ("araddr", _sig(ADDR_BITS)), ("arlen", _sig(8)),
+        ("arsize", _sig(3)), ("arburst", _sig(2)), ("arid", _sig(ID_BITS)), ("rvalid", _sig()),
+        ("rready", _sig()), ("rdata", _sig(axw)), ("rresp", _sig(2)), ("rlast", _sig()), ("rid", _sig(ID_BITS)))}
 
 
 def tag_store_ports(p: dict) -> dict:
@@ -54,11 +54,13 @@ def master_ports(p: dict) -> dict:
 
 
 def cache_ports(p: dict) -> dict:
-    """``row_beats`` (default 1): AXI beats per response word, ``m_data`` = ``row_beats * axi_width``."""
+    """``row_beats`` (default 1): AXI beats per response word, ``m_data`` = ``row_beats * axi_width``;
+    ``kv_read_ports`` (default 1): 2 adds the V fill's AXI port ``m_axi_v_*`` (the split fill)."""
     tb = p["tag_bits"]
+    v = _axi_ports(p, "m_axi_v_") if p.get("kv_read_ports", 1) == 2 else {}
     return {**clock_and_reset(), "n_blocks": _sig(tb + 1), "k_base": _sig(ADDR_BITS), "v_base": _sig(ADDR_BITS),
             **stream_ports("s", request_width(tb)), **stream_ports("m", p.get("row_beats", 1) * p["axi_width"]), **_axi_ports(p),
-            "err_axi": _sig(), "err_req": _sig()}
+            "err_axi": _sig(), "err_req": _sig(), **v}
 
 
 def cache_params(cfg) -> dict:
@@ -66,7 +68,7 @@ def cache_params(cfg) -> dict:
     return {"tag_bits": g["tag_bits"], "axi_width": cfg.hbm_data_width, "pinned": cfg.pinned_tier_blocks,
             "managed": cfg.managed_tier_blocks, "half_beats": g["half_beats"], "burst_beats": g["burst_beats"],
             "prefetch_depth": cfg.prefetch_depth, "max_outstanding": cfg.max_outstanding_bursts, "axi_id": 0,
-            "row_beats": g["row_beats"]}
+            "row_beats": g["row_beats"], "kv_read_ports": cfg.kv_read_ports}
 
 
 BLOCKS = [
@@ -87,8 +89,8 @@ BLOCKS = [
                             "line_bits": line_bits(cfg.pinned_tier_blocks + cfg.managed_tier_blocks),
                             "axi_width": cfg.hbm_data_width, "half_beats": geometry(cfg)["half_beats"],
                             "burst_beats": geometry(cfg)["burst_beats"],
-                            "max_outstanding": cfg.max_outstanding_bursts, "axi_id": 0},
-        hdl_params=("half_beats", "burst_beats", "max_outstanding", "axi_id"),
+                            "max_outstanding": cfg.max_outstanding_bursts, "axi_id": 0, "part": "kv"},
+        hdl_params=("half_beats", "burst_beats", "max_outstanding", "axi_id", "part"),
         summary="KVC AXI4 read master: K/V bursts per miss, outstanding limit, sticky RRESP error",
     ),
     BlockSpec(
@@ -108,7 +110,11 @@ PROOF_JOBS = [
              "kvc_tag_store.sv", 10, 14),
     ProofJob("kvc_axi_read_master", "kvc_axi_read_master",
              {"tag_bits": 2, "line_bits": 2, "axi_width": 16, "half_beats": 2, "burst_beats": 1,
-              "max_outstanding": 2, "axi_id": 1}, "axi_read_master.sv", 8, 16),
+              "max_outstanding": 2, "axi_id": 1, "part": "kv"}, "axi_read_master.sv", 8, 16),
+    # the split fill's two masters (kv_read_ports = 2): the K half only, the V half only
+    *(ProofJob(f"kvc_axi_read_master_{part}", "kvc_axi_read_master",
+               {"tag_bits": 2, "line_bits": 2, "axi_width": 16, "half_beats": 4, "burst_beats": 2,
+                "max_outstanding": 2, "axi_id": 1, "part": part}, "axi_read_master.sv", 8, 16) for part in "kv"),
     # Whole cache, tiny (verify/properties/kvc_cache.sv): 1 pinned + 2 managed lines, 2-bit tags,
     # 8-bit beats, a block half = one 2-beat burst, 2 bursts in flight; without and with prefetch.
     ProofJob("kvc_cache", "kv_cache",
@@ -119,6 +125,12 @@ PROOF_JOBS = [
               "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 24),
     # response words of two beats (the fill packs a K/V row of 8 D / W beats): 8-bit beats, a
     # block half = one 2-beat burst = one 16-bit word
+    # the split fill (kv_read_ports = 2, both presets): K and V halves on two ports, bounded from reset
+    # (kvc_cache_split.sv says what is and is not proved)
+    ProofJob("kvc_cache_split_bmc", "kv_cache",
+             {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
+              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1, "kv_read_ports": 2},
+             "kvc_cache_split.sv", 16, 20, mode="bmc"),
     ProofJob("kvc_cache_rows", "kv_cache",
              {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
               "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 2}, "kvc_cache.sv", 4, 24),

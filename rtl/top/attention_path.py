@@ -91,9 +91,13 @@ class PathGeometry:
     """Validated parameters and derived sizes of one attention path."""
 
     def __init__(self, block_size=8, head_dim=8, max_seq_len=1024, hbm_data_width=64, pinned=2, managed=4,
-                 prefetch_depth=2, max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0):
+                 prefetch_depth=2, max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0, kv_read_ports=1):
         def bad(name, value, allowed):
             raise ValueError(f"attention_path field '{name}' = {value!r} is not allowed: {allowed}")
+
+        if kv_read_ports not in (1, 2) or isinstance(kv_read_ports, bool):
+            bad("kv_read_ports", kv_read_ports, "must be 1 or 2")
+        self.kv_read_ports = kv_read_ports
 
         try:
             self.sae = RowGeometry(block_size=block_size, head_dim=head_dim, group=1, max_seq_len=max_seq_len,
@@ -150,7 +154,10 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                    m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
                    m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
                    block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
-                   max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0):
+                   max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0,
+                   m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None, m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None, m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None, m_axi_v_rid=None):
+    # the KV cache's V fill port (docs/kvc.md, kv_read_ports = 2): all 13 signals or none
+    v_port = {k: v for k, v in locals().items() if k.startswith("m_axi_v_")}
     g = PathGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
                      max_outstanding, sae_rows, sae_qk_lut_rows)
     iw, hw, D = g.iw, g.hw, g.D
@@ -202,7 +209,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                      m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
                      m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, err_axi, err_req,
                      pinned=g.pinned, managed=g.managed, half_beats=g.half_beats, burst_beats=g.kv_burst,
-                     prefetch_depth=g.prefetch_depth, max_outstanding=g.max_outstanding, axi_id=0)
+                     prefetch_depth=g.prefetch_depth, max_outstanding=g.max_outstanding, axi_id=0, **v_port)
     kv_valid, kv_ready, kv_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[8 * D:])
     kv_gather = sae_kv_adapter(clk, sub_rst, kvc_valid, kvc_ready, kvc_data, kv_valid, kv_ready, kv_data)
 

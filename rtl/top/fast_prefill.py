@@ -126,9 +126,9 @@ class KernelGeometry:
     """Validated parameters of the kernel top level and the constants its control uses."""
 
     def __init__(self, block_size=8, head_dim=8, max_seq_len=1024, hbm_data_width=64, pinned=2, managed=4,
-                 prefetch_depth=2, max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0):
+                 prefetch_depth=2, max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0, kv_read_ports=1):
         self.path = PathGeometry(block_size, head_dim, max_seq_len, hbm_data_width, pinned, managed,
-                                 prefetch_depth, max_outstanding, sae_rows, sae_qk_lut_rows)
+                                 prefetch_depth, max_outstanding, sae_rows, sae_qk_lut_rows, kv_read_ports)
         self.B, self.D, self.hw = block_size, head_dim, hbm_data_width
         self.log2_b = _log2("block_size", block_size)
         self.log2_d = _log2("head_dim", head_dim)
@@ -170,7 +170,15 @@ def fast_prefill(ap_clk, ap_rst_n,
                  m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
                  block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
                  max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0, sig_params=(), query_aware_unit=False,
-                 access_fifo_depth=64, overlap=True, sig_factory=None):
+                 access_fifo_depth=64, overlap=True, sig_factory=None,
+                 m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None, m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None, m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None, m_axi_v_rid=None):
+    v_port = {k: v for k, v in locals().items() if k.startswith("m_axi_v_")}   # the V fill port: all or none
+    split = m_axi_v_arvalid is not None
+    v_reg = {a.name: a.port for a in RegisterMap().args}["v"]
+    if split != (v_reg == "m_axi_v"):
+        raise ValueError(f"fast_prefill field 'm_axi_v_*' is not allowed {'with' if split else 'without'} it: the "
+                         f"register map (rtl/top/regmap.toml) reads V on {v_reg}; build with kv_read_ports = "
+                         f"{2 if v_reg == 'm_axi_v' else 1}")
     g = KernelGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
                        max_outstanding, sae_rows, sae_qk_lut_rows)
     if sig_factory is None:
@@ -221,6 +229,21 @@ def fast_prefill(ap_clk, ap_rst_n,
     mq_arvalid, mq_arready, mq_rvalid, mq_rready = (b() for _ in range(4))
     mkv_arvalid, mkv_arready, mkv_rvalid, mkv_rready = (b() for _ in range(4))
     mo_awvalid, mo_awready, mo_wvalid, mo_wready, mo_bvalid, mo_bready = (b() for _ in range(6))
+    # the V fill port (kv_read_ports = 2): the path's only user; its handshakes gated like the others
+    mv_arvalid, mv_arready, mv_rvalid, mv_rready = (b() for _ in range(4))
+    path_v = {}
+    if split:
+        path_v = dict(v_port, m_axi_v_arvalid=mv_arvalid, m_axi_v_arready=mv_arready, m_axi_v_rvalid=mv_rvalid,
+                      m_axi_v_rready=mv_rready)
+
+        @always_comb
+        def v_gate():
+            m_axi_v_arvalid.next = mv_arvalid and axi_live
+            m_axi_v_rready.next = mv_rready and axi_live
+            mv_arready.next = m_axi_v_arready and axi_live
+            mv_rvalid.next = m_axi_v_rvalid and axi_live
+    else:
+        v_gate = None
 
     @always_comb
     def axi_gate():
@@ -408,7 +431,8 @@ def fast_prefill(ap_clk, ap_rst_n,
                             m_axi_o_wstrb, m_axi_o_wlast, mo_bvalid, mo_bready, m_axi_o_bresp,
                             m_axi_o_bid, block_size=g.B, head_dim=g.D, max_seq_len=g.max_seq_len,
                             pinned=pinned, managed=managed, prefetch_depth=prefetch_depth,
-                            max_outstanding=max_outstanding, sae_rows=sae_rows, sae_qk_lut_rows=sae_qk_lut_rows)
+                            max_outstanding=max_outstanding, sae_rows=sae_rows, sae_qk_lut_rows=sae_qk_lut_rows,
+                            **path_v)
 
     # ---- read port sharing: the SIG (ARID SIG_AXI_ID) and the attention path (ARID 0) at once --
     rd_keys = ("arvalid", "arready", "araddr", "arlen", "arsize", "arburst", "arid",
@@ -424,12 +448,19 @@ def fast_prefill(ap_clk, ap_rst_n,
 
     # ---- AXI response monitors ---------------------------------------------------------------
     rd_bad, wr_bad = b(), b()
-
-    @always_comb
-    def monitors():
-        rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q_rresp != 0)
-                       or (mkv_rvalid and mkv_rready and m_axi_kv_rresp != 0))
-        wr_bad.next = mo_bvalid and mo_bready and m_axi_o_bresp != 0
+    if split:
+        @always_comb
+        def monitors():
+            rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q_rresp != 0)
+                           or (mkv_rvalid and mkv_rready and m_axi_kv_rresp != 0)
+                           or (mv_rvalid and mv_rready and m_axi_v_rresp != 0))
+            wr_bad.next = mo_bvalid and mo_bready and m_axi_o_bresp != 0
+    else:
+        @always_comb
+        def monitors():
+            rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q_rresp != 0)
+                           or (mkv_rvalid and mkv_rready and m_axi_kv_rresp != 0))
+            wr_bad.next = mo_bvalid and mo_bready and m_axi_o_bresp != 0
 
     # ---- control FSM -------------------------------------------------------------------------
     # The run (IDLE, DIV, CHECK, RUN, FINISH) drives two issuers while RUN: the SIG issuer starts the
@@ -636,6 +667,8 @@ def fast_prefill(ap_clk, ap_rst_n,
                     r_cnt.next = r_cnt + 1
 
         run_insts += [run_left, run_left_lo, run_args, run_count]
+    if split:
+        run_insts.append(v_gate)
 
     return rst_sync, rst_drive, live_reg, axi_gate, ctrl, unpack, check, widen, derive, saturate, sig_u, acc_fifo, path_u, q_arb, kv_arb, \
         monitors, div_step, div_cmp, head_flags, issue, outputs, fsm, run_insts

@@ -59,11 +59,12 @@ def attention_path_params(cfg) -> dict:
             "hbm_data_width": cfg.hbm_data_width, "pinned": cfg.pinned_tier_blocks,
             "managed": cfg.managed_tier_blocks, "prefetch_depth": cfg.prefetch_depth,
             "max_outstanding": min(cfg.max_outstanding_bursts, 16), "sae_rows": cfg.sae_rows,
-            "sae_qk_lut_rows": cfg.sae_qk_lut_rows}
+            "sae_qk_lut_rows": cfg.sae_qk_lut_rows, "kv_read_ports": cfg.kv_read_ports}
 
 
 def attention_path_ports(params: dict) -> dict:
-    """Ports of ``attention_path``: head control, access stream, three AXI4 masters."""
+    """Ports of ``attention_path``: head control, access stream, three AXI4 masters (four with
+    ``kv_read_ports`` = 2: the KV cache's V fill on ``m_axi_v``)."""
     g = PathGeometry(**params)
     b, v = (lambda: Signal(bool(0))), (lambda w: Signal(intbv(0)[w:]))
     return {**clock_and_reset(), "start": b(), "nb": v(g.iw + 1), "q_base": v(64), "k_base": v(64),
@@ -71,7 +72,11 @@ def attention_path_ports(params: dict) -> dict:
             "s_acc_valid": b(), "s_acc_ready": b(), "s_acc_data": v(g.acc_width),
             "busy": b(), "done": b(), "err": b(),
             **axi_read_ports("m_axi_q", g.hw), **axi_read_ports("m_axi_kv", g.hw),
-            **axi_write_ports("m_axi_o", g.hw)}
+            **_v_port(params, g.hw), **axi_write_ports("m_axi_o", g.hw)}
+
+
+def _v_port(params: dict, hw: int) -> dict:
+    return axi_read_ports("m_axi_v", hw) if params.get("kv_read_ports", 1) == 2 else {}
 
 
 def row_control_ports(params: dict) -> dict:
@@ -149,12 +154,14 @@ def kernel_params(cfg) -> dict:
 
 def kernel_ports(params: dict) -> dict:
     """Ports of ``fast_prefill``: ``ap_clk``, ``ap_rst_n``, ``s_axi_control_*``, ``interrupt``,
-    ``m_axi_q_*`` and ``m_axi_kv_*`` (AXI4 read), ``m_axi_o_*`` (AXI4 write)."""
+    ``m_axi_q_*``, ``m_axi_kv_*`` and, with ``kv_read_ports`` = 2, ``m_axi_v_*`` (AXI4 read),
+    ``m_axi_o_*`` (AXI4 write)."""
     rm = RegisterMap()
     hw = params["hbm_data_width"]
     return {"ap_clk": Signal(bool(0)), "ap_rst_n": Signal(bool(1)),
             **axil_ports("s_axi_control", rm.addr_width), "interrupt": Signal(bool(0)),
-            **axi_read_ports("m_axi_q", hw), **axi_read_ports("m_axi_kv", hw), **axi_write_ports("m_axi_o", hw)}
+            **axi_read_ports("m_axi_q", hw), **axi_read_ports("m_axi_kv", hw), **_v_port(params, hw),
+            **axi_write_ports("m_axi_o", hw)}
 
 
 def tiny_kernel_params() -> dict:

@@ -26,6 +26,22 @@ def test_job_selection():
         select_jobs(["nonexistent*"])
 
 
+def test_bounded_jobs_are_named_and_written_as_such(tmp_path):
+    """A job in mode "bmc" (bounded from reset, not k-induction) must say so in its name and its
+    .sby asks for that mode; a bad mode is refused with the field named."""
+    from fast_prefill.verify.formal import prepare
+    from fast_prefill.verify.proof_jobs import ProofJob
+
+    bounded = [j for j in all_jobs().values() if j.mode == "bmc"]
+    assert bounded and all(j.name.endswith("_bmc") for j in bounded)
+    sby = prepare(bounded[0], tmp_path / "job").read_text()
+    assert "prove: mode bmc" in sby and "prove: mode prove" not in sby
+    with pytest.raises(ValueError, match="ProofJob field 'mode' = 'induct' is not allowed"):
+        ProofJob("x", "kv_cache", {}, mode="induct")
+    with pytest.raises(ValueError, match="ProofJob field 'name' = 'x' is not allowed for mode 'bmc'"):
+        ProofJob("x", "kv_cache", {}, mode="bmc")
+
+
 def _alive(pid: int) -> bool:
     import os
 

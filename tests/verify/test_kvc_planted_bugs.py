@@ -1,6 +1,7 @@
 """The KV-cache checkers can fail: an LRU-like victim choice (evicts a live block while a dead one is
 resident) is rejected by the k-induction proof and by the Hypothesis read-count test; a fill that
-packs a row word's beats in the wrong order is rejected by the data check."""
+packs a row word's beats in the wrong order is rejected by the data check; the split fill's pairing
+naming the wrong line is rejected by the data check and by the bounded job."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from fast_prefill.verify.bench.kvc import requests_of, simulate, small_params
 from fast_prefill.verify.formal import run_job
 from fast_prefill.verify.golden.cache_sim import liveness_reads
-from fast_prefill.verify.mutants_kvc import lru_like_eviction, row_lanes_swapped
+from fast_prefill.verify.mutants_kvc import lru_like_eviction, row_lanes_swapped, split_pair_wrong_line
 from fast_prefill.verify.proof_jobs import all_jobs
 
 # Row r uses {0, r-2, r-1, r}: block r-2 is dead after row r, while the older blocks... a stream in
@@ -35,6 +36,36 @@ def test_row_lane_order_mutant_is_caught():
     assert good.finished and good.responses == good.expected
     bad = simulate(p, requests_of(LISTS[:6]), backend="icarus", seed=5, mutant=row_lanes_swapped())
     assert bad.finished and bad.responses != bad.expected
+
+
+def test_split_fill_pairing_mutant_is_caught():
+    """The split fill's pairing of K and V completions: naming the K master's line when V completes
+    is caught by the data check (or the stream hangs), with the AXI slaves' random latencies
+    letting K run ahead of V."""
+    p = small_params(half_beats=4, burst_beats=2, row_beats=2, axi_width=16, kv_read_ports=2)
+    good = simulate(p, requests_of(LISTS), backend="icarus", seed=6)
+    assert good.finished and good.responses == good.expected
+    bad = simulate(p, requests_of(LISTS), backend="icarus", seed=6, mutant=split_pair_wrong_line())
+    assert not bad.finished or bad.responses != bad.expected
+
+
+@pytest.mark.formal
+def test_split_cache_bmc_rejects_pairing_mutant(tmp_path):
+    """The bounded job finds a run from reset (about 8 s) in which a line is marked loaded before
+    its V half is in."""
+    job = all_jobs()["kvc_cache_split_bmc"]
+    [prove] = run_job(job, mutant=split_pair_wrong_line(), workdir=tmp_path / job.name, tasks=("prove",))
+    assert prove.result == "FAIL", prove
+    assert prove.vcd is not None and prove.vcd.exists()
+
+
+@pytest.mark.slow   # about two minutes (make formal runs the job too)
+@pytest.mark.formal
+def test_split_cache_bmc_passes(tmp_path):
+    job = all_jobs()["kvc_cache_split_bmc"]
+    assert job.mode == "bmc" and job.params["kv_read_ports"] == 2
+    results = run_job(job, workdir=tmp_path / job.name)
+    assert all(r.passed for r in results), results
 
 
 @pytest.mark.formal

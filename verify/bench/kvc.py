@@ -35,10 +35,10 @@ V_BASE = 0x2_0040_0000
 
 
 def small_params(tag_bits=5, axi_width=32, pinned=2, managed=4, half_beats=2, burst_beats=1,
-                 prefetch_depth=2, max_outstanding=2, row_beats=1) -> dict:
+                 prefetch_depth=2, max_outstanding=2, row_beats=1, kv_read_ports=1) -> dict:
     return {"tag_bits": tag_bits, "axi_width": axi_width, "pinned": pinned, "managed": managed,
             "half_beats": half_beats, "burst_beats": burst_beats, "prefetch_depth": prefetch_depth,
-            "max_outstanding": max_outstanding, "axi_id": 0, "row_beats": row_beats}
+            "max_outstanding": max_outstanding, "axi_id": 0, "row_beats": row_beats, "kv_read_ports": kv_read_ports}
 
 
 @dataclass
@@ -47,6 +47,7 @@ class KvcRun:
     expected: list[int] = field(default_factory=list)
     block_reads: float = 0.0
     axi: AxiLog = field(default_factory=AxiLog)
+    axi_v: AxiLog = field(default_factory=AxiLog)     # the V port's bursts (kv_read_ports = 2)
     violations: list[str] = field(default_factory=list)
     err_axi: bool = False
     err_req: bool = False
@@ -93,6 +94,12 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
             axi_read_slave(clk, rst, ports, mem, rng, run.axi, max_latency=max_latency, r_gap=r_gap,
                            ar_stall=ar_stall, error_bursts=error_bursts, axi_id=params["axi_id"],
                            max_outstanding=params["max_outstanding"])]
+    if params.get("kv_read_ports", 1) == 2:   # the split fill's V port: its own slave on the same memory
+        vports = {"m_axi_" + k[8:]: s for k, s in ports.items() if k.startswith("m_axi_v_")}
+        gens.append(axi_read_slave(clk, rst, vports, mem, random.Random(seed + 1), run.axi_v,
+                                   max_latency=max_latency, r_gap=r_gap, ar_stall=ar_stall,
+                                   error_bursts=error_bursts, axi_id=params["axi_id"],
+                                   max_outstanding=params["max_outstanding"]))
     st = {"i": 0, "held": None}
 
     @always(clk.posedge)
@@ -171,7 +178,7 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
         if not sim._finished:
             sim.quit()
     nb = 2 * hb // params["burst_beats"]
-    run.block_reads = len(run.axi.bursts) / nb
+    run.block_reads = (len(run.axi.bursts) + len(run.axi_v.bursts)) / nb
     return run
 
 

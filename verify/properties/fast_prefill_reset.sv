@@ -29,10 +29,10 @@ always @(posedge ap_clk) begin
 end
 wire f_quiet = f_rst1 || f_rst2;
 
-wire [5:0] f_valids = {s_axi_control_bvalid, s_axi_control_rvalid, m_axi_q_arvalid, m_axi_kv_arvalid,
-                       m_axi_o_awvalid, m_axi_o_wvalid};
-wire [5:0] f_readys = {s_axi_control_awready, s_axi_control_wready, s_axi_control_arready, m_axi_q_rready,
-                       m_axi_kv_rready, m_axi_o_bready};
+wire [6:0] f_valids = {s_axi_control_bvalid, s_axi_control_rvalid, m_axi_q_arvalid, m_axi_kv_arvalid,
+                       m_axi_v_arvalid, m_axi_o_awvalid, m_axi_o_wvalid};
+wire [6:0] f_readys = {s_axi_control_awready, s_axi_control_wready, s_axi_control_arready, m_axi_q_rready,
+                       m_axi_kv_rready, m_axi_v_rready, m_axi_o_bready};
 
 // ---- 1 and 2: nothing moves in the cycle after reset is sampled, nor until the logic is out of it
 always @(*)

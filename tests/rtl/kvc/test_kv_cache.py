@@ -7,13 +7,17 @@ import pytest
 from hypothesis import given, strategies as st
 
 from fast_prefill.blocks import get_block
-from fast_prefill.verify.bench.kvc import requests_of, simulate, small_params
+from fast_prefill.verify.bench.kvc import V_BASE, requests_of, simulate, small_params
 from fast_prefill.verify.golden.cache_sim import liveness_reads
 from fast_prefill.verify.golden.float_ref import FlexPrefillParams, flexprefill_head_pattern
 from fast_prefill.verify.golden.minference import load_budgets
 from fast_prefill.verify.golden.synthetic import make_head
 
 SPEC = get_block("kv_cache")
+
+
+def _addrs(log):
+    return [a for a, _ in log.bursts]
 
 
 @st.composite
@@ -38,6 +42,10 @@ def check(params, lists, seed, backends=("myhdl", "icarus"), **kw):
         assert run.responses == run.expected, f"{be}: returned data differs from memory contents"
         assert run.block_reads == want, f"{be}: {run.block_reads} HBM block reads, golden liveness_reads says {want}"
         assert run.axi.max_in_flight <= params["max_outstanding"]
+        if params.get("kv_read_ports", 1) == 2:   # the split fill: K bursts on m_axi, V bursts on m_axi_v
+            assert not run.axi_v.violations and run.axi_v.max_in_flight <= params["max_outstanding"]
+            assert len(run.axi.bursts) == len(run.axi_v.bursts)
+            assert all(a < V_BASE for a in _addrs(run.axi)) and all(a >= V_BASE for a in _addrs(run.axi_v))
         assert not run.err_axi and not run.err_req
         runs[be] = run
     if len(runs) == 2:
@@ -53,6 +61,11 @@ PARAMS = st.sampled_from([
     # response words of several AXI beats (a K/V row of 8 D bits from 8 D / W beats)
     small_params(row_beats=2),
     small_params(pinned=1, managed=2, half_beats=4, burst_beats=2, row_beats=4, axi_width=16, max_outstanding=3),
+    # the split fill (kv_read_ports = 2, the presets' choice): K and V of a block on two AXI ports
+    small_params(kv_read_ports=2),
+    small_params(pinned=2, managed=3, half_beats=4, burst_beats=2, prefetch_depth=3, max_outstanding=3,
+                 kv_read_ports=2),
+    small_params(pinned=1, managed=2, half_beats=4, burst_beats=2, row_beats=2, axi_width=16, kv_read_ports=2),
 ])
 
 

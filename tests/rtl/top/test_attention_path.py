@@ -19,6 +19,7 @@ from fast_prefill.rtl.sae import formats as F
 from fast_prefill.verify.bench.sae.harness import make_group
 from fast_prefill.rtl.sig.formats import liveness_beat
 from fast_prefill.rtl.top.attention_path import PathGeometry
+from fast_prefill.rtl.top.specs import attention_path_ports
 from fast_prefill.verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
 from fast_prefill.verify.axi_write_memory import WriteLog, axi_write_slave
 from fast_prefill.verify.golden.block_lists import HeadPattern, build_lists, check_lists
@@ -45,6 +46,8 @@ class Setup:
 TINY = Setup(get_preset("tiny"))
 # 32-bit AXI words: a K/V row (8 D = 64 bits) is two beats, packed by the KV cache into one row word
 NARROW = Setup(get_preset("tiny").replace(hbm_data_width=32))
+# the KV cache's fill on one AXI port (kv_read_ports = 1: K then V of a block on m_axi_kv)
+ONE_KV_PORT = Setup(get_preset("tiny").replace(kv_read_ports=1))
 PARAMS, GEOM = TINY.params, TINY.geom
 B, D = TINY.B, TINY.D
 # 4 KiB aligned bases in four regions; head i of a run adds i * HEAD_STRIDE
@@ -147,6 +150,7 @@ class Run:
     cycles: int = 0
     q_log: AxiLog = field(default_factory=AxiLog)
     kv_log: AxiLog = field(default_factory=AxiLog)
+    v_log: AxiLog = field(default_factory=AxiLog)      # the KV cache's V fills (kv_read_ports = 2)
     o_log: WriteLog = field(default_factory=WriteLog)
     violations: list = field(default_factory=list)
     finished: bool = False
@@ -159,7 +163,8 @@ def _axi(ports: dict, prefix: str) -> dict:
 
 def simulate(heads: list[Head], backend: str, seed: int = 0, idle=(), latency: int = 6, r_gap: float = 0.3,
              ar_stall: float = 0.3, aw_stall: float = 0.3, w_stall: float = 0.3, q_errors=frozenset(),
-             kv_errors=frozenset(), o_errors=frozenset(), mutant=None, vcd=None, max_cycles=None) -> Run:
+             kv_errors=frozenset(), v_errors=frozenset(), o_errors=frozenset(), mutant=None, vcd=None,
+             max_cycles=None) -> Run:
     su = heads[0].setup
     rmem, wmem = AxiMemory(su.hw, seed=seed), AxiMemory(su.hw, seed=seed + 1)
     for hd in heads:
@@ -184,6 +189,12 @@ def simulate(heads: list[Head], backend: str, seed: int = 0, idle=(), latency: i
         kv_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_kv"), rmem, random.Random(rng.random()), run.kv_log,
                                   max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=kv_errors,
                                   axi_id=0, max_outstanding=mo)
+        if "m_axi_v_arvalid" in ports:
+            v_slave = axi_read_slave(clk, rst, _axi(ports, "m_axi_v"), rmem, random.Random(rng.random()), run.v_log,
+                                     max_latency=latency, r_gap=r_gap, ar_stall=ar_stall, error_bursts=v_errors,
+                                     axi_id=0, max_outstanding=mo)
+        else:
+            v_slave = []
         o_slave = axi_write_slave(clk, rst, _axi(ports, "m_axi_o"), wmem, random.Random(rng.random()), run.o_log,
                                   max_latency=latency, aw_stall=aw_stall, w_stall=w_stall, error_bursts=o_errors,
                                   max_outstanding=mo)
@@ -241,7 +252,7 @@ def simulate(heads: list[Head], backend: str, seed: int = 0, idle=(), latency: i
             run.finished = True
             finished.append(True)
 
-        return q_slave, kv_slave, o_slave, source, driver
+        return q_slave, kv_slave, v_slave, o_slave, source, driver
 
     try:
         run.cycles = run_bench(SPEC, su.params, backend, bench, max_cycles=max_cycles, mutant=mutant, vcd=vcd)
@@ -251,7 +262,7 @@ def simulate(heads: list[Head], backend: str, seed: int = 0, idle=(), latency: i
 
 
 def kv_block_reads(run: Run, geom: PathGeometry = GEOM) -> float:
-    return sum(n for _, n in run.kv_log.bursts) / (2 * geom.half_beats)
+    return sum(n for _, n in run.kv_log.bursts + run.v_log.bursts) / (2 * geom.half_beats)
 
 
 def check(heads: list[Head], backends=("myhdl", "icarus"), seed=0, **kw) -> dict:
@@ -260,7 +271,7 @@ def check(heads: list[Head], backends=("myhdl", "icarus"), seed=0, **kw) -> dict
         run = simulate(heads, be, seed=seed, **kw)
         assert run.finished, f"{be}: head not done after {run.cycles} cycles"
         assert not run.violations, run.violations[:3]
-        for log in (run.q_log, run.kv_log, run.o_log):
+        for log in (run.q_log, run.kv_log, run.v_log, run.o_log):
             assert not log.violations, log.violations[:3]
         assert run.errs == [False] * len(heads), f"{be}: err raised {run.errs}"
         for hd, o in zip(heads, run.o):
@@ -339,6 +350,24 @@ def test_head_matches_golden_row_words(case, timing, idle, seed):
           **timing)
 
 
+def test_fill_ports_split_k_and_v():
+    """kv_read_ports = 2 (the presets): K fills only on m_axi_kv, V fills only on m_axi_v, one V
+    burst per K burst; kv_read_ports = 1: both on m_axi_kv, no V port. O exact and reads = golden
+    in both builds, on the converted Verilog."""
+    hd = make_head(4, "random", 7)
+    _, kb, vb, _ = hd.bases
+    runs = check([hd], backends=("icarus",), seed=5)
+    run = runs["icarus"]
+    assert TINY.params["kv_read_ports"] == 2 and run.v_log.bursts
+    assert len(run.kv_log.bursts) == len(run.v_log.bursts)
+    assert all(kb <= a < vb for a, _ in run.kv_log.bursts) and all(a >= vb for a, _ in run.v_log.bursts)
+    one = make_head(4, "random", 7, setup=ONE_KV_PORT)
+    assert "m_axi_v_arvalid" not in attention_path_ports(ONE_KV_PORT.params)
+    run1 = check([one], backends=("icarus",), seed=5)["icarus"]
+    assert not run1.v_log.bursts and len(run1.kv_log.bursts) == 2 * len(run.kv_log.bursts)
+    assert run1.cycles > run.cycles
+
+
 def test_two_heads_reset_between():
     """Two heads back to back: each head's K/V reads are its own golden count (the cache is reset at
     the start of every head), both outputs exact."""
@@ -347,16 +376,18 @@ def test_two_heads_reset_between():
     check(heads, backends=("icarus",), seed=3)
 
 
-@pytest.mark.parametrize("port", ["q", "kv", "o"])
+@pytest.mark.parametrize("port", ["q", "kv", "v", "o"])
 def test_axi_error_sets_err_and_head_completes(port):
     hd = make_head(3, "dense", 5)
-    qb, kb, _, ob = hd.bases
+    qb, kb, vb, ob = hd.bases
     errors = {"q": {"q_errors": frozenset({qb + GEOM.q_row_bytes})},
               "kv": {"kv_errors": frozenset({kb + GEOM.q_row_bytes})},
+              "v": {"v_errors": frozenset({vb + GEOM.q_row_bytes})},
               "o": {"o_errors": frozenset({ob + GEOM.o_row_bytes})}}[port]
     run = simulate([hd], "icarus", seed=2, **errors)
     assert run.finished and run.errs == [True]
     assert not run.violations and not run.q_log.violations and not run.kv_log.violations
+    assert not run.v_log.violations
     # the data still flowed: O equals golden (the error responses carried the right words)
     assert (run.o[0] == hd.expected()).all()
 
@@ -366,7 +397,7 @@ def test_nb_zero_head_is_done_at_once():
     hd.nb, hd.lists = 0, []
     run = simulate([hd], "icarus", max_cycles=50)
     assert run.finished and run.errs == [False] and run.done_cycles[0] < 10
-    assert not run.q_log.bursts and not run.kv_log.bursts and not run.o_log.bursts
+    assert not run.q_log.bursts and not run.kv_log.bursts and not run.v_log.bursts and not run.o_log.bursts
 
 
 def test_misordered_access_stream_sets_err():

@@ -98,9 +98,12 @@ def test_end_to_end_matches_golden_verilog(name):
         assert {p.query_aware for p in ref.patterns} == {True, False}
     res = run_kernel(CFG, mem, args, backend="icarus", faults=faults, max_cycles=400_000)
     check_run(res, ref)
-    # the SIG read Q and K only for sparse heads; K/V through m_axi_kv, Q through m_axi_q
+    # the SIG read Q and K only for sparse heads; Q through m_axi_q, K through m_axi_kv, the KV
+    # cache's V fills through m_axi_v (kv_read_ports = 2)
+    assert CFG.kv_read_ports == 2
     assert all(a >> 32 == 1 for a, _ in res.q_log.bursts)
-    assert all(a >> 32 in (2, 3) for a, _ in res.kv_log.bursts)
+    assert all(a >> 32 == 2 for a, _ in res.kv_log.bursts)
+    assert res.v_log.bursts and all(a >> 32 == 3 for a, _ in res.v_log.bursts)
 
 
 @pytest.mark.parametrize("name", ["sink_one_head", "dense_short"])
@@ -221,13 +224,15 @@ def test_illegal_arguments_refused_without_axi():
         assert not res.all_violations(), res.all_violations()[:3]
 
 
-@pytest.mark.parametrize("port", ["q", "kv", "o"])
+@pytest.mark.parametrize("port", ["q", "kv", "v", "o"])
 def test_axi_error_response_status(port):
-    """SLVERR on one Q read, one K/V read, one O write: status 6 / 6 / 7, the run still ends."""
+    """SLVERR on one Q read, one K read, one V read (the V fill port), one O write: status 6 / 6 /
+    6 / 7, the run still ends."""
     _, ref, mem, args = make_case(2, 1, 4, ("sink",), seed=3)
     n_d = 4 * B * D
     faults = {"q": Faults(read_errors=frozenset({Q_ADDR})),
               "kv": Faults(read_errors=frozenset({K_ADDR + B * D})),
+              "v": Faults(read_errors=frozenset({V_ADDR + B * D})),
               "o": Faults(write_errors=frozenset({O_ADDR + 2 * n_d}))}[port]
     res = run_kernel(CFG, mem, args, backend="icarus", faults=faults, max_cycles=200_000)
     assert res.done and res.status == (7 if port == "o" else 6), (port, res.statuses)
