@@ -19,6 +19,7 @@ def test_presets_are_valid_and_named():
     ("data_width", 3, "config field 'data_width' = 3 is not allowed: must be in [4, 16]"),
     ("data_width", 8.0, "config field 'data_width' = 8.0 is not allowed: must be an integer in [4, 16]"),
     ("hbm_ports", 33, "config field 'hbm_ports' = 33 is not allowed: must be in [1, 32]"),
+    ("kv_read_ports", 3, "config field 'kv_read_ports' = 3 is not allowed: must be in [1, 2]"),
     ("clock_mhz", 0, "config field 'clock_mhz' = 0 is not allowed: must be in [10, 500]"),
     ("fifo_depth", True, "config field 'fifo_depth' = True is not allowed: must be an integer in [2, 1024]"),
     ("acc_width", 20, "config field 'acc_width' = 20 is not allowed: must be in [23, 64] so that 128 products of two 8-bit operands cannot overflow"),

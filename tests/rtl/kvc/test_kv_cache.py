@@ -158,3 +158,17 @@ def test_reset_between_heads_clears_state():
 def test_bad_parameters_are_refused(field, value):
     with pytest.raises(ValueError, match=rf"kv_cache field '{field}' = {value} is not allowed"):
         SPEC.instantiate({**small_params(), field: value})
+
+
+def test_split_fill_refuses_bad_v_ports():
+    """The split fill needs every V-port signal, V words as wide as K words, and at least two
+    response words a block half; each refusal names the field."""
+    from myhdl import Signal
+
+    from fast_prefill.rtl.kvc.kv_cache import kv_cache
+    from fast_prefill.rtl.kvc.specs import cache_ports
+
+    with pytest.raises(ValueError, match=r"kv_cache field 'm_axi_v_\*' is not allowed: give all 13"):
+        kv_cache(**cache_ports(small_params()), m_axi_v_arvalid=Signal(bool(0)))
+    with pytest.raises(ValueError, match=r"kv_cache field 'm_axi_v_rdata' width = 16 with 1 word\(s\) a block half"):
+        SPEC.instantiate(small_params(half_beats=2, burst_beats=2, row_beats=2, axi_width=16, kv_read_ports=2))

@@ -224,6 +224,18 @@ def test_illegal_arguments_refused_without_axi():
         assert not res.all_violations(), res.all_violations()[:3]
 
 
+def test_kernel_ports_follow_the_register_map():
+    """The register map reads V on m_axi_v: the kernel is built with the V fill port
+    (kv_read_ports = 2), and a build without it is refused naming the field and the fix."""
+    assert {a.name: a.port for a in RegisterMap().args}["v"] == "m_axi_v"
+    params = SPEC.params(CFG)
+    assert params["kv_read_ports"] == 2 and "m_axi_v_rdata" in SPEC.ports(params)
+    one = SPEC.params(CFG.replace(kv_read_ports=1))
+    with pytest.raises(ValueError, match=r"fast_prefill field 'm_axi_v_\*' is not allowed without it: .* "
+                                         r"kv_read_ports = 2"):
+        SPEC.instantiate(one)
+
+
 @pytest.mark.parametrize("port", ["q", "kv", "v", "o"])
 def test_axi_error_response_status(port):
     """SLVERR on one Q read, one K read, one V read (the V fill port), one O write: status 6 / 6 /
