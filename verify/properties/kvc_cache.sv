@@ -44,28 +44,7 @@ localparam integer F_OD = 4;                             // kv_cache.OUT_DEPTH
 localparam integer F_KBW = $clog2(F_HB) + 1;             // beat index bits inside a line
 localparam integer F_WBW = F_KBW - $clog2(F_R);          // response word index bits inside a line
 
-function [F_W-1:0] f_word;                               // the data of beat j of block b
-  input [F_TB-1:0] b;
-  input [7:0] j;
-  input [F_W-1:0] kb;
-  input [F_W-1:0] vb;
-  begin
-    f_word = ((j >= F_HB) ? vb : kb) + b * F_HALF_BYTES + (j & (F_HB - 1)) * F_BYTES;
-  end
-endfunction
-
-function [F_R*F_W-1:0] f_row;                            // response word j of block b
-  input [F_TB-1:0] b;
-  input [7:0] j;
-  input [F_W-1:0] kb;
-  input [F_W-1:0] vb;
-  integer i;
-  begin
-    f_row = 0;
-    for (i = 0; i < F_R; i = i + 1)
-      f_row = f_row | ({{(F_R*F_W-F_W){1'b0}}, f_word(b, j * F_R + i, kb, vb)} << (i * F_W));
-  end
-endfunction
+`include "kvc_data.svh"
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)

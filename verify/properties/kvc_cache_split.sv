@@ -23,28 +23,7 @@ localparam integer F_BYTES = F_W / 8;
 localparam integer F_HALF_BYTES = F_HB * F_BYTES;
 initial assert(F_MAXO <= 4);
 
-function [F_W-1:0] f_word;                               // the data of beat j of block b
-  input [F_TB-1:0] b;
-  input [7:0] j;
-  input [F_W-1:0] kb;
-  input [F_W-1:0] vb;
-  begin
-    f_word = ((j >= F_HB) ? vb : kb) + b * F_HALF_BYTES + (j & (F_HB - 1)) * F_BYTES;
-  end
-endfunction
-
-function [F_R*F_W-1:0] f_row;                            // response word j of block b
-  input [F_TB-1:0] b;
-  input [7:0] j;
-  input [F_W-1:0] kb;
-  input [F_W-1:0] vb;
-  integer i;
-  begin
-    f_row = 0;
-    for (i = 0; i < F_R; i = i + 1)
-      f_row = f_row | ({{(F_R*F_W-F_W){1'b0}}, f_word(b, j * F_R + i, kb, vb)} << (i * F_W));
-  end
-endfunction
+`include "kvc_data.svh"
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
@@ -63,67 +42,40 @@ always @(posedge clk)
 // ---- the two AXI slaves (K port m_axi_*, V port m_axi_v_*): ARREADY free; R beats only for
 // accepted bursts, in order, RLAST on each burst's last beat, OKAY, the right ID, payload held while
 // RREADY is low, data F(A + i * beat bytes) ----
-wire fk_ar = m_axi_arvalid && m_axi_arready;
-wire fk_r = m_axi_rvalid && m_axi_rready;
-reg [7:0] fk_outs = 8'd0, fk_beat = 8'd0;
-reg [1:0] fk_aqw = 0, fk_aqr = 0;               // F_MAXO <= 4 bursts in flight
-reg [F_W-1:0] fk_aq [0:3];
-wire [F_W-1:0] fk_rword = fk_aq[fk_aqr] + fk_beat * F_BYTES;
-always @(posedge clk)
-  if (rst) begin
-    fk_outs <= 0; fk_beat <= 0; fk_aqw <= 0; fk_aqr <= 0;
-  end else begin
-    fk_outs <= fk_outs + fk_ar - (fk_r && m_axi_rlast);
-    if (fk_ar) begin
-      fk_aq[fk_aqw] <= m_axi_araddr[F_W-1:0];
-      fk_aqw <= fk_aqw + 1'b1;
-    end
-    if (fk_r) begin
-      fk_beat <= m_axi_rlast ? 8'd0 : fk_beat + 1'b1;
-      if (m_axi_rlast) fk_aqr <= fk_aqr + 1'b1;
-    end
-  end
-always @(*)
-  if (m_axi_rvalid) begin
-    assume(fk_outs != 0);
-    assume(m_axi_rlast == (fk_beat == F_BB - 1));
-    assume(m_axi_rresp == 2'b00 && m_axi_rid == `FP_AXI_ID);
-    assume(m_axi_rdata == fk_rword);
-  end
-always @(posedge clk)
-  if (f_past_valid && !rst && $past(m_axi_rvalid && !m_axi_rready && !rst))
-    assume(m_axi_rvalid && m_axi_rdata == $past(m_axi_rdata) && m_axi_rlast == $past(m_axi_rlast));
+`define F_READ_SLAVE(f, port) \
+wire f``_ar = port``_arvalid && port``_arready; \
+wire f``_r = port``_rvalid && port``_rready; \
+reg [7:0] f``_outs = 8'd0, f``_beat = 8'd0; \
+reg [1:0] f``_aqw = 0, f``_aqr = 0;                  /* F_MAXO <= 4 bursts in flight */ \
+reg [F_W-1:0] f``_aq [0:3]; \
+wire [F_W-1:0] f``_rword = f``_aq[f``_aqr] + f``_beat * F_BYTES; \
+always @(posedge clk) \
+  if (rst) begin \
+    f``_outs <= 0; f``_beat <= 0; f``_aqw <= 0; f``_aqr <= 0; \
+  end else begin \
+    f``_outs <= f``_outs + f``_ar - (f``_r && port``_rlast); \
+    if (f``_ar) begin \
+      f``_aq[f``_aqw] <= port``_araddr[F_W-1:0]; \
+      f``_aqw <= f``_aqw + 1'b1; \
+    end \
+    if (f``_r) begin \
+      f``_beat <= port``_rlast ? 8'd0 : f``_beat + 1'b1; \
+      if (port``_rlast) f``_aqr <= f``_aqr + 1'b1; \
+    end \
+  end \
+always @(*) \
+  if (port``_rvalid) begin \
+    assume(f``_outs != 0); \
+    assume(port``_rlast == (f``_beat == F_BB - 1)); \
+    assume(port``_rresp == 2'b00 && port``_rid == `FP_AXI_ID); \
+    assume(port``_rdata == f``_rword); \
+  end \
+always @(posedge clk) \
+  if (f_past_valid && !rst && $past(port``_rvalid && !port``_rready && !rst)) \
+    assume(port``_rvalid && port``_rdata == $past(port``_rdata) && port``_rlast == $past(port``_rlast));
 
-wire fv_ar = m_axi_v_arvalid && m_axi_v_arready;
-wire fv_r = m_axi_v_rvalid && m_axi_v_rready;
-reg [7:0] fv_outs = 8'd0, fv_beat = 8'd0;
-reg [1:0] fv_aqw = 0, fv_aqr = 0;               // F_MAXO <= 4 bursts in flight
-reg [F_W-1:0] fv_aq [0:3];
-wire [F_W-1:0] fv_rword = fv_aq[fv_aqr] + fv_beat * F_BYTES;
-always @(posedge clk)
-  if (rst) begin
-    fv_outs <= 0; fv_beat <= 0; fv_aqw <= 0; fv_aqr <= 0;
-  end else begin
-    fv_outs <= fv_outs + fv_ar - (fv_r && m_axi_v_rlast);
-    if (fv_ar) begin
-      fv_aq[fv_aqw] <= m_axi_v_araddr[F_W-1:0];
-      fv_aqw <= fv_aqw + 1'b1;
-    end
-    if (fv_r) begin
-      fv_beat <= m_axi_v_rlast ? 8'd0 : fv_beat + 1'b1;
-      if (m_axi_v_rlast) fv_aqr <= fv_aqr + 1'b1;
-    end
-  end
-always @(*)
-  if (m_axi_v_rvalid) begin
-    assume(fv_outs != 0);
-    assume(m_axi_v_rlast == (fv_beat == F_BB - 1));
-    assume(m_axi_v_rresp == 2'b00 && m_axi_v_rid == `FP_AXI_ID);
-    assume(m_axi_v_rdata == fv_rword);
-  end
-always @(posedge clk)
-  if (f_past_valid && !rst && $past(m_axi_v_rvalid && !m_axi_v_rready && !rst))
-    assume(m_axi_v_rvalid && m_axi_v_rdata == $past(m_axi_v_rdata) && m_axi_v_rlast == $past(m_axi_v_rlast));
+`F_READ_SLAVE(fk, m_axi)
+`F_READ_SLAVE(fv, m_axi_v)
 
 // ---- the tracked symbolic request (as kvc_cache.sv) ----
 wire [F_W-1:0] f_kb = k_base[F_W-1:0];
