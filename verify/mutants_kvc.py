@@ -53,7 +53,7 @@ def last_beat_skipped(half_beats: int) -> Mutant:
 def row_lanes_swapped() -> Mutant:
     """The fill packs a word's beats in the wrong order (the last beat in the low bits): every K/V
     row word reaches the engine with its ``axi_width`` lanes swapped (``row_beats = 2``)."""
-    return Mutant("kvc_row_lanes_swapped", "assign wr_word = {wr_data, pk};", "assign wr_word = {pk, wr_data};")
+    return Mutant("kvc_row_lanes_swapped", "assign word = {data, pk};", "assign word = {pk, data};")
 
 
 def split_pair_wrong_line() -> Mutant:

@@ -34,6 +34,7 @@ from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
 from ..stream.fifo import stream_fifo
 from .axi_read_master import kvc_axi_read_master
+from .row_packer import kvc_row_packer
 from .tag_store import kvc_tag_store, line_bits
 from .tier_ram import kvc_tier_ram
 
@@ -229,34 +230,14 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         else:
             ob_data.next = m_rdata
 
-    if R == 1:
+    if R == 1:   # one beat a word: nothing to pack
         @always_comb
         def packing():
             wr_word.next = wr_data
             wr_word_en.next = wr_en
             wr_woff.next = wr_off
-
-        pack_reg = None
     else:
-        pk = Signal(intbv(0)[(R - 1) * axw:])     # beats 0 .. R-2 of the word being packed, 0 lowest
-        lane_last = R - 1
-
-        @always_comb
-        def packing():
-            wr_word.next = concat(wr_data, pk)
-            wr_word_en.next = wr_en and wr_off[lbr:] == lane_last
-            wr_woff.next = wr_off[kbw:lbr]
-
-        if R == 2:
-            @always(clk.posedge)
-            def pack_reg():
-                if wr_en:
-                    pk.next = wr_data
-        else:
-            @always(clk.posedge)
-            def pack_reg():
-                if wr_en:
-                    pk.next = concat(wr_data, pk[(R - 1) * axw:axw])
+        packing = kvc_row_packer(clk, wr_en, wr_off, wr_data, wr_word, wr_word_en, wr_woff)
 
     @always_comb
     def write_ports():
@@ -410,36 +391,19 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
                 v_word.next = v_wr_data
                 v_word_en.next = v_wr_en
                 v_woff.next = v_wr_off
-
-            v_pack_reg = None
         else:
-            v_pk = Signal(intbv(0)[(R - 1) * axw:])
-
-            @always_comb
-            def v_packing():
-                v_word.next = concat(v_wr_data, v_pk)
-                v_word_en.next = v_wr_en and v_wr_off[lbr:] == R - 1
-                v_woff.next = v_wr_off[kbw:lbr]
-
-            if R == 2:
-                @always(clk.posedge)
-                def v_pack_reg():
-                    if v_wr_en:
-                        v_pk.next = v_wr_data
-            else:
-                @always(clk.posedge)
-                def v_pack_reg():
-                    if v_wr_en:
-                        v_pk.next = concat(v_wr_data, v_pk[(R - 1) * axw:axw])
+            v_packing = kvc_row_packer(clk, v_wr_en, v_wr_off, v_wr_data, v_word, v_word_en, v_woff)
 
         @always_comb
         def split_writes():
             wr_local.next = wr_line - pinned
             v_wr_local.next = v_wr_line - pinned
-            p_we.next = wr_word_en and wr_line < pinned
-            m_we.next = wr_word_en and wr_local < managed   # wraps to >= managed for pinned lines
-            pv_we.next = v_word_en and v_wr_line < pinned
-            mv_we.next = v_word_en and v_wr_local < managed
+            # a word's top index bit says K (0) or V (1) half: the K RAMs take only K words, the
+            # V RAMs only V words (each master writes only its own half)
+            p_we.next = wr_word_en and wr_line < pinned and not wr_woff[hww]
+            m_we.next = wr_word_en and wr_local < managed and not wr_woff[hww]   # wraps for pinned lines
+            pv_we.next = v_word_en and v_wr_line < pinned and v_woff[hww]
+            mv_we.next = v_word_en and v_wr_local < managed and v_woff[hww]
             p_waddr.next = concat(wr_line[plw:], wr_woff[hww:])
             m_waddr.next = concat(wr_local[mlw:], wr_woff[hww:])
             pv_waddr.next = concat(v_wr_line[plw:], v_woff[hww:])
@@ -469,11 +433,7 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
 
         split_insts = [master_k, master_v, pinned_k, pinned_v, managed_k, managed_v, split_cmd, split_fill,
                        split_count, v_packing, split_writes, split_reads, split_half]
-        if v_pack_reg is not None:
-            split_insts.append(v_pack_reg)
     insts = [tags, out_buf, unpack, legality, control, delivery, packing, queues, sequencing] + split_insts
     if not split:
         insts += [master, pinned_ram, managed_ram, read_ports, write_ports, write_addr]
-    if pack_reg is not None:
-        insts.append(pack_reg)
     return insts

@@ -5,7 +5,7 @@
 // `FP_ROW_BEATS (AXI beats per response word, dividing the burst: the fill packs them, the delivery
 // reads one word a cycle).
 // Internal names (req_full, tix, tq_line, fq_line, dbeat, ob_cnt, kvc_tag_store0_*, kvc_axi_read_master0_*,
-// stream_fifo0_*, kvc_tier_ram0_pinned_mem, kvc_tier_ram1_managed_mem) are those of the design flattened by
+// stream_fifo0_*, kvc_row_packer0_pk, kvc_tier_ram0_pinned_mem, kvc_tier_ram1_managed_mem) are those of the design flattened by
 // yosys (verify/formal.py: flatten_for_proof names a child's signal <instance>_<signal>).
 //
 // Abstract data: the HBM slave returns, for beat i of a burst at address A, the word F(A + i * beat
@@ -423,7 +423,7 @@ endgenerate
 
 // the fill's packer (ROW_BEATS > 1): words never straddle bursts (F_R divides F_BB), so the beats
 // of the word being packed are the first (beat mod F_R) beats written of the head burst's line, the
-// newest in the top lane of pk
+// newest in the top lane of the packer's pk
 generate
   if (F_R > 1) begin : f_packer
     reg [F_TB-1:0] f_htag;
@@ -442,7 +442,7 @@ generate
     for (gk = 0; gk < F_R - 1; gk = gk + 1) begin : f_lane
       always @(*)
         if (f_past_valid && !rst && f_outs != 0 && gk < f_beat % F_R)
-          assert(pk[(F_R - 1 - gk) * F_W - 1 -: F_W] == f_word(f_htag, f_hwcnt - 1 - gk, f_kb, f_vb));
+          assert(kvc_row_packer0_pk[(F_R - 1 - gk) * F_W - 1 -: F_W] == f_word(f_htag, f_hwcnt - 1 - gk, f_kb, f_vb));
     end
   end
 endgenerate
