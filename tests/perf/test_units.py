@@ -220,3 +220,25 @@ def test_design_roofline_and_projection_summary():
     kv_128k = 2 * 2 * 131072 * 8 * 128 * 32 / 1e9
     assert big["a5000_memory_gb"] == pytest.approx(s["a5000_memory_gb"] + kv_128k - 2 * 2 * 4096 * 8 * 128 * 32 / 1e9)
     assert not big["a5000_fits"]
+
+
+def test_model_ports_are_the_kernels_and_two_fill_ports_feed_a_missing_head():
+    """The model's traffic classes sit on the kernel's own AXI ports (the register map's); a head
+    that misses on most accesses at 128K (FlexPrefill-like: 85 %) is bound by its one fill port with
+    K and V on m_axi_kv, and compute-bound with V on m_axi_v (kv_read_ports = 2)."""
+    from fast_prefill.perf.model import PORT_OF, attention
+    from fast_prefill.rtl.top.regmap import RegisterMap
+    from fast_prefill.vivado import m_axi_ports
+
+    assert set(PORT_OF.values()) == set(m_axi_ports(RegisterMap()))
+    cfg = get_preset("u280")
+    shape = MODELS["llama-3-8b"]
+    nb = 1024
+    acc = int(0.45 * nb * (nb + 1) / 2)
+    head = HeadStats("miss", 1.0, nb, acc, 64, False, {"liveness": int(0.85 * acc)})
+    two = attention(shape, nb * 128, [head], cfg, ModelParams())
+    one = attention(shape, nb * 128, [head], cfg.replace(kv_read_ports=1), ModelParams())
+    assert cfg.kv_read_ports == 2
+    assert one["bound"] == "memory" and two["bound"] == "compute"
+    assert one["port_bytes"]["m_axi_kv"] > 2 * two["port_bytes"]["m_axi_v"] > 0
+    assert two["seconds"] < one["seconds"] and two["efficiency_vs_design"] > 0.85 > one["efficiency_vs_design"]
