@@ -23,7 +23,15 @@ A ticket is delivered when its line has finished loading; a line is never overwr
 ticket still refers to it, so the decisions (and the HBM read count) are exactly the golden
 ``liveness_reads`` ones whatever the prefetch depth and latencies.
 
-Errors (sticky until ``rst``): ``err_axi`` (RRESP error, wrong RID or RLAST), ``err_req`` (a request
+Split fill (the 13 optional ``m_axi_v_*`` signals given; ``kv_read_ports = 2``, docs/kvc.md): the
+K half of a missed block is read on ``m_axi_*`` and its V half on ``m_axi_v_*`` at the same time,
+by two read masters (``part = "k"`` / ``"v"``) that take each fetch command in the same cycle, into
+separate K and V tier RAMs; each side's fills complete in command order and a counter (K fills less
+V fills) pairs them, so a line is loaded once both halves are in. Responses, decisions and HBM
+read counts are the one-port cache's; a fill takes ``half_beats`` beats on each port instead of
+``2 half_beats`` on one.
+
+Errors (sticky until ``rst``): ``err_axi`` (RRESP error, wrong RID or RLAST on either port), ``err_req`` (a request
 with ``block >= n_blocks`` or ``row >= n_blocks``: it is dropped, gets no response and changes no
 state). ``rst`` between heads clears all state.
 """
@@ -181,7 +189,7 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         split_insts = []
     else:
         master = None
-        split_insts = None   # built below, once the K side's packed words are declared
+        split_insts = None   # the split fill's instances, built below (after the K side's packer)
     if not split:
         pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
         managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed")
