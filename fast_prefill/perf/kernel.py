@@ -47,7 +47,8 @@ so the SIG of head h+1 runs while head h attends, and a run of H alike heads cos
   ``2 B + 1`` when that is more: the KV cache delivers one K/V row word a cycle from its tier RAMs;
   the first job's Q rows and first block at ``8 D / W`` AXI beats a row), or, when the head's
   misses need longer, the KV cache's ports (:func:`units.kvc_miss_port_cycles`: ``2 B D / (W / 8)``
-  beats a fill, on one port or half on each of two: ``kv_read_ports``; misses are prefetched under the compute, so the slower of the two sets the pace),
+  beats a fill, on one port or half on each of two: ``kv_read_ports``; misses are prefetched under
+  the compute, so the slower of the two sets the pace),
   plus the first Q row's fetch (``B D / (W / 8)`` beats) and ``ATT_TAIL`` cycles (fork, the last O
   burst's response, done). The SIG of the next head shares the read ports (AXI ID arbitration);
   its reads are a small fraction of a port, and the model does not charge the attention for them.

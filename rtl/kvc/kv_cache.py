@@ -179,18 +179,13 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     tags = kvc_tag_store(clk, rst, req_full, ts_ready, req_block, req_nu, req_pin, room, dec_line, dec_miss,
                          rel_valid, rel_line, fill_valid, fill_line, head_line, head_loading,
                          pinned=pinned, managed=managed, max_readers=T)
-    if not split:
+    if not split:   # one fill port: one master writes a line's K then V into one RAM per tier
         master = kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_base, v_base,
                                      m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
                                      m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
                                      m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
                                      fill_valid, fill_line, err_axi, half_beats=half_beats,
                                      burst_beats=burst_beats, max_outstanding=max_outstanding, axi_id=axi_id)
-        split_insts = []
-    else:
-        master = None
-        split_insts = None   # the split fill's instances, built below (after the K side's packer)
-    if not split:
         pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
         managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed")
     out_buf = stream_fifo(clk, rst, rd_vld, ob_ready, ob_data, m_valid, m_ready, m_data, depth=OUT_DEPTH)
@@ -227,17 +222,6 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         rd_pinned.next = head_line < pinned
         rd_local.next = head_line - pinned
 
-    @always_comb
-    def read_ports():
-        p_re.next = rd_go and rd_pinned
-        m_re.next = rd_go and rd_local < managed  # wraps to >= managed for pinned lines
-        p_raddr.next = concat(head_line[plw:], dbeat)
-        m_raddr.next = concat(rd_local[mlw:], dbeat)
-        if rd_tier:
-            ob_data.next = p_rdata
-        else:
-            ob_data.next = m_rdata
-
     if R == 1:   # one beat a word: nothing to pack
         @always_comb
         def packing():
@@ -247,16 +231,28 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     else:
         packing = kvc_row_packer(clk, wr_en, wr_off, wr_data, wr_word, wr_word_en, wr_woff)
 
-    @always_comb
-    def write_ports():
-        wr_local.next = wr_line - pinned
-        p_we.next = wr_word_en and wr_line < pinned
-        m_we.next = wr_word_en and wr_local < managed  # wraps to >= managed for pinned lines
+    if not split:   # the one-port tiers: read and write ports
+        @always_comb
+        def read_ports():
+            p_re.next = rd_go and rd_pinned
+            m_re.next = rd_go and rd_local < managed  # wraps to >= managed for pinned lines
+            p_raddr.next = concat(head_line[plw:], dbeat)
+            m_raddr.next = concat(rd_local[mlw:], dbeat)
+            if rd_tier:
+                ob_data.next = p_rdata
+            else:
+                ob_data.next = m_rdata
 
-    @always_comb
-    def write_addr():
-        p_waddr.next = concat(wr_line[plw:], wr_woff)
-        m_waddr.next = concat(wr_local[mlw:], wr_woff)
+        @always_comb
+        def write_ports():
+            wr_local.next = wr_line - pinned
+            p_we.next = wr_word_en and wr_line < pinned
+            m_we.next = wr_word_en and wr_local < managed  # wraps to >= managed for pinned lines
+
+        @always_comb
+        def write_addr():
+            p_waddr.next = concat(wr_line[plw:], wr_woff)
+            m_waddr.next = concat(wr_local[mlw:], wr_woff)
 
     @always(clk.posedge)
     def queues():
@@ -439,9 +435,10 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         def split_half():
             rd_half.next = dbeat[hww]
 
-        split_insts = [master_k, master_v, pinned_k, pinned_v, managed_k, managed_v, split_cmd, split_fill,
-                       split_count, v_packing, split_writes, split_reads, split_half]
-    insts = [tags, out_buf, unpack, legality, control, delivery, packing, queues, sequencing] + split_insts
-    if not split:
+    insts = [tags, out_buf, unpack, legality, control, delivery, packing, queues, sequencing]
+    if split:
+        insts += [master_k, master_v, pinned_k, pinned_v, managed_k, managed_v, split_cmd, split_fill,
+                  split_count, v_packing, split_writes, split_reads, split_half]
+    else:
         insts += [master, pinned_ram, managed_ram, read_ports, write_ports, write_addr]
     return insts

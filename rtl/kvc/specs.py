@@ -125,13 +125,13 @@ PROOF_JOBS = [
               "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 24),
     # response words of two beats (the fill packs a K/V row of 8 D / W beats): 8-bit beats, a
     # block half = one 2-beat burst = one 16-bit word
+    ProofJob("kvc_cache_rows", "kv_cache",
+             {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
+              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 2}, "kvc_cache.sv", 4, 24),
     # the split fill (kv_read_ports = 2, both presets): K and V halves on two ports, bounded from reset
     # (kvc_cache_split.sv says what is and is not proved)
     ProofJob("kvc_cache_split_bmc", "kv_cache",
              {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
               "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1, "kv_read_ports": 2},
              "kvc_cache_split.sv", 16, 20, mode="bmc"),
-    ProofJob("kvc_cache_rows", "kv_cache",
-             {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
-              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 2}, "kvc_cache.sv", 4, 24),
 ]

@@ -95,9 +95,9 @@ class PathGeometry:
         def bad(name, value, allowed):
             raise ValueError(f"attention_path field '{name}' = {value!r} is not allowed: {allowed}")
 
+        # the V fill port itself is the presence of the m_axi_v_* signals (attention_path_ports)
         if kv_read_ports not in (1, 2) or isinstance(kv_read_ports, bool):
             bad("kv_read_ports", kv_read_ports, "must be 1 or 2")
-        self.kv_read_ports = kv_read_ports
 
         try:
             self.sae = RowGeometry(block_size=block_size, head_dim=head_dim, group=1, max_seq_len=max_seq_len,
@@ -155,7 +155,10 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                    m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
                    block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
                    max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0,
-                   m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None, m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None, m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None, m_axi_v_rid=None):
+                   m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None,
+                   m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None,
+                   m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None,
+                   m_axi_v_rid=None):
     # the KV cache's V fill port (docs/kvc.md, kv_read_ports = 2): all 13 signals or none
     v_port = {k: v for k, v in locals().items() if k.startswith("m_axi_v_")}
     g = PathGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,

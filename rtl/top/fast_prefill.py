@@ -171,7 +171,10 @@ def fast_prefill(ap_clk, ap_rst_n,
                  block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
                  max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0, sig_params=(), query_aware_unit=False,
                  access_fifo_depth=64, overlap=True, sig_factory=None,
-                 m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None, m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None, m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None, m_axi_v_rid=None):
+                 m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None,
+                 m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None,
+                 m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None,
+                 m_axi_v_rid=None):
     v_port = {k: v for k, v in locals().items() if k.startswith("m_axi_v_")}   # the V fill port: all or none
     split = m_axi_v_arvalid is not None
     v_reg = {a.name: a.port for a in RegisterMap().args}["v"]
@@ -230,9 +233,9 @@ def fast_prefill(ap_clk, ap_rst_n,
     mkv_arvalid, mkv_arready, mkv_rvalid, mkv_rready = (b() for _ in range(4))
     mo_awvalid, mo_awready, mo_wvalid, mo_wready, mo_bvalid, mo_bready = (b() for _ in range(6))
     # the V fill port (kv_read_ports = 2): the path's only user; its handshakes gated like the others
-    mv_arvalid, mv_arready, mv_rvalid, mv_rready = (b() for _ in range(4))
     path_v = {}
     if split:
+        mv_arvalid, mv_arready, mv_rvalid, mv_rready = (b() for _ in range(4))
         path_v = dict(v_port, m_axi_v_arvalid=mv_arvalid, m_axi_v_arready=mv_arready, m_axi_v_rvalid=mv_rvalid,
                       m_axi_v_rready=mv_rready)
 
