@@ -74,6 +74,30 @@ def _inject(verilog: Path, module: str, job: ProofJob, prop_file: Path) -> None:
 
 
 _DOTTED = re.compile(r"\\([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+) ")
+# a child's memory that yosys turned into one register per word (``mem2reg``: a memory written in a
+# loop), declared as ``reg [w] \inst.mem[k] ;``
+_WORD_REG = re.compile(r"^\s*reg (\[\d+:\d+\] )?\\([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\[(\d+)\] ;$", re.M)
+
+
+def _word_arrays(text: str) -> str:
+    """Read-only arrays ``inst_mem[k]`` over the per-word registers of every memory yosys split
+    (:data:`_WORD_REG`), declared before ``endmodule``, so a property file reads a child's memory as
+    ``<instance>_<memory>[i]`` whether or not yosys kept it a memory."""
+    words: dict[str, tuple[str, set[int]]] = {}
+    for m in _WORD_REG.finditer(text):
+        width, name, k = m.group(1) or "", m.group(2), int(m.group(3))
+        words.setdefault(name, (width, set()))[1].add(k)
+    lines = []
+    for name, (width, ks) in sorted(words.items()):
+        flat = name.replace(".", "_")
+        if ks != set(range(len(ks))) or re.search(rf"\b{re.escape(flat)}\b", text):
+            continue   # not a whole memory, or the name is taken
+        lines.append(f"  wire {width}{flat} [0:{len(ks) - 1}];")
+        lines += [f"  assign {flat}[{k}] = \\{name}[{k}] ;" for k in sorted(ks)]
+    if not lines:
+        return text
+    idx = text.rfind("endmodule")
+    return text[:idx] + "\n".join(lines) + "\n" + text[idx:]
 
 
 def proof_files(top: Path, blackbox: tuple[str, ...] = ()) -> tuple[list[Path], list[Path]]:
@@ -124,7 +148,8 @@ def flatten_for_proof(top: Path, module: str, out: Path, blackbox: tuple[str, ..
                           cwd=out.parent, env=tool_env())
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"yosys could not flatten {top} for the proof:\n{proc.stdout}{proc.stderr}")
-    out.write_text(_DOTTED.sub(lambda m: m.group(1).replace(".", "_") + " ", out.read_text()))
+    text = _word_arrays(out.read_text())
+    out.write_text(_DOTTED.sub(lambda m: m.group(1).replace(".", "_") + " ", text))
     return out
 
 

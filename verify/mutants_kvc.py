@@ -7,20 +7,22 @@ from dataclasses import dataclass
 
 from ..convert import ConversionError, Mutant
 
-_KEY = re.compile(r"k = \{(\w*)nu\[i\], (\w*)tag\[i\]\};")
+_KEY = re.compile(r"(k[ab]) = \{(\w*)nu\[([^\]]*)\], (\w*)tag\[([^\]]*)\]\};")
 
 
 @dataclass(frozen=True)
 class _KeyMutant(Mutant):
-    """Edits the victim scan's key line. Inside kv_cache MyHDL prefixes the tag store's memories
-    with an instance name (``kvc_tag_store0_nu``) that is not stable, so the line is matched by
-    pattern; like :class:`Mutant`, it refuses to apply unless it matches exactly ``count`` times."""
+    """Edits the victim tree's two leaf-key lines (``ka``, ``kb``). Inside kv_cache MyHDL prefixes
+    the tag store's memories with an instance name (``kvc_tag_store0_nu``) that is not stable, so
+    the lines are matched by pattern; like :class:`Mutant`, it refuses to apply unless it matches
+    exactly ``count`` times. ``replace`` is formatted with ``var``, ``prefix`` (of ``tag``) and
+    ``index`` (the line index expression)."""
 
     def apply(self, text: str) -> str:
         seen = len(_KEY.findall(text))
         if seen != self.count:
             raise ConversionError(f"mutant '{self.name}': expected {self.count} victim-key line(s), found {seen}")
-        return _KEY.sub(lambda m: self.replace.format(prefix=m.group(2)), text)
+        return _KEY.sub(lambda m: self.replace.format(var=m.group(1), prefix=m.group(4), index=m.group(5)), text)
 
 
 def lru_like_eviction(tag_bits: int) -> Mutant:
@@ -28,8 +30,8 @@ def lru_like_eviction(tag_bits: int) -> Mutant:
     one used longest ago in a row-ordered sliding pattern (LRU-like): it evicts a live block while a
     dead one is resident."""
     nw = tag_bits + 1
-    return _KeyMutant("kvc_lru_like_eviction", "k = {nu[i], tag[i]};",
-                      "k = {{{{" + str(nw) + "{{1'b0}}}}, ~{prefix}tag[i]}};")
+    return _KeyMutant("kvc_lru_like_eviction", "ka/kb = {nu[line], tag[line]};",
+                      "{var} = {{{{" + str(nw) + "{{1'b0}}}}, ~{prefix}tag[{index}]}};", count=2)
 
 
 def managed_read_wrong_line(managed: int) -> Mutant:
@@ -62,3 +64,13 @@ def split_pair_wrong_line() -> Mutant:
     stays loading and the K master's newer line is marked loaded before its V is in, so a response
     carries stale V words (or the stream hangs)."""
     return Mutant("kvc_split_pair_wrong_line", "fill_line = fv_line;", "fill_line = fk_line;")
+
+
+def stale_scan(pinned: int, managed: int) -> Mutant:
+    """The tag store decides one cycle before its scan trees have settled: the roots still show the
+    line state of before the last decision, so a block just allocated can be found missing again
+    (a second copy of its tag) or a line just filled can be taken as free."""
+    from ..rtl.kvc.tag_store import settle_cycles
+
+    ds = settle_cycles(pinned, managed)
+    return Mutant("kvc_stale_scan", f"assign fresh = (settle == {ds});", f"assign fresh = (settle == {ds - 1});")

@@ -215,11 +215,21 @@ def sae_head_cycles(nb: int, accesses: int, b: int, g: int = 1, recip_frac: int 
 
 # Event-model constants, fitted once to the converted Verilog (tests/perf/test_calibration.py
 # keeps the fit within 5 %): decision -> first AXI beat of the fill (KVC_FILL_START), extra cycles
-# per fill (KVC_FILL_EXTRA), fixed start-up (KVC_T0), cycles between decisions (KVC_DECISION_GAP).
+# per fill (KVC_FILL_EXTRA), fixed start-up (KVC_T0). The cycles between decisions are the tag
+# store's (:func:`kvc_decision_gap`).
 KVC_FILL_START = 4
 KVC_FILL_EXTRA = 1
 KVC_T0 = 8
-KVC_DECISION_GAP = 1
+
+
+def kvc_decision_gap(pinned: int, managed: int) -> tuple[int, int]:
+    """``(first, gap)``: the tag store decides a request ``first`` cycles after it arrives (its scan
+    trees settle: ``rtl/kvc/tag_store.settle_cycles``) and the next one ``gap`` cycles later (the
+    decision's write and the next request's load, two cycles, then the trees again)."""
+    from ..rtl.kvc.tag_store import settle_cycles
+
+    ds = settle_cycles(pinned, managed)
+    return ds, ds + 2
 
 
 def kvc_decisions(requests, pinned: int, managed: int) -> list[tuple[bool, int]]:
@@ -263,7 +273,7 @@ def kvc_cycles(requests, pinned: int, managed: int, half_beats: int, prefetch_de
                latency: int = 0, beat_cycles: float = 1.0, ports: int = 1) -> tuple[int, int]:
     """``(cycles, misses)`` of ``kv_cache`` serving one head's requests, no idles or back-pressure.
 
-    Event model of the RTL schedule: one decision per ``KVC_DECISION_GAP`` cycles, at most
+    Event model of the RTL schedule: one decision per :func:`kvc_decision_gap` cycles, at most
     ``prefetch_depth + 1`` undelivered tickets; a miss whose victim line an undelivered earlier
     request still reads waits for that delivery; fills are serial on the AXI master
     (``2 half_beats`` beats, ``beat_cycles`` per beat: 1 when HBM keeps up with the port; with
@@ -272,14 +282,15 @@ def kvc_cycles(requests, pinned: int, managed: int, half_beats: int, prefetch_de
     dec = kvc_decisions(requests, pinned, managed)
     last_reader: dict[int, int] = {}
     dend: list[float] = []
-    prev_dec, fill_free, prev_end = -KVC_DECISION_GAP, 0.0, 0.0
+    first, gap = kvc_decision_gap(pinned, managed)
+    prev_dec, fill_free, prev_end = first - gap, 0.0, 0.0
     fill = 2 * half_beats // ports * beat_cycles + KVC_FILL_EXTRA + latency
     for i, (hit, line) in enumerate(dec):
-        t = prev_dec + KVC_DECISION_GAP
+        t = prev_dec + gap
         if i > prefetch_depth:
             t = max(t, dend[i - prefetch_depth - 1])
-        if not hit and line in last_reader:
-            t = max(t, dend[last_reader[line]])
+        if not hit and line in last_reader:   # the victim's reader count is read a cycle late
+            t = max(t, dend[last_reader[line]] + 1)
         prev_dec = t
         if hit:
             ready = t

@@ -108,6 +108,10 @@ BLOCKS = [
 PROOF_JOBS = [
     ProofJob("kvc_tag_store", "kvc_tag_store", {"tag_bits": 3, "pinned": 2, "managed": 2, "max_readers": 2},
              "kvc_tag_store.sv", 10, 14),
+    # odd line counts: the lookup tree pads 5 lines to 8 leaves (a node of padding only), the
+    # managed trees pad 3 lines to 4 and have an inner level
+    ProofJob("kvc_tag_store_l5", "kvc_tag_store", {"tag_bits": 3, "pinned": 2, "managed": 3, "max_readers": 2},
+             "kvc_tag_store.sv", 10, 24),
     ProofJob("kvc_axi_read_master", "kvc_axi_read_master",
              {"tag_bits": 2, "line_bits": 2, "axi_width": 16, "half_beats": 2, "burst_beats": 1,
               "max_outstanding": 2, "axi_id": 1, "part": "kv"}, "axi_read_master.sv", 8, 16),
@@ -133,5 +137,5 @@ PROOF_JOBS = [
     ProofJob("kvc_cache_split_bmc", "kv_cache",
              {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
               "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1, "kv_read_ports": 2},
-             "kvc_cache_split.sv", 16, 20, mode="bmc"),
+             "kvc_cache_split.sv", 18, 22, mode="bmc"),
 ]

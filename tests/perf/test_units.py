@@ -65,9 +65,11 @@ def test_kvc_event_model_hand():
     req = [(0, 0, 1, True), (1, 0, 2, True), (2, 0, DEAD, True)]
     assert U.kvc_decisions(req, 1, 2) == [(False, 0), (True, 0), (True, 0)]
     cyc, miss = U.kvc_cycles(req, 1, 2, 2, 2)
-    # decision 0 at t=0; fill starts at 4, 4 beats + 1 -> ready 9; delivered 9..13; hits decided at
-    # 1, 2, delivered back to back: 17, 21; + T0 (8) = 29
-    assert (cyc, miss) == (29, 1)
+    # 3 lines: the tag store's trees settle in 2 cycles, decisions 4 apart
+    assert U.kvc_decision_gap(1, 2) == (2, 4)
+    # decision 0 at t=2; fill starts at 6, 4 beats + 1 -> ready 11; delivered 11..15; hits decided
+    # at 6, 10, delivered back to back: 19, 23; + T0 (8) = 31
+    assert (cyc, miss) == (31, 1)
     # all-dead misses wait for the reader of the victim line (the newest line)
     req = [(r, r, DEAD, False) for r in range(4)]
     dec = U.kvc_decisions(req, 0, 2)

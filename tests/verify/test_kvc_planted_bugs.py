@@ -3,13 +3,15 @@ resident) is rejected by the k-induction proof and by the Hypothesis read-count 
 packs a row word's beats in the wrong order is rejected by the data check; the split fill's pairing
 naming the wrong line is rejected by the data check and by the bounded job."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from fast_prefill.verify.bench.kvc import requests_of, simulate, small_params
 from fast_prefill.verify.formal import run_job
 from fast_prefill.verify.golden.cache_sim import liveness_reads
-from fast_prefill.verify.mutants_kvc import lru_like_eviction, row_lanes_swapped, split_pair_wrong_line
+from fast_prefill.verify.mutants_kvc import lru_like_eviction, row_lanes_swapped, split_pair_wrong_line, stale_scan
 from fast_prefill.verify.proof_jobs import all_jobs
 
 # Row r uses {0, r-2, r-1, r}: block r-2 is dead after row r, while the older blocks... a stream in
@@ -70,8 +72,23 @@ def test_split_cache_bmc_passes(tmp_path):
 
 @pytest.mark.formal
 def test_proof_rejects_lru_like_mutant(tmp_path):
-    job = all_jobs()["kvc_tag_store"]
+    # deep enough for the base case to reach a live eviction from reset (three decisions, each
+    # after the scan trees settle: docs/kvc.md), so the rejection is a counterexample from reset
+    job = dataclasses.replace(all_jobs()["kvc_tag_store"], prove_depth=16)
     [prove] = run_job(job, mutant=lru_like_eviction(job.params["tag_bits"]), workdir=tmp_path / job.name,
+                      tasks=("prove",))
+    assert prove.result == "FAIL", prove
+    assert prove.vcd is not None and prove.vcd.exists()
+
+
+@pytest.mark.formal
+def test_proof_rejects_a_decision_before_the_scans_settle(tmp_path):
+    """The scan trees (lookup, free lines, victim) are pipelined; deciding a cycle before they
+    settle reads a stale root. The tag-store proof with odd line counts (padded trees, an inner
+    victim level) rejects it."""
+    job = all_jobs()["kvc_tag_store_l5"]
+    p = job.params
+    [prove] = run_job(job, mutant=stale_scan(p["pinned"], p["managed"]), workdir=tmp_path / job.name,
                       tasks=("prove",))
     assert prove.result == "FAIL", prove
     assert prove.vcd is not None and prove.vcd.exists()

@@ -172,3 +172,26 @@ def test_split_fill_refuses_bad_v_ports():
         kv_cache(**cache_ports(small_params()), m_axi_v_arvalid=Signal(bool(0)))
     with pytest.raises(ValueError, match=r"kv_cache field 'm_axi_v_rdata' width = 16 with 1 word\(s\) a block half"):
         SPEC.instantiate(small_params(half_beats=2, burst_beats=2, row_beats=2, axi_width=16, kv_read_ports=2))
+
+
+def test_scan_tree_depths():
+    from fast_prefill.rtl.kvc.tag_store import settle_cycles, stages
+
+    assert [stages(n) for n in (1, 2, 3, 4, 5, 64, 65, 128)] == [1, 1, 2, 2, 3, 6, 7, 7]
+    # the lookup over all lines, or the victim tree plus its reader-count read, whichever is deeper
+    assert settle_cycles(64, 64) == 7 and settle_cycles(2, 4) == 3 and settle_cycles(1, 8) == 4
+
+
+@pytest.mark.parametrize("preset", ["tiny", "u280"])
+def test_decisions_never_set_the_pace(preset):
+    """The tag store's pipelined scans make a decision every ``settle + 2`` cycles at best; a block
+    takes ``2 * half_beats / row_beats`` cycles to deliver, so decisions keep ahead of delivery."""
+    from fast_prefill.config import get_preset
+    from fast_prefill.perf.units import kvc_decision_gap
+    from fast_prefill.rtl.kvc.specs import geometry
+
+    cfg = get_preset(preset)
+    g = geometry(cfg)
+    first, gap = kvc_decision_gap(cfg.pinned_tier_blocks, cfg.managed_tier_blocks)
+    assert first + 2 == gap
+    assert gap < 2 * g["half_beats"] // g["row_beats"], (gap, g)
