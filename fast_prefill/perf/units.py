@@ -217,7 +217,7 @@ def sae_head_cycles(nb: int, accesses: int, b: int, g: int = 1, recip_frac: int 
 # keeps the fit within 5 %): decision -> first AXI beat of the fill (KVC_FILL_START), extra cycles
 # per fill (KVC_FILL_EXTRA), fixed start-up (KVC_T0). The cycles between decisions are the tag
 # store's (:func:`kvc_decision_gap`).
-KVC_FILL_START = 4
+KVC_FILL_START = 6   # 4 with a one-cycle address; the read master's two address stages add 2
 KVC_FILL_EXTRA = 1
 KVC_T0 = 8
 

@@ -22,8 +22,10 @@ hangs), but ``err`` tells the host the head's output is invalid.
 (the V bursts only, written at line offsets ``half_beats ..``): the KV cache's split fill, K and V of
 a block on two AXI ports (docs/kvc.md).
 
-Latency: an AR is issued the cycle after a command is taken and one cycle after each AR handshake
-(one idle cycle between bursts); R beats are accepted at full rate.
+Latency: the burst address is added in two registered halves (the low half with its carry, then
+the high half: no adder wider than ``aw / 2`` bits in one cycle, for 300 MHz), so an AR is issued
+three cycles after a command is taken and three cycles after each AR handshake (``ADDR_CYCLES``);
+R beats are accepted at full rate.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
 PARTS = ("kv", "k", "v")
+ADDR_CYCLES = 3   # command taken (or AR handshake) -> the next AR issued: two adder stages + issue
 
 
 def _log2(name: str, v: int, lo: int, hi: int) -> int:
@@ -100,6 +103,11 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
     r_fire = Signal(bool(0))
     r_end = Signal(bool(0))
     next_addr = Signal(modbv(0)[aw:])
+    LO = aw // 2
+    off = Signal(intbv(0)[aw:])
+    addr_lo = Signal(intbv(0)[LO + 1:])
+    addr_hi = Signal(modbv(0)[aw - LO:])
+    addr_age = Signal(intbv(0, min=0, max=ADDR_CYCLES))
     block_off = Signal(intbv(0)[aw:])
     burst_off = Signal(intbv(0)[aw:])
     err_r = Signal(bool(0))
@@ -146,11 +154,8 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
                          f"and several bursts per block half: must be >= 16")
     if lb_hb == 0:   # one burst per half: the burst index is just K (0) or V (1)
         @always_comb
-        def address_sum():
-            if c_burst[bw - 1]:
-                next_addr.next = v_base + block_off
-            else:
-                next_addr.next = k_base + block_off
+        def address_offset():
+            off.next = block_off
 
         address_burst = None
     else:
@@ -159,11 +164,28 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
             burst_off.next = concat(intbv(0)[BO_HI:], c_burst[lb_hb:], intbv(0)[BO_LO:])
 
         @always_comb
-        def address_sum():
-            if c_burst[bw - 1]:
-                next_addr.next = v_base + block_off + burst_off
-            else:
-                next_addr.next = k_base + block_off + burst_off
+        def address_offset():   # the block and burst fields do not overlap: a sum without carries
+            off.next = block_off | burst_off
+
+    # base + offset in two registered halves (the operands are stable while ``addr_age`` counts:
+    # the bases during a head, the command until its last AR handshake)
+    @always(clk.posedge)
+    def address_low():
+        if c_burst[bw - 1]:
+            addr_lo.next = concat(False, v_base[LO:]) + concat(False, off[LO:])
+        else:
+            addr_lo.next = concat(False, k_base[LO:]) + concat(False, off[LO:])
+
+    @always(clk.posedge)
+    def address_high():
+        if c_burst[bw - 1]:
+            addr_hi.next = v_base[aw:LO] + off[aw:LO] + concat(intbv(0)[aw - LO - 1:], addr_lo[LO])
+        else:
+            addr_hi.next = k_base[aw:LO] + off[aw:LO] + concat(intbv(0)[aw - LO - 1:], addr_lo[LO])
+
+    @always_comb
+    def address_sum():
+        next_addr.next = concat(addr_hi, addr_lo[LO:])
 
     @always_comb
     def write_port():
@@ -188,22 +210,27 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
             busy.next = False
             arvalid.next = False
             c_burst.next = first_burst
+            addr_age.next = 0
         else:
+            if addr_age < ADDR_CYCLES - 1:
+                addr_age.next = addr_age + 1
             if not busy:
                 if cmd_valid:
                     busy.next = True
                     c_line.next = cmd_line
                     c_block.next = cmd_block
                     c_burst.next = first_burst
+                    addr_age.next = 0
             elif arvalid:
                 if m_axi_arready:
                     arvalid.next = False
+                    addr_age.next = 0
                     if c_burst == last_burst:
                         busy.next = False
                         c_burst.next = first_burst
                     else:
                         c_burst.next = c_burst + 1
-            elif outs < max_outstanding:
+            elif outs < max_outstanding and addr_age == ADDR_CYCLES - 1:
                 arvalid.next = True
                 araddr.next = next_addr
 
@@ -236,7 +263,8 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
             if r_fire and (m_axi_rresp != 0 or m_axi_rid != axi_id or m_axi_rlast != r_end):
                 err_r.next = True
 
-    insts = [ports, handshakes, end_of_burst, address, address_sum, write_port, offset, issue, inflight_queue, tracking]
+    insts = [ports, handshakes, end_of_burst, address, address_offset, address_low, address_high, address_sum,
+             write_port, offset, issue, inflight_queue, tracking]
     if address_burst is not None:
         insts.append(address_burst)
     return insts

@@ -114,7 +114,7 @@ PROOF_JOBS = [
              "kvc_tag_store.sv", 10, 24),
     ProofJob("kvc_axi_read_master", "kvc_axi_read_master",
              {"tag_bits": 2, "line_bits": 2, "axi_width": 16, "half_beats": 2, "burst_beats": 1,
-              "max_outstanding": 2, "axi_id": 1, "part": "kv"}, "axi_read_master.sv", 8, 16),
+              "max_outstanding": 2, "axi_id": 1, "part": "kv"}, "axi_read_master.sv", 8, 20),
     # the split fill's two masters (kv_read_ports = 2): the K half only, the V half only
     *(ProofJob(f"kvc_axi_read_master_{part}", "kvc_axi_read_master",
                {"tag_bits": 2, "line_bits": 2, "axi_width": 16, "half_beats": 4, "burst_beats": 2,
@@ -123,10 +123,10 @@ PROOF_JOBS = [
     # 8-bit beats, a block half = one 2-beat burst, 2 bursts in flight; without and with prefetch.
     ProofJob("kvc_cache", "kv_cache",
              {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
-              "prefetch_depth": 0, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 24),
+              "prefetch_depth": 0, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 28),
     ProofJob("kvc_cache_pf1", "kv_cache",
              {"tag_bits": 2, "axi_width": 8, "pinned": 1, "managed": 2, "half_beats": 2, "burst_beats": 2,
-              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 24),
+              "prefetch_depth": 1, "max_outstanding": 2, "axi_id": 1, "row_beats": 1}, "kvc_cache.sv", 4, 28),
     # response words of two beats (the fill packs a K/V row of 8 D / W beats): 8-bit beats, a
     # block half = one 2-beat burst = one 16-bit word
     ProofJob("kvc_cache_rows", "kv_cache",

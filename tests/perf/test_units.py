@@ -67,9 +67,9 @@ def test_kvc_event_model_hand():
     cyc, miss = U.kvc_cycles(req, 1, 2, 2, 2)
     # 3 lines: the tag store's trees settle in 2 cycles, decisions 4 apart
     assert U.kvc_decision_gap(1, 2) == (2, 4)
-    # decision 0 at t=2; fill starts at 6, 4 beats + 1 -> ready 11; delivered 11..15; hits decided
-    # at 6, 10, delivered back to back: 19, 23; + T0 (8) = 31
-    assert (cyc, miss) == (31, 1)
+    # decision 0 at t=2; fill starts at 8 (KVC_FILL_START 6), 4 beats + 1 -> ready 13; delivered
+    # 13..17; hits decided at 6, 10, delivered back to back: 21, 25; + T0 (8) = 33
+    assert (cyc, miss) == (33, 1)
     # all-dead misses wait for the reader of the victim line (the newest line)
     req = [(r, r, DEAD, False) for r in range(4)]
     dec = U.kvc_decisions(req, 0, 2)

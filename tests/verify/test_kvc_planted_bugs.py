@@ -42,13 +42,18 @@ def test_row_lane_order_mutant_is_caught():
 
 def test_split_fill_pairing_mutant_is_caught():
     """The split fill's pairing of K and V completions: naming the K master's line when V completes
-    is caught by the data check (or the stream hangs), with the AXI slaves' random latencies
-    letting K run ahead of V."""
+    is caught by the data check (or the stream hangs) in the runs where the AXI slaves' random
+    latencies let K run a line ahead of V (2 of these 12 seeds), and the correct design passes
+    every one."""
     p = small_params(half_beats=4, burst_beats=2, row_beats=2, axi_width=16, kv_read_ports=2)
-    good = simulate(p, requests_of(LISTS), backend="icarus", seed=6)
-    assert good.finished and good.responses == good.expected
-    bad = simulate(p, requests_of(LISTS), backend="icarus", seed=6, mutant=split_pair_wrong_line())
-    assert not bad.finished or bad.responses != bad.expected
+    caught = []
+    for seed in range(12):
+        good = simulate(p, requests_of(LISTS), backend="icarus", seed=seed)
+        assert good.finished and good.responses == good.expected, seed
+        bad = simulate(p, requests_of(LISTS), backend="icarus", seed=seed, mutant=split_pair_wrong_line())
+        if not bad.finished or bad.responses != bad.expected:
+            caught.append(seed)
+    assert caught
 
 
 @pytest.mark.formal
