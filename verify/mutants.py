@@ -34,7 +34,7 @@ def axil_bvalid_drops() -> Mutant:
 
 def reader_no_credit_check(burst_beats: int, fifo_depth: int) -> Mutant:
     """Bursts are issued without reserving FIFO room: under back-pressure a returned beat is lost."""
-    return Mutant("reader_no_credit_check", f"((reserved + {burst_beats}) <= {fifo_depth})", "1'b1")
+    return Mutant("reader_no_credit_check", f"($signed({{1'b0, reserved}}) <= ({fifo_depth} - {burst_beats}))", "1'b1")
 
 
 def arbiter_no_hold() -> Mutant:

@@ -4,6 +4,7 @@ from myhdl import Signal, intbv
 
 from ...blocks import BlockSpec, clock_and_reset
 from ...verify.proof_jobs import ProofJob
+from .burst_address import axi_burst_address
 from .read_arbiter import axi_read_arbiter
 from .stream_reader import axi_stream_reader
 from .stream_writer import axi_stream_writer
@@ -55,12 +56,22 @@ def _params(cfg) -> dict:
             "fifo_depth": 2 * burst, "max_outstanding": min(cfg.max_outstanding_bursts, 16)}
 
 
+def _counter_ports(params: dict) -> dict:
+    w = params.get("addr_width", ADDR_WIDTH)
+    return {**clock_and_reset(), "load": Signal(bool(0)), "load_addr": Signal(intbv(0)[w:]),
+            "step": Signal(bool(0)), "addr": Signal(intbv(0)[w:])}
+
+
 def _arbiter_ports(params: dict) -> dict:
     w = params["data_width"]
     return {**clock_and_reset(), **axi_read_ports("a", w), **axi_read_ports("b", w), **axi_read_ports("m", w)}
 
 
 BLOCKS = [
+    BlockSpec(name="axi_burst_address", factory=axi_burst_address, ports=_counter_ports,
+              params=lambda cfg: {"step_bytes": _params(cfg)["burst_beats"] * cfg.hbm_data_width // 8},
+              hdl_params=("step_bytes",),
+              summary="AXI burst address counter: load, step by one burst, no adder wider than half the address"),
     BlockSpec(name="axi_stream_reader", factory=axi_stream_reader, ports=_reader_ports, params=_params,
               hdl_params=("burst_beats", "fifo_depth", "max_outstanding"),
               summary="AXI4 read master: (address, beats) command -> data stream"),
@@ -77,6 +88,9 @@ BLOCKS = [
 _PROOF = {"data_width": 32, "beats_bits": 9, "burst_beats": 2, "max_outstanding": 2}
 
 PROOF_JOBS = [
+    # equal to a plain 64-bit adder for every load address and step pattern (steps two cycles apart),
+    # the carry from the low half included
+    ProofJob("axi_burst_address", "axi_burst_address", {"step_bytes": 64}, "axi_burst_address.sv", 4, 8),
     ProofJob("axi_stream_reader", "axi_stream_reader", {**_PROOF, "fifo_depth": 4}, "axi_stream_reader.sv", 10, 14),
     ProofJob("axi_stream_writer", "axi_stream_writer", _PROOF, "axi_stream_writer.sv", 10, 14),
     ProofJob("axi_read_arbiter", "axi_read_arbiter", {"data_width": 8, "b_id": 1}, "axi_read_arbiter.sv", 8, 16),

@@ -21,9 +21,10 @@ its R beat. Throughput: one beat per cycle once bursts are in flight.
 
 from __future__ import annotations
 
-from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
 
 from ..stream.fifo import stream_fifo
+from .burst_address import axi_burst_address
 
 
 def _pow2(name: str, v, lo: int, hi: int) -> int:
@@ -56,7 +57,8 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
                          "(burst lengths up to 256 are cut from it as 8-bit AXI lengths)")
 
     busy = Signal(bool(0))                           # a command is being requested or delivered
-    next_addr = Signal(modbv(0)[aw:])
+    next_addr = Signal(intbv(0)[aw:])                # the next burst's address (axi_burst_address)
+    addr_load = Signal(bool(0))
     req_left = Signal(intbv(0)[cw:])                 # beats not yet requested
     out_left = Signal(intbv(0)[cw:])                 # beats not yet delivered
     rx_left = Signal(intbv(0)[cw:])                  # beats not yet received on R
@@ -65,11 +67,11 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     ar_valid = Signal(bool(0))
     ar_addr = Signal(intbv(0)[aw:])
     ar_len = Signal(intbv(0)[8:])
-    # Every length has the command's width; the AXI fields and the address step are cut or
-    # extended from it with constant slices, so no expression changes width in the Verilog.
+    # Every length has the command's width; the AXI fields are cut from it with constant slices, so
+    # no expression changes width in the Verilog. next_len = min(req_left, burst_beats), a register
+    # kept with req_left (no compare and adder chained before the burst's issue).
     next_len = Signal(intbv(0)[cw:])
     len_m1 = Signal(modbv(0)[8:])
-    len_bytes = Signal(intbv(0)[aw:])
     rw = len(reserved)
     reserve_amt = Signal(intbv(0)[rw:])
     expect_last = Signal(bool(0))
@@ -84,9 +86,13 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     fifo = stream_fifo(clk, rst, f_in_valid, f_in_ready, m_axi_rdata, f_out_valid, f_out_ready, m_data,
                        depth=fifo_depth)
     pop = Signal(bool(0))
+    # every burst but a command's last is burst_beats long: the address steps by one burst
+    counter = axi_burst_address(clk, rst, addr_load, s_cmd_addr, can_issue, next_addr,
+                                step_bytes=burst_beats << lb_bytes)
 
     @always_comb
     def comb():
+        addr_load.next = s_cmd_valid and not busy
         s_cmd_ready.next = not busy
         m_axi_arvalid.next = ar_valid
         m_axi_araddr.next = ar_addr
@@ -106,15 +112,10 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
 
     @always_comb
     def burst_len():
-        if req_left >= burst_beats:
-            next_len.next = burst_beats
-        else:
-            next_len.next = req_left
         issue = (busy and req_left != 0 and not ar_valid and in_flight < max_outstanding
-                 and reserved + burst_beats <= fifo_depth)
+                 and reserved <= fifo_depth - burst_beats)
         can_issue.next = issue
         len_m1.next = next_len[8:] - 1
-        len_bytes.next = concat(intbv(0)[aw - cw - lb_bytes:], next_len, intbv(0)[lb_bytes:])
         if issue:
             reserve_amt.next = next_len[rw:]
         else:
@@ -125,8 +126,11 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     def control():
         if s_cmd_valid and not busy:
             busy.next = True
-            next_addr.next = s_cmd_addr
             req_left.next = s_cmd_beats
+            if s_cmd_beats >= burst_beats:
+                next_len.next = burst_beats
+            else:
+                next_len.next = s_cmd_beats
             out_left.next = s_cmd_beats
             rx_left.next = s_cmd_beats
         # AR channel: one burst at a time on the bus, up to max_outstanding in flight.
@@ -134,8 +138,17 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
             ar_valid.next = True
             ar_addr.next = next_addr
             ar_len.next = len_m1
-            next_addr.next = next_addr + len_bytes
-            req_left.next = req_left - next_len
+            # req_left - min(req_left, burst_beats), as a constant subtraction beside the compare
+            if req_left >= burst_beats:
+                req_left.next = req_left - burst_beats
+            else:
+                req_left.next = 0
+            if req_left >= 2 * burst_beats:
+                next_len.next = burst_beats
+            elif req_left >= burst_beats:
+                next_len.next = req_left - burst_beats
+            else:
+                next_len.next = 0
         elif ar_valid and m_axi_arready:
             ar_valid.next = False
         # Burst accounting: issued when AR is accepted, finished at RLAST.
@@ -164,4 +177,4 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
             if out_left == 1:
                 busy.next = False
 
-    return fifo, comb, burst_len, control
+    return fifo, counter, comb, burst_len, control

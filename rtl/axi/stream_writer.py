@@ -20,8 +20,9 @@ the input stream has data.
 
 from __future__ import annotations
 
-from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
 
+from .burst_address import axi_burst_address
 from .stream_reader import _pow2
 
 ST_IDLE, ST_AW, ST_W, ST_WAIT_B = range(4)
@@ -52,12 +53,13 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     nstrb = dw // 8
 
     state = Signal(intbv(ST_IDLE, min=0, max=4))
-    next_addr = Signal(modbv(0)[aw:])
+    next_addr = Signal(intbv(0)[aw:])                # the next burst's address (axi_burst_address)
+    addr_load = Signal(bool(0))
+    addr_step = Signal(bool(0))
     left = Signal(intbv(0)[cw:])                     # beats not yet covered by an AW
     burst_left = Signal(intbv(0)[cw:])               # W beats left in the current burst
     this_len = Signal(intbv(0)[cw:])
     len_m1 = Signal(modbv(0)[8:])
-    len_bytes = Signal(intbv(0)[aw:])
     aw_valid = Signal(bool(0))
     aw_addr = Signal(intbv(0)[aw:])
     aw_len = Signal(intbv(0)[8:])
@@ -68,9 +70,15 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     done_r = Signal(bool(0))
     err_r = Signal(bool(0))
 
+    # every burst but a command's last is burst_beats long: the address steps by one burst
+    counter = axi_burst_address(clk, rst, addr_load, s_cmd_addr, addr_step, next_addr,
+                                step_bytes=burst_beats << lb_bytes)
+
     @always_comb
     def comb():
         s_cmd_ready.next = state == ST_IDLE
+        addr_load.next = state == ST_IDLE and s_cmd_valid
+        addr_step.next = state == ST_AW and not aw_valid and pending_b < max_outstanding
         m_axi_awvalid.next = aw_valid
         m_axi_awaddr.next = aw_addr
         m_axi_awlen.next = aw_len
@@ -95,7 +103,6 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
         else:
             this_len.next = left
         len_m1.next = this_len[8:] - 1
-        len_bytes.next = concat(intbv(0)[aw - cw - lb_bytes:], this_len, intbv(0)[lb_bytes:])
         done.next = done_r
         err.next = err_r
 
@@ -104,7 +111,6 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
         done_r.next = False
         if state == ST_IDLE:
             if s_cmd_valid:
-                next_addr.next = s_cmd_addr
                 left.next = s_cmd_beats
                 state.next = ST_AW
         elif state == ST_AW:
@@ -114,8 +120,11 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
                 aw_addr.next = next_addr
                 aw_len.next = len_m1
                 burst_left.next = this_len
-                next_addr.next = next_addr + len_bytes
-                left.next = left - this_len
+                # left - min(left, burst_beats), as a constant subtraction beside the compare
+                if left >= burst_beats:
+                    left.next = left - burst_beats
+                else:
+                    left.next = 0
             elif aw_fire:
                 aw_valid.next = False
                 state.next = ST_W
@@ -138,4 +147,4 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
         if b_fire and (m_axi_bresp != 0 or m_axi_bid != axi_id):
             err_r.next = True
 
-    return comb, control
+    return counter, comb, control

@@ -65,6 +65,8 @@ always @(*)
     assert(in_flight <= `FP_MAX_OUTSTANDING);
     // Bursts start on burst boundaries (commands are burst aligned; only the last burst is short).
     if (busy && req_left != 0) assert(next_addr % FV_BURST_BYTES == 0);
+    // the registered next burst length is min(req_left, burst_beats)
+    assert(next_len == (req_left < `FP_BURST_BEATS ? req_left : `FP_BURST_BEATS));
     if (ar_valid) assert(ar_addr % FV_BURST_BYTES == 0 && in_flight < `FP_MAX_OUTSTANDING);
     // RREADY whenever a burst is in flight: the R channel never stalls the interconnect.
     if (fv_rx_pending != 0) assert(m_axi_rready);
