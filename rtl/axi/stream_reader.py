@@ -73,7 +73,7 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     next_len = Signal(intbv(0)[cw:])
     len_m1 = Signal(modbv(0)[8:])
     rw = len(reserved)
-    reserve_amt = Signal(intbv(0)[rw:])
+    res_pend = Signal(intbv(0)[rw:])                 # slots of the burst issued at the last edge, not yet in reserved
     expect_last = Signal(bool(0))
     can_issue = Signal(bool(0))
     r_take = Signal(bool(0))
@@ -116,10 +116,6 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
                  and reserved <= fifo_depth - burst_beats)
         can_issue.next = issue
         len_m1.next = next_len[8:] - 1
-        if issue:
-            reserve_amt.next = next_len[rw:]
-        else:
-            reserve_amt.next = 0
         expect_last.next = beat_in_burst == burst_beats - 1 or rx_left == 1
 
     @always_seq(clk.posedge, reset=rst)
@@ -157,11 +153,17 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
             in_flight.next = in_flight + 1
         elif r_done and not ar_fire:
             in_flight.next = in_flight - 1
-        # FIFO slots: reserved when a burst is issued (its length), released when popped.
-        if pop:
-            reserved.next = reserved + reserve_amt - 1
+        # FIFO slots: reserved when a burst is issued (its length), released when popped. The
+        # issued length reaches ``reserved`` one edge later (``res_pend``), which no decision sees:
+        # the next issue waits for the AR handshake, at least two cycles.
+        if can_issue:
+            res_pend.next = next_len[rw:]
         else:
-            reserved.next = reserved + reserve_amt
+            res_pend.next = 0
+        if pop:
+            reserved.next = reserved + res_pend - 1
+        else:
+            reserved.next = reserved + res_pend
         # R beats: check RRESP, RID and RLAST placement.
         if r_take:
             if m_axi_rresp != 0 or m_axi_rid != axi_id or m_axi_rlast != expect_last or not f_in_ready:

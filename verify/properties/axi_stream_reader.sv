@@ -71,8 +71,10 @@ always @(*)
     // RREADY whenever a burst is in flight: the R channel never stalls the interconnect.
     if (fv_rx_pending != 0) assert(m_axi_rready);
     // Credits: every FIFO slot promised is either filled or still to come on R.
-    assert(reserved == stream_fifo0_count + fv_rx_pending + (ar_valid ? ar_len + 1 : 0));
-    assert(reserved <= `FP_FIFO_DEPTH);
+    // (the burst issued at the last edge is in res_pend until the next edge, while its AR waits)
+    assert(reserved + res_pend == stream_fifo0_count + fv_rx_pending + (ar_valid ? ar_len + 1 : 0));
+    assert(reserved + res_pend <= `FP_FIFO_DEPTH);
+    if (res_pend != 0) assert(ar_valid && res_pend == ar_len + 1);
     // The FIFO's own bookkeeping (as proved for stream_fifo) and the command's beat accounting.
     assert(stream_fifo0_count <= `FP_FIFO_DEPTH);
     assert(fv_fifo_fill == stream_fifo0_count[$clog2(`FP_FIFO_DEPTH)-1:0]);
