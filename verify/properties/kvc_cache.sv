@@ -54,14 +54,7 @@ wire f_past_valid = fp_past_valid;
 // Environment
 // ---------------------------------------------------------------------------------------------
 // Request stream: valid held and data stable while it waits. The bases are constant during a head.
-always @(posedge clk)
-  if (f_past_valid) begin
-    if ($past(s_valid && !s_ready && !rst)) begin
-      assume(s_valid);
-      assume(s_data == $past(s_data));
-    end
-    if (!rst) assume(k_base == $past(k_base) && v_base == $past(v_base));
-  end
+`include "kvc_env.svh"
 
 // AXI slave. ARREADY is free. Bursts in flight are tracked here (reset with the master: a head's
 // reset also resets the HBM side); an R beat only for an accepted burst, in order (one ID), RLAST on

@@ -30,14 +30,7 @@ initial assert(F_MAXO <= 4);
 wire f_past_valid = fp_past_valid;
 
 // ---- environment: the request stream and constant bases ----
-always @(posedge clk)
-  if (f_past_valid) begin
-    if ($past(s_valid && !s_ready && !rst)) begin
-      assume(s_valid);
-      assume(s_data == $past(s_data));
-    end
-    if (!rst) assume(k_base == $past(k_base) && v_base == $past(v_base));
-  end
+`include "kvc_env.svh"
 
 // ---- the two AXI slaves (K port m_axi_*, V port m_axi_v_*): ARREADY free; R beats only for
 // accepted bursts, in order, RLAST on each burst's last beat, OKAY, the right ID, payload held while
