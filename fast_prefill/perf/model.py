@@ -158,7 +158,7 @@ def head_cost(h, n: int, cfg: AcceleratorConfig, p: ModelParams) -> HeadCost:
     # one K/V fill and the Q row's read latency exposed per head (HBM latency: modelled, the
     # calibration runs at zero extra latency); with kv_read_ports = 2 a fill's K and V halves at once
     kvp = cfg.kv_read_ports
-    fill = 2 * hb // kvp + U.KVC_FILL_EXTRA + p.hbm_latency_cycles
+    fill = U.kvc_fill_cycles(hb, kvp, p.hbm_latency_cycles)
     q_row = U.cdiv(b * d * byt * 8, cfg.hbm_data_width)
     compute = U.sae_rows_head_cycles(nb, h.accesses, b, g, cfg.sae_rows, p.recip_frac, beats,
                                      1 if p.kv_row_words else beats)

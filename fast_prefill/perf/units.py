@@ -269,6 +269,12 @@ def kvc_decisions(requests, pinned: int, managed: int) -> list[tuple[bool, int]]
     return out
 
 
+def kvc_fill_cycles(half_beats: int, ports: int = 1, latency: int = 0, beat_cycles: float = 1):
+    """One block's fill: ``2 half_beats`` R beats on one port or ``half_beats`` on each of two
+    (``ports``), ``beat_cycles`` a beat, plus ``KVC_FILL_EXTRA`` and the AR-to-R ``latency``."""
+    return 2 * half_beats // ports * beat_cycles + KVC_FILL_EXTRA + latency
+
+
 def kvc_cycles(requests, pinned: int, managed: int, half_beats: int, prefetch_depth: int,
                latency: int = 0, beat_cycles: float = 1.0, ports: int = 1) -> tuple[int, int]:
     """``(cycles, misses)`` of ``kv_cache`` serving one head's requests, no idles or back-pressure.
@@ -284,7 +290,7 @@ def kvc_cycles(requests, pinned: int, managed: int, half_beats: int, prefetch_de
     dend: list[float] = []
     first, gap = kvc_decision_gap(pinned, managed)
     prev_dec, fill_free, prev_end = first - gap, 0.0, 0.0
-    fill = 2 * half_beats // ports * beat_cycles + KVC_FILL_EXTRA + latency
+    fill = kvc_fill_cycles(half_beats, ports, latency, beat_cycles)
     for i, (hit, line) in enumerate(dec):
         t = prev_dec + gap
         if i > prefetch_depth:
