@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.carry_select import carry_select_add
 from ..common.widths import index_width
 from .arith import usig, zext
 
@@ -84,10 +85,12 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
         lo_n.next = n_last[lb:]
 
     ext = [zext(val, val_w), zext(grp_n, grp_w), zext(val, val_c), zext(tot_lo, lo_c)]
+    # a block's running sum: carry-select (two half-width chains), as it feeds the output register
+    # through a multiplexer in the same cycle
+    grp_add = carry_select_add(grp, val_w, grp_n)
 
     @always_comb
     def sums():
-        grp_n.next = grp + val_w
         tot_n.next = lo_c + val_c
 
     @always_comb
@@ -156,4 +159,4 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
         elif tot_c:
             tot_hi.next = tot_hi + 1
 
-    return unpack, ext, sums, total_join, closing, ports, control, carry
+    return unpack, ext, grp_add, sums, total_join, closing, ports, control, carry

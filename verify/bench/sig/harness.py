@@ -191,7 +191,7 @@ def pool_golden(vert, slash, block_size: int):
     return pv, ps, int(vert.sum())
 
 
-def run_pool(heads, idle, stall, params=None, backends=BACKENDS):
+def run_pool(heads, idle, stall, params=None, backends=BACKENDS, mutant=None):
     """``(vert, slash)`` accumulator vectors through ``sig_pool``; compare with :func:`pool_golden`."""
     from ....rtl.sig.pool import pool_widths
 
@@ -205,4 +205,5 @@ def run_pool(heads, idle, stall, params=None, backends=BACKENDS):
         pv, ps, tot = pool_golden(vert, slash, params["block_size"])
         want += [int(v) for v in pv] + [(1 << tw) | int(v) for v in ps] + [(2 << tw) | tot]
     cycles = 40 + sum(2 * len(v) + 8 for v, _ in heads) * (2 + len(idle) + len(stall))
-    return _check("sig_pool", params, {"s_hdr": hdr, "s": beats}, {"s": idle}, stall, want, cycles, backends)
+    return _check("sig_pool", params, {"s_hdr": hdr, "s": beats}, {"s": idle}, stall, want, cycles, backends,
+                  mutant)
