@@ -109,6 +109,14 @@ def _longest(netlist: dict, module: str) -> tuple[float, list]:
             for b in info["bits"]:
                 if isinstance(b, int):
                     names.setdefault(b, []).append(net)
+    def named(bits) -> str:
+        return ",".join(sorted({nm for b in bits if isinstance(b, int) for nm in names.get(b, [])})[:4]) or "?"
+
+    def io_bits(c, direction):
+        return [b for port, bits in c["connections"].items() if c.get("port_directions", {}).get(port) == direction
+                for b in bits]
+
+    last = end
     path = []
     while end is not None:
         c = cells[end]
@@ -118,8 +126,16 @@ def _longest(netlist: dict, module: str) -> tuple[float, list]:
         src = c.get("attributes", {}).get("src", "")
         path.append((c["type"], (",".join(outs[:3]) or "?") + (f"  [{src.split('|')[0]}]" if src else ""), level[end]))
         preds = [i for i in ins[end] if i in level]
+        if not preds:   # the path's start: the registers or ports its first cell reads
+            path.append(("from", named([b for b in io_bits(c, "input") if b not in driver]), 0.0))
         end = max(preds, key=lambda i: level[i]) if preds else None
-    return best, path[::-1]
+    path.reverse()
+    if last is not None:  # the path's end: what the last cell's output reaches (registers, ports, instances)
+        outs = set(b for b in io_bits(cells[last], "output") if isinstance(b, int))
+        sinks = sorted({f"{n}:{named(io_bits(c, 'output'))}" for n, c in cells.items()
+                        if not is_combinational(c["type"]) and outs & set(io_bits(c, "input"))})
+        path.append(("to", ";".join(sinks[:3]) or named(outs), best))
+    return best, path
 
 
 # The 300 MHz rule (docs/vivado.md, "Timing proxy"): at most this many logic levels between

@@ -73,7 +73,7 @@ from . import units as U
 
 KERNEL_RUN_START = 35      # ap_start -> SIG start: 1 + 32 (division) + 1 (check) + 1 (SIG issuer)
 SIG_START = 2              # SIG start -> probe header taken
-SIG_PROBE_AXI = 5          # first Q burst: AR through the read mux to the first R beat at the probe
+SIG_PROBE_AXI = 7          # first Q burst: its address stages (2), AR through the read mux to the first R beat
 SIG_AFTER_PROBE = 4        # probe's last output beat -> first cover count (vertical-slash) / decision (QA)
 SIG_EMIT = 1               # liveness backward pass -> first access beat
 ATT_TAIL = 14              # fork + row command + last O burst's write response + done, beyond the Q row

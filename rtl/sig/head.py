@@ -160,6 +160,13 @@ class HeadGeometry:
         self.q_beats = B * self.row_beats                # the probe's B rows of Q
         self.lg_row_bytes = (B * D).bit_length() - 1      # log2 bytes of one block of rows
         self.lg_blk_beats = self.q_beats.bit_length() - 1
+        # the probe rows' offset from q_base, (nb - 1) B D + i N D (i < S), with one more run of
+        # room: it is added into the low 32 bits of q_base only (sig_head's address stages)
+        self.qoff_bits = ((heads_per_pass + 1) * max_seq_len * D).bit_length()
+        if self.qoff_bits > 32:
+            bad("heads_per_pass", heads_per_pass,
+                f"must keep (heads_per_pass + 1) * max_seq_len * head_dim = "
+                f"{(heads_per_pass + 1) * max_seq_len * D} below 2^32 (the probe read's offset)")
         self.beats_bits = max(9, self.iw + 2 + self.lg_blk_beats)
         self.burst = min(burst_beats, 4096 * 8 // hw)
         self.fifo = 2 * self.burst
@@ -239,22 +246,53 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         k_beats.next = concat(intbv(0)[g.beats_bits - iw - 1 - g.lg_blk_beats:], nb, intbv(0)[g.lg_blk_beats:]) \
             if g.lg_blk_beats > 0 else concat(intbv(0)[g.beats_bits - iw - 1:], nb)
 
-    q_off = usig(64)
+    q_off = usig(g.qoff_bits)
 
     @always_comb
     def qoff():
-        q_off.next = concat(intbv(0)[64 - iw - g.lg_row_bytes:], nb_m1, intbv(0)[g.lg_row_bytes:])
+        q_off.next = concat(intbv(0)[g.qoff_bits - iw - g.lg_row_bytes:], nb_m1, intbv(0)[g.lg_row_bytes:])
 
     run_insts = []
     q_step = Signal(modbv(0)[64:])             # S > 1: i N D for the i-th probe read of the run
+    # q_addr = q_base + q_off (+ q_step) in registered stages, no 64-bit carry chain in a cycle: the
+    # offset y_r (qoff_bits < 32 bits; S > 1: q_off registered first, then + q_step), then the low
+    # 32 bits of q_base + y_r with their carry beside the high half and its successor, then the
+    # choice. The probe's commands wait QA_STAGES cycles after a start and after each run step.
+    YW = g.qoff_bits
+    y_r = Signal(modbv(0)[YW:])
+    y_lo = usig(33)
+    qb_lo = usig(33)
+    lo_r = usig(33)
+    hi0_r = usig(32)
+    hi1_r = Signal(modbv(0)[32:])
+    QA_STAGES = 4 if S > 1 else 3
+
+    @always_comb
+    def qaddr_ext():
+        y_lo.next = concat(intbv(0)[33 - YW:], y_r)
+        qb_lo.next = concat(False, q_base[32:0])
+
     if S > 1:
-        @always_comb
-        def qaddr():
-            q_addr.next = q_base + q_off + q_step
+        qoff_r = Signal(modbv(0)[YW:])
+
+        @always(clk.posedge)
+        def qaddr_off():
+            qoff_r.next = q_off
+            y_r.next = qoff_r + q_step[YW:]
     else:
-        @always_comb
-        def qaddr():
-            q_addr.next = q_base + q_off
+        @always(clk.posedge)
+        def qaddr_off():
+            y_r.next = q_off
+
+    @always(clk.posedge)
+    def qaddr_sum():
+        lo_r.next = qb_lo + y_lo
+        hi0_r.next = q_base[64:32]
+        hi1_r.next = q_base[64:32] + 1
+        if lo_r[32]:
+            q_addr.next = concat(hi1_r, lo_r[32:0])
+        else:
+            q_addr.next = concat(hi0_r, lo_r[32:0])
 
     # ---- AXI readers and row gatherers -----------------------------------------------------
     qc_valid, qc_ready = Signal(bool(0)), Signal(bool(0))
@@ -651,6 +689,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     # ---- control -----------------------------------------------------------------------------
     q_pend = Signal(bool(0))
+    qa_wait = Signal(intbv(0, min=0, max=QA_STAGES + 1))   # cycles until q_addr holds this head's address
+    k_go = Signal(bool(0))                     # the first commands went out (qa_wait reached 0)
     # Shared K pass (S > 1): a run of h heads; its first head ("lead", run_first at start) reads
     # the h heads' probe rows and K twice; the following heads ("followers") read neither and take
     # their accumulator bank from the probe. With S = 1 every head is a lead (follower = 0).
@@ -675,14 +715,17 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         reads_done.next = rdone_r
         err.next = err_r
         query_aware.next = qa_r and tau_th != 0   # hook: D2 < tau_th needs tau_th > 0
-        qc_valid.next = q_pend or qf_left != 0
+        if q_pend:
+            qc_valid.next = qa_wait == 0
+        else:
+            qc_valid.next = qf_left != 0
         if q_pend:
             qc_addr.next = q_addr
             qc_beats.next = g.q_beats
         else:
             qc_addr.next = q_base
             qc_beats.next = k_beats
-        kc_valid.next = k_pend != 0
+        kc_valid.next = k_pend != 0 and (k_go or qa_wait == 0)   # K's first command beside Q's
         ph_valid.next = h_pend
         oh_valid.next = o_pend
 
@@ -741,7 +784,13 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         rp.next = rp_nx
         rp_m1.next = rd_nx_dec
         done_r.next = False
+        if qa_wait != 0:
+            qa_wait.next = qa_wait - 1
+        else:
+            k_go.next = True
         if take:
+            qa_wait.next = QA_STAGES
+            k_go.next = False
             busy_r.next = True
             err_r.next = False
             qa_r.next = False
@@ -781,6 +830,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 ex_pend.next = False
             if qc_valid and qc_ready:
                 if q_pend:
+                    qa_wait.next = QA_STAGES       # the next probe read's address (S > 1) settles
                     if not qp_more:
                         q_pend.next = False
                 else:
@@ -965,7 +1015,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
         run_insts += [run_const, run_flags, w_qsum]
 
-    return (run_insts, decode, decode2, qoff, qaddr, q_reader, k_reader, q_gather, k_gather, probe, pool, bs_q, bs_k, decision,
+    return (run_insts, decode, decode2, qoff, qaddr_ext, qaddr_off, qaddr_sum, q_reader, k_reader, q_gather,
+            k_gather, probe, pool, bs_q, bs_k, decision,
             pooled, qa_forks, w_ksum, rd_ksum_mem, rd_ksum_bypass, rd_ksum, qa_ports, rp_next, cap_decode, w_acc,
             w_pooled, prod_node, tslice, rd_index, rd_acc_mem, rd_pool_mem, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
             zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, z7, ts_mux, ts_pack, builder, live, sel_mux, outputs,
