@@ -246,6 +246,15 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         k_beats.next = concat(intbv(0)[g.beats_bits - iw - 1 - g.lg_blk_beats:], nb, intbv(0)[g.lg_blk_beats:]) \
             if g.lg_blk_beats > 0 else concat(intbv(0)[g.beats_bits - iw - 1:], nb)
 
+    # registered copies of nb - 1 and N - 1 for the position compares: the arguments stay put from
+    # start to done, and no such compare is used in the cycle after a start
+    nm1_r = usig(iwn)
+
+    @always(clk.posedge)
+    def arg_regs():
+        nm1_r.next = n_m1
+        nbm1_r.next = concat(intbv(0)[lb + 1:], nb_m1)
+
     q_off = usig(g.qoff_bits)
 
     @always_comb
@@ -394,6 +403,15 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     rd_nx_dec = Signal(modbv(0)[iwn + 1:])     # rp_nx - 1, chosen from registers (no adder on the path)
     ALL1 = (1 << (iwn + 1)) - 1                # -1 in iwn + 1 bits (a Python constant: a literal)
     rp_m1 = Signal(modbv(ALL1)[iwn + 1:])      # rp - 1, kept beside rp
+    # which of rp, 0, 1, rp + 1 rp_nx is (rp_next decides, rp_pick forms rp_nx and rd_nx_dec): the
+    # bypass compares the write index with each candidate read address beside that decision
+    RS_KEEP, RS_ZERO, RS_ONE, RS_INC = range(4)
+    rd_sel = Signal(intbv(0)[2:])
+    # rp's compares as registers, set with rp from the same choice (rp_flags): rp == 0, rp == nb,
+    # rp == N; the +1 candidates compare rp with the registered nb - 1 and N - 1
+    rp_is0, rp_at_nb, rp_at_n = Signal(bool(1)), Signal(bool(0)), Signal(bool(0))
+    nbm1_r = usig(iwn + 1)
+    AMAX, PMAX = (1 << iwn) - 1, (1 << iw) - 1 # ALL1's low iwn / iw bits (the -1 read address)
     rd_nx_addr = usig(iwn)
     rd_nx_paddr = usig(iw)
     rm_v, rm_s = usig(AW), usig(AW)
@@ -417,13 +435,36 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         rm_pv.next = pvbuf[rd_nx_paddr]
         rm_ps.next = psbuf[rd_nx_paddr]
 
+    cap_at = Signal(bool(0))                   # cap_j == rd_nx_addr
+    pv_at = Signal(bool(0))                    # pv_i == rd_nx_paddr
+    ps_at = Signal(bool(0))
+
+    @always_comb
+    def rd_match():
+        if rd_sel == RS_ZERO:
+            cap_at.next = cap_j == AMAX
+            pv_at.next = pv_i == PMAX
+            ps_at.next = ps_i == PMAX
+        elif rd_sel == RS_ONE:
+            cap_at.next = cap_j == 0
+            pv_at.next = pv_i == 0
+            ps_at.next = ps_i == 0
+        elif rd_sel == RS_INC:
+            cap_at.next = cap_j == rp[iwn:0]
+            pv_at.next = pv_i == rp[iw:0]
+            ps_at.next = ps_i == rp[iw:0]
+        else:
+            cap_at.next = cap_j == rp_m1[iwn:0]
+            pv_at.next = pv_i == rp_m1[iw:0]
+            ps_at.next = ps_i == rp_m1[iw:0]
+
     @always(clk.posedge)
     def rd_bypass():
-        hit_v.next = cap_we and not cap_kind and cap_j == rd_nx_addr
-        hit_s.next = cap_we and cap_kind and cap_j == rd_nx_addr
+        hit_v.next = cap_we and not cap_kind and cap_at
+        hit_s.next = cap_we and cap_kind and cap_at
         byp_acc.next = cap_val
-        hit_pv.next = pl_valid and pl_kind == 0 and pv_i == rd_nx_paddr
-        hit_ps.next = pl_valid and pl_kind == 1 and ps_i == rd_nx_paddr
+        hit_pv.next = pl_valid and pl_kind == 0 and pv_at
+        hit_ps.next = pl_valid and pl_kind == 1 and ps_at
         byp_pool.next = pl_val
 
     @always_comb
@@ -451,8 +492,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     @always_comb
     def cc_mux():
         cc_valid.next = state == H_CCV or state == H_CCS
-        cc_last.next = rp == n_val
-        if rp == 0:
+        cc_last.next = rp_at_n
+        if rp_is0:
             cc_val.next = cc_tgt
         elif state == H_CCS:
             cc_val.next = zs
@@ -462,7 +503,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def cc_pack():
-        cc_data.next = concat(cc_last and rp != 0, cc_val)
+        cc_data.next = concat(cc_last and not rp_is0, cc_val)
 
     # ---- budgets -----------------------------------------------------------------------------
     cnt_v, cnt_s = usig(g.ciw + 2), usig(g.ciw + 2)
@@ -515,8 +556,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     z4 = zext(rd_pv, zpv)
     z5 = zext(rd_ps, zps)
     z6 = zext(bud_m1, zbud)
-    nb_w = usig(iwn + 1)
-    z7 = zext(nb, nb_w)
 
     @always_comb
     def ts_mux():
@@ -531,7 +570,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 bud_m1.next = 0
             else:
                 bud_m1.next = nv - 1
-        if rp == 0:
+        if rp_is0:
             ts_val.next = zbud
         elif state == H_TMS:
             ts_val.next = zps
@@ -540,7 +579,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def ts_pack():
-        ts_data.next = concat(rp == nb_w and rp != 0, ts_val)
+        ts_data.next = concat(rp_at_nb and not rp_is0, ts_val)
 
     # ---- query-aware path: block sums, decision, pooled selection ----------------------------
     BW = block_sum_widths(B, D)["out"]
@@ -618,9 +657,22 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     def rd_ksum_mem():
         rm_ks.next = ksbuf[rd_nx_paddr]
 
+    ks_at = Signal(bool(0))                    # ks_i == rd_nx_paddr
+
+    @always_comb
+    def rd_kmatch():
+        if rd_sel == RS_ZERO:
+            ks_at.next = ks_i == PMAX
+        elif rd_sel == RS_ONE:
+            ks_at.next = ks_i == 0
+        elif rd_sel == RS_INC:
+            ks_at.next = ks_i == rp[iw:0]
+        else:
+            ks_at.next = ks_i == rp_m1[iw:0]
+
     @always(clk.posedge)
     def rd_ksum_bypass():
-        hit_ks.next = bko_valid and ks_i == rd_nx_paddr
+        hit_ks.next = bko_valid and ks_at
         byp_ks.next = bko_data
 
     @always_comb
@@ -631,8 +683,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     def qa_ports():
         dh_valid.next = state == H_DQ
         dh_data.next = concat(tau_th, mult, shift, nb_m1)
-        dq_valid.next = state == H_DK and rp == 0
-        dk_valid.next = state == H_DK and rp != 0
+        dq_valid.next = state == H_DK and rp_is0
+        dk_valid.next = state == H_DK and not rp_is0
         dp_valid.next = state == H_DPV
         dp_data.next = rd_pv
         dm_ready.next = state == H_DW
@@ -729,55 +781,61 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         ph_valid.next = h_pend
         oh_valid.next = o_pend
 
+    # rp_next as a sum of products: each feed phase's step (go_*) beside the wrap flags, so the
+    # choice is a few LUTs from the state, the sub-blocks' ready and the rp flags
+    go_dk, go_nb, go_n, rs_zero, rs_one, rs_inc, rs_rt = (Signal(bool(0)) for _ in range(7))
+
+    @always_comb
+    def rp_steps():
+        rs_rt.next = rst or take
+        go_dk.next = state == H_DK and ((rp_is0 and dq_ready) or (not rp_is0 and dk_ready))
+        go_nb.next = ((state == H_DPV and dp_ready) or (state == H_PSK and sk_ready)
+                      or ((state == H_TMV or state == H_TMS) and ts_ready))
+        go_n.next = (state == H_CCV or state == H_CCS) and cc_ready
+
+    @always_comb
+    def rp_terms():
+        # the feed position after this edge is 0, 1, rp + 1 or rp (the registered buffer reads'
+        # address, that position - 1, is then -1, 0, rp or rp_m1: rp_pick)
+        rs_zero.next = (state == H_DQ and dh_ready) or (go_nb and rp_at_nb) or (go_n and rp_at_n)
+        rs_one.next = (go_dk and rp_at_nb) or (state == H_DW and dm_valid and dec_qa)
+        rs_inc.next = (go_dk and not rp_at_nb) or (go_nb and not rp_at_nb) or (go_n and not rp_at_n)
+
     @always_comb
     def rp_next():
-        # the feed position after this edge and that position - 1 (the registered buffer reads'
-        # address): rp_nx is one of rp, 0, 1, rp + 1, so rp_nx - 1 is rp_m1, -1, 0 or rp
-        rp_nx.next = rp
-        rd_nx_dec.next = rp_m1
-        if rst or take:
+        # RS_ZERO = 1, RS_ONE = 2, RS_INC = 3; a start or a reset goes to 0 whatever else holds
+        rd_sel.next = concat(not rs_rt and (rs_one or rs_inc), rs_rt or rs_zero or rs_inc)
+
+    @always_comb
+    def rp_pick():
+        if rd_sel == RS_ZERO:
             rp_nx.next = 0
             rd_nx_dec.next = ALL1
-        elif state == H_DQ:
-            if dh_ready:
-                rp_nx.next = 0
-                rd_nx_dec.next = ALL1
-        elif state == H_DK:
-            if (rp == 0 and dq_ready) or (rp != 0 and dk_ready):
-                if rp == nb_w:
-                    rp_nx.next = 1
-                    rd_nx_dec.next = 0
-                else:
-                    rp_nx.next = rp + 1
-                    rd_nx_dec.next = rp
-        elif state == H_DPV or state == H_PSK:
-            if (state == H_DPV and dp_ready) or (state == H_PSK and sk_ready):
-                if rp == nb_w:
-                    rp_nx.next = 0
-                    rd_nx_dec.next = ALL1
-                else:
-                    rp_nx.next = rp + 1
-                    rd_nx_dec.next = rp
-        elif state == H_DW:
-            if dm_valid and dec_qa:
-                rp_nx.next = 1
-                rd_nx_dec.next = 0
-        elif state == H_CCV or state == H_CCS:
-            if cc_ready:
-                if rp == n_val:
-                    rp_nx.next = 0
-                    rd_nx_dec.next = ALL1
-                else:
-                    rp_nx.next = rp + 1
-                    rd_nx_dec.next = rp
-        elif state == H_TMV or state == H_TMS:
-            if ts_ready:
-                if rp == nb_w:
-                    rp_nx.next = 0
-                    rd_nx_dec.next = ALL1
-                else:
-                    rp_nx.next = rp + 1
-                    rd_nx_dec.next = rp
+        elif rd_sel == RS_ONE:
+            rp_nx.next = 1
+            rd_nx_dec.next = 0
+        elif rd_sel == RS_INC:
+            rp_nx.next = rp + 1
+            rd_nx_dec.next = rp
+        else:
+            rp_nx.next = rp
+            rd_nx_dec.next = rp_m1
+
+    @always(clk.posedge)
+    def rp_flags():
+        # a start (and a reset) chooses RS_ZERO: the flags then follow the new arguments
+        if rd_sel == RS_ZERO:
+            rp_is0.next = True
+            rp_at_nb.next = nb == 0
+            rp_at_n.next = nb == 0
+        elif rd_sel == RS_ONE:
+            rp_is0.next = False
+            rp_at_nb.next = nb == 1
+            rp_at_n.next = n_val == 1
+        elif rd_sel == RS_INC:
+            rp_is0.next = False
+            rp_at_nb.next = rp == nbm1_r
+            rp_at_n.next = rp[iwn:0] == nm1_r and not rp[iwn]
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -836,7 +894,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 else:
                     qf_left.next = qf_left - 1
             if pk_valid and pk_ready:
-                if k_rows == n_m1:
+                if k_rows == nm1_r:
                     k_tap.next = False
                 k_rows.next = k_rows + 1
             if bko_valid:
@@ -857,7 +915,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     (q_got == 1 and (tau_th == 0 or (dec_done and not qa_r))) or q_got == 3):
                 rdone_r.next = True
             if cap_we:
-                if cap_j == n_m1:
+                if cap_j == nm1_r:
                     cap_j.next = 0
                 else:
                     cap_j.next = cap_j + 1
@@ -881,12 +939,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 if dh_ready:
                     state.next = H_DK
             elif state == H_DK:
-                if (rp == 0 and dq_ready) or (rp != 0 and dk_ready):
-                    if rp == nb_w:
+                if (rp_is0 and dq_ready) or (not rp_is0 and dk_ready):
+                    if rp_at_nb:
                         state.next = H_DPV
             elif state == H_DPV or state == H_PSK:
                 if (state == H_DPV and dp_ready) or (state == H_PSK and sk_ready):
-                    if rp == nb_w:
+                    if rp_at_nb:
                         state.next = H_DW if state == H_DPV else H_BUD
             elif state == H_DW:
                 if dm_valid:
@@ -901,7 +959,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                         state.next = H_CCV
             elif state == H_CCV or state == H_CCS:
                 if cc_ready:
-                    if rp == n_val:
+                    if rp_at_n:
                         state.next = H_CCVW if state == H_CCV else H_CCSW
             elif state == H_CCVW:
                 if co_valid:
@@ -924,7 +982,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     state.next = H_TMV
             elif state == H_TMV or state == H_TMS:
                 if ts_ready:
-                    if rp == nb_w:
+                    if rp_at_nb:
                         state.next = H_TMVO if state == H_TMV else H_TMSO
             elif state == H_TMVO:
                 if to_valid and sl_ready and to_last:
@@ -1017,7 +1075,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     return (run_insts, decode, decode2, qoff, qaddr_ext, qaddr_off, qaddr_sum, q_reader, k_reader, q_gather,
             k_gather, probe, pool, bs_q, bs_k, decision,
-            pooled, qa_forks, w_ksum, rd_ksum_mem, rd_ksum_bypass, rd_ksum, qa_ports, rp_next, cap_decode, w_acc,
-            w_pooled, prod_node, tslice, rd_index, rd_acc_mem, rd_pool_mem, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
-            zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, z7, ts_mux, ts_pack, builder, live, sel_mux, outputs,
+            pooled, qa_forks, w_ksum, rd_ksum_mem, rd_kmatch, rd_ksum_bypass, rd_ksum, qa_ports, rp_steps, rp_terms, rp_next, rp_pick, rp_flags,
+            cap_decode, w_acc,
+            w_pooled, prod_node, tslice, rd_index, rd_acc_mem, rd_pool_mem, rd_match, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
+            zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, arg_regs, ts_mux, ts_pack, builder, live, sel_mux, outputs,
             control)

@@ -123,7 +123,7 @@ def test_kernel_model_hand_computed():
     s = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1)
     parts = K.head_cycles(cfg, s)
     # the probe at r = 2 lanes of Q = 4 rows: B + (2 nb + 1) B Q + Q (R + 1) + 2 N
-    assert parts["SIG probe"] == 2 + 5 + (8 + 17 * 32 + 4 * 17 + 128) + 4
+    assert parts["SIG probe"] == 2 + 7 + (8 + 17 * 32 + 4 * 17 + 128) + 4
     assert parts["SIG lists"] == 1 + 2 + 36 and parts["SIG liveness"] == 16
     qa = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1, query_aware=True, decision=True)
     pq = K.head_cycles(cfg, qa)
