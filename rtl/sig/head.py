@@ -102,8 +102,12 @@ from .pooled_select import pooled_select_widths, sig_pooled_select
 from .probe import probe_widths, sig_probe
 from .top_m import sig_top_m, top_m_widths
 
+# The head's FSM is one-hot: state[H_X] is the state test (one LUT input, no decode), S_X its value.
 (H_IDLE, H_DENSE, H_PROBE, H_CCV, H_CCVW, H_CCS, H_CCSW, H_BUD, H_HDR, H_TMV, H_TMVO, H_TMS, H_TMSO,
  H_WAIT, H_DQ, H_DK, H_DPV, H_DW, H_PSK) = range(19)
+N_STATES = 19
+(S_IDLE, S_DENSE, S_PROBE, S_CCV, S_CCVW, S_CCS, S_CCSW, S_BUD, S_HDR, S_TMV, S_TMVO, S_TMS, S_TMSO,
+ S_WAIT, S_DQ, S_DK, S_DPV, S_DW, S_PSK) = (1 << k for k in range(N_STATES))
 
 GAMMA_FRAC = 16
 
@@ -210,7 +214,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         if len(sig_) != w:
             raise ValueError(f"sig_head field '{name}' width = {len(sig_)} is not allowed: must be {w}")
 
-    state = Signal(intbv(H_IDLE, min=0, max=32))
+    state = Signal(intbv(1 << H_IDLE)[N_STATES:])   # one-hot
     busy_r = Signal(bool(0))
     done_r = Signal(bool(0))
     rdone_r = Signal(bool(0))
@@ -491,15 +495,15 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def cc_mux():
-        cc_valid.next = state == H_CCV or state == H_CCS
+        cc_valid.next = state[H_CCV] or state[H_CCS]
         cc_last.next = rp_at_n
         if rp_is0:
             cc_val.next = cc_tgt
-        elif state == H_CCS:
+        elif state[H_CCS]:
             cc_val.next = zs
         else:
             cc_val.next = zv
-        co_ready.next = state == H_CCVW or state == H_CCSW
+        co_ready.next = state[H_CCVW] or state[H_CCSW]
 
     @always_comb
     def cc_pack():
@@ -559,8 +563,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def ts_mux():
-        ts_valid.next = state == H_TMV or state == H_TMS
-        if state == H_TMS:
+        ts_valid.next = state[H_TMV] or state[H_TMS]
+        if state[H_TMS]:
             if ns == 0:
                 bud_m1.next = 0
             else:
@@ -572,7 +576,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 bud_m1.next = nv - 1
         if rp_is0:
             ts_val.next = zbud
-        elif state == H_TMS:
+        elif state[H_TMS]:
             ts_val.next = zps
         else:
             ts_val.next = zpv
@@ -681,17 +685,17 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def qa_ports():
-        dh_valid.next = state == H_DQ
+        dh_valid.next = state[H_DQ]
         dh_data.next = concat(tau_th, mult, shift, nb_m1)
-        dq_valid.next = state == H_DK and rp_is0
-        dk_valid.next = state == H_DK and not rp_is0
-        dp_valid.next = state == H_DPV
+        dq_valid.next = state[H_DK] and rp_is0
+        dk_valid.next = state[H_DK] and not rp_is0
+        dp_valid.next = state[H_DPV]
         dp_data.next = rd_pv
-        dm_ready.next = state == H_DW
+        dm_ready.next = state[H_DW]
         dec_qa.next = dm_data[DDW]
         sh_valid.next = sh_pend
         sh_data.next = concat(gamma, mult, shift, nb_m1)
-        sk_valid.next = state == H_PSK
+        sk_valid.next = state[H_PSK]
 
 
     # ---- list builder, liveness --------------------------------------------------------------
@@ -718,19 +722,19 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             ex_valid.next = ex_pend
             ex_data.next = 1 << (2 * iw)
             px_ready.next = False
-        if state == H_DENSE:
+        if state[H_DENSE]:
             sl_valid.next = True
             sl_data.next = concat(True, intbv(K_DENSE)[2:], nb_m1)
             to_ready.next = False
-        elif state == H_HDR:
+        elif state[H_HDR]:
             sl_valid.next = True
             sl_data.next = concat(False, intbv(K_HEADER)[2:], nb_m1)
             to_ready.next = False
-        elif state == H_TMVO:
+        elif state[H_TMVO]:
             sl_valid.next = to_valid
             sl_data.next = concat(False, intbv(K_VERT)[2:], to_idx)
             to_ready.next = sl_ready
-        elif state == H_TMSO:
+        elif state[H_TMSO]:
             sl_valid.next = to_valid
             sl_data.next = concat(to_last, intbv(K_SLASH)[2:], to_idx)
             to_ready.next = sl_ready
@@ -788,17 +792,17 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     @always_comb
     def rp_steps():
         rs_rt.next = rst or take
-        go_dk.next = state == H_DK and ((rp_is0 and dq_ready) or (not rp_is0 and dk_ready))
-        go_nb.next = ((state == H_DPV and dp_ready) or (state == H_PSK and sk_ready)
-                      or ((state == H_TMV or state == H_TMS) and ts_ready))
-        go_n.next = (state == H_CCV or state == H_CCS) and cc_ready
+        go_dk.next = state[H_DK] and ((rp_is0 and dq_ready) or (not rp_is0 and dk_ready))
+        go_nb.next = ((state[H_DPV] and dp_ready) or (state[H_PSK] and sk_ready)
+                      or ((state[H_TMV] or state[H_TMS]) and ts_ready))
+        go_n.next = (state[H_CCV] or state[H_CCS]) and cc_ready
 
     @always_comb
     def rp_terms():
         # the feed position after this edge is 0, 1, rp + 1 or rp (the registered buffer reads'
         # address, that position - 1, is then -1, 0, rp or rp_m1: rp_pick)
-        rs_zero.next = (state == H_DQ and dh_ready) or (go_nb and rp_at_nb) or (go_n and rp_at_n)
-        rs_one.next = (go_dk and rp_at_nb) or (state == H_DW and dm_valid and dec_qa)
+        rs_zero.next = (state[H_DQ] and dh_ready) or (go_nb and rp_at_nb) or (go_n and rp_at_n)
+        rs_one.next = (go_dk and rp_at_nb) or (state[H_DW] and dm_valid and dec_qa)
         rs_inc.next = (go_dk and not rp_at_nb) or (go_nb and not rp_at_nb) or (go_n and not rp_at_n)
 
     @always_comb
@@ -871,9 +875,9 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             pv_i.next = 0
             ps_i.next = 0
             if dense:
-                state.next = H_DENSE
+                state.next = S_DENSE
             else:
-                state.next = H_PROBE
+                state.next = S_PROBE
                 q_pend.next = not fol_in
                 if fol_in:
                     k_pend.next = 0
@@ -911,7 +915,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 q_got.next = q_got + 1
             if kr_valid and kr_ready and kr_last:
                 k_got.next = k_got + 1
-            if busy_r and state != H_DENSE and k_got == 2 and (
+            if busy_r and not state[H_DENSE] and k_got == 2 and (
                     (q_got == 1 and (tau_th == 0 or (dec_done and not qa_r))) or q_got == 3):
                 rdone_r.next = True
             if cap_we:
@@ -926,27 +930,27 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     ps_i.next = ps_i + 1
                 else:
                     total.next = pl_data[TW:0]
-            if state == H_DENSE:
+            if state[H_DENSE]:
                 if sl_ready:
-                    state.next = H_WAIT
-            elif state == H_PROBE:
+                    state.next = S_WAIT
+            elif state[H_PROBE]:
                 if pl_valid and pl_kind == 2:
                     if tau_th == 0:
-                        state.next = H_CCV
+                        state.next = S_CCV
                     else:
-                        state.next = H_DQ
-            elif state == H_DQ:
+                        state.next = S_DQ
+            elif state[H_DQ]:
                 if dh_ready:
-                    state.next = H_DK
-            elif state == H_DK:
+                    state.next = S_DK
+            elif state[H_DK]:
                 if (rp_is0 and dq_ready) or (not rp_is0 and dk_ready):
                     if rp_at_nb:
-                        state.next = H_DPV
-            elif state == H_DPV or state == H_PSK:
-                if (state == H_DPV and dp_ready) or (state == H_PSK and sk_ready):
+                        state.next = S_DPV
+            elif state[H_DPV] or state[H_PSK]:
+                if (state[H_DPV] and dp_ready) or (state[H_PSK] and sk_ready):
                     if rp_at_nb:
-                        state.next = H_DW if state == H_DPV else H_BUD
-            elif state == H_DW:
+                        state.next = S_DW if state[H_DPV] else S_BUD
+            elif state[H_DW]:
                 if dm_valid:
                     dec_done.next = True
                     if dec_qa:
@@ -954,45 +958,45 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                         qa_mode.next = True
                         qf_left.next = 2
                         sh_pend.next = True
-                        state.next = H_PSK
+                        state.next = S_PSK
                     else:
-                        state.next = H_CCV
-            elif state == H_CCV or state == H_CCS:
+                        state.next = S_CCV
+            elif state[H_CCV] or state[H_CCS]:
                 if cc_ready:
                     if rp_at_n:
-                        state.next = H_CCVW if state == H_CCV else H_CCSW
-            elif state == H_CCVW:
+                        state.next = S_CCVW if state[H_CCV] else S_CCSW
+            elif state[H_CCVW]:
                 if co_valid:
                     cnt_v.next = co_data
-                    state.next = H_CCS
-            elif state == H_CCSW:
+                    state.next = S_CCS
+            elif state[H_CCSW]:
                 if co_valid:
                     cnt_s.next = co_data
-                    state.next = H_BUD
-            elif state == H_BUD:
+                    state.next = S_BUD
+            elif state[H_BUD]:
                 if qa_r:
                     nv.next = min_blocks
                     ns.next = min_blocks
                 else:
                     nv.next = nv_c
                     ns.next = ns_c
-                state.next = H_HDR
-            elif state == H_HDR:
+                state.next = S_HDR
+            elif state[H_HDR]:
                 if sl_ready:
-                    state.next = H_TMV
-            elif state == H_TMV or state == H_TMS:
+                    state.next = S_TMV
+            elif state[H_TMV] or state[H_TMS]:
                 if ts_ready:
                     if rp_at_nb:
-                        state.next = H_TMVO if state == H_TMV else H_TMSO
-            elif state == H_TMVO:
+                        state.next = S_TMVO if state[H_TMV] else S_TMSO
+            elif state[H_TMVO]:
                 if to_valid and sl_ready and to_last:
-                    state.next = H_TMS
-            elif state == H_TMSO:
+                    state.next = S_TMS
+            elif state[H_TMSO]:
                 if to_valid and sl_ready and to_last:
-                    state.next = H_WAIT
-            elif state == H_WAIT:
+                    state.next = S_WAIT
+            elif state[H_WAIT]:
                 if m_valid and m_ready and m_data[2 * iw + 1]:
-                    state.next = H_IDLE
+                    state.next = S_IDLE
                     busy_r.next = False
                     done_r.next = True
 
