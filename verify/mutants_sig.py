@@ -51,8 +51,7 @@ def head_budget_off_by_one() -> Mutant:
     """A head whose vertical budget is ``(count >> div_shift) + 2`` instead of ``+ 1`` (the
     reference's ``count // 128 + 1`` misread): one vertical block too many whenever the budget is
     not clamped."""
-    return Mutant("head_budget_off_by_one", "assign bud_v = ((cx_v >>> 7) + 1);",
-                  "assign bud_v = ((cx_v >>> 7) + 2);")
+    return Mutant("head_budget_off_by_one", "bud_v <= bud_in;", "bud_v <= (bud_in + 1);")
 
 
 def head_slash_row_minus_s_minus_1() -> Mutant:

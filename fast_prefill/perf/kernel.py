@@ -75,6 +75,7 @@ KERNEL_RUN_START = 35      # ap_start -> SIG start: 1 + 32 (division) + 1 (check
 SIG_START = 2              # SIG start -> probe header taken
 SIG_PROBE_AXI = 7          # first Q burst: its address stages (2), AR through the read mux to the first R beat
 SIG_AFTER_PROBE = 4        # probe's last output beat -> first cover count (vertical-slash) / decision (QA)
+SIG_TARGET = 1             # vertical-slash: the cover target (T * gamma) takes one more edge before the first cover count
 SIG_EMIT = 1               # liveness backward pass -> first access beat
 ATT_TAIL = 14              # fork + row command + last O burst's write response + done, beyond the Q row
 KERNEL_HEAD_END = 2        # attention done -> next head's SIG start (or ap_done)
@@ -210,7 +211,7 @@ def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) ->
             else:
                 cover = sum(U.cover_count_cycles(n, aw, HIST_BITS, _cover_max_n(cfg), scan, early)
                             for scan, early in (h.cover_v, h.cover_s))
-            out["SIG selection"] = cover + 2 + top
+            out["SIG selection"] = SIG_TARGET + cover + 2 + top
         if h.query_aware:   # the builder's scan runs with the pooled selection's output walk
             out["SIG lists"] = 1 + h.vertical + h.slash
         else:

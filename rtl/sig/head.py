@@ -358,7 +358,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     ps_i = Signal(modbv(0)[iw:])
     pl_kind = usig(2)
     pl_val = usig(PV)
-    total = usig(TW)
+    total = usig(TW)                           # the pool's T beat (pl_data)
 
     @always_comb
     def cap_decode():
@@ -386,12 +386,36 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 psbuf[ps_i].next = pl_val
 
     # ---- coverage target and cover count -----------------------------------------------------
-    tprod = usig(TW + GAMMA_FRAC + 1)
-    prod_node = umul(total, gamma, tprod)
+    # target = (T * gamma) >> GF in two registered steps from the pool's T beat: the two partial
+    # products (T's low TL bits and the rest, each one DSP) as the beat arrives, then their sum
+    # one edge later; the first cover count's header waits that edge (tg_wait)
+    GW = GAMMA_FRAC + 1
+    TL = min(26, TW - 1)
+    t_lo, t_hi = usig(TL), usig(TW - TL)
+    pp_lo_c, pp_hi_c = usig(TL + GW), usig(TW - TL + GW)
+    pp_lo, pp_hi = usig(TL + GW), usig(TW - TL + GW)
+    prod_lo = umul(t_lo, gamma, pp_lo_c)
+    prod_hi = umul(t_hi, gamma, pp_hi_c)
+    sum_hi = Signal(modbv(0)[TW - TL + GW:])
+    lo_top = usig(TW - TL + GW)                # pp_lo's bits above TL, zero-extended
+    tprod = usig(TW + GW)                      # T * gamma
     target = usig(TW)
+    tg_wait = Signal(intbv(0, min=0, max=2))  # cycles until target holds this head's value
 
     @always_comb
     def tslice():
+        total.next = pl_data[TW:0]
+        t_lo.next = total[TL:0]
+        t_hi.next = total[TW:TL]
+        lo_top.next = concat(intbv(0)[TW - TL:], pp_lo[TL + GW:TL])
+        sum_hi.next = pp_hi + lo_top
+        tprod.next = concat(sum_hi, pp_lo[TL:0])
+
+    @always(clk.posedge)
+    def target_regs():
+        if pl_valid and pl_kind == 2:
+            pp_lo.next = pp_lo_c
+            pp_hi.next = pp_hi_c
         target.next = tprod[TW + GAMMA_FRAC:GAMMA_FRAC]
 
     rp = usig(iwn + 1)                         # feed position: 0 = header beat, i = value i-1
@@ -495,7 +519,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def cc_mux():
-        cc_valid.next = state[H_CCV] or state[H_CCS]
+        cc_valid.next = (state[H_CCV] or state[H_CCS]) and tg_wait == 0
         cc_last.next = rp_at_n
         if rp_is0:
             cc_val.next = cc_tgt
@@ -510,42 +534,45 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         cc_data.next = concat(cc_last and not rp_is0, cc_val)
 
     # ---- budgets -----------------------------------------------------------------------------
-    cnt_v, cnt_s = usig(g.ciw + 2), usig(g.ciw + 2)
     CB = g.ciw + 3
-    bud_v, bud_s = usig(CB), usig(CB)          # (count >> div_shift) + 1
+    bud_in = usig(CB)                          # (count >> div_shift) + 1 of the count arriving
+    bud_v, bud_s = usig(CB), usig(CB)          # registered as each count arrives (H_CCVW, H_CCSW)
     cmin, cmax = usig(CB), usig(CB)
     nv, ns = usig(iw + 1), usig(iw + 1)        # clamped budgets (registered)
     nv_c, ns_c = usig(iw + 1), usig(iw + 1)
-    cx_v, cx_s = usig(CB), usig(CB)
-    zc1 = zext(cnt_v, cx_v)
-    zc2 = zext(cnt_s, cx_s)
+    cx_co = usig(CB)
+    maxb_r = usig(iw + 1)                      # min(max_blocks, nb), registered (arguments stay put)
+    zc1 = zext(co_data, cx_co)
     zmin = zext(min_blocks, cmin)
-    zmax = zext(maxb_eff, cmax)
+    zmax = zext(maxb_r, cmax)
     ds = g.div_shift
 
     @always_comb
     def budget_raw():
-        bud_v.next = (cx_v >> ds) + 1
-        bud_s.next = (cx_s >> ds) + 1
+        bud_in.next = (cx_co >> ds) + 1
+
+    @always(clk.posedge)
+    def budget_regs():
+        maxb_r.next = maxb_eff
 
     @always_comb
     def budget_clamp():
         if bud_v < cmin:
             if cmin > cmax:
-                nv_c.next = maxb_eff
+                nv_c.next = maxb_r
             else:
                 nv_c.next = min_blocks
         elif bud_v > cmax:
-            nv_c.next = maxb_eff
+            nv_c.next = maxb_r
         else:
             nv_c.next = bud_v[iw + 1:0]
         if bud_s < cmin:
             if cmin > cmax:
-                ns_c.next = maxb_eff
+                ns_c.next = maxb_r
             else:
                 ns_c.next = min_blocks
         elif bud_s > cmax:
-            ns_c.next = maxb_eff
+            ns_c.next = maxb_r
         else:
             ns_c.next = bud_s[iw + 1:0]
 
@@ -795,7 +822,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         go_dk.next = state[H_DK] and ((rp_is0 and dq_ready) or (not rp_is0 and dk_ready))
         go_nb.next = ((state[H_DPV] and dp_ready) or (state[H_PSK] and sk_ready)
                       or ((state[H_TMV] or state[H_TMS]) and ts_ready))
-        go_n.next = (state[H_CCV] or state[H_CCS]) and cc_ready
+        go_n.next = (state[H_CCV] or state[H_CCS]) and tg_wait == 0 and cc_ready   # a beat moves
 
     @always_comb
     def rp_terms():
@@ -848,6 +875,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         done_r.next = False
         if qa_wait != 0:
             qa_wait.next = qa_wait - 1
+        if tg_wait != 0:
+            tg_wait.next = tg_wait - 1
         else:
             k_go.next = True
         if take:
@@ -929,28 +958,29 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 elif pl_kind == 1:
                     ps_i.next = ps_i + 1
                 else:
-                    total.next = pl_data[TW:0]
+                    tg_wait.next = 1
+            # one branch per state, side by side (one-hot: exactly one holds; no priority chain)
             if state[H_DENSE]:
                 if sl_ready:
                     state.next = S_WAIT
-            elif state[H_PROBE]:
+            if state[H_PROBE]:
                 if pl_valid and pl_kind == 2:
                     if tau_th == 0:
                         state.next = S_CCV
                     else:
                         state.next = S_DQ
-            elif state[H_DQ]:
+            if state[H_DQ]:
                 if dh_ready:
                     state.next = S_DK
-            elif state[H_DK]:
+            if state[H_DK]:
                 if (rp_is0 and dq_ready) or (not rp_is0 and dk_ready):
                     if rp_at_nb:
                         state.next = S_DPV
-            elif state[H_DPV] or state[H_PSK]:
+            if state[H_DPV] or state[H_PSK]:
                 if (state[H_DPV] and dp_ready) or (state[H_PSK] and sk_ready):
                     if rp_at_nb:
                         state.next = S_DW if state[H_DPV] else S_BUD
-            elif state[H_DW]:
+            if state[H_DW]:
                 if dm_valid:
                     dec_done.next = True
                     if dec_qa:
@@ -961,19 +991,19 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                         state.next = S_PSK
                     else:
                         state.next = S_CCV
-            elif state[H_CCV] or state[H_CCS]:
-                if cc_ready:
+            if state[H_CCV] or state[H_CCS]:
+                if cc_ready and tg_wait == 0:
                     if rp_at_n:
                         state.next = S_CCVW if state[H_CCV] else S_CCSW
-            elif state[H_CCVW]:
+            if state[H_CCVW]:
                 if co_valid:
-                    cnt_v.next = co_data
+                    bud_v.next = bud_in
                     state.next = S_CCS
-            elif state[H_CCSW]:
+            if state[H_CCSW]:
                 if co_valid:
-                    cnt_s.next = co_data
+                    bud_s.next = bud_in
                     state.next = S_BUD
-            elif state[H_BUD]:
+            if state[H_BUD]:
                 if qa_r:
                     nv.next = min_blocks
                     ns.next = min_blocks
@@ -981,20 +1011,20 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     nv.next = nv_c
                     ns.next = ns_c
                 state.next = S_HDR
-            elif state[H_HDR]:
+            if state[H_HDR]:
                 if sl_ready:
                     state.next = S_TMV
-            elif state[H_TMV] or state[H_TMS]:
+            if state[H_TMV] or state[H_TMS]:
                 if ts_ready:
                     if rp_at_nb:
                         state.next = S_TMVO if state[H_TMV] else S_TMSO
-            elif state[H_TMVO]:
+            if state[H_TMVO]:
                 if to_valid and sl_ready and to_last:
                     state.next = S_TMS
-            elif state[H_TMSO]:
+            if state[H_TMSO]:
                 if to_valid and sl_ready and to_last:
                     state.next = S_WAIT
-            elif state[H_WAIT]:
+            if state[H_WAIT]:
                 if m_valid and m_ready and m_data[2 * iw + 1]:
                     state.next = S_IDLE
                     busy_r.next = False
@@ -1081,6 +1111,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             k_gather, probe, pool, bs_q, bs_k, decision,
             pooled, qa_forks, w_ksum, rd_ksum_mem, rd_kmatch, rd_ksum_bypass, rd_ksum, qa_ports, rp_steps, rp_terms, rp_next, rp_pick, rp_flags,
             cap_decode, w_acc,
-            w_pooled, prod_node, tslice, rd_index, rd_acc_mem, rd_pool_mem, rd_match, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
-            zmax, zc1, zc2, budget_raw, budget_clamp, top, z4, z5, z6, arg_regs, ts_mux, ts_pack, builder, live, sel_mux, outputs,
+            w_pooled, prod_lo, prod_hi, tslice, target_regs, rd_index, rd_acc_mem, rd_pool_mem, rd_match, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
+            zmax, zc1, budget_raw, budget_regs, budget_clamp, top, z4, z5, z6, arg_regs, ts_mux, ts_pack, builder, live, sel_mux, outputs,
             control)
