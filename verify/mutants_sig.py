@@ -54,6 +54,14 @@ def head_budget_off_by_one() -> Mutant:
     return Mutant("head_budget_off_by_one", "bud_v <= bud_in;", "bud_v <= (bud_in + 1);")
 
 
+def head_header_skipped() -> Mutant:
+    """A head whose buffer feed moves while the first cover count's header waits for the target
+    (T * gamma takes two edges): the vertical count takes value 0 as its target."""
+    return Mutant("head_header_skipped",
+                  "assign go_n = ((state[3] || state[5]) && (tg_wait == 0) && cc_ready);",
+                  "assign go_n = ((state[3] || state[5]) && cc_ready);")
+
+
 def head_slash_row_minus_s_minus_1() -> Mutant:
     """A head that hands the builder slash offsets one too large, so row ``r`` gets block
     ``r - s - 1`` instead of ``r - s`` (an off-by-one in the offset pooling / mapping)."""

@@ -1,5 +1,5 @@
 """The sig_head checker can fail: planted bugs in the converted sig_head Verilog (a vertical budget
-off by one; slash offsets mapped to ``row - s - 1``) are rejected by the whole-head co-simulation
+off by one; slash offsets mapped to ``row - s - 1``; the cover count's header skipped) are rejected by the whole-head co-simulation
 against the golden model (tests/rtl/sig/test_head.py's bench)."""
 
 import pytest
@@ -22,6 +22,18 @@ def test_budget_mutant_rejected():
 
     with pytest.raises(AssertionError, match="first difference"):
         prop()
+
+
+def test_header_skip_mutant_rejected():
+    """A head that lets the feed move while its first cover count's header waits for the target:
+    caught by a head whose budgets follow the counts (min_budget 1, N = 256: count // 128 + 1 is
+    above the clamp), on which the correct design is exact. With the default min_budget of 8 the
+    budgets are clamped and such a bug is invisible to the small heads (the kernel calibration's
+    N = 256 head found it first)."""
+    cases = [make_case(32, "random", 1, min_budget=1)]
+    check_heads(cases, backends=("icarus",))
+    with pytest.raises(AssertionError, match="first difference"):
+        check_heads(cases, backends=("icarus",), mutant=mutants_sig.head_header_skipped())
 
 
 @pytest.mark.slow  # CI budget: the budget mutant stays in the default run
