@@ -169,6 +169,12 @@ def test_bad_parameters_are_refused():
         HeadGeometry(**{**TEST_PARAMS, "max_seq_len": 200})
     with pytest.raises(ValueError, match="sig_head field 'head_dim' = 6"):
         HeadGeometry(**{**TEST_PARAMS, "head_dim": 6})
+    # the probe read's offset (nb - 1) B D + i N D is added into q_base's low 32 bits only
+    with pytest.raises(ValueError, match=r"sig_head field 'heads_per_pass' = 16 .*below 2\^32"):
+        HeadGeometry(**{**TEST_PARAMS, "block_size": 256, "head_dim": 256, "max_seq_len": 1 << 20,
+                        "heads_per_pass": 16, "hbm_data_width": 512})
+    assert HeadGeometry(**{**TEST_PARAMS, "block_size": 256, "head_dim": 256, "max_seq_len": 1 << 20,
+                           "heads_per_pass": 14, "hbm_data_width": 512}).qoff_bits == 32
 
 
 def test_cycles_per_head_against_formula():
