@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
+from ..common.carry_select import carry_select_add
+
 
 def _u(w):
     return Signal(intbv(0)[w:])
@@ -50,25 +52,30 @@ def _first_step(clk, l, rem_o, l_o, q_o, prob_frac):
 
 @block
 def _step(clk, rem, l, q, rem_o, l_o, q_o):
+    """One restoring step: ``rem2 - l`` by a carry-select subtractor (``rem2 + ~l + 1``, its carry
+    out is ``rem2 >= l``), so the compare and the subtraction are one half-width chain deep."""
     rem2 = _m(len(rem))
-    l2 = _u(len(rem))
+    nl2 = _u(len(rem))                  # ~l, zero-extended first
+    diff = _u(len(rem))
+    fits = Signal(bool(0))              # rem2 >= l
+    sub = carry_select_add(rem2, nl2, diff, cin=1, cout=fits)
 
     @always_comb
     def double():
         rem2.next = rem << 1
-        l2.next = concat(intbv(0)[2:], l)
+        nl2.next = ~concat(intbv(0)[2:], l)
 
     @always(clk.posedge)
     def step():
         l_o.next = l
-        if rem2 >= l2:
-            rem_o.next = rem2 - l2
+        if fits:
+            rem_o.next = diff
             q_o.next = concat(q, True)
         else:
             rem_o.next = rem2
             q_o.next = concat(q, False)
 
-    return double, step
+    return double, sub, step
 
 
 @block

@@ -73,3 +73,28 @@ def test_bad_parameters_are_refused(width, split, field):
 def test_operand_width_must_match():
     with pytest.raises(ValueError, match="carry_select_add field 'b' width = 7"):
         carry_select_add(Signal(intbv(0)[8:]), Signal(intbv(0)[7:]), Signal(intbv(0)[8:]))
+
+
+def sub(width, split, pairs):
+    """``a - x`` as ``a + ~x + 1`` with the carry out (``a >= x``)."""
+    a, nx, s = (Signal(intbv(0)[width:]) for _ in range(3))
+    ge = Signal(bool(0))
+    dut = carry_select_add(a, nx, s, split=split, cin=1, cout=ge)
+    got = []
+
+    @instance
+    def drive():
+        for x, y in pairs:
+            a.next, nx.next = x, (~y) & ((1 << width) - 1)
+            yield delay(1)
+            got.append((int(s), bool(ge)))
+        raise StopSimulation
+
+    Simulation(dut, drive).run(quiet=1)
+    return got
+
+
+@given(cases())
+def test_carry_select_subtracts_with_the_compare_as_carry_out(case):
+    width, split, pairs = case
+    assert sub(width, split, pairs) == [((x - y) % (1 << width), x >= y) for x, y in pairs]
