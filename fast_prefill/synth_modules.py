@@ -56,7 +56,19 @@ def critical_path(netlist: dict, module: str) -> list[tuple[str, str, float]]:
     return _longest(netlist, module)[1]
 
 
-def _longest(netlist: dict, module: str) -> tuple[float, list]:
+def _io_bits(c: dict, direction: str) -> list:
+    return [b for port, bits in c["connections"].items() if c.get("port_directions", {}).get(port) == direction
+            for b in bits]
+
+
+def _named(names: dict, bits, most: int) -> str:
+    """The RTL net names on ``bits`` (at most ``most``, sorted), ``""`` where none survived."""
+    return ",".join(sorted({nm for b in bits if isinstance(b, int) for nm in names.get(b, [])})[:most])
+
+
+def _analyse(netlist: dict, module: str) -> tuple:
+    """``(cells, ins, level, driver, names, best, end)``: each combinational cell's inputs and level,
+    the combinational driver of each net bit, the RTL names of each bit, the deepest level and its cell."""
     mod = netlist["modules"][module]
     driver: dict[int, str] = {}
     cells = mod.get("cells", {})
@@ -109,33 +121,29 @@ def _longest(netlist: dict, module: str) -> tuple[float, list]:
             for b in info["bits"]:
                 if isinstance(b, int):
                     names.setdefault(b, []).append(net)
-    mod["_levels"] = (cells, level, driver, names)
-    def named(bits) -> str:
-        return ",".join(sorted({nm for b in bits if isinstance(b, int) for nm in names.get(b, [])})[:4]) or "?"
+    return cells, ins, level, driver, names, best, end
 
-    def io_bits(c, direction):
-        return [b for port, bits in c["connections"].items() if c.get("port_directions", {}).get(port) == direction
-                for b in bits]
 
+def _longest(netlist: dict, module: str) -> tuple[float, list]:
+    cells, ins, level, driver, names, best, end = _analyse(netlist, module)
     last = end
     path = []
     while end is not None:
         c = cells[end]
-        outs = sorted({nm for port, bits in c["connections"].items()
-                       if c.get("port_directions", {}).get(port) == "output"
-                       for b in bits if isinstance(b, int) for nm in names.get(b, [])})
         src = c.get("attributes", {}).get("src", "")
-        path.append((c["type"], (",".join(outs[:3]) or "?") + (f"  [{src.split('|')[0]}]" if src else ""), level[end]))
+        path.append((c["type"], (_named(names, _io_bits(c, "output"), 3) or "?")
+                     + (f"  [{src.split('|')[0]}]" if src else ""), level[end]))
         preds = [i for i in ins[end] if i in level]
         if not preds:   # the path's start: the registers or ports its first cell reads
-            path.append(("from", named([b for b in io_bits(c, "input") if b not in driver]), 0.0))
+            path.append(("from", _named(names, [b for b in _io_bits(c, "input") if b not in driver], 4) or "?",
+                         0.0))
         end = max(preds, key=lambda i: level[i]) if preds else None
     path.reverse()
     if last is not None:  # the path's end: what the last cell's output reaches (registers, ports, instances)
-        outs = set(b for b in io_bits(cells[last], "output") if isinstance(b, int))
-        sinks = sorted({f"{n}:{named(io_bits(c, 'output'))}" for n, c in cells.items()
-                        if not is_combinational(c["type"]) and outs & set(io_bits(c, "input"))})
-        path.append(("to", ";".join(sinks[:3]) or named(outs), best))
+        outs = set(b for b in _io_bits(cells[last], "output") if isinstance(b, int))
+        sinks = sorted({f"{n}:{_named(names, _io_bits(c, 'output'), 4) or '?'}" for n, c in cells.items()
+                        if not is_combinational(c["type"]) and outs & set(_io_bits(c, "input"))})
+        path.append(("to", ";".join(sinks[:3]) or _named(names, outs, 4) or "?", best))
     return best, path
 
 
@@ -144,19 +152,14 @@ def endpoint_levels(netlist: dict, module: str) -> dict[str, float]:
     or memory's or sub-instance's input pin (``<cell type>:<its output net names>.<pin>``) and an
     output port (``port:<name>``). How many of them are over the limit says how much of a module
     must be re-timed, where :func:`critical_path` shows only the worst one."""
-    _longest(netlist, module)          # fills the per-cell levels (cached on the module dict)
+    cells, _, level, driver, names, _, _ = _analyse(netlist, module)
     mod = netlist["modules"][module]
-    cells, level, driver, names = mod["_levels"]
     out: dict[str, float] = {}
-
-    def named(bits) -> str:
-        return ",".join(sorted({nm for b in bits if isinstance(b, int) for nm in names.get(b, [])})[:2])
-
     for n, c in cells.items():
         if is_combinational(c["type"]):
             continue
         dirs = c.get("port_directions", {})
-        label = named([b for p, bits in c["connections"].items() if dirs.get(p) == "output" for b in bits]) or n
+        label = _named(names, _io_bits(c, "output"), 2) or n
         for p, bits in c["connections"].items():
             if dirs.get(p) != "input":
                 continue

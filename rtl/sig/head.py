@@ -110,6 +110,28 @@ N_STATES = 19
  S_WAIT, S_DQ, S_DK, S_DPV, S_DW, S_PSK) = (1 << k for k in range(N_STATES))
 
 GAMMA_FRAC = 16
+RS_KEEP, RS_ZERO, RS_ONE, RS_INC = range(4)   # the buffer feed's next position: rp, 0, 1, rp + 1
+
+
+@block
+def _at_next_read(idx, rd_sel, rp, rp_m1, at):
+    """``at = (idx == rp_nx - 1)``, the next registered read address (``len(idx)`` low bits), compared
+    per candidate beside the choice ``rd_sel``: -1, 0, rp or rp - 1 for RS_ZERO, RS_ONE, RS_INC, RS_KEEP."""
+    w = len(idx)
+    top = (1 << w) - 1
+
+    @always_comb
+    def match():
+        if rd_sel == RS_ZERO:
+            at.next = idx == top
+        elif rd_sel == RS_ONE:
+            at.next = idx == 0
+        elif rd_sel == RS_INC:
+            at.next = idx == rp[w:0]
+        else:
+            at.next = idx == rp_m1[w:0]
+
+    return match
 
 
 class HeadGeometry:
@@ -253,6 +275,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     # registered copies of nb - 1 and N - 1 for the position compares: the arguments stay put from
     # start to done, and no such compare is used in the cycle after a start
     nm1_r = usig(iwn)
+    nbm1_r = usig(iwn + 1)
 
     @always(clk.posedge)
     def arg_regs():
@@ -433,13 +456,10 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     rp_m1 = Signal(modbv(ALL1)[iwn + 1:])      # rp - 1, kept beside rp
     # which of rp, 0, 1, rp + 1 rp_nx is (rp_next decides, rp_pick forms rp_nx and rd_nx_dec): the
     # bypass compares the write index with each candidate read address beside that decision
-    RS_KEEP, RS_ZERO, RS_ONE, RS_INC = range(4)
     rd_sel = Signal(intbv(0)[2:])
     # rp's compares as registers, set with rp from the same choice (rp_flags): rp == 0, rp == nb,
     # rp == N; the +1 candidates compare rp with the registered nb - 1 and N - 1
     rp_is0, rp_at_nb, rp_at_n = Signal(bool(1)), Signal(bool(0)), Signal(bool(0))
-    nbm1_r = usig(iwn + 1)
-    AMAX, PMAX = (1 << iwn) - 1, (1 << iw) - 1 # ALL1's low iwn / iw bits (the -1 read address)
     rd_nx_addr = usig(iwn)
     rd_nx_paddr = usig(iw)
     rm_v, rm_s = usig(AW), usig(AW)
@@ -466,25 +486,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     cap_at = Signal(bool(0))                   # cap_j == rd_nx_addr
     pv_at = Signal(bool(0))                    # pv_i == rd_nx_paddr
     ps_at = Signal(bool(0))
-
-    @always_comb
-    def rd_match():
-        if rd_sel == RS_ZERO:
-            cap_at.next = cap_j == AMAX
-            pv_at.next = pv_i == PMAX
-            ps_at.next = ps_i == PMAX
-        elif rd_sel == RS_ONE:
-            cap_at.next = cap_j == 0
-            pv_at.next = pv_i == 0
-            ps_at.next = ps_i == 0
-        elif rd_sel == RS_INC:
-            cap_at.next = cap_j == rp[iwn:0]
-            pv_at.next = pv_i == rp[iw:0]
-            ps_at.next = ps_i == rp[iw:0]
-        else:
-            cap_at.next = cap_j == rp_m1[iwn:0]
-            pv_at.next = pv_i == rp_m1[iw:0]
-            ps_at.next = ps_i == rp_m1[iw:0]
+    rd_match = [_at_next_read(cap_j, rd_sel, rp, rp_m1, cap_at), _at_next_read(pv_i, rd_sel, rp, rp_m1, pv_at),
+                _at_next_read(ps_i, rd_sel, rp, rp_m1, ps_at)]
 
     @always(clk.posedge)
     def rd_bypass():
@@ -689,17 +692,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         rm_ks.next = ksbuf[rd_nx_paddr]
 
     ks_at = Signal(bool(0))                    # ks_i == rd_nx_paddr
-
-    @always_comb
-    def rd_kmatch():
-        if rd_sel == RS_ZERO:
-            ks_at.next = ks_i == PMAX
-        elif rd_sel == RS_ONE:
-            ks_at.next = ks_i == 0
-        elif rd_sel == RS_INC:
-            ks_at.next = ks_i == rp[iw:0]
-        else:
-            ks_at.next = ks_i == rp_m1[iw:0]
+    rd_kmatch = _at_next_read(ks_i, rd_sel, rp, rp_m1, ks_at)
 
     @always(clk.posedge)
     def rd_ksum_bypass():
