@@ -363,6 +363,9 @@ def convert_all(cfg: AcceleratorConfig, out_dir: Path | None = None, blocks: lis
     """Convert every registered block (or ``blocks``) for ``cfg``; lint and read back each file."""
     out_dir = Path(out_dir) if out_dir else BUILD_DIR / "verilog"
     names = blocks or list(BLOCKS)
+    unknown = [n for n in names if n not in BLOCKS]
+    if unknown:
+        raise ConversionError(f"--block {unknown[0]!r} is not a registered block; allowed: {', '.join(sorted(BLOCKS))}")
     done: dict = {}
     paths = []
     # Each block is linted and read back (two background processes) while the next ones convert;

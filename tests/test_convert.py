@@ -195,3 +195,15 @@ def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path
     small = tmp_path / "m.v"                                              # yosys maps the tagged RAM to URAM288
     small.write_text(tag_uram(_MEMS_V, min_depth=16))
     assert synth_file(small, "m").uram == 1
+
+
+def test_an_unknown_block_is_refused_by_name_before_anything_is_written(tmp_path, capsys):
+    from fast_prefill.cli import main
+
+    out = tmp_path / "out"
+    assert main(["verilog", "--preset", "tiny", "--block", "stream_fifo", "--block", "sig_nope",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--block 'sig_nope' is not a registered block" in err
+    assert "sig_head" in err and "stream_fifo" in err          # the allowed names are listed
+    assert not out.exists()
