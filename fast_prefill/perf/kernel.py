@@ -27,7 +27,8 @@ so the SIG of head h+1 runs while head h attends, and a run of H alike heads cos
     ``nb (nb + 1) / 2`` after its selection beats, the liveness's collection ending with the scan
     and its backward pass ``L``, ``SIG_EMIT`` cycles to the first beat;
   - query-aware head (``tau_th != 0``, decision true): the probe, then ``sig_decision``
-    (``1 + 1 + nb + nb + R + 1 + nb (A + 2) + 1``), then ``sig_pooled_select``
+    (``1 + 1 + nb + (ceil(log2 D) + 6) + nb + 3 + R + 1 + nb (A + 2) + 10 + 1``: its logit, exp
+    and JS pipelines' depths appear once each), then ``sig_pooled_select``
     (``1 + nb`` header and key sums, two passes ``3 T + nb (R + 2)`` with ``T = nb (nb + 1) / 2``,
     its cover count and top-m over ``T`` probabilities of ``A + 2`` bits), the two top-m of the head
     (budgets = min_blocks) running meanwhile; no cover counts over N; then the builder and liveness
@@ -171,9 +172,16 @@ def run_positions(heads: int, kv_heads: int, heads_per_pass: int) -> list[tuple[
     return out
 
 
-def decision_cycles(nb: int, recip_frac: int = 16) -> int:
-    """``sig_decision`` (rtl/sig/decision.py): logits, pooled scores, reciprocal, per-block JS terms."""
-    return 1 + 1 + nb + nb + recip_frac + 1 + nb * (ACC_FRAC + 2) + 1
+DEC_EXP = 3                # sig_decision: the exp's registered difference and its 2-stage pipeline
+DEC_TAIL = 10              # sig_decision: a block's JS tail (p + q, three 4-stage log2, differences, products, sums)
+
+
+def decision_cycles(nb: int, head_dim: int, recip_frac: int = 16) -> int:
+    """``sig_decision`` (rtl/sig/decision.py): logits (``ceil(log2 D) + 6``-stage pipeline), pooled
+    scores (exp pipeline), reciprocal, per-block divisions (A + 2 each), the last block's JS tail,
+    the comparison."""
+    logit = (head_dim - 1).bit_length() + 6
+    return 1 + 1 + nb + logit + nb + DEC_EXP + recip_frac + 1 + nb * (ACC_FRAC + 2) + DEC_TAIL + 1
 
 
 def pooled_select_cycles(nb: int, max_blocks: int, recip_frac: int = 16) -> int:
@@ -202,7 +210,7 @@ def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) ->
             top = (U.top_m_cycles(nb, pw, HIST_BITS, h.vertical, *h.top_v)
                    + U.top_m_cycles(nb, pw, HIST_BITS, h.slash, *h.top_s))
         if h.decision:
-            out["SIG decision"] = decision_cycles(nb, recip_frac)
+            out["SIG decision"] = decision_cycles(nb, cfg.head_dim, recip_frac)
         if h.query_aware:
             out["SIG pooled selection"] = max(pooled_select_cycles(nb, cfg.max_blocks, recip_frac), top)
         else:

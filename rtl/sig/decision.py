@@ -8,8 +8,8 @@ a multiple of B (one count class: every block has B rows, the probe has B rows):
   ``(mult, shift + 2 log2 B)``: dividing the real factor by a power of two only moves the shift;
   checked over many random bases in the test);
 * ``avg = softmax_fixed(x)`` (max, ``E(m - x)``, exp-sum, reciprocal ``floor(2^(P+R) / l)`` by
-  restoring division, ``rsr(E * inv, P + R - A)``);
-* ``pvn = normalise(pv)`` (``floor(pv[b] 2^A / max(sum pv, 1))``, restoring division, A + 1
+  non-restoring division, ``rsr(E * inv, P + R - A)``);
+* ``pvn = normalise(pv)`` (``floor(pv[b] 2^A / max(sum pv, 1))``, non-restoring division, A + 1
   quotient bits per block);
 * ``d2 = js_statistic(avg, pvn)`` (``log2_fixed`` by priority encoder and mantissa LUT);
 * ``query_aware = d2 < tau_th`` (``tau_th = js_threshold(tau)``, a host constant).
@@ -27,29 +27,57 @@ Ports (``IW = bits(max_blocks - 1)``, ``lb = log2 B``, ``MB = mult_bits``):
 
 The streams are taken in the order header, ``s_q``, ``s_k`` (nb beats), ``s_pv`` (nb beats).
 
-Cycles per head: ``1 + 1 + nb`` (logits and running max, one key block sum per cycle) ``+ nb``
-(pooled scores, total and exp-sum) ``+ R + 1`` (reciprocal) ``+ nb (A + 2)`` (per block: one
-normalising division, then the softmax probability, three log2 and the JS terms in its last
-cycle) ``+ 1`` (output), plus stalls.
+Pipelined for the timing proxy (every path within 6 logic levels at the U280 preset, with the
+sub-modules flattened into it too; docs/sig.md): the logits come from ``logit_pipe``
+(``ceil(log2 D) + 6`` stages), the exps from a registered difference and ``exp2_pipe`` (3), the
+divisions are non-restoring (the adder's sum is the next remainder, no multiplexer behind it; wide
+adds are carry-select), the softmax probability of a block is formed while its division runs, and
+a block's JS terms go through a 10-stage tail (``p + q``, three ``log2_pipe``, the differences,
+``+ 2^LG``, the products, their sum, the accumulation) that overlaps the next block's division.
+
+Cycles per head (:func:`decision_cycles`, checked against the simulation in the test):
+``1 + 1 + nb + L_logit`` (logits and running max, one key block sum per cycle, then the logit
+pipeline's drain) ``+ nb + 3`` (pooled scores, total and exp-sum, the exp pipeline's drain)
+``+ R + 1`` (reciprocal) ``+ nb (A + 2)`` (per block: load, then A + 1 division steps) ``+ 10``
+(the last block's tail) ``+ 1`` (the comparison), plus stalls.
 
 Memories (registered read at the next block index ``b_nx`` with a write bypass, so the cycles
 equal an asynchronous read; no reset): logits ``max_blocks x logit_bits`` and pooled scores
 ``max_blocks x (A + 1 + 2 lb)`` (at the U280 preset: 1024 x 24 and 1024 x 31: one BRAM36 each).
-The datapath of a cycle is combinational (a model of the schedule, like ``sig_probe``).
 """
 
 from __future__ import annotations
 
-import math
-
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.carry_select import carry_select_add
 from ..common.params import int_checker
 from ..common.widths import index_width
-from .arith import adder_tree, sadd, sfield, smul, ssig, ssub, uadd, umul, usig, zext
-from .probe import exp2_unit
+from .arith import _ext, adder_tree, sadd, sfield, smul, ssig, usig, zext
+from .exp2_pipe import EXP2_LATENCY, exp2_pipe
+from .log2_pipe import LOG2_LATENCY, log2_pipe
+from .logit_pipe import logit_latency, logit_pipe
+from .pipe_parts import _add, _increment, _reg_copy, _reg_mul, _reg_sub, _reg_sum
 
-D_HDR, D_Q, D_K, D_PV, D_RECIP, D_LOAD, D_DIV, D_OUT = range(8)
+# one-hot states: H_X is the bit of state X, S_X its value
+H_HDR, H_Q, H_K, H_KW, H_PV, H_PW, H_RC, H_LD, H_DV, H_TW, H_CMP, H_OUT = range(12)
+NS = 12
+S_HDR, S_Q, S_K, S_KW, S_PV, S_PW, S_RC, S_LD, S_DV, S_TW, S_CMP, S_OUT = (1 << k for k in range(NS))
+
+
+def tail_latency() -> int:
+    """Edges from a block's last division step to its terms in the statistic: ``p + q``, the three
+    log2, the differences, ``+ 2^LG``, the products, their sum, the accumulation."""
+    return 1 + LOG2_LATENCY + 5
+
+
+def decision_cycles(nb: int, head_dim: int, recip_frac: int, acc_frac: int) -> int:
+    """Cycles of one head with every stream ready and the output taken at once, from the header's
+    edge to the output's: header, probe-query sum, nb logits and the logit pipeline's drain, nb
+    pooled scores and the exp pipeline's drain, the reciprocal, nb (A + 2) division cycles, the
+    last block's tail, the comparison."""
+    return 1 + 1 + nb + logit_latency(head_dim) + nb + 1 + EXP2_LATENCY + (recip_frac + 1) \
+        + nb * (acc_frac + 2) + tail_latency() + 1
 
 
 def check_common(blockname, block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits, exp_lut_bits,
@@ -136,82 +164,6 @@ def logit_unit(a_bus, b_bus, mult, shift7, x, head_dim, elem_bits, mult_bits, lo
     return insts, sh, sh2, rnd, rnd2, saturate
 
 
-@block
-def _msb_step(vin, v_nrm, bit, s):
-    """``bit = (vin >> s) != 0``; ``v_nrm = vin >> s`` if so, else ``vin``."""
-    W = len(vin)
-    if v_nrm is None:  # last stage: only the bit
-        @always_comb
-        def last():
-            bit.next = vin[W:s] != 0
-
-        return last
-
-    @always_comb
-    def step():
-        if vin[W:s] != 0:
-            bit.next = True
-            v_nrm.next = vin >> s
-        else:
-            bit.next = False
-            v_nrm.next = vin
-
-    return step
-
-
-@block
-def log2_unit(xin, out, log_lut_bits, log_frac):
-    """``out = log2_fixed(xin)`` = ``(msb << LG) + LOG_LUT[LL bits below the leading one]``
-    (truncated); 0 for ``xin`` = 0 or 1."""
-    LL, LG = log_lut_bits, log_frac
-    xw = len(xin)
-    lut = tuple(int(math.floor(math.log2(1 + i / (1 << LL)) * (1 << LG) + 0.5)) for i in range(1 << LL))
-    ew = max(1, (xw - 1).bit_length())
-    e = usig(ew)
-    xs = usig(xw + LL)
-    xsh_nrm = usig(xw + LL)
-    mant = usig(LL)
-    lv = usig(LG + 1)
-    ow = len(out)
-    ez = usig(ow)
-    lz = usig(ow)
-    insts = [zext(xin, xs), zext(lv, lz)]
-
-    # leading one by binary search: stage k tests the upper 2^k bits of what is left
-    wv = 1 << ew
-    xv = usig(wv)
-    vs = [xv] + [usig(wv) for _ in range(ew - 1)] + [None]
-    ebits = [Signal(bool(0)) for _ in range(ew)]
-    insts.append(zext(xin, xv))
-    for st, k in enumerate(range(ew - 1, -1, -1)):
-        insts.append(_msb_step(vs[st], vs[st + 1], ebits[k], 1 << k))
-    ecat = ConcatSignal(*reversed(ebits)) if ew > 1 else ebits[0]
-
-    @always_comb
-    def prio():
-        e.next = ecat
-
-    @always_comb
-    def norm():
-        xsh_nrm.next = (xs << LL) >> e
-
-    @always_comb
-    def mfield():
-        mant.next = xsh_nrm[LL:]
-
-    @always_comb
-    def rom():
-        lv.next = lut[mant]
-
-    insts.append(zext(e, ez))
-
-    @always_comb
-    def add():
-        out.next = (ez << LG) + lz
-
-    return insts, prio, norm, mfield, rom, add
-
-
 def check_widths(blockname, pairs):
     for name, sig_, width in pairs:
         if len(sig_) != width:
@@ -238,41 +190,35 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     SH = P + R - A
     LSW = P + 1 + max_blocks.bit_length()          # exp-sum of nb terms <= 2^P
     TW = PVW + max_blocks.bit_length()              # total of the pooled scores
-    DRW = TW + A + 1                                # normalising division: remainder / shifted divisor
     LOW = (A + 2).bit_length() + LG + 1             # log2 of values < 2^(A+2)
     TAW = LOW + 2                                   # signed L(p) - L(s) + 2^LG
     TPW = A + 2 + TAW                               # signed p * (...)
     CW = max(DW, 33) + 1
+    LK = logit_latency(head_dim)
+    LE = 1 + EXP2_LATENCY                           # the z register and the exp pipeline
+    JL = tail_latency()                             # a block's JS tail: capture to accumulation
 
-    xmem = [ssig(LW) for _ in range(max_blocks)]
-    pvmem = [usig(PVW) for _ in range(max_blocks)]
-
-    state = Signal(intbv(D_HDR, min=0, max=8))
+    # ---- state (one-hot) and the head's constants
+    state = Signal(intbv(S_HDR)[NS:])
     nbl = usig(IW)
     mult = usig(mult_bits)
     shift = usig(6)
     th = usig(32)
     qreg = usig(w["bsum"])
     b = Signal(modbv(0)[IW:])
-    mx = ssig(LW)
-    lsum = usig(LSW)
-    tot = usig(TW)
-    rbit = Signal(intbv(0, min=0, max=R + 1))
-    rrem = usig(P + R + 1)
-    rquo = usig(R)
-    inv = usig(R + 1)
-    dbit = Signal(intbv(0, min=0, max=A + 1))
-    drem = usig(DRW)
-    dquo = usig(A)
-    d2 = ssig(DW)
     out_valid = Signal(bool(0))
     out_data = usig(DW + 1)
 
-    # ---- logits of the key block sums (s_k beat against the stored probe-query sum)
+    # ---- logits of the key block sums (s_k beat against the stored probe-query sum), LK edges deep;
+    # kv[k]: a beat entered the pipeline k edges ago; wb: the block index of the logit at x
     sh7 = usig(7)
     shz = usig(7)
     x = ssig(LW)
-    insts = [zext(shift, shz), logit_unit(qreg, s_k_data, mult, sh7, x, head_dim, 8 + lb, mult_bits, LF, LW)]
+    kv = Signal(intbv(0)[LK:])
+    wb = Signal(modbv(0)[IW:])
+    kfirst = Signal(bool(0))
+    mx = ssig(LW)
+    insts = [zext(shift, shz), logit_pipe(clk, qreg, s_k_data, mult, sh7, x, head_dim, 8 + lb, mult_bits, LF, LW)]
 
     @always_comb
     def shift_total():
@@ -281,22 +227,23 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     # ---- memories: registered reads (block RAM) at the block index of the next cycle, ``b_nx``,
     # with a registered bypass of a write to that address at the same edge (read-first memories):
     # ``xr``/``pvr`` equal an asynchronous read at ``b`` on every cycle
+    xmem = [ssig(LW) for _ in range(max_blocks)]
+    pvmem = [usig(PVW) for _ in range(max_blocks)]
+    dcnt = Signal(intbv(0, min=0, max=A + 1))
     xr = ssig(LW)
     pvr = usig(PVW)
     b_nx = Signal(modbv(0)[IW:])
     xq, xbyp = ssig(LW), ssig(LW)
     pvq, pvbyp = usig(PVW), usig(PVW)
     xhit, pvhit = Signal(bool(0)), Signal(bool(0))
+    nb1 = Signal(bool(0))         # nb = 1: the only case where a write and a read that is used meet
 
     @always_comb
     def b_next():
         b_nx.next = b
         if rst:
             b_nx.next = 0
-        elif state == D_Q:
-            if s_q_valid:
-                b_nx.next = 0
-        elif (state == D_K and s_k_valid) or (state == D_PV and s_pv_valid) or (state == D_DIV and dbit == 0):
+        elif (state[H_K] and s_k_valid) or (state[H_PV] and s_pv_valid) or (state[H_DV] and dcnt == 0):
             if b == nbl:
                 b_nx.next = 0
             else:
@@ -309,9 +256,11 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
 
     @always(clk.posedge)
     def rd_bypass():
-        xhit.next = state == D_K and s_k_valid and b == b_nx
+        # a logit written at the edge where the pooled-score phase latches its first read (address 0)
+        # is at that address only when nb = 1; likewise a pooled score and the read behind it
+        xhit.next = kv[LK - 1] and nb1
         xbyp.next = x
-        pvhit.next = state == D_PV and s_pv_valid and b == b_nx
+        pvhit.next = state[H_PV] and s_pv_valid and nb1
         pvbyp.next = s_pv_data
 
     @always_comb
@@ -322,191 +271,287 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     def rd_pv():
         pvr.next = pvbyp if pvhit else pvq
 
-    # ---- exp of the stored logit against the maximum
+    # ---- exp of the logit at b against the maximum: registered difference, then the exp pipeline
+    # (pooled-score phase: ev[k], el[k]: a beat's exp is k edges along, the last block's)
     z = Signal(modbv(0)[LW:])
     e = usig(P + 1)
+    ev = Signal(intbv(0)[LE:])
+    el = Signal(intbv(0)[LE:])
 
-    @always_comb
+    @always(clk.posedge)
     def zdiff():
         z.next = mx - xr
 
-    insts.append(exp2_unit(z, e, LF, exp_lut_bits, P))
-    ez = usig(LSW)
+    insts.append(exp2_pipe(clk, z, e, LF, exp_lut_bits, P))
+    lsum = usig(LSW)
+    tot = usig(TW)
     lsum_n = usig(LSW)
-    pvz = usig(TW)
     tot_n = usig(TW)
-    insts += [zext(e, ez), zext(s_pv_data, pvz)]
+    insts += [_add(lsum, e, lsum_n), _add(tot, s_pv_data, tot_n)]
+    # the same sums negated (mod 2^(width + 2)), for the non-restoring divisions below
+    RW2, DW2 = LSW + 2, TW + 2
+    nl, nl_n, enot = usig(RW2), usig(RW2), usig(RW2)
+    nt, nt_n, pvnot = usig(DW2), usig(DW2), usig(DW2)
+    e_x, pv_x = _ext(e, RW2, False), _ext(s_pv_data, DW2, False)
 
     @always_comb
-    def sums():
-        if b == 0:
-            lsum_n.next = ez
-            tot_n.next = pvz
+    def negated():
+        enot.next = ~e_x
+        pvnot.next = ~pv_x
+
+    insts += [carry_select_add(nl, enot, nl_n, cin=1), carry_select_add(nt, pvnot, nt_n, cin=1)]
+
+    # ---- reciprocal: floor(2^(P+R) / l), R + 1 quotient bits by non-restoring long division of
+    # 2^(P+R): the remainder starts at 2^(P+R) >> (R+1) = 2^(P-1) < l (l >= E(0) = 2^P); each step
+    # doubles it and subtracts l when it is not negative, else adds l (no restoring multiplexer
+    # behind the adder); the quotient bit is 1 when the new remainder is not negative, the bit a
+    # restoring division gives. The remainder lies in (-l, l): RW2 = LSW + 2 bits, two's complement.
+    rr = usig(RW2)
+    r2 = usig(RW2)
+    ropd = usig(RW2)
+    rsum = usig(RW2)
+    rcnt = Signal(intbv(0, min=0, max=R + 1))
+    rquo = usig(R)
+    inv = usig(R + 1)
+    l_x = _ext(lsum, RW2, False)
+
+    @always_comb
+    def r_operands():
+        r2.next = concat(rr[RW2 - 1:], False)
+        if rr[RW2 - 1]:
+            ropd.next = l_x
         else:
-            lsum_n.next = lsum + ez
-            tot_n.next = tot + pvz
+            ropd.next = nl
 
-    # ---- reciprocal: floor(2^(P+R) / l), R + 1 quotient bits
-    lw_ = usig(LSW + R + 1)
-    lsh = usig(LSW + R + 1)
-    rremw = usig(LSW + R + 1)
-    rge = Signal(bool(0))
-    insts += [zext(lsum, lw_), zext(rrem, rremw)]
+    insts.append(carry_select_add(r2, ropd, rsum))
 
-    @always_comb
-    def r_shift():
-        lsh.next = lw_ << rbit
+    # ---- normalising division: floor(pv[b] 2^A / max(tot, 1)), A + 1 quotient bits by non-restoring
+    # long division of pv 2^A (as the reciprocal): the remainder starts at pv >> 1 < den (pv <= tot),
+    # takes pv's bit 0 in the first step, and lies in (-den, den): DW2 = TW + 2 bits
+    den = usig(DW2)
+    nden = usig(DW2)
+    dr = usig(DW2)
+    din = Signal(bool(0))
+    d2r = usig(DW2)
+    dopd = usig(DW2)
+    dsum = usig(DW2)
+    dquo = usig(A)
+    tot_x = _ext(tot, DW2, False)
 
-    @always_comb
-    def r_cmp():
-        rge.next = lsh <= rremw
-
-    # ---- normalising division: floor(pv[b] 2^A / max(tot, 1)), A + 1 quotient bits
-    den = usig(TW)
-    denw = usig(DRW)
-    dsh = usig(DRW)
-    dge = Signal(bool(0))
-    pvw = usig(DRW)
-    insts += [zext(den, denw), zext(pvr, pvw)]
+    pvh = ConcatSignal(intbv(0)[DW2 - PVW + 1:], pvr(PVW, 1))     # pv >> 1, DW2 bits
 
     @always_comb
-    def d_den():
-        if tot == 0:
-            den.next = 1
+    def d_operands():
+        d2r.next = concat(dr[DW2 - 1:], din)
+        if dr[DW2 - 1]:
+            dopd.next = den
         else:
-            den.next = tot
+            dopd.next = nden
+
+    insts.append(carry_select_add(d2r, dopd, dsum))
+    rq, dq_bit = Signal(bool(0)), Signal(bool(0))
 
     @always_comb
-    def d_shift():
-        dsh.next = denw << dbit
+    def q_bits():
+        rq.next = not rsum[RW2 - 1]
+        dq_bit.next = not dsum[DW2 - 1]
 
-    @always_comb
-    def d_cmp():
-        dge.next = dsh <= drem
-
-    # ---- softmax probability of block b, JS terms
-    pp = usig(P + R + 2)
+    # ---- softmax probability of block b, formed while its division runs (ready 5 edges after the
+    # block's load edge; the division takes A + 1 >= 5 edges): pp_rnd = e * inv, p = rsr(pp_rnd, SH)
     pp_rnd = usig(P + R + 2)
+    pph_rnd = usig(P + R + 3 - SH)
+    pinc_rnd = usig(P + R + 3 - SH)
     p = usig(A + 1)
-    q = usig(A + 1)
-    s = usig(A + 2)
-    insts.append(umul(e, inv, pp))
+    insts.append(_reg_mul(clk, e, inv, pp_rnd))
 
     @always_comb
+    def pp_top():
+        pph_rnd.next = pp_rnd[P + R + 2:SH - 1]
+
+    insts.append(_increment(pph_rnd, pinc_rnd))
+
+    @always(clk.posedge)
     def p_round():
-        pp_rnd.next = pp + intbv(1 << (SH - 1))[P + R + 2:]
+        p.next = pinc_rnd[A + 2:1]
 
-    @always_comb
-    def p_field():
-        p.next = pp_rnd[SH + A + 1:SH]
-        q.next = concat(dquo, dge)
-
-    insts.append(uadd(p, q, s))
+    # ---- a block's JS terms (the tail, one block at a time in each stage, JL edges): jv[k], jl[k]:
+    # a block's terms are k edges along, the last block's
+    jv = Signal(intbv(0)[JL:])
+    jl = Signal(intbv(0)[JL:])
+    jp0, jq0 = usig(A + 1), usig(A + 1)
+    js1 = usig(A + 2)
+    pd = [usig(A + 1) for _ in range(1 + LOG2_LATENCY + 2)]    # p at J1 .. J7
+    qd = [usig(A + 1) for _ in range(1 + LOG2_LATENCY + 2)]
+    insts += [_reg_sum(clk, jp0, jq0, js1), _reg_copy(clk, jp0, pd[0]), _reg_copy(clk, jq0, qd[0])]
+    for k in range(1, len(pd)):
+        insts += [_reg_copy(clk, pd[k - 1], pd[k]), _reg_copy(clk, qd[k - 1], qd[k])]
     lp, lq, ls = usig(LOW), usig(LOW), usig(LOW)
-    insts += [log2_unit(p, lp, log_lut_bits, LG), log2_unit(q, lq, log_lut_bits, LG), log2_unit(s, ls, log_lut_bits, LG)]
-    ap, aq = ssig(TAW), ssig(TAW)
+    insts += [log2_pipe(clk, pd[0], lp, log_lut_bits, LG), log2_pipe(clk, qd[0], lq, log_lut_bits, LG),
+              log2_pipe(clk, js1, ls, log_lut_bits, LG)]
     dp, dq = ssig(TAW), ssig(TAW)
-    tp, tq = ssig(TPW), ssig(TPW)
-    t2 = ssig(DW)
-    d2n = ssig(DW)
-    insts += [ssub(lp, ls, dp), ssub(lq, ls, dq), smul(p, ap, tp), smul(q, aq, tq), sadd(tp, tq, t2),
-              sadd(d2, t2, d2n)]
+    insts += [_reg_sub(clk, lp, ls, dp), _reg_sub(clk, lq, ls, dq)]
+    ap, aq = ssig(TAW), ssig(TAW)
 
-    @always_comb
+    @always(clk.posedge)
     def plus_one():
         ap.next = dp + (1 << LG)
         aq.next = dq + (1 << LG)
 
-    # ---- decision: d2n < tau_th
-    diff = ssig(CW)
-    insts.append(ssub(d2n, th, diff))
+    tp, tq = ssig(TPW), ssig(TPW)
+    insts += [_reg_mul(clk, pd[-1], ap, tp), _reg_mul(clk, qd[-1], aq, tq)]
+    t2 = ssig(DW)
+    insts.append(_reg_sum(clk, tp, tq, t2))
+    d2 = ssig(DW)
+    d2n = ssig(DW)
+    insts.append(_add(d2, t2, d2n))
+
+    # ---- decision: d2 < tau_th, the sign of d2 - tau_th
+    d2x = usig(CW)
+    thn = usig(CW)
+    diff_sgn = usig(CW)
+    insts.append(carry_select_add(d2x, thn, diff_sgn, cin=1))
+
+    d2_ext, th_ext = _ext(d2, CW, True), _ext(th, CW, False)
     qa = Signal(bool(0))
 
     @always_comb
+    def cmp_operands():
+        d2x.next = d2_ext
+        thn.next = ~th_ext
+
+    @always_comb
     def decide():
-        qa.next = diff < 0
+        qa.next = diff_sgn[CW - 1]
 
     # ---- ports
     @always_comb
     def ports():
-        s_hdr_ready.next = state == D_HDR
-        s_q_ready.next = state == D_Q
-        s_k_ready.next = state == D_K
-        s_pv_ready.next = state == D_PV
+        s_hdr_ready.next = state[H_HDR]
+        s_q_ready.next = state[H_Q]
+        s_k_ready.next = state[H_K]
+        s_pv_ready.next = state[H_PV]
         m_valid.next = out_valid
         m_data.next = out_data
 
     @always(clk.posedge)
     def w_x():
-        if state == D_K and s_k_valid:
-            xmem[b].next = x
+        if kv[LK - 1]:
+            xmem[wb].next = x
 
     @always(clk.posedge)
     def w_pv():
-        if state == D_PV and s_pv_valid:
+        if state[H_PV] and s_pv_valid:
             pvmem[b].next = s_pv_data
+
+    k_in, e_in, e_last, j_in, j_last = (Signal(bool(0)) for _ in range(5))
+
+    @always_comb
+    def pipe_inputs():
+        k_in.next = state[H_K] and s_k_valid
+        e_in.next = state[H_PV] and s_pv_valid
+        e_last.next = state[H_PV] and s_pv_valid and b == nbl
+        j_in.next = state[H_DV] and dcnt == 0
+        j_last.next = state[H_DV] and dcnt == 0 and b == nbl
+
+    @always_seq(clk.posedge, reset=rst)
+    def pipes():
+        kv.next = concat(kv[LK - 1:0], k_in)
+        ev.next = concat(ev[LE - 1:0], e_in)
+        el.next = concat(el[LE - 1:0], e_last)
+        jv.next = concat(jv[JL - 1:0], j_in)
+        jl.next = concat(jl[JL - 1:0], j_last)
 
     @always_seq(clk.posedge, reset=rst)
     def control():
         b.next = b_nx
-        if state == D_HDR:
+        if state[H_HDR]:
             if s_hdr_valid:
                 nbl.next = s_hdr_data[IW:0]
                 shift.next = s_hdr_data[IW + 6:IW]
                 mult.next = s_hdr_data[IW + 6 + mult_bits:IW + 6]
                 th.next = s_hdr_data[IW + 6 + mult_bits + 32:IW + 6 + mult_bits]
-                state.next = D_Q
-        elif state == D_Q:
+                kfirst.next = True
+                nb1.next = s_hdr_data[IW:0] == 0
+                wb.next = 0
+                lsum.next = 0
+                tot.next = 0
+                nl.next = 0
+                nt.next = 0
+                state.next = S_Q
+        if state[H_Q]:
             if s_q_valid:
                 qreg.next = s_q_data
-                state.next = D_K
-        elif state == D_K:
-            if s_k_valid:
-                if b == 0 or x > mx:
-                    mx.next = x
-                if b == nbl:
-                    state.next = D_PV
-        elif state == D_PV:
+                state.next = S_K
+        if state[H_K]:
+            if s_k_valid and b == nbl:
+                state.next = S_KW
+        if kv[LK - 1]:                      # a logit leaves the pipeline (states K and KW)
+            if kfirst or x > mx:
+                mx.next = x
+            kfirst.next = False
+            wb.next = wb + 1
+            if state[H_KW] and wb == nbl:
+                state.next = S_PV
+        if state[H_PV]:
             if s_pv_valid:
-                lsum.next = lsum_n
                 tot.next = tot_n
+                nt.next = nt_n
                 if b == nbl:
-                    rbit.next = R
-                    rrem.next = 1 << (P + R)
-                    rquo.next = 0
-                    state.next = D_RECIP
-        elif state == D_RECIP:
-            rquo.next = concat(rquo[R - 1:], rge)
-            if rge:
-                rrem.next = rremw[P + R + 1:] - lsh[P + R + 1:]
-            if rbit == 0:
-                inv.next = concat(rquo, rge)
+                    state.next = S_PW
+        if ev[LE - 1]:                      # an exp leaves the pipeline (states PV and PW)
+            lsum.next = lsum_n
+            nl.next = nl_n
+        if state[H_PW]:
+            if tot == 0:
+                den.next = 1
+                nden.next = (1 << DW2) - 1
+            else:
+                den.next = tot_x
+                nden.next = nt
+            if ev[LE - 1] and el[LE - 1]:
+                rr.next = 1 << (P - 1)
+                rcnt.next = R
+                rquo.next = 0
+                state.next = S_RC
+        if state[H_RC]:
+            rquo.next = concat(rquo[R - 1:], rq)
+            rr.next = rsum
+            if rcnt == 0:
+                inv.next = concat(rquo, rq)
                 d2.next = 0
-                state.next = D_LOAD
+                state.next = S_LD
             else:
-                rbit.next = rbit - 1
-        elif state == D_LOAD:
-            drem.next = pvw << A
+                rcnt.next = rcnt - 1
+        if state[H_LD]:
+            dr.next = pvh
+            din.next = pvr[0]
             dquo.next = 0
-            dbit.next = A
-            state.next = D_DIV
-        elif state == D_DIV:
-            dquo.next = concat(dquo[A - 1:], dge)
-            if dge:
-                drem.next = drem - dsh
-            if dbit == 0:
-                d2.next = d2n
-                state.next = D_LOAD
+            dcnt.next = A
+            state.next = S_DV
+        if state[H_DV]:
+            din.next = False
+            dquo.next = concat(dquo[A - 1:], dq_bit)
+            dr.next = dsum
+            if dcnt == 0:
+                jp0.next = p
+                jq0.next = concat(dquo, dq_bit)
+                state.next = S_LD
                 if b == nbl:
-                    out_valid.next = True
-                    out_data.next = concat(qa, d2n[DW:])
-                    state.next = D_OUT
+                    state.next = S_TW
             else:
-                dbit.next = dbit - 1
-        elif state == D_OUT:
+                dcnt.next = dcnt - 1
+        if jv[JL - 1]:                      # a block's terms reach the statistic (states LD, DV, TW)
+            d2.next = d2n
+            if jl[JL - 1]:
+                state.next = S_CMP
+        if state[H_CMP]:
+            out_valid.next = True
+            out_data.next = concat(qa, d2[DW:])
+            state.next = S_OUT
+        if state[H_OUT]:
             if m_ready:
                 out_valid.next = False
-                state.next = D_HDR
+                state.next = S_HDR
 
-    return (insts, shift_total, b_next, rd_mem, rd_bypass, rd_x, rd_pv, zdiff, sums, r_shift, r_cmp, d_den, d_shift, d_cmp, p_round, p_field,
-            plus_one, decide, ports, w_x, w_pv, control)
+    return (insts, shift_total, b_next, rd_mem, rd_bypass, rd_x, rd_pv, zdiff, r_operands, d_operands, pp_top,
+            p_round, plus_one, cmp_operands, decide, negated, q_bits, ports, w_x, w_pv, pipe_inputs, pipes, control)

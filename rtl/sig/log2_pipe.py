@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from myhdl import Signal, always, always_comb, block, concat, intbv
+from myhdl import always, always_comb, block, concat, intbv
 
 from ..common.params import int_checker
 from .arith import usig
@@ -38,12 +38,12 @@ def log2_pipe(clk, xin, out, log_lut_bits, log_frac):
                          f"log_frac + 1 + bits(width(xin) - 1) = {LG + 1 + ew}")
     lut = tuple(int(math.floor(math.log2(1 + i / (1 << LL)) * (1 << LG) + 0.5)) for i in range(1 << LL))
     hw = ow - LG                                  # the sum's bits above the table's fraction
-    e1 = Signal(intbv(0, min=0, max=xw))
+    e1 = usig(hw)
     x1 = usig(xw)
     e2 = usig(hw)
     e3 = usig(hw)
     xs = usig(xw + LL)
-    xn = usig(xw + LL)
+    x_nrm = usig(xw + LL)
     mant = usig(LL)
     lv = usig(LG + 1)
     hs = usig(hw)
@@ -62,11 +62,11 @@ def log2_pipe(clk, xin, out, log_lut_bits, log_frac):
 
     @always_comb
     def norm():
-        xn.next = xs >> e1
+        x_nrm.next = xs >> e1
 
     @always(clk.posedge)
     def mantissa():
-        mant.next = xn[LL:]
+        mant.next = x_nrm[LL:]
         e2.next = e1
 
     @always(clk.posedge)

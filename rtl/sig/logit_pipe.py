@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, block, concat, modbv
 
-from ..common.carry_select import carry_select_add
 from ..common.params import int_checker
-from .arith import _ext, _signed, sfield, ssig, usig
+from .arith import sfield, ssig, usig
+from .pipe_parts import _increment, _reg_copy, _reg_mul, _reg_sum
 
-CS_MIN = 25          # sums of at least this many bits use carry_select_add (a plain 24-bit chain is 4.5 levels)
 ROOT_LO = 17         # the low part of the root in the multiplication: one 18 x 27 signed DSP per partial product
 
 _check = int_checker("logit_pipe")
@@ -41,54 +40,6 @@ def tree_stages(head_dim: int) -> int:
 def logit_latency(head_dim: int) -> int:
     """Edges from an input to its logit at ``x``."""
     return tree_stages(head_dim) + 6
-
-
-@block
-def _reg_sum(clk, a, b, s):
-    """``s <=`` the signed sum ``a + b`` (``s`` wide enough), through a carry-select adder when wide."""
-    w = len(s)
-    ae, be = _ext(a, w, _signed(a)), _ext(b, w, _signed(b))
-    if w < CS_MIN:
-        @always(clk.posedge)
-        def add():
-            s.next = ae.signed() + be.signed()
-
-        return add
-    au, bu, u = usig(w), usig(w), usig(w)      # plain signals for the adder's ports
-
-    @always_comb
-    def operands():
-        au.next = ae
-        bu.next = be
-
-    cs = carry_select_add(au, bu, u)
-
-    @always(clk.posedge)
-    def reg():
-        s.next = u.signed()
-
-    return operands, cs, reg
-
-
-@block
-def _reg_copy(clk, a, s):
-    @always(clk.posedge)
-    def reg():
-        s.next = a
-
-    return reg
-
-
-@block
-def _reg_mul(clk, a, b, p):
-    """``p <= a * b`` (an unsigned operand is zero-extended)."""
-    ae, be = _ext(a, len(p), _signed(a)), _ext(b, len(p), _signed(b))
-
-    @always(clk.posedge)
-    def mul():
-        p.next = ae.signed() * be.signed()
-
-    return mul
 
 
 @block
@@ -190,7 +141,7 @@ def logit_pipe(clk, a_bus, b_bus, mult, shift7, x, head_dim, elem_bits, mult_bit
     # 6. + 1, 7. >> 1 and saturate
     t1u = usig(PRW)
     t2u = usig(PRW)
-    t2 = usig(PRW)
+    t2_rnd = usig(PRW)
     insts.append(_increment(t1u, t2u))
 
     @always_comb
@@ -199,42 +150,22 @@ def logit_pipe(clk, a_bus, b_bus, mult, shift7, x, head_dim, elem_bits, mult_bit
 
     @always(clk.posedge)
     def rnd():
-        t2.next = t2u
+        t2_rnd.next = t2u
 
-    HI = PRW - LW                 # bits t2[PRW-1 : LW]: all equal to the sign when the result fits
-    ones = (1 << HI) - 1
+    # bits t2_rnd[PRW-1 : LW] all equal the sign when the result fits; ``t2n_rnd`` tests the all-ones case
+    t2n_rnd = usig(PRW)
+
+    @always_comb
+    def t2_inverse():
+        t2n_rnd.next = ~t2_rnd
 
     @always(clk.posedge)
     def saturate():
-        if not t2[PRW - 1] and t2[PRW:LW] != 0:
+        if not t2_rnd[PRW - 1] and t2_rnd[PRW:LW] != 0:
             x.next = XMAX
-        elif t2[PRW - 1] and t2[PRW:LW] != ones:
+        elif t2_rnd[PRW - 1] and t2n_rnd[PRW:LW] != 0:
             x.next = XMIN
         else:
-            x.next = t2[LW + 1:1].signed()
+            x.next = t2_rnd[LW + 1:1].signed()
 
-    return insts, shift_amount, shift, t1_bits, rnd, saturate
-
-
-@block
-def _increment(a, s):
-    """``s = (a + 1) mod 2^W`` in two halves: the high half takes its ``+ 1`` when the low half is all ones."""
-    w = len(a)
-    sp = (w + 1) // 2
-    ones = (1 << sp) - 1
-    lo = Signal(modbv(0)[sp:])
-    hi1 = Signal(modbv(0)[w - sp:])
-
-    @always_comb
-    def halves():
-        lo.next = a[sp:] + 1
-        hi1.next = a[w:sp] + 1
-
-    @always_comb
-    def pick():
-        if a[sp:] == ones:
-            s.next = concat(hi1, lo)
-        else:
-            s.next = concat(a[w:sp], lo)
-
-    return halves, pick
+    return insts, shift_amount, shift, t1_bits, rnd, t2_inverse, saturate

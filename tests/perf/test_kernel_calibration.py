@@ -127,5 +127,6 @@ def test_kernel_model_hand_computed():
     assert parts["SIG lists"] == 1 + 2 + 36 and parts["SIG liveness"] == 16
     qa = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1, query_aware=True, decision=True)
     pq = K.head_cycles(cfg, qa)
-    assert pq["SIG decision"] == 1 + 1 + 8 + 8 + 16 + 1 + 8 * 18 + 1
+    # tiny: D = 8, a logit pipeline of 3 + 6 stages, the exp's 3, the JS tail's 10
+    assert pq["SIG decision"] == 1 + 1 + 8 + 9 + 8 + 3 + 16 + 1 + 8 * 18 + 10 + 1
     assert "SIG selection" not in pq and pq["SIG lists"] == 3

@@ -17,7 +17,7 @@ import test_decision as td  # noqa: E402
 import test_pooled_select as tp  # noqa: E402
 
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
-LE = mutants_sig_qa.decision_le()
+LE = mutants_sig_qa.decision_le(td.PARAMS)
 NONCAUSAL = mutants_sig_qa.pooled_non_causal()
 
 

@@ -12,6 +12,8 @@ import pytest
 from hypothesis import Phase, example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
+from fast_prefill.perf import kernel as K
+from fast_prefill.rtl.sig.decision import decision_cycles
 from fast_prefill.verify.bench.sig.query_aware import (block_sums, bsum_beats, cfg_of, decision_golden, decision_hdr,
                                            decision_out, run_block)
 from fast_prefill.verify.golden.float_ref import FlexPrefillParams
@@ -77,10 +79,14 @@ def run_decision(heads, idle, stall, params=PARAMS, backends=("myhdl", "icarus")
         ins["s_k"] += bsum_beats(ksum, b)
         ins["s_pv"] += [int(v) for v in pv]
         want.append(decision_out(*decision_golden(qsum, ksum, pv, mult, shift, th, cfg), params))
-    cycles = 60 + sum(len(h[1]) * (params["acc_frac"] + 6) + 40 for h in heads) * (2 + len(idle) + len(stall))
-    run_block("sig_decision", params, ins, want, {k: idle for k in ins}, stall, backends=backends,
-              mutant=mutant, max_cycles=cycles)
-    return want
+    cycles = 60 + sum(len(h[1]) * (params["acc_frac"] + 6) + 60 for h in heads) * (2 + len(idle) + len(stall))
+    runs = run_block("sig_decision", params, ins, want, {k: idle for k in ins}, stall, backends=backends,
+                     mutant=mutant, max_cycles=cycles)
+    return want, runs
+
+
+def run_decision_runs(heads):
+    return run_decision(heads, [], [])[1]
 
 
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]  # shrinking a failing co-simulation costs minutes
@@ -106,7 +112,7 @@ def test_decision_threshold_boundary():
     _, d2 = decision_golden(qsum, ksum, pv, mult, shift, 0, CFG)
     assert d2 > 0
     heads = [(qsum, ksum, pv, mult, shift, d2), (qsum, ksum, pv, mult, shift, d2 + 1)]
-    want = run_decision(heads, [], [True, False])
+    want, _ = run_decision(heads, [], [True, False])
     assert [w >> 40 for w in want] == [0, 1]
 
 
@@ -180,3 +186,17 @@ def test_decision_rtl_on_whole_heads():
 def test_decision_rejects_bad_params(kw):
     with pytest.raises(ValueError, match=r"sig_decision field '\w+' = .* is not allowed: must be an integer in"):
         get_block("sig_decision").instantiate({**PARAMS, **kw})
+
+
+@pytest.mark.parametrize("nb", [1, 2, 6])
+def test_decision_cycles_equal_the_formula(nb):
+    """With every stream ready and the output taken at once, a head's output leaves
+    ``decision_cycles`` edges after its header (the kernel model's figure)."""
+    head = make_case(7, "random", nb) + (TH_DEFAULT,)
+    runs = run_decision_runs([head, head])
+    for res in runs.values():
+        hdr, out = res.in_cycles["s_hdr"], res.out_cycles["m"]
+        want = decision_cycles(nb, PARAMS["head_dim"], PARAMS["recip_frac"], PARAMS["acc_frac"])
+        assert [out[0] - hdr[0], out[1] - hdr[1]] == [want, want]
+        assert hdr[1] == out[0] + 1          # the next header is taken the edge after the output
+        assert K.decision_cycles(nb, PARAMS["head_dim"], PARAMS["recip_frac"]) == want
