@@ -31,9 +31,11 @@ Latency: the first beat of a head is valid one cycle after its last ``s_sel`` be
 Throughput: one scan candidate per cycle while ``m_ready`` (or the output register is empty) and
 ``s_extra_valid`` are high.
 
-Memories: two ``max_blocks x 1`` bitmaps (no reset), registered reads at the scan position of
-the next cycle with a registered bypass of a write to that address at the same edge (the cycles
-equal an asynchronous read).
+Memories: two ``max_blocks x 1`` bitmaps (no reset), registered reads with enable of the position
+the scan steps to along a row, at addresses kept in registers (``c + 1``, ``r - c - 1``): the read
+address never waits for the step decision, and the bits equal an asynchronous read wherever the
+scan uses them (a row's first position is always taken). The last row's clearing writes are made
+one edge after each step.
 
 Invariants (proved by k-induction, ``verify/properties/sig_list_builder.sv``): within a row the
 blocks strictly increase, every block is ``<= row``, block 0 opens and block ``row`` closes each
@@ -99,9 +101,11 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
     c_nx = Signal(modbv(0)[iw:])
     r_nx = Signal(modbv(0)[iw:])
     diff_nx = Signal(modbv(0)[iw:])
-    vert_q, slash_q = Signal(bool(0)), Signal(bool(0))
-    v_hit, s_hit = Signal(bool(0)), Signal(bool(0))
-    v_byp, s_byp = Signal(bool(0)), Signal(bool(0))
+    r_inc = Signal(modbv(0)[iw:])
+    diff_dec = Signal(modbv(0)[iw:])
+    c_inc = Signal(modbv(0)[iw:])      # c_cnt + 1 and diff - 1, kept as registers
+    d_dec = Signal(modbv(0)[iw:])
+    along = Signal(bool(0))
     slash_rd = Signal(bool(0))
     x_hit = Signal(bool(0))
     x_stale = Signal(bool(0))
@@ -117,6 +121,10 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
     s_we = Signal(bool(0))
     s_addr = Signal(intbv(0)[iw:])
     s_din = Signal(bool(0))
+    # the last row's clearing writes, one edge after the step that reads the position
+    clr_we = Signal(bool(0))
+    clr_v = Signal(intbv(0)[iw:])
+    clr_s = Signal(intbv(0)[iw:])
 
     @always_comb
     def unpack():
@@ -128,52 +136,54 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
         x_col.next = s_extra_data[iw:0]
 
     @always_comb
-    def scan_addr():
-        diff.next = r_cnt - c_cnt
+    def steps():
+        r_inc.next = r_cnt + 1
+        diff_dec.next = diff - 1
 
     @always_comb
     def scan_next():
-        # the scan position after this edge: the address of the registered bitmap reads
+        # the scan position after this edge: the addresses of the registered bitmap reads; the
+        # slash address diff = r - c is a register of its own, stepped beside r and c (down by
+        # one along a row, r + 1 at a row's start), so no subtraction follows the step decision
         c_nx.next = c_cnt
         r_nx.next = r_cnt
+        diff_nx.next = diff
         if rst:
             c_nx.next = 0
             r_nx.next = 0
+            diff_nx.next = 0
         elif state == HEADER:
             if s_sel_valid:
                 c_nx.next = 0
                 r_nx.next = 0
+                diff_nx.next = 0
         elif state == SCAN:
             if step:
                 if row_done:
                     c_nx.next = 0
                     if not head_done:
-                        r_nx.next = r_cnt + 1
+                        r_nx.next = r_inc
+                        diff_nx.next = r_inc
+                    else:
+                        diff_nx.next = r_cnt
                 else:
                     c_nx.next = c_cnt + 1
+                    diff_nx.next = diff_dec
 
     @always_comb
-    def scan_addr_next():
-        diff_nx.next = r_nx - c_nx
+    def along_row():
+        along.next = step and not row_done
 
     @always(clk.posedge)
     def read_mem():
-        # registered reads (block RAM) at the next position; read-first
-        vert_q.next = vert_mem[c_nx]
-        slash_q.next = slash_mem[diff_nx]
-
-    @always(clk.posedge)
-    def read_bypass():
-        # a bit written at the same edge to the address being read is forwarded
-        v_hit.next = v_we and v_addr == c_nx
-        v_byp.next = v_din
-        s_hit.next = s_we and s_addr == diff_nx
-        s_byp.next = s_din
-
-    @always_comb
-    def read_ports():
-        vert_rd.next = v_byp if v_hit else vert_q
-        slash_rd.next = s_byp if s_hit else slash_q
+        # registered reads of the position the scan steps to along a row, (r, c + 1), at addresses
+        # held in registers (c_inc, d_dec); a row's first position (c = 0) is always taken, so its
+        # bits are never needed. The bits equal the bitmaps at (r, c) whenever the scan uses them:
+        # the load's writes are done before the first step, and the last row's clearing writes
+        # (one edge after each step) are at positions the scan has left.
+        if along:
+            vert_rd.next = vert_mem[c_inc]
+            slash_rd.next = slash_mem[d_dec]
 
     @always_comb
     def decide():
@@ -223,7 +233,9 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
                 s_din.next = True
                 v_we.next = sel_kind == K_VERT
                 s_we.next = sel_kind == K_SLASH
-        elif step and r_cnt == last_row:
+        elif clr_we:
+            v_addr.next = clr_v
+            s_addr.next = clr_s
             v_we.next = True
             s_we.next = True
 
@@ -241,6 +253,19 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
     def control():
         r_cnt.next = r_nx
         c_cnt.next = c_nx
+        diff.next = diff_nx
+        if state == HEADER:
+            c_inc.next = 1
+            d_dec.next = 0
+        elif along:
+            c_inc.next = c_inc + 1
+            d_dec.next = d_dec - 1
+        elif step:                  # a row's end: the next row starts at c = 0, diff = r + 1
+            c_inc.next = 1
+            d_dec.next = r_cnt
+        clr_we.next = step and r_cnt == last_row
+        clr_v.next = c_cnt
+        clr_s.next = diff
         if m_ready:
             out_valid.next = False
         if state == CLEAR:
@@ -273,5 +298,5 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
             if not out_valid:
                 state.next = HEADER
 
-    return (unpack, scan_addr, scan_next, scan_addr_next, read_mem, read_bypass, read_ports, decide, stepper,
+    return (unpack, steps, scan_next, along_row, read_mem, decide, stepper,
             handshakes, write_ctrl, vert_write, slash_write, control)
