@@ -46,10 +46,12 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv,
 
 from ..common.params import int_checker
 from ..common.widths import index_width
-from .arith import ssig, umul, usig, zext
+from ..common.carry_select import carry_select_add
+from .arith import _ext, ssig, umul, usig, zext
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import check_common, check_widths, logit_unit
 from .probe import exp2_unit
+from .pipe_parts import _increment
 from .top_m import sig_top_m, top_m_widths
 
 (S_HDR, S_K, S_TGT, S_ROWQ, S_X, S_E, S_RECIP, S_P, S_CNT, S_THDR, S_TDUM, S_WAIT) = range(12)
@@ -135,7 +137,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     mx = ssig(LW)
     lsum = usig(LSW)
     rbit = Signal(intbv(0, min=0, max=R + 1))
-    rrem = usig(P + R + 1)
+    RW2 = LSW + 2
+    rrem = usig(RW2)
     rquo = usig(R)
     inv = usig(R + 1)
     keep = usig(TCW)
@@ -168,6 +171,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     kq, kbyp = usig(w["bsum"]), usig(w["bsum"])
     xq, xbyp = ssig(LW), ssig(LW)
     khit, xhit = Signal(bool(0)), Signal(bool(0))
+    nb_is1 = Signal(bool(0))         # nb = 1
+    r0 = Signal(bool(1))             # r = 0 (r's reset value)
     # declared before c_next reads it: an always_comb infers its inputs when it is defined, and a
     # signal bound later is left out of its sensitivity (MyHDL would not re-evaluate on it, and the
     # converted always block would be incomplete)
@@ -203,9 +208,11 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
 
     @always(clk.posedge)
     def rd_bypass():
-        khit.next = state == S_K and s_k_valid and c == c_nx
+        # c_nx equals c while a write is made only when the walk wraps to 0 at 0: nb = 1 (key sums)
+        # or row 0 (logits)
+        khit.next = state == S_K and s_k_valid and nb_is1
         kbyp.next = s_k_data
-        xhit.next = state == S_X and c == c_nx
+        xhit.next = state == S_X and r0
         xbyp.next = x
 
     @always_comb
@@ -236,32 +243,58 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         else:
             lsum_n.next = lsum + ez
 
-    lw_ = usig(LSW + R + 1)
-    lsh = usig(LSW + R + 1)
-    rremw = usig(LSW + R + 1)
+    # the row's exp-sum negated (mod 2^RW2), accumulated beside it for the non-restoring reciprocal
+    nl, nl_n, nl_acc, enot = usig(RW2), usig(RW2), usig(RW2), usig(RW2)
+    e_x = _ext(e, RW2, False)
+
+    @always_comb
+    def neg_e():
+        enot.next = ~e_x
+        if c == 0:
+            nl_acc.next = 0
+        else:
+            nl_acc.next = nl
+
+    insts.append(carry_select_add(nl_acc, enot, nl_n, cin=1))
+
+    # reciprocal floor(2^(P+R) / l), non-restoring (docs/sig.md, as in sig_decision): the remainder
+    # starts at 2^(P-1) < l, doubles each step, and l is subtracted when it is not negative, else
+    # added; the quotient bit is 1 when the new remainder is not negative
+    r2 = usig(RW2)
+    ropd = usig(RW2)
+    rsum = usig(RW2)
     rge = Signal(bool(0))
-    insts += [zext(lsum, lw_), zext(rrem, rremw)]
+    l_x = _ext(lsum, RW2, False)
 
     @always_comb
     def r_shift():
-        lsh.next = lw_ << rbit
+        r2.next = concat(rrem[RW2 - 1:], False)
+        if rrem[RW2 - 1]:
+            ropd.next = l_x
+        else:
+            ropd.next = nl
+
+    insts.append(carry_select_add(r2, ropd, rsum))
 
     @always_comb
     def r_cmp():
-        rge.next = lsh <= rremw
+        rge.next = not rsum[RW2 - 1]
 
-    pp = usig(P + R + 2)
     pp_rnd = usig(P + R + 2)
+    pph_rnd = usig(P + R + 3 - SH)
+    pinc_rnd = usig(P + R + 3 - SH)
     p = usig(A + 1)
-    insts.append(umul(e, inv, pp))
+    insts.append(umul(e, inv, pp_rnd))
 
     @always_comb
     def p_round():
-        pp_rnd.next = pp + intbv(1 << (SH - 1))[P + R + 2:]
+        pph_rnd.next = pp_rnd[P + R + 2:SH - 1]
+
+    insts.append(_increment(pph_rnd, pinc_rnd))      # rsr(pp, SH) = ((pp >> (SH - 1)) + 1) >> 1
 
     @always_comb
     def p_field():
-        p.next = pp_rnd[SH + A + 1:SH]
+        p.next = pinc_rnd[A + 2:1]
 
     # ---------------------------------------------------------------- coverage target (gamma nb 2^A) >> GF
     nbz = usig(IW + 1)
@@ -421,6 +454,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 shift.next = s_hdr_data[IW + 6:IW]
                 mult.next = s_hdr_data[IW + 6 + mult_bits:IW + 6]
                 gam.next = s_hdr_data[IW + 6 + mult_bits + GF + 1:IW + 6 + mult_bits]
+                nb_is1.next = s_hdr_data[IW:0] == 0
                 pre.next = True
                 crow.next = 0
                 ccol.next = 0
@@ -435,6 +469,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
             if cc_s_ready:
                 ps.next = False
                 r.next = 0
+                r0.next = True
                 state.next = S_ROWQ
         elif state == S_ROWQ:
             if s_q_valid:
@@ -447,15 +482,15 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 state.next = S_E
         elif state == S_E:
             lsum.next = lsum_n
+            nl.next = nl_n
             if c == r:
                 rbit.next = R
-                rrem.next = 1 << (P + R)
+                rrem.next = 1 << (P - 1)
                 rquo.next = 0
                 state.next = S_RECIP
         elif state == S_RECIP:
             rquo.next = concat(rquo[R - 1:], rge)
-            if rge:
-                rrem.next = rremw[P + R + 1:] - lsh[P + R + 1:]
+            rrem.next = rsum
             if rbit == 0:
                 inv.next = concat(rquo, rge)
                 state.next = S_P
@@ -465,9 +500,11 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
             if v_ready:
                 if row_end:
                     r.next = r + 1
+                    r0.next = False
                     state.next = S_ROWQ
                     if r == nbl:
                         r.next = 0
+                        r0.next = True
                         state.next = S_WAIT if ps else S_CNT
         elif state == S_CNT:
             if cc_m_valid:
@@ -485,5 +522,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 mp_done.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, esum, r_shift, r_cmp, p_round, p_field, nb_plus, tshift, beats,
+    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, esum, neg_e, r_shift, r_cmp, p_round, p_field,
+            nb_plus, tshift, beats,
             keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)
