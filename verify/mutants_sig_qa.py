@@ -26,3 +26,9 @@ def pooled_non_causal() -> Mutant:
     """The output walk moves to the next row only after column nb - 1 instead of the diagonal, so it
     steps through non-causal (col > row) entries and maps selected indices to the wrong blocks."""
     return Mutant("pooled_non_causal", "    else if ((ccol == crow)) begin", "    else if ((ccol == nbl)) begin")
+
+
+def pooled_end_missed() -> Mutant:
+    """The output cursor's registered "at the last row's diagonal" flag is never set, so the walk
+    would step past the head's last entry (rows beyond nb - 1)."""
+    return Mutant("pooled_end_missed", "at_end <= end_nx;", "at_end <= 1'b0;")

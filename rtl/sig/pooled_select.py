@@ -146,6 +146,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     crow = usig(IW)
     ccol = usig(IW)
     cti = usig(TIW)
+    cti1 = usig(TIW, 1)              # cti + 1, a register of its own (reset value 1)
+    at_end = Signal(bool(0))         # not pre, crow == nbl and ccol == crow: a register of its own
     pre = Signal(bool(1))
     mp_end = Signal(bool(0))
     mp_done = Signal(bool(0))
@@ -371,7 +373,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     nrow = Signal(modbv(0)[IW:])
     ncol = Signal(modbv(0)[IW:])
     nti = Signal(modbv(0)[TIW:])
-    at_end = Signal(bool(0))
+    end_nx = Signal(bool(0))
     drop = Signal(bool(0))
     hit = Signal(bool(0))
     out_free = Signal(bool(0))
@@ -389,8 +391,12 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         else:
             nrow.next = crow
             ncol.next = ccol + 1
-        nti.next = cti + 1
-        at_end.next = not pre and crow == nbl and ccol == crow
+        nti.next = cti1
+        # at_end after the cursor moves to (nrow, ncol): the last row's diagonal
+        if pre:
+            end_nx.next = nbl == 0
+        else:
+            end_nx.next = ccol != crow and crow == nbl and ccol + 1 == crow
         out_free.next = m_ready or not out_valid
 
     @always_comb
@@ -442,6 +448,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 crow.next = nrow
                 ccol.next = ncol
                 cti.next = nti
+                cti1.next = cti1 + 1
+                at_end.next = end_nx
                 if hit:
                     out_valid.next = True
                     out_data.next = concat(False, nrow, ncol)
@@ -459,6 +467,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 crow.next = 0
                 ccol.next = 0
                 cti.next = 0
+                cti1.next = 1
+                at_end.next = False
                 mp_done.next = False
                 state.next = S_K
         elif state == S_K:

@@ -19,6 +19,7 @@ import test_pooled_select as tp  # noqa: E402
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 LE = mutants_sig_qa.decision_le(td.PARAMS)
 NONCAUSAL = mutants_sig_qa.pooled_non_causal()
+END_MISSED = mutants_sig_qa.pooled_end_missed()
 
 
 def test_hypothesis_rejects_decision_le():
@@ -59,3 +60,16 @@ def test_proof_rejects_pooled_non_causal(tmp_path):
     induction = (prove.log.parent / "engine_0" / "logfile_induction.txt").read_text()
     assert "Temporal induction failed" in induction
     assert "sig_pooled_select.sv:95." in induction   # if (!pre) assert(ccol <= crow && crow <= nbl)
+
+
+@pytest.mark.formal
+def test_proof_rejects_pooled_end_missed(tmp_path):
+    """The cursor's look-ahead flag ``at_end`` (a register beside crow/ccol, rtl/sig/pooled_select.py)
+    is tied to the cursor by an invariant; a flag that is never set breaks it in the induction step."""
+    [prove] = run_job(all_jobs()["sig_pooled_select_b3"], mutant=END_MISSED, workdir=tmp_path / "ps",
+                      tasks=("prove",))
+    assert prove.result in ("FAIL", "UNKNOWN"), prove
+    log = prove.log.read_text()
+    induction = prove.log.parent / "engine_0" / "logfile_induction.txt"
+    text = log + (induction.read_text() if induction.exists() else "")
+    assert "sig_pooled_select.sv:97." in text     # assert(at_end == (!pre && crow == nbl && ccol == crow))

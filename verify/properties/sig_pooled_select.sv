@@ -1,6 +1,6 @@
 // Properties of sig_pooled_select (rtl/sig/pooled_select.py), injected into the converted module by
-// fast_prefill.verify.formal. Parameter used: `FP_MAX_BLOCKS. Internal names (state, pre, crow,
-// ccol, nbl, mp_end, mp_done, out_valid, out_data) are those of the generated Verilog. States:
+// fast_prefill.verify.formal. `FP_MAX_BLOCKS. Internal names (state, pre, crow, ccol, cti, cti1,
+// at_end, nbl, mp_end, mp_done, out_valid, out_data) are the generated Verilog's. States:
 // 0 HDR, 1 K, 2 TGT, 3 ROWQ, 4 X, 5 E, 6 RECIP, 7 P, 8 CNT, 9 THDR, 10 TDUM, 11 WAIT.
 //
 // The selection-output contract, stated on the ports: every data beat {end=0, row, col} is causal
@@ -93,6 +93,8 @@ always @(*)
     if (f_odat) assert(state == 11 && !mp_done && !pre && out_data[2*F_IW-1:F_IW] == crow
                        && out_data[F_IW-1:0] == ccol);
     if (!pre) assert(ccol <= crow && crow <= nbl);
+    assert(cti1 == cti + 1'b1);                            // the cursor's look-ahead registers
+    assert(at_end == (!pre && crow == nbl && ccol == crow));
     if (state != 0) assert(nbl == f_nbl);
     if (f_have) assert(f_oend || (state == 11 && !mp_done));
     if (f_have && !f_oend) assert(!pre && (crow > f_prow || (crow == f_prow && ccol >= f_pcol)));
