@@ -29,7 +29,8 @@ so the SIG of head h+1 runs while head h attends, and a run of H alike heads cos
   - query-aware head (``tau_th != 0``, decision true): the probe, then ``sig_decision``
     (``1 + 1 + nb + (ceil(log2 D) + 6) + nb + 3 + R + 1 + nb (A + 2) + 10 + 1``: its logit, exp
     and JS pipelines' depths appear once each), then ``sig_pooled_select``
-    (``1 + nb`` header and key sums, two passes ``3 T + nb (R + 2)`` with ``T = nb (nb + 1) / 2``,
+    (``1 + nb`` header and key sums, two passes ``3 T + nb (R + 2 + L)`` with ``T = nb (nb + 1) / 2``
+    and the logit pipeline's ``L = ceil(log2 D) + 6``,
     its cover count and top-m over ``T`` probabilities of ``A + 2`` bits), the two top-m of the head
     (budgets = min_blocks) running meanwhile; no cover counts over N; then the builder and liveness
     as above. A head whose decision says "not query-aware" pays the decision and continues as a
@@ -184,12 +185,14 @@ def decision_cycles(nb: int, head_dim: int, recip_frac: int = 16) -> int:
     return 1 + 1 + nb + logit + nb + DEC_EXP + recip_frac + 1 + nb * (ACC_FRAC + 2) + DEC_TAIL + 1
 
 
-def pooled_select_cycles(nb: int, max_blocks: int, recip_frac: int = 16) -> int:
-    """``sig_pooled_select`` (rtl/sig/pooled_select.py), worst-case selection scans."""
+def pooled_select_cycles(nb: int, max_blocks: int, head_dim: int, recip_frac: int = 16) -> int:
+    """``sig_pooled_select`` (rtl/sig/pooled_select.py), worst-case selection scans; each row's
+    logits wait for the ``ceil(log2 D) + 6``-stage logit pipeline's drain."""
+    logit = (head_dim - 1).bit_length() + 6
     t = nb * (nb + 1) // 2
     vw = ACC_FRAC + 2
     nc = max_blocks * (max_blocks + 1) // 2
-    passes = 2 * (3 * t + nb * (recip_frac + 2))
+    passes = 2 * (3 * t + nb * (recip_frac + 2 + logit))
     return 1 + nb + passes + U.cover_count_cycles(t, vw, HIST_BITS, nc + 1) + U.top_m_cycles(t, vw, HIST_BITS, t)
 
 
@@ -212,7 +215,7 @@ def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) ->
         if h.decision:
             out["SIG decision"] = decision_cycles(nb, cfg.head_dim, recip_frac)
         if h.query_aware:
-            out["SIG pooled selection"] = max(pooled_select_cycles(nb, cfg.max_blocks, recip_frac), top)
+            out["SIG pooled selection"] = max(pooled_select_cycles(nb, cfg.max_blocks, cfg.head_dim, recip_frac), top)
         else:
             if h.cover_v is None:
                 cover = 2 * U.cover_count_cycles(n, aw, HIST_BITS, _cover_max_n(cfg))

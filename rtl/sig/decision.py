@@ -53,7 +53,7 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from ..common.carry_select import carry_select_add
 from ..common.params import int_checker
 from ..common.widths import index_width
-from .arith import _ext, adder_tree, sadd, sfield, smul, ssig, usig, zext
+from .arith import _ext, ssig, usig, zext
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
 from .log2_pipe import LOG2_LATENCY, log2_pipe
 from .logit_pipe import logit_latency, logit_pipe
@@ -109,59 +109,6 @@ def decision_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, log_f
     dw = max(((2 ** (acc_frac + 1) + max_blocks) * (acc_frac + 3) * 2 ** log_frac).bit_length() + 2, tpw + 2)
     return {"iw": iw, "hdr": iw + 6 + mult_bits + 32, "bsum": head_dim * (8 + lb),
             "pv": acc_frac + 1 + 2 * lb, "dw": dw, "out": dw + 1}
-
-
-@block
-def logit_unit(a_bus, b_bus, mult, shift7, x, head_dim, elem_bits, mult_bits, logit_frac, logit_bits):
-    """``x = sat(rsr(a . b * mult, shift7 - LF), logit_bits)`` (combinational): ``a``, ``b`` are D
-    signed elements of ``elem_bits`` packed like ``sig_block_sum``'s output; ``shift7 - LF >= 1``;
-    the round-half-up shift is ``((v >>> (k-1)) + 1) >>> 1``."""
-    D, EB, LF, LW = head_dim, elem_bits, logit_frac, logit_bits
-    XMIN, XMAX = -(1 << (LW - 1)), (1 << (LW - 1)) - 1
-    aa = [ssig(EB) for _ in range(D)]
-    bb = [ssig(EB) for _ in range(D)]
-    pr = [ssig(2 * EB) for _ in range(D)]
-    insts = []
-    for d in range(D):
-        insts += [sfield(a_bus, aa[d], EB * d), sfield(b_bus, bb[d], EB * d), smul(aa[d], bb[d], pr[d])]
-    big = 1 << (EB - 1)
-    nodes = []
-    root, _, _ = adder_tree([(p, -big * (big - 1), big * big) for p in pr], nodes)
-    insts += [sadd(a, b, s) for a, b, s in nodes]
-    PRW = len(root) + mult_bits + 2
-    prod = ssig(PRW)
-    insts.append(smul(root, mult, prod))
-    km1 = Signal(modbv(0)[7:])
-    t1 = ssig(PRW)
-    t2 = ssig(PRW)
-    t3 = ssig(PRW)
-
-    @always_comb
-    def sh():
-        km1.next = shift7 - (LF + 1)
-
-    @always_comb
-    def sh2():
-        t1.next = prod >> km1
-
-    @always_comb
-    def rnd():
-        t2.next = t1 + 1
-
-    @always_comb
-    def rnd2():
-        t3.next = t2 >> 1
-
-    @always_comb
-    def saturate():
-        if t3 > XMAX:
-            x.next = XMAX
-        elif t3 < XMIN:
-            x.next = XMIN
-        else:
-            x.next = t3[LW:].signed()
-
-    return insts, sh, sh2, rnd, rnd2, saturate
 
 
 def check_widths(blockname, pairs):

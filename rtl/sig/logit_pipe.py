@@ -1,7 +1,7 @@
 """Pipelined block-mean logit: ``x = sat(rsr(a . b * mult, shift7 - LF), LW)``, one per cycle.
 
-The same value as the combinational ``logit_unit`` (rtl/sig/decision.py) and the golden
-``logits(a . b, mult, shift7 - 2 log2 B ...)``, with a register after every step so that each
+The golden ``logits(a . b, mult, shift7)`` (``sat(rsr(v mult, shift7 - LF), LW)``) as in the probe's lanes
+(``rtl/sig/probe_lane.py``, one cycle there), with a register after every step so that each
 stage is within the timing proxy's 6 logic levels at the U280 preset (docs/sig.md):
 
 1. the D products ``a[d] b[d]`` (one DSP each);

@@ -26,8 +26,9 @@ Ports (``IW = bits(max_blocks - 1)``, ``lb = log2 B``, ``MB = mult_bits``, ``GF 
 * ``m`` (``2 IW + 1`` bits): ``sig_list_builder``'s ``s_extra`` format: ``{end=0, row, col}`` per
   selected entry, flat index strictly ascending, every ``col <= row``; then ``{end=1, 0, 0}``.
 
-Cycles per head (``T = nb (nb + 1) / 2`` causal entries): two passes of ``3 T + nb (R + 2)``
-(logits, exp-sum, probabilities, one cycle per entry; reciprocal and row start per row), plus the
+Cycles per head (``T = nb (nb + 1) / 2`` causal entries): two passes of ``3 T + nb (R + 2 + L)``
+(logits, exp-sum, probabilities, one cycle per entry; reciprocal, row start and the drain of the
+``L = ceil(log2 D) + 6``-stage logit pipeline, ``rtl/sig/logit_pipe.py``, per row), plus the
 coverage count's search (``<= 2 + T + P_c (T + 2^h) + IW_c + 3``) and the top-m search and
 emission (``<= 1 + T + P_t (T + 2^h) + T``), plus the output walk (one cycle per causal entry
 passed) and stalls.
@@ -49,12 +50,13 @@ from ..common.widths import index_width
 from ..common.carry_select import carry_select_add
 from .arith import _ext, ssig, umul, usig, zext
 from .cover_count import cover_count_widths, sig_cover_count
-from .decision import check_common, check_widths, logit_unit
+from .decision import check_common, check_widths
+from .logit_pipe import logit_latency, logit_pipe
 from .probe import exp2_unit
 from .pipe_parts import _increment
 from .top_m import sig_top_m, top_m_widths
 
-(S_HDR, S_K, S_TGT, S_ROWQ, S_X, S_E, S_RECIP, S_P, S_CNT, S_THDR, S_TDUM, S_WAIT) = range(12)
+(S_HDR, S_K, S_TGT, S_ROWQ, S_X, S_E, S_RECIP, S_P, S_CNT, S_THDR, S_TDUM, S_WAIT, S_XW) = range(13)
 
 
 def cover_count_size(nc: int) -> int:
@@ -125,7 +127,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     # ---------------------------------------------------------------- state
     kmem = [usig(w["bsum"]) for _ in range(max_blocks)]
     xmem = [ssig(LW) for _ in range(max_blocks)]
-    state = Signal(intbv(S_HDR, min=0, max=12))
+    state = Signal(intbv(S_HDR, min=0, max=13))
     ps = Signal(bool(0))
     nbl = usig(IW)
     mult = usig(mult_bits)
@@ -159,7 +161,14 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     shz = usig(7)
     x = ssig(LW)
     kr = usig(w["bsum"])
-    insts += [zext(shift, shz), logit_unit(qreg, kr, mult, sh7, x, head_dim, 8 + lb, mult_bits, LF, LW)]
+    insts += [zext(shift, shz), logit_pipe(clk, qreg, kr, mult, sh7, x, head_dim, 8 + lb, mult_bits, LF, LW)]
+    # the logits leave the pipeline LK edges after their issue: kv[k], a logit is k edges along;
+    # wc, the column of the logit at x; wfirst, it is the row's first
+    LK = logit_latency(head_dim)
+    kv = Signal(intbv(0)[LK:])
+    k_in = Signal(bool(0))
+    wc = Signal(modbv(0)[IW:])
+    wfirst = Signal(bool(0))
 
     @always_comb
     def shift_total():
@@ -214,7 +223,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         # or row 0 (logits)
         khit.next = state == S_K and s_k_valid and nb_is1
         kbyp.next = s_k_data
-        xhit.next = state == S_X and r0
+        xhit.next = kv[LK - 1] and r0
         xbyp.next = x
 
     @always_comb
@@ -421,10 +430,26 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
 
     @always(clk.posedge)
     def w_x():
-        if state == S_X:
-            xmem[c].next = x
+        if kv[LK - 1]:
+            xmem[wc].next = x
 
     # ---------------------------------------------------------------- control
+    @always_comb
+    def k_issue():
+        k_in.next = state == S_X
+
+    @always_seq(clk.posedge, reset=rst)
+    def k_pipe():
+        kv.next = concat(kv[LK - 1:0], k_in)
+        if state == S_ROWQ:
+            wc.next = 0
+            wfirst.next = True
+        elif kv[LK - 1]:                    # a logit leaves the pipeline (states X and XW)
+            if wfirst or x > mx:
+                mx.next = x
+            wfirst.next = False
+            wc.next = wc + 1
+
     @always_seq(clk.posedge, reset=rst)
     def control():
         c.next = c_nx
@@ -486,9 +511,10 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 qreg.next = s_q_data
                 state.next = S_X
         elif state == S_X:
-            if c == 0 or x > mx:
-                mx.next = x
             if c == r:
+                state.next = S_XW
+        elif state == S_XW:
+            if kv[LK - 1] and wc == r:
                 state.next = S_E
         elif state == S_E:
             lsum.next = lsum_n
@@ -533,5 +559,5 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 state.next = S_HDR
 
     return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, esum, neg_e, r_shift, r_cmp, p_round, p_field,
-            nb_plus, tshift, beats,
+            nb_plus, tshift, beats, k_issue, k_pipe,
             keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)

@@ -257,4 +257,4 @@ BLOCKS.append(BlockSpec(
 # Small-parameter proof of sig_pooled_select's output contract (ordering, causality, end beats).
 POOLED_PROOF = {"block_size": 2, "head_dim": 1, "max_blocks": 3, "mult_bits": 4, "logit_frac": 1, "logit_bits": 12,
                 "exp_lut_bits": 1, "prob_frac": 4, "recip_frac": 4, "acc_frac": 4, "gamma_frac": 4, "hist_bits": 3}
-PROOF_JOBS.append(ProofJob("sig_pooled_select_b3", "sig_pooled_select", POOLED_PROOF, "sig_pooled_select.sv", 6, 20))
+PROOF_JOBS.append(ProofJob("sig_pooled_select_b3", "sig_pooled_select", POOLED_PROOF, "sig_pooled_select.sv", 6, 24))

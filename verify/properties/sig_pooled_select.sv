@@ -1,7 +1,7 @@
 // Properties of sig_pooled_select (rtl/sig/pooled_select.py), injected into the converted module by
 // fast_prefill.verify.formal. `FP_MAX_BLOCKS. Internal names (state, pre, crow, ccol, cti, cti1,
 // at_end, nbl, mp_end, mp_done, out_valid, out_data) are the generated Verilog's. States:
-// 0 HDR, 1 K, 2 TGT, 3 ROWQ, 4 X, 5 E, 6 RECIP, 7 P, 8 CNT, 9 THDR, 10 TDUM, 11 WAIT.
+// 0 HDR, 1 K, 2 TGT, 3 ROWQ, 4 X, 5 E, 6 RECIP, 7 P, 8 CNT, 9 THDR, 10 TDUM, 11 WAIT, 12 XW.
 //
 // The selection-output contract, stated on the ports: every data beat {end=0, row, col} is causal
 // (col <= row) and within the head (row <= nb - 1 of the head's header); within a head the flat
@@ -83,7 +83,7 @@ wire f_live = (state != 0) && !mp_done;
 
 always @(*)
   if (f_past_valid && !rst) begin
-    assert(state <= 11);
+    assert(state <= 12);
     assert(m_valid == out_valid);
     assert(m_data == out_data);
     if (mp_done) assert(state == 11 && !mp_end);
@@ -108,9 +108,9 @@ always @(*)
 // 7 minutes with free inputs; with the inputs fixed, even the first pass's end, depth 27, took
 // 2 CPU minutes, the second row's first probability, depth 25, 1.8), too slow for the test suite;
 // heads with several selected blocks are shown by the co-simulation tests instead (docs/sig.md).
-// The cover below is cheap (depth 14, ~20 s): on one fixed head, row 0's probability accepted by
-// the inner coverage count (header, key sums, target, a logit, the exp-sum and the reciprocal
-// done). An `anyconst` flag, when set, fixes the inputs (always valid, sink ready, nb = 2,
+// The cover below is cheap (depth 20, ~6 s): on one fixed head, row 0's probability accepted by
+// the inner coverage count (header, key sums, target, a logit through the logit pipeline, the
+// exp-sum and the reciprocal done). An `anyconst` flag, when set, fixes the inputs (always valid, sink ready, nb = 2,
 // mult = 9, shift = 6, gamma_fx = 31, every key block sum 2, every query block sum 3; the sums'
 // encoding assumes the job's D = 1). The prove task is not weakened: the flag is free, and the
 // assertions must hold with it clear (inputs unconstrained).
