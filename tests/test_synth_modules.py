@@ -104,3 +104,23 @@ def test_endpoints_list_each_deep_path_end(tmp_path):
     deep = [lv for k, lv in ends.items() if k.startswith("FD") and "deep" in k]
     flat = [lv for k, lv in ends.items() if k.startswith("FD") and "flat" in k]
     assert deep and deep[0] > LEVEL_LIMIT and flat == [1.0], ends
+
+
+def test_path_flatten_counts_a_path_through_a_sub_module_whole(tmp_path, capsys):
+    """A register behind a 64-bit add in a sub-module: per module the parent's path is one level
+    (the sub-module is a black box), flattened it is the add's carry chain as well."""
+    from fast_prefill.synth_modules import main
+
+    (tmp_path / "adder.v").write_text("module adder(input [63:0] a, b, output [63:0] s);\nassign s = a + b;\n"
+                                      "endmodule\n")
+    top = tmp_path / "top.v"
+    top.write_text("module top(input clk, input [63:0] a, b, output reg q);\nwire [63:0] s;\n"
+                   "adder u(.a(a), .b(b), .s(s));\nalways @(posedge clk) q <= ^s[63:60] & a[0];\nendmodule\n")
+
+    def deepest(*flags):
+        assert main(["--path", *flags, str(top)]) == 0
+        lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
+        return float(lines[-1].split()[0]) if "to" in lines[-1] else max(float(ln.split()[0]) for ln in lines)
+
+    per_module, flat = deepest(), deepest("--flatten")
+    assert per_module <= 2 and flat > LEVEL_LIMIT, (per_module, flat)
