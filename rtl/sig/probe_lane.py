@@ -55,14 +55,26 @@ def exp2_unit(z, e, logit_frac, exp_lut_bits, prob_frac):
     def rom():
         lv.next = lut[idx]
 
+    # the shift in two steps of four ways each (by nsh's low two bits, then by the rest), one LUT
+    # level each; a single 16-way shift maps to wide multiplexers two levels deeper
+    # (a shift beyond P gives 0 below: only the bits of a shift 0 .. P take part)
+    nbw = max(3, min(nsw, prob_frac.bit_length()))
+    t = usig(prob_frac + 1)
+    nhi = usig(nbw)
+
+    @always_comb
+    def shift_lo():
+        t.next = lv >> nsh[2:0]
+        nhi.next = concat(nsh[nbw:2], False, False)
+
     @always_comb
     def shift():
         if nsh > prob_frac:
             e.next = 0
         else:
-            e.next = lv >> nsh
+            e.next = t >> nhi
 
-    return split, rom, shift
+    return split, rom, shift_lo, shift
 
 
 @block
