@@ -152,18 +152,18 @@ def logit_pipe(clk, a_bus, b_bus, mult, shift7, x, head_dim, elem_bits, mult_bit
     def rnd():
         t2_rnd.next = t2u
 
-    # bits t2_rnd[PRW-1 : LW] all equal the sign when the result fits; ``t2n_rnd`` tests the all-ones case
-    t2n_rnd = usig(PRW)
+    # bits t2_rnd[PRW-1 : LW] all equal the sign when the result fits; ``t2n_hi`` tests the all-ones case
+    t2n_hi = usig(PRW - LW)
 
     @always_comb
     def t2_inverse():
-        t2n_rnd.next = ~t2_rnd
+        t2n_hi.next = ~t2_rnd[PRW:LW]
 
     @always(clk.posedge)
     def saturate():
         if not t2_rnd[PRW - 1] and t2_rnd[PRW:LW] != 0:
             x.next = XMAX
-        elif t2_rnd[PRW - 1] and t2n_rnd[PRW:LW] != 0:
+        elif t2_rnd[PRW - 1] and t2n_hi != 0:
             x.next = XMIN
         else:
             x.next = t2_rnd[LW + 1:1].signed()
