@@ -1,1 +1,1 @@
-"""Helpers shared by the RTL units (no blocks of their own yet)."""
+"""Blocks and helpers shared by the RTL units."""

@@ -51,6 +51,7 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
+from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import int_checker
 from ..common.widths import index_width
 from .arith import _ext, ssig, usig, zext
@@ -254,23 +255,20 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     # behind the adder); the quotient bit is 1 when the new remainder is not negative, the bit a
     # restoring division gives. The remainder lies in (-l, l): RW2 = LSW + 2 bits, two's complement.
     rr = usig(RW2)
-    r2 = usig(RW2)
-    ropd = usig(RW2)
     rsum = usig(RW2)
+    lx = usig(RW2)
     rcnt = Signal(intbv(0, min=0, max=R + 1))
     rquo = usig(R)
     inv = usig(R + 1)
     l_x = _ext(lsum, RW2, False)
 
+    rq, dq_bit = Signal(bool(0)), Signal(bool(0))
+
     @always_comb
     def r_operands():
-        r2.next = concat(rr[RW2 - 1:], False)
-        if rr[RW2 - 1]:
-            ropd.next = l_x
-        else:
-            ropd.next = nl
+        lx.next = l_x
 
-    insts.append(carry_select_add(r2, ropd, rsum))
+    insts.append(nonrestoring_step(rr, lx, nl, rsum, rq))
 
     # ---- normalising division: floor(pv[b] 2^A / max(tot, 1)), A + 1 quotient bits by non-restoring
     # long division of pv 2^A (as the reciprocal): the remainder starts at pv >> 1 < den (pv <= tot),
@@ -279,29 +277,13 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     nden = usig(DW2)
     dr = usig(DW2)
     din = Signal(bool(0))
-    d2r = usig(DW2)
-    dopd = usig(DW2)
     dsum = usig(DW2)
     dquo = usig(A)
     tot_x = _ext(tot, DW2, False)
 
     pvh = ConcatSignal(intbv(0)[DW2 - PVW + 1:], pvr(PVW, 1))     # pv >> 1, DW2 bits
 
-    @always_comb
-    def d_operands():
-        d2r.next = concat(dr[DW2 - 1:], din)
-        if dr[DW2 - 1]:
-            dopd.next = den
-        else:
-            dopd.next = nden
-
-    insts.append(carry_select_add(d2r, dopd, dsum))
-    rq, dq_bit = Signal(bool(0)), Signal(bool(0))
-
-    @always_comb
-    def q_bits():
-        rq.next = not rsum[RW2 - 1]
-        dq_bit.next = not dsum[DW2 - 1]
+    insts.append(nonrestoring_step(dr, den, nden, dsum, dq_bit, bit_in=din))
 
     # ---- softmax probability of block b, formed while its division runs (ready 5 edges after the
     # block's load edge; the division takes A + 1 >= 5 edges): pp_rnd = e * inv, p = rsr(pp_rnd, SH)
@@ -500,5 +482,5 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
                 out_valid.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, b_next, rd_mem, rd_bypass, rd_x, rd_pv, zdiff, r_operands, d_operands, pp_top,
-            p_round, plus_one, cmp_operands, decide, negated, q_bits, ports, w_x, w_pv, pipe_inputs, pipes, control)
+    return (insts, shift_total, b_next, rd_mem, rd_bypass, rd_x, rd_pv, zdiff, r_operands, pp_top,
+            p_round, plus_one, cmp_operands, decide, negated, ports, w_x, w_pv, pipe_inputs, pipes, control)

@@ -48,6 +48,7 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv,
 from ..common.params import int_checker
 from ..common.widths import index_width
 from ..common.carry_select import carry_select_add
+from ..common.nonrestoring_step import nonrestoring_step
 from .arith import _ext, ssig, umul, usig, zext
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import check_common, check_widths
@@ -271,25 +272,16 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     # reciprocal floor(2^(P+R) / l), non-restoring (docs/sig.md, as in sig_decision): the remainder
     # starts at 2^(P-1) < l, doubles each step, and l is subtracted when it is not negative, else
     # added; the quotient bit is 1 when the new remainder is not negative
-    r2 = usig(RW2)
-    ropd = usig(RW2)
     rsum = usig(RW2)
+    lx = usig(RW2)
     rge = Signal(bool(0))
     l_x = _ext(lsum, RW2, False)
 
     @always_comb
     def r_shift():
-        r2.next = concat(rrem[RW2 - 1:], False)
-        if rrem[RW2 - 1]:
-            ropd.next = l_x
-        else:
-            ropd.next = nl
+        lx.next = l_x
 
-    insts.append(carry_select_add(r2, ropd, rsum))
-
-    @always_comb
-    def r_cmp():
-        rge.next = not rsum[RW2 - 1]
+    insts.append(nonrestoring_step(rrem, lx, nl, rsum, rge))
 
     pp_rnd = usig(P + R + 2)
     pph_rnd = usig(P + R + 3 - SH)
@@ -558,6 +550,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 mp_done.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, esum, neg_e, r_shift, r_cmp, p_round, p_field,
+    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, esum, neg_e, r_shift, p_round, p_field,
             nb_plus, tshift, beats, k_issue, k_pipe,
             keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)
