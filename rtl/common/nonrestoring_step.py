@@ -12,7 +12,7 @@ hold ``2 d``: two bits more than ``d``'s own width.
 
 from __future__ import annotations
 
-from myhdl import Signal, always_comb, block, concat, intbv
+from myhdl import ConcatSignal, Signal, always_comb, block, intbv
 
 from .carry_select import carry_select_add
 
@@ -27,23 +27,15 @@ def nonrestoring_step(rem, den, nden, rem_next, qbit, bit_in=None):
                              f"must equal the width of 'rem', {w}")
     r2 = Signal(intbv(0)[w:])
     opd = Signal(intbv(0)[w:])
+    r2c = ConcatSignal(rem(w - 1, 0), intbv(0)[1:] if bit_in is None else bit_in)   # 2 rem + bit
 
-    if bit_in is None:
-        @always_comb
-        def operands():
-            r2.next = concat(rem[w - 1:], False)
-            if rem[w - 1]:
-                opd.next = den
-            else:
-                opd.next = nden
-    else:
-        @always_comb
-        def operands():
-            r2.next = concat(rem[w - 1:], bit_in)
-            if rem[w - 1]:
-                opd.next = den
-            else:
-                opd.next = nden
+    @always_comb
+    def operands():
+        r2.next = r2c
+        if rem[w - 1]:
+            opd.next = den
+        else:
+            opd.next = nden
 
     add = carry_select_add(r2, opd, rem_next)
 
