@@ -173,6 +173,11 @@ def run_positions(heads: int, kv_heads: int, heads_per_pass: int) -> list[tuple[
     return out
 
 
+def logit_stages(head_dim: int) -> int:
+    """``logit_pipe``'s latency (rtl/sig/logit_pipe.py): ``ceil(log2 D) + 6``."""
+    return (head_dim - 1).bit_length() + 6
+
+
 DEC_EXP = 3                # sig_decision: the exp's registered difference and its 2-stage pipeline
 DEC_TAIL = 10              # sig_decision: a block's JS tail (p + q, three 4-stage log2, differences, products, sums)
 
@@ -181,14 +186,13 @@ def decision_cycles(nb: int, head_dim: int, recip_frac: int = 16) -> int:
     """``sig_decision`` (rtl/sig/decision.py): logits (``ceil(log2 D) + 6``-stage pipeline), pooled
     scores (exp pipeline), reciprocal, per-block divisions (A + 2 each), the last block's JS tail,
     the comparison."""
-    logit = (head_dim - 1).bit_length() + 6
-    return 1 + 1 + nb + logit + nb + DEC_EXP + recip_frac + 1 + nb * (ACC_FRAC + 2) + DEC_TAIL + 1
+    return 1 + 1 + nb + logit_stages(head_dim) + nb + DEC_EXP + recip_frac + 1 + nb * (ACC_FRAC + 2) + DEC_TAIL + 1
 
 
 def pooled_select_cycles(nb: int, max_blocks: int, head_dim: int, recip_frac: int = 16) -> int:
     """``sig_pooled_select`` (rtl/sig/pooled_select.py), worst-case selection scans; each row's
     logits wait for the ``ceil(log2 D) + 6``-stage logit pipeline's drain."""
-    logit = (head_dim - 1).bit_length() + 6
+    logit = logit_stages(head_dim)
     t = nb * (nb + 1) // 2
     vw = ACC_FRAC + 2
     nc = max_blocks * (max_blocks + 1) // 2

@@ -10,11 +10,10 @@ bit beside it).
 
 from __future__ import annotations
 
-import math
-
 from myhdl import Signal, always, always_comb, block, intbv
 
 from ..common.params import int_checker
+from ..sae.exp2 import exp_lut_values
 from .arith import usig
 
 EXP2_LATENCY = 2
@@ -33,7 +32,7 @@ def exp2_pipe(clk, z, e, logit_frac, exp_lut_bits, prob_frac):
     if len(e) != prob_frac + 1:
         raise ValueError(f"exp2_pipe field 'e' width = {len(e)} is not allowed: must be prob_frac + 1 = {prob_frac + 1}")
     LF, L, P = logit_frac, exp_lut_bits, prob_frac
-    lut = tuple(int(math.floor(2.0 ** P * 2.0 ** (-i / (1 << L)) + 0.5)) for i in range(1 << L))
+    lut = exp_lut_values(P, L)
     nw = min(P.bit_length(), zw - LF)            # the bits of a shift 0 .. P
     idx = usig(L)
     lv = usig(P + 1)

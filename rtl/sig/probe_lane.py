@@ -32,14 +32,14 @@ import math
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..sae.exp2 import exp_lut_values
 from .arith import adder_tree, sadd, sfield, smul, ssig, umul, usig, zext
 
 
 @block
 def exp2_unit(z, e, logit_frac, exp_lut_bits, prob_frac):
     """``e = E(z)`` for unsigned z with LF fraction bits: ``EXP_LUT[idx] >> (z >> LF)``, 0 past P."""
-    lut = tuple(int(math.floor(2.0 ** prob_frac * 2.0 ** (-i / (1 << exp_lut_bits)) + 0.5))
-                for i in range(1 << exp_lut_bits))
+    lut = exp_lut_values(prob_frac, exp_lut_bits)
     zw = len(z)
     nsw = zw - logit_frac
     nsh = usig(nsw)
