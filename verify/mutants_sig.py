@@ -93,24 +93,24 @@ def probe_recip_from_head0(lq: int) -> Mutant:
     """Pass 2 takes every probe row's reciprocal 1/l from head 0's rows (a row's statistics read
     with the head index dropped, in the probe lane's module): the second head's probabilities use
     the first head's sums. ``lq`` = log2 of the rows per lane (``B / rows_per_key``)."""
-    return Mutant("probe_recip_from_head0", "assign inv_r = inv_mem[ridx];",
-                  f"assign inv_r = inv_mem[{{1'b0, ridx[{lq}-1:0]}}];")
+    return Mutant("probe_recip_from_head0", "inv_r <= inv_mem[ridx_e4];",
+                  f"inv_r <= inv_mem[{{1'b0, ridx_e4[{lq}-1:0]}}];")
 
 
 # ---- r probe rows per key (rows_per_key = 2): tests/verify/test_sig_planted_bugs.py
 def probe_bank_takes_own_lane() -> Mutant:
     """Slash bank 1 always takes lane 1's probability instead of lane ``(1 - d0) mod 2`` (the
     lane-to-bank rotation dropped): an odd offset's sum lands in the wrong bank."""
-    return Mutant("probe_bank_takes_own_lane", "assign _slash_bank1_ub = (1 - d0[1-1:0]);",
-                  "assign _slash_bank1_ub = 1;")
+    return Mutant("probe_bank_takes_own_lane", "assign _slash_bank1_ub_c = (1 - d0_p[1-1:0]);",
+                  "assign _slash_bank1_ub_c = 1;")
 
 
 def probe_bank_address_no_carry(iwn: int) -> Mutant:
     """Slash bank 0 forgets the carry into its word address when lane 0's offset is odd (bank 0
     then holds offset ``d0 + 1``, one word further on): the sum is added one word too low.
     ``iwn`` = bits(max_n - 1)."""
-    return Mutant("probe_bank_address_no_carry", f"_slash_bank0_s_lo = (d0[{iwn}-1:1] + 1);",
-                  f"_slash_bank0_s_lo = d0[{iwn}-1:1];")
+    return Mutant("probe_bank_address_no_carry", f"_slash_bank0_s_lo = (d0_p[{iwn}-1:1] + 1);",
+                  f"_slash_bank0_s_lo = d0_p[{iwn}-1:1];")
 
 
 def head_follower_rereads_k() -> Mutant:

@@ -62,7 +62,7 @@ def cal_probe(shapes) -> list[CalPoint]:
         mult, shift = score_multiplier(1e-3, probe_cfg(params))
         res = run_probe([(qp, k, mult, shift)], [], [], params=params, backends=("icarus",))["icarus"]
         out.append(CalPoint("SIG probe", f"{label} B={b} D={d} N={n} r={r}", _span(res, "s_hdr"),
-                            U.probe_cycles(n, b, params["recip_frac"], r), time.time() - t0))
+                            U.probe_cycles(n, b, params["recip_frac"], r, d), time.time() - t0))
     return out
 
 

@@ -157,8 +157,8 @@ def probe_phase(cfg: AcceleratorConfig, nb: int, recip_frac: int = 16, run_heads
     n, b = nb * cfg.block_size, cfg.block_size
     if not run_first:
         return SIG_FOLLOW + 2 * n
-    one = U.probe_cycles(n, b, recip_frac, cfg.sig_probe_rows)
-    return SIG_START + SIG_PROBE_AXI + run_heads * (one - 2 * n) + 2 * n
+    run = U.probe_cycles(n, b, recip_frac, cfg.sig_probe_rows, cfg.head_dim, heads=run_heads)
+    return SIG_START + SIG_PROBE_AXI + run - (run_heads - 1) * 2 * n      # up to the first bank's last beat
 
 
 def run_positions(heads: int, kv_heads: int, heads_per_pass: int) -> list[tuple[int, bool]]:

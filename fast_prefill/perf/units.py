@@ -40,13 +40,27 @@ def log2i(x: int) -> int:
 # SIG
 
 
-def probe_cycles(n: int, b: int, recip_frac: int = 16, rows: int = 1) -> int:
-    """``sig_probe`` per query head with ``rows`` = r lanes (``Q = B / r`` rows each): B query
-    beats, ``(2 nb + 1) B Q`` score/exp steps (pass 1 in lockstep with the exp unit, then pass 2),
-    ``Q (R + 1)`` reciprocal cycles (the lanes divide in parallel), ``2 N`` output beats."""
+PROBE_LANE_TAIL = 7     # sig_probe's lanes: stages from a step's logit to its probability (rtl/sig/probe_lane.py)
+
+
+def probe_pipe_waits(head_dim: int, rows: int) -> tuple[int, int]:
+    """``sig_probe``'s two pipeline waits (rtl/sig/probe.py ``probe_waits``): ``TP`` after pass 1
+    (the lanes' last l write) and ``TP + log2 r + 1`` after pass 2 (the last vertical sum), where
+    ``TP = 1 + (ceil(log2 D) + 6) + 7`` is the stage of a step's probability."""
+    tp = 1 + (head_dim - 1).bit_length() + 6 + PROBE_LANE_TAIL
+    return tp, tp + log2i(rows) + 1
+
+
+def probe_cycles(n: int, b: int, recip_frac: int, rows: int, head_dim: int, heads: int = 1) -> int:
+    """``sig_probe`` for one K pass of ``heads`` query heads with ``rows`` = r lanes (``Q = B / r``
+    rows each), per head: B query beats, ``(2 nb + 1) B Q`` score/exp steps (pass 1 in lockstep
+    with the exp walk, then pass 2), ``Q (R + 3)`` reciprocal cycles (the lanes divide in parallel:
+    read l, negate it, R + 1 non-restoring steps), ``2 N`` output beats; once a pass, the two
+    pipeline waits (:func:`probe_pipe_waits`)."""
     nb = cdiv(n, b)
     q = b // rows
-    return b + (2 * nb + 1) * b * q + q * (recip_frac + 1) + 2 * n
+    w1, w2 = probe_pipe_waits(head_dim, rows)
+    return heads * (b + (2 * nb + 1) * b * q + q * (recip_frac + 3) + 2 * n) + w1 + w2
 
 
 def pool_cycles(n: int) -> int:

@@ -7,7 +7,7 @@ the timing proxy's 6 logic levels (docs/vivado.md), a 40-bit one 7.
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, block, concat, modbv
+from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
 from .arith import _ext, _signed, ssub, usig
@@ -117,3 +117,23 @@ def _increment(a, s):
             s.next = concat(a[w:sp], lo)
 
     return halves, pick
+
+
+
+def delay_taps(sig, stages: int) -> list:
+    """``sig`` and ``stages`` new signals of its type: index k is to hold ``sig`` k edges ago (wire them
+    with :func:`_delay_chain`). Only what is read is built: ask for the deepest stage used. A tuple,
+    not a list: MyHDL converts a list of signals held by a block as a memory."""
+    taps = [sig]
+    for _ in range(stages):
+        taps.append(Signal(bool(0)) if isinstance(sig.val, bool) else Signal(intbv(0, min=sig.min, max=sig.max)))
+    return tuple(taps)
+
+
+@block
+def _delay_chain(clk, taps):
+    """A register from each tap to the next (``delay_taps``)."""
+    regs = []
+    for k in range(len(taps) - 1):
+        regs.append(_reg_copy(clk, taps[k], taps[k + 1]))
+    return regs

@@ -53,7 +53,7 @@ from .arith import _ext, ssig, umul, usig, zext
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import check_common, check_widths
 from .logit_pipe import logit_latency, logit_pipe
-from .probe import exp2_unit
+from .exp2_pipe import exp2_unit
 from .pipe_parts import _increment
 from .top_m import sig_top_m, top_m_widths
 

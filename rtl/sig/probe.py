@@ -12,13 +12,20 @@ register while the lanes score rows ``r i .. r i + r - 1`` against it for ``i = 
 outer, head, lane row inner): r D MACs a cycle. Pass 1 writes each lane's logits into its two
 ``Q x B`` buffers and block maxima; in lockstep each lane's exp unit walks the previous block's
 buffer (row outer, head, key inner: the same ``h B Q`` steps), so pass 1 takes ``(nb + 1) h B Q``
-cycles. The lanes' reciprocals ``floor(2^(P+R) / l)`` run in parallel (``Q (R + 1)`` cycles). Pass 2
-(``nb h B Q`` cycles) sums the r probabilities of a step into ``vert[j]`` and adds each into
+steps. The lanes' reciprocals ``floor(2^(P+R) / l)`` run in parallel (``Q (R + 3)`` cycles). Pass 2
+(``nb h B Q`` steps) sums the r probabilities of a step into ``vert[j]`` and adds each into
 ``slash[qpos - j]``: the slash accumulator is r banks by offset mod r, and a step's r offsets are
 consecutive, so each bank takes one read-modify-write a cycle (lane ``(b - d0) mod r``). Keys past
-N in the last block are phantoms (masked by causality, no ``s_k`` beat). Cycles per pass of h heads:
-``h B`` (queries) ``+ (2 nb + 1) h B Q + h Q (R + 1) + 2 h N`` (output) + 4 plus stalls
-(``perf.units.probe_cycles``); the ideal on r D lanes is ``2 N B / r`` per head.
+N in the last block are phantoms (masked by causality, no ``s_k`` beat).
+
+Pipelined for 300 MHz: a step's controls are decided at stage 0 and travel down delay registers
+beside the lanes' pipelines (``probe_lane``: the logit at stage TX = ``ceil(log2 D) + 7``, the
+probability at TP = TX + 7); the lanes' sum adds one registered level per lane pair (TV = TP +
+log2 r), where ``vert`` is written; the slash banks work at TP. After pass 1 the probe waits TP
+cycles (the last l write), after pass 2 TV + 1 (the last vertical sum), ``probe_waits``. Cycles
+per pass of h heads: ``h B`` (queries) ``+ (2 nb + 1) h B Q + h Q (R + 3) + 2 h N`` (output) ``+
+TP + TV + 1`` + 4 plus stalls (``perf.units.probe_cycles``); the ideal on r D lanes is ``2 N B / r``
+per head.
 
 Ports (``IWN = bits(max_n - 1)``): ``s_hdr``: ``{[h-1[GW],] mult[mult_bits], shift[6], n_last[IWN]}``
 (``n_last = N - 1``, ``B <= N <= max_n``, ``shift - logit_frac >= 1``; the head count only with
@@ -31,11 +38,11 @@ With S = 1 and r = 1 this is the single-head, one-lane probe.
 Memories (no reset): vertical accumulator ``(S-1) 2^IWN + max_n`` x ``(A + 1 + log2 B)`` (URAM at the
 U280 preset), the slash accumulator the same in r banks; per lane two logit buffers ``S Q B x (LB +
 1)``, queries ``S Q x 8D``, m, l, 1/l and two block-max banks (``S Q`` entries each). Every deep
-read is clocked: the logit buffers at the next exp position, the accumulators' output reads at the
-next output address, each slash bank's read-modify-write over two cycles (read at the step, the sum
-written in the next; a word written at the edge where it is read is forwarded); the small row
-memories by register addresses. The arithmetic is combinational in one cycle (a verification model
-of the schedule); pipelining for 300 MHz is future work.
+read is clocked: the logit buffers at the exp walk's position one stage ahead, the accumulators'
+output reads at the next output address, each slash bank's read-modify-write over two cycles (read
+at TP, the sum written in the next; a word written at the edge where it is read is forwarded);
+the small row memories by register addresses. Every module is within the 6-level timing proxy at
+the U280 preset (docs/vivado.md).
 """
 
 from __future__ import annotations
@@ -44,14 +51,24 @@ import math
 
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.carry_select import carry_select_add
 from ..common.params import int_checker
 from ..common.widths import index_width
-from .arith import uadd, usig, zext
-from .probe_lane import exp2_unit, probe_lane
+from .arith import usig, zext
+from .pipe_parts import _delay_chain, _reg_sum, delay_taps
+from .probe_lane import lane_stages, probe_lane
 
-__all__ = ["exp2_unit", "probe_widths", "sig_probe"]
+__all__ = ["probe_waits", "probe_widths", "sig_probe"]
 
-P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS = range(8)
+P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS, P_WAIT = range(9)
+
+
+def probe_waits(head_dim: int, rows_per_key: int) -> tuple[int, int]:
+    """Cycles the probe waits for its pipeline: after pass 1's last step (until the lanes' last l
+    write, stage TP) and after pass 2's last step (until the last vertical sum is written, stage
+    ``TV = TP + log2 r``, and read back)."""
+    tp = lane_stages(head_dim)["p"]
+    return tp, tp + (rows_per_key.bit_length() - 1) + 1
 
 
 def probe_widths(block_size: int, head_dim: int, max_n: int, mult_bits: int, acc_frac: int,
@@ -94,20 +111,24 @@ def _lane_ctl(q_go, lsel, nlw, ii, q_we, ni, lane, lanes):
 
 
 @block
-def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, o_addr_nx, rd, bank, lanes,
+def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, o_addr_nx, q, bank, lanes,
                 depth):
     """Slash accumulator bank ``bank`` (offsets ``d`` with ``d mod r = bank`` at ``d div r``):
     the step's lanes score rows ``r i .. r i + r - 1`` against one key, so their offsets are r
     consecutive values ``d0 + u`` and land in r different banks; this bank takes lane
-    ``(bank - d0) mod r``. Read-modify-write over two cycles as in one bank: read at the step
-    (registered), the sum written in the next cycle, a word written at the edge where it is read
-    forwarded. ``rd`` is the registered read (score: the step's word; otherwise the output word)."""
+    ``(bank - d0) mod r``. ``d0`` and ``g`` come one stage before the lanes' probabilities
+    (``pall``, ``vall``, ``sc_rd``, ``wv`` at stage TP): the lane choice and the word address are
+    registered into TP. Read-modify-write over two cycles as in one bank: read at TP (registered),
+    the sum written in the next cycle, a word written at the edge where it is read forwarded.
+    ``q`` is the registered read (score: the step's word, before forwarding; otherwise the output
+    word: the output phase starts after the last write, so it needs no forwarding)."""
     lr = lanes.bit_length() - 1
     PW = len(pall) // lanes
-    AW = len(rd)
+    AW = len(q)
     mem = [usig(AW) for _ in range(depth)]
     BW = len(o_addr)
     IW = len(d0)
+    ub_c = Signal(modbv(0)[max(lr, 1):])
     ub = Signal(modbv(0)[max(lr, 1):])
     sh = usig(max(1, (len(pall) - 1).bit_length()))
     pt = usig(len(pall))
@@ -115,6 +136,7 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
     pbw = usig(AW)
     vb = Signal(bool(0))
     s_lo = Signal(modbv(0)[IW - lr:])
+    s_addr_c = usig(BW)
     s_addr = usig(BW)
     insts = [zext(pb, pbw)]
     if lanes == 1:
@@ -128,7 +150,11 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
     else:
         @always_comb
         def lane_of_bank():
-            ub.next = bank - d0[lr:]
+            ub_c.next = bank - d0[lr:]
+
+        @always(clk.posedge)
+        def lane_reg():
+            ub.next = ub_c
 
         @always_comb
         def pick():
@@ -150,19 +176,23 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
             else:
                 s_lo.next = d0[IW:lr]
 
-        insts += [lane_of_bank, pick, pick2, pick3, bank_addr]
+        insts += [lane_of_bank, lane_reg, pick, pick2, pick3, bank_addr]
 
     if g is None:
         @always_comb
         def step_addr():
-            s_addr.next = s_lo
+            s_addr_c.next = s_lo
     else:
         @always_comb
         def step_addr():
-            s_addr.next = concat(g, s_lo)
+            s_addr_c.next = concat(g, s_lo)
+
+    @always(clk.posedge)
+    def addr_reg():
+        s_addr.next = s_addr_c
 
     raddr = usig(BW)
-    q = usig(AW)
+    rd = usig(AW)
     w_v = Signal(bool(0))
     w_addr = usig(BW)
     w_p = usig(AW)
@@ -180,7 +210,7 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
     @always(clk.posedge)
     def read():
         q.next = mem[raddr]
-        fwd.next = w_v and w_addr == raddr
+        fwd.next = sc_rd and w_v and w_addr == s_addr      # the output reads come after the last write
         fwd_d.next = new
 
     @always(clk.posedge)
@@ -196,20 +226,32 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
         else:
             rd.next = q
 
+    # the sum's operands are 0 unless a score write is due, so the clears write ``new`` (= 0) too
+    # and the memory's write data has no multiplexer behind the adder
+    rd_g = usig(AW)
+    wp_g = usig(AW)
+
     @always_comb
-    def add():
-        new.next = rd + w_p
+    def operands():
+        if w_v:
+            rd_g.next = rd
+            wp_g.next = w_p
+        else:
+            rd_g.next = 0
+            wp_g.next = 0
+
+    add = carry_select_add(rd_g, wp_g, new)
 
     @always(clk.posedge)
     def write():
         if clr:
-            mem[clr_addr].next = 0
+            mem[clr_addr].next = new
         elif w_v:
             mem[w_addr].next = new
         elif oclr:
-            mem[o_addr].next = 0
+            mem[o_addr].next = new
 
-    return insts, step_addr, read_addr, read, stage, word, add, write
+    return insts, step_addr, addr_reg, read_addr, read, stage, word, operands, add, write
 
 
 @block
@@ -262,7 +304,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     vert = [usig(AW) for _ in range(VN)]
 
     # ---------------------------------------------------------------- control state
-    state = Signal(intbv(P_CLEAR, min=0, max=8))
+    state = Signal(intbv(P_CLEAR, min=0, max=9))
     ps = Signal(bool(0))
     n_last = usig(iwn)
     mult = usig(mult_bits)
@@ -281,8 +323,11 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     kreg = usig(8 * D)
     kvalid = Signal(bool(0))
     kcount = usig(iwn + 2)
+    kdone = Signal(bool(0))      # all N keys of the pass taken (kcount = N)
     addr = Signal(modbv(0)[iwn + gw:])
-    rbit = Signal(intbv(0, min=0, max=R + 1))
+    rbit = Signal(intbv(0, min=0, max=R + 3))
+    W1, W2 = probe_waits(D, r)
+    wcnt = Signal(intbv(0, min=0, max=max(W1, W2)))
     vacc = usig(AW)
     out_valid = Signal(bool(0))
     out_data = usig(AW + 1)
@@ -294,7 +339,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     ridx = usig(gw + lq)        # score row (g, ii): q, m, 1/l, block max
     eridx = usig(gw + lq)       # exp row (eg, er): block max, m, l
     saddr = usig(gw + lq + lb)  # score step's logit word (g, ii, jj)
-    eaddr_nx = usig(gw + lq + lb)
+    eaddr = usig(gw + lq + lb)   # the exp walk's logit word (eg, er, ek)
     q_idx = usig(gw + max(lb - lr, 1))
     rc_idx = usig(gw + lq)
     if S > 1:
@@ -310,6 +355,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         oidx = usig(gw + iwn)        # output (gout, addr)
         qrows_last = usig(iwn + gw)  # h B - 1 (q load)
         rrows_last = usig(iwn + gw)  # h Q - 1 (reciprocal)
+        qrows_m1 = usig(iwn + gw)    # h B - 2
+        rrows_m1 = usig(iwn + gw)    # h Q - 2
 
         @always_comb
         def head_idx():
@@ -318,11 +365,13 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             ridx.next = concat(g, ii)
             eridx.next = concat(eg, er)
             saddr.next = concat(g, ii, jj)
-            eaddr_nx.next = concat(eg_nx, er_nx, ek_nx)
+            eaddr.next = concat(eg, er, ek)
             alo.next = addr[iwn:]
             oidx.next = concat(gout, addr[iwn:])
             qrows_last.next = concat(intbv(0)[iwn - lb:], hl, intbv(B - 1)[lb:])
             rrows_last.next = concat(intbv(0)[iwn - lq:], hl, intbv(Q - 1)[lq:])
+            qrows_m1.next = concat(intbv(0)[iwn - lb:], hl, intbv(B - 2)[lb:])
+            rrows_m1.next = concat(intbv(0)[iwn - lq:], hl, intbv(Q - 2)[lq:])
 
         @always_comb
         def row_idx():
@@ -346,7 +395,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             ridx.next = ii
             eridx.next = er
             saddr.next = concat(ii, jj)
-            eaddr_nx.next = concat(er_nx, ek_nx)
+            eaddr.next = concat(er, ek)
             q_idx.next = addr[lb:lr]
             rc_idx.next = addr[lq:]
 
@@ -400,8 +449,21 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def causal2():
-        phantom.next = jw > nlw
-        d0.next = nl_i - j_b
+        # the key is past N exactly when all N keys are taken and none is held (the walk then
+        # steps on without s_k beats): a register and an AND, not a compare of j with N - 1
+        phantom.next = kdone and not kvalid
+
+    # registered: jb (stage 1, the lanes compare it with their rows' limits) and d0 (stage 2)
+    jb1 = usig(iwn + 2)
+    nl_i1 = Signal(modbv(0)[iwn:])
+    j_b1 = Signal(modbv(0)[iwn:])
+
+    @always(clk.posedge)
+    def causal3():
+        jb1.next = jb
+        nl_i1.next = nl_i
+        j_b1.next = j_b
+        d0.next = nl_i1 - j_b1
 
     # ---------------------------------------------------------------- handshakes and step
     step = Signal(bool(0))
@@ -412,7 +474,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     blk_end = Signal(bool(0))
     qload_end = Signal(bool(0))   # addr at the last probe row (q load)
     rc_end = Signal(bool(0))      # addr at the last lane row (reciprocal)
-    out_end = Signal(bool(0))     # addr at the last key of an output vector
+    clr_end = Signal(bool(0))     # addr at the last accumulator word (clear)
+    out_end = Signal(bool(0))     # addr at the last key of an output vector (registered, out_ahead)
     if S > 1:
         key_end = Signal(bool(0))     # the last row of the last head for this key
         erow_end = Signal(bool(0))    # the exp walk's last key of its last head for this row
@@ -424,9 +487,6 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             key_end.next = row_end and g_last
             erow_end.next = ek_end and eg_last
             blk_all.next = blk_end and g_last
-            qload_end.next = addr == qrows_last
-            rc_end.next = addr == rrows_last
-            out_end.next = alo == n_last
 
         @always_comb
         def ctl_heads2():
@@ -436,15 +496,23 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     else:
         key_end, erow_end, blk_all = row_end, ek_end, blk_end
 
-        @always_comb
-        def ctl_heads():
-            qload_end.next = addr == B - 1
-            rc_end.next = addr == Q - 1
-            out_end.next = addr == n_last
-
-        idx_insts.append(ctl_heads)
+        qrows_last, rrows_last, qrows_m1, rrows_m1 = B - 1, Q - 1, B - 2, Q - 2
         out_done = out_end
     last_blk = Signal(bool(0))
+
+    # the end flags of the address walks, registered: compared with the last position, or the one
+    # before it when addr moves at this edge (addr is 0 when each walk starts)
+    @always_seq(clk.posedge, reset=rst)
+    def addr_ends():
+        clr_end.next = addr == VN - 2
+        if state == P_QLOAD and s_q_valid:
+            qload_end.next = addr == qrows_m1
+        else:
+            qload_end.next = addr == qrows_last
+        if state == P_RECIP and rbit == 0:
+            rc_end.next = addr == rrows_m1
+        else:
+            rc_end.next = addr == rrows_last
 
     @always_comb
     def ctl():
@@ -462,8 +530,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def ctl2():
-        k_take.next = (state == P_SCORE and kcount <= nlw and
-                       (not kvalid or (step and key_end and not phantom)))
+        # (with kvalid, step is 1 and phantom 0)
+        k_take.next = state == P_SCORE and not kdone and (not kvalid or key_end)
 
     @always_comb
     def ports():
@@ -474,28 +542,34 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         m_data.next = out_data
 
     # ---------------------------------------------------------------- lanes
-    km1 = Signal(modbv(0)[6:])
+    sh7 = usig(7)
     c0 = Signal(bool(0))
     sc_w = Signal(bool(0))
     key0 = Signal(bool(0))
     ek0 = Signal(bool(0))
+    mw = Signal(bool(0))
     ml_w = Signal(bool(0))
     q_go = Signal(bool(0))
     lsel = usig(max(lr, 1))
-    rc_load = Signal(bool(0))
     rc_on = Signal(bool(0))
+    walk = Signal(bool(0))
 
     @always_comb
     def lane_ctl():
-        km1.next = shift - (LF + 1)
         c0.next = c[0]
         sc_w.next = state == P_SCORE and step and not ps
         key0.next = jj == 0
         ek0.next = ek == 0
-        ml_w.next = step and not ps and ek_end and (state == P_DRAIN or c != 0)
+        walk.next = step and not ps and (state == P_DRAIN or c != 0)
         q_go.next = state == P_QLOAD and s_q_valid
-        rc_load.next = state == P_DRAIN and step and blk_all
         rc_on.next = state == P_RECIP
+
+    insts.append(zext(shift, sh7))
+
+    @always_comb
+    def lane_ctl2():
+        mw.next = walk and ek0
+        ml_w.next = walk and ek_end
 
     if r > 1:
         @always_comb
@@ -504,13 +578,44 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
         idx_insts.append(lane_sel)
 
+    # a step's controls, delayed to the lane stage that uses them (probe_lane's docstring); the
+    # lanes' probabilities are at TP, their sum (one registered adder level per lane pair) at TV
+    TX, TP = lane_stages(D)["x"], lane_stages(D)["p"]
+    E = TX
+    TV = TP + lr
+    step_t = delay_taps(step, TV)
+    insts.append(_delay_chain(clk, step_t))
+    ridx_t = delay_taps(ridx, E + 4)
+    insts.append(_delay_chain(clk, ridx_t))
+    eridx_t = delay_taps(eridx, E + 7)
+    insts.append(_delay_chain(clk, eridx_t))
+    saddr_t = delay_taps(saddr, TX)
+    insts.append(_delay_chain(clk, saddr_t))
+    eaddr_t = delay_taps(eaddr, E - 1)
+    insts.append(_delay_chain(clk, eaddr_t))
+    c0_t = delay_taps(c0, TX)
+    insts.append(_delay_chain(clk, c0_t))
+    sc_w_t = delay_taps(sc_w, TX)
+    insts.append(_delay_chain(clk, sc_w_t))
+    key0_t = delay_taps(key0, TX)
+    insts.append(_delay_chain(clk, key0_t))
+    ek0_t = delay_taps(ek0, E + 5)
+    insts.append(_delay_chain(clk, ek0_t))
+    mw_t = delay_taps(mw, E + 1)
+    insts.append(_delay_chain(clk, mw_t))
+    ml_w_t = delay_taps(ml_w, E + 7)
+    insts.append(_delay_chain(clk, ml_w_t))
+
     lane_p = [usig(PW) for _ in range(r)]
     lane_v = [Signal(bool(0)) for _ in range(r)]
     for u in range(r):
         q_we, ni = Signal(bool(0)), usig(iwn + 2)
         insts.append(_lane_ctl(q_go, lsel, nlw, ii, q_we, ni, u, r))
-        insts.append(probe_lane(clk, rst, kreg, mult, km1, ps, step, sc_w, c0, key0, ek0, ml_w, ridx, eridx, saddr,
-                                eaddr_nx, q_we, q_idx, s_q_data, rc_load, rc_on, rbit, rc_idx, jb, ni, lane_p[u],
+        insts.append(probe_lane(clk, kreg, mult, sh7, ps, ridx, ridx_t[TX - 1], ridx_t[TX], ridx_t[E + 1],
+                                ridx_t[E + 4], saddr_t[TX], sc_w_t[TX], c0_t[TX - 1], c0_t[TX], key0_t[TX],
+                                eaddr_t[E - 1], eridx_t[E], eridx_t[E + 1], eridx_t[E + 4], eridx_t[E + 7],
+                                ek0_t[E + 1], ek0_t[E + 5], mw_t[E + 1], step_t[E + 5], ml_w_t[E + 5],
+                                ml_w_t[E + 7], q_we, q_idx, s_q_data, rc_on, rbit, rc_idx, jb1, ni, lane_p[u],
                                 lane_v[u], block_size=B, head_dim=D, rows=Q, heads=S, max_n=max_n,
                                 logit_frac=LF, logit_bits=logit_bits, exp_lut_bits=exp_lut_bits,
                                 prob_frac=prob_frac, recip_frac=R, acc_frac=A))
@@ -524,19 +629,38 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         nxt = []
         for a in range(0, len(level), 2):
             s = usig(width)
-            insts.append(uadd(level[a], level[a + 1], s))
+            insts.append(_reg_sum(clk, level[a], level[a + 1], s))
             nxt.append(s)
         level = nxt
     psum = usig(AW)
     insts.append(zext(level[0], psum))
     vsum = usig(AW)
+    first = Signal(bool(0))
+    vw = Signal(bool(0))
+
+    @always_comb
+    def p_first():
+        first.next = ii == 0
+        vw.next = state == P_SCORE and step and ps and row_end
+
+    first_t = delay_taps(first, TV)
+    insts.append(_delay_chain(clk, first_t))
+    vw_t = delay_taps(vw, TV)
+    insts.append(_delay_chain(clk, vw_t))
+
+    first_v, step_v = first_t[TV], step_t[TV]      # generators read plain names, not tuple items
 
     @always_comb
     def p_acc():
-        if ii == 0:
+        if first_v:
             vsum.next = psum
         else:
             vsum.next = vacc + psum
+
+    @always(clk.posedge)
+    def p_acc_reg():
+        if step_v:
+            vacc.next = vsum
 
     vidx = usig(gw + iwn)
     if S > 1:
@@ -554,16 +678,14 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     # ---------------------------------------------------------------- outputs
     o_rd = usig(AW)
-    o_v = usig(AW)
     o_s = usig(AW)
     # registered output reads at the address of the next cycle (oidx_nx): addr (and, S > 1, gout)
     # as the sequencing below moves them; in pass 2 addr stays 0, so the first word is read ahead
     OIW = len(oidx)
     a_nx = Signal(modbv(0)[iwn:])
+    a_inc = Signal(modbv(0)[iwn:])     # alo + 1
     oidx_nx = usig(OIW)
     v_q = usig(AW)
-    v_fwd = Signal(bool(0))
-    v_fwd_d = usig(AW)
     out_go = Signal(bool(0))
 
     @always_comb
@@ -575,9 +697,51 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         if out_go and out_end:
             a_nx.next = 0
         elif out_go:
-            a_nx.next = alo + 1
+            a_nx.next = a_inc
         else:
             a_nx.next = alo
+
+    # the key register: loaded by k_take; emptied after its last step (with kvalid, step is 1 and
+    # phantom 0); the pass's key count cleared while no pass is scoring (q load, reciprocal)
+    @always_seq(clk.posedge, reset=rst)
+    def keys():
+        if k_take and s_k_valid:
+            kreg.next = s_k_data
+            kvalid.next = True
+        elif state == P_SCORE and kvalid and key_end:
+            kvalid.next = False
+        if state == P_QLOAD or state == P_RECIP:
+            kcount.next = 0
+            kdone.next = False
+        elif k_take and s_k_valid:
+            kcount.next = kcount + 1
+            if kcount == nlw:
+                kdone.next = True
+
+    # the output position's end flag and successor, registered (the wait before the output phase
+    # holds addr at 0, so they are right from its start)
+    e_inc = Signal(bool(0))
+    e_zero = Signal(bool(0))
+
+    @always_comb
+    def out_ends():
+        e_inc.next = a_inc == n_last
+        e_zero.next = n_last == 0
+
+    @always(clk.posedge)
+    def out_ahead():
+        # moved as addr moves in the output phase (the candidates compared in parallel); outside
+        # it addr is 0 from the wait before the output phase on
+        if out_go:
+            if out_end:
+                out_end.next = e_zero
+                a_inc.next = 1
+            else:
+                out_end.next = e_inc
+                a_inc.next = a_inc + 1
+        elif not (state == P_OUTV or state == P_OUTS):
+            out_end.next = e_zero
+            a_inc.next = 1
 
     if S > 1:
         gout_nx = Signal(intbv(0, min=0, max=S))
@@ -609,8 +773,6 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     @always(clk.posedge)
     def out_read_v():
         v_q.next = vert[oidx_nx]
-        v_fwd.next = state == P_SCORE and step and ps and row_end and vidx == oidx_nx
-        v_fwd_d.next = vsum
 
     # slash banks: bank b holds offsets d = b mod r at (g, d div r)
     BKW = gw + iwn - lr
@@ -632,10 +794,28 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     pall = ConcatSignal(*reversed(lane_p)) if r > 1 else lane_p[0]
     vall = ConcatSignal(*reversed(lane_v)) if r > 1 else lane_v[0]
     bank_rd = [usig(AW) for _ in range(r)]
+    d0_t = delay_taps(d0, TP - 4)           # d0 is registered into stage 2
+    insts.append(_delay_chain(clk, d0_t))
+    d0_q = d0_t[TP - 4]
+    d0_p = Signal(modbv(0)[iwn:])           # stage TP - 1 (a named register: the planted-bug tests patch its uses)
+
+    @always(clk.posedge)
+    def d0_stage():
+        d0_p.next = d0_q
+    g_p = None
+    if g is not None:
+        g_t = delay_taps(g, TP - 1)
+        insts.append(_delay_chain(clk, g_t))
+        g_p = g_t[TP - 1]
+    sc_rd_t = delay_taps(sc_rd, TP)
+    insts.append(_delay_chain(clk, sc_rd_t))
+    s_wv_t = delay_taps(s_wv, TP)
+    insts.append(_delay_chain(clk, s_wv_t))
     for b in range(r):
         clr_b, oclr_b = Signal(bool(0)), Signal(bool(0))
         insts.append(_bank_sel(state, out_free, addr, clr_b, oclr_b, b, r))
-        insts.append(_slash_bank(clk, pall, vall, d0, g, sc_rd, s_wv, clr_b, clr_a, oclr_b, o_a, o_a_nx,
+        insts.append(_slash_bank(clk, pall, vall, d0_p, g_p, sc_rd_t[TP], s_wv_t[TP], clr_b, clr_a, oclr_b,
+                                 o_a, o_a_nx,
                                  bank_rd[b], b, r, VN // r))
     if r > 1:
         rd_all = ConcatSignal(*reversed(bank_rd))
@@ -667,23 +847,23 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         idx_insts.append(out_bank)
 
     @always_comb
-    def out_read_vs():
-        if v_fwd:
-            o_v.next = v_fwd_d
-        else:
-            o_v.next = v_q
-
-    @always_comb
     def out_read():
         if state == P_OUTV:
-            o_rd.next = o_v
+            o_rd.next = v_q
         else:
             o_rd.next = o_s
 
+    # the vertical sum of (head, key) written at stage TV (the wait after pass 2 lets the last one
+    # land before the output reads it)
+    vidx_t = delay_taps(vidx, TV)
+    insts.append(_delay_chain(clk, vidx_t))
+
+    vw_v, vidx_v = vw_t[TV], vidx_t[TV]
+
     @always(clk.posedge)
     def w_vert():
-        if state == P_SCORE and step and ps and row_end:
-            vert[vidx].next = vsum
+        if vw_v:
+            vert[vidx_v].next = vsum
 
     # ---------------------------------------------------------------- sequencing
     # walk positions at the next edge: one step advances them; both passes start at 0. The
@@ -717,7 +897,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             out_valid.next = False
         if state == P_CLEAR:
             addr.next = addr + 1
-            if addr == VN - 1:
+            if clr_end:
                 addr.next = 0
                 state.next = P_HDR
         elif state == P_HDR:
@@ -734,42 +914,41 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                     addr.next = 0
                     ps.next = False
                     c.next = 0
-                    kcount.next = 0
-                    kvalid.next = False
                     state.next = P_SCORE
         elif state == P_SCORE or state == P_DRAIN:
-            if k_take and s_k_valid:
-                kreg.next = s_k_data
-                kvalid.next = True
-                kcount.next = kcount + 1
-            elif step and key_end and not phantom and state == P_SCORE:
-                kvalid.next = False
             if step:
-                vacc.next = vsum
                 if blk_all:
                     if state == P_DRAIN:
                         addr.next = 0
-                        rbit.next = R
-                        state.next = P_RECIP
+                        rbit.next = R + 2
+                        wcnt.next = W1 - 1
+                        state.next = P_WAIT
                     elif last_blk:
                         c.next = c + 1
                         if ps:
                             addr.next = 0
-                            state.next = P_OUTV
+                            wcnt.next = W2 - 1
+                            state.next = P_WAIT
                         else:
                             state.next = P_DRAIN
                     else:
                         c.next = c + 1
+        elif state == P_WAIT:
+            if wcnt == 0:
+                if ps:
+                    state.next = P_OUTV
+                else:
+                    state.next = P_RECIP
+            else:
+                wcnt.next = wcnt - 1
         elif state == P_RECIP:
             if rbit == 0:
-                rbit.next = R
+                rbit.next = R + 2
                 addr.next = addr + 1
                 if rc_end:
                     addr.next = 0
                     ps.next = True
                     c.next = 0
-                    kcount.next = 0
-                    kvalid.next = False
                     state.next = P_SCORE
             else:
                 rbit.next = rbit - 1
@@ -825,8 +1004,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
         idx_insts += [next_head, heads_seq]
 
-    return (insts, idx_insts, key_index, key_low, row0, causal, causal2, ctl, ctl2, ports, lane_ctl, p_acc,
-            out_step, out_next, out_read_v, bank_ctl, out_read_vs, out_read, w_vert, next_idx, control)
+    return (insts, idx_insts, d0_stage, addr_ends, keys, out_ends, out_ahead, key_index, key_low, row0, causal, causal2, causal3, ctl, ctl2, ports, lane_ctl, lane_ctl2, p_first, p_acc, p_acc_reg,
+            out_step, out_next, out_read_v, bank_ctl, out_read, w_vert, next_idx, control)
 
 
 @block

@@ -84,7 +84,8 @@ def test_planted_formula_error_is_caught(tiny_points, monkeypatch, planted):
     assert not _bad(_remodel(tiny_points))               # the kept runs re-model identically
     if planted == "probe_pass2_dropped":                 # (2 nb + 1) B Q -> (nb + 1) B Q
         real = U.probe_cycles
-        monkeypatch.setattr(U, "probe_cycles", lambda n, b, r=16, rows=1: real(n, b, r, rows) - (n // b) * b * (b // rows))
+        monkeypatch.setattr(U, "probe_cycles", lambda n, b, r, rows, d, heads=1:
+                            real(n, b, r, rows, d, heads) - heads * (n // b) * b * (b // rows))
     elif planted == "sae_drain_dropped":                 # the last task's P x V, drain, reciprocal and output
         real_head = U.sae_rows_head_cycles
         monkeypatch.setattr(U, "sae_rows_head_cycles", lambda nb, acc, b, g, rows, r=16, k=1:
@@ -122,8 +123,9 @@ def test_kernel_model_hand_computed():
     # sparse head: the probe and the selection come before the first access
     s = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1)
     parts = K.head_cycles(cfg, s)
-    # the probe at r = 2 lanes of Q = 4 rows: B + (2 nb + 1) B Q + Q (R + 1) + 2 N
-    assert parts["SIG probe"] == 2 + 7 + (8 + 17 * 32 + 4 * 17 + 128) + 4
+    # the probe at r = 2 lanes of Q = 4 rows: B + (2 nb + 1) B Q + Q (R + 3) + 2 N, and its two
+    # pipeline waits at D = 8: TP = 1 + (3 + 6) + 7 = 17 and TP + log2 r + 1 = 19
+    assert parts["SIG probe"] == 2 + 7 + (8 + 17 * 32 + 4 * 19 + 128) + (17 + 19) + 4
     assert parts["SIG lists"] == 1 + 2 + 36 and parts["SIG liveness"] == 16
     qa = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1, query_aware=True, decision=True)
     pq = K.head_cycles(cfg, qa)

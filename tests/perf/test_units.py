@@ -11,14 +11,18 @@ from fast_prefill.verify.golden.liveness import DEAD
 
 
 def test_probe_hand():
-    # B=4, N=16: nb=4; 4 + 9*16 + 4*17 + 32 = 248
-    assert U.probe_cycles(16, 4) == 248
-    # partial last block: N=17 -> nb=5: 4 + 11*16 + 68 + 34 = 282
-    assert U.probe_cycles(17, 4) == 282
-    # r = 2 lanes of Q = 2 rows: 4 + 9*4*2 + 2*17 + 32 = 142
-    assert U.probe_cycles(16, 4, 16, 2) == 142
-    # u280, N = 4K, r = 8: 128 + 65*128*16 + 16*17 + 8192
-    assert U.probe_cycles(4096, 128, 16, 8) == 128 + 133120 + 272 + 8192
+    # B=4, D=2, N=16: nb=4; waits: TP = 1 + (1 + 6) + 7 = 15 after pass 1, 15 + 0 + 1 after pass 2
+    assert U.probe_pipe_waits(2, 1) == (15, 16)
+    # 4 + 9*16 + 4*(16+3) + 32 + 31 = 287
+    assert U.probe_cycles(16, 4, 16, 1, 2) == 287
+    # partial last block: N=17 -> nb=5: 4 + 11*16 + 76 + 34 + 31 = 321
+    assert U.probe_cycles(17, 4, 16, 1, 2) == 321
+    # r = 2 lanes of Q = 2 rows: 4 + 9*4*2 + 2*19 + 32 + (15 + 17) = 178
+    assert U.probe_cycles(16, 4, 16, 2, 2) == 178
+    # two heads in one pass: the per-head part twice, the waits once
+    assert U.probe_cycles(16, 4, 16, 2, 2, heads=2) == 2 * (178 - 32) + 32
+    # u280, N = 4K, D = 128, r = 8: 128 + 65*128*16 + 16*19 + 8192 + (21 + 25)
+    assert U.probe_cycles(4096, 128, 16, 8, 128) == 128 + 133120 + 304 + 8192 + 46
 
 
 def test_pool_builder_liveness_hand():

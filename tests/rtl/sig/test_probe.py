@@ -48,7 +48,10 @@ def test_probe_structured_heads():
 
 def test_probe_cycles_close_to_ideal():
     """No stalls: two passes of N x B scores on D lanes plus one block of exp drain, the reciprocal
-    and the output; (2 nb + 1) B^2 + B (R + 1) + 2 N + B + small."""
+    and the output; (2 nb + 1) B^2 + B (R + 3) + 2 N + B + the two pipeline waits (each the lane
+    pipeline's depth, ``probe_waits``) + small."""
+    from fast_prefill.rtl.sig.probe import probe_waits
+
     rng = np.random.default_rng(5)
     n = 16
     qp, k = rng.integers(-127, 128, (4, 2)), rng.integers(-127, 128, (n, 2))
@@ -56,7 +59,7 @@ def test_probe_cycles_close_to_ideal():
     res = run_probe([(qp, k, mult, shift)], [], [], backends=("verilator",))["verilator"]
     span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
     b, r = 4, PROBE_PARAMS["recip_frac"]
-    assert span <= (2 * (n // b) + 1) * b * b + b * (r + 1) + 2 * n + b + 8, span
+    assert span <= (2 * (n // b) + 1) * b * b + b * (r + 3) + 2 * n + b + sum(probe_waits(2, 1)) + 8, span
 
 
 # ---------------------------------------------------------------- r probe rows per key (lanes)
@@ -84,7 +87,7 @@ def test_probe_cycles_equal_the_schedule(params):
     """No stalls, from the header to the last beat: ``B + (2 nb + 1) B Q + Q (R + 1) + 2 N`` (the
     formula the performance model uses, ``perf.units.probe_cycles``) plus a fixed 4 cycles of
     hand-over, for r = 1, 2, 4 lanes; r lanes take 1/r of the score steps."""
-    from fast_prefill.perf.units import probe_cycles
+    from fast_prefill.perf.units import probe_cycles, probe_pipe_waits
 
     rng = np.random.default_rng(5)
     b, d, n, r = params["block_size"], params["head_dim"], params["max_n"], params["rows_per_key"]
@@ -92,7 +95,8 @@ def test_probe_cycles_equal_the_schedule(params):
     mult, shift = score_multiplier(1e-3, probe_cfg(params))
     res = run_probe([(qp, k, mult, shift)], [], [], params=params, backends=("icarus",))["icarus"]
     span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
-    assert span == probe_cycles(n, b, params["recip_frac"], r) + 4, (span, probe_cycles(n, b, 16, r))
+    want = probe_cycles(n, b, params["recip_frac"], r, d) + 4
+    assert span == want, (span, want)
 
 
 @pytest.mark.parametrize("r", [0, 3, 4, True])
@@ -159,8 +163,10 @@ def test_probe_shared_fixed_cases():
 
 
 def test_probe_shared_cycles():
-    """No stalls: one pass pair for h heads, h B rows per key: h B + (2 nb + 1) h B^2 + h B (R + 1)
-    + 2 h N + small; the keys are taken 2 N times in all."""
+    """No stalls: one pass pair for h heads, h B rows per key: h B + (2 nb + 1) h B^2 + h B (R + 3)
+    + 2 h N + the two pipeline waits (once a pass, ``perf.units.probe_cycles``) + 4 of hand-over."""
+    from fast_prefill.perf.units import probe_cycles, probe_pipe_waits
+
     rng = np.random.default_rng(5)
     n, b, r = 16, 4, PROBE_PARAMS["recip_frac"]
     qps, k = [rng.integers(-127, 128, (4, 2)) for _ in range(2)], rng.integers(-127, 128, (n, 2))
@@ -168,11 +174,23 @@ def test_probe_shared_cycles():
     res = run_probe_shared([(qps, k, mult, shift)], [], [], params=SHARED, backends=("verilator",))["verilator"]
     span = res.out_cycles["m"][-1] - res.in_cycles["s_hdr"][0] + 1
     h = 2
-    formula = h * b + (2 * (n // b) + 1) * h * b * b + h * b * (r + 1) + 2 * h * n
-    assert formula <= span <= formula + 8, (span, formula)
+    formula = h * b + (2 * (n // b) + 1) * h * b * b + h * b * (r + 3) + 2 * h * n
+    assert probe_cycles(n, b, r, 1, 2, heads=h) == formula + sum(probe_pipe_waits(2, 1))
+    assert span == probe_cycles(n, b, r, 1, 2, heads=h) + 4, (span, formula)
 
 
 def test_probe_heads_per_pass_rejected():
     for bad in (0, 17, True):
         with pytest.raises(ValueError, match=r"sig_probe field 'heads_per_pass' = .* is not allowed: must be"):
             get_block("sig_probe").instantiate({**PROBE_PARAMS, "heads_per_pass": bad})
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 8, 64, 128])
+@pytest.mark.parametrize("r", [1, 2, 8])
+def test_probe_model_waits_equal_rtl(d, r):
+    """The performance model's pipeline waits (``perf.units.probe_pipe_waits``) are the RTL's
+    (``probe_waits``: from ``logit_pipe``'s latency and the lane's stages) at every shape."""
+    from fast_prefill.perf.units import probe_pipe_waits
+    from fast_prefill.rtl.sig.probe import probe_waits
+
+    assert probe_pipe_waits(d, r) == probe_waits(d, r)

@@ -195,7 +195,7 @@ def bench_probe(shapes) -> tuple[list[dict], list[dict]]:
         mult, shift = score_multiplier(1e-3, probe_cfg(params))
         hdr, qs, ks = probe_inputs(qp, k, mult, shift, params)
         want = expected_probe_beats(qp, k, mult, shift, params)
-        formula = probe_cycles(n, b, params["recip_frac"], r) + PROBE_HANDOVER
+        formula = probe_cycles(n, b, params["recip_frac"], r, d) + PROBE_HANDOVER
         res = run_stream_bench(spec, params, "icarus", {"s_hdr": hdr, "s_q": qs, "s_k": ks}, {"m": len(want)},
                                max_cycles=2 * formula + 100)
         assert res.outputs["m"] == want, "probe accumulators differ from the golden model"
@@ -208,7 +208,7 @@ def bench_probe(shapes) -> tuple[list[dict], list[dict]]:
     cfg = get_preset("u280")
     b, d, r = cfg.block_size, cfg.head_dim, cfg.sig_probe_rows
     for n in (4096, 8192, 16384, 32768, 65536, 131072):
-        cyc = probe_cycles(n, b, 16, r) + PROBE_HANDOVER
+        cyc = probe_cycles(n, b, 16, r, d) + PROBE_HANDOVER
         out.append({"block": "probe (schedule formula)", "case": f"B={b} D={d} N={n} r={r}", "beats": 2 * n,
                     "cycles": cyc, "ideal": 2 * n * b // r, "efficiency": 2 * n * b / r / cyc})
         macs.append(_probe_macs("u280 formula", b, d, n, r, cyc))
