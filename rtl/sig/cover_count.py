@@ -6,7 +6,15 @@ threshold search of ``radix_threshold`` (``P = ceil(width / hist_bits)`` passes 
 each pass histograms count and sum of the values still matching the prefix, per digit, then scans
 digits high to low and fixes the digit where the running sum first exceeds the target), giving
 ``t``, ``count(> t)``, ``sum(> t)``, and ``k = count(> t) + (target - sum(> t)) // t + 1`` (a
-bit-serial restoring division).
+non-restoring long division, ``rtl/common/nonrestoring_step.py``).
+
+Pipelined for 300 MHz (docs/sig.md, "Logic depth"): a value read at a histogram step is
+registered, classified in the next cycle (``cand``: its bits above the pass's digit equal the
+prefix, a mask compare; its digit), decoded to a one-hot bin hit, and added into its bin: every bin has its own
+count and carry-select sum, so no bin is read through a multiplexer on the way in. The digit
+scan keeps ``rem = target - sum(> prefix)`` instead of the running sum and takes two cycles a
+digit (compare the bin read ahead with ``rem``, then act). ``sum(values) <= target`` is a
+registered compare in a cycle of its own after the load.
 
 Ports (``IW = bits(max_n - 1)``, ``TW = sum_width``: width of the target and of every sum):
 
@@ -14,38 +22,29 @@ Ports (``IW = bits(max_n - 1)``, ``TW = sum_width``: width of the target and of 
   then ``n <= max_n`` value beats (``width`` bits), ``last`` on the final value.
 * ``m`` (``IW + 2`` bits): one beat per vector, the count ``k`` (``1 .. n + 1``).
 
-Cycles per vector: ``1 + n`` (load, also sums) ``+ P (n + 2^hist_bits)`` at most (passes)
-``+ IW + 2`` (division) ``+ 1``; ``1 + n + 1`` when the total does not exceed the target.
+Cycles per vector (:func:`cover_count_cycles`, equal to simulation in
+``tests/rtl/sig/test_cover_count.py``): ``1 + n`` (load, also the total) ``+ 1`` (the compare)
+``+ P (n + 4) + 2 S`` (passes: the values, the pipeline's drain and the first bin's read; ``S``
+digits scanned in all, at most ``P 2^hist_bits``) ``+ 1 + (IW + 2) + 1`` (division) ``+ 1``;
+``1 + n + 1 + 1`` when the total does not exceed the target.
 
-Memories: the values, ``max_n x width`` (registered read, no reset: block RAM; the address is
-the index the FSM moves to at that edge, ``idx_nx``, and a write at the same edge to that address
-is forwarded, so the cycle behaviour equals an asynchronous read); ``2^hist_bits`` count and
-``2^hist_bits`` sum registers.
+Memories: the values, ``max_n x width`` (registered read, then one more register; no reset: block
+RAM or URAM; the address is the index the FSM moves to at that edge, ``idx_nx``; the compare cycle
+after the load lets index 0 be read after its write); ``2^hist_bits`` count and sum registers.
 """
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.carry_select import carry_select_add
+from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import int_checker
 from ..common.widths import index_width
+from .pipe_parts import _add, _increment
 
-C_LOAD_H, C_LOAD_V, C_HIST, C_PICK, C_DIV, C_FIN, C_OUT = range(7)
-
-
-@block
-def _zext(dst, src):
-    """``dst = src`` zero-extended (explicit concatenation, so every operand has the result width)."""
-    pad = len(dst) - len(src)
-    if pad > 0:
-        @always_comb
-        def ext():
-            dst.next = concat(intbv(0)[pad:], src)
-    else:
-        @always_comb
-        def ext():
-            dst.next = src
-    return ext
+(C_LOAD_H, C_LOAD_V, C_TEST, C_HIST, C_DRAIN, C_DRAIN2, C_DRAIN3, C_READ, C_PA, C_PB, C_DIV0, C_DIV,
+ C_FIN, C_OUT) = range(14)
 
 
 def cover_count_widths(max_n: int, width: int, sum_width: int) -> tuple[int, int]:
@@ -53,7 +52,76 @@ def cover_count_widths(max_n: int, width: int, sum_width: int) -> tuple[int, int
     return iw, max(width, sum_width)
 
 
+def cover_count_cycles(n: int, width: int, hist_bits: int, max_n: int, scan: int | None = None,
+                       early_exit: bool = False) -> int:
+    """Header to result beat for one vector of ``n`` values (the module docstring); ``scan``: digits
+    scanned over all passes (data dependent), ``None`` the worst case ``P 2^hist_bits``."""
+    iw = index_width(max_n)
+    if early_exit:
+        return 1 + n + 1 + 1
+    p = -(-width // hist_bits)
+    scan = p * (1 << min(hist_bits, width)) if scan is None else scan
+    return 1 + n + 1 + p * (n + 4) + 2 * scan + 1 + (iw + 2) + 1
+
+
 _check = int_checker("sig_cover_count")
+
+
+@block
+def _bin(clk, clr, hit, w, hc, hs):
+    """One histogram bin: ``hc += 1``, ``hs += w`` when ``hit`` (carry-select sum), both 0 on ``clr``."""
+    hs_n = Signal(intbv(0)[len(hs):])
+    hc_n = Signal(intbv(0)[len(hc):])
+    add = carry_select_add(hs, w, hs_n)
+    inc = _increment(hc, hc_n)
+
+    @always(clk.posedge)
+    def acc():
+        if clr:
+            hc.next = 0
+            hs.next = 0
+        elif hit:
+            hc.next = hc_n
+            hs.next = hs_n
+
+    return add, inc, acc
+
+
+@block
+def _pick(sel, items, out):
+    """``out = items[sel]`` (a tuple of signals, ``len(items)`` a power of two), a tree of 2:1
+    choices on the bits of ``sel``, low bit first."""
+    level = list(items)
+    insts = []
+    k = 0
+    while len(level) > 1:
+        nxt = []
+        for a in range(0, len(level), 2):
+            o = Signal(intbv(0)[len(out):])
+            insts.append(_mux2(sel(k), level[a], level[a + 1], o))
+            nxt.append(o)
+        level = nxt
+        k += 1
+    insts.append(_copy(level[0], out))
+    return insts
+
+
+@block
+def _mux2(s, a, b, o):
+    @always_comb
+    def mux():
+        o.next = b if s else a
+
+    return mux
+
+
+@block
+def _copy(a, o):
+    @always_comb
+    def cp():
+        o.next = a
+
+    return cp
 
 
 @block
@@ -73,63 +141,40 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     npass = -(-width // hist_bits)
     lo_t = tuple(max(width - (p + 1) * hist_bits, 0) for p in range(npass))
     top_t = tuple(width - p * hist_bits for p in range(npass))
-    nb_t = tuple(top_t[p] - lo_t[p] for p in range(npass))
-    dmax_t = tuple((1 << nb_t[p]) - 1 for p in range(npass))
+    dmax_t = tuple((1 << (top_t[p] - lo_t[p])) - 1 for p in range(npass))
     cw = iw + 2   # counts up to max_n + 1
     qw = iw + 2   # quotient bits of the final division
-    dw = max(width + qw, tw)
+    W = width + 2  # the division's remainder: holds 2 t
 
     mem = [Signal(intbv(0)[width:]) for _ in range(max_n)]
     hc = [Signal(intbv(0)[cw:]) for _ in range(nbins)]
     hs = [Signal(intbv(0)[tw:]) for _ in range(nbins)]
 
-    state = Signal(intbv(C_LOAD_H, min=0, max=8))
+    state = Signal(intbv(C_LOAD_H, min=0, max=C_OUT + 1))
     target = Signal(intbv(0)[tw:])
     total = Signal(intbv(0)[tw:])
+    le = Signal(bool(0))               # total <= target (registered compare)
     idx = Signal(modbv(0)[iw:])
     n_last = Signal(intbv(0)[iw:])
+    nl_m1 = Signal(modbv(0)[iw:])      # n_last - 1
     pss = Signal(intbv(0, min=0, max=npass + 1))
     dgt = Signal(intbv(0)[hb:])
     prefix = Signal(intbv(0)[width:])
-    above_s = Signal(intbv(0)[tw:])
+    himask = Signal(intbv(0)[width:])  # the bits of the digits already fixed
+    rem = Signal(intbv(0)[tw:])        # target - sum(> prefix)
     above_c = Signal(intbv(0)[cw:])
-    rem = Signal(intbv(0)[tw:])
-    quo = Signal(intbv(0)[qw:])
-    qbit = Signal(intbv(0, min=0, max=qw))
-    ge = Signal(bool(0))
-    in_w = Signal(intbv(0)[tw:])
     out_valid = Signal(bool(0))
     out_data = Signal(intbv(0)[cw:])
 
     in_last = Signal(bool(0))
     in_val = Signal(intbv(0)[width:])
     in_tgt = Signal(intbv(0)[tw:])
-    v_rd = Signal(intbv(0)[width:])
+    in_w = Signal(intbv(0)[tw:])
     idx_nx = Signal(modbv(0)[iw:])
     v_mem = Signal(intbv(0)[width:])
-    byp_hit = Signal(bool(0))
-    byp_val = Signal(intbv(0)[width:])
-    v_w = Signal(intbv(0)[tw:])
-    lo_b = Signal(intbv(0, min=0, max=width + 1))
-    top_b = Signal(intbv(0, min=0, max=width + 1))
-    nbits_b = Signal(intbv(0, min=0, max=width + 1))
-    dmax = Signal(intbv(0)[hb:])
-    v_sh = Signal(intbv(0)[width:])
-    cand = Signal(bool(0))
-    digit = Signal(intbv(0)[hb:])
-    dgt_w = Signal(intbv(0)[width:])
-    dgt_sh = Signal(intbv(0)[width:])
-    hs_sel = Signal(intbv(0)[tw:])
-    hc_sel = Signal(intbv(0)[cw:])
-    run_s = Signal(intbv(0)[tw + 1:])
-    tgt_w = Signal(intbv(0)[tw + 1:])
-    t_w = Signal(intbv(0)[dw:])
-    t_sh = Signal(intbv(0)[dw:])
-    rem_w = Signal(intbv(0)[dw:])
-    cnt_w = Signal(intbv(0)[cw:])
-    quo_w = Signal(intbv(0)[cw:])
-    result = Signal(intbv(0)[cw:])
-    n_w = Signal(intbv(0)[cw:])
+    v_rd = Signal(intbv(0)[width:])
+    on0 = Signal(bool(0))              # v_rd is a histogram step's value
+    at_last = Signal(bool(0))          # idx == n_last (registered, from idx_nx)
 
     @always_comb
     def unpack():
@@ -137,12 +182,13 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
         in_val.next = s_data[width:0]
         in_tgt.next = s_data[tw:0]
 
-    @always_comb
-    def tables():
-        lo_b.next = lo_t[pss if pss < npass else 0]
-        top_b.next = top_t[pss if pss < npass else 0]
-        nbits_b.next = nb_t[pss if pss < npass else 0]
-        dmax.next = dmax_t[pss if pss < npass else 0]
+    # ---------------------------------------------------------------- load: values and total
+    total_n = Signal(intbv(0)[tw:])
+    insts = [_zext(in_w, in_val), _add(total, in_w, total_n)]
+
+    @always(clk.posedge)
+    def total_le():
+        le.next = total <= target
 
     @always_comb
     def idx_next():
@@ -160,11 +206,23 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
                 else:
                     idx_nx.next = idx + 1
         elif state == C_HIST:
-            if not total <= target:
-                if idx == n_last:
+            if not le:
+                if at_last:
                     idx_nx.next = 0
                 else:
                     idx_nx.next = idx + 1
+
+    @always(clk.posedge)
+    def last_flag():
+        # idx == n_last for the next idx: a histogram step moves idx to idx + 1 (or 0 after the
+        # last); every histogram pass starts at idx 0, a cycle or more after n_last is set
+        if state == C_HIST and not le:
+            if at_last:
+                at_last.next = n_last == 0
+            else:
+                at_last.next = idx == nl_m1
+        else:
+            at_last.next = n_last == 0
 
     @always(clk.posedge)
     def read_mem():
@@ -172,50 +230,160 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
         v_mem.next = mem[idx_nx]
 
     @always(clk.posedge)
-    def read_bypass():
-        # a value written at the same edge to the address being read is forwarded
-        byp_hit.next = state == C_LOAD_V and s_valid and idx == idx_nx
-        byp_val.next = in_val
+    def read_reg():
+        # the read value registered (the memory's output, URAM cascades at u280, then the
+        # classification: one stage each). No write bypass: the compare cycle after the load
+        # reads index 0 again after its write
+        v_rd.next = v_mem
+        on0.next = state == C_HIST and not le
+
+    @always(clk.posedge)
+    def mem_write():
+        if state == C_LOAD_V and s_valid:
+            mem[idx].next = in_val
+
+    # ---------------------------------------------------------------- histogram: three stages
+    # (1) the value's digit for this pass (a shift by the pass's low bit) and whether its bits above
+    # the digit equal the prefix (a mask compare), registered; (2) the one-hot bin hit; (3) the bins
+    lo_b = Signal(intbv(0, min=0, max=width + 1))
+    dmax = Signal(intbv(0)[hb:])
+    dmx_sh = Signal(intbv(0)[width:])
+    v_sh = Signal(intbv(0)[width:])
+    masks = tuple(int(dmax_t[p]) << lo_t[p] for p in range(npass))
+    dmax_v = tuple(int(d) for d in dmax_t)
 
     @always_comb
-    def read_port():
-        v_rd.next = byp_val if byp_hit else v_mem
-        hs_sel.next = hs[dgt]
-        hc_sel.next = hc[dgt]
+    def tables():
+        lo_b.next = lo_t[pss if pss < npass else 0]
 
-    widen = [_zext(v_w, v_rd), _zext(in_w, in_val), _zext(quo_w, quo), _zext(n_w, n_last), _zext(rem_w, rem),
-             _zext(t_w, prefix), _zext(tgt_w, target), _zext(dgt_w, dgt)]
+    @always_comb
+    def tables2():
+        dmax.next = dmax_v[pss if pss < npass else 0]
+
+    @always_comb
+    def tables3():
+        dmx_sh.next = masks[pss if pss < npass else 0]
+
+    on1 = Signal(bool(0))
+    cand1 = Signal(bool(0))
+    dig1 = Signal(intbv(0)[hb:])
+    vw1 = Signal(intbv(0)[tw:])
+    v_w = Signal(intbv(0)[tw:])
+    hit = Signal(intbv(0)[nbins:])
+    vw = Signal(intbv(0)[tw:])
+    clr = Signal(bool(0))
+    insts.append(_zext(v_w, v_rd))
 
     @always_comb
     def classify():
         v_sh.next = v_rd >> lo_b
+
+    @always(clk.posedge)
+    def stage1():
+        on1.next = on0
+        cand1.next = (v_rd & himask) == prefix
+        dig1.next = v_sh[hb:] & dmax
+        vw1.next = v_w
+
+    @always(clk.posedge)
+    def stage2():
+        hit.next = 0
+        if on1 and cand1:
+            hit.next[dig1] = True
+        vw.next = vw1
+
+    for b in range(nbins):
+        insts.append(_bin(clk, clr, hit(b), vw, hc[b], hs[b]))
+
+    # ---------------------------------------------------------------- digit scan: bins read ahead
+    ra = Signal(modbv(0)[hb:])         # the bin read at this edge
+    hs_nx = Signal(intbv(0)[tw:])
+    hc_nx = Signal(intbv(0)[cw:])
+    hs_r = Signal(intbv(0)[tw:])
+    hc_r = Signal(intbv(0)[cw:])
+    gt = Signal(bool(0))
+    dgt_w = Signal(intbv(0)[width:])
+    dgt_sh = Signal(intbv(0)[width:])
+    insts += [_pick(ra, tuple(hs), hs_nx), _pick(ra, tuple(hc), hc_nx), _zext(dgt_w, dgt)]
+
+    @always_comb
+    def digit_bits():
         dgt_sh.next = dgt_w << lo_b
-        run_s.next = above_s + hs_sel
-        t_sh.next = t_w << qbit
 
     @always_comb
-    def compare():
-        ge.next = t_sh <= rem_w
+    def read_addr():
+        if state == C_PB:
+            ra.next = dgt - 1
+        else:
+            ra.next = dmax
+
+    @always(clk.posedge)
+    def read_bins():
+        if state == C_READ or state == C_PB:
+            hs_r.next = hs_nx
+            hc_r.next = hc_nx
+        gt.next = hs_r > rem
+
+    rem_n = Signal(intbv(0)[tw:])
+    above_n = Signal(intbv(0)[cw:])
+    hs_neg = Signal(intbv(0)[tw:])
 
     @always_comb
-    def classify2():
-        cand.next = (v_sh >> nbits_b) == (prefix >> top_b)
-        digit.next = v_sh[hb:] & dmax
+    def negate():
+        hs_neg.next = ~hs_r
+
+    insts += [carry_select_add(rem, hs_neg, rem_n, cin=1), _add(above_c, hc_r, above_n)]
+
+    # ---------------------------------------------------------------- division (non-restoring)
+    # k - count(> t) - 1 = rem // t, qw quotient bits: the remainder starts at rem >> qw (< t, the
+    # quotient fits) and takes rem's low qw bits one a step
+    rr = Signal(intbv(0)[W:])
+    rsum = Signal(intbv(0)[W:])
+    den = Signal(intbv(0)[W:])
+    nden = Signal(intbv(0)[W:])
+    nd_n = Signal(intbv(0)[W:])
+    pnot = Signal(intbv(0)[W:])
+    dq = Signal(intbv(0)[qw:])         # the dividend bits still to shift in, top first
+    qbit_in = Signal(bool(0))
+    rq = Signal(bool(0))
+    quo = Signal(intbv(0)[qw:])
+    qcnt = Signal(intbv(0, min=0, max=qw))
+    rhi = Signal(intbv(0)[W:])
+    hi_w = min(tw, qw + W) - qw
+    res_n = Signal(intbv(0)[cw:])
+    quo_w = Signal(intbv(0)[cw:])
 
     @always_comb
-    def finish():
-        result.next = above_c + quo_w + 1
+    def div_ops():
+        pnot.next = ~concat(intbv(0)[2:], prefix)
+        den.next = concat(intbv(0)[2:], prefix)
+        qbit_in.next = dq[qw - 1]
+        quo_w.next = quo
+
+    if tw > qw:
+        rhi_c = ConcatSignal(intbv(0)[W - hi_w:], rem(qw + hi_w, qw)) if W > hi_w else rem(qw + hi_w, qw)
+
+        @always_comb
+        def div_init():
+            rhi.next = rhi_c
+    else:
+        @always_comb
+        def div_init():
+            rhi.next = 0
+
+    insts += [_increment(pnot, nd_n), nonrestoring_step(rr, den, nden, rsum, rq, bit_in=qbit_in),
+              carry_select_add(above_c, quo_w, res_n, cin=1)]
+
+    # ---------------------------------------------------------------- handshakes, control
+    n_w = Signal(intbv(0)[cw:])
+    insts.append(_zext(n_w, n_last))
 
     @always_comb
     def handshakes():
         s_ready.next = state == C_LOAD_H or state == C_LOAD_V
         m_valid.next = out_valid
         m_data.next = out_data
-
-    @always(clk.posedge)
-    def mem_write():
-        if state == C_LOAD_V and s_valid:
-            mem[idx].next = in_val
+        clr.next = (state == C_LOAD_V and s_valid and in_last) or (state == C_PB and (gt or dgt == 0))
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -227,64 +395,91 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
                 state.next = C_LOAD_V
         elif state == C_LOAD_V:
             if s_valid:
-                total.next = total + in_w
+                total.next = total_n
                 if in_last:
                     n_last.next = idx
+                    nl_m1.next = idx - 1
                     pss.next = 0
                     prefix.next = 0
-                    above_s.next = 0
+                    himask.next = 0
                     above_c.next = 0
-                    for b in range(nbins):
-                        hc[b].next = 0
-                        hs[b].next = 0
-                    state.next = C_HIST
+                    state.next = C_TEST
+        elif state == C_TEST:
+            rem.next = target
+            state.next = C_HIST
         elif state == C_HIST:
-            if total <= target:
+            if le:
                 out_valid.next = True
                 out_data.next = n_w + 2
                 state.next = C_OUT
-            else:
-                if cand:
-                    hc[digit].next = hc[digit] + 1
-                    hs[digit].next = hs[digit] + v_w
-                if idx == n_last:
-                    dgt.next = dmax
-                    state.next = C_PICK
-        elif state == C_PICK:
-            if run_s > tgt_w or dgt == 0:
+            elif at_last:
+                state.next = C_DRAIN
+        elif state == C_DRAIN:
+            # the last value is registered; its stage 1, hit and bin follow at the next three edges
+            dgt.next = dmax
+            state.next = C_DRAIN2
+        elif state == C_DRAIN2:
+            state.next = C_DRAIN3
+        elif state == C_DRAIN3:
+            # its bin is added at this edge
+            state.next = C_READ
+        elif state == C_READ:
+            # the bins are final: the top digit's bin is read at this edge
+            state.next = C_PA
+        elif state == C_PA:
+            # gt = (bin of dgt) > rem, registered at this edge
+            state.next = C_PB
+        elif state == C_PB:
+            if gt or dgt == 0:
                 prefix.next = prefix | dgt_sh
-                for b in range(nbins):
-                    hc[b].next = 0
-                    hs[b].next = 0
+                himask.next = himask | dmx_sh
                 if pss == npass - 1:
-                    rem.next = target - above_s
-                    quo.next = 0
-                    qbit.next = qw - 1
-                    state.next = C_DIV
+                    state.next = C_DIV0
                 else:
                     pss.next = pss + 1
                     state.next = C_HIST
             else:
-                above_s.next = run_s[tw:]
-                above_c.next = above_c + hc_sel
+                rem.next = rem_n
+                above_c.next = above_n
                 dgt.next = dgt - 1
+                state.next = C_PA
+        elif state == C_DIV0:
+            nden.next = nd_n
+            rr.next = rhi
+            dq.next = rem[qw:]
+            qcnt.next = qw - 1
+            state.next = C_DIV
         elif state == C_DIV:
-            # restoring division, one quotient bit per cycle, most significant first
-            quo.next = concat(quo[qw - 1:0], ge)
-            if ge:
-                rem.next = rem - t_sh[tw:]
-            if qbit == 0:
+            rr.next = rsum
+            quo.next = concat(quo[qw - 1:], rq)
+            dq.next = concat(dq[qw - 1:], False)
+            if qcnt == 0:
                 state.next = C_FIN
             else:
-                qbit.next = qbit - 1
+                qcnt.next = qcnt - 1
         elif state == C_FIN:
             out_valid.next = True
-            out_data.next = result
+            out_data.next = res_n
             state.next = C_OUT
         elif state == C_OUT:
             if m_ready:
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return (unpack, tables, idx_next, read_mem, read_bypass, read_port, widen, classify, compare, classify2, finish, handshakes, mem_write,
-            control)
+    return (insts, unpack, total_le, idx_next, last_flag, read_mem, read_reg, mem_write, tables, tables2, tables3,
+            classify, stage1, stage2, digit_bits, read_addr, read_bins, negate, div_ops, div_init, handshakes, control)
+
+
+@block
+def _zext(dst, src):
+    """``dst = src`` zero-extended (explicit concatenation, so every operand has the result width)."""
+    pad = len(dst) - len(src)
+    if pad > 0:
+        @always_comb
+        def ext():
+            dst.next = concat(intbv(0)[pad:], src)
+    else:
+        @always_comb
+        def ext():
+            dst.next = src
+    return ext

@@ -2,7 +2,7 @@
 golden ``cover_count`` exactly (targets below, at and above the total; ties; n < max_n)."""
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import Phase, example, given, settings, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.verify.bench.sig.harness import COVER_PARAMS, run_cover_count
@@ -23,6 +23,7 @@ def vectors(draw, params):
     return target, vals
 
 
+@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])   # no shrinking: a co-simulation per try
 @given(data=st.data(), idle=pattern(), stall=pattern())
 @example(data=None, idle=[], stall=[])
 def test_cover_count_equals_golden(data, idle, stall):
@@ -34,7 +35,7 @@ def test_cover_count_equals_golden(data, idle, stall):
 
 
 @pytest.mark.slow  # CI budget: the default run keeps the narrow property and the structured cases
-@settings(max_examples=10)  # made smaller: the 16-entry vectors simulate ~200 cycles each, x 2 backends
+@settings(max_examples=10, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # made smaller: the 16-entry vectors simulate ~200 cycles each, x 2 backends
 @given(data=st.data(), stall=pattern())
 def test_cover_count_wide_equals_golden(data, stall):
     run_cover_count(data.draw(st.lists(vectors(WIDE), min_size=1, max_size=2)), [], stall, params=WIDE)
@@ -44,3 +45,28 @@ def test_cover_count_wide_equals_golden(data, stall):
 def test_cover_count_rejects_bad_params(kw):
     with pytest.raises(ValueError, match=r"sig_cover_count field '\w+' = .* is not allowed: must be an integer in"):
         get_block("sig_cover_count").instantiate({**COVER_PARAMS, **kw})
+
+
+@pytest.mark.parametrize("vec", [(2, [1, 2]), (5, [3, 4, 1]), (30, [5] * 8), (0, [0]), (100, [1, 2, 3]),
+                                 (7, [63, 1, 9, 9, 2])], ids=["two", "three", "ties", "one-zero", "early", "five"])
+def test_cover_count_cycles_equal_the_schedule(vec):
+    """Header beat to result beat, no stalls: ``cover_count_cycles`` (with the golden search's
+    scanned digits) + 1 for the beat itself, early exits and searches; the performance model's
+    formula is the same."""
+    import numpy as np
+
+    from fast_prefill.perf import units as U
+    from fast_prefill.rtl.sig.cover_count import cover_count_cycles, cover_count_widths
+    from fast_prefill.verify.streams import run_stream_bench
+
+    p = COVER_PARAMS
+    target, vals = vec
+    _, pw = cover_count_widths(p["max_n"], p["width"], p["sum_width"])
+    beats = [target] + list(vals)
+    beats[-1] |= 1 << pw
+    res = run_stream_bench(get_block("sig_cover_count"), p, "icarus", {"s": beats}, {"m": 1}, max_cycles=3000)
+    span = res.out_cycles["m"][0] - res.in_cycles["s"][0] + 1
+    scan, early = U.cover_scan_exact(np.asarray(vals), target, p["width"], p["hist_bits"])
+    want = cover_count_cycles(len(vals), p["width"], p["hist_bits"], p["max_n"], scan, early)
+    assert want == U.cover_count_cycles(len(vals), p["width"], p["hist_bits"], p["max_n"], scan, early)
+    assert span == want + 1, (span, want)

@@ -114,7 +114,7 @@ def run_cover_count(vectors, idle, stall, params=None, backends=BACKENDS, mutant
         beats[-1] |= 1 << pw
         want.append(int(cover_count(np.asarray(values, np.int64), int(target), cfg, params["width"])))
     npass = -(-params["width"] // params["hist_bits"])
-    cycles = sum(2 * len(v) + npass * (len(v) + (1 << params["hist_bits"]) + 2) + 2 * params["max_n"].bit_length() + 12
+    cycles = sum(2 * len(v) + npass * (len(v) + 2 * (1 << params["hist_bits"]) + 4) + 2 * params["max_n"].bit_length() + 14
                  for _, v in vectors)
     cycles = 40 + cycles * (2 + len(idle) + len(stall))
     return _check("sig_cover_count", params, {"s": beats}, {"s": idle}, stall, want, cycles, backends, mutant,

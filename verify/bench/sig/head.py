@@ -126,7 +126,7 @@ def store_int8(mem: AxiMemory, base: int, x: np.ndarray) -> None:
 def estimate_cycles(g: HeadGeometry, nb: int) -> int:
     """Generous per-head bound for the bench timeout (the schedule formula times a margin)."""
     n, b = nb * g.B, g.B
-    cover = 1 + n + 8 * (n + 16) + 20
+    cover = 1 + n + 8 * (n + 4 + 2 * 16) + 24
     t = nb * (nb + 1) // 2                       # causal block entries of the query-aware selection
     qa = 2 * n + 25 * t + 40 * nb + 400           # Q re-reads, decision, pooled selection (bound)
     return (2 * nb + 1) * b * b + b * 18 + 2 * n + 2 * (n + cover) + 2 * (nb + 1 + 8 * (nb + 20)) \
@@ -375,7 +375,7 @@ def head_cycle_formula(g: HeadGeometry, nb: int, accesses: int, R: int = 16) -> 
     P = -(-g.aw // g.hist_bits)
     Pp = -(-g.pooled // g.hist_bits)
     probe = probe_cycles(n, B, R, g.probe_rows, g.D)
-    cover = 1 + n + P * (n + (1 << g.hist_bits)) + g.iwn + 3
+    cover = 1 + n + 1 + P * (n + 4 + 2 * (1 << g.hist_bits)) + 1 + g.iwn + 2 + 1
     top = 1 + nb + Pp * (nb - 1 + (1 << g.hist_bits) + 1) + nb
     builder = 1 + nb * (nb + 1) // 2
     live = 3 * accesses
