@@ -89,16 +89,17 @@ def cover_count_cycles(n: int, width: int, hist_bits: int, max_n: int, scan: int
 
 def top_m_cycles(n: int, width: int, hist_bits: int, m: int, scan: int | None = None,
                  last_index: int | None = None) -> int:
-    """``sig_top_m`` for one vector: header + ``n`` load cycles, per pass ``n - 1`` histogram
-    cycles (index 0 is forced, not searched) and the digit scan, then the ascending emission up to
-    the last selected index. ``scan`` / ``last_index``: data dependent; ``None``: worst case
-    (``P 2^h`` digits, emission over all ``n``)."""
+    """``sig_top_m`` for one vector (rtl/sig/top_m.py, the same formula, tested equal): header +
+    ``n`` load cycles and a start cycle; per pass ``n - 1`` histogram cycles (index 0 is forced,
+    not searched), 4 of drain and read and two per digit scanned; then the emission pipeline's fill
+    (2) and the ascending emission up to the last selected index. ``scan`` / ``last_index``: data
+    dependent; ``None``: worst case (``P 2^h`` digits, emission over all ``n``)."""
     last_index = n - 1 if last_index is None else last_index
     if min(m, n) <= 1:
-        return 1 + n + 1 + 1
+        return 1 + n + 1 + 2 + 1
     p = _passes(width, hist_bits)
     scan = p * (1 << min(hist_bits, width)) if scan is None else scan
-    return 1 + n + p * (n - 1) + scan + last_index + 1
+    return 1 + n + 1 + p * (n - 1 + 4) + 2 * scan + 2 + last_index + 1
 
 
 def cover_scan_exact(values, target: int, width: int, hist_bits: int):

@@ -249,7 +249,6 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     dmax = Signal(intbv(0)[hb:])
     dmx_sh = Signal(intbv(0)[width:])
     v_sh = Signal(intbv(0)[width:])
-    masks = tuple(int(dmax_t[p]) << lo_t[p] for p in range(npass))
     dmax_v = tuple(int(d) for d in dmax_t)
 
     @always_comb
@@ -260,9 +259,12 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     def tables2():
         dmax.next = dmax_v[pss if pss < npass else 0]
 
+    dmax_w = Signal(intbv(0)[width:])
+    insts.append(_zext(dmax_w, dmax))
+
     @always_comb
     def tables3():
-        dmx_sh.next = masks[pss if pss < npass else 0]
+        dmx_sh.next = dmax_w << lo_b        # the digit's bits (a ROM of these would need 32-bit constants)
 
     on1 = Signal(bool(0))
     cand1 = Signal(bool(0))

@@ -34,8 +34,15 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv,
 
 from ..common.params import int_checker
 from ..common.widths import index_width
+from .cover_count import _pick, _zext
+from .pipe_parts import _add, _increment
 
-T_LOAD_H, T_LOAD_V, T_HIST, T_PICK, T_EMIT, T_DONE = range(6)
+(T_LOAD_H, T_LOAD_V, T_START, T_HIST, T_DRAIN, T_DRAIN2, T_DRAIN3, T_READ, T_PA, T_PB, T_FILL, T_EMIT,
+ T_DONE) = range(13)
+
+#: cycles the emission pipeline takes to fill (index 0 is read as the fill starts; its value is
+#: registered, then compared with the threshold)
+FILL = 2
 
 
 def top_m_widths(max_n: int, width: int, div_shift: int) -> tuple[int, int, int]:
@@ -44,7 +51,35 @@ def top_m_widths(max_n: int, width: int, div_shift: int) -> tuple[int, int, int]
     return iw, cw, max(width, cw)
 
 
+def top_m_cycles(n: int, width: int, hist_bits: int, m: int, scan: int | None = None,
+                 last_index: int | None = None) -> int:
+    """Header to the last index beat for one vector (the module docstring); ``scan`` /
+    ``last_index``: data dependent; ``None``: the worst case (``P 2^h`` digits, emission over all n)."""
+    last_index = n - 1 if last_index is None else last_index
+    if min(m, n) <= 1:
+        return 1 + n + 1 + FILL + 1
+    p = -(-width // hist_bits)
+    scan = p * (1 << min(hist_bits, width)) if scan is None else scan
+    return 1 + n + 1 + p * (n - 1 + 4) + 2 * scan + FILL + last_index + 1
+
+
 _check = int_checker("sig_top_m")
+
+
+@block
+def _counter(clk, clr, hit, hc):
+    """One histogram bin: ``hc += 1`` when ``hit``, 0 on ``clr``."""
+    hc_n = Signal(intbv(0)[len(hc):])
+    inc = _increment(hc, hc_n)
+
+    @always(clk.posedge)
+    def acc():
+        if clr:
+            hc.next = 0
+        elif hit:
+            hc.next = hc_n
+
+    return inc, acc
 
 
 @block
@@ -72,18 +107,27 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     mem = [Signal(intbv(0)[width:]) for _ in range(max_n)]
     hist = [Signal(intbv(0)[nw:]) for _ in range(nbins)]
 
-    state = Signal(intbv(T_LOAD_H, min=0, max=8))
+    state = Signal(intbv(T_LOAD_H, min=0, max=T_DONE + 1))
     n_last = Signal(intbv(0)[iw:])           # n - 1
+    nl_m1 = Signal(modbv(0)[iw:])            # n - 2
     m_eff = Signal(intbv(1)[nw:])
     m_rest = Signal(intbv(0)[nw:])
     idx = Signal(modbv(0)[iw:])
     pss = Signal(intbv(0, min=0, max=npass + 1))
     dgt = Signal(intbv(0)[hb:])
     prefix = Signal(intbv(0)[width:])
+    himask = Signal(intbv(0)[width:])
     above = Signal(intbv(0)[nw:])
+    remc = Signal(intbv(0)[nw:])             # m_rest - above
     need_eq = Signal(intbv(0)[nw:])
     emitted = Signal(intbv(0)[nw:])
-    idx_w = Signal(intbv(0)[nw:])
+    owed = Signal(intbv(0)[nw:])             # m_eff - emitted
+    slack = Signal(intbv(0, min=-(1 << nw), max=1 << nw))   # (n_last - idx) - owed; < 0: take every index
+    first = Signal(bool(0))                  # idx == 0 (emission)
+    e_last = Signal(bool(0))                 # idx == n_last (emission)
+    h_last = Signal(bool(0))                 # idx == n_last (histogram)
+    ne_nz = Signal(bool(0))                  # need_eq != 0
+    mr_nz = Signal(bool(0))                  # m_rest != 0
     out_valid = Signal(bool(0))
     out_idx = Signal(intbv(0)[iw:])
     out_last = Signal(bool(0))
@@ -93,28 +137,12 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     cnt_sh = Signal(intbv(0)[iw + 1:])
     m_raw = Signal(intbv(0)[nw:])
     m_clamp = Signal(intbv(0)[nw:])
-    v_rd = Signal(intbv(0)[width:])
     idx_nx = Signal(modbv(0)[iw:])
     v_mem = Signal(intbv(0)[width:])
-    byp_hit = Signal(bool(0))
-    byp_val = Signal(intbv(0)[width:])
-    lo_b = Signal(intbv(0, min=0, max=width + 1))
-    top_b = Signal(intbv(0, min=0, max=width + 1))
-    dmax = Signal(intbv(0)[hb:])
-    nbits_b = Signal(intbv(0, min=0, max=width + 1))
-    v_sh = Signal(intbv(0)[width:])
-    dgt_w = Signal(intbv(0)[width:])
-    dgt_sh = Signal(intbv(0)[width:])
-    cand = Signal(bool(0))
-    digit = Signal(intbv(0)[hb:])
-    hsel = Signal(intbv(0)[nw:])
-    sum_ab = Signal(intbv(0)[nw:])
-    sel = Signal(bool(0))
-    must = Signal(bool(0))
-    need_l = Signal(intbv(0)[nw:])
-    need_r = Signal(intbv(0)[nw:])
-    nlast_w = Signal(intbv(0)[nw:])
+    v_rd = Signal(intbv(0)[width:])
+    idx_w = Signal(intbv(0)[nw:])
     out_free = Signal(bool(0))
+    insts = []
 
     @always_comb
     def unpack():
@@ -129,15 +157,6 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     def budget():
         m_raw.next = cnt_sh + 1
 
-    if width > hb:
-        @always_comb
-        def widen_dgt():
-            dgt_w.next = concat(intbv(0)[width - hb:], dgt)
-    else:
-        @always_comb
-        def widen_dgt():
-            dgt_w.next = dgt
-
     @always_comb
     def widen():
         idx_w.next = concat(intbv(0)[2:], idx)
@@ -151,19 +170,15 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
         else:
             m_clamp.next = m_raw
 
-    dmax_w = tuple(int(x) for x in dmax_t)
-    nb_t = tuple(top_t[p] - lo_t[p] for p in range(npass))
-
-    @always_comb
-    def tables():
-        lo_b.next = lo_t[pss if pss < npass else 0]
-        top_b.next = top_t[pss if pss < npass else 0]
-        dmax.next = dmax_w[pss if pss < npass else 0]
-        nbits_b.next = nb_t[pss if pss < npass else 0]
+    # ---------------------------------------------------------------- value memory, walks
+    # idx: the load position, then the histogram walk (1 .. n - 1), then the emission's fetch
+    # position (it runs FILL ahead of the decided index ``ei``)
+    ei = Signal(modbv(0)[iw:])
+    e_go = Signal(bool(0))                   # the emission pipeline moves (fill, or a free output)
+    gt = Signal(bool(0))                     # the scanned digit's bin reaches the budget left
 
     @always_comb
     def idx_next():
-        # the value ``idx`` takes at the next edge: the address of the registered value read
         idx_nx.next = idx
         if rst:
             idx_nx.next = 0
@@ -173,83 +188,161 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
         elif state == T_LOAD_V:
             if s_valid:
                 if in_last:
-                    if m_eff == 1 or idx == 0:
-                        idx_nx.next = 0
-                    else:
-                        idx_nx.next = 1
+                    idx_nx.next = 1
                 else:
                     idx_nx.next = idx + 1
         elif state == T_HIST:
-            if idx != n_last:
+            if h_last:
+                idx_nx.next = 1
+            else:
                 idx_nx.next = idx + 1
-        elif state == T_PICK:
-            if sum_ab >= m_rest or dgt == 0:
-                if pss == npass - 1:
-                    idx_nx.next = 0
-                else:
-                    idx_nx.next = 1
-        elif state == T_EMIT:
-            if out_free:
+        elif state == T_PB:
+            if (gt or dgt == 0) and pss == npass - 1:
+                idx_nx.next = 0
+        elif state == T_START:
+            if m_eff == 1 or n_last == 0:
+                idx_nx.next = 0
+        elif state == T_FILL or state == T_EMIT:
+            if e_go:
                 idx_nx.next = idx + 1
 
     @always(clk.posedge)
     def read_mem():
-        # registered read (block RAM) of the value at the next index; read-first
+        # registered read (block RAM / URAM) of the value at the next index; read-first
         v_mem.next = mem[idx_nx]
-
-    @always(clk.posedge)
-    def read_bypass():
-        # a value written at the same edge to the address being read is forwarded
-        byp_hit.next = state == T_LOAD_V and s_valid and idx == idx_nx
-        byp_val.next = in_val
-
-    @always_comb
-    def read_port():
-        v_rd.next = byp_val if byp_hit else v_mem
-
-    @always_comb
-    def classify():
-        v_sh.next = v_rd >> lo_b
-
-    @always_comb
-    def classify2():
-        cand.next = (v_sh >> nbits_b) == (prefix >> top_b)
-        digit.next = v_sh[hb:] & dmax
-        dgt_sh.next = dgt_w << lo_b
-        hsel.next = hist[dgt]
-
-    @always_comb
-    def accum():
-        sum_ab.next = above + hsel
-
-    @always_comb
-    def remaining():
-        nlast_w.next = concat(intbv(0)[2:], n_last)
-
-    @always_comb
-    def remaining2():
-        need_l.next = m_eff + idx_w
-        need_r.next = emitted + nlast_w
-
-    @always_comb
-    def guard():
-        must.next = need_l > need_r
-
-    @always_comb
-    def select():
-        sel.next = must or idx == 0 or (m_rest != 0 and (v_rd > prefix or (v_rd == prefix and need_eq != 0)))
-
-    @always_comb
-    def handshakes():
-        out_free.next = m_ready or not out_valid
-        s_ready.next = state == T_LOAD_H or state == T_LOAD_V
-        m_valid.next = out_valid
-        m_data.next = concat(out_last, out_idx)
 
     @always(clk.posedge)
     def mem_write():
         if state == T_LOAD_V and s_valid:
             mem[idx].next = in_val
+
+    # ---------------------------------------------------------------- histogram: three stages
+    lo_b = Signal(intbv(0, min=0, max=width + 1))
+    dmax = Signal(intbv(0)[hb:])
+    dmx_sh = Signal(intbv(0)[width:])
+    v_sh = Signal(intbv(0)[width:])
+    dmax_v = tuple(int(d) for d in dmax_t)
+
+    @always_comb
+    def tables():
+        lo_b.next = lo_t[pss if pss < npass else 0]
+
+    @always_comb
+    def tables2():
+        dmax.next = dmax_v[pss if pss < npass else 0]
+
+    dmax_w = Signal(intbv(0)[width:])
+    insts.append(_zext(dmax_w, dmax))
+
+    @always_comb
+    def tables3():
+        dmx_sh.next = dmax_w << lo_b        # the digit's bits (a ROM of these would need 32-bit constants)
+
+    on0 = Signal(bool(0))
+    on1 = Signal(bool(0))
+    cand1 = Signal(bool(0))
+    dig1 = Signal(intbv(0)[hb:])
+    hit = Signal(intbv(0)[nbins:])
+    clr = Signal(bool(0))
+
+    @always(clk.posedge)
+    def read_reg():
+        # the memory's output registered (its cascade, then the classification: a stage each);
+        # held while the emission waits for the output
+        if state != T_EMIT or e_go:
+            v_rd.next = v_mem
+        on0.next = state == T_HIST
+
+    @always_comb
+    def classify():
+        v_sh.next = v_rd >> lo_b
+
+    @always(clk.posedge)
+    def stage1():
+        on1.next = on0
+        cand1.next = (v_rd & himask) == prefix
+        dig1.next = v_sh[hb:] & dmax
+
+    @always(clk.posedge)
+    def stage2():
+        hit.next = 0
+        if on1 and cand1:
+            hit.next[dig1] = True
+
+    for b in range(nbins):
+        insts.append(_counter(clk, clr, hit(b), hist[b]))
+
+    # ---------------------------------------------------------------- digit scan: bins read ahead
+    ra = Signal(modbv(0)[hb:])
+    h_nx = Signal(intbv(0)[nw:])
+    h_r = Signal(intbv(0)[nw:])
+    dgt_w = Signal(intbv(0)[width:])
+    dgt_sh = Signal(intbv(0)[width:])
+    remc_n = Signal(modbv(0)[nw:])
+    above_n = Signal(intbv(0)[nw:])
+    insts += [_pick(ra, tuple(hist), h_nx), _zext(dgt_w, dgt), _add(above, h_r, above_n)]
+
+    @always_comb
+    def digit_bits():
+        dgt_sh.next = dgt_w << lo_b
+        remc_n.next = remc - h_r
+        if state == T_PB:
+            ra.next = dgt - 1
+        else:
+            ra.next = dmax
+
+    @always(clk.posedge)
+    def read_bins():
+        if state == T_READ or state == T_PB:
+            h_r.next = h_nx
+        gt.next = h_r >= remc
+
+    @always(clk.posedge)
+    def hist_last():
+        # idx == n_last for the next idx of a histogram walk (it starts at 1 a cycle after n_last is set)
+        if state == T_HIST:
+            if h_last:
+                h_last.next = n_last == 1
+            else:
+                h_last.next = idx == nl_m1
+        else:
+            h_last.next = n_last == 1
+
+    # ---------------------------------------------------------------- emission: fetch, register, compare, decide
+    gt_e = Signal(bool(0))                   # v > prefix for the index being decided
+    eq_e = Signal(bool(0))
+    sel = Signal(bool(0))
+    owed1 = Signal(bool(0))
+
+    @always(clk.posedge)
+    def emit_flags():
+        if e_go:
+            gt_e.next = v_rd > prefix
+            eq_e.next = v_rd == prefix
+
+    @always_comb
+    def select():
+        out_free.next = m_ready or not out_valid
+        e_go.next = state == T_FILL or (state == T_EMIT and (m_ready or not out_valid))
+        sel.next = slack < 0 or first or (mr_nz and (gt_e or (eq_e and ne_nz)))
+        owed1.next = owed == 1
+
+    @always_comb
+    def handshakes():
+        s_ready.next = state == T_LOAD_H or state == T_LOAD_V
+        m_valid.next = out_valid
+        m_data.next = concat(out_last, out_idx)
+        clr.next = state == T_START or (state == T_PB and (gt or dgt == 0))
+
+    fcnt = Signal(intbv(0, min=0, max=FILL + 1))
+    sl_init = Signal(intbv(0, min=-(1 << nw), max=1 << nw))
+
+    nl_x = Signal(intbv(0)[nw:])
+    insts.append(_zext(nl_x, n_last))
+
+    @always_comb
+    def slack0():
+        sl_init.next = nl_x - m_eff
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -264,57 +357,92 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
             if s_valid:
                 if in_last:
                     n_last.next = idx
+                    nl_m1.next = idx - 1
                     if m_eff > idx_w + 1:
                         m_eff.next = idx_w + 1
                         m_rest.next = idx_w
                     else:
                         m_rest.next = m_eff - 1
                     prefix.next = 0
+                    himask.next = 0
                     above.next = 0
                     pss.next = 0
-                    for b in range(nbins):
-                        hist[b].next = 0
-                    if m_eff == 1 or idx == 0:
-                        emitted.next = 0
-                        state.next = T_EMIT
-                    else:
-                        state.next = T_HIST
+                    state.next = T_START
+        elif state == T_START:
+            remc.next = m_rest
+            mr_nz.next = m_rest != 0
+            need_eq.next = 0
+            fcnt.next = 0
+            if m_eff == 1 or n_last == 0:
+                state.next = T_FILL
+            else:
+                state.next = T_HIST
         elif state == T_HIST:
-            if cand:
-                hist[digit].next = hist[digit] + 1
-            if idx == n_last:
-                dgt.next = dmax
-                state.next = T_PICK
-        elif state == T_PICK:
-            if sum_ab >= m_rest or dgt == 0:
+            if h_last:
+                state.next = T_DRAIN
+        elif state == T_DRAIN:
+            dgt.next = dmax
+            state.next = T_DRAIN2
+        elif state == T_DRAIN2:
+            state.next = T_DRAIN3
+        elif state == T_DRAIN3:
+            state.next = T_READ
+        elif state == T_READ:
+            state.next = T_PA
+        elif state == T_PA:
+            state.next = T_PB
+        elif state == T_PB:
+            if gt or dgt == 0:
                 prefix.next = prefix | dgt_sh
-                for b in range(nbins):
-                    hist[b].next = 0
+                himask.next = himask | dmx_sh
                 if pss == npass - 1:
-                    need_eq.next = m_rest - above
-                    emitted.next = 0
-                    state.next = T_EMIT
+                    need_eq.next = remc
+                    fcnt.next = 0
+                    state.next = T_FILL
                 else:
                     pss.next = pss + 1
                     state.next = T_HIST
             else:
-                above.next = sum_ab
+                above.next = above_n
+                remc.next = remc_n
                 dgt.next = dgt - 1
+                state.next = T_PA
+        elif state == T_FILL:
+            # index 0 at the decision FILL edges after its fetch
+            ei.next = 0
+            emitted.next = 0
+            owed.next = m_eff
+            slack.next = sl_init
+            first.next = True
+            e_last.next = n_last == 0
+            ne_nz.next = need_eq != 0
+            fcnt.next = fcnt + 1
+            if fcnt == FILL - 1:
+                state.next = T_EMIT
         elif state == T_EMIT:
             if out_free:
+                ei.next = ei + 1
+                first.next = False
+                e_last.next = ei == nl_m1
                 if sel:
                     out_valid.next = True
-                    out_idx.next = idx
-                    out_last.next = emitted + 1 == m_eff
+                    out_idx.next = ei
+                    out_last.next = owed1
                     emitted.next = emitted + 1
-                    if idx != 0 and not v_rd > prefix:
+                    owed.next = owed - 1
+                    if not first and not gt_e:
                         need_eq.next = need_eq - 1
-                    if emitted + 1 == m_eff:
+                        ne_nz.next = need_eq != 1
+                    if owed1:
                         state.next = T_DONE
-                if idx == n_last:
+                else:
+                    slack.next = slack - 1
+                if e_last:
                     state.next = T_DONE
         elif state == T_DONE:
             if not out_valid:
                 state.next = T_LOAD_H
 
-    return unpack, budget_shift, budget, widen, widen_dgt, clamp, tables, idx_next, read_mem, read_bypass, read_port, classify, classify2, accum, remaining, remaining2, guard, select, handshakes, mem_write, control
+    return (insts, unpack, budget_shift, budget, widen, clamp, idx_next, read_mem, mem_write, tables, tables2,
+            tables3, read_reg, classify, stage1, stage2, digit_bits, read_bins, hist_last, emit_flags, select,
+            handshakes, slack0, control)

@@ -45,9 +45,10 @@ def test_sae_row_hand():
 
 
 def test_selection_hand():
-    # cover count, n=8, width 4, hist 4 (one pass), max_n 8 (IW=3): worst scan 16
-    assert U.cover_count_cycles(8, 4, 4, 8) == 1 + 8 + 8 + 16 + 5 + 1
-    assert U.cover_count_cycles(8, 4, 4, 8, early_exit=True) == 10
+    # cover count, n=8, width 4, hist 4 (one pass), max_n 8 (IW=3): load 1 + 8, compare 1, the pass
+    # 8 + 4 (drain and read), worst scan 16 digits at 2 cycles, division 1 + 5, result 1
+    assert U.cover_count_cycles(8, 4, 4, 8) == 1 + 8 + 1 + (8 + 4) + 2 * 16 + 1 + 5 + 1
+    assert U.cover_count_cycles(8, 4, 4, 8, early_exit=True) == 11
     # values 0..7, target 20: digits scanned from 15 down: 15..8 empty (8 digits), 7 (sum 7), 6 (13),
     # 5 (18), 4: 18 + 4 = 22 > 20 -> chosen, 12 digits scanned
     assert U.cover_scan_exact(list(range(8)), 20, 4, 4) == (12, False)
@@ -55,7 +56,8 @@ def test_selection_hand():
     # one pass of width 4: digits 15..7 scanned (9 digits): above=1 at 7 -> 5 at digit 5 (11 digits)
     scan, last = U.top_m_scan_exact([9, 1, 5, 7, 2], 3, 4, 4)
     assert (scan, last) == (11, 3)
-    assert U.top_m_cycles(5, 4, 4, 3, scan, last) == 1 + 5 + 4 + 11 + 4
+    # load 1 + 5, start 1, the pass 4 + 4 (drain and read), 11 digits at 2 cycles, fill 2, emission 4
+    assert U.top_m_cycles(5, 4, 4, 3, scan, last) == 1 + 5 + 1 + (4 + 4) + 2 * 11 + 2 + 4
 
 
 def test_mpu_hand():

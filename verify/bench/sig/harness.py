@@ -89,7 +89,7 @@ def run_top_m(vectors, idle, stall, params=None, backends=BACKENDS, mutant=None)
         sel = top_m_golden(count, values, params)
         want += [int(i) | (int(k == len(sel) - 1) << iw) for k, i in enumerate(sel)]
     npass = -(-params["width"] // params["hist_bits"])
-    cycles = sum(3 * len(v) + npass * (len(v) + (1 << params["hist_bits"]) + 2) + 8 for _, v in vectors)
+    cycles = sum(3 * len(v) + npass * (len(v) + 2 * (1 << params["hist_bits"]) + 5) + 12 for _, v in vectors)
     cycles = 40 + cycles * (2 + len(idle) + len(stall))
     return _check("sig_top_m", params, {"s": beats}, {"s": idle}, stall, want, cycles, backends, mutant,
                   label=f"sig_top_m {params}")
