@@ -119,3 +119,16 @@ def head_follower_rereads_k() -> Mutant:
     return Mutant("head_follower_rereads_k",
                   "if (fol_in) begin\n                    k_pend <= 0;",
                   "if (fol_in) begin\n                    k_pend <= 2;")
+
+
+# ---- the histogram searches (tests/verify/test_sig_planted_bugs.py)
+def top_m_last_early() -> Mutant:
+    """sig_top_m marks ``last`` one selection early (the owed-count test off by one): the proof's
+    contract (``last`` exactly on the final of min(m, n) beats) rejects it."""
+    return Mutant("top_m_last_early", "assign owed1 = (owed == 1);", "assign owed1 = (owed == 2);")
+
+
+def cover_count_rem_stale() -> Mutant:
+    """sig_cover_count's digit scan passes a non-empty bin without taking its sum off the target
+    left (``rem``): the threshold and the count come out wrong."""
+    return Mutant("cover_count_rem_stale", "rem <= rem_n;", "rem <= rem;")

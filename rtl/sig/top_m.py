@@ -126,6 +126,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     first = Signal(bool(0))                  # idx == 0 (emission)
     e_last = Signal(bool(0))                 # idx == n_last (emission)
     h_last = Signal(bool(0))                 # idx == n_last (histogram)
+    fe_last = Signal(bool(0))                 # idx == n_last (the emission's fetch)
     ne_nz = Signal(bool(0))                  # need_eq != 0
     mr_nz = Signal(bool(0))                  # m_rest != 0
     out_valid = Signal(bool(0))
@@ -203,7 +204,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
             if m_eff == 1 or n_last == 0:
                 idx_nx.next = 0
         elif state == T_FILL or state == T_EMIT:
-            if e_go:
+            if e_go and not fe_last:          # the fetch stops at the last index
                 idx_nx.next = idx + 1
 
     @always(clk.posedge)
@@ -296,6 +297,15 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
         if state == T_READ or state == T_PB:
             h_r.next = h_nx
         gt.next = h_r >= remc
+
+    @always(clk.posedge)
+    def fetch_last():
+        # idx == n_last for the emission's fetch position: it starts at 0 and moves by one
+        if state == T_FILL or state == T_EMIT:
+            if e_go and not fe_last:
+                fe_last.next = idx == nl_m1
+        else:
+            fe_last.next = n_last == 0
 
     @always(clk.posedge)
     def hist_last():
@@ -444,5 +454,5 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
                 state.next = T_LOAD_H
 
     return (insts, unpack, budget_shift, budget, widen, clamp, idx_next, read_mem, mem_write, tables, tables2,
-            tables3, read_reg, classify, stage1, stage2, digit_bits, read_bins, hist_last, emit_flags, select,
+            tables3, read_reg, classify, stage1, stage2, digit_bits, read_bins, fetch_last, hist_last, emit_flags, select,
             handshakes, slack0, control)

@@ -74,3 +74,26 @@ def test_probe_lane_bank_mutants_rejected(mutant):
     run_probe([head], [], [], params=params, backends=("icarus",))                 # the design passes
     with pytest.raises(AssertionError, match="!= golden"):
         run_probe([head], [], [], params=params, backends=("icarus",), mutant=mutant)
+
+
+# ---- the histogram searches
+@pytest.mark.formal
+def test_proof_rejects_top_m_last_early(tmp_path):
+    """sig_top_m with ``last`` one selection early: the k-induction proof does not pass (the bug is
+    deeper than the 6-step base case from reset, so induction fails on an asserted invariant:
+    UNKNOWN, with the failed assertion in the log)."""
+    [prove] = run_job(all_jobs()["sig_top_m_n4"], mutant=mutants_sig.top_m_last_early(),
+                      workdir=tmp_path / "top_m", tasks=("prove",))
+    assert prove.result in ("FAIL", "UNKNOWN"), prove
+    assert "Assert failed" in prove.log.read_text()
+
+
+def test_cover_count_rem_stale_rejected():
+    """sig_cover_count whose digit scan does not take a passed bin's sum off the target left: the
+    co-simulation against the golden cover_count rejects it (target 2 over [1, 2]: bin 2 is passed)."""
+    from fast_prefill.verify.bench.sig.harness import run_cover_count
+
+    vecs = [(2, [1, 2]), (5, [3, 4, 1])]
+    run_cover_count(vecs, [], [], backends=("icarus",))                    # the design passes
+    with pytest.raises(AssertionError, match="!= golden"):
+        run_cover_count(vecs, [], [], backends=("icarus",), mutant=mutants_sig.cover_count_rem_stale())

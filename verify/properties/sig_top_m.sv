@@ -1,6 +1,7 @@
 // Properties of sig_top_m (rtl/sig/top_m.py), injected into the converted module by
 // fast_prefill.verify.formal. Parameters: `FP_MAX_N, `FP_WIDTH, `FP_HIST_BITS, `FP_DIV_SHIFT,
-// `FP_MIN_M, `FP_MAX_M. States: 0 LOAD_H, 1 LOAD_V, 2 HIST, 3 PICK, 4 EMIT, 5 DONE.
+// `FP_MIN_M, `FP_MAX_M. States: 0 LOAD_H, 1 LOAD_V, 2 START, 3 HIST, 4-6 DRAIN, 7 READ, 8 PA, 9 PB
+// (the digit scan), 10 FILL, 11 EMIT (the emission pipeline; `ei` the index decided), 12 DONE.
 //
 // The selection-output contract, stated on the ports: per vector, the emitted indices strictly
 // increase, the first is 0 (the forced sink block / diagonal offset), every index is < n, exactly
@@ -91,7 +92,7 @@ always @(*)
 // ---- invariants for k-induction
 always @(*)
   if (f_past_valid && !rst) begin
-    assert(state <= 5);
+    assert(state <= 12);
     if (f_loading || f_pending) assert(f_mc >= `FP_MIN_M && f_mc <= F_MMAX);
     assert(m_valid == out_valid);
     assert(f_started == (f_emit != 0));
@@ -100,20 +101,32 @@ always @(*)
     assert(f_loading == (state == 1));
     assert(f_expect_hdr == (state != 1));
     if (state == 1) assert(idx == f_nv[F_IW-1:0] && f_nv < `FP_MAX_N && m_eff == f_mc);
-    if (state >= 2) assert(f_pending || (state == 5 && !out_valid));
+    if (state >= 2) assert(f_pending || (state == 12 && !out_valid));
     if (state >= 2 && f_pending) assert(n_last == f_nlast && m_eff == f_m && f_m >= 1 && f_m <= f_nlast + 1);
-    if (state == 2 || state == 3) assert(!out_valid && !f_started && m_eff >= 2 && m_rest == m_eff - 1);
-    if (state == 2) assert(idx >= 1 && idx <= n_last);
-    if (state == 4) begin
-      assert(idx <= n_last);
+    if (state >= 2) assert(nl_m1 == n_last - 1'b1);
+    if (state >= 3) assert(mr_nz == (m_rest != 0));
+    if (state >= 2 && state <= 10) assert(!out_valid && !f_started && m_rest == m_eff - 1);
+    if (state >= 3 && state <= 9) assert(m_eff >= 2);
+    if (state == 3) assert(idx >= 1 && idx <= n_last && h_last == (idx == n_last));
+    if (state >= 4 && state <= 9) assert(idx == 1 && h_last == (n_last == 1));   // the next pass starts at 1
+    if (state == 2) assert(idx == 1);
+    if (state == 10) assert(fcnt < 2);
+    if (state == 11) begin
+      assert(ei <= n_last);
       assert(emitted == f_emit + out_valid);
       assert(emitted < m_eff);
-      if (idx == 0) assert(emitted == 0);
-      else assert(emitted != 0 && (out_valid ? out_idx : f_pidx) < idx);
+      if (ei == 0) assert(emitted == 0);
+      else assert(emitted != 0 && (out_valid ? out_idx : f_pidx) < ei);
       assert(m_rest == m_eff - 1);
-      assert(m_eff + {2'b0, idx} <= emitted + {2'b0, n_last} + 1'b1);  // owed <= indices left
+      assert(m_eff + {2'b0, ei} <= emitted + {2'b0, n_last} + 1'b1);  // owed <= indices left
+      // the decision's counters and flags, tied to what they stand for
+      assert(owed == m_eff - emitted);
+      assert(slack == $signed({3'b0, n_last}) - $signed({3'b0, ei}) - $signed({1'b0, owed}));
+      assert(first == (ei == 0));
+      assert(e_last == (ei == n_last));
+      assert(ne_nz == (need_eq != 0));
     end
-    if (state == 5 && f_pending) assert(out_valid && out_last && f_emit + 1'b1 == f_m);
+    if (state == 12 && f_pending) assert(out_valid && out_last && f_emit + 1'b1 == f_m);
     if (out_valid) assert(out_last == (emitted == m_eff));
   end
 
