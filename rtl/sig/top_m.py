@@ -110,6 +110,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     state = Signal(intbv(T_LOAD_H, min=0, max=T_DONE + 1))
     n_last = Signal(intbv(0)[iw:])           # n - 1
     nl_m1 = Signal(modbv(0)[iw:])            # n - 2
+    nl_p1 = Signal(intbv(0)[nw:])            # n
     m_eff = Signal(intbv(1)[nw:])
     m_rest = Signal(intbv(0)[nw:])
     idx = Signal(modbv(0)[iw:])
@@ -164,9 +165,10 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
 
     @always_comb
     def clamp():
-        if m_raw < min_m:
+        # the compares on count >> div_shift itself (m_raw - 1), beside the + 1, not after it
+        if cnt_sh < min_m - 1:
             m_clamp.next = min_m
-        elif m_raw > max_m_eff:
+        elif cnt_sh > max_m_eff - 1:
             m_clamp.next = max_m_eff
         else:
             m_clamp.next = m_raw
@@ -368,19 +370,21 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
                 if in_last:
                     n_last.next = idx
                     nl_m1.next = idx - 1
-                    if m_eff > idx_w + 1:
-                        m_eff.next = idx_w + 1
-                        m_rest.next = idx_w
-                    else:
-                        m_rest.next = m_eff - 1
+                    nl_p1.next = idx_w + 1
                     prefix.next = 0
                     himask.next = 0
                     above.next = 0
                     pss.next = 0
                     state.next = T_START
         elif state == T_START:
-            remc.next = m_rest
-            mr_nz.next = m_rest != 0
+            # the budget cut by n: min(m, n) (m_eff = 1 or n = 1 leaves one index, the forced 0)
+            if m_eff > nl_p1:
+                m_eff.next = nl_p1
+                m_rest.next = nl_x
+                remc.next = nl_x
+            else:
+                m_rest.next = m_eff - 1
+                remc.next = m_eff - 1
             need_eq.next = 0
             fcnt.next = 0
             if m_eff == 1 or n_last == 0:
@@ -426,6 +430,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
             first.next = True
             e_last.next = n_last == 0
             ne_nz.next = need_eq != 0
+            mr_nz.next = m_rest != 0
             fcnt.next = fcnt + 1
             if fcnt == FILL - 1:
                 state.next = T_EMIT

@@ -102,10 +102,12 @@ always @(*)
     assert(f_expect_hdr == (state != 1));
     if (state == 1) assert(idx == f_nv[F_IW-1:0] && f_nv < `FP_MAX_N && m_eff == f_mc);
     if (state >= 2) assert(f_pending || (state == 12 && !out_valid));
-    if (state >= 2 && f_pending) assert(n_last == f_nlast && m_eff == f_m && f_m >= 1 && f_m <= f_nlast + 1);
+    if (state >= 2 && f_pending) assert(n_last == f_nlast);
+    if (state >= 3 && f_pending) assert(m_eff == f_m && f_m >= 1 && f_m <= f_nlast + 1);
+    if (state == 2) assert(m_eff == f_mc && nl_p1 == n_last + 1'b1);   // cut by n in the start cycle
     if (state >= 2) assert(nl_m1 == n_last - 1'b1);
-    if (state >= 3) assert(mr_nz == (m_rest != 0));
-    if (state >= 2 && state <= 10) assert(!out_valid && !f_started && m_rest == m_eff - 1);
+    if (state >= 2 && state <= 10) assert(!out_valid && !f_started);
+    if (state >= 3 && state <= 11) assert(m_rest == m_eff - 1);
     if (state >= 3 && state <= 9) assert(m_eff >= 2);
     if (state == 3) assert(idx >= 1 && idx <= n_last && h_last == (idx == n_last));
     if (state >= 4 && state <= 9) assert(idx == 1 && h_last == (n_last == 1));   // the next pass starts at 1
@@ -125,6 +127,7 @@ always @(*)
       assert(first == (ei == 0));
       assert(e_last == (ei == n_last));
       assert(ne_nz == (need_eq != 0));
+      assert(mr_nz == (m_rest != 0));
     end
     if (state == 12 && f_pending) assert(out_valid && out_last && f_emit + 1'b1 == f_m);
     if (out_valid) assert(out_last == (emitted == m_eff));
