@@ -242,7 +242,9 @@ def sig_share_rows(lengths=None) -> list[dict]:
                 sig = sum(v for k, v in a["cycles_per_layer"].items() if k.startswith("SIG"))
                 out.append({"model": model, "source": src, "N": n, "attention_s": a["seconds"],
                             "sig_cycles_per_layer": sig, "sig_share": a["index_generation_share"],
-                            "within_15_percent": a["index_generation_share"] <= 0.15})
+                            "within_15_percent": a["index_generation_share"] <= 0.15,
+                            "sig_exposed_share": a["sig_exposed_share"],
+                            "exposed_within_15_percent": a["sig_exposed_share"] <= 0.15})
     return out
 
 
