@@ -42,6 +42,7 @@ from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import int_checker
 from ..common.widths import index_width
 from .pipe_parts import _add, _increment
+from .radix_hist import _zext, radix_histogram, radix_tables
 
 (C_LOAD_H, C_LOAD_V, C_TEST, C_HIST, C_DRAIN, C_DRAIN2, C_DRAIN3, C_READ, C_PA, C_PB, C_DIV0, C_DIV,
  C_FIN, C_OUT) = range(14)
@@ -68,63 +69,6 @@ _check = int_checker("sig_cover_count")
 
 
 @block
-def _bin(clk, clr, hit, w, hc, hs):
-    """One histogram bin: ``hc += 1``, ``hs += w`` when ``hit`` (carry-select sum), both 0 on ``clr``."""
-    hs_n = Signal(intbv(0)[len(hs):])
-    hc_n = Signal(intbv(0)[len(hc):])
-    add = carry_select_add(hs, w, hs_n)
-    inc = _increment(hc, hc_n)
-
-    @always(clk.posedge)
-    def acc():
-        if clr:
-            hc.next = 0
-            hs.next = 0
-        elif hit:
-            hc.next = hc_n
-            hs.next = hs_n
-
-    return add, inc, acc
-
-
-@block
-def _pick(sel, items, out):
-    """``out = items[sel]`` (a tuple of signals, ``len(items)`` a power of two), a tree of 2:1
-    choices on the bits of ``sel``, low bit first."""
-    level = list(items)
-    insts = []
-    k = 0
-    while len(level) > 1:
-        nxt = []
-        for a in range(0, len(level), 2):
-            o = Signal(intbv(0)[len(out):])
-            insts.append(_mux2(sel(k), level[a], level[a + 1], o))
-            nxt.append(o)
-        level = nxt
-        k += 1
-    insts.append(_copy(level[0], out))
-    return insts
-
-
-@block
-def _mux2(s, a, b, o):
-    @always_comb
-    def mux():
-        o.next = b if s else a
-
-    return mux
-
-
-@block
-def _copy(a, o):
-    @always_comb
-    def cp():
-        o.next = a
-
-    return cp
-
-
-@block
 def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_n=8, width=8,
                     hist_bits=4, sum_width=11):
     _check("max_n", max_n, 2, 1 << 20)
@@ -138,10 +82,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     tw = sum_width
     hb = min(hist_bits, width)
     nbins = 1 << hb
-    npass = -(-width // hist_bits)
-    lo_t = tuple(max(width - (p + 1) * hist_bits, 0) for p in range(npass))
-    top_t = tuple(width - p * hist_bits for p in range(npass))
-    dmax_t = tuple((1 << (top_t[p] - lo_t[p])) - 1 for p in range(npass))
+    npass = radix_tables(width, hist_bits)[0]
     cw = iw + 2   # counts up to max_n + 1
     qw = iw + 2   # quotient bits of the final division
     W = width + 2  # the division's remainder: holds 2 t
@@ -173,7 +114,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     idx_nx = Signal(modbv(0)[iw:])
     v_mem = Signal(intbv(0)[width:])
     v_rd = Signal(intbv(0)[width:])
-    on0 = Signal(bool(0))              # v_rd is a histogram step's value
+    on0 = Signal(bool(0))              # v_mem is a histogram step's value
     at_last = Signal(bool(0))          # idx == n_last (registered, from idx_nx)
 
     @always_comb
@@ -229,101 +170,37 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
         # registered read (block RAM) of the value at the next index; read-first
         v_mem.next = mem[idx_nx]
 
-    @always(clk.posedge)
-    def read_reg():
-        # the read value registered (the memory's output, URAM cascades at u280, then the
-        # classification: one stage each). No write bypass: the compare cycle after the load
-        # reads index 0 again after its write
-        v_rd.next = v_mem
-        on0.next = state == C_HIST and not le
 
     @always(clk.posedge)
     def mem_write():
         if state == C_LOAD_V and s_valid:
             mem[idx].next = in_val
 
-    # ---------------------------------------------------------------- histogram: three stages
-    # (1) the value's digit for this pass (a shift by the pass's low bit) and whether its bits above
-    # the digit equal the prefix (a mask compare), registered; (2) the one-hot bin hit; (3) the bins
-    lo_b = Signal(intbv(0, min=0, max=width + 1))
+    # ---------------------------------------------------------------- histogram passes (radix_hist.py)
+    # the value registered, classified, decoded to a one-hot bin hit, added into its bin; a bin read
+    # ahead for the scan. No write bypass: the compare cycle after the load reads index 0 after its
+    # write
     dmax = Signal(intbv(0)[hb:])
     dmx_sh = Signal(intbv(0)[width:])
-    v_sh = Signal(intbv(0)[width:])
-    dmax_v = tuple(int(d) for d in dmax_t)
-
-    @always_comb
-    def tables():
-        lo_b.next = lo_t[pss if pss < npass else 0]
-
-    @always_comb
-    def tables2():
-        dmax.next = dmax_v[pss if pss < npass else 0]
-
-    dmax_w = Signal(intbv(0)[width:])
-    insts.append(_zext(dmax_w, dmax))
-
-    @always_comb
-    def tables3():
-        dmx_sh.next = dmax_w << lo_b        # the digit's bits (a ROM of these would need 32-bit constants)
-
-    on1 = Signal(bool(0))
-    cand1 = Signal(bool(0))
-    dig1 = Signal(intbv(0)[hb:])
-    vw1 = Signal(intbv(0)[tw:])
-    v_w = Signal(intbv(0)[tw:])
-    hit = Signal(intbv(0)[nbins:])
-    vw = Signal(intbv(0)[tw:])
+    dgt_sh = Signal(intbv(0)[width:])
     clr = Signal(bool(0))
-    insts.append(_zext(v_w, v_rd))
-
-    @always_comb
-    def classify():
-        v_sh.next = v_rd >> lo_b
-
-    @always(clk.posedge)
-    def stage1():
-        on1.next = on0
-        cand1.next = (v_rd & himask) == prefix
-        dig1.next = v_sh[hb:] & dmax
-        vw1.next = v_w
-
-    @always(clk.posedge)
-    def stage2():
-        hit.next = 0
-        if on1 and cand1:
-            hit.next[dig1] = True
-        vw.next = vw1
-
-    for b in range(nbins):
-        insts.append(_bin(clk, clr, hit(b), vw, hc[b], hs[b]))
-
-    # ---------------------------------------------------------------- digit scan: bins read ahead
-    ra = Signal(modbv(0)[hb:])         # the bin read at this edge
-    hs_nx = Signal(intbv(0)[tw:])
-    hc_nx = Signal(intbv(0)[cw:])
+    scan_rd = Signal(bool(0))
+    ra_step = Signal(bool(0))
     hs_r = Signal(intbv(0)[tw:])
     hc_r = Signal(intbv(0)[cw:])
     gt = Signal(bool(0))
-    dgt_w = Signal(intbv(0)[width:])
-    dgt_sh = Signal(intbv(0)[width:])
-    insts += [_pick(ra, tuple(hs), hs_nx), _pick(ra, tuple(hc), hc_nx), _zext(dgt_w, dgt)]
 
     @always_comb
-    def digit_bits():
-        dgt_sh.next = dgt_w << lo_b
+    def scan_ctl():
+        on0.next = state == C_HIST and not le
+        scan_rd.next = state == C_READ or state == C_PB
+        ra_step.next = state == C_PB
 
-    @always_comb
-    def read_addr():
-        if state == C_PB:
-            ra.next = dgt - 1
-        else:
-            ra.next = dmax
+    insts.append(radix_histogram(clk, v_mem, v_rd, None, on0, pss, prefix, himask, clr, dgt, scan_rd, ra_step, dmax,
+                                 dgt_sh, dmx_sh, tuple(hc), hc_r, tuple(hs), hs_r, width, hist_bits))
 
     @always(clk.posedge)
-    def read_bins():
-        if state == C_READ or state == C_PB:
-            hs_r.next = hs_nx
-            hc_r.next = hc_nx
+    def scan_cmp():
         gt.next = hs_r > rem
 
     rem_n = Signal(intbv(0)[tw:])
@@ -468,20 +345,5 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return (insts, unpack, total_le, idx_next, last_flag, read_mem, read_reg, mem_write, tables, tables2, tables3,
-            classify, stage1, stage2, digit_bits, read_addr, read_bins, negate, div_ops, div_init, handshakes, control)
-
-
-@block
-def _zext(dst, src):
-    """``dst = src`` zero-extended (explicit concatenation, so every operand has the result width)."""
-    pad = len(dst) - len(src)
-    if pad > 0:
-        @always_comb
-        def ext():
-            dst.next = concat(intbv(0)[pad:], src)
-    else:
-        @always_comb
-        def ext():
-            dst.next = src
-    return ext
+    return (insts, unpack, total_le, idx_next, last_flag, read_mem, mem_write, scan_ctl, scan_cmp, negate, div_ops,
+            div_init, handshakes, control)

@@ -34,8 +34,8 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv,
 
 from ..common.params import int_checker
 from ..common.widths import index_width
-from .cover_count import _pick, _zext
-from .pipe_parts import _add, _increment
+from .pipe_parts import _add
+from .radix_hist import _zext, radix_histogram, radix_tables
 
 (T_LOAD_H, T_LOAD_V, T_START, T_HIST, T_DRAIN, T_DRAIN2, T_DRAIN3, T_READ, T_PA, T_PB, T_FILL, T_EMIT,
  T_DONE) = range(13)
@@ -67,22 +67,6 @@ _check = int_checker("sig_top_m")
 
 
 @block
-def _counter(clk, clr, hit, hc):
-    """One histogram bin: ``hc += 1`` when ``hit``, 0 on ``clr``."""
-    hc_n = Signal(intbv(0)[len(hc):])
-    inc = _increment(hc, hc_n)
-
-    @always(clk.posedge)
-    def acc():
-        if clr:
-            hc.next = 0
-        elif hit:
-            hc.next = hc_n
-
-    return inc, acc
-
-
-@block
 def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_n=8, width=8, hist_bits=4,
               div_shift=0, min_m=1, max_m=8):
     _check("max_n", max_n, 2, 1 << 20)
@@ -95,10 +79,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     for name, sig, w in (("s_data", s_data, pw + 1), ("m_data", m_data, iw + 1)):
         if len(sig) != w:
             raise ValueError(f"sig_top_m field '{name}' width = {len(sig)} is not allowed: must be {w}")
-    npass = -(-width // hist_bits)
-    lo_t = tuple(max(width - (p + 1) * hist_bits, 0) for p in range(npass))
-    top_t = tuple(width - p * hist_bits for p in range(npass))
-    dmax_t = tuple((1 << (top_t[p] - lo_t[p])) - 1 for p in range(npass))
+    npass = radix_tables(width, hist_bits)[0]
     hb = min(hist_bits, width)
     nbins = 1 << hb
     nw = iw + 2  # every count, budget and sum: up to 2 max_n
@@ -180,34 +161,55 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     e_go = Signal(bool(0))                   # the emission pipeline moves (fill, or a free output)
     gt = Signal(bool(0))                     # the scanned digit's bin reaches the budget left
 
+    # idx at the next edge (the registered read's address): idx, 0, 1 or idx + 1, the choice made
+    # beside the increment, so the sum passes one 4:1 choice on its way to the memory
+    I_KEEP, I_ZERO, I_ONE, I_INC = range(4)
+    isel = Signal(intbv(0)[2:])
+    inc = Signal(modbv(0)[iw:])
+
     @always_comb
-    def idx_next():
-        idx_nx.next = idx
+    def idx_sel():
+        isel.next = I_KEEP
         if rst:
-            idx_nx.next = 0
+            isel.next = I_ZERO
+        elif state == T_FILL or state == T_EMIT:
+            if e_go and not fe_last:          # the fetch stops at the last index
+                isel.next = I_INC
         elif state == T_LOAD_H:
             if s_valid:
-                idx_nx.next = 0
+                isel.next = I_ZERO
         elif state == T_LOAD_V:
             if s_valid:
                 if in_last:
-                    idx_nx.next = 1
+                    isel.next = I_ONE
                 else:
-                    idx_nx.next = idx + 1
+                    isel.next = I_INC
         elif state == T_HIST:
             if h_last:
-                idx_nx.next = 1
+                isel.next = I_ONE
             else:
-                idx_nx.next = idx + 1
+                isel.next = I_INC
         elif state == T_PB:
             if (gt or dgt == 0) and pss == npass - 1:
-                idx_nx.next = 0
+                isel.next = I_ZERO
         elif state == T_START:
             if m_eff == 1 or n_last == 0:
-                idx_nx.next = 0
-        elif state == T_FILL or state == T_EMIT:
-            if e_go and not fe_last:          # the fetch stops at the last index
-                idx_nx.next = idx + 1
+                isel.next = I_ZERO
+
+    @always_comb
+    def idx_inc():
+        inc.next = idx + 1
+
+    @always_comb
+    def idx_next():
+        if isel == I_ZERO:
+            idx_nx.next = 0
+        elif isel == I_ONE:
+            idx_nx.next = 1
+        elif isel == I_INC:
+            idx_nx.next = inc
+        else:
+            idx_nx.next = idx
 
     @always(clk.posedge)
     def read_mem():
@@ -219,85 +221,35 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
         if state == T_LOAD_V and s_valid:
             mem[idx].next = in_val
 
-    # ---------------------------------------------------------------- histogram: three stages
-    lo_b = Signal(intbv(0, min=0, max=width + 1))
+    # ---------------------------------------------------------------- histogram passes (radix_hist.py)
+    # the value registered (held while the emission waits for the output), classified, decoded to a
+    # one-hot bin hit, counted in its bin; a bin read ahead for the scan
     dmax = Signal(intbv(0)[hb:])
     dmx_sh = Signal(intbv(0)[width:])
-    v_sh = Signal(intbv(0)[width:])
-    dmax_v = tuple(int(d) for d in dmax_t)
-
-    @always_comb
-    def tables():
-        lo_b.next = lo_t[pss if pss < npass else 0]
-
-    @always_comb
-    def tables2():
-        dmax.next = dmax_v[pss if pss < npass else 0]
-
-    dmax_w = Signal(intbv(0)[width:])
-    insts.append(_zext(dmax_w, dmax))
-
-    @always_comb
-    def tables3():
-        dmx_sh.next = dmax_w << lo_b        # the digit's bits (a ROM of these would need 32-bit constants)
-
-    on0 = Signal(bool(0))
-    on1 = Signal(bool(0))
-    cand1 = Signal(bool(0))
-    dig1 = Signal(intbv(0)[hb:])
-    hit = Signal(intbv(0)[nbins:])
-    clr = Signal(bool(0))
-
-    @always(clk.posedge)
-    def read_reg():
-        # the memory's output registered (its cascade, then the classification: a stage each);
-        # held while the emission waits for the output
-        if state != T_EMIT or e_go:
-            v_rd.next = v_mem
-        on0.next = state == T_HIST
-
-    @always_comb
-    def classify():
-        v_sh.next = v_rd >> lo_b
-
-    @always(clk.posedge)
-    def stage1():
-        on1.next = on0
-        cand1.next = (v_rd & himask) == prefix
-        dig1.next = v_sh[hb:] & dmax
-
-    @always(clk.posedge)
-    def stage2():
-        hit.next = 0
-        if on1 and cand1:
-            hit.next[dig1] = True
-
-    for b in range(nbins):
-        insts.append(_counter(clk, clr, hit(b), hist[b]))
-
-    # ---------------------------------------------------------------- digit scan: bins read ahead
-    ra = Signal(modbv(0)[hb:])
-    h_nx = Signal(intbv(0)[nw:])
-    h_r = Signal(intbv(0)[nw:])
-    dgt_w = Signal(intbv(0)[width:])
     dgt_sh = Signal(intbv(0)[width:])
+    clr = Signal(bool(0))
+    on0 = Signal(bool(0))
+    hold = Signal(bool(0))
+    scan_rd = Signal(bool(0))
+    ra_step = Signal(bool(0))
+    h_r = Signal(intbv(0)[nw:])
     remc_n = Signal(modbv(0)[nw:])
     above_n = Signal(intbv(0)[nw:])
-    insts += [_pick(ra, tuple(hist), h_nx), _zext(dgt_w, dgt), _add(above, h_r, above_n)]
 
     @always_comb
-    def digit_bits():
-        dgt_sh.next = dgt_w << lo_b
+    def scan_ctl():
+        on0.next = state == T_HIST
+        hold.next = state == T_EMIT and not e_go
+        scan_rd.next = state == T_READ or state == T_PB
+        ra_step.next = state == T_PB
         remc_n.next = remc - h_r
-        if state == T_PB:
-            ra.next = dgt - 1
-        else:
-            ra.next = dmax
+
+    insts += [radix_histogram(clk, v_mem, v_rd, hold, on0, pss, prefix, himask, clr, dgt, scan_rd, ra_step, dmax,
+                              dgt_sh, dmx_sh, tuple(hist), h_r, None, None, width, hist_bits),
+              _add(above, h_r, above_n)]
 
     @always(clk.posedge)
-    def read_bins():
-        if state == T_READ or state == T_PB:
-            h_r.next = h_nx
+    def scan_cmp():
         gt.next = h_r >= remc
 
     @always(clk.posedge)
@@ -458,6 +410,5 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
             if not out_valid:
                 state.next = T_LOAD_H
 
-    return (insts, unpack, budget_shift, budget, widen, clamp, idx_next, read_mem, mem_write, tables, tables2,
-            tables3, read_reg, classify, stage1, stage2, digit_bits, read_bins, fetch_last, hist_last, emit_flags, select,
-            handshakes, slack0, control)
+    return (insts, unpack, budget_shift, budget, widen, clamp, idx_sel, idx_inc, idx_next, read_mem, mem_write, scan_ctl, scan_cmp,
+            fetch_last, hist_last, emit_flags, select, handshakes, slack0, control)
