@@ -41,8 +41,9 @@ from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import int_checker
 from ..common.widths import index_width
+from .arith import zext
 from .pipe_parts import _add, _increment
-from .radix_hist import _zext, radix_histogram, radix_tables
+from .radix_hist import radix_histogram, radix_tables
 
 (C_LOAD_H, C_LOAD_V, C_TEST, C_HIST, C_DRAIN, C_DRAIN2, C_DRAIN3, C_READ, C_PA, C_PB, C_DIV0, C_DIV,
  C_FIN, C_OUT) = range(14)
@@ -125,7 +126,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     # ---------------------------------------------------------------- load: values and total
     total_n = Signal(intbv(0)[tw:])
-    insts = [_zext(in_w, in_val), _add(total, in_w, total_n)]
+    insts = [zext(in_val, in_w), _add(total, in_w, total_n)]
 
     @always(clk.posedge)
     def total_le():
@@ -255,7 +256,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     # ---------------------------------------------------------------- handshakes, control
     n_w = Signal(intbv(0)[cw:])
-    insts.append(_zext(n_w, n_last))
+    insts.append(zext(n_last, n_w))
 
     @always_comb
     def handshakes():

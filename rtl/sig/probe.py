@@ -47,8 +47,6 @@ the U280 preset (docs/vivado.md).
 
 from __future__ import annotations
 
-import math
-
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 
-from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
+from myhdl import Signal, always, always_comb, block, concat, modbv
 
 from ..common.nonrestoring_step import nonrestoring_step
 from .arith import ssig, usig, zext

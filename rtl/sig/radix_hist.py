@@ -22,9 +22,10 @@ pass's bins are final 4 cycles after its last value's read (the parents' drain a
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
+from myhdl import Signal, always, always_comb, block, intbv, modbv
 
 from ..common.carry_select import carry_select_add
+from .arith import zext
 from .pipe_parts import _increment
 
 
@@ -36,21 +37,6 @@ def radix_tables(width: int, hist_bits: int) -> tuple[int, tuple, tuple, tuple]:
     top_t = tuple(width - p * hist_bits for p in range(npass))
     dmax_t = tuple((1 << (top_t[p] - lo_t[p])) - 1 for p in range(npass))
     return npass, lo_t, top_t, dmax_t
-
-
-@block
-def _zext(dst, src):
-    """``dst = src`` zero-extended (explicit concatenation, so every operand has the result width)."""
-    pad = len(dst) - len(src)
-    if pad > 0:
-        @always_comb
-        def ext():
-            dst.next = concat(intbv(0)[pad:], src)
-    else:
-        @always_comb
-        def ext():
-            dst.next = src
-    return ext
 
 
 @block
@@ -136,7 +122,7 @@ def radix_histogram(clk, v_mem, v_rd, hold, on_in, pss, prefix, himask, clr, dgt
     dmax_v = tuple(int(d) for d in dmax_t)
     dmax_w = Signal(intbv(0)[width:])
     dgt_w = Signal(intbv(0)[width:])
-    insts += [_zext(dmax_w, dmax), _zext(dgt_w, dgt)]
+    insts += [zext(dmax, dmax_w), zext(dgt, dgt_w)]
 
     @always_comb
     def tables():
@@ -195,7 +181,7 @@ def radix_histogram(clk, v_mem, v_rd, hold, on_in, pss, prefix, himask, clr, dgt
         v_w = Signal(intbv(0)[tw:])
         vw1 = Signal(intbv(0)[tw:])
         vw = Signal(intbv(0)[tw:])
-        insts.append(_zext(v_w, v_rd))
+        insts.append(zext(v_rd, v_w))
 
         @always(clk.posedge)
         def weight():

@@ -34,8 +34,9 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv,
 
 from ..common.params import int_checker
 from ..common.widths import index_width
+from .arith import zext
 from .pipe_parts import _add
-from .radix_hist import _zext, radix_histogram, radix_tables
+from .radix_hist import radix_histogram, radix_tables
 
 (T_LOAD_H, T_LOAD_V, T_START, T_HIST, T_DRAIN, T_DRAIN2, T_DRAIN3, T_READ, T_PA, T_PB, T_FILL, T_EMIT,
  T_DONE) = range(13)
@@ -302,7 +303,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     sl_init = Signal(intbv(0, min=-(1 << nw), max=1 << nw))
 
     nl_x = Signal(intbv(0)[nw:])
-    insts.append(_zext(nl_x, n_last))
+    insts.append(zext(n_last, nl_x))
 
     @always_comb
     def slack0():
