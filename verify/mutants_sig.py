@@ -132,3 +132,17 @@ def cover_count_rem_stale() -> Mutant:
     """sig_cover_count's digit scan passes a non-empty bin without taking its sum off the target
     left (``rem``): the threshold and the count come out wrong."""
     return Mutant("cover_count_rem_stale", "rem <= rem_n;", "rem <= rem;")
+
+
+# ---- the liveness annotator (tests/verify/test_sig_planted_bugs.py)
+def liveness_no_forward() -> Mutant:
+    """sig_liveness's backward pass reads a block's entry without forwarding the entry written by the
+    access just before: when two accesses next to each other in the stream use the same block (a
+    row's last block is the next row's first), the earlier one gets a stale next use."""
+    return Mutant("liveness_no_forward", "same2 <= (v2 && (q_blk == blk2));", "same2 <= 1'b0;")
+
+
+def liveness_table_not_held() -> Mutant:
+    """sig_liveness's emission keeps reading the per-block table at the incoming word's block while
+    the output is stalled, so the held word leaves with another block's pinnable flag."""
+    return Mutant("liveness_table_not_held", "tb_ra = blk2;", "tb_ra = q_blk;")

@@ -167,10 +167,11 @@ def list_builder_cycles(nb: int, sel_entries: int) -> int:
 
 
 def liveness_cycles(accesses: int, max_blocks: int, span_only: bool = False) -> int:
-    """``sig_liveness`` per head: collect, backward pass and emission, ``3 L``; then the per-block
-    table is cleared (``max_blocks`` cycles) before the next head. ``span_only``: first input beat to
-    last output beat (what a stand-alone simulation of one head measures: ``3 L + 1``)."""
-    return 3 * accesses + 1 if span_only else 3 * accesses + max_blocks
+    """``sig_liveness`` per head (rtl/sig/liveness.py, the same formula, tested equal): collect ``L``,
+    backward pass ``L + 1``, drain 2, emission ``L + 1``, then the per-block table is cleared
+    (``max_blocks`` cycles) before the next head. ``span_only``: first input beat to last output beat
+    (what a stand-alone simulation of one head measures: ``3 L + 5``)."""
+    return 3 * accesses + 5 if span_only else 3 * accesses + 4 + max_blocks
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,42 +2,55 @@
 
 Computes the golden model's ``liveness.annotate`` on the list builder's stream: every access
 ``(row, block)`` gets ``next_use`` (the next row whose list holds ``block``, or dead) and
-``pinnable`` (``block`` is used by every row from its first use to the last row:
-``count[block] == nb - first[block]``).
+``pinnable`` (``block`` is used by every row from its first use to the last row).
 
-Ports (``IW = bits(max_blocks - 1)``, ``AW = bits(max_accesses - 1)``):
+Ports (``IW = bits(max_blocks - 1)``):
 
 * ``s`` (``2 IW + 2`` bits): the list builder's beats ``{head_end, row, block, last}``.
 * ``m`` (``3 IW + 4`` bits): ``{dead, next_row[IW-1:0], pinnable, head_end, row, block, last}``;
   ``dead = 1`` (``next_row = 0``) when the block is never used again (``liveness.DEAD``).
 
-Operation, per head (the whole pattern is known before attention starts, so a backward pass is
-exact): collect (one beat per cycle into the access buffer; per-block use count and first row),
-backward (one access per cycle from the last to the first: ``next = nxt[block]`` or dead, then
-``nxt[block] = row``), emit (one annotated beat per cycle in stream order), clear (the per-block
-tables, ``max_blocks`` cycles; also right after reset). Cycles per head: ``3 L + max_blocks``
-plus stalls for ``L`` accesses. A head must have at most ``max_accesses`` accesses (any integer:
-the kernel uses ``max_blocks (max_blocks + 1) / 2``, a dense head at the largest context).
+Per head (the whole pattern is known before attention starts, so a backward pass is exact):
 
-Memories (no reset): the access buffer, ``max_accesses`` words of ``{next_use, access}`` (``IW + 1``
-+ ``2 IW + 2`` bits; collect writes the access, the backward pass rewrites the word with its next
-use; ``rtl/common/ram.ram_deep``: one memory, so UltraRAM at u280, 524,800 x 33 bits), a
-registered read (the address is the index the FSM moves to at that edge, ``idx_nx``, and a word
-written at the same edge to that address is forwarded, so the cycles equal an asynchronous read);
-per-block tables ``max_blocks x (IW + 1)`` (count), ``max_blocks x IW`` (first
-row), ``max_blocks x (IW + 1)`` (next row and valid), asynchronous reads (LUT RAM): they are read
-and written in the same cycle at the address of the incoming beat (collect) or of the access just
-read (backward), so a registered read would cost a cycle per access.
+* collect: one beat a cycle into the access buffer (``L`` cycles);
+* backward: one access a cycle from the last to the first (``L + 1`` cycles), through two stages:
+  the buffer word, then the per-block entry ``{valid, row, unbroken}`` read at its block. The
+  access's next use is the entry's row (or dead); its entry becomes ``{1, row, unbroken}`` with
+  ``unbroken = entry.unbroken and entry.row == row + 1`` (or ``row == last row`` on a first
+  entry), so after the pass a block's ``unbroken`` says it is used by every row from its first use
+  to the last (the golden ``count == nb - first``). The entry written by the access just before is
+  forwarded (the table's read is registered, read-first);
+* drain (2 cycles: the last words written before they are read back);
+* emit: one annotated beat a cycle in stream order (``L + 1`` cycles), a three-stage pipeline
+  (buffer word, per-block entry, output register) that holds as a whole while ``m`` is not free;
+* clear (the per-block table, ``max_blocks`` cycles; also right after reset).
+
+Cycles per head: ``3 L + 4 + max_blocks`` plus output stalls (:func:`liveness_cycles`).
+A head must have at most ``max_accesses`` accesses (the kernel: ``max_blocks (max_blocks + 1) / 2``,
+a dense head at the largest context).
+
+Memories (registered reads, no reset): the access buffer ``max_accesses x (IW + 1 + 2 IW + 2)``
+(``{next_use, access}``; UltraRAM at u280) and the per-block table ``max_blocks x (IW + 2)``
+(block RAM at u280), both ``rtl/common/ram.ram_deep``. Every address comes from registers through
+a small select: the buffer's next index is chosen among ``idx``, ``idx + 1`` and ``idx - 1`` kept
+in registers of their own.
 """
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.ram import ram_deep
 from .list_builder import index_width
 
-A_CLEAR, A_COLLECT, A_BACK, A_EMIT = range(4)
+DRAIN_CYCLES = 2
+
+
+def liveness_cycles(accesses: int, max_blocks: int, span_only: bool = False) -> int:
+    """Cycles of one head without output stalls: collect ``L``, backward ``L + 1``, drain 2, emit
+    ``L + 1``, clear ``max_blocks``. ``span_only``: from the first input beat taken to the last output
+    beat (what a stand-alone simulation of one head measures)."""
+    return 3 * accesses + 5 if span_only else 3 * accesses + 2 + DRAIN_CYCLES + max_blocks
 
 
 def _validate(max_blocks, max_accesses) -> None:
@@ -56,192 +69,233 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
         if len(sig) != w:
             raise ValueError(f"sig_liveness field '{name}' width = {len(sig)} is not allowed: must be {w} "
                              f"for max_blocks={max_blocks}")
-    bw = 2 * iw + 2
-
+    bw = 2 * iw + 2                      # access: {head_end, row, block, last}
     ww = bw + iw + 1                     # buffer word: {next_use, access}
-    cnt_mem = [Signal(intbv(0)[iw + 1:]) for _ in range(max_blocks)]
-    first_mem = [Signal(intbv(0)[iw:]) for _ in range(max_blocks)]
-    nxt_mem = [Signal(intbv(0)[iw + 1:]) for _ in range(max_blocks)]  # {valid, row}
+    tw = iw + 2                          # table entry: {valid, row, unbroken}
+    st = enum("CLEAR", "COLLECT", "BACK", "DRAIN", "EMIT")
 
-    state = Signal(intbv(A_CLEAR, min=0, max=4))
+    state = Signal(st.CLEAR)
     clr = Signal(modbv(0)[iw:])
+    drain = Signal(bool(0))
+    # the buffer index and its neighbours, kept so that the next index is a select of registers
     idx = Signal(modbv(0)[aw:])
-    n_acc = Signal(modbv(0)[aw:])       # index of the head's final access
-    nb_last = Signal(intbv(0)[iw:])
-    out_valid = Signal(bool(0))
-    out_data = Signal(intbv(0)[3 * iw + 4:])
-
-    in_row = Signal(intbv(0)[iw:])
-    in_blk = Signal(intbv(0)[iw:])
-    in_end = Signal(bool(0))
-    rd_acc = Signal(intbv(0)[bw:])
-    rd_row = Signal(intbv(0)[iw:])
-    rd_blk = Signal(intbv(0)[iw:])
-    blk_addr = Signal(intbv(0)[iw:])
-    cnt_rd = Signal(intbv(0)[iw + 1:])
-    first_rd = Signal(intbv(0)[iw:])
-    nxt_rd = Signal(intbv(0)[iw + 1:])
-    nu_rd = Signal(intbv(0)[iw + 1:])
-    pin = Signal(bool(0))
-    nb_cnt = Signal(intbv(0)[iw + 1:])
-    span = Signal(modbv(0)[iw + 1:])
-    out_free = Signal(bool(0))
+    idx_up = Signal(modbv(1)[aw:])
+    idx_dn = Signal(modbv((1 << aw) - 1)[aw:])
     idx_nx = Signal(modbv(0)[aw:])
-    nu_wd = Signal(intbv(0)[iw + 1:])
+    go_up = Signal(bool(0))
+    go_dn = Signal(bool(0))
+    go_zero = Signal(bool(0))
+    idx_zero = Signal(bool(0))
+    rem = Signal(modbv(0)[aw:])          # emit: accesses left after idx
+    n_acc = Signal(modbv(0)[aw:])        # index of the head's final access
+    nb_last = Signal(intbv(0)[iw:])
+    in_end = Signal(bool(0))
+    in_row = Signal(intbv(0)[iw:])
+
     buf_we = Signal(bool(0))
+    buf_wa = Signal(modbv(0)[aw:])
     buf_wd = Signal(intbv(0)[ww:])
     buf_q = Signal(intbv(0)[ww:])
-    buf_byp = Signal(intbv(0)[ww:])
-    buf_hit = Signal(bool(0))
-    rd_word = Signal(intbv(0)[ww:])
-    buf = ram_deep(clk, buf_we, idx, buf_wd, idx_nx, buf_q, depth=max_accesses, tag="acc")
+    q_row = Signal(intbv(0)[iw:])
+    q_blk = Signal(intbv(0)[iw:])
+
+    # stage 1 valid (buf_q holds word[idx]); stage 2: the word, its address and its block's entry
+    v1 = Signal(bool(0))
+    v2 = Signal(bool(0))                 # backward access in stage 2
+    e2 = Signal(bool(0))                 # emit beat in stage 2
+    w2 = Signal(intbv(0)[ww:])
+    a2 = Signal(modbv(0)[aw:])
+    acc2 = Signal(intbv(0)[bw:])
+    nu2 = Signal(intbv(0)[iw + 1:])
+    row2 = Signal(intbv(0)[iw:])
+    blk2 = Signal(intbv(0)[iw:])
+    row2p1 = Signal(intbv(0)[iw + 1:])
+    q_rowp1 = Signal(intbv(0)[iw + 1:])
+    last2 = Signal(bool(0))
+    same2 = Signal(bool(0))
+    lw = Signal(intbv(0)[tw:])           # the entry written by the access before (forwarded)
+
+    tb_we = Signal(bool(0))
+    tb_wa = Signal(intbv(0)[iw:])
+    tb_wd = Signal(intbv(0)[tw:])
+    tb_ra = Signal(intbv(0)[iw:])
+    tb_q = Signal(intbv(0)[tw:])
+    old = Signal(intbv(0)[tw:])
+    eq_next = Signal(bool(0))
+    unb = Signal(bool(0))
+    nu_new = Signal(intbv(0)[iw + 1:])
+    new_entry = Signal(intbv(0)[tw:])
+
+    out_valid = Signal(bool(0))
+    out_data = Signal(intbv(0)[3 * iw + 4:])
+    out_free = Signal(bool(0))
+    hold = Signal(bool(0))
+    e_adv = Signal(bool(0))              # emit: stage 1 moves to stage 2
+
+    buf = ram_deep(clk, buf_we, buf_wa, buf_wd, idx_nx, buf_q, depth=max_accesses, tag="acc")
+    tbl = ram_deep(clk, tb_we, tb_wa, tb_wd, tb_ra, tb_q, depth=max_blocks, tag="blk")
 
     @always_comb
     def unpack():
         in_end.next = s_data[2 * iw + 1]
         in_row.next = s_data[2 * iw + 1:iw + 1]
-        in_blk.next = s_data[iw + 1:1]
+        q_row.next = buf_q[2 * iw + 1:iw + 1]
+        q_blk.next = buf_q[iw + 1:1]
+        acc2.next = w2[bw:]
+        nu2.next = w2[ww:bw]
+        row2.next = w2[2 * iw + 1:iw + 1]
+        blk2.next = w2[iw + 1:1]
 
     @always_comb
-    def idx_next():
-        # the value ``idx`` takes at the next edge: the address of the registered buffer reads
-        idx_nx.next = idx
-        if rst:
-            idx_nx.next = 0
-        elif state == A_CLEAR:
-            if clr == max_blocks - 1:
-                idx_nx.next = 0
-        elif state == A_COLLECT:
-            if s_valid and not in_end:
-                idx_nx.next = idx + 1
-        elif state == A_BACK:
-            if idx != 0:
-                idx_nx.next = idx - 1
-        elif state == A_EMIT:
-            if out_free:
-                if idx == n_acc:
-                    idx_nx.next = 0
-                else:
-                    idx_nx.next = idx + 1
-
-    @always_comb
-    def nu_value():
-        if nxt_rd[iw]:
-            nu_wd.next = concat(False, nxt_rd[iw:])
-        else:
-            nu_wd.next = 1 << iw
-
-    @always_comb
-    def buf_write():
-        # collect writes the access (next use still unknown); the backward pass rewrites the word
-        # it has just read with the access's next use
-        buf_we.next = (state == A_COLLECT and s_valid) or state == A_BACK
-        if state == A_COLLECT:
-            buf_wd.next = concat(intbv(0)[iw + 1:], s_data)
-        else:
-            buf_wd.next = concat(nu_wd, rd_acc)
-
-    @always(clk.posedge)
-    def buf_read_bypass():
-        # a word written at the same edge to the address being read (registered, read-first) is forwarded
-        buf_hit.next = buf_we and idx == idx_nx
-        buf_byp.next = buf_wd
-
-    @always_comb
-    def buf_read():
-        if buf_hit:
-            rd_word.next = buf_byp
-        else:
-            rd_word.next = buf_q
-
-    @always_comb
-    def acc_read():
-        rd_acc.next = rd_word[bw:]
-        nu_rd.next = rd_word[ww:bw]
-
-    @always_comb
-    def acc_fields():
-        rd_row.next = rd_acc[2 * iw + 1:iw + 1]
-        rd_blk.next = rd_acc[iw + 1:1]
-
-    @always_comb
-    def table_addr():
-        if state == A_COLLECT:
-            blk_addr.next = in_blk
-        elif state == A_CLEAR:
-            blk_addr.next = clr
-        else:
-            blk_addr.next = rd_blk
-
-    @always_comb
-    def table_read():
-        cnt_rd.next = cnt_mem[blk_addr]
-        first_rd.next = first_mem[blk_addr]
-        nxt_rd.next = nxt_mem[blk_addr]
-
-    @always_comb
-    def pinnable():
-        nb_cnt.next = nb_last + 1
-
-    @always_comb
-    def span_calc():
-        span.next = nb_cnt - first_rd
-
-    @always_comb
-    def pin_calc():
-        pin.next = cnt_rd == span
+    def row_plus_one():
+        q_rowp1.next = q_row + 1
 
     @always_comb
     def handshakes():
         out_free.next = m_ready or not out_valid
-        s_ready.next = state == A_COLLECT
+        hold.next = state == st.EMIT and out_valid and not m_ready
+        s_ready.next = state == st.COLLECT
         m_valid.next = out_valid
         m_data.next = out_data
 
-    @always(clk.posedge)
-    def cnt_write():
-        if state == A_CLEAR:
-            cnt_mem[blk_addr].next = 0
-        elif state == A_COLLECT and s_valid:
-            cnt_mem[blk_addr].next = cnt_rd + 1
+    @always_comb
+    def index_moves():
+        idx_zero.next = idx == 0
+        e_adv.next = state == st.EMIT and out_free and v1
+        go_zero.next = state == st.CLEAR
+        go_up.next = ((state == st.COLLECT and s_valid and not in_end)
+                      or (state == st.EMIT and out_free and v1 and rem != 0))
+        go_dn.next = state == st.BACK and v1 and idx != 0
+
+    @always_comb
+    def index_next():
+        # the value ``idx`` takes at the next edge: the address of the buffer's registered read
+        if go_up:
+            idx_nx.next = idx_up
+        elif go_dn:
+            idx_nx.next = idx_dn
+        elif go_zero:
+            idx_nx.next = 0
+        else:
+            idx_nx.next = idx
+
+    @always_comb
+    def forward():
+        if same2:
+            old.next = lw
+        else:
+            old.next = tb_q
+
+    @always_comb
+    def next_row_match():
+        eq_next.next = concat(False, old[tw - 1:1]) == row2p1
+
+    @always_comb
+    def entry_logic():
+        # backward stage 2: the block's entry (forwarded from the access before when it is the same
+        # block), the access's next use and the block's new entry
+        if old[tw - 1]:
+            nu_new.next = concat(False, old[tw - 1:1])
+            unb.next = old[0] and eq_next
+        else:
+            nu_new.next = 1 << iw
+            unb.next = last2
+        new_entry.next = concat(True, row2, unb)
+
+    @always_comb
+    def buffer_write():
+        # collect writes the access (next use still unknown); backward stage 2 rewrites the word with
+        # its next use
+        buf_we.next = v2 or (state == st.COLLECT and s_valid)
+        if v2:
+            buf_wa.next = a2
+            buf_wd.next = concat(nu_new, acc2)
+        else:
+            buf_wa.next = idx
+            buf_wd.next = concat(intbv(0)[iw + 1:], s_data)
+
+    @always_comb
+    def table_ports():
+        tb_we.next = v2 or state == st.CLEAR
+        if v2:
+            tb_wa.next = blk2
+            tb_wd.next = new_entry
+        else:
+            tb_wa.next = clr
+            tb_wd.next = 0
+        # held at stage 2's block while the emit pipeline holds, so the entry stays with its word
+        if hold:
+            tb_ra.next = blk2
+        else:
+            tb_ra.next = q_blk
 
     @always(clk.posedge)
-    def first_write():
-        if state == A_COLLECT and s_valid and cnt_rd == 0:
-            first_mem[blk_addr].next = in_row
+    def stage2():
+        if state == st.BACK and v1:
+            w2.next = buf_q
+            a2.next = idx
+            row2p1.next = q_rowp1
+            last2.next = q_row == nb_last
+            same2.next = v2 and q_blk == blk2
+        elif e_adv:
+            w2.next = buf_q
+        if v2:
+            lw.next = new_entry
 
-    @always(clk.posedge)
-    def nxt_write():
-        if state == A_CLEAR:
-            nxt_mem[blk_addr].next = 0
-        elif state == A_BACK:
-            nxt_mem[blk_addr].next = concat(True, rd_row)
+    @always_seq(clk.posedge, reset=rst)
+    def indices():
+        idx.next = idx_nx
+        if go_up:
+            idx_up.next = idx_up + 1
+            idx_dn.next = idx
+        elif go_dn:
+            idx_dn.next = idx_dn - 1
+            idx_up.next = idx
+        elif go_zero:
+            idx_up.next = 1
+            idx_dn.next = (1 << aw) - 1
 
     @always_seq(clk.posedge, reset=rst)
     def control():
-        idx.next = idx_nx
+        v2.next = state == st.BACK and v1
         if m_ready:
             out_valid.next = False
-        if state == A_CLEAR:
+        if state == st.CLEAR:
             clr.next = clr + 1
             if clr == max_blocks - 1:
                 clr.next = 0
-                state.next = A_COLLECT
-        elif state == A_COLLECT:
-            if s_valid:
-                if in_end:
-                    n_acc.next = idx
-                    nb_last.next = in_row
-                    state.next = A_BACK
-        elif state == A_BACK:
-            if idx == 0:
-                state.next = A_EMIT
-        elif state == A_EMIT:
+                state.next = st.COLLECT
+        elif state == st.COLLECT:
+            if s_valid and in_end:
+                n_acc.next = idx
+                nb_last.next = in_row
+                v1.next = False          # the final word is read back at the next edge
+                state.next = st.BACK
+        elif state == st.BACK:
+            v1.next = True
+            if v1 and idx_zero:
+                v1.next = False
+                drain.next = False
+                state.next = st.DRAIN
+        elif state == st.DRAIN:
+            drain.next = True
+            if drain:
+                v1.next = True
+                e2.next = False
+                rem.next = n_acc
+                state.next = st.EMIT
+        else:                            # EMIT
             if out_free:
-                out_valid.next = True
-                out_data.next = concat(nu_rd, pin, rd_acc)
-                if idx == n_acc:
-                    state.next = A_CLEAR
+                if e2:
+                    out_valid.next = True
+                    out_data.next = concat(nu2, tb_q[0], acc2)
+                e2.next = v1
+                if v1:
+                    rem.next = rem - 1
+                    if rem == 0:
+                        v1.next = False
+                elif e2:
+                    state.next = st.CLEAR
 
-    return (buf, unpack, idx_next, nu_value, buf_write, buf_read_bypass, buf_read, acc_read, acc_fields, table_addr,
-            table_read, pinnable, span_calc, pin_calc, handshakes, cnt_write, first_write, nxt_write, control)
+    return (buf, tbl, unpack, row_plus_one, handshakes, index_moves, index_next, forward, next_row_match,
+            entry_logic, buffer_write, table_ports, stage2, indices, control)

@@ -99,20 +99,20 @@ def test_planted_formula_error_is_caught(tiny_points, monkeypatch, planted):
 
 def test_kernel_model_hand_computed():
     """A dense head of nb = 3 at tiny (L = 6), by hand: SIG start at 35, first access at 35 + [2 +
-    (1 + 0 + 6)] + (6 + 1) = 51, attention from 51 + 4 for (max(8, 16) + 2) + 6 * (8 * 8 / 2) +
-    (6 + 1 + 8 + 4 + 2 + 3 + 17 + 2) + 8 + 14 = 275 cycles, ap_done 3 later: 333 (the simulation:
-    346)."""
+    (1 + 0 + 6)] + (6 + 5) = 55, attention from 55 + 4 for (max(8, 16) + 2) + 6 * (8 * 8 / 2) +
+    (6 + 1 + 8 + 4 + 2 + 3 + 17 + 2) + 8 + 14 = 275 cycles, ap_done 3 later: 337 (the simulation:
+    350)."""
     cfg = config("tiny")
     h = K.HeadShape(nb=3, accesses=6, vertical=0, slash=0, dense=True)
-    assert K.run_cycles(cfg, [h]) == 35 + 9 + 7 + 4 + (18 + 6 * 32 + 43 + 8 + 14) + 3 == 333
-    # two heads overlapped: the second SIG starts when the first's 6 accesses are in the FIFO (51 + 6
-    # + 1 + 2 = 60), its first access is ready at 76, long before the first attention ends at 330:
-    # the second attention starts at 332
+    assert K.run_cycles(cfg, [h]) == 35 + 9 + 11 + 4 + (18 + 6 * 32 + 43 + 8 + 14) + 3 == 337
+    # two heads overlapped: the second SIG starts when the first's 6 accesses are in the FIFO (55 + 6
+    # + 1 + 2 = 64), its first access is ready at 84, long before the first attention ends at 334:
+    # the second attention starts at 336
     sched = K.schedule(cfg, [h, h])
-    assert [x["sig_start"] for x in sched] == [35, 60] and [x["path_start"] for x in sched] == [55, 332]
-    assert K.run_cycles(cfg, [h, h]) == 332 + 275 + 3 == 610
-    # without overlap the second SIG waits for the first attention: 332 + 16 + 4 + 275 + 3
-    assert K.run_cycles(cfg, [h, h], overlap=False) == 332 + 16 + 4 + 275 + 3 == 630
+    assert [x["sig_start"] for x in sched] == [35, 64] and [x["path_start"] for x in sched] == [59, 336]
+    assert K.run_cycles(cfg, [h, h]) == 336 + 275 + 3 == 614
+    # without overlap the second SIG waits for the first attention: 336 + 20 + 4 + 275 + 3
+    assert K.run_cycles(cfg, [h, h], overlap=False) == 336 + 20 + 4 + 275 + 3 == 638
     # a FIFO smaller than the head's accesses: the SIG is done only when the attention has taken
     # L - (depth + 2) of them (here 6 - (4 + 2) = 0: no wait; at depth 4 with L = 10: 4 accesses in)
     small = cfg.replace(access_fifo_depth=4)
@@ -126,7 +126,7 @@ def test_kernel_model_hand_computed():
     # the probe at r = 2 lanes of Q = 4 rows: B + (2 nb + 1) B Q + Q (R + 3) + 2 N, and its two
     # pipeline waits at D = 8: TP = 1 + (3 + 6) + 7 = 17 and TP + log2 r + 1 = 19
     assert parts["SIG probe"] == 2 + 7 + (8 + 17 * 32 + 4 * 19 + 128) + (17 + 19) + 4
-    assert parts["SIG lists"] == 1 + 2 + 36 and parts["SIG liveness"] == 16
+    assert parts["SIG lists"] == 1 + 2 + 36 and parts["SIG liveness"] == 20
     qa = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1, query_aware=True, decision=True)
     pq = K.head_cycles(cfg, qa)
     # tiny: D = 8, a logit pipeline of 3 + 6 stages, the exp's 3, the JS tail's 10

@@ -28,8 +28,15 @@ def test_probe_hand():
 def test_pool_builder_liveness_hand():
     assert U.pool_cycles(64) == 130
     assert U.list_builder_cycles(4, 3) == 1 + 3 + 10
-    assert U.liveness_cycles(10, 8) == 38
-    assert U.liveness_cycles(10, 8, span_only=True) == 31
+    assert U.liveness_cycles(10, 8) == 42
+    assert U.liveness_cycles(10, 8, span_only=True) == 35
+
+
+def test_liveness_cycles_equal_the_rtl():
+    from fast_prefill.rtl.sig.liveness import liveness_cycles
+    for acc, mb in ((1, 2), (10, 8), (36, 8), (524800, 1024)):
+        for span in (False, True):
+            assert U.liveness_cycles(acc, mb, span) == liveness_cycles(acc, mb, span)
 
 
 def test_sae_row_hand():

@@ -97,3 +97,30 @@ def test_cover_count_rem_stale_rejected():
     run_cover_count(vecs, [], [], backends=("icarus",))                    # the design passes
     with pytest.raises(AssertionError, match="!= golden"):
         run_cover_count(vecs, [], [], backends=("icarus",), mutant=mutants_sig.cover_count_rem_stale())
+
+
+def _liveness_heads():
+    e = np.zeros(0, np.int64)
+    return [HeadPattern(6, np.array([1]), np.array([0, 3])), HeadPattern(5, e, e, dense=True)]
+
+
+def test_liveness_no_forward_rejected():
+    """sig_liveness without the backward pass's forwarding: rows 0 and 1 both start with block 0, so
+    access (0, 0) follows (1, 0) at once in the backward pass and reads a stale entry."""
+    from fast_prefill.verify.bench.sig.harness import run_liveness
+
+    run_liveness(_liveness_heads(), [], [], backends=("icarus",))                   # the design passes
+    with pytest.raises(AssertionError, match="!= golden"):
+        run_liveness(_liveness_heads(), [], [], backends=("icarus",), mutant=mutants_sig.liveness_no_forward())
+
+
+def test_liveness_table_not_held_rejected():
+    """sig_liveness whose per-block table read moves on while the output stalls: only back-pressure
+    shows it, so the same heads pass without stalls and are rejected with them."""
+    from fast_prefill.verify.bench.sig.harness import run_liveness
+
+    stall = [True, True, False]
+    run_liveness(_liveness_heads(), [], stall, backends=("icarus",))                # the design passes
+    run_liveness(_liveness_heads(), [], [], backends=("icarus",), mutant=mutants_sig.liveness_table_not_held())
+    with pytest.raises(AssertionError, match="!= golden"):
+        run_liveness(_liveness_heads(), [], stall, backends=("icarus",), mutant=mutants_sig.liveness_table_not_held())

@@ -40,3 +40,16 @@ def test_liveness_rejects_bad_params(kw):
     params = {"max_blocks": 8, "max_accesses": 64, **kw}
     with pytest.raises(ValueError, match=r"sig_liveness field '\w+' = .* is not allowed: must be (an integer|a power of two) in"):
         get_block("sig_liveness").instantiate(params)
+
+
+@pytest.mark.parametrize("nb,dense", [(1, True), (5, False), (8, True)])
+def test_liveness_cycles_equal_the_schedule(nb, dense):
+    """One head without stalls: first input beat to last output beat is ``liveness_cycles(L, span_only)``
+    exactly, on the converted Verilog."""
+    from fast_prefill.rtl.sig.liveness import liveness_cycles
+
+    e = np.zeros(0, np.int64)
+    p = HeadPattern(nb, e, e, dense=True) if dense else HeadPattern(nb, np.array([1]), np.array([0, 2]))
+    res = run_liveness([p], [], [], backends=("icarus",))["icarus"]
+    span = res.out_cycles["m"][-1] - res.in_cycles["s"][0] + 1
+    assert span == liveness_cycles(p.num_blocks(), 8, span_only=True), span

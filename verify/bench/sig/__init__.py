@@ -66,7 +66,7 @@ def memory_table(preset: str = "u280") -> list[dict]:
         ("list builder: vertical bitmap", "built", nb, 1, "LUTRAM"),
         ("list builder: slash bitmap", "built", nb, 1, "LUTRAM"),
         ("liveness: access buffer + next use", "built", max_acc, 3 * iw + 3, "URAM"),
-        ("liveness: per-block count/first/next", "built", nb, 3 * iw + 2, "BRAM"),
+        ("liveness: per-block {valid, next row, unbroken}", "built", nb, iw + 2, "BRAM"),
         ("coverage select: pooled values", "built", nb, pooled_bits, "BRAM"),
         ("coverage count: values (own copy)", "built", cfg.max_seq_len, acc_bits, "URAM"),
         ("score pipeline: vertical accumulator", "built", cfg.max_seq_len, acc_bits, "URAM"),
