@@ -29,7 +29,7 @@ so the SIG of head h+1 runs while head h attends, and a run of H alike heads cos
   - query-aware head (``tau_th != 0``, decision true): the probe, then ``sig_decision``
     (``1 + 1 + nb + (ceil(log2 D) + 6) + nb + 3 + R + 1 + nb (A + 2) + 10 + 1``: its logit, exp
     and JS pipelines' depths appear once each), then ``sig_pooled_select``
-    (``1 + nb`` header and key sums, two passes ``3 T + nb (R + 2 + L)`` with ``T = nb (nb + 1) / 2``
+    (``1 + nb`` header and key sums, two passes ``3 T + nb (R + 5 + L)`` with ``T = nb (nb + 1) / 2``
     and the logit pipeline's ``L = ceil(log2 D) + 6``,
     its cover count and top-m over ``T`` probabilities of ``A + 2`` bits), the two top-m of the head
     (budgets = min_blocks) running meanwhile; no cover counts over N; then the builder and liveness
@@ -191,12 +191,13 @@ def decision_cycles(nb: int, head_dim: int, recip_frac: int = 16) -> int:
 
 def pooled_select_cycles(nb: int, max_blocks: int, head_dim: int, recip_frac: int = 16) -> int:
     """``sig_pooled_select`` (rtl/sig/pooled_select.py), worst-case selection scans; each row's
-    logits wait for the ``ceil(log2 D) + 6``-stage logit pipeline's drain."""
+    logits wait for the ``ceil(log2 D) + 6``-stage logit pipeline's drain, and its exps for the
+    3-stage exp pipeline's."""
     logit = logit_stages(head_dim)
     t = nb * (nb + 1) // 2
     vw = ACC_FRAC + 2
     nc = max_blocks * (max_blocks + 1) // 2
-    passes = 2 * (3 * t + nb * (recip_frac + 2 + logit))
+    passes = 2 * (3 * t + nb * (recip_frac + 5 + logit))
     return 1 + nb + passes + U.cover_count_cycles(t, vw, HIST_BITS, nc + 1) + U.top_m_cycles(t, vw, HIST_BITS, t)
 
 

@@ -1,5 +1,5 @@
-"""Pipelined ``E(z) = 2^(-z)``: the value of ``exp2_unit`` (below, combinational) and the golden
-``exp2_neg``, with the table read and the shift in separate stages.
+"""Pipelined ``E(z) = 2^(-z)``: the golden ``exp2_neg``, with the table read and the shift in
+separate stages.
 
 ``z`` is unsigned with ``LF`` fraction bits; ``e = EXP_LUT[idx] >> (z >> LF)``, 0 once
 ``z >> LF > P``, where ``idx`` is the top ``exp_lut_bits`` fraction bits. Stage 1 registers the
@@ -10,7 +10,7 @@ bit beside it).
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, block, concat, intbv
+from myhdl import Signal, always, always_comb, block, intbv
 
 from ..common.params import int_checker
 from ..sae.exp2 import exp_lut_values
@@ -61,44 +61,3 @@ def exp2_pipe(clk, z, e, logit_frac, exp_lut_bits, prob_frac):
             e.next = lv >> n
 
     return index, lut_read, shift
-
-
-@block
-def exp2_unit(z, e, logit_frac, exp_lut_bits, prob_frac):
-    """``e = E(z)`` for unsigned z with LF fraction bits: ``EXP_LUT[idx] >> (z >> LF)``, 0 past P."""
-    lut = exp_lut_values(prob_frac, exp_lut_bits)
-    zw = len(z)
-    nsw = zw - logit_frac
-    nsh = usig(nsw)
-    idx = usig(exp_lut_bits)
-    lv = usig(prob_frac + 1)
-
-    @always_comb
-    def split():
-        nsh.next = z[zw:logit_frac]
-        idx.next = z[logit_frac:logit_frac - exp_lut_bits]
-
-    @always_comb
-    def rom():
-        lv.next = lut[idx]
-
-    # the shift in two steps of four ways each (by nsh's low two bits, then by the rest), one LUT
-    # level each; a single 16-way shift maps to wide multiplexers two levels deeper
-    # (a shift beyond P gives 0 below: only the bits of a shift 0 .. P take part)
-    nbw = max(3, min(nsw, prob_frac.bit_length()))
-    t = usig(prob_frac + 1)
-    nhi = usig(nbw)
-
-    @always_comb
-    def shift_lo():
-        t.next = lv >> nsh[2:0]
-        nhi.next = concat(nsh[nbw:2], False, False)
-
-    @always_comb
-    def shift():
-        if nsh > prob_frac:
-            e.next = 0
-        else:
-            e.next = t >> nhi
-
-    return split, rom, shift_lo, shift

@@ -40,8 +40,9 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
+from ..common.params import int_checker
 from ..common.ram import ram_deep
-from .list_builder import index_width
+from ..common.widths import index_width
 
 DRAIN_CYCLES = 2
 
@@ -54,10 +55,9 @@ def liveness_cycles(accesses: int, max_blocks: int, span_only: bool = False) -> 
 
 
 def _validate(max_blocks, max_accesses) -> None:
-    if isinstance(max_blocks, bool) or not isinstance(max_blocks, int) or not 2 <= max_blocks <= 4096:
-        raise ValueError(f"sig_liveness field 'max_blocks' = {max_blocks!r} is not allowed: must be an integer in [2, 4096]")
-    if isinstance(max_accesses, bool) or not isinstance(max_accesses, int) or not 2 <= max_accesses <= 1 << 20:
-        raise ValueError(f"sig_liveness field 'max_accesses' = {max_accesses!r} is not allowed: must be an integer in [2, {1 << 20}]")
+    check = int_checker("sig_liveness")
+    check("max_blocks", max_blocks, 2, 4096)
+    check("max_accesses", max_accesses, 2, 1 << 20)
 
 
 @block

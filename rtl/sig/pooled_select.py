@@ -6,7 +6,8 @@ rows, so every logit uses the probe's multiplier with ``shift + 2 log2 B``):
 * ``x[r][c] = logits(qsum[r] . ksum[c], mult, shift + 2 log2 B)`` for the causal entries
   ``c <= r`` of the ``nb x nb`` block matrix;
 * per row the causal softmax ``p[r][c]`` (UQ1.A: max, ``E(m - x)``, exp-sum, reciprocal
-  ``floor(2^(P+R) / l)`` by restoring division, ``rsr(E * inv, P + R - A)``);
+  ``floor(2^(P+R) / l)`` by non-restoring division, ``rsr(E * inv, P + R - A)``; the exps are
+  computed once, summed and kept in a row memory for the probabilities);
 * ``count = cover_count(p, (gamma * nb << A) >> GF)`` over the causal probabilities (an instance
   of ``sig_cover_count``; the masked zeros of the golden's ``nb^2`` vector change nothing, and
   ``count <= #causal + 1`` so ``keep = min(max(count - 1, 0), #causal) = count - 1``);
@@ -26,16 +27,17 @@ Ports (``IW = bits(max_blocks - 1)``, ``lb = log2 B``, ``MB = mult_bits``, ``GF 
 * ``m`` (``2 IW + 1`` bits): ``sig_list_builder``'s ``s_extra`` format: ``{end=0, row, col}`` per
   selected entry, flat index strictly ascending, every ``col <= row``; then ``{end=1, 0, 0}``.
 
-Cycles per head (``T = nb (nb + 1) / 2`` causal entries): two passes of ``3 T + nb (R + 2 + L)``
-(logits, exp-sum, probabilities, one cycle per entry; reciprocal, row start and the drain of the
-``L = ceil(log2 D) + 6``-stage logit pipeline, ``rtl/sig/logit_pipe.py``, per row), plus the
+Cycles per head (``T = nb (nb + 1) / 2`` causal entries): two passes of ``3 T + nb (R + 5 + L)``
+(logits, exp-sum, probabilities, one cycle per entry; per row the reciprocal, the row start, the
+drain of the ``L = ceil(log2 D) + 6``-stage logit pipeline, ``rtl/sig/logit_pipe.py``, and of the
+3-stage exp pipeline: ``z`` registered, then ``exp2_pipe``), plus the
 coverage count's search (``<= 2 + T + P_c (T + 2^h) + IW_c + 3``) and the top-m search and
 emission (``<= 1 + T + P_t (T + 2^h) + T``), plus the output walk (one cycle per causal entry
 passed) and stalls.
 
 Memories (registered reads at the next column ``c_nx`` with a write bypass, so the cycles equal
 an asynchronous read; no reset): key block sums ``max_blocks x D (8 + lb)``, one row of logits
-``max_blocks x logit_bits``; inside ``sig_cover_count`` and ``sig_top_m`` one copy each of the causal
+``max_blocks x logit_bits``, one row of exps ``max_blocks x (P + 1)``; inside ``sig_cover_count`` and ``sig_top_m`` one copy each of the causal
 probabilities, ``T_max = max_blocks (max_blocks + 1) / 2`` entries of ``A + 2`` bits (at the U280
 preset, 524,800 x 18 bits each: 128 URAM288 per copy at one entry per 72-bit row, 32 when four
 entries share a row; see docs/sig.md).
@@ -53,7 +55,7 @@ from .arith import _ext, ssig, umul, usig, zext
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import check_common, check_widths
 from .logit_pipe import logit_latency, logit_pipe
-from .exp2_pipe import exp2_unit
+from .exp2_pipe import EXP2_LATENCY, exp2_pipe
 from .pipe_parts import _increment
 from .top_m import sig_top_m, top_m_widths
 
@@ -128,6 +130,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     # ---------------------------------------------------------------- state
     kmem = [usig(w["bsum"]) for _ in range(max_blocks)]
     xmem = [ssig(LW) for _ in range(max_blocks)]
+    emem = [usig(P + 1) for _ in range(max_blocks)]   # the row's exps, E(m - x[c])
     state = Signal(intbv(S_HDR, min=0, max=13))
     ps = Signal(bool(0))
     nbl = usig(IW)
@@ -181,6 +184,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     xr = ssig(LW)
     c_nx = Signal(modbv(0)[IW:])
     kq, kbyp = usig(w["bsum"]), usig(w["bsum"])
+    eq = usig(P + 1)                 # emem at c (written in S_E, read in S_P: no bypass needed)
     xq, xbyp = ssig(LW), ssig(LW)
     khit, xhit = Signal(bool(0)), Signal(bool(0))
     nb_is1 = Signal(bool(0))         # nb = 1
@@ -189,6 +193,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     # signal bound later is left out of its sensitivity (MyHDL would not re-evaluate on it, and the
     # converted always block would be incomplete)
     v_ready = Signal(bool(0))
+    eis = Signal(bool(0))            # S_E: columns still to issue into the exp pipeline
 
     @always_comb
     def c_next():
@@ -207,7 +212,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         elif state == S_ROWQ:
             if s_q_valid:
                 c_nx.next = 0
-        elif state == S_X or state == S_E or (state == S_P and v_ready):
+        elif state == S_X or (state == S_E and eis) or (state == S_P and v_ready):
             if c == r:
                 c_nx.next = 0
             else:
@@ -217,6 +222,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     def rd_mem():
         kq.next = kmem[c_nx]
         xq.next = xmem[c_nx]
+        eq.next = emem[c_nx]
 
     @always(clk.posedge)
     def rd_bypass():
@@ -236,21 +242,63 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         xr.next = xbyp if xhit else xq
 
     # ---------------------------------------------------------------- exp, exp-sum, reciprocal, probability
+    # S_E issues one column a cycle: z = m - x[c] is registered, then exp2_pipe (EXP2_LATENCY
+    # edges); the exps are summed and stored (emem) as they leave, EL edges after their issue, with
+    # their column (ec*), first (ef) and last (el) flags carried beside them
+    EL = 1 + EXP2_LATENCY
     z = Signal(modbv(0)[LW:])
+    zr = Signal(modbv(0)[LW:])
     e = usig(P + 1)
+    e_in = Signal(bool(0))
+    ev = Signal(intbv(0)[EL:])
+    ef = Signal(intbv(0)[EL:])
+    el = Signal(intbv(0)[EL:])
+    ec0, ec1, ec2 = Signal(modbv(0)[IW:]), Signal(modbv(0)[IW:]), Signal(modbv(0)[IW:])
+    e_out = Signal(bool(0))
+    e_first = Signal(bool(0))
+    e_last = Signal(bool(0))
 
     @always_comb
     def zdiff():
         z.next = mx - xr
+        e_in.next = state == S_E and eis
 
-    insts.append(exp2_unit(z, e, LF, exp_lut_bits, P))
+    @always(clk.posedge)
+    def zreg():
+        zr.next = z
+
+    insts.append(exp2_pipe(clk, zr, e, LF, exp_lut_bits, P))
+
+    @always_seq(clk.posedge, reset=rst)
+    def e_track():
+        ev.next = concat(ev[EL - 1:0], e_in)
+        ef.next = concat(ef[EL - 1:0], e_in and c == 0)
+        el.next = concat(el[EL - 1:0], e_in and c == r)
+
+    @always(clk.posedge)
+    def e_cols():
+        ec0.next = c
+        ec1.next = ec0
+        ec2.next = ec1
+
+    @always_comb
+    def e_flags():
+        e_out.next = ev[EL - 1]
+        e_first.next = ef[EL - 1]
+        e_last.next = el[EL - 1]
+
+    @always(clk.posedge)
+    def w_e():
+        if e_out:
+            emem[ec2].next = e
+
     ez = usig(LSW)
     lsum_n = usig(LSW)
     insts.append(zext(e, ez))
 
     @always_comb
     def esum():
-        if c == 0:
+        if e_first:
             lsum_n.next = ez
         else:
             lsum_n.next = lsum + ez
@@ -262,7 +310,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     @always_comb
     def neg_e():
         enot.next = ~e_x
-        if c == 0:
+        if e_first:
             nl_acc.next = 0
         else:
             nl_acc.next = nl
@@ -287,7 +335,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     pph_rnd = usig(P + R + 3 - SH)
     pinc_rnd = usig(P + R + 3 - SH)
     p = usig(A + 1)
-    insts.append(umul(e, inv, pp_rnd))
+    insts.append(umul(eq, inv, pp_rnd))
 
     @always_comb
     def p_round():
@@ -507,11 +555,15 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 state.next = S_XW
         elif state == S_XW:
             if kv[LK - 1] and wc == r:
+                eis.next = True
                 state.next = S_E
         elif state == S_E:
-            lsum.next = lsum_n
-            nl.next = nl_n
             if c == r:
+                eis.next = False
+            if e_out:
+                lsum.next = lsum_n
+                nl.next = nl_n
+            if e_last:
                 rbit.next = R
                 rrem.next = 1 << (P - 1)
                 rquo.next = 0
@@ -550,6 +602,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 mp_done.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, esum, neg_e, r_shift, p_round, p_field,
+    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, zreg, e_track, e_cols, e_flags, w_e, esum, neg_e, r_shift, p_round, p_field,
             nb_plus, tshift, beats, k_issue, k_pipe,
             keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)
