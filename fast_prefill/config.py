@@ -104,7 +104,8 @@ class AcceleratorConfig:
                               (1 = one pass pair per query head; S > 1 costs S - 1 more
                               vertical/slash accumulator banks in sig_probe: docs/sig.md)
       sig_probe_rows          r, probe rows the SIG score pipeline scores against each key per cycle
-                              (power of two, <= block_size / 2): r D MAC a cycle (docs/sig.md)
+                              (power of two, <= block_size / 2): r D MAC a cycle on r D / 2 DSPs
+                              (two lanes' products share a DSP; u280: 8, why not 16: docs/sig.md)
       access_fifo_depth       beats of the access-stream FIFO between the SIG and the attention path
                               (power of two): once a head's accesses are all in it, the SIG of the
                               next head runs while this head attends (docs/kernel.md)

@@ -41,13 +41,15 @@ def log2i(x: int) -> int:
 
 
 PROBE_LANE_TAIL = 7     # sig_probe's lanes: stages from a step's logit to its probability (rtl/sig/probe_lane.py)
+PROBE_PAIR_EXTRA = 1    # the lanes' logits from logit_pipe_pair: one register more than logit_pipe
 
 
 def probe_pipe_waits(head_dim: int, rows: int) -> tuple[int, int]:
     """``sig_probe``'s two pipeline waits (rtl/sig/probe.py ``probe_waits``): ``TP`` after pass 1
     (the lanes' last l write) and ``TP + log2 r + 1`` after pass 2 (the last vertical sum), where
-    ``TP = 1 + (ceil(log2 D) + 6) + 7`` is the stage of a step's probability."""
-    tp = 1 + (head_dim - 1).bit_length() + 6 + PROBE_LANE_TAIL
+    ``TP = 1 + (ceil(log2 D) + 6 + 1) + 7`` is the stage of a step's probability (the logit pair
+    pipeline's ``ceil(log2 D) + 7`` edges)."""
+    tp = 1 + (head_dim - 1).bit_length() + 6 + PROBE_PAIR_EXTRA + PROBE_LANE_TAIL
     return tp, tp + log2i(rows) + 1
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, concat, modbv
 
 from ..common.params import int_checker
+from ..mpu.dsp_pair import LATENCY as PAIR_LATENCY, MAX_DATA_WIDTH, mpu_dsp_pair
 from .arith import sfield, ssig, usig
 from .pipe_parts import _increment, _reg_copy, _reg_mul, _reg_sum
 
@@ -56,34 +57,91 @@ def logit_pipe(clk, a_bus, b_bus, mult, shift7, x, head_dim, elem_bits, mult_bit
                              ("shift7", shift7, 7), ("x", x, LW)):
         if len(sig) != width:
             raise ValueError(f"logit_pipe field '{name}' width = {len(sig)} is not allowed: must be {width}")
-    XMIN, XMAX = -(1 << (LW - 1)), (1 << (LW - 1)) - 1
     insts = []
 
     # 1. products
-    big = 1 << (EB - 1)
-    level = []
+    prods = []
     for d in range(D):
         aa, bb, pr = ssig(EB), ssig(EB), ssig(2 * EB)
         insts += [sfield(a_bus, aa, EB * d), sfield(b_bus, bb, EB * d), _reg_mul(clk, aa, bb, pr)]
-        level.append((pr, -big * (big - 1), big * big))
+        prods.append(pr)
+    root, ops = _tree(prods, EB)
+    for op in ops:
+        insts.append(_reg_sum(clk, *op) if len(op) == 3 else _reg_copy(clk, *op))
+    insts.append(_logit_tail(clk, root, mult, shift7, x, mult_bits, LF, LW))
+    return insts
 
-    # 2. registered adder tree
+
+#: edges the paired pipeline (:func:`logit_pipe_pair`) takes beyond :func:`logit_latency`
+PAIR_EXTRA = PAIR_LATENCY - 1
+
+
+@block
+def logit_pipe_pair(clk, a0_bus, a1_bus, b_bus, mult, shift7, x0, x1, head_dim, elem_bits, mult_bits, logit_frac,
+                    logit_bits):
+    """Two :func:`logit_pipe` results that share ``b_bus`` (two probe rows scored against one key):
+    ``x0`` of ``a0_bus . b_bus``, ``x1`` of ``a1_bus . b_bus``, each element pair's two products
+    from one multiplier (``rtl/mpu/dsp_pair.py``: one DSP48E2 for two INT8 products, proved exact),
+    so the D products of both cost D multipliers. Latency ``logit_latency(head_dim) + PAIR_EXTRA``
+    (the pair's split and correction take one register more than a plain product)."""
+    _check("head_dim", head_dim, 1, 256)
+    _check("elem_bits", elem_bits, 2, MAX_DATA_WIDTH)
+    _check("mult_bits", mult_bits, 4, 24)
+    _check("logit_frac", logit_frac, 1, 12)
+    _check("logit_bits", logit_bits, 12, 32)
+    D, EB, LF, LW = head_dim, elem_bits, logit_frac, logit_bits
+    for name, sig, width in (("a0_bus", a0_bus, D * EB), ("a1_bus", a1_bus, D * EB), ("b_bus", b_bus, D * EB),
+                             ("mult", mult, mult_bits), ("shift7", shift7, 7), ("x0", x0, LW), ("x1", x1, LW)):
+        if len(sig) != width:
+            raise ValueError(f"logit_pipe_pair field '{name}' width = {len(sig)} is not allowed: must be {width}")
+    insts = []
+    prods0, prods1 = [], []
+    for d in range(D):
+        a0, a1, bb = ssig(EB), ssig(EB), ssig(EB)
+        p0b, p1b = usig(2 * EB), usig(2 * EB)
+        p0, p1 = ssig(2 * EB), ssig(2 * EB)
+        insts += [sfield(a0_bus, a0, EB * d), sfield(a1_bus, a1, EB * d), sfield(b_bus, bb, EB * d),
+                  mpu_dsp_pair(clk, a0, a1, bb, p0b, p1b, data_width=EB), sfield(p0b, p0, 0), sfield(p1b, p1, 0)]
+        prods0.append(p0)
+        prods1.append(p1)
+    for prods, x in ((prods0, x0), (prods1, x1)):
+        root, ops = _tree(prods, EB)
+        for op in ops:
+            insts.append(_reg_sum(clk, *op) if len(op) == 3 else _reg_copy(clk, *op))
+        insts.append(_logit_tail(clk, root, mult, shift7, x, mult_bits, LF, LW))
+    return insts
+
+
+def _tree(prods, elem_bits):
+    """The registered adder tree over the D products (each in ``[-2^(EB-1) (2^(EB-1) - 1), 2^(2 EB - 2)]``):
+    ``ceil(log2 D)`` stages, an odd leftover waits one register. Returns ``(root, ops)``: the caller
+    instantiates each op, ``(a, b, s)`` as ``_reg_sum`` and ``(a, d)`` as ``_reg_copy``."""
+    big = 1 << (elem_bits - 1)
+    level = [(pr, -big * (big - 1), big * big) for pr in prods]
+    ops = []
     while len(level) > 1:
         nxt = []
         for k in range(0, len(level) - 1, 2):
             (a, alo, ahi), (b, blo, bhi) = level[k], level[k + 1]
             lo, hi = alo + blo, ahi + bhi
             s = ssig(max(lo.bit_length(), hi.bit_length()) + 1)
-            insts.append(_reg_sum(clk, a, b, s))
+            ops.append((a, b, s))
             nxt.append((s, lo, hi))
         if len(level) % 2:
             a = level[-1][0]
             d = ssig(len(a))
-            insts.append(_reg_copy(clk, a, d))
+            ops.append((a, d))
             nxt.append((d,) + level[-1][1:])
         level = nxt
-    root = level[0][0]
+    return level[0][0], ops
+
+
+@block
+def _logit_tail(clk, root, mult, shift7, x, mult_bits, LF, LW):
+    """Stages 3 to 7 of :func:`logit_pipe` on the tree's ``root``: ``x = sat(rsr(root mult, shift7 - LF), LW)``."""
+    XMIN, XMAX = -(1 << (LW - 1)), (1 << (LW - 1)) - 1
     RW = len(root)
+    insts = []
 
     # 3. root * mult as two partial products, 4. their sum
     PRW = RW + mult_bits + 2

@@ -19,7 +19,7 @@ consecutive, so each bank takes one read-modify-write a cycle (lane ``(b - d0) m
 N in the last block are phantoms (masked by causality, no ``s_k`` beat).
 
 Pipelined for 300 MHz: a step's controls are decided at stage 0 and travel down delay registers
-beside the lanes' pipelines (``probe_lane``: the logit at stage TX = ``ceil(log2 D) + 7``, the
+beside the lanes' pipelines (``probe_lane``: the logit at stage TX = ``ceil(log2 D) + 8``, two lanes' logits from one ``logit_pipe_pair``, the
 probability at TP = TX + 7); the lanes' sum adds one registered level per lane pair (TV = TP +
 log2 r), where ``vert`` is written; the slash banks work at TP. After pass 1 the probe waits TP
 cycles (the last l write), after pass 2 TV + 1 (the last vertical sum), ``probe_waits``. Cycles
@@ -52,8 +52,9 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from ..common.carry_select import carry_select_add
 from ..common.params import int_checker
 from ..common.widths import index_width
-from .arith import usig, zext
-from .pipe_parts import _delay_chain, _reg_sum, delay_taps
+from .arith import ssig, usig, zext
+from .logit_pipe import logit_pipe, logit_pipe_pair
+from .pipe_parts import _delay_chain, _reg_copy, _reg_sum, delay_taps
 from .probe_lane import lane_stages, probe_lane
 
 __all__ = ["probe_waits", "probe_widths", "sig_probe"]
@@ -109,6 +110,48 @@ def _lane_ctl(q_go, lsel, nlw, ii, q_we, ni, lane, lanes):
 
 
 @block
+def _half(inp, nxt, sel, bit):
+    """``nxt`` = the upper half of ``inp`` when ``sel[bit]``, else the lower half."""
+    MID, HI = len(nxt), len(inp)
+
+    @always_comb
+    def pick():
+        if sel[bit]:
+            nxt.next = inp[HI:MID]
+        else:
+            nxt.next = inp[MID:0]
+
+    return pick
+
+
+@block
+def _field_select(bus, sel, out, n):
+    """``out`` = field ``sel`` of the ``n`` fields of ``bus`` (each ``len(out)`` bits, field 0 lowest;
+    n a power of two): log2 n halving steps, one 2:1 choice a bit on constant slices (two LUT levels
+    at n = 16), where a shift by ``sel * width`` maps to a full barrel shifter."""
+    W = len(out)
+    insts = []
+    cur = bus
+    k = n
+    while k > 1:
+        k //= 2
+        nxt = usig(k * W)
+        insts.append(_half(cur, nxt, sel, k.bit_length() - 1))
+        cur = nxt
+    insts.append(_copy(cur, out))
+    return insts
+
+
+@block
+def _copy(a, b):
+    @always_comb
+    def cp():
+        b.next = a
+
+    return cp
+
+
+@block
 def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, o_addr_nx, q, bank, lanes,
                 depth):
     """Slash accumulator bank ``bank`` (offsets ``d`` with ``d mod r = bank`` at ``d div r``):
@@ -128,8 +171,6 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
     IW = len(d0)
     ub_c = Signal(modbv(0)[max(lr, 1):])
     ub = Signal(modbv(0)[max(lr, 1):])
-    sh = usig(max(1, (len(pall) - 1).bit_length()))
-    pt = usig(len(pall))
     pb = usig(PW)
     pbw = usig(AW)
     vb = Signal(bool(0))
@@ -156,16 +197,9 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
 
         @always_comb
         def pick():
-            sh.next = ub * PW
             vb.next = vall[ub]
 
-        @always_comb
-        def pick2():
-            pt.next = pall >> sh
-
-        @always_comb
-        def pick3():
-            pb.next = pt[PW:]
+        insts.append(_field_select(pall, ub, pb, lanes))
 
         @always_comb
         def bank_addr():
@@ -174,7 +208,7 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
             else:
                 s_lo.next = d0[IW:lr]
 
-        insts += [lane_of_bank, lane_reg, pick, pick2, pick3, bank_addr]
+        insts += [lane_of_bank, lane_reg, pick, bank_addr]
 
     if g is None:
         @always_comb
@@ -604,12 +638,31 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     ml_w_t = delay_taps(ml_w, E + 7)
     insts.append(_delay_chain(clk, ml_w_t))
 
+    # the lanes' logits: two lanes' probe rows against the key in one logit_pipe_pair (one DSP for
+    # two products); a lone lane (r = 1) through logit_pipe and one register, the same latency
+    kr = usig(8 * D)
+
+    @always(clk.posedge)
+    def key_reg():
+        kr.next = kreg
+
+    insts.append(key_reg)
+    lane_q = [usig(8 * D) for _ in range(r)]
+    lane_x = [ssig(logit_bits) for _ in range(r)]
+    if r == 1:
+        x_pre = ssig(logit_bits)
+        insts += [logit_pipe(clk, lane_q[0], kr, mult, sh7, x_pre, D, 8, len(mult), LF, logit_bits),
+                  _reg_copy(clk, x_pre, lane_x[0])]
+    else:
+        for u in range(0, r, 2):
+            insts.append(logit_pipe_pair(clk, lane_q[u], lane_q[u + 1], kr, mult, sh7, lane_x[u], lane_x[u + 1], D, 8,
+                                         len(mult), LF, logit_bits))
     lane_p = [usig(PW) for _ in range(r)]
     lane_v = [Signal(bool(0)) for _ in range(r)]
     for u in range(r):
         q_we, ni = Signal(bool(0)), usig(iwn + 2)
         insts.append(_lane_ctl(q_go, lsel, nlw, ii, q_we, ni, u, r))
-        insts.append(probe_lane(clk, kreg, mult, sh7, ps, ridx, ridx_t[TX - 1], ridx_t[TX], ridx_t[E + 1],
+        insts.append(probe_lane(clk, lane_q[u], lane_x[u], ps, ridx, ridx_t[TX - 1], ridx_t[TX], ridx_t[E + 1],
                                 ridx_t[E + 4], saddr_t[TX], sc_w_t[TX], c0_t[TX - 1], c0_t[TX], key0_t[TX],
                                 eaddr_t[E - 1], eridx_t[E], eridx_t[E + 1], eridx_t[E + 4], eridx_t[E + 7],
                                 ek0_t[E + 1], ek0_t[E + 5], mw_t[E + 1], step_t[E + 5], ml_w_t[E + 5],
@@ -817,26 +870,12 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                                  bank_rd[b], b, r, VN // r))
     if r > 1:
         rd_all = ConcatSignal(*reversed(bank_rd))
-        rd_sh = usig(len(rd_all))
-        rd_cnt = usig(max(1, (len(rd_all) - 1).bit_length()))
 
         @always_comb
         def out_bank():
             osel.next = addr[lr:]
 
-        @always_comb
-        def out_bank2():
-            rd_cnt.next = osel * AW
-
-        @always_comb
-        def out_bank3():
-            rd_sh.next = rd_all >> rd_cnt
-
-        @always_comb
-        def out_bank4():
-            o_s.next = rd_sh[AW:]
-
-        idx_insts += [out_bank, out_bank2, out_bank3, out_bank4]
+        idx_insts += [out_bank, _field_select(rd_all, osel, o_s, r)]
     else:
         @always_comb
         def out_bank():

@@ -14,7 +14,8 @@ Pipelined (:func:`lane_stages`): a step's controls enter at stage 0 (the probe's
 the probe hands each stage its delayed copy (``name_k`` = the control k edges later), so every
 memory access of a step happens at a fixed stage:
 
-* 0: the probe row read (``qmem[ridx]``, registered with the key); 1 .. TX: ``logit_pipe``; the
+* 0: the probe row read (``qmem[ridx]``, registered with the probe's key); 1 .. TX: the probe's
+  ``logit_pipe_pair`` (``TX = ceil(log2 D) + 8``); the
   row's causal flag ``valid = jb <= ni`` registered at 2 and carried along;
 * TX (= E): the block maximum's read-modify-write (read registered at TX - 1, written at TX) and the
   logit buffer write; the exp walk's logit word (read registered at E - 1), block maximum and m;
@@ -28,7 +29,9 @@ memory access of a step happens at a fixed stage:
 A row's m and l are read back a block (``h B Q >= 4`` steps) after their writes, so no forwarding
 is needed. Every step of the pipeline is within the 6-level timing proxy.
 
-Ports (in unless said): ``kreg`` the key (8 D bits); ``mult``, ``shift7`` the head's score scale;
+Ports (in unless said): ``q_row`` (out) the step's probe row, registered at stage 0 (8 D bits), and
+``x`` its logit at stage TX: the probe scores two lanes' rows against the key in one
+``logit_pipe_pair`` (rtl/sig/logit_pipe.py: one DSP for two INT8 products);
 ``ps`` pass 2 (constant while a pass is in flight); ``ridx_k`` the score row ``(g, i)`` at stage k,
 ``saddr_x`` its buffer word ``(g, i, key)``, ``sc_w_x`` a pass-1 score step, ``c0_k`` the bank the
 score side writes (the walk reads the other), ``key0_x`` the key is the block's first; ``eaddr_w``
@@ -50,7 +53,7 @@ from myhdl import Signal, always, always_comb, block, concat, modbv
 from ..common.nonrestoring_step import nonrestoring_step
 from .arith import ssig, usig, zext
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
-from .logit_pipe import logit_latency, logit_pipe
+from .logit_pipe import PAIR_EXTRA, logit_latency
 from .pipe_parts import _add, _delay_chain, _increment, _reg_copy, _reg_mul, delay_taps
 
 #: stages after the exp walk's first (E = TX) at which its l write and pass 2's probability land
@@ -60,12 +63,12 @@ LANE_TAIL = 7
 def lane_stages(head_dim: int) -> dict:
     """Stage numbers of a step in the lane: ``x`` (TX, also the exp walk's E), ``p`` (TP: the
     probability and ``valid`` out), ``l`` (the exp walk's l write)."""
-    tx = 1 + logit_latency(head_dim)
+    tx = 1 + logit_latency(head_dim) + PAIR_EXTRA
     return {"x": tx, "p": tx + LANE_TAIL, "l": tx + LANE_TAIL}
 
 
 @block
-def probe_lane(clk, kreg, mult, shift7, ps, ridx0, ridx_x1, ridx_x, ridx_e1, ridx_e4, saddr_x, sc_w_x, c0_x1,
+def probe_lane(clk, q_row, x, ps, ridx0, ridx_x1, ridx_x, ridx_e1, ridx_e4, saddr_x, sc_w_x, c0_x1,
                c0_x, key0_x, eaddr_w, eridx_x, eridx_e1, eridx_e4, eridx_e7, ek0_e1, ek0_e5, mw_e1, step_e5,
                ml_w_e5, ml_w_e7, q_we, q_idx, q_data, rc_on, rbit, rc_idx, jb1, ni, p, valid,
                block_size=4, head_dim=2, rows=2, heads=1, max_n=16, logit_frac=8, logit_bits=24,
@@ -90,17 +93,10 @@ def probe_lane(clk, kreg, mult, shift7, ps, ridx0, ridx_x1, ridx_x, ridx_e1, rid
     l_mem = [usig(EW) for _ in range(S * Q)]
     inv_mem = [usig(R + 1) for _ in range(S * Q)]
 
-    # ---------------------------------------------------------------- stage 0 .. TX: x = logit(q . k)
-    qr = usig(8 * D)
-    kr = usig(8 * D)
-    x = ssig(LW)
-
+    # ---------------------------------------------------------------- stage 0: the probe row out; TX: x in
     @always(clk.posedge)
     def q_read():
-        qr.next = qmem[ridx0]
-        kr.next = kreg
-
-    insts.append(logit_pipe(clk, qr, kr, mult, shift7, x, D, 8, len(mult), LF, LW))
+        q_row.next = qmem[ridx0]
 
     # causality: registered at stage 1 (jb1, ni1), compared into stage 2, carried to TP
     ni1 = usig(len(ni))

@@ -124,8 +124,8 @@ def test_kernel_model_hand_computed():
     s = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1)
     parts = K.head_cycles(cfg, s)
     # the probe at r = 2 lanes of Q = 4 rows: B + (2 nb + 1) B Q + Q (R + 3) + 2 N, and its two
-    # pipeline waits at D = 8: TP = 1 + (3 + 6) + 7 = 17 and TP + log2 r + 1 = 19
-    assert parts["SIG probe"] == 2 + 7 + (8 + 17 * 32 + 4 * 19 + 128) + (17 + 19) + 4
+    # pipeline waits at D = 8: TP = 1 + (3 + 6 + 1) + 7 = 18 and TP + log2 r + 1 = 20
+    assert parts["SIG probe"] == 2 + 7 + (8 + 17 * 32 + 4 * 19 + 128) + (18 + 20) + 4
     assert parts["SIG lists"] == 1 + 2 + 36 and parts["SIG liveness"] == 20
     qa = K.HeadShape(nb=8, accesses=15, vertical=1, slash=1, query_aware=True, decision=True)
     pq = K.head_cycles(cfg, qa)

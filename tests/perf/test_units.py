@@ -11,18 +11,20 @@ from fast_prefill.verify.golden.liveness import DEAD
 
 
 def test_probe_hand():
-    # B=4, D=2, N=16: nb=4; waits: TP = 1 + (1 + 6) + 7 = 15 after pass 1, 15 + 0 + 1 after pass 2
-    assert U.probe_pipe_waits(2, 1) == (15, 16)
-    # 4 + 9*16 + 4*(16+3) + 32 + 31 = 287
-    assert U.probe_cycles(16, 4, 16, 1, 2) == 287
-    # partial last block: N=17 -> nb=5: 4 + 11*16 + 76 + 34 + 31 = 321
-    assert U.probe_cycles(17, 4, 16, 1, 2) == 321
-    # r = 2 lanes of Q = 2 rows: 4 + 9*4*2 + 2*19 + 32 + (15 + 17) = 178
-    assert U.probe_cycles(16, 4, 16, 2, 2) == 178
+    # B=4, D=2, N=16: nb=4; waits: TP = 1 + (1 + 6 + 1) + 7 = 16 after pass 1, 16 + 0 + 1 after pass 2
+    assert U.probe_pipe_waits(2, 1) == (16, 17)
+    # 4 + 9*16 + 4*(16+3) + 32 + 33 = 289
+    assert U.probe_cycles(16, 4, 16, 1, 2) == 289
+    # partial last block: N=17 -> nb=5: 4 + 11*16 + 76 + 34 + 33 = 323
+    assert U.probe_cycles(17, 4, 16, 1, 2) == 323
+    # r = 2 lanes of Q = 2 rows: 4 + 9*4*2 + 2*19 + 32 + (16 + 18) = 180
+    assert U.probe_cycles(16, 4, 16, 2, 2) == 180
     # two heads in one pass: the per-head part twice, the waits once
-    assert U.probe_cycles(16, 4, 16, 2, 2, heads=2) == 2 * (178 - 32) + 32
-    # u280, N = 4K, D = 128, r = 8: 128 + 65*128*16 + 16*19 + 8192 + (21 + 25)
-    assert U.probe_cycles(4096, 128, 16, 8, 128) == 128 + 133120 + 304 + 8192 + 46
+    assert U.probe_cycles(16, 4, 16, 2, 2, heads=2) == 2 * (180 - 34) + 34
+    # u280, N = 4K, D = 128, r = 8: 128 + 65*128*16 + 16*19 + 8192 + (22 + 26)
+    assert U.probe_cycles(4096, 128, 16, 8, 128) == 128 + 133120 + 304 + 8192 + 48
+    # r = 16 (the paired lanes' option): 128 + 65*128*8 + 8*19 + 8192 + (22 + 27)
+    assert U.probe_cycles(4096, 128, 16, 16, 128) == 128 + 66560 + 152 + 8192 + 49
 
 
 def test_pool_builder_liveness_hand():
