@@ -138,17 +138,8 @@ def _field_select(bus, sel, out, n):
         nxt = usig(k * W)
         insts.append(_half(cur, nxt, sel, k.bit_length() - 1))
         cur = nxt
-    insts.append(_copy(cur, out))
+    insts.append(zext(cur, out))
     return insts
-
-
-@block
-def _copy(a, b):
-    @always_comb
-    def cp():
-        b.next = a
-
-    return cp
 
 
 @block
