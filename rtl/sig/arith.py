@@ -24,11 +24,13 @@ def _ext(a, n: int, signed: bool):
     m = len(a)
     if n < m:
         raise ValueError(f"extension field 'n' = {n} is not allowed: must be >= the operand width {m}")
+    # a one-bit operand is used whole: its slice a(1, 0) converts to an index chain Icarus refuses
+    whole = a if m == 1 else a(m, 0)
     if n == m:
-        return a(m, 0)
+        return whole
     if not signed:
-        return ConcatSignal(intbv(0)[n - m:], a(m, 0))
-    return ConcatSignal(*[a(m - 1)] * (n - m), a(m, 0))
+        return ConcatSignal(intbv(0)[n - m:], whole)
+    return ConcatSignal(*[a(m - 1)] * (n - m), whole)
 
 
 def _signed(a) -> bool:

@@ -65,6 +65,7 @@ def test_probe_cycles_close_to_ideal():
 # ---------------------------------------------------------------- r probe rows per key (lanes)
 ROWS2 = {**PROBE_PARAMS, "rows_per_key": 2}
 ROWS4 = {**PROBE_PARAMS, "block_size": 8, "head_dim": 3, "max_n": 32, "rows_per_key": 4}
+ROWS16 = {**PROBE_PARAMS, "block_size": 32, "head_dim": 2, "max_n": 64, "rows_per_key": 16}
 
 
 @settings(max_examples=6)  # CI budget, as test_probe_equals_golden
@@ -82,7 +83,18 @@ def test_probe_four_rows_per_key_equals_golden(hs, idle, stall):
     run_probe(hs, idle, stall, params=ROWS4)
 
 
-@pytest.mark.parametrize("params", [PROBE_PARAMS, ROWS2, ROWS4], ids=["r1", "r2", "r4"])
+def test_probe_sixteen_rows_per_key_equals_golden():
+    """r = 16 lanes (eight logit pairs on shared multipliers; the slash banks' and the output's
+    16-way choices by four halving steps) at B = 32, two heads back to back with idle inputs and a
+    stalled output: exact against probe_fixed on MyHDL and Icarus."""
+    rng = np.random.default_rng(16)
+    b, d = ROWS16["block_size"], ROWS16["head_dim"]
+    mult, shift = score_multiplier(1e-2, probe_cfg(ROWS16))
+    hs = [(rng.integers(-128, 128, (b, d)), rng.integers(-128, 128, (n, d)), mult, shift) for n in (64, 40)]
+    run_probe(hs, [False, True], [True, False, False], params=ROWS16)
+
+
+@pytest.mark.parametrize("params", [PROBE_PARAMS, ROWS2, ROWS4, ROWS16], ids=["r1", "r2", "r4", "r16"])
 def test_probe_cycles_equal_the_schedule(params):
     """No stalls, from the header to the last beat: ``B + (2 nb + 1) B Q + Q (R + 1) + 2 N`` (the
     formula the performance model uses, ``perf.units.probe_cycles``) plus a fixed 4 cycles of
