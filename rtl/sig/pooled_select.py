@@ -56,7 +56,7 @@ from .cover_count import cover_count_widths, sig_cover_count
 from .decision import check_common, check_widths
 from .logit_pipe import logit_latency, logit_pipe
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
-from .pipe_parts import _increment
+from .pipe_parts import _delay_chain, _increment, delay_taps
 from .top_m import sig_top_m, top_m_widths
 
 (S_HDR, S_K, S_TGT, S_ROWQ, S_X, S_E, S_RECIP, S_P, S_CNT, S_THDR, S_TDUM, S_WAIT, S_XW) = range(13)
@@ -244,7 +244,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     # ---------------------------------------------------------------- exp, exp-sum, reciprocal, probability
     # S_E issues one column a cycle: z = m - x[c] is registered, then exp2_pipe (EXP2_LATENCY
     # edges); the exps are summed and stored (emem) as they leave, EL edges after their issue, with
-    # their column (ec*), first (ef) and last (el) flags carried beside them
+    # their column (ec_t), first (ef) and last (el) flags carried beside them
     EL = 1 + EXP2_LATENCY
     z = Signal(modbv(0)[LW:])
     zr = Signal(modbv(0)[LW:])
@@ -253,7 +253,9 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     ev = Signal(intbv(0)[EL:])
     ef = Signal(intbv(0)[EL:])
     el = Signal(intbv(0)[EL:])
-    ec0, ec1, ec2 = Signal(modbv(0)[IW:]), Signal(modbv(0)[IW:]), Signal(modbv(0)[IW:])
+    ec_t = delay_taps(c, EL)         # ec_t[EL]: the column of the exp at e
+    insts.append(_delay_chain(clk, ec_t))
+    ec = ec_t[EL]
     e_out = Signal(bool(0))
     e_first = Signal(bool(0))
     e_last = Signal(bool(0))
@@ -275,12 +277,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         ef.next = concat(ef[EL - 1:0], e_in and c == 0)
         el.next = concat(el[EL - 1:0], e_in and c == r)
 
-    @always(clk.posedge)
-    def e_cols():
-        ec0.next = c
-        ec1.next = ec0
-        ec2.next = ec1
-
     @always_comb
     def e_flags():
         e_out.next = ev[EL - 1]
@@ -290,7 +286,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     @always(clk.posedge)
     def w_e():
         if e_out:
-            emem[ec2].next = e
+            emem[ec].next = e
 
     ez = usig(LSW)
     lsum_n = usig(LSW)
@@ -602,6 +598,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 mp_done.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, zreg, e_track, e_cols, e_flags, w_e, esum, neg_e, r_shift, p_round, p_field,
+    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, zreg, e_track, e_flags, w_e, esum, neg_e, r_shift, p_round, p_field,
             nb_plus, tshift, beats, k_issue, k_pipe,
             keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)

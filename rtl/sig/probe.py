@@ -51,6 +51,7 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 
 from ..common.carry_select import carry_select_add
 from ..common.params import int_checker
+from ..common.pick import pick
 from ..common.widths import index_width
 from .arith import ssig, usig, zext
 from .logit_pipe import logit_pipe, logit_pipe_pair
@@ -115,20 +116,21 @@ def _half(inp, nxt, sel, bit):
     MID, HI = len(nxt), len(inp)
 
     @always_comb
-    def pick():
+    def half():
         if sel[bit]:
             nxt.next = inp[HI:MID]
         else:
             nxt.next = inp[MID:0]
 
-    return pick
+    return half
 
 
 @block
 def _field_select(bus, sel, out, n):
     """``out`` = field ``sel`` of the ``n`` fields of ``bus`` (each ``len(out)`` bits, field 0 lowest;
     n a power of two): log2 n halving steps, one 2:1 choice a bit on constant slices (two LUT levels
-    at n = 16), where a shift by ``sel * width`` maps to a full barrel shifter."""
+    at n = 16), where a shift by ``sel * width`` maps to a full barrel shifter. The bus form of
+    ``rtl/common/pick.py`` (which chooses among separate signals: the banks' reads below)."""
     W = len(out)
     insts = []
     cur = bus
@@ -171,12 +173,12 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
     insts = [zext(pb, pbw)]
     if lanes == 1:
         @always_comb
-        def pick():
+        def lane_pick():
             pb.next = pall
             vb.next = vall
             s_lo.next = d0
 
-        insts.append(pick)
+        insts.append(lane_pick)
     else:
         @always_comb
         def lane_of_bank():
@@ -187,7 +189,7 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
             ub.next = ub_c
 
         @always_comb
-        def pick():
+        def valid_pick():
             vb.next = vall[ub]
 
         insts.append(_field_select(pall, ub, pb, lanes))
@@ -199,7 +201,7 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
             else:
                 s_lo.next = d0[IW:lr]
 
-        insts += [lane_of_bank, lane_reg, pick, bank_addr]
+        insts += [lane_of_bank, lane_reg, valid_pick, bank_addr]
 
     if g is None:
         @always_comb
@@ -860,13 +862,11 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                                  o_a, o_a_nx,
                                  bank_rd[b], b, r, VN // r))
     if r > 1:
-        rd_all = ConcatSignal(*reversed(bank_rd))
-
         @always_comb
         def out_bank():
             osel.next = addr[lr:]
 
-        idx_insts += [out_bank, _field_select(rd_all, osel, o_s, r)]
+        idx_insts += [out_bank, pick(osel, tuple(bank_rd), o_s)]
     else:
         @always_comb
         def out_bank():

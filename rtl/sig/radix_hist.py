@@ -25,6 +25,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, intbv, modbv
 
 from ..common.carry_select import carry_select_add
+from ..common.pick import pick
 from .arith import zext
 from .pipe_parts import _increment
 
@@ -37,43 +38,6 @@ def radix_tables(width: int, hist_bits: int) -> tuple[int, tuple, tuple, tuple]:
     top_t = tuple(width - p * hist_bits for p in range(npass))
     dmax_t = tuple((1 << (top_t[p] - lo_t[p])) - 1 for p in range(npass))
     return npass, lo_t, top_t, dmax_t
-
-
-@block
-def _pick(sel, items, out):
-    """``out = items[sel]`` (a tuple of signals, ``len(items)`` a power of two), a tree of 2:1
-    choices on the bits of ``sel``, low bit first."""
-    level = list(items)
-    insts = []
-    k = 0
-    while len(level) > 1:
-        nxt = []
-        for a in range(0, len(level), 2):
-            o = Signal(intbv(0)[len(out):])
-            insts.append(_mux2(sel(k), level[a], level[a + 1], o))
-            nxt.append(o)
-        level = nxt
-        k += 1
-    insts.append(_copy(level[0], out))
-    return insts
-
-
-@block
-def _mux2(s, a, b, o):
-    @always_comb
-    def mux():
-        o.next = b if s else a
-
-    return mux
-
-
-@block
-def _copy(a, o):
-    @always_comb
-    def cp():
-        o.next = a
-
-    return cp
 
 
 @block
@@ -198,7 +162,7 @@ def radix_histogram(clk, v_mem, v_rd, hold, on_in, pss, prefix, himask, clr, dgt
     ra = Signal(intbv(0)[hb:])
     ra_m1 = Signal(modbv(0)[hb:])
     c_nx = Signal(intbv(0)[len(cnt_r):])
-    insts.append(_pick(ra, counts, c_nx))
+    insts.append(pick(ra, counts, c_nx))
 
     @always_comb
     def read_addr():
@@ -216,7 +180,7 @@ def radix_histogram(clk, v_mem, v_rd, hold, on_in, pss, prefix, himask, clr, dgt
                 cnt_r.next = c_nx
     else:
         s_nx = Signal(intbv(0)[len(sum_r):])
-        insts.append(_pick(ra, sums, s_nx))
+        insts.append(pick(ra, sums, s_nx))
 
         @always(clk.posedge)
         def read_bins():
