@@ -31,10 +31,24 @@ its start for 4 cycles, then does the ``runs`` complete runs. ``KernelResult.cyc
 the cycles from the CTRL write's response to ``interrupt`` (the core's time: argument check and
 heads); ``status`` is the last run's status word.
 
-Backends: ``"icarus"`` needs the block ``fast_prefill`` registered (it is once ``rtl/sig/head.py``
-exists; ``mutant``: a planted bug, :class:`~fast_prefill.convert.Mutant`, edits its Verilog);
-``"myhdl"`` runs the MyHDL model and accepts ``sig_factory``/``sig_params`` to put another SIG head
-model in. One simulation per process at a time.
+Backends:
+
+* ``"icarus"``: the converted Verilog under Icarus, driven by the Python models above through
+  MyHDL's VPI co-simulation (``mutant``: a planted bug, :class:`~fast_prefill.convert.Mutant`, edits
+  its Verilog).
+* ``"verilator"``: the same converted Verilog (the host driver's cached conversion) in the C++
+  harness ``verify/verilator/harness.cpp``, which has its own models of the same memories, faults and
+  AXI-Lite master and checks the same AXI rules, and runs the host sequence above as a script. It is
+  about a hundred times faster than Icarus once built (one build per parameter set and mutant,
+  shared with the host tests'); the models draw their random choices from C++'s generator, so a
+  seed gives other (equally legal) timing than on Icarus. Without faults both backends give the
+  same cycles (``tests/host/test_host_fast_prefill.py``). Not available here: ``reset_storm``,
+  ``sig_factory``/``sig_params``, and more than one error address per direction (the harness
+  answers SLVERR for the beats at one address: the first beat of the burst there).
+* ``"myhdl"``: the MyHDL model; accepts ``sig_factory``/``sig_params`` to put another SIG head
+  model in.
+
+One simulation per process at a time.
 """
 
 from __future__ import annotations
@@ -176,15 +190,89 @@ def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant=None):
             p["sig_params"] = tuple(sig_params)
         kw = {k: p[k] for k in top_specs.KERNEL_HDL}
         return fast_prefill(**ports, **kw, sig_factory=sig_factory)
-    if backend != "icarus":
-        raise ValueError(f"run_kernel field 'backend' = {backend!r} is not allowed: must be 'icarus' or 'myhdl'")
-    if sig_factory is not None or sig_params is not None:
-        raise ValueError("run_kernel fields 'sig_factory'/'sig_params' are only allowed with backend 'myhdl'")
+    _check_verilog_backend(backend, sig_factory, sig_params)
     from ..blocks import get_block
     from .cosim import dut
 
     spec = get_block("fast_prefill")
     return dut(spec, spec.params(cfg), ports, "icarus", vcd=vcd, mutant=mutant)
+
+
+BACKENDS = ("icarus", "verilator", "myhdl")
+
+
+def _check_verilog_backend(backend, sig_factory, sig_params):
+    if backend not in BACKENDS:
+        raise ValueError(f"run_kernel field 'backend' = {backend!r} is not allowed: must be one of {BACKENDS}")
+    if sig_factory is not None or sig_params is not None:
+        raise ValueError("run_kernel fields 'sig_factory'/'sig_params' are only allowed with backend 'myhdl'")
+
+
+def _harness_faults(faults: Faults):
+    """The Verilator harness's faults for ``faults`` (its AXI-Lite delays: up to the largest of
+    ``axil_delays``, drawn at random; an error address: the beats at that one address)."""
+    from .verilator.build import Faults as HarnessFaults
+
+    ranges = {}
+    for name in ("read_errors", "write_errors"):
+        addrs = sorted(getattr(faults, name))
+        if len(addrs) > 1:
+            raise ValueError(f"run_kernel field 'faults.{name}' = {[hex(a) for a in addrs]} is not allowed on "
+                             f"backend 'verilator': must hold at most one address (use backend 'icarus')")
+        ranges[name] = (addrs[0], addrs[0] + 1) if addrs else None
+    return HarnessFaults(seed=faults.seed, max_latency=faults.latency, r_gap=faults.r_gap, ar_stall=faults.ar_stall,
+                         aw_stall=faults.aw_stall, w_stall=faults.w_stall, axil_delay=max(faults.axil_delays),
+                         rd_error=ranges["read_errors"], wr_error=ranges["write_errors"],
+                         interleave=faults.interleave)
+
+
+def _run_verilator(cfg, memory, args, faults: Faults, max_cycles, runs, abort_after, vcd, mutant) -> KernelResult:
+    """:func:`run_kernel` on the Verilator harness (see the module doc)."""
+    from ..blocks import get_block
+    from ..host.driver import kernel_source, kernel_verilog
+    from ..rtl.top.regmap import CTRL, GIE, IER, ISR, RegisterMap
+    from .verilator.build import build, run
+
+    hfaults = _harness_faults(faults)           # refused before the build when it cannot be modelled
+    rm = RegisterMap()
+    status_off = rm.offsets["status"]
+    hw = cfg.hbm_data_width
+    rmem = memory_image(hw, memory, seed=faults.seed)
+    image = {}
+    for a, w in rmem.words.items():
+        image[a] = w.to_bytes(hw // 8, "little")
+    src = kernel_source(get_block("fast_prefill"), cfg, mutant=mutant)
+    b = build(kernel_verilog(src), src.module, trace="vcd")
+    args_w = [op[:3] for op in arg_ops(args)]
+    ops: list = []
+    for abort in ([abort_after] if abort_after is not None else []) + [None] * runs:
+        ops += args_w + [("w", IER, 1), ("w", GIE, 1), ("start",)]
+        if abort is not None:       # ap_rst_n low mid-run, as the Python bench does
+            ops += [("idle", abort), ("reset", RESET_CYCLES), ("idle", RESET_CYCLES + 4)]
+        else:
+            ops += [("wait", max_cycles), ("r", status_off), ("w", ISR, 1)]
+    ops.append(("r", CTRL))
+    res_v = run(b, image, ops, hfaults, trace=vcd, max_cycles=max_cycles * (runs + 1),
+                name="run_kernel")
+    writes = {a: int.from_bytes(d, "little") for a, d in res_v.written.items()}
+    statuses = [v for off, v in res_v.reads if off == status_off]
+    rp, wp = res_v.stats["read_ports"], res_v.stats["write_ports"]
+
+    def rlog(port):
+        if port not in rp:
+            return AxiLog()
+        return AxiLog(bursts=res_v.bursts(port), beats=rp[port]["beats"], beat_bytes=rp[port]["beat_bytes"])
+
+    o = wp["m_axi_o"]
+    res = KernelResult(status=statuses[-1] if statuses else -1, cycles=res_v.run_cycles, writes=writes,
+                       memory=rmem, done=len(statuses) == runs, statuses=statuses,
+                       total_cycles=res_v.total_cycles, q_log=rlog("m_axi_q"), kv_log=rlog("m_axi_kv"),
+                       v_log=rlog("m_axi_v"),
+                       o_log=WriteLog(bursts=res_v.bursts("m_axi_o"), beats=o["beats"], responses=o["responses"]),
+                       violations=res_v.violations)
+    if not dict(res_v.reads).get(CTRL, 0) & 0x4:
+        res.violations.append(f"the kernel is not idle after the last run (CTRL {dict(res_v.reads).get(CTRL, 0):#x})")
+    return res
 
 
 def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus", faults: Faults | None = None,
@@ -197,6 +285,14 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
     from ..rtl.top.regmap import CTRL, GIE, IER, ISR, RegisterMap
 
     faults = faults or Faults()
+    if backend not in BACKENDS:
+        raise ValueError(f"run_kernel field 'backend' = {backend!r} is not allowed: must be one of {BACKENDS}")
+    if backend == "verilator":
+        _check_verilog_backend(backend, sig_factory, sig_params)
+        if reset_storm is not None:
+            raise ValueError("run_kernel field 'reset_storm' is not allowed with backend 'verilator': "
+                             "use 'icarus' or 'myhdl'")
+        return _run_verilator(cfg, memory, args, faults, max_cycles, runs, abort_after, vcd, mutant)
     rm = RegisterMap()
     hw = cfg.hbm_data_width
     rmem = memory_image(hw, memory, seed=faults.seed)

@@ -141,10 +141,15 @@ class Device:
     def kernel(self, name: str = "fast_prefill", spec: BlockSpec | None = None, params: dict | None = None,
                mutant: Mutant | None = None) -> "Kernel":
         """The kernel ``name`` (a registered block, or ``spec`` for a test kernel), built for this preset."""
-        spec = spec or get_block(name)
-        params = spec.params(self.cfg) if params is None else params
-        module = f"{spec.name}_{self.cfg.name}_{params_key(params, mutant)}"
-        return Kernel(self, KernelSource(spec, params, module, mutant))
+        return Kernel(self, kernel_source(spec or get_block(name), self.cfg, params, mutant))
+
+
+def kernel_source(spec: BlockSpec, cfg, params: dict | None = None, mutant: Mutant | None = None) -> KernelSource:
+    """``spec`` built for ``cfg`` (or with ``params``): its module is named after the block, the
+    preset and a hash of the parameters and mutant, so every user of one design shares one converted
+    file (:func:`kernel_verilog`) and one Verilator build."""
+    params = spec.params(cfg) if params is None else params
+    return KernelSource(spec, params, f"{spec.name}_{cfg.name}_{params_key(params, mutant)}", mutant)
 
 
 _VERILOG: dict[str, Path] = {}

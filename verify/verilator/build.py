@@ -273,6 +273,16 @@ class RunResult:
     wave: Path | None = None
     build: Build | None = None
     wall_s: float = 0.0
+    written: dict[int, bytes] = field(default_factory=dict)   # every beat the kernel wrote: address -> bytes
+
+    @property
+    def run_cycles(self) -> list[int]:
+        """The cycles of every completed ``wait`` (start write's response to done), in script order."""
+        return [int(c) for c in self.stats.get("run_cycles", [])]
+
+    def bursts(self, port: str) -> list[tuple[int, int]]:
+        """``(address, beats)`` of every burst accepted on ``port`` (e.g. ``m_axi_q``)."""
+        return [(int(a), int(n)) for a, n in self.stats.get("bursts", {}).get(port, [])]
 
     @property
     def cycles_per_s(self) -> float:
@@ -320,7 +330,7 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
         (tmp / "script.txt").write_text(script_text(ops))
         cmd = [str(b.exe), "--mem-in", str(tmp / "mem_in.bin"), "--script", str(tmp / "script.txt"),
                "--out", str(tmp / "result.json"), "--mem-out", str(tmp / "mem_out.bin"),
-               "--max-cycles", str(max_cycles), *faults.args()]
+               "--max-cycles", str(max_cycles), "--writes-out", str(tmp / "written.bin"), *faults.args()]
         if trace is not None:
             want = "fst" if Path(trace).suffix == ".fst" else "vcd"
             if want != b.trace:
@@ -336,8 +346,10 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
             raise HarnessError(f"harness {b.exe} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
         stats = json.loads((tmp / "result.json").read_text())
         mem = read_memory(tmp / "mem_out.bin") if (tmp / "mem_out.bin").exists() else {}
+        written = read_memory(tmp / "written.bin") if (tmp / "written.bin").exists() else {}
     res = RunResult(stats["status"], int(stats["cycles"]), int(stats["total_cycles"]),
-                    [tuple(r) for r in stats["reads"]], mem, stats, Path(trace) if trace else None, b, wall)
+                    [tuple(r) for r in stats["reads"]], mem, stats, Path(trace) if trace else None, b, wall,
+                    written)
     if res.status != "ok":
         wave = res.wave
         if wave is None and wave_on_failure:

@@ -35,8 +35,10 @@
 //                 middle of a run; memory contents are kept
 //   dump A L      L bytes at byte address A are written to the memory-out file
 // Memory files: records of (u64 address, u64 length, bytes), little endian.
-// Result: JSON (status, cycles, total_cycles, reads, per-port transaction counts, violations,
-// wall seconds, cycles per second).
+// Result: JSON (status, cycles, total_cycles, run_cycles: the cycles of every completed `wait`,
+// bursts: every port's accepted bursts as [address, beats], reads, per-port transaction counts,
+// violations, wall seconds, cycles per second). --writes-out FILE: every beat the kernel wrote, as
+// it is in memory at the end (records as the memory files).
 
 #include <verilated.h>
 #if VM_TRACE_FST
@@ -56,6 +58,7 @@ typedef VerilatedVcdC TraceFile;   // built with --trace: --trace writes VCD
 #include <deque>
 #include <fstream>
 #include <map>
+#include <set>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -105,6 +108,8 @@ static long cycle = 0;
 static void violation(const std::string& port, const std::string& what) {
     if (violations.size() < 50) violations.push_back("cycle " + std::to_string(cycle) + " " + port + ": " + what);
 }
+
+static std::set<uint64_t> written;   // start addresses of the W beats written to memory (--writes-out)
 
 static bool overlaps(uint64_t a, uint64_t n, uint64_t lo, uint64_t hi) { return lo < hi && a < hi && a + n > lo; }
 
@@ -169,6 +174,7 @@ struct ReadSlave {
     uint64_t n_rid = 0;
     bool hold_r = false;
     long bursts = 0, beats = 0, err_beats = 0, bytes = 0;
+    std::vector<std::pair<uint64_t, int>> log;   // (address, beats) of every accepted burst
     long out_of_order = 0;    // beats offered from a burst that is not the oldest pending (--interleave)
 
     void bind(const PortTable& t, const std::string& p) {
@@ -188,6 +194,7 @@ struct ReadSlave {
     void step(Memory& mem, const Options& o) {
         if (ar.sample(name, beat_bytes, "ARVALID dropped before ARREADY", "AR fields changed while ARVALID waited")) {
             pending.push_back(Burst{ar.f[0], ar.beats(), 0, cycle + 1 + irand(o.max_latency), ar.f[4]});
+            log.push_back({ar.f[0], ar.beats()});
             bursts++;
         }
         n_arready = urand() >= o.ar_stall;
@@ -259,6 +266,7 @@ struct WriteSlave {
     int n_bresp = 0;
     uint64_t n_bid = 0;
     long bursts = 0, beats = 0, responses_done = 0, err_resps = 0, bytes = 0, dropped = 0;
+    std::vector<std::pair<uint64_t, int>> log;   // (address, beats) of every accepted burst
 
     void bind(const PortTable& t, const std::string& p) {
         name = p;
@@ -280,6 +288,7 @@ struct WriteSlave {
             int n = aw.beats();
             bool err = overlaps(aw.f[0], (uint64_t)n * beat_bytes, o.wr_err_lo, o.wr_err_hi);
             bursts_open.push_back(Burst{aw.f[0], n, 0, aw.f[4], err});
+            log.push_back({aw.f[0], n});
             bursts++;
         }
         bool wv = wvalid.get();
@@ -297,6 +306,7 @@ struct WriteSlave {
                 if (drop) dropped++;
                 for (int i = 0; i < beat_bytes && !drop; i++)
                     if (!wstrb.valid() || wstrb.bit(i)) mem.set(a + i, d[i]);
+                if (!drop) written.insert(a);
                 beats++;
                 bytes += beat_bytes;
                 b.k++;
@@ -361,6 +371,7 @@ struct LiteMaster {
     std::vector<std::pair<uint64_t, uint64_t>> reads;
     std::string status = "ok";
     long start_cycle = -1, done_cycle = -1;
+    std::vector<long> run_cycles;     // start write's response -> done, for every completed `wait`
     bool use_irq = false, gie = false, ier = false;
     bool poll_pending = false;
     bool finished = false;
@@ -474,7 +485,7 @@ struct LiteMaster {
                     nreads++;
                     if (poll_pending) {
                         poll_pending = false;
-                        if (rd & 2) { done_cycle = cycle; next_op(); continue; }
+                        if (rd & 2) { run_done(); next_op(); continue; }
                         if (cycle >= deadline) { status = "timeout"; finished = true; return; }
                         begin_read(0x00); poll_pending = true; phase = 11;
                         continue;
@@ -491,12 +502,16 @@ struct LiteMaster {
                 return;
             }
             if (phase == 40) {
-                if (interrupt.get()) { done_cycle = cycle; next_op(); continue; }
+                if (interrupt.get()) { run_done(); next_op(); continue; }
                 if (cycle >= deadline) { status = "timeout"; finished = true; }
                 return;
             }
             return;
         }
+    }
+    void run_done() {
+        done_cycle = cycle;
+        if (start_cycle >= 0) run_cycles.push_back(done_cycle - start_cycle);
     }
     void setw() {
         // address and data stay stable while VALID waits for READY
@@ -546,7 +561,7 @@ static void parse_range(const char* s, uint64_t& lo, uint64_t& hi) {
 
 int main(int argc, char** argv) {
     Options o;
-    std::string mem_in, script_path, out_json = "result.json", mem_out;
+    std::string mem_in, script_path, out_json = "result.json", mem_out, writes_out;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         auto val = [&]() -> const char* {
@@ -557,6 +572,7 @@ int main(int argc, char** argv) {
         else if (a == "--script") script_path = val();
         else if (a == "--out") out_json = val();
         else if (a == "--mem-out") mem_out = val();
+        else if (a == "--writes-out") writes_out = val();
         else if (a == "--seed") o.seed = num(val());
         else if (a == "--max-latency") o.max_latency = (int)num(val());
         else if (a == "--r-gap") o.r_gap = atof(val());
@@ -693,13 +709,32 @@ int main(int argc, char** argv) {
             f.write(buf.data(), (std::streamsize)buf.size());
         }
     }
+    if (!writes_out.empty()) {   // every written beat as it is in memory now, records as --mem-out
+        std::ofstream f(writes_out, std::ios::binary);
+        uint64_t wb = wr.empty() ? 0 : (uint64_t)wr[0].beat_bytes;
+        for (uint64_t a : written) {
+            uint64_t hdr[2] = {a, wb};
+            f.write(reinterpret_cast<char*>(hdr), sizeof hdr);
+            for (uint64_t i = 0; i < wb; i++) f.put((char)mem.get(a + i));
+        }
+    }
     std::ofstream j(out_json);
     long kcycles = (lite.start_cycle >= 0 && lite.done_cycle >= 0) ? lite.done_cycle - lite.start_cycle : -1;
     j << "{\n  \"status\": " << json_str(lite.status) << ",\n";
     j << "  \"cycles\": " << kcycles << ",\n  \"total_cycles\": " << cycle << ",\n";
     j << "  \"start_cycle\": " << lite.start_cycle << ",\n  \"done_cycle\": " << lite.done_cycle << ",\n";
     j << "  \"wall_s\": " << wall << ",\n  \"cycles_per_s\": " << (wall > 0 ? cycle / wall : 0) << ",\n";
-    j << "  \"reads\": [";
+    j << "  \"run_cycles\": [";
+    for (size_t i = 0; i < lite.run_cycles.size(); i++) j << (i ? ", " : "") << lite.run_cycles[i];
+    j << "],\n  \"bursts\": {";
+    auto burst_log = [&](const std::string& name, const std::vector<std::pair<uint64_t, int>>& log, bool first) {
+        j << (first ? "" : ", ") << json_str(name) << ": [";
+        for (size_t i = 0; i < log.size(); i++) j << (i ? ", " : "") << "[" << log[i].first << ", " << log[i].second << "]";
+        j << "]";
+    };
+    for (size_t i = 0; i < rd.size(); i++) burst_log(rd[i].name, rd[i].log, i == 0);
+    for (size_t i = 0; i < wr.size(); i++) burst_log(wr[i].name, wr[i].log, rd.empty() && i == 0);
+    j << "},\n  \"reads\": [";
     for (size_t i = 0; i < lite.reads.size(); i++)
         j << (i ? ", " : "") << "[" << lite.reads[i].first << ", " << lite.reads[i].second << "]";
     j << "],\n  \"axil\": {\"writes\": " << lite.writes << ", \"reads\": " << lite.nreads
