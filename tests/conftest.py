@@ -1,10 +1,10 @@
 """Hypothesis profiles, chosen by FAST_PREFILL_PROFILE (default: ``ci`` when CI is set, else ``dev``).
 
 ``dev``      quick local runs
-``ci``       derandomized (same examples every run), no deadline, what .ci/run uses; 8 examples per
-             property (plus every explicit ``@example``), so the whole default run fits the 20-minute
-             CI budget on 2 cores: most properties co-simulate MyHDL and Icarus per example
-``nightly``  ten times the examples, for `make test-all PROFILE=nightly`
+``ci``       derandomized (same examples every run), no deadline, what .ci/run uses; 25 examples per
+             property (plus every explicit ``@example``); the converted Verilog runs every example,
+             the MyHDL model every fourth run of a test (verify/backend_rule.py)
+``nightly``  400 examples, MyHDL beside every Verilog run, for `make test-all PROFILE=nightly`
 """
 
 import os
@@ -13,9 +13,12 @@ from hypothesis import HealthCheck, settings
 
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("dev", max_examples=40, **_common)
-settings.register_profile("ci", max_examples=8, derandomize=True, print_blob=True, **_common)
+settings.register_profile("ci", max_examples=25, derandomize=True, print_blob=True, **_common)
 settings.register_profile("nightly", max_examples=400, **_common)
-settings.load_profile(os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+_profile = os.environ.get("FAST_PREFILL_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(_profile)
+if _profile == "nightly":   # the nightly run simulates MyHDL beside every Verilog run (verify/backend_rule.py)
+    os.environ.setdefault("FAST_PREFILL_MYHDL_EVERY", "1")
 
 
 import json
@@ -34,8 +37,10 @@ def _fresh_myhdl_signals():
     """Each test starts with MyHDL's global signal list empty: its simulations do not walk the signals
     of every earlier test in this worker (fast_prefill/myhdl_speed.py)."""
     from fast_prefill.myhdl_speed import forget_signals
+    from fast_prefill.verify.backend_rule import start_test
 
     forget_signals()
+    start_test()    # MyHDL beside the Verilog on this test's runs 0, 4, 8, ... (verify/backend_rule.py)
     yield
 
 

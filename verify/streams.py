@@ -34,6 +34,7 @@ from ..blocks import BlockSpec
 from ..convert import Mutant
 from ..myhdl_speed import forget_signals
 from ..profile import phase, sim_phase
+from .backend_rule import backends_for_run
 from .cosim import compile_icarus, dut
 
 HALF_PERIOD = 5
@@ -287,7 +288,7 @@ def beats_mismatch(want: list[int], what: str = "golden", show: int = 16, hexa: 
 def check_bench(spec: BlockSpec, params: dict, mismatch, *, inputs: dict[str, list[int]],
                 expected_counts: dict[str, int], idle: dict[str, list[bool]] | None = None,
                 stall: dict[str, list[bool]] | None = None, max_cycles: int = 10_000, backends=BACKENDS,
-                mutant: Mutant | None = None, label: str | None = None) -> dict[str, BenchResult]:
+                mutant: Mutant | None = None, label: str | None = None, thin: bool = True) -> dict[str, BenchResult]:
     """Run :func:`run_stream_bench` with the same beats and patterns on each backend and assert the run
     passed: ``mismatch(result)`` (a description of wrong outputs, or ``None``) found nothing, no
     stream-rule violation, every expected beat within ``max_cycles``; with several backends, all move
@@ -298,8 +299,13 @@ def check_bench(spec: BlockSpec, params: dict, mismatch, *, inputs: dict[str, li
     ``build/waves/<block>_failure.vcd`` and the path is part of the assertion message, which starts
     ``<label> on <backend>: `` (``label`` defaults to the block's name). Returns the per-backend
     :class:`BenchResult`.
+
+    ``thin``: MyHDL runs beside the Verilog only on this test's MyHDL runs
+    (:mod:`fast_prefill.verify.backend_rule`); ``False``: on every call.
     """
     label = label or spec.name
+    if thin:
+        backends = backends_for_run(backends)
     runs = {}
     for backend in backends:
         kw = dict(inputs=inputs, expected_counts=expected_counts, idle=idle, stall=stall, max_cycles=max_cycles,

@@ -51,7 +51,7 @@ def test_copy_kernel_converts_and_lints(tmp_path):
     assert next(p for p in ports if p.name == "m_axi_q_araddr").width == 64
 
 
-@settings(max_examples=8, deadline=None)
+@settings(deadline=None)
 @given(nwords=st.integers(1, 300), seed=st.integers(0, 2**31 - 1), adversarial=st.booleans())
 @example(nwords=64, seed=3, adversarial=True)
 def test_copy_exact_under_faults(nwords, seed, adversarial):

@@ -34,7 +34,6 @@ def operands(w: int):
     return st.lists(st.tuples(v, v, v), min_size=1, max_size=40)
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 4))
 @given(w=st.sampled_from([8, 4, 5]), data=st.data())
 @example(w=8, data=None)
 def test_pair_equals_two_products(w, data):

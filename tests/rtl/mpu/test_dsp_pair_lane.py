@@ -47,7 +47,6 @@ def operations(k: int, w: int):
 SHAPES = [(4, 8), (1, 8), (2, 8), (4, 5), (8, 3)]
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 4))
 @given(shape=st.sampled_from(SHAPES), data=st.data())
 @example(shape=(4, 8), data=None)
 def test_pair_lane_equals_two_dot_products(shape, data):

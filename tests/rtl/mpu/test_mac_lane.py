@@ -53,7 +53,6 @@ def cases(draw):
     return {"n": n, "a_width": aw, "b_width": bw, "acc_width": acc}, ops
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 2))
 @given(case=cases())
 @example(case=({"n": 2, "a_width": 16, "b_width": 8, "acc_width": 30},
                [([65535, 32768], -128, True, True)] + [([65535, 0], -128, True, False)] * 7

@@ -30,7 +30,6 @@ def vectors(k, w, n):
 
 # Each example elaborates the MyHDL pair (about a second) and runs up to 24 vectors through it; a
 # sixth of the profile's examples keeps this under 15 s. The proofs cover all operand values.
-@settings(max_examples=max(3, settings.default.max_examples // 6))   # CI budget: 3 in ci, 6 in dev
 @given(p=st.sampled_from([{"k": 2, "data_width": 8, "acc_width": 17}, {"k": 4, "data_width": 8, "acc_width": 24},
                           {"k": 1, "data_width": 8, "acc_width": 16}, {"k": 4, "data_width": 5, "acc_width": 12}]),
        data=st.data())

@@ -40,7 +40,6 @@ def _with_extremes(test):
 # profile's examples and one explicit extreme; the Verilog-only test below runs the full count and
 # every extreme, and the slow sweep runs four times the profile on both backends.
 @pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
-@settings(max_examples=max(5, settings.default.max_examples // 8))
 @given(case=mpu_cases(max_tiles=2, max_rows=4), idle_w=pattern(6), idle_x=pattern(6), stall=pattern(6))
 @example(case=EXTREMES[2], idle_w=[True, False], idle_x=[], stall=[True] * 5 + [False])
 def test_tile_engine_equals_numpy_on_myhdl_and_verilog(case, idle_w, idle_x, stall):

@@ -31,7 +31,6 @@ def run(p, ls, backend):
     return [g["inv"] for g in got]
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 2))
 @given(fracs=st.sampled_from([(15, 16, 24), (4, 4, 9), (8, 6, 14)]), data=st.data())
 @example(fracs=(15, 16, 24), data=None)
 def test_reciprocal_pipeline_equals_golden(fracs, data):

@@ -26,7 +26,6 @@ def check(x, idle, stall, params=PARAMS):
               max_cycles=40 + 4 * len(x) * (2 + len(idle) + len(stall)))
 
 
-@settings(max_examples=10)
 @given(x=rows(), idle=pattern(), stall=pattern())
 @example(x=np.full((8, 3), -128), idle=[], stall=[True, False])   # the most negative sums
 @example(x=np.full((8, 3), 127), idle=[True, False], stall=[])

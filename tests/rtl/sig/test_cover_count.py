@@ -35,7 +35,7 @@ def test_cover_count_equals_golden(data, idle, stall):
 
 
 @pytest.mark.slow  # CI budget: the default run keeps the narrow property and the structured cases
-@settings(max_examples=10, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # made smaller: the 16-entry vectors simulate ~200 cycles each, x 2 backends
+@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(data=st.data(), stall=pattern())
 def test_cover_count_wide_equals_golden(data, stall):
     run_cover_count(data.draw(st.lists(vectors(WIDE), min_size=1, max_size=2)), [], stall, params=WIDE)

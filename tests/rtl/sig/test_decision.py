@@ -20,6 +20,7 @@ from fast_prefill.verify.golden.float_ref import FlexPrefillParams
 from fast_prefill.verify.golden.fixed_point import (FixedPointConfig, fixed_head_pattern, js_threshold, logits,
                                                     probe_fixed, quantize_head, score_multiplier, softmax_fixed)
 from fast_prefill.verify.strategies import pattern
+from fast_prefill.verify.streams import BACKENDS
 
 PARAMS = {"block_size": 4, "head_dim": 2, "max_blocks": 6, "mult_bits": 16, "logit_frac": 8, "logit_bits": 24,
           "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16, "log_lut_bits": 8, "log_frac": 12}
@@ -68,7 +69,7 @@ def cases(draw):
     return qsum, ksum, pv, mult, shift, min(max(th, 0), 2 ** 32 - 1)
 
 
-def run_decision(heads, idle, stall, params=PARAMS, backends=("myhdl", "icarus"), mutant=None):
+def run_decision(heads, idle, stall, params=PARAMS, backends=BACKENDS, mutant=None):
     cfg = cfg_of(params)
     b = params["block_size"]
     ins = {"s_hdr": [], "s_q": [], "s_k": [], "s_pv": []}
@@ -92,7 +93,7 @@ def run_decision_runs(heads):
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]  # shrinking a failing co-simulation costs minutes
 
 
-@settings(max_examples=3, phases=NO_SHRINK)   # CI budget; the slow sweep below runs 60
+@settings(phases=NO_SHRINK)
 @given(heads=st.lists(cases(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 @example(heads=[make_case(1, "aligned", 1) + (TH_DEFAULT,), make_case(2, "equal", 2) + (0,)], idle=[], stall=[])
 def test_decision_equals_golden(heads, idle, stall):

@@ -47,7 +47,7 @@ def run(p, rows, mult, shift, backend):
 SHAPES = [(1, 4, 16), (3, 11, 16), (8, 11, 16), (5, 15, 20), (128, 15, 16)]   # (D, elem_bits, mult_bits)
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 2), phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(shape=st.sampled_from(SHAPES), data=st.data())
 @example(shape=(128, 15, 16), data=None)
 @example(shape=(3, 11, 16), data=None)
@@ -102,7 +102,7 @@ def _signed(v):
     return v - (1 << LW) if v >= 1 << (LW - 1) else v
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 2), phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(d=st.sampled_from([1, 3, 8]), data=st.data())
 @example(d=8, data=None)
 def test_logit_pipe_pair_equals_golden(d, data):

@@ -16,6 +16,7 @@ from fast_prefill.verify.bench.sig.query_aware import (block_sums, bsum_beats, c
 from fast_prefill.verify.golden.fixed_point import (gamma_fixed, pooled_selection_fixed, quantize_head,
                                                     score_multiplier)
 from fast_prefill.verify.strategies import pattern
+from fast_prefill.verify.streams import BACKENDS
 
 PARAMS = {"block_size": 4, "head_dim": 2, "max_blocks": 4, "mult_bits": 16, "logit_frac": 8, "logit_bits": 24,
           "exp_lut_bits": 8, "prob_frac": 15, "recip_frac": 16, "acc_frac": 16, "gamma_frac": 16, "hist_bits": 4}
@@ -48,7 +49,7 @@ def cases(draw):
     return make_case(draw(st.integers(0, 2 ** 32 - 1)), draw(st.sampled_from(KINDS)), nb, gamma_fx)
 
 
-def run_pooled(heads, idle, stall, params=PARAMS, backends=("myhdl", "icarus"), mutant=None):
+def run_pooled(heads, idle, stall, params=PARAMS, backends=BACKENDS, mutant=None):
     cfg = cfg_of(params)
     b, mb = params["block_size"], params["max_blocks"]
     ins = {"s_hdr": [], "s_k": [], "s_q": []}
@@ -68,7 +69,7 @@ def run_pooled(heads, idle, stall, params=PARAMS, backends=("myhdl", "icarus"), 
     return sels
 
 
-@settings(max_examples=6, phases=NO_SHRINK)
+@settings(phases=NO_SHRINK)
 @given(heads=st.lists(cases(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 @example(heads=[make_case(3, "equal", 3, 1 << 16), make_case(4, "random", 1, 1)], idle=[], stall=[True, False])
 def test_pooled_select_equals_golden(heads, idle, stall):

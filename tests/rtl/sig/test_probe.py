@@ -28,7 +28,6 @@ def heads(draw, params=PROBE_PARAMS):
     return qp, k, mult, shift
 
 
-@settings(max_examples=6)  # made smaller (CI budget): each example simulates ~N x B x 3 cycles on two backends
 @given(hs=st.lists(heads(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 def test_probe_equals_golden(hs, idle, stall):
     run_probe(hs, idle, stall)
@@ -68,7 +67,6 @@ ROWS4 = {**PROBE_PARAMS, "block_size": 8, "head_dim": 3, "max_n": 32, "rows_per_
 ROWS16 = {**PROBE_PARAMS, "block_size": 32, "head_dim": 2, "max_n": 64, "rows_per_key": 16}
 
 
-@settings(max_examples=6)  # CI budget, as test_probe_equals_golden
 @given(hs=st.lists(heads(ROWS2), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 def test_probe_two_rows_per_key_equals_golden(hs, idle, stall):
     """r = 2 lanes (B = 4: rows 0, 2 in lane 0, rows 1, 3 in lane 1): the accumulators equal
@@ -76,7 +74,6 @@ def test_probe_two_rows_per_key_equals_golden(hs, idle, stall):
     run_probe(hs, idle, stall, params=ROWS2)
 
 
-@settings(max_examples=3)  # each example: B = 8, N up to 32 on two backends
 @given(hs=st.lists(heads(ROWS4), min_size=1, max_size=1), idle=pattern(), stall=pattern())
 def test_probe_four_rows_per_key_equals_golden(hs, idle, stall):
     """r = 4 lanes of Q = 2 rows at B = 8 (a rotation of four lanes onto four slash banks)."""
@@ -153,7 +150,6 @@ def shared_passes(draw, params=SHARED):
 
 @pytest.mark.slow   # CI budget: the shared pass is co-simulated in the default run by the S = 3 cases
 #                     below and, inside sig_head and the kernel, by tests/rtl/sig/test_head_shared.py
-@settings(max_examples=4)
 @given(ps=st.lists(shared_passes(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 def test_probe_shared_pass_equals_golden(ps, idle, stall):
     """S = 2: each head's accumulators equal its own probe_fixed, from one pass pair over K."""

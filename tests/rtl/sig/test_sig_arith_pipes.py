@@ -45,7 +45,7 @@ EXP_SHAPES = [(24, 8, 8, 15), (12, 4, 3, 6), (10, 6, 6, 4)]        # (zw, LF, L,
 LOG_SHAPES = [(17, 18, 8, 12), (18, 18, 8, 12), (5, 9, 3, 5), (9, 14, 8, 4)]   # (xw, ow, LL, LG)
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 2), phases=NO_SHRINK)
+@settings(phases=NO_SHRINK)
 @given(shape=st.sampled_from(EXP_SHAPES), data=st.data())
 @example(shape=(12, 4, 3, 6), data=None)
 @example(shape=(24, 8, 8, 15), data=None)
@@ -66,7 +66,7 @@ def test_exp2_pipeline_equals_golden(shape, data):
         assert [g["e"] for g in got] == want, backend
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 2), phases=NO_SHRINK)
+@settings(phases=NO_SHRINK)
 @given(shape=st.sampled_from(LOG_SHAPES), data=st.data())
 @example(shape=(9, 14, 8, 4), data=None)
 @example(shape=(18, 18, 8, 12), data=None)

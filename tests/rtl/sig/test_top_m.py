@@ -36,7 +36,7 @@ def test_top_m_equals_golden(data, idle, stall):
 
 
 @pytest.mark.slow  # CI budget: the default run keeps the narrow property and the structured cases
-@settings(max_examples=10, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # made smaller: each example simulates ~150 cycles x 2
+@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(data=st.data(), stall=pattern())
 def test_top_m_wide_equals_golden(data, stall):
     """16 entries, 7-bit values, 3-bit digits (the last pass has one bit), no divisor."""

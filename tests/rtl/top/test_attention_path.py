@@ -20,6 +20,7 @@ from fast_prefill.verify.bench.sae.harness import make_group
 from fast_prefill.rtl.sig.formats import liveness_beat
 from fast_prefill.rtl.top.attention_path import PathGeometry
 from fast_prefill.rtl.top.specs import attention_path_ports
+from fast_prefill.verify.backend_rule import backends_for_run
 from fast_prefill.verify.axi_memory import AxiLog, AxiMemory, axi_read_slave
 from fast_prefill.verify.axi_write_memory import WriteLog, axi_write_slave
 from fast_prefill.verify.golden.block_lists import HeadPattern, build_lists, check_lists
@@ -267,7 +268,7 @@ def kv_block_reads(run: Run, geom: PathGeometry = GEOM) -> float:
 
 def check(heads: list[Head], backends=("myhdl", "icarus"), seed=0, **kw) -> dict:
     runs = {}
-    for be in backends:
+    for be in backends_for_run(backends):   # MyHDL on this test's MyHDL runs (verify/backend_rule.py)
         run = simulate(heads, be, seed=seed, **kw)
         assert run.finished, f"{be}: head not done after {run.cycles} cycles"
         assert not run.violations, run.violations[:3]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ....blocks import BlockSpec, get_block
+from ...backend_rule import backends_for_run
 from ...axi_memory import AxiLog, AxiMemory
 from ...golden.fixed_point import HeadInts
 from ...golden.synthetic import make_head
@@ -135,7 +136,7 @@ def check_shared(runs: list[list[HeadCase]], backends=("myhdl", "icarus"), param
     cfg = head_cfg(params)
     flat = [hc for run in runs for hc in run]
     out = {}
-    for be in backends:
+    for be in backends_for_run(backends):   # MyHDL on this test's MyHDL runs (verify/backend_rule.py)
         res = simulate_shared(runs, be, params=params, **kw)
         assert_clean(be, res)
         q_want, k_want = [], []
@@ -192,7 +193,7 @@ def run_probe_shared(passes, idle, stall, params: dict, backends=BACKENDS, mutan
     cycles = sum(len(qps) * (4 * len(k) * b + 3 * b * b + 40 * b + 4 * len(k)) for qps, k, _, _ in passes)
     cycles = 40 + (cycles + 2 * params["heads_per_pass"] * params["max_n"]) * (2 + len(idle) + len(stall))
     runs = {}
-    for backend in backends:
+    for backend in backends_for_run(backends):
         res = run_stream_bench(spec, params, backend, inputs={"s_hdr": hdr, "s_q": qs, "s_k": ks},
                                expected_counts={"m": len(want)}, idle={"s_k": idle, "s_q": idle},
                                stall={"m": stall}, max_cycles=cycles,
