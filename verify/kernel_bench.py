@@ -242,7 +242,7 @@ def _run_verilator(cfg, memory, args, faults: Faults, max_cycles, runs, abort_af
     for a, w in rmem.words.items():
         image[a] = w.to_bytes(hw // 8, "little")
     src = kernel_source(get_block("fast_prefill"), cfg, mutant=mutant)
-    b = build(kernel_verilog(src), src.module, trace="vcd")
+    b = build(kernel_verilog(src), src.module, trace="vcd")   # the host driver's build of the same design
     args_w = [op[:3] for op in arg_ops(args)]
     ops: list = []
     for abort in ([abort_after] if abort_after is not None else []) + [None] * runs:

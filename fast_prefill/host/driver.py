@@ -259,8 +259,9 @@ class Kernel:
                 out.append((a.offset + 4, v >> 32))
         return out
 
-    def verilator_build(self, trace: str = "vcd"):
-        """The harness executable for this kernel (cached); ``trace``: ``vcd`` or ``fst`` waveforms."""
+    def verilator_build(self, trace: str | None = "vcd"):
+        """The harness executable for this kernel (cached); ``trace``: ``vcd`` or ``fst`` waveforms,
+        ``None`` none (a faster build; a run that asks for a waveform builds the traced variant)."""
         from ..verify.verilator.build import build
 
         if trace not in self._builds:
@@ -317,6 +318,7 @@ class Run:
 
         k = self.kernel
         dev = k.device
+        # VCD unless FST is asked for: a run ending with an error status is repeated with a VCD
         b = k.verilator_build("fst" if dev.trace is not None and Path(dev.trace).suffix == ".fst" else "vcd")
         ops = self._script(timeout_cycles)
         faults = dev.faults or Faults()
@@ -332,7 +334,7 @@ class Run:
         self.wave = None
         if status:
             # the same run again (same seed, same image) with a waveform, for the error message
-            self.wave = dev.trace or WAVES_DIR / f"{k.source.module}_status{status}_seed{faults.seed}{_worker()}.{b.trace}"
+            self.wave = dev.trace or WAVES_DIR / f"{k.source.module}_status{status}_seed{faults.seed}{_worker()}.{b.trace or 'vcd'}"
             if dev.trace is None:
                 run(b, mem_in, ops, faults, trace=self.wave, max_cycles=timeout_cycles + 100_000, name=k.source.module)
         return status

@@ -243,9 +243,15 @@ def test_port_parser_ignores_comments_and_polls_without_interrupt():
 
 @pytest.mark.slow   # a second build (--trace-fst)
 def test_fst_trace_on_request(tmp_path):
+    """An untraced build asked for an FST waveform builds the FST variant of the same design and
+    writes it; a build made without its source file is refused by name."""
     dev = Device(preset="tiny", backend="verilator")
     krn = dev.kernel("copy_kernel", spec=SPEC)
-    with pytest.raises(ValueError, match=r"writes VCD \(build with trace='fst'\)"):
-        vb.run(krn.verilator_build(), {}, [("idle", 5)], trace=tmp_path / "w.fst")
-    res = vb.run(krn.verilator_build("fst"), {}, [("idle", 20)], trace=tmp_path / "w.fst")
+    plain = krn.verilator_build(None)
+    assert plain.trace is None
+    res = vb.run(plain, {}, [("idle", 20)], trace=tmp_path / "w.fst")
     assert res.status == "ok" and (tmp_path / "w.fst").stat().st_size > 0
+    assert res.build.trace == "fst" and res.build.exe != plain.exe
+    orphan = vb.Build(plain.exe, plain.top, plain.ports, 0.0, True, None, None)
+    with pytest.raises(ValueError, match=r"writes NONE \(build with trace='fst'\)"):
+        vb.run(orphan, {}, [("idle", 5)], trace=tmp_path / "x.fst")

@@ -154,7 +154,9 @@ class Build:
     ports: list[Port]
     build_s: float          # seconds spent building now (0.0 when the cache was used)
     cached: bool
-    trace: str = "vcd"      # waveform format of --trace
+    trace: str | None = "vcd"   # waveform format of --trace (None: built without tracing)
+    source: Path | None = None  # the top-level Verilog file it was built from
+    harness: str = "harness.cpp"
 
 
 TRACE_FORMATS = ("vcd", "fst", None)
@@ -189,7 +191,7 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         fcntl.flock(lock, fcntl.LOCK_EX)       # one builder per cache entry (parallel tests)
         if exe.exists():
             os.utime(out)                       # in use: not pruned
-            return Build(exe, top, ports, 0.0, True, trace)
+            return Build(exe, top, ports, 0.0, True, trace, Path(verilog_path), harness)
         t0 = time.monotonic()
         for name, t in texts.items():
             (out / name).write_text(t)
@@ -224,7 +226,7 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         _prune(out)
         (out / "build.json").write_text(json.dumps({"top": top, "build_s": time.monotonic() - t0,
                                                      "verilator": verilator_version()}))
-        return Build(exe, top, ports, time.monotonic() - t0, False, trace)
+        return Build(exe, top, ports, time.monotonic() - t0, False, trace, Path(verilog_path), harness)
 
 
 @dataclass
@@ -322,7 +324,11 @@ def script_text(ops: list[tuple]) -> str:
 def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | None = None,
         trace: Path | None = None, max_cycles: int = 50_000_000, wave_on_failure: bool = True,
         name: str = "run") -> RunResult:
-    """Run the harness once. A timeout raises :class:`HarnessError` naming a waveform of the run."""
+    """Run the harness once. A timeout raises :class:`HarnessError` naming a waveform of the run.
+
+    ``trace``: a ``.vcd`` or ``.fst`` file to write; a build without that tracing (``b.trace``) is
+    built again with it first (cached like every build), so untraced builds cost nothing until a
+    waveform is asked for."""
     faults = faults or Faults()
     with tempfile.TemporaryDirectory(prefix="fp_vl_") as tmp:
         tmp = Path(tmp)
@@ -333,9 +339,12 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
                "--max-cycles", str(max_cycles), "--writes-out", str(tmp / "written.bin"), *faults.args()]
         if trace is not None:
             want = "fst" if Path(trace).suffix == ".fst" else "vcd"
-            if want != b.trace:
-                raise ValueError(f"trace file {trace} is not allowed with this build: it writes {b.trace.upper()} "
-                                 f"(build with trace='{want}')")
+            if want != b.trace:                 # the same design built with that tracing (cached)
+                if b.source is None:
+                    raise ValueError(f"trace file {trace} is not allowed with this build: it writes "
+                                     f"{str(b.trace).upper()} (build with trace='{want}')")
+                b = build(b.source, b.top, trace=want, harness=b.harness)
+                cmd[0] = str(b.exe)
             Path(trace).parent.mkdir(parents=True, exist_ok=True)
             cmd += ["--trace", str(Path(trace).resolve())]
         t0 = time.monotonic()
@@ -354,7 +363,7 @@ def run(b: Build, memory: dict[int, bytes], ops: list[tuple], faults: Faults | N
         wave = res.wave
         if wave is None and wave_on_failure:
             worker = os.environ.get("PYTEST_XDIST_WORKER")
-            wave = WAVES_DIR / f"{name}_seed{faults.seed}{'_' + worker if worker else ''}.{b.trace}"
+            wave = WAVES_DIR / f"{name}_seed{faults.seed}{'_' + worker if worker else ''}.{b.trace or 'vcd'}"
             run(b, memory, ops, faults, trace=wave, max_cycles=max_cycles, wave_on_failure=False, name=name)
         raise HarnessError(f"kernel '{b.top}' did not finish: {res.status} after {res.total_cycles} cycles"
                            + (f"; waveform: {wave}" if wave else ""))
