@@ -4,7 +4,7 @@ one DSP48E2 in synthesis; parameters refused with their field names; the packing
 correction term caught."""
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_pair import LATENCY

@@ -6,7 +6,7 @@ tests/rtl/mpu/test_mpu_sizing.py and tests/test_synth_modules.py."""
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_pair_lane import LATENCY

@@ -4,7 +4,7 @@ cycle, for random and extreme operands with random enables and clears; parameter
 their field names."""
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.mac_lane import LATENCY, mpu_mac_lane

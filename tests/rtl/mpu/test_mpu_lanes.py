@@ -3,7 +3,7 @@ on MyHDL and on the converted Verilog, equal to the numpy dot product exactly, 2
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.rtl.mpu.dsp_lane import LATENCY

@@ -3,7 +3,7 @@ converted Verilog (Icarus), with idles on every input stream and back-pressure o
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from fast_prefill.rtl.sae import formats as F
 from fast_prefill.rtl.sae.engine import SaeGeometry
@@ -35,9 +35,6 @@ def _run(job, idle_q, idle_kv, idle_blk, stall, backends=("myhdl", "icarus"), mu
     return check_engine(params, heads, lists, rows, idle=idle, stall=stall, backends=backends, mutant=mutant)
 
 
-# Each example simulates up to three row jobs on both backends (~2-4 s): fewer examples than the
-# profile's default keep the unit's default run near a minute; the slow sweep below runs the profile.
-@settings(max_examples=5)  # CI budget; the slow sweep below runs the profile's count
 @given(job=jobs(max_n=40), idle_q=pattern(), idle_kv=pattern(), idle_blk=pattern(), stall=pattern())
 @example(job=(4, 4, 2, 16, 1, "dense", "equal", -4.0, [3]), idle_q=[], idle_kv=[], idle_blk=[], stall=[])
 @example(job=(4, 4, 1, 13, 2, "dense", "extreme", 5.0, [0, 3]), idle_q=[True, False], idle_kv=[], idle_blk=[],

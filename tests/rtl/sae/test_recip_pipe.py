@@ -4,7 +4,7 @@ converted Verilog; widths refused with their names."""
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 from myhdl import Signal, intbv
 
 from fast_prefill.blocks import BlockSpec

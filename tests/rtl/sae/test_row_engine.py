@@ -5,7 +5,7 @@ cycles a key block: 2 P D MACs a cycle); parameters refused with their names."""
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from fast_prefill.rtl.sae import formats as F
 from fast_prefill.rtl.sae.row_engine import RowGeometry
@@ -39,7 +39,6 @@ def _run(job, idle_q, idle_kv, idle_blk, stall, backends=("myhdl", "icarus"), mu
     return check_engine(params, heads, lists, jobs_, idle=idle, stall=stall, backends=backends, mutant=mutant)
 
 
-@settings(max_examples=5)  # CI budget, as tests/rtl/sae/test_engine.py; the slow sweep runs the profile's count
 @given(job=jobs(), idle_q=pattern(), idle_kv=pattern(), idle_blk=pattern(), stall=pattern())
 @example(job=(4, 4, 2, 2, 1, 16, 1, "dense", "equal", -4.0, [3]), idle_q=[], idle_kv=[], idle_blk=[], stall=[])
 @example(job=(8, 4, 1, 4, 0, 13, 2, "dense", "extreme", 5.0, [0, 1]), idle_q=[True, False], idle_kv=[],

@@ -3,7 +3,7 @@ equal to numpy exactly (extreme values included), with idles and back-pressure."
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.verify.bench.sig.query_aware import block_sums, bsum_beats, row_beats, run_block

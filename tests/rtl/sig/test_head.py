@@ -46,7 +46,7 @@ def axi_timing(draw):
 # One head of up to 12 blocks costs ~2-5 s on Icarus, several times that on MyHDL: a few examples
 # in the default run, the MyHDL model on one explicit query-aware head, a wider sweep (both
 # backends, up to 32 blocks) marked slow.
-@settings(max_examples=3)
+@settings(max_examples=3)  # below the ci count: a whole head on Icarus with the Python AXI models per example (5-10 s); docs/verification.md
 @given(case=head_cases(max_nb=12), timing=axi_timing(), stall=pattern(), seed=st.integers(0, 2**16))
 @example(case=make_case(6, "sink", 1, gamma=0.9, min_budget=8), timing={"latency": 5, "r_gap": 0.3, "ar_stall": 0.3},
          stall=[True, False], seed=1)

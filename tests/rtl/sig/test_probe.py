@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from fast_prefill.blocks import get_block
 from fast_prefill.verify.bench.sig.harness import PROBE_PARAMS, probe_cfg, run_probe

@@ -314,7 +314,7 @@ def axi_timing(draw):
 
 # Each example simulates one head on a backend (~1-4 s on this machine); the default run uses a
 # handful on the converted Verilog and fewer on MyHDL; the slow sweep runs the profile on both.
-@settings(max_examples=8)
+@settings(max_examples=8)  # below the ci count: a whole head on Icarus with the Python AXI models per example (5-10 s); docs/verification.md
 @given(case=head_cases(), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
 @example(case=(3, "dense", 1, -4.0, "random"), timing={"latency": 3, "r_gap": 0.3, "ar_stall": 0.3,
                                                         "aw_stall": 0.3, "w_stall": 0.3}, idle=[], seed=1)
@@ -323,7 +323,7 @@ def test_head_matches_golden_verilog(case, timing, idle, seed):
     check([make_head(nb, kind, hseed, lf, data)], backends=("icarus",), seed=seed, idle=idle, **timing)
 
 
-@settings(max_examples=3)
+@settings(max_examples=3)  # below the ci count: a whole head on Icarus with the Python AXI models per example (5-10 s); docs/verification.md
 @given(case=head_cases(max_nb=4), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
 def test_head_matches_golden_both_backends(case, timing, idle, seed):
     nb, kind, hseed, lf, data = case
@@ -340,7 +340,7 @@ def test_head_matches_golden_sweep(case, timing, idle, seed):
 # A second geometry of the same path (only the AXI width differs): each example is one head on
 # Icarus (1-4 s); 4 here beside the tiny geometry's 8 keeps the default run inside its budget, and
 # the kv_cache tests cover row words with many more examples.
-@settings(max_examples=4)
+@settings(max_examples=4)  # below the ci count: a whole head on Icarus with the Python AXI models per example (5-10 s); docs/verification.md
 @given(case=head_cases(max_nb=5), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
 def test_head_matches_golden_row_words(case, timing, idle, seed):
     """32-bit AXI words: the KV cache packs each K/V row's two beats into one row word and the Q
@@ -423,7 +423,7 @@ def test_eviction_head_reads_equal_liveness():
     check([_eviction_head()], backends=("icarus",), seed=9)
 
 
-@settings(max_examples=2)
+@settings(max_examples=2)  # a planted bug: one rejected example shows it; each is a head on Icarus
 @given(case=head_cases(max_nb=3), seed=st.integers(0, 2**16))
 def test_planted_o_addr_off_by_one_row_is_rejected(case, seed):
     from fast_prefill.verify import mutants_top
