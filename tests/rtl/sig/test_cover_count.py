@@ -34,7 +34,6 @@ def test_cover_count_equals_golden(data, idle, stall):
     run_cover_count(vecs, idle, stall)
 
 
-@pytest.mark.slow  # CI budget: the default run keeps the narrow property and the structured cases
 @settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(data=st.data(), stall=pattern())
 def test_cover_count_wide_equals_golden(data, stall):

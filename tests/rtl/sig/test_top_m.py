@@ -23,7 +23,6 @@ def vectors(draw, params):
     return count, vals
 
 
-@pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
 @settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])   # no shrinking: a co-simulation per try
 @given(data=st.data(), idle=pattern(), stall=pattern())
 @example(data=None, idle=[], stall=[])
@@ -35,7 +34,6 @@ def test_top_m_equals_golden(data, idle, stall):
     run_top_m(vecs, idle, stall)
 
 
-@pytest.mark.slow  # CI budget: the default run keeps the narrow property and the structured cases
 @settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(data=st.data(), stall=pattern())
 def test_top_m_wide_equals_golden(data, stall):
