@@ -46,7 +46,7 @@ from ..convert import Mutant, convert_block, params_key
 from ..profile import phase
 from ..tools import BUILD_DIR, tool
 
-BACKENDS = ("myhdl", "icarus")
+BACKENDS = ("myhdl", "icarus", "verilator")
 COSIM_DIR = BUILD_DIR / "cosim"
 _lock = threading.Lock()
 _compiled: dict[str, tuple[Path, str]] = {}
@@ -234,9 +234,24 @@ def compile_icarus(spec: BlockSpec, params: dict, mutant: Mutant | None = None) 
     return result
 
 
+_bridges: dict = {}
+
+
+def _bridge(vvp: Path, module: str):
+    """The Verilator build of the cosim bridge for the design compiled at ``vvp`` (cached)."""
+    from .verilator import build as vb
+
+    b = _bridges.get(str(vvp))
+    if b is None or not b.exe.exists():
+        b = _bridges[str(vvp)] = vb.build(vvp.parent / f"{module}.v", module, trace=None, harness="cosim_bridge.cpp")
+    return b
+
+
 def dut(spec: BlockSpec, params: dict, ports: dict, backend: str, vcd: Path | None = None,
         mutant: Mutant | None = None):
-    """The device under test on ``ports``: the MyHDL block itself, or its Verilog under Icarus."""
+    """The device under test on ``ports``: the MyHDL block itself, or its converted Verilog under
+    Icarus (MyHDL's VPI module) or Verilator (``verify/verilator/cosim_bridge.cpp``, which speaks
+    the same protocol; no waveform: ``vcd`` is refused)."""
     if backend not in BACKENDS:
         raise ValueError(f"cosim field 'backend' = {backend!r} is not allowed: must be one of {BACKENDS}")
     if backend == "myhdl":
@@ -244,6 +259,13 @@ def dut(spec: BlockSpec, params: dict, ports: dict, backend: str, vcd: Path | No
             raise ValueError("cosim field 'mutant' is only allowed with backend 'icarus' (mutants edit the Verilog)")
         inst, _ = spec.instantiate(params, ports)
         return inst
+    if backend == "verilator":
+        if vcd is not None:
+            raise ValueError("cosim field 'vcd' is only allowed with backend 'icarus' (rerun a failure there)")
+        from .verilator import build as vb
+
+        vvp, module = compile_icarus(spec, params, mutant)   # the converted files, cached per parameter set
+        return Cosimulation(vb.cosim_command(_bridge(vvp, module)), **ports)
     vpi = build_vpi()
     vvp, _ = compile_icarus(spec, params, mutant)
     cmd = f"{tool('vvp')} -M {vpi.parent} -m myhdl {vvp}"

@@ -33,7 +33,8 @@ from ...profile import phase
 from ...tools import BUILD_DIR, ToolMissing, tool
 
 HERE = Path(__file__).resolve().parent
-HARNESSES = ("harness.cpp", "stream_bench.cpp")   # the kernel bench; the stream bench of any block
+# the kernel bench; the stream bench of any block; MyHDL's Cosimulation protocol (any Python bench)
+HARNESSES = ("harness.cpp", "stream_bench.cpp", "cosim_bridge.cpp")
 HARNESS_SOURCES = (HERE / "port_table.h", Path(__file__).resolve())   # shared by both
 VERILATOR_DIR = BUILD_DIR / "verilator"
 WAVES_DIR = BUILD_DIR / "waves"
@@ -167,7 +168,9 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
 
     ``trace``: the waveform format the executable writes on ``--trace`` (``vcd`` or ``fst``; one
     build each; ``None``: no tracing, a faster build). ``harness``: ``harness.cpp`` (a Vitis RTL kernel: its port shape is checked) or
-    ``stream_bench.cpp`` (any block with ``clk``, ``rst`` and valid/ready streams)."""
+    ``stream_bench.cpp`` (any block with ``clk``, ``rst`` and valid/ready streams) or
+    ``cosim_bridge.cpp`` (any block, driven by a Python bench through MyHDL's ``Cosimulation``:
+    :func:`cosim_command`)."""
     if trace not in TRACE_FORMATS:
         raise ValueError(f"verilator build field 'trace' = {trace!r} is not allowed: must be one of {TRACE_FORMATS}")
     if harness not in HARNESSES:
@@ -212,7 +215,7 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         (out / "ports_gen.h").write_text(ports_header(top, ports, members))
         # Step 2: compile the model and the harness.
         # A stream bench runs short simulations of small blocks: compiling fast beats running fast.
-        opt = ["OPT_FAST=-O0", "OPT_SLOW=-O0", "OPT_GLOBAL=-O0"] if harness == "stream_bench.cpp" else []
+        opt = ["OPT_FAST=-O0", "OPT_SLOW=-O0", "OPT_GLOBAL=-O0"] if harness != "harness.cpp" else []
         runtime = _runtime_dir(trace, opt)
         reused = _copy_runtime(runtime, out / "obj")
         with phase("verilator build"):
@@ -227,6 +230,20 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         (out / "build.json").write_text(json.dumps({"top": top, "build_s": time.monotonic() - t0,
                                                      "verilator": verilator_version()}))
         return Build(exe, top, ports, time.monotonic() - t0, False, trace, Path(verilog_path), harness)
+
+
+def cosim_command(b: Build) -> str:
+    """The command MyHDL's ``Cosimulation`` starts for a ``cosim_bridge.cpp`` build: the executable
+    and a file of the block's ports (``in``/``out``, name, width) written beside it."""
+    if b.harness != "cosim_bridge.cpp":
+        raise ValueError(f"cosim_command field 'b' is a {b.harness} build: must be a cosim_bridge.cpp build")
+    ports = b.exe.parent / "ports.txt"
+    if not ports.exists():
+        text = "".join(f"{'in' if p.direction == 'input' else 'out'} {p.name} {p.width}\n" for p in b.ports)
+        tmp = ports.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, ports)
+    return f"{b.exe} {ports}"
 
 
 @dataclass

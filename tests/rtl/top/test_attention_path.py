@@ -32,6 +32,10 @@ from fast_prefill.verify.sim import run_bench
 from fast_prefill.verify.strategies import pattern
 
 SPEC = get_block("attention_path")
+# The converted Verilog under Verilator, driven by the same Python bench and AXI models through
+# MyHDL's co-simulation protocol (verify/verilator/cosim_bridge.cpp): cycle for cycle as Icarus.
+# Planted bugs keep Icarus (a build per mutant).
+VERILOG = "verilator"
 
 
 class Setup:
@@ -266,7 +270,7 @@ def kv_block_reads(run: Run, geom: PathGeometry = GEOM) -> float:
     return sum(n for _, n in run.kv_log.bursts + run.v_log.bursts) / (2 * geom.half_beats)
 
 
-def check(heads: list[Head], backends=("myhdl", "icarus"), seed=0, **kw) -> dict:
+def check(heads: list[Head], backends=("myhdl", VERILOG), seed=0, **kw) -> dict:
     runs = {}
     for be in backends_for_run(backends):   # MyHDL on this test's MyHDL runs (verify/backend_rule.py)
         run = simulate(heads, be, seed=seed, **kw)
@@ -288,7 +292,7 @@ def check(heads: list[Head], backends=("myhdl", "icarus"), seed=0, **kw) -> dict
         assert run.o_log.responses == len(run.o_log.bursts)
         runs[be] = run
     if len(runs) == 2:
-        assert runs["myhdl"].done_cycles == runs["icarus"].done_cycles, "MyHDL and Verilog differ in timing"
+        assert runs["myhdl"].done_cycles == runs[VERILOG].done_cycles, "MyHDL and Verilog differ in timing"
     return runs
 
 
@@ -314,16 +318,14 @@ def axi_timing(draw):
 
 # Each example simulates one head on a backend (~1-4 s on this machine); the default run uses a
 # handful on the converted Verilog and fewer on MyHDL; the slow sweep runs the profile on both.
-@settings(max_examples=8)  # below the ci count: a whole head on Icarus with the Python AXI models per example (5-10 s); docs/verification.md
 @given(case=head_cases(), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
 @example(case=(3, "dense", 1, -4.0, "random"), timing={"latency": 3, "r_gap": 0.3, "ar_stall": 0.3,
                                                         "aw_stall": 0.3, "w_stall": 0.3}, idle=[], seed=1)
 def test_head_matches_golden_verilog(case, timing, idle, seed):
     nb, kind, hseed, lf, data = case
-    check([make_head(nb, kind, hseed, lf, data)], backends=("icarus",), seed=seed, idle=idle, **timing)
+    check([make_head(nb, kind, hseed, lf, data)], backends=(VERILOG,), seed=seed, idle=idle, **timing)
 
 
-@settings(max_examples=3)  # below the ci count: a whole head on Icarus with the Python AXI models per example (5-10 s); docs/verification.md
 @given(case=head_cases(max_nb=4), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
 def test_head_matches_golden_both_backends(case, timing, idle, seed):
     nb, kind, hseed, lf, data = case
@@ -340,14 +342,13 @@ def test_head_matches_golden_sweep(case, timing, idle, seed):
 # A second geometry of the same path (only the AXI width differs): each example is one head on
 # Icarus (1-4 s); 4 here beside the tiny geometry's 8 keeps the default run inside its budget, and
 # the kv_cache tests cover row words with many more examples.
-@settings(max_examples=4)  # below the ci count: a whole head on Icarus with the Python AXI models per example (5-10 s); docs/verification.md
 @given(case=head_cases(max_nb=5), timing=axi_timing(), idle=pattern(), seed=st.integers(0, 2**16))
 def test_head_matches_golden_row_words(case, timing, idle, seed):
     """32-bit AXI words: the KV cache packs each K/V row's two beats into one row word and the Q
     gatherer assembles rows of two beats; O exact, reads = golden, on the converted Verilog."""
     nb, kind, hseed, lf, data = case
     assert NARROW.geom.hw * 2 == 8 * NARROW.D
-    check([make_head(nb, kind, hseed, lf, data, setup=NARROW)], backends=("icarus",), seed=seed, idle=idle,
+    check([make_head(nb, kind, hseed, lf, data, setup=NARROW)], backends=(VERILOG,), seed=seed, idle=idle,
           **timing)
 
 
@@ -357,14 +358,14 @@ def test_fill_ports_split_k_and_v():
     in both builds, on the converted Verilog."""
     hd = make_head(4, "random", 7)
     _, kb, vb, _ = hd.bases
-    runs = check([hd], backends=("icarus",), seed=5)
-    run = runs["icarus"]
+    runs = check([hd], backends=(VERILOG,), seed=5)
+    run = runs[VERILOG]
     assert TINY.params["kv_read_ports"] == 2 and run.v_log.bursts
     assert len(run.kv_log.bursts) == len(run.v_log.bursts)
     assert all(kb <= a < vb for a, _ in run.kv_log.bursts) and all(a >= vb for a, _ in run.v_log.bursts)
     one = make_head(4, "random", 7, setup=ONE_KV_PORT)
     assert "m_axi_v_arvalid" not in attention_path_ports(ONE_KV_PORT.params)
-    run1 = check([one], backends=("icarus",), seed=5)["icarus"]
+    run1 = check([one], backends=(VERILOG,), seed=5)[VERILOG]
     assert not run1.v_log.bursts and len(run1.kv_log.bursts) == 2 * len(run.kv_log.bursts)
     assert run1.cycles > run.cycles
 
@@ -374,7 +375,7 @@ def test_two_heads_reset_between():
     the start of every head), both outputs exact."""
     heads = [make_head(4, "flex", 11, index=0), make_head(3, "random", 12, index=1)]
     # the same key blocks in the second head must miss again
-    check(heads, backends=("icarus",), seed=3)
+    check(heads, backends=(VERILOG,), seed=3)
 
 
 @pytest.mark.parametrize("port", ["q", "kv", "v", "o"])
@@ -385,7 +386,7 @@ def test_axi_error_sets_err_and_head_completes(port):
               "kv": {"kv_errors": frozenset({kb + GEOM.q_row_bytes})},
               "v": {"v_errors": frozenset({vb + GEOM.q_row_bytes})},
               "o": {"o_errors": frozenset({ob + GEOM.o_row_bytes})}}[port]
-    run = simulate([hd], "icarus", seed=2, **errors)
+    run = simulate([hd], VERILOG, seed=2, **errors)
     assert run.finished and run.errs == [True]
     assert not run.violations and not run.q_log.violations and not run.kv_log.violations
     assert not run.v_log.violations
@@ -396,7 +397,7 @@ def test_axi_error_sets_err_and_head_completes(port):
 def test_nb_zero_head_is_done_at_once():
     hd = make_head(1, "dense", 1)
     hd.nb, hd.lists = 0, []
-    run = simulate([hd], "icarus", max_cycles=50)
+    run = simulate([hd], VERILOG, max_cycles=50)
     assert run.finished and run.errs == [False] and run.done_cycles[0] < 10
     assert not run.q_log.bursts and not run.kv_log.bursts and not run.v_log.bursts and not run.o_log.bursts
 
@@ -407,7 +408,7 @@ def test_misordered_access_stream_sets_err():
     good = hd.access_beats()
     bad = [good[0]] + [liveness_beat(0, 0, True, False, 1, True, GEOM.max_blocks)] + good[1:]
     hd.access_beats = lambda: bad   # row 0 closed twice: the extra beat repeats row 0 where row 1 is due
-    run = simulate([hd], "icarus", max_cycles=3000)
+    run = simulate([hd], VERILOG, max_cycles=3000)
     assert run.err_seen
 
 
@@ -420,10 +421,10 @@ def _eviction_head(index: int = 0) -> Head:
 
 
 def test_eviction_head_reads_equal_liveness():
-    check([_eviction_head()], backends=("icarus",), seed=9)
+    check([_eviction_head()], backends=(VERILOG,), seed=9)
 
 
-@settings(max_examples=2)  # a planted bug: one rejected example shows it; each is a head on Icarus
+@settings(max_examples=2)  # a planted bug: one rejected example shows it; each is a new Icarus build
 @given(case=head_cases(max_nb=3), seed=st.integers(0, 2**16))
 def test_planted_o_addr_off_by_one_row_is_rejected(case, seed):
     from fast_prefill.verify import mutants_top
