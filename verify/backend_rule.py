@@ -11,7 +11,7 @@ cost only a Verilog run.
 
 ``FAST_PREFILL_MYHDL_EVERY=1`` runs MyHDL on every run (the ``nightly`` Hypothesis profile sets it:
 ``make test-all PROFILE=nightly``).
-A run whose backends are only MyHDL, or that a test asks for with ``thin=False``, is never thinned.
+A run with a single backend (MyHDL only, or Verilog only) is never thinned and does not count.
 """
 
 from __future__ import annotations

@@ -234,16 +234,19 @@ def compile_icarus(spec: BlockSpec, params: dict, mutant: Mutant | None = None) 
     return result
 
 
-_bridges: dict = {}
+_verilator_builds: dict = {}   # (converted design, harness, trace) -> Build, for this process
 
 
-def _bridge(vvp: Path, module: str):
-    """The Verilator build of the cosim bridge for the design compiled at ``vvp`` (cached)."""
+def verilator_build(vvp: Path, module: str, harness: str, trace: str | None = None):
+    """The Verilator build of ``harness`` (``stream_bench.cpp`` or ``cosim_bridge.cpp``) for the
+    design :func:`compile_icarus` compiled at ``vvp`` (its folder names the converted sources, so the
+    build is the same): cached on disk by the build itself and, without re-hashing, in this process."""
     from .verilator import build as vb
 
-    b = _bridges.get(str(vvp))
+    key = (str(vvp), harness, trace)
+    b = _verilator_builds.get(key)
     if b is None or not b.exe.exists():
-        b = _bridges[str(vvp)] = vb.build(vvp.parent / f"{module}.v", module, trace=None, harness="cosim_bridge.cpp")
+        b = _verilator_builds[key] = vb.build(vvp.parent / f"{module}.v", module, trace=trace, harness=harness)
     return b
 
 
@@ -265,7 +268,7 @@ def dut(spec: BlockSpec, params: dict, ports: dict, backend: str, vcd: Path | No
         from .verilator import build as vb
 
         vvp, module = compile_icarus(spec, params, mutant)   # the converted files, cached per parameter set
-        return Cosimulation(vb.cosim_command(_bridge(vvp, module)), **ports)
+        return Cosimulation(vb.cosim_command(verilator_build(vvp, module, "cosim_bridge.cpp")), **ports)
     vpi = build_vpi()
     vvp, _ = compile_icarus(spec, params, mutant)
     cmd = f"{tool('vvp')} -M {vpi.parent} -m myhdl {vvp}"

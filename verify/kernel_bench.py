@@ -190,7 +190,6 @@ def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant=None):
             p["sig_params"] = tuple(sig_params)
         kw = {k: p[k] for k in top_specs.KERNEL_HDL}
         return fast_prefill(**ports, **kw, sig_factory=sig_factory)
-    _check_verilog_backend(backend, sig_factory, sig_params)
     from ..blocks import get_block
     from .cosim import dut
 
@@ -199,13 +198,6 @@ def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant=None):
 
 
 BACKENDS = ("icarus", "verilator", "myhdl")
-
-
-def _check_verilog_backend(backend, sig_factory, sig_params):
-    if backend not in BACKENDS:
-        raise ValueError(f"run_kernel field 'backend' = {backend!r} is not allowed: must be one of {BACKENDS}")
-    if sig_factory is not None or sig_params is not None:
-        raise ValueError("run_kernel fields 'sig_factory'/'sig_params' are only allowed with backend 'myhdl'")
 
 
 def _harness_faults(faults: Faults):
@@ -238,9 +230,7 @@ def _run_verilator(cfg, memory, args, faults: Faults, max_cycles, runs, abort_af
     status_off = rm.offsets["status"]
     hw = cfg.hbm_data_width
     rmem = memory_image(hw, memory, seed=faults.seed)
-    image = {}
-    for a, w in rmem.words.items():
-        image[a] = w.to_bytes(hw // 8, "little")
+    image = {a: w.to_bytes(hw // 8, "little") for a, w in rmem.words.items()}
     src = kernel_source(get_block("fast_prefill"), cfg, mutant=mutant)
     b = build(kernel_verilog(src), src.module, trace="vcd")   # the host driver's build of the same design
     args_w = [op[:3] for op in arg_ops(args)]
@@ -256,6 +246,7 @@ def _run_verilator(cfg, memory, args, faults: Faults, max_cycles, runs, abort_af
                 name="run_kernel")
     writes = {a: int.from_bytes(d, "little") for a, d in res_v.written.items()}
     statuses = [v for off, v in res_v.reads if off == status_off]
+    ctrl = dict(res_v.reads).get(CTRL, 0)
     rp, wp = res_v.stats["read_ports"], res_v.stats["write_ports"]
 
     def rlog(port):
@@ -270,8 +261,8 @@ def _run_verilator(cfg, memory, args, faults: Faults, max_cycles, runs, abort_af
                        v_log=rlog("m_axi_v"),
                        o_log=WriteLog(bursts=res_v.bursts("m_axi_o"), beats=o["beats"], responses=o["responses"]),
                        violations=res_v.violations)
-    if not dict(res_v.reads).get(CTRL, 0) & 0x4:
-        res.violations.append(f"the kernel is not idle after the last run (CTRL {dict(res_v.reads).get(CTRL, 0):#x})")
+    if not ctrl & 0x4:
+        res.violations.append(f"the kernel is not idle after the last run (CTRL {ctrl:#x})")
     return res
 
 
@@ -287,8 +278,9 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
     faults = faults or Faults()
     if backend not in BACKENDS:
         raise ValueError(f"run_kernel field 'backend' = {backend!r} is not allowed: must be one of {BACKENDS}")
+    if backend != "myhdl" and (sig_factory is not None or sig_params is not None):
+        raise ValueError("run_kernel fields 'sig_factory'/'sig_params' are only allowed with backend 'myhdl'")
     if backend == "verilator":
-        _check_verilog_backend(backend, sig_factory, sig_params)
         if reset_storm is not None:
             raise ValueError("run_kernel field 'reset_storm' is not allowed with backend 'verilator': "
                              "use 'icarus' or 'myhdl'")

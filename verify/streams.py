@@ -35,7 +35,7 @@ from ..convert import Mutant
 from ..myhdl_speed import forget_signals
 from ..profile import phase, sim_phase
 from .backend_rule import backends_for_run
-from .cosim import compile_icarus, dut
+from .cosim import compile_icarus, dut, verilator_build
 
 HALF_PERIOD = 5
 RESET_CYCLES = 2
@@ -189,9 +189,6 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
     return res
 
 
-_verilator_builds: dict = {}   # (converted design, trace) -> Build, for this process
-
-
 def _pattern_text(p: list[bool]) -> str:
     return "".join("1" if x else "0" for x in p) or "-"
 
@@ -202,15 +199,8 @@ def _run_verilator(spec: BlockSpec, params: dict, inputs: dict[str, list[int]], 
     """:func:`run_stream_bench` on the converted Verilog under Verilator: the converted design (the
     same files Icarus simulates, cached per parameter set and mutant) with the generated C++ stream
     bench (built once per Verilog text, cached under ``build/verilator/``), one process per run."""
-    from .verilator import build as vb
-
     vvp, module = compile_icarus(spec, params, mutant)
-    trace = "vcd" if vcd is not None else None
-    key = (str(vvp), trace)   # compile_icarus's folder names the sources: the build is the same
-    b = _verilator_builds.get(key)
-    if b is None or not b.exe.exists():
-        b = _verilator_builds[key] = vb.build(vvp.parent / f"{module}.v", module, trace=trace,
-                                              harness="stream_bench.cpp")
+    b = verilator_build(vvp, module, "stream_bench.cpp", "vcd" if vcd is not None else None)
     streams = {f"{s}_{x}" for s in (*spec.streams_in, *spec.streams_out) for x in ("valid", "ready", "data")}
     ports = spec.ports(params)
     held = [(p.name, int(ports[p.name].val)) for p in b.ports
@@ -288,7 +278,7 @@ def beats_mismatch(want: list[int], what: str = "golden", show: int = 16, hexa: 
 def check_bench(spec: BlockSpec, params: dict, mismatch, *, inputs: dict[str, list[int]],
                 expected_counts: dict[str, int], idle: dict[str, list[bool]] | None = None,
                 stall: dict[str, list[bool]] | None = None, max_cycles: int = 10_000, backends=BACKENDS,
-                mutant: Mutant | None = None, label: str | None = None, thin: bool = True) -> dict[str, BenchResult]:
+                mutant: Mutant | None = None, label: str | None = None) -> dict[str, BenchResult]:
     """Run :func:`run_stream_bench` with the same beats and patterns on each backend and assert the run
     passed: ``mismatch(result)`` (a description of wrong outputs, or ``None``) found nothing, no
     stream-rule violation, every expected beat within ``max_cycles``; with several backends, all move
@@ -300,12 +290,10 @@ def check_bench(spec: BlockSpec, params: dict, mismatch, *, inputs: dict[str, li
     ``<label> on <backend>: `` (``label`` defaults to the block's name). Returns the per-backend
     :class:`BenchResult`.
 
-    ``thin``: MyHDL runs beside the Verilog only on this test's MyHDL runs
-    (:mod:`fast_prefill.verify.backend_rule`); ``False``: on every call.
+    MyHDL runs beside the Verilog only on this test's MyHDL runs (:mod:`fast_prefill.verify.backend_rule`).
     """
     label = label or spec.name
-    if thin:
-        backends = backends_for_run(backends)
+    backends = backends_for_run(backends)
     runs = {}
     for backend in backends:
         kw = dict(inputs=inputs, expected_counts=expected_counts, idle=idle, stall=stall, max_cycles=max_cycles,

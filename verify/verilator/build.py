@@ -214,7 +214,8 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         members = verilated_members(header.read_text())
         (out / "ports_gen.h").write_text(ports_header(top, ports, members))
         # Step 2: compile the model and the harness.
-        # A stream bench runs short simulations of small blocks: compiling fast beats running fast.
+        # The stream bench and the co-simulation bridge run short simulations of blocks: compiling
+        # fast beats running fast. The kernel harness also runs the long calibration runs.
         opt = ["OPT_FAST=-O0", "OPT_SLOW=-O0", "OPT_GLOBAL=-O0"] if harness != "harness.cpp" else []
         runtime = _runtime_dir(trace, opt)
         reused = _copy_runtime(runtime, out / "obj")
