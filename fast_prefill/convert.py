@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,7 +215,7 @@ def gc_paused():
 
 def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str,
                   testbench: bool = False, mutant: Mutant | None = None,
-                  done: dict | None = None, jobs: int = 0) -> Path:
+                  done: dict | None = None, jobs: int = 0, cache: bool = True) -> Path:
     """Convert ``spec`` with ``params`` to ``out_dir/module_name.v``, one module per file.
 
     Every module block the design instantiates is converted once to its own
@@ -226,11 +228,97 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
     of each module is returned when it is done; ``make verilog`` uses one per CPU); 0 converts all
     in this process.
 
+    ``cache``: a design converted before from the same sources (:func:`fast_prefill.sources.source_hash`)
+    with the same parameters is copied from ``build/convert/`` instead of converted again, under
+    ``module_name``, with ``mutant`` applied to the copy; only without ``done`` (a folder of its own).
+    ``cache=False`` always converts (the tests of conversion itself).
+
     Returns the top's Verilog path. Raises :class:`ConversionError` on any MyHDL warning or error;
     nothing is written to ``out_dir`` then.
     """
     with phase("convert"):
-        return _convert_block(spec, params, out_dir, module_name, testbench, mutant, done, jobs)
+        entry = _cache_entry(spec, params) if cache and done is None else None
+        if entry is None:
+            return _convert_block(spec, params, out_dir, module_name, testbench, mutant, done, jobs)
+        if not (entry / f"{_CACHED_TOP}.f").exists():
+            _fill_cache(entry, spec, params, jobs)
+        return _copy_cached(entry, Path(out_dir), module_name, testbench, mutant)
+
+
+# Conversion cache -------------------------------------------------------------------------------
+#
+# build/convert/<block>_<params key>-<source hash>/ holds one design converted with its top
+# module named _CACHED_TOP (a name no design uses, so renaming it is a whole-word substitution that
+# cannot touch anything else; sub-module names never depend on the top's). Entries are written in a
+# private folder and published by an atomic rename.
+CONVERT_CACHE = BUILD_DIR / "convert"
+_CACHED_TOP = "fast_prefill_cached_top"
+CACHE_PRUNE_AGE_S = 3600
+
+
+def _cache_entry(spec: BlockSpec, params: dict) -> Path | None:
+    from .sources import source_hash
+
+    src = source_hash(spec)
+    if src is None:
+        return None
+    return CONVERT_CACHE / f"{spec.name}_{params_key(params)}-{src}"
+
+
+def _fill_cache(entry: Path, spec: BlockSpec, params: dict, jobs: int) -> None:
+    """Convert into a new entry, MyHDL's co-simulation test bench included (the design's files are
+    the same with or without it, so one entry serves both)."""
+    CONVERT_CACHE.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=CONVERT_CACHE))
+    try:
+        _convert_block(spec, params, work, _CACHED_TOP, True, None, None, jobs)
+        try:
+            os.rename(work, entry)
+        except OSError:                          # another process published it first
+            if not (entry / f"{_CACHED_TOP}.f").exists():
+                raise
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    now = time.time()
+    for old in CONVERT_CACHE.glob(f"{entry.name.rsplit('-', 1)[0]}-*"):
+        try:
+            if old != entry and old.is_dir() and now - old.stat().st_mtime > CACHE_PRUNE_AGE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _copy_cached(entry: Path, out_dir: Path, module_name: str, testbench: bool,
+                 mutant: Mutant | None) -> Path:
+    """The cached design written to ``out_dir`` with its top named ``module_name`` and ``mutant``
+    applied; as :func:`_convert_block`, only complete files are moved into ``out_dir``."""
+    top_word = re.compile(rf"\b(tb_)?{_CACHED_TOP}\b")
+    rename = lambda text: top_word.sub(lambda m: (m.group(1) or "") + module_name, text)  # noqa: E731
+    names = [line.strip() for line in (entry / f"{_CACHED_TOP}.f").read_text().splitlines() if line.strip()]
+    texts = {n: (entry / n).read_text() for n in names}
+    top_file = f"{_CACHED_TOP}.v"
+    texts = {(f"{module_name}.v" if n == top_file else n): (rename(t) if n == top_file else t)
+             for n, t in texts.items()}
+    if mutant is not None:
+        keys = list(texts)
+        texts = dict(zip(keys, mutant.apply_all([texts[k] for k in keys])))
+    files = dict(texts)
+    files[f"{module_name}.f"] = "".join(f"{n}\n" for n in texts)
+    if testbench:
+        files[f"tb_{module_name}.v"] = rename((entry / f"tb_{_CACHED_TOP}.v").read_text())
+    try:
+        os.utime(entry)                           # in use: not pruned
+    except OSError:
+        pass
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text)
+        for name in files:
+            shutil.move(str(Path(tmp) / name), out_dir / name)
+    return out_dir / f"{module_name}.v"
 
 
 def _convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str,

@@ -29,8 +29,8 @@ def test_every_block_converts_lints_and_reads_back(preset, tmp_path):
 
 def test_conversion_is_reproducible(tmp_path):
     spec = BLOCKS["stream_fifo"]
-    a = convert_block(spec, {"width": 8, "depth": 4}, tmp_path / "a", "fifo_x").read_text()
-    b = convert_block(spec, {"width": 8, "depth": 4}, tmp_path / "b", "fifo_x").read_text()
+    a = convert_block(spec, {"width": 8, "depth": 4}, tmp_path / "a", "fifo_x", cache=False).read_text()
+    b = convert_block(spec, {"width": 8, "depth": 4}, tmp_path / "b", "fifo_x", cache=False).read_text()
     assert a == b and "// Date:" not in a
 
 
@@ -40,7 +40,7 @@ from fast_prefill.blocks import BLOCKS
 from fast_prefill.config import PRESETS
 from fast_prefill.convert import convert_block
 spec = BLOCKS[sys.argv[1]]
-convert_block(spec, spec.params(PRESETS["tiny"]), sys.argv[2], "dut")
+convert_block(spec, spec.params(PRESETS["tiny"]), sys.argv[2], "dut", cache=False)
 """
 
 
@@ -113,12 +113,67 @@ def test_internal_names_do_not_depend_on_earlier_conversions(tmp_path):
 
     spec = BLOCKS["axi_stream_reader"]
     params = spec.params(get_preset("tiny"))
-    first = hierarchy_text(convert_block(spec, params, tmp_path / "a", "rd"))
+    first = hierarchy_text(convert_block(spec, params, tmp_path / "a", "rd", cache=False))
     for name in ("stream_fifo", "stream_skid_buffer", "stream_fork"):
         other = BLOCKS[name]
-        convert_block(other, other.params(get_preset("tiny")), tmp_path / "o", name)
-    again = hierarchy_text(convert_block(spec, params, tmp_path / "b", "rd"))
+        convert_block(other, other.params(get_preset("tiny")), tmp_path / "o", name, cache=False)
+    again = hierarchy_text(convert_block(spec, params, tmp_path / "b", "rd", cache=False))
     assert re.search(r"^stream_fifo_[0-9a-f]{8} stream_fifo0 \($", first, re.M) and first == again
+
+
+# The conversion cache (build/convert/): a copy under another name equals a fresh conversion ------
+
+def _files(top):
+    from fast_prefill.hierarchy import source_files
+
+    out = {f.name: f.read_text() for f in source_files(top)}
+    out[top.with_suffix(".f").name] = top.with_suffix(".f").read_text()
+    tb = top.with_name(f"tb_{top.name}")
+    if tb.exists():
+        out[tb.name] = tb.read_text()
+    return out
+
+
+def test_a_cached_design_equals_a_fresh_conversion_under_any_name(tmp_path, monkeypatch):
+    import fast_prefill.convert as conv
+
+    monkeypatch.setattr(conv, "CONVERT_CACHE", tmp_path / "cache")
+    spec = BLOCKS["axi_stream_reader"]      # sub-modules, one shared by two instances
+    params = spec.params(PRESETS["tiny"])
+    fresh = _files(convert_block(spec, params, tmp_path / "fresh", "rd_b", testbench=True, cache=False))
+    plain = _files(convert_block(spec, params, tmp_path / "plain", "rd_b", cache=False))
+    first = convert_block(spec, params, tmp_path / "first", "rd_a")   # fills the cache, test bench too
+    [entry] = (tmp_path / "cache").iterdir()
+    assert "rd_a" not in "".join(f.read_text() for f in entry.iterdir())
+    again = _files(convert_block(spec, params, tmp_path / "again", "rd_b", testbench=True))
+    assert again == fresh and len(fresh) > 4 and "module rd_b (" in fresh["rd_b.v"]
+    assert plain == {k: v for k, v in fresh.items() if k != "tb_rd_b.v"}
+    assert _files(first).keys() == {k.replace("rd_b", "rd_a") for k in plain}
+    # a mutant is applied to the copy, exactly as to a fresh conversion, and the entry stays clean
+    mutant = Mutant("planted", "s_ready", "s_READY", count=fresh["rd_b.v"].count("s_ready"))
+    mutated = _files(convert_block(spec, params, tmp_path / "m", "rd_b", mutant=mutant))
+    want = _files(convert_block(spec, params, tmp_path / "mf", "rd_b", mutant=mutant, cache=False))
+    assert mutated == want and "s_READY" in mutated["rd_b.v"]
+    assert "s_READY" not in "".join(f.read_text() for f in entry.iterdir())
+    # without a source hash (a source changed after the process started) nothing is cached
+    entries = sorted((tmp_path / "cache").iterdir())
+    assert len(entries) == 1
+    monkeypatch.setattr("fast_prefill.sources._hashes", {"base": None})
+    convert_block(BLOCKS["stream_fifo"], {"width": 8, "depth": 4}, tmp_path / "n", "f")
+    assert sorted((tmp_path / "cache").iterdir()) == entries
+
+
+def test_a_failed_conversion_is_not_cached(tmp_path, monkeypatch):
+    import fast_prefill.convert as conv
+
+    monkeypatch.setattr(conv, "CONVERT_CACHE", tmp_path / "cache")
+    spec = BlockSpec("undriven", _undriven, lambda p: {"clk": Signal(bool(0)), "q": Signal(intbv(0)[4:])},
+                     lambda cfg: {})
+    for _ in range(2):
+        with pytest.raises(ConversionError, match="MyHDL warning"):
+            convert_block(spec, {}, tmp_path / "out", "undriven")
+    cache = tmp_path / "cache"
+    assert not (tmp_path / "out").exists() and (not cache.exists() or list(cache.iterdir()) == [])
 
 
 # UltraRAM tagging (fast_prefill.convert.tag_uram): deep memories with registered reads only -------

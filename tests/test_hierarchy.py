@@ -69,8 +69,8 @@ def test_forked_conversion_gives_the_same_bytes(tmp_path):
     conversion write the same files, byte for byte, and the same source list."""
     spec = BLOCKS["kv_cache"]
     params = spec.params(get_preset("tiny"))
-    a = convert_block(spec, params, tmp_path / "a", "kvc")
-    b = convert_block(spec, params, tmp_path / "b", "kvc", jobs=2)
+    a = convert_block(spec, params, tmp_path / "a", "kvc", cache=False)
+    b = convert_block(spec, params, tmp_path / "b", "kvc", jobs=2, cache=False)
     fa, fb = hierarchy.source_files(a), hierarchy.source_files(b)
     assert [f.name for f in fa] == [f.name for f in fb] and len(fa) > 3
     for x, y in zip(fa, fb):
@@ -93,7 +93,7 @@ def test_a_failing_sub_module_fails_the_conversion_and_writes_nothing(tmp_path):
     hierarchy.Stub.factory = broken
     try:
         with pytest.raises(ConversionError, match="planted failure in kvc_tag_store"):
-            convert_block(spec, params, tmp_path / "x", "kvc", jobs=2)
+            convert_block(spec, params, tmp_path / "x", "kvc", jobs=2, cache=False)
     finally:
         hierarchy.Stub.factory = bad
     assert list((tmp_path / "x").iterdir()) == []

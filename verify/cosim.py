@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import atexit
 import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
@@ -36,14 +35,13 @@ import threading
 import time
 from pathlib import Path
 
-import myhdl
-
 from myhdl import Cosimulation
 
 from ..blocks import BlockSpec
 from .. import hierarchy
 from ..convert import Mutant, convert_block, params_key
 from ..profile import phase
+from ..sources import source_hash
 from ..tools import BUILD_DIR, tool
 
 BACKENDS = ("myhdl", "icarus", "verilator")
@@ -88,65 +86,6 @@ def build_vpi() -> Path:
             finally:
                 fcntl.flock(lockf, fcntl.LOCK_UN)
     return out
-
-
-def _process_start() -> float:
-    """When this process started (Linux ``/proc``), else now: files changed later are 'stale'."""
-    try:
-        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-        btime = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                     if line.startswith("btime "))
-        return btime + int(fields[19]) / os.sysconf("SC_CLK_TCK") - 1.0
-    except (OSError, ValueError, IndexError, StopIteration):
-        return time.time()
-
-
-_PROCESS_START = _process_start()
-_hashes: dict = {}
-
-
-def _files_hash(files) -> str | None:
-    h = hashlib.sha1()
-    for f in sorted(set(files)):
-        try:
-            if f.stat().st_mtime > _PROCESS_START:
-                return None
-            h.update(f"{f}\n".encode() + f.read_bytes())
-        except OSError:
-            return None
-    return h.hexdigest()
-
-
-def source_hash(spec: BlockSpec | None = None) -> str | None:
-    """The on-disk cache key of converted designs: a hash of every Python source file of the
-    ``fast_prefill`` packages (``fast_prefill/``, ``rtl/``, ``verify/``), the MyHDL version and, for a
-    block defined elsewhere (a test file), the file defining its factory and ports. ``None`` (no
-    on-disk caching) when one of those files changed after this process started, so a cached
-    design always comes from the code this process runs."""
-    import inspect
-
-    import fast_prefill as pkg
-
-    from .. import rtl
-
-    with _lock:
-        if "base" not in _hashes:
-            roots = [Path(p) for mod in (pkg, rtl, sys.modules[__package__]) for p in mod.__path__]
-            files = [f for root in roots for f in root.rglob("*.py")]
-            base = _files_hash(files)
-            _hashes["base"] = None if base is None else hashlib.sha1(
-                f"{base} myhdl {myhdl.__version__}".encode()).hexdigest()
-        base = _hashes["base"]
-    if base is None or spec is None:
-        return None if base is None else base[:12]
-    extra = []
-    for fn in (spec.factory, spec.ports):
-        try:
-            extra.append(Path(inspect.getsourcefile(getattr(fn, "func", fn))).resolve())  # @block: .func
-        except (TypeError, OSError):
-            return None
-    own = _files_hash(extra)
-    return None if own is None else hashlib.sha1(f"{base} {own}".encode()).hexdigest()[:12]
 
 
 _DUMP_MODULE = """`timescale 1ns/10ps

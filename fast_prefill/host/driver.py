@@ -45,6 +45,7 @@ from ..blocks import BlockSpec, get_block
 from ..config import get_preset
 from ..convert import Mutant, convert_block, params_key
 from ..rtl.top.regmap import CTRL, GIE, IER, ISR, RegisterMap
+from ..sources import source_hash
 from ..tools import BUILD_DIR
 
 BACKENDS = ("verilator", "icarus")
@@ -171,10 +172,8 @@ def _prune(folder: Path, pattern: str, keep: Path) -> None:
 def kernel_verilog(src: KernelSource) -> Path:
     """The kernel's Verilog in ``build/host/<module>-<source hash>/``: converted once and reused across
     processes while the Python sources that produce it are unchanged (the key of
-    :func:`fast_prefill.verify.cosim.source_hash`); built in a private folder and published by an
+    :func:`fast_prefill.sources.source_hash`); built in a private folder and published by an
     atomic rename, so parallel processes never read a half-written file."""
-    from ..verify.cosim import source_hash
-
     if src.module in _VERILOG and _VERILOG[src.module].exists():
         return _VERILOG[src.module]
     HOST_DIR.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@
 
 #include "port_table.h"
 
-#include "ports_gen.h"  // TOP_CLASS, bind_ports()
+#include "model.h"  // make_model(): the design, through an interface
 
 static const size_t MAXLINE = 4096;   // MyHDL reads at most this many bytes a message
 
@@ -92,9 +92,8 @@ int main(int argc, char** argv) {
     }
     int wfd = atoi(to), rfd = atoi(from);
     auto ctx = std::make_unique<VerilatedContext>();
-    auto top = std::make_unique<TOP_CLASS>(ctx.get());
     PortTable table;
-    bind_ports(top.get(), table);
+    std::unique_ptr<Model> top = make_model(ctx.get(), table);
 
     std::vector<std::string> in_names, out_names;
     std::vector<Sig> ins, outs;

@@ -1,8 +1,9 @@
 // Verilator test bench for any Vitis RTL kernel (ap_clk, ap_rst_n, s_axi_control_*, m_axi_<name>_*).
 //
 // The port list comes from the converted Verilog: fast_prefill.verify.verilator.build generates
-// ports_gen.h (bind_ports(): every top-level port by name, width and Verilated storage) and this
-// file finds the AXI4 masters by their names. Nothing here knows the kernel.
+// model_gen.cpp (make_model(): every top-level port by name, width and Verilated storage; model.h)
+// and this file finds the AXI4 masters by their names. Nothing here knows the kernel, so it is
+// compiled once and linked with each kernel's model.
 //
 // Models (all random choices from one seeded std::mt19937_64):
 //   * per m_axi_<name> read master: an AXI4 read slave on a shared sparse byte memory. ARREADY low
@@ -41,13 +42,6 @@
 // it is in memory at the end (records as the memory files).
 
 #include <verilated.h>
-#if VM_TRACE_FST
-#include <verilated_fst_c.h>
-typedef VerilatedFstC TraceFile;   // built with --trace-fst: --trace writes FST
-#elif VM_TRACE
-#include <verilated_vcd_c.h>
-typedef VerilatedVcdC TraceFile;   // built with --trace: --trace writes VCD
-#endif
 
 #include <algorithm>
 #include <chrono>
@@ -68,7 +62,7 @@ typedef VerilatedVcdC TraceFile;   // built with --trace: --trace writes VCD
 
 #include "port_table.h"
 
-#include "ports_gen.h"  // TOP_CLASS, bind_ports()
+#include "model.h"  // make_model(): the design, through an interface
 
 // ---------------------------------------------------------------- options and memory
 
@@ -616,9 +610,8 @@ int main(int argc, char** argv) {
 
     auto ctx = std::make_unique<VerilatedContext>();
     ctx->commandArgs(argc, argv);
-    auto top = std::make_unique<TOP_CLASS>(ctx.get());
     PortTable ports;
-    bind_ports(top.get(), ports);
+    std::unique_ptr<Model> top = make_model(ctx.get(), ports);
     Sig clk = ports.need("ap_clk"), rstn = ports.need("ap_rst_n");
     lite.bind(ports);
     std::vector<ReadSlave> rd;

@@ -1,5 +1,5 @@
-// Generic access to a Verilated model's ports by name (shared by harness.cpp and stream_bench.cpp).
-// fast_prefill.verify.verilator.build generates ports_gen.h, whose bind_ports() adds every top-level
+// Generic access to a Verilated model's ports by name (shared by the three benches).
+// fast_prefill.verify.verilator.build generates model_gen.cpp, whose make_model() adds every top-level
 // port to a PortTable with its width and Verilated storage (CData/SData/IData/QData or VlWide words).
 #pragma once
 

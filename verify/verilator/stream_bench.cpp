@@ -2,7 +2,8 @@
 // inputs, m_<y>_valid/ready/data outputs): the same bench as fast_prefill.verify.streams
 // (run_stream_bench) on MyHDL and Icarus, cycle for cycle, without a process switch per cycle.
 //
-// Port binding comes from ports_gen.h (fast_prefill.verify.verilator.build); nothing here knows the block.
+// Port binding comes from model_gen.cpp (model.h, fast_prefill.verify.verilator.build); nothing here
+// knows the block, so it is compiled once and linked with each block's model.
 //
 // Cycle semantics (those of verify/streams.py): edges are numbered from 0; rst is high at edges
 // 0 .. reset-1. At each edge every source and sink samples the block's outputs as they are just
@@ -25,9 +26,6 @@
 //   "violation TEXT" lines; "cycles C finished F".
 
 #include <verilated.h>
-#if VM_TRACE
-#include <verilated_vcd_c.h>
-#endif
 
 #include <cstdint>
 #include <cstdio>
@@ -37,7 +35,7 @@
 #include <vector>
 
 #include "port_table.h"
-#include "ports_gen.h"  // TOP_CLASS, bind_ports()
+#include "model.h"  // make_model(): the design, through an interface
 
 typedef std::vector<uint32_t> Words;
 
@@ -109,9 +107,8 @@ int main(int argc, char** argv) {
     if (!in) { fprintf(stderr, "stream_bench: cannot read %s\n", argv[1]); return 2; }
 
     auto ctx = std::make_unique<VerilatedContext>();
-    auto top = std::make_unique<TOP_CLASS>(ctx.get());
     PortTable ports;
-    bind_ports(top.get(), ports);
+    std::unique_ptr<Model> top = make_model(ctx.get(), ports);
     Sig clk = ports.need("clk"), rst = ports.need("rst");
 
     std::string key, name, pat, val;
@@ -147,10 +144,10 @@ int main(int argc, char** argv) {
     if (!in) { fprintf(stderr, "stream_bench: malformed input %s\n", argv[1]); return 2; }
 
 #if VM_TRACE
-    std::unique_ptr<VerilatedVcdC> tfp;
+    std::unique_ptr<TraceFile> tfp;
     if (!trace_path.empty()) {
         ctx->traceEverOn(true);
-        tfp = std::make_unique<VerilatedVcdC>();
+        tfp = std::make_unique<TraceFile>();
         top->trace(tfp.get(), 99);
         tfp->open(trace_path.c_str());
     }
