@@ -229,8 +229,9 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
     in this process.
 
     ``cache``: a design converted before from the same sources (:func:`fast_prefill.sources.source_hash`)
-    with the same parameters is copied from ``build/convert/`` instead of converted again, under
-    ``module_name``, with ``mutant`` applied to the copy; only without ``done`` (a folder of its own).
+    with the same parameters (here or by ``make verilog``) is copied from ``build/convert/`` instead
+    of converted again, under ``module_name``, with ``mutant`` applied to the copy and the test bench
+    written from its ports (:func:`myhdl_testbench`); only without ``done`` (a folder of its own).
     ``cache=False`` always converts (the tests of conversion itself).
 
     Returns the top's Verilog path. Raises :class:`ConversionError` on any MyHDL warning or error;
@@ -245,15 +246,54 @@ def convert_block(spec: BlockSpec, params: dict, out_dir: Path, module_name: str
         return _copy_cached(entry, Path(out_dir), module_name, testbench, mutant)
 
 
+_PORT_LIST = re.compile(r"^module (\w+) \((.*?)\);", re.S | re.M)
+_PORT_DECL = re.compile(r"^(input|output) (?:signed )?(\[\d+:\d+\] )?(\w+);$", re.M)
+
+
+def myhdl_testbench(verilog: str, module: str) -> str:
+    """MyHDL's co-simulation test bench ``tb_<module>`` for the converted top ``module``, written from
+    its port declarations as MyHDL writes it (``_writeTestBench``: an input is a ``reg`` sent with
+    ``$from_myhdl``, an output a ``wire`` read with ``$to_myhdl``, in port order, no sign), so a
+    cached design gets its test bench without being converted again."""
+    m = next((m for m in _PORT_LIST.finditer(verilog) if m.group(1) == module), None)
+    if m is None:
+        raise ConversionError(f"module '{module}' has no port list to write a test bench from")
+    names = [n.strip() for n in m.group(2).split(",") if n.strip()]
+    decls = {name: (d, rng or "") for d, rng, name in _PORT_DECL.findall(verilog)}
+    missing = [n for n in names if n not in decls]
+    if missing:
+        raise ConversionError(f"module '{module}': no input/output declaration for port(s) {missing}")
+    lines = [f"module tb_{module};", ""]
+    lines += [f"{'reg' if decls[n][0] == 'input' else 'wire'} {decls[n][1]}{n};" for n in names]
+    lines += ["", "initial begin"]
+    for task, direction in (("$from_myhdl", "input"), ("$to_myhdl", "output")):
+        group = [n for n in names if decls[n][0] == direction]
+        if group:
+            lines += [f"    {task}(", ",\n".join(f"        {n}" for n in group), "    );"]
+    lines += ["end", "", f"{module} dut(", ",\n".join(f"    {n}" for n in names), ");", "", "endmodule", ""]
+    return "\n".join(lines)
+
+
 # Conversion cache -------------------------------------------------------------------------------
 #
-# build/convert/<block>_<params key>-<source hash>/ holds one design converted with its top
-# module named _CACHED_TOP (a name no design uses, so renaming it is a whole-word substitution that
-# cannot touch anything else; sub-module names never depend on the top's). Entries are written in a
-# private folder and published by an atomic rename.
+# build/convert/<block>_<params key>-<source hash>/ holds one design converted with its top module
+# named _CACHED_TOP; sub-module names never depend on the top's, and the top's name appears only in
+# its file's `// File:` and `module` lines, which are rewritten on the way in and out. MyHDL's test
+# bench is written from the ports (myhdl_testbench). Entries are written in a private folder and
+# published by an atomic rename; `make verilog` (convert_all) fills them too.
 CONVERT_CACHE = BUILD_DIR / "convert"
 _CACHED_TOP = "fast_prefill_cached_top"
 CACHE_PRUNE_AGE_S = 3600
+
+
+def _rename_top(text: str, old: str, new: str) -> str:
+    if old == new:
+        return text
+    text = re.sub(rf"^// File: {re.escape(old)}\.v$", f"// File: {new}.v", text, count=1, flags=re.M)
+    renamed = re.sub(rf"^module {re.escape(old)} \(", f"module {new} (", text, count=1, flags=re.M)
+    if renamed == text:
+        raise ConversionError(f"no 'module {old} (' line to rename to {new}")
+    return renamed
 
 
 def _cache_entry(spec: BlockSpec, params: dict) -> Path | None:
@@ -265,18 +305,15 @@ def _cache_entry(spec: BlockSpec, params: dict) -> Path | None:
     return CONVERT_CACHE / f"{spec.name}_{params_key(params)}-{src}"
 
 
-def _fill_cache(entry: Path, spec: BlockSpec, params: dict, jobs: int) -> None:
-    """Convert into a new entry, MyHDL's co-simulation test bench included (the design's files are
-    the same with or without it, so one entry serves both)."""
+def _publish(entry: Path, files: dict[str, str]) -> None:
     CONVERT_CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=CONVERT_CACHE))
     try:
-        _convert_block(spec, params, work, _CACHED_TOP, True, None, None, jobs)
+        for name, text in files.items():
+            (work / name).write_text(text)
         try:
             os.rename(work, entry)
         except OSError:                          # another process published it first
-            if not (entry / f"{_CACHED_TOP}.f").exists():
-                raise
             shutil.rmtree(work, ignore_errors=True)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -290,24 +327,40 @@ def _fill_cache(entry: Path, spec: BlockSpec, params: dict, jobs: int) -> None:
             pass
 
 
+def _store(entry: Path, top: Path, module_name: str) -> None:
+    """Keep the design whose top file is ``top`` (its source list) as the cache entry ``entry``."""
+    files = {}
+    for f in hierarchy.source_files(top):
+        name = f"{_CACHED_TOP}.v" if f == top else f.name
+        files[name] = _rename_top(f.read_text(), module_name, _CACHED_TOP) if f == top else f.read_text()
+    files[f"{_CACHED_TOP}.f"] = "".join(f"{n}\n" for n in files)
+    _publish(entry, files)
+
+
+def _fill_cache(entry: Path, spec: BlockSpec, params: dict, jobs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        top = _convert_block(spec, params, Path(tmp), _CACHED_TOP, False, None, None, jobs)
+        _store(entry, top, _CACHED_TOP)
+
+
 def _copy_cached(entry: Path, out_dir: Path, module_name: str, testbench: bool,
                  mutant: Mutant | None) -> Path:
     """The cached design written to ``out_dir`` with its top named ``module_name`` and ``mutant``
     applied; as :func:`_convert_block`, only complete files are moved into ``out_dir``."""
-    top_word = re.compile(rf"\b(tb_)?{_CACHED_TOP}\b")
-    rename = lambda text: top_word.sub(lambda m: (m.group(1) or "") + module_name, text)  # noqa: E731
     names = [line.strip() for line in (entry / f"{_CACHED_TOP}.f").read_text().splitlines() if line.strip()]
-    texts = {n: (entry / n).read_text() for n in names}
     top_file = f"{_CACHED_TOP}.v"
-    texts = {(f"{module_name}.v" if n == top_file else n): (rename(t) if n == top_file else t)
-             for n, t in texts.items()}
+    texts = {}
+    for n in names:
+        text = (entry / n).read_text()
+        texts[f"{module_name}.v" if n == top_file else n] = (_rename_top(text, _CACHED_TOP, module_name)
+                                                             if n == top_file else text)
     if mutant is not None:
         keys = list(texts)
         texts = dict(zip(keys, mutant.apply_all([texts[k] for k in keys])))
     files = dict(texts)
     files[f"{module_name}.f"] = "".join(f"{n}\n" for n in texts)
     if testbench:
-        files[f"tb_{module_name}.v"] = rename((entry / f"tb_{_CACHED_TOP}.v").read_text())
+        files[f"tb_{module_name}.v"] = myhdl_testbench(texts[f"{module_name}.v"], module_name)
     try:
         os.utime(entry)                           # in use: not pruned
     except OSError:
@@ -464,6 +517,9 @@ def convert_all(cfg: AcceleratorConfig, out_dir: Path | None = None, blocks: lis
         module = spec.module_name(cfg.name)
         progress(f"[{i}/{len(names)}] converting {module}")
         path = convert_block(spec, spec.params(cfg), out_dir, module, done=done, jobs=jobs)
+        entry = _cache_entry(spec, spec.params(cfg))
+        if entry is not None and not entry.exists():
+            _store(entry, path, module)          # what later tests and proofs of this design copy
         paths.append((name, module, path))
         if check:
             for older in checks[:max(0, len(checks) - max(jobs, 1) + 1)]:

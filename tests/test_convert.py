@@ -163,6 +163,23 @@ def test_a_cached_design_equals_a_fresh_conversion_under_any_name(tmp_path, monk
     assert sorted((tmp_path / "cache").iterdir()) == entries
 
 
+def test_make_verilog_fills_the_cache_with_what_a_conversion_of_its_own_gives(tmp_path, monkeypatch):
+    """convert_all converts blocks into one folder, sharing sub-modules; each block it converts is kept
+    in the cache, and a copy from there equals a conversion of that block alone."""
+    import fast_prefill.convert as conv
+
+    monkeypatch.setattr(conv, "CONVERT_CACHE", tmp_path / "cache")
+    blocks = ["stream_fifo", "axi_stream_reader"]        # the reader's FIFO is the first block's module
+    convert_all(PRESETS["tiny"], out_dir=tmp_path / "all", blocks=blocks, check=False, progress=lambda s: None)
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+    for name in blocks:
+        spec = BLOCKS[name]
+        params = spec.params(PRESETS["tiny"])
+        cached = _files(convert_block(spec, params, tmp_path / name, "x", testbench=True))
+        alone = _files(convert_block(spec, params, tmp_path / f"{name}_alone", "x", testbench=True, cache=False))
+        assert cached == alone and "tb_x.v" in cached
+
+
 def test_a_failed_conversion_is_not_cached(tmp_path, monkeypatch):
     import fast_prefill.convert as conv
 

@@ -75,6 +75,29 @@ def test_builds_are_cached_and_share_the_runtime():
     assert list(vb.VERILATOR_DIR.glob("runtime-*/verilated.o"))
 
 
+def test_a_second_design_reuses_the_bench_object_and_the_precompiled_header():
+    """The bench names no design (model.h), so its object is compiled once per runtime and linked
+    with each design; a build that reuses the runtime compiles the model with verilated.h
+    precompiled, one header per optimisation level, each file finding its own (no -Winvalid-pch)."""
+    import json
+
+    from fast_prefill.verify.cosim import compile_icarus
+    from fast_prefill.verify.verilator import build as vb
+
+    builds = []
+    for depth in (8, 16):      # parameter sets no other test uses: fresh builds on a warm runtime
+        vvp, module = compile_icarus(FIFO, {"width": 6, "depth": depth})
+        b = vb.build(vvp.parent / f"{module}.v", module, trace=None, harness="stream_bench.cpp")
+        builds.append(b)
+        res = run_stream_bench(FIFO, {"width": 6, "depth": depth}, "verilator", {"s": list(range(9))}, {"m": 9},
+                               idle={"s": [False, True]}, stall={"m": [True, False]}, max_cycles=200)
+        assert res.outputs["m"] == list(range(9)) and not res.violations
+    info = json.loads((builds[1].exe.parent / "build.json").read_text())
+    assert info["precompiled_header"] is True and info["pch_warnings"] == []
+    runtime = [d for d in vb.VERILATOR_DIR.glob("runtime-*") if list(d.glob("stream_bench-*.o"))]
+    assert runtime and all(list(d.glob("pch-*/fp_pch.h.gch")) for d in runtime)
+
+
 def test_unknown_backend_and_harness_are_refused():
     with pytest.raises(ValueError, match="stream bench field 'backend' = 'vcs' is not allowed"):
         run_stream_bench(FIFO, PARAMS, "vcs", {"s": [1]}, {"m": 1})
