@@ -193,9 +193,10 @@ def prepare(job: ProofJob, workdir: Path, mutant: Mutant | None = None) -> Path:
         shutil.copy(h, workdir / h.name)
     sby = workdir / f"{job.name}.sby"
     sby.write_text(
-        "[tasks]\nprove\ncover\n\n"
+        "[tasks]\nprove\ncover\nbmc\n\n"
         "[options]\n"
         f"prove: mode {job.mode}\nprove: depth {job.prove_depth}\n"
+        f"bmc: mode bmc\nbmc: depth {job.bmc_depth or job.prove_depth}\n"
         f"cover: mode cover\ncover: depth {job.cover_depth}\n"
         "multiclock off\n\n"
         "[engines]\nsmtbmc yices\n\n"
@@ -266,9 +267,20 @@ def job_dir(job: ProofJob, mutant: Mutant | None = None) -> Path:
     return FORMAL_DIR / (job.name if mutant is None else f"{job.name}-mutant-{params_key(job.params, mutant)}")
 
 
+TASKS = ("prove", "cover", "bmc")
+
+
 def run_job(job: ProofJob, mutant: Mutant | None = None, workdir: Path | None = None,
             tasks: tuple[str, ...] = ("prove", "cover")) -> list[TaskResult]:
-    """Prepare and run the tasks of one job sequentially (the Python API used by tests)."""
+    """Prepare and run the tasks of one job sequentially (the Python API used by tests).
+
+    ``prove`` (the job's mode to ``prove_depth``: k-induction runs its base case and its induction
+    step as two solver processes at once), ``cover``, and ``bmc``: the base case alone, to
+    ``bmc_depth`` (``prove_depth`` unless the job says). A planted bug is shown by a base-case
+    counterexample, which ``bmc`` finds as ``prove`` does, with one solver instead of two."""
+    unknown = [t for t in tasks if t not in TASKS]
+    if unknown:
+        raise ValueError(f"run_job field 'tasks' has {unknown[0]!r}: must be among {TASKS}")
     sby = prepare(job, workdir or job_dir(job, mutant), mutant)
     return [run_task(job, t, sby) for t in tasks]
 

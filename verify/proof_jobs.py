@@ -27,6 +27,9 @@ class ProofJob:
     # holds in every run of prove_depth cycles from reset; for a job whose inductive invariants are
     # not written yet, named *_bmc so the table says so)
     mode: str = "prove"
+    # the depth of the ``bmc`` task (the base case alone, which planted bugs are shown with) when it
+    # must reach further from reset than the induction needs; None: prove_depth
+    bmc_depth: int | None = None
 
     def __post_init__(self):
         if self.mode not in ("prove", "bmc"):

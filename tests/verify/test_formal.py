@@ -26,6 +26,14 @@ def test_job_selection():
         select_jobs(["nonexistent*"])
 
 
+def test_an_unknown_task_is_refused_before_anything_is_written(tmp_path):
+    from fast_prefill.verify.formal import run_job
+
+    with pytest.raises(ValueError, match=r"run_job field 'tasks' has 'induction': must be among \('prove', 'cover', 'bmc'\)"):
+        run_job(all_jobs()["stream_fifo_d2"], workdir=tmp_path / "x", tasks=("induction",))
+    assert not (tmp_path / "x").exists()
+
+
 def test_bounded_jobs_are_named_and_written_as_such(tmp_path):
     """A job in mode "bmc" (bounded from reset, not k-induction) must say so in its name and its
     .sby asks for that mode; a bad mode is refused with the field named."""

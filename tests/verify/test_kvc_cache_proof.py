@@ -60,9 +60,9 @@ def test_proof_rejects_wrong_line_mutant(tmp_path):
     # At the job's depth (4) the induction step fails; at BUG_DEPTH the base case finds a run from
     # reset in which a response beat carries another line's word.
     deep = dataclasses.replace(job, prove_depth=BUG_DEPTH)
-    [prove] = run_job(deep, mutant=mutant, workdir=tmp_path / job.name, tasks=("prove",))
-    assert prove.result == "FAIL", prove
-    assert prove.vcd is not None and prove.vcd.exists()
+    [base] = run_job(deep, mutant=mutant, workdir=tmp_path / job.name, tasks=("bmc",))
+    assert base.result == "FAIL", base
+    assert base.vcd is not None and base.vcd.exists()
 
 
 @pytest.mark.formal

@@ -61,9 +61,9 @@ def test_split_cache_bmc_rejects_pairing_mutant(tmp_path):
     """The bounded job finds a run from reset (about 8 s) in which a line is marked loaded before
     its V half is in."""
     job = all_jobs()["kvc_cache_split_bmc"]
-    [prove] = run_job(job, mutant=split_pair_wrong_line(), workdir=tmp_path / job.name, tasks=("prove",))
-    assert prove.result == "FAIL", prove
-    assert prove.vcd is not None and prove.vcd.exists()
+    [base] = run_job(job, mutant=split_pair_wrong_line(), workdir=tmp_path / job.name, tasks=("bmc",))
+    assert base.result == "FAIL", base
+    assert base.vcd is not None and base.vcd.exists()
 
 
 @pytest.mark.slow   # about two minutes (make formal runs the job too)
@@ -80,10 +80,10 @@ def test_proof_rejects_lru_like_mutant(tmp_path):
     # deep enough for the base case to reach a live eviction from reset (three decisions, each
     # after the scan trees settle: docs/kvc.md), so the rejection is a counterexample from reset
     job = dataclasses.replace(all_jobs()["kvc_tag_store"], prove_depth=16)
-    [prove] = run_job(job, mutant=lru_like_eviction(job.params["tag_bits"]), workdir=tmp_path / job.name,
-                      tasks=("prove",))
-    assert prove.result == "FAIL", prove
-    assert prove.vcd is not None and prove.vcd.exists()
+    [base] = run_job(job, mutant=lru_like_eviction(job.params["tag_bits"]), workdir=tmp_path / job.name,
+                     tasks=("bmc",))
+    assert base.result == "FAIL", base
+    assert base.vcd is not None and base.vcd.exists()
 
 
 @pytest.mark.formal
@@ -93,10 +93,10 @@ def test_proof_rejects_a_decision_before_the_scans_settle(tmp_path):
     victim level) rejects it."""
     job = all_jobs()["kvc_tag_store_l5"]
     p = job.params
-    [prove] = run_job(job, mutant=stale_scan(p["pinned"], p["managed"]), workdir=tmp_path / job.name,
-                      tasks=("prove",))
-    assert prove.result == "FAIL", prove
-    assert prove.vcd is not None and prove.vcd.exists()
+    [base] = run_job(job, mutant=stale_scan(p["pinned"], p["managed"]), workdir=tmp_path / job.name,
+                     tasks=("bmc",))
+    assert base.result == "FAIL", base
+    assert base.vcd is not None and base.vcd.exists()
 
 
 @pytest.mark.formal

@@ -33,18 +33,18 @@ def test_hypothesis_rejects_wrong_sign_plane_weight():
 @pytest.mark.formal
 @pytest.mark.parametrize("job", ["mpu_lane_eq_w4_k2", "mpu_lane_eq_w8_k1"])
 def test_equivalence_proof_rejects_wrong_sign_plane_weight(job, tmp_path):
-    [prove] = run_job(all_jobs()[job], mutant=bitplane_sign_plane_added(), workdir=tmp_path / job, tasks=("prove",))
-    assert prove.result == "FAIL", prove
-    assert prove.vcd is not None and prove.vcd.exists()
+    [base] = run_job(all_jobs()[job], mutant=bitplane_sign_plane_added(), workdir=tmp_path / job, tasks=("bmc",))
+    assert base.result == "FAIL", base
+    assert base.vcd is not None and base.vcd.exists()
 
 
 @pytest.mark.formal
 def test_dsp_pair_proof_rejects_the_missing_correction(tmp_path):
     from fast_prefill.verify.mutants_mpu import mpu_dsp_pair_no_correction
 
-    [prove] = run_job(all_jobs()["mpu_dsp_pair_w4"], mutant=mpu_dsp_pair_no_correction(), workdir=tmp_path / "p",
-                      tasks=("prove",))
-    assert prove.result == "FAIL" and prove.vcd is not None
+    [base] = run_job(all_jobs()["mpu_dsp_pair_w4"], mutant=mpu_dsp_pair_no_correction(), workdir=tmp_path / "p",
+                     tasks=("bmc",))
+    assert base.result == "FAIL" and base.vcd is not None
 
 
 @pytest.mark.formal
@@ -52,8 +52,8 @@ def test_dsp_pair_lane_proof_rejects_the_missing_correction(tmp_path):
     from fast_prefill.verify.mutants_mpu import mpu_dsp_pair_no_correction
 
     job = all_jobs()["mpu_dsp_pair_lane_w3_k2"]          # k = 2 pairs in the module
-    [prove] = run_job(job, mutant=mpu_dsp_pair_no_correction(count=2), workdir=tmp_path / "p", tasks=("prove",))
-    assert prove.result == "FAIL" and prove.vcd is not None
+    [base] = run_job(job, mutant=mpu_dsp_pair_no_correction(count=2), workdir=tmp_path / "p", tasks=("bmc",))
+    assert base.result == "FAIL" and base.vcd is not None
 
 
 @pytest.mark.formal
@@ -63,5 +63,5 @@ def test_mac_lane_proof_rejects_a_lost_clear(tmp_path):
     from fast_prefill.verify.mutants_mpu import mpu_mac_lane_no_clear
 
     job = all_jobs()["mpu_mac_lane_n2"]
-    [prove] = run_job(job, mutant=mpu_mac_lane_no_clear(count=2), workdir=tmp_path / "p", tasks=("prove",))
-    assert prove.result == "FAIL" and prove.vcd is not None
+    [base] = run_job(job, mutant=mpu_mac_lane_no_clear(count=2), workdir=tmp_path / "p", tasks=("bmc",))
+    assert base.result == "FAIL" and base.vcd is not None

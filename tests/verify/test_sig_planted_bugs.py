@@ -52,9 +52,9 @@ def test_builder_duplicate_failure_writes_a_waveform():
 @pytest.mark.formal
 @pytest.mark.parametrize("job", ["sig_list_builder_b4"])
 def test_proof_rejects_builder_duplicate(job, tmp_path):
-    [prove] = run_job(all_jobs()[job], mutant=DUP, workdir=tmp_path / job, tasks=("prove",))
-    assert prove.result == "FAIL", prove
-    assert prove.vcd is not None and prove.vcd.exists()
+    [base] = run_job(all_jobs()[job], mutant=DUP, workdir=tmp_path / job, tasks=("bmc",))
+    assert base.result == "FAIL", base
+    assert base.vcd is not None and base.vcd.exists()
 
 
 # ---- the probe's lanes and slash banks (rows_per_key = 2)
