@@ -1,6 +1,7 @@
 """sig_head with a shared K pass (heads_per_pass = S > 1, a GQA group's query heads served by one
 pass pair over K): runs of up to S heads, the first reading every head's probe rows and K twice,
-the others taking their accumulator bank. On MyHDL and the converted Verilog (Icarus), through
+the others taking their accumulator bank. On MyHDL and the converted Verilog (Verilator through the
+co-simulation bridge, cycle for cycle as Icarus: tests/verify/test_cosim_bridge.py), through
 two adversarial AXI memory models with random back-pressure: every head's access stream equals
 the golden model of that head alone; the HBM reads are counted (K: exactly ``2 N D`` bytes per
 run, S times less than one pass pair per head; Q: one ``B D`` probe read per head, issued by the
@@ -15,6 +16,7 @@ from fast_prefill.verify.bench.sig.head import head_cfg
 from fast_prefill.verify.bench.sig.head_shared import SHARED_PARAMS, check_shared, k_bytes, make_run
 
 S3 = {**SHARED_PARAMS, "heads_per_pass": 3}
+VERILOG = "verilator"   # the converted Verilog: Verilator behind MyHDL's co-simulation (cosim.dut)
 MINB = 24   # 3 blocks: the vertical/slash selections depend on the accumulators (with 1 block, at
             # N < 128 the budget is the forced block alone and every head's lists are {0, r})
 
@@ -49,11 +51,11 @@ def test_shared_pass_two_heads_and_a_short_run():
     runs = [make_run(2, 6, "int", 1, min_budget=MINB), make_run(1, 5, "retrieval", 2, min_budget=MINB),
             make_run(2, 8, "sink", 3, min_budget=MINB)]
     _rich(runs)
-    out = check_shared(runs, stall=[False, True, False], backends=("icarus",))
+    out = check_shared(runs, stall=[False, True, False], backends=(VERILOG,))
     for res in out.values():
         assert k_bytes(res) == _k_per_run(runs, SHARED_PARAMS)
-    both = check_shared(runs[:1], stall=[False, True, False])
-    assert set(both) == {"myhdl", "icarus"}     # the test's first run: the rule keeps MyHDL
+    both = check_shared(runs[:1], stall=[False, True, False], backends=("myhdl", VERILOG))
+    assert set(both) == {"myhdl", VERILOG}      # the test's first run: the rule keeps MyHDL
     for res in both.values():
         assert k_bytes(res) == _k_per_run(runs[:1], SHARED_PARAMS)
 
@@ -68,7 +70,7 @@ def test_shared_pass_three_heads_query_aware():
     g = HeadGeometry(**S3)
     qa = [hc.pattern(g, head_cfg(S3)).query_aware for run in runs for hc in run]
     assert any(qa), qa
-    out = check_shared(runs, params=S3, latency=4, backends=("icarus",))
+    out = check_shared(runs, params=S3, latency=4, backends=(VERILOG,))
     for res in out.values():
         assert k_bytes(res) == _k_per_run(runs, S3)
 
@@ -89,7 +91,7 @@ def test_shared_pass_axi_error():
     start), every beat still the golden stream."""
     runs = [make_run(2, 6, "int", 9, min_budget=MINB)]
     from fast_prefill.verify.bench.sig.head_shared import K_BASE
-    check_shared(runs, k_errors=frozenset({K_BASE}), expect_err=[True, False], backends=("icarus",))
+    check_shared(runs, k_errors=frozenset({K_BASE}), expect_err=[True, False], backends=(VERILOG,))
 
 
 @pytest.mark.slow  # CI budget: the fixed cases above stay in the default run
