@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from . import hierarchy
 from .blocks import BLOCKS, BlockSpec
 from .config import AcceleratorConfig
 from .profile import phase
+from .sources import prune_stale, source_hash
 from .tools import BUILD_DIR, REPO_ROOT, tool, tool_env
 
 LINT_WAIVERS = REPO_ROOT / "verify" / "lint_waivers.vlt"
@@ -283,7 +283,6 @@ def myhdl_testbench(verilog: str, module: str) -> str:
 # published by an atomic rename; `make verilog` (convert_all) fills them too.
 CONVERT_CACHE = BUILD_DIR / "convert"
 _CACHED_TOP = "fast_prefill_cached_top"
-CACHE_PRUNE_AGE_S = 3600
 
 
 def _rename_top(text: str, old: str, new: str) -> str:
@@ -297,8 +296,6 @@ def _rename_top(text: str, old: str, new: str) -> str:
 
 
 def _cache_entry(spec: BlockSpec, params: dict) -> Path | None:
-    from .sources import source_hash
-
     src = source_hash(spec)
     if src is None:
         return None
@@ -318,13 +315,7 @@ def _publish(entry: Path, files: dict[str, str]) -> None:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    now = time.time()
-    for old in CONVERT_CACHE.glob(f"{entry.name.rsplit('-', 1)[0]}-*"):
-        try:
-            if old != entry and old.is_dir() and now - old.stat().st_mtime > CACHE_PRUNE_AGE_S:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
+    prune_stale(CONVERT_CACHE, f"{entry.name.rsplit('-', 1)[0]}-*", keep=entry)
 
 
 def _store(entry: Path, top: Path, module_name: str) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import inspect
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -79,3 +80,18 @@ def source_hash(spec=None) -> str | None:
             return None
     own = _files_hash(extra)
     return None if own is None else hashlib.sha1(f"{base} {own}".encode()).hexdigest()[:12]
+
+
+PRUNE_AGE_S = 3600
+
+
+def prune_stale(folder: Path, pattern: str, keep: Path, age_s: float = PRUNE_AGE_S) -> None:
+    """Remove the cache folders in ``folder`` matching ``pattern``, other than ``keep``, unused for
+    ``age_s`` (each source edit would otherwise leave one more per design)."""
+    now = time.time()
+    for old in Path(folder).glob(pattern):
+        try:
+            if old != keep and old.is_dir() and now - old.stat().st_mtime > age_s:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass

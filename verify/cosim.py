@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from myhdl import Cosimulation
@@ -41,7 +40,7 @@ from ..blocks import BlockSpec
 from .. import hierarchy
 from ..convert import Mutant, convert_block, params_key
 from ..profile import phase
-from ..sources import source_hash
+from ..sources import prune_stale, source_hash
 from ..tools import BUILD_DIR, tool
 
 BACKENDS = ("myhdl", "icarus", "verilator")
@@ -101,21 +100,6 @@ endmodule
 """
 
 
-PRUNE_AGE_S = 3600
-
-
-def _prune(module: str, keep: Path) -> None:
-    """Remove this module's models built from other sources, unused for ``PRUNE_AGE_S`` (the
-    cache would otherwise grow by one folder per module at every source edit)."""
-    now = time.time()
-    for old in COSIM_DIR.glob(f"{module}-*"):
-        try:
-            if old != keep and old.is_dir() and now - old.stat().st_mtime > PRUNE_AGE_S:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-
-
 def compile_icarus(spec: BlockSpec, params: dict, mutant: Mutant | None = None) -> tuple[Path, str]:
     """Convert and compile ``spec`` for co-simulation; cached per parameter set. ``(vvp, module)``.
 
@@ -163,7 +147,7 @@ def compile_icarus(spec: BlockSpec, params: dict, mutant: Mutant | None = None) 
                     raise
                 shutil.rmtree(work, ignore_errors=True)   # another process published it first
             else:
-                _prune(module, keep=final)
+                prune_stale(COSIM_DIR, f"{module}-*", keep=final)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise

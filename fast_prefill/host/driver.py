@@ -35,7 +35,6 @@ import numbers
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +44,7 @@ from ..blocks import BlockSpec, get_block
 from ..config import get_preset
 from ..convert import Mutant, convert_block, params_key
 from ..rtl.top.regmap import CTRL, GIE, IER, ISR, RegisterMap
-from ..sources import source_hash
+from ..sources import prune_stale, source_hash
 from ..tools import BUILD_DIR
 
 BACKENDS = ("verilator", "icarus")
@@ -154,21 +153,6 @@ def kernel_source(spec: BlockSpec, cfg, params: dict | None = None, mutant: Muta
 
 
 _VERILOG: dict[str, Path] = {}
-PRUNE_AGE_S = 3600
-
-
-def _prune(folder: Path, pattern: str, keep: Path) -> None:
-    """Remove cache folders matching ``pattern`` other than ``keep`` unused for ``PRUNE_AGE_S``
-    (each source edit would otherwise leave one more)."""
-    now = time.time()
-    for old in folder.glob(pattern):
-        try:
-            if old != keep and old.is_dir() and now - old.stat().st_mtime > PRUNE_AGE_S:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-
-
 def kernel_verilog(src: KernelSource) -> Path:
     """The kernel's Verilog in ``build/host/<module>-<source hash>/``: converted once and reused across
     processes while the Python sources that produce it are unchanged (the key of
@@ -197,7 +181,7 @@ def kernel_verilog(src: KernelSource) -> Path:
                 if not path.exists():
                     raise
             else:
-                _prune(HOST_DIR, f"{src.module}-*", keep=final)
+                prune_stale(HOST_DIR, f"{src.module}-*", keep=final)
     elif final is not None:
         os.utime(final)                         # in use: not pruned
     _VERILOG[src.module] = path
