@@ -507,8 +507,9 @@ def convert_all(cfg: AcceleratorConfig, out_dir: Path | None = None, blocks: lis
         spec = BLOCKS[name]
         module = spec.module_name(cfg.name)
         progress(f"[{i}/{len(names)}] converting {module}")
-        path = convert_block(spec, spec.params(cfg), out_dir, module, done=done, jobs=jobs)
-        entry = _cache_entry(spec, spec.params(cfg))
+        params = spec.params(cfg)
+        path = convert_block(spec, params, out_dir, module, done=done, jobs=jobs)
+        entry = _cache_entry(spec, params)
         if entry is not None and not entry.exists():
             _store(entry, path, module)          # what later tests and proofs of this design copy
         paths.append((name, module, path))

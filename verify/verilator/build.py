@@ -36,7 +36,8 @@ from ...tools import BUILD_DIR, ToolMissing, tool
 HERE = Path(__file__).resolve().parent
 # the kernel bench; the stream bench of any block; MyHDL's Cosimulation protocol (any Python bench)
 HARNESSES = ("harness.cpp", "stream_bench.cpp", "cosim_bridge.cpp")
-HARNESS_SOURCES = (HERE / "port_table.h", HERE / "model.h", Path(__file__).resolve())   # shared by all
+BENCH_HEADERS = ("port_table.h", "model.h")   # included by every bench
+HARNESS_SOURCES = (*(HERE / s for s in BENCH_HEADERS), Path(__file__).resolve())   # shared by all
 VERILATOR_DIR = BUILD_DIR / "verilator"
 WAVES_DIR = BUILD_DIR / "waves"
 
@@ -123,11 +124,16 @@ def _prune(keep: Path) -> None:
             pass
 
 
-def _runtime_dir(trace, opt: list[str]) -> Path:
+def _make_vars(settings: dict[str, str]) -> list[str]:
+    """make's command-line variable assignments for ``settings``."""
+    return [f"{k}={v}" for k, v in settings.items()]
+
+
+def _runtime_dir(trace, opt: dict[str, str]) -> Path:
     """Where the compiled Verilator runtime (``verilated*.o``, the same for every design built with the
     same Verilator, tracing and optimisation) is kept, so that each build compiles only its own model
     and bench (the runtime is about 8 s of g++ per build otherwise)."""
-    key = hashlib.sha256(f"{verilator_version()} {trace} {' '.join(opt)}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{verilator_version()} {trace} {' '.join(_make_vars(opt))}".encode()).hexdigest()[:12]
     return VERILATOR_DIR / f"runtime-{key}"
 
 
@@ -163,8 +169,8 @@ fp-pch:
 """
 
 
-def _precompiled_header(runtime: Path, obj: Path, top: str, opt: list[str]) -> list[str]:
-    """make arguments that compile every model and bench file with ``verilated.h`` precompiled.
+def _precompiled_header(runtime: Path, obj: Path, top: str, opt: dict[str, str]) -> dict[str, str]:
+    """make variables that compile every model and bench file with ``verilated.h`` precompiled.
 
     Parsing ``verilated.h`` is most of the compiler's time on a small model (0.7 of 1.0 s a file at
     ``-O0``) and a large share on the kernel's 25 files. GCC reads a header precompiled with the
@@ -174,9 +180,8 @@ def _precompiled_header(runtime: Path, obj: Path, top: str, opt: list[str]) -> l
     its own flags (``-Winvalid-pch`` would say otherwise, into ``build.json``; GCC then reads the
     header text: slower, never wrong). Only for builds that reuse the runtime, whose own files are
     compiled without it."""
-    settings = dict(s.split("=", 1) for s in opt)
-    levels = {"OPT_FAST": settings.get("OPT_FAST", "-Os"), "OPT_SLOW": settings.get("OPT_SLOW", "")}
-    args = []
+    levels = {"OPT_FAST": opt.get("OPT_FAST", "-Os"), "OPT_SLOW": opt.get("OPT_SLOW", "")}
+    flags = {}
     with open(runtime / ".pch.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for var, level in levels.items():
@@ -188,14 +193,14 @@ def _precompiled_header(runtime: Path, obj: Path, top: str, opt: list[str]) -> l
                 (pch / "pch.mk").write_text(_PCH_MAKEFILE)
                 tmp = pch / f".fp_pch.h.gch.{os.getpid()}"
                 proc = subprocess.run(["make", "-C", str(obj), "-f", f"V{top}.mk", "-f", str(pch / "pch.mk"),
-                                       "fp-pch", *opt, f"PCH_OPT={level}", f"PCH_SRC={header}", f"PCH_OUT={tmp}"],
+                                       "fp-pch", *_make_vars(opt), f"PCH_OPT={level}", f"PCH_SRC={header}", f"PCH_OUT={tmp}"],
                                       capture_output=True, text=True)
                 if proc.returncode != 0 or not tmp.exists():
                     tmp.unlink(missing_ok=True)
-                    return []                    # no precompiled header: the build is only slower
+                    return {}                    # no precompiled header: the build is only slower
                 os.replace(tmp, gch)
-            args.append(f"{var}={level} -include {header} -Winvalid-pch".replace("= ", "="))
-    return args
+            flags[var] = " ".join(x for x in (level, "-include", str(header), "-Winvalid-pch") if x)
+    return flags
 
 
 MODEL_SOURCE = "model_gen.cpp"   # generated per design: the model behind model.h's interface
@@ -204,7 +209,7 @@ MODEL_SOURCE = "model_gen.cpp"   # generated per design: the model behind model.
 def _bench_object(harness: str) -> str:
     """The cached object file name of a bench: its sources' hash, so an edited bench is recompiled."""
     h = hashlib.sha256()
-    for p in (HERE / harness, HERE / "port_table.h", HERE / "model.h"):
+    for p in (HERE / harness, *(HERE / s for s in BENCH_HEADERS)):
         h.update(hashlib.sha256(p.read_bytes()).digest())
     return f"{Path(harness).stem}-{h.hexdigest()[:12]}.o"
 
@@ -282,7 +287,7 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         t0 = time.monotonic()
         for name, t in texts.items():
             (out / name).write_text(t)
-        for src in (harness, "port_table.h", "model.h"):
+        for src in (harness, *BENCH_HEADERS):
             shutil.copy(HERE / src, out / src)
         (out / MODEL_SOURCE).write_text("// written after verilating (fast_prefill.verify.verilator.build)\n")
         # Step 1: Verilate (C++ model only), to learn the member names Verilator gave the ports
@@ -302,16 +307,15 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         # bench's object, which name no design (model.h), come from earlier builds when there are.
         # The stream bench and the co-simulation bridge run short simulations of blocks: compiling
         # fast beats running fast. The kernel harness also runs the long calibration runs.
-        opt = ["OPT_FAST=-O0", "OPT_SLOW=-O0", "OPT_GLOBAL=-O0"] if harness != "harness.cpp" else []
+        opt = {"OPT_FAST": "-O0", "OPT_SLOW": "-O0", "OPT_GLOBAL": "-O0"} if harness != "harness.cpp" else {}
         runtime = _runtime_dir(trace, opt)
         reused = _copy_runtime(runtime, out / "obj")
         bench_obj = _bench_object(harness)
         bench_reused = _copy_bench(runtime, bench_obj, out / "obj" / f"{Path(harness).stem}.o")
         with phase("verilator build"):
-            pch = _precompiled_header(runtime, out / "obj", top, opt) if reused else []
-            flags = {**dict(s.split("=", 1) for s in opt), **dict(s.split("=", 1) for s in pch)}
+            pch = _precompiled_header(runtime, out / "obj", top, opt) if reused else {}
             proc = subprocess.run(["make", "-C", str(out / "obj"), "-f", f"V{top}.mk", "-j", "2",
-                                   *(f"{k}={v}" for k, v in flags.items())], capture_output=True, text=True)
+                                   *_make_vars({**opt, **pch})], capture_output=True, text=True)
         if proc.returncode != 0 or not exe.exists():
             tail = (proc.stdout + proc.stderr)[-4000:]
             raise HarnessError(f"verilator build of '{top}' failed (in {out}):\n{tail}")
