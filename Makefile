@@ -3,6 +3,7 @@ PRESET  ?= u280
 JOBS    ?= $(shell n=$$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); [ "$$n" -ge 1 ] 2>/dev/null && echo $$n || echo 1)
 PYTEST_ARGS ?=
 PROFILE ?=
+RUNNER  ?= direct
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.bootstrap-stamp
@@ -39,8 +40,8 @@ test-profile: $(STAMP) ## the default test run with each test's time split by ph
 test-all: $(STAMP) ## every test, slow sweeps included (PROFILE=nightly for many more examples), JOBS workers
 	@$(PYTEST) $(XDIST) $(PYTEST_ARGS)
 
-formal: $(STAMP) ## run every SymbiYosys proof job (JOBS=N in parallel), one table of results
-	@$(FP) formal -j $(JOBS)
+formal: $(STAMP) ## run every SymbiYosys proof job (JOBS=N in parallel; RUNNER=sby for yowasp-sby itself), one table of results
+	@$(FP) formal -j $(JOBS) --runner $(RUNNER)
 
 lint: $(STAMP) ## convert and lint every block for both presets
 	@$(FP) verilog --preset tiny

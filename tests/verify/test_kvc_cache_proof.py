@@ -73,4 +73,4 @@ def test_proof_rejects_skipped_beat_mutant(tmp_path):
     assert not prove.passed, prove
 
 
-BUG_DEPTH = 16  # the base case finds the wrong word within 16 steps (decisions wait for the scan trees)
+BUG_DEPTH = 18  # the base case finds the wrong word at step 17 (decisions wait for the scan trees; 16 steps passed)
