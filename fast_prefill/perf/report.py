@@ -118,7 +118,7 @@ def compute(lengths, calibration: bool, jobs: int, use_cache: bool, log=print):
         from .calibration import RUNNERS
 
         cal = [p for k in RUNNERS for p in cal_parts[k]]   # the serial order
-        log("calibration: unit cycle formulas vs converted-Verilog simulation (Icarus); whole kernel (Verilator)")
+        log("calibration: unit cycle formulas vs converted-Verilog simulation (Verilator); whole kernel (Verilator)")
         for p in cal:
             log(_cal_line(p))
     layouts = {}
@@ -294,7 +294,7 @@ def _markdown(result, cfg, lengths, quick) -> str:
     cmd = ("`.venv/bin/fast-prefill report --quick`" if quick
            else "`make report` (= `.venv/bin/fast-prefill report`)")
     md = [f"# FAST-Prefill performance report\n\nCommand: {cmd}. Labels: **simulated** = cycles from the "
-          "converted Verilog (units under Icarus, the whole kernel under Verilator): the calibration points "
+          "converted Verilog (units and the whole kernel under Verilator): the calibration points "
           "below; **modelled** = this performance model (`fast_prefill/perf/`); "
           "**cited** = a published figure (sources below). U280 preset: "
           f"B = {cfg.block_size}, D = {cfg.head_dim}, {cfg.clock_mhz} MHz, MPU {cfg.mpu_k} x "

@@ -1,4 +1,4 @@
-"""The model's per-unit cycle counts stay within 5 % of the converted-Verilog simulation (Icarus),
+"""The model's per-unit cycle counts stay within 5 % of the converted-Verilog simulation (Verilator),
 at the tiny preset's geometry and at larger simulated configurations; the KV cache's HBM bytes are
 exact. ``-m slow`` adds bigger configurations."""
 
