@@ -28,6 +28,16 @@ from Python's own ``format(.., 'b')`` (two's complement in the fewest bits for a
 MyHDL writes it; tested equal on every value from -70,000 to 70,000 and on random values to 300 bits)
 and replaces ``bin`` in the MyHDL modules that call it.
 
+**Reading a generator's source.** Every ``@always``, ``@always_comb``, ``@always_seq`` and
+``@instance`` generator MyHDL makes reads its function's source again (``myhdl._util._makeAST``:
+``inspect.getsource``, which tokenizes the file to find the function's end, a dedent that tokenizes
+it again, and ``inspect.getsourcelines`` for the line number, a third time) and compiles it to an
+AST, which the elaboration then rewrites for that instance. A block made of many instances of one
+function (an adder tree's levels, a memory's words) paid that per instance: a third of the D = 128
+logit pipe test's time. :func:`make_ast` keeps the dedented source, its file and line offset per
+code object and compiles a fresh AST from it for every call, so each instance still gets a tree of
+its own. The source of a function does not change while a process runs.
+
 **Every signal ever made.** ``myhdl._simulator._signals`` holds every ``Signal`` the process has
 created (by elaboration, conversion, every test) and is never emptied. Each ``Simulation`` walks all
 of it when it starts (``hasattr(sig, '_waiter')``, which falls through ``Signal.__getattr__``) and
@@ -42,6 +52,8 @@ shadow signal's waiter would be missing; nothing here reuses signals that way.
 
 from __future__ import annotations
 
+import __future__
+import ast
 import copy
 import inspect
 import sys
@@ -139,6 +151,37 @@ def forget_signals() -> None:
     del _simulator._signals[:]
 
 
+_SOURCES: dict = {}   # code object -> (dedented source, compile flags, source file, line offset)
+
+
+def make_ast(f):
+    """``myhdl._util._makeAST``: the AST of function ``f``'s source (with its ``sourcefile`` and
+    ``lineoffset``), a new tree on every call; the source is read once per code object."""
+    from myhdl import _util
+
+    code = f.__code__
+    entry = _SOURCES.get(code)
+    if entry is None:
+        tree = _ORIGINAL_MAKE_AST[0](f)
+        source = _util._dedent(inspect.getsource(f))
+        flags = ast.PyCF_ONLY_AST | (code.co_flags & _FUTURE_FLAGS)
+        _SOURCES[code] = (source, flags, tree.sourcefile, tree.lineoffset)
+        return tree
+    source, flags, sourcefile, lineoffset = entry
+    tree = compile(source, filename="<unknown>", mode="exec", flags=flags, dont_inherit=True)
+    tree.sourcefile = sourcefile
+    tree.lineoffset = lineoffset
+    return tree
+
+
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+_ORIGINAL_MAKE_AST: list = []
+# MyHDL modules that import myhdl._util._makeAST by name
+_AST_USERS = ("myhdl._util", "myhdl._instance", "myhdl.conversion._analyze")
+
+
 def install() -> None:
     """Give MyHDL's modules the cheap look-ups, copies and bit strings above (idempotent)."""
     import importlib
@@ -154,3 +197,10 @@ def install() -> None:
         module = importlib.import_module(name)
         if getattr(module, "bin", None) is not fast_bin:
             module.bin = fast_bin
+    util = importlib.import_module("myhdl._util")
+    if not _ORIGINAL_MAKE_AST:
+        _ORIGINAL_MAKE_AST.append(util._makeAST)
+    for name in _AST_USERS:
+        module = importlib.import_module(name)
+        if getattr(module, "_makeAST", None) is not make_ast:
+            module._makeAST = make_ast
