@@ -208,11 +208,12 @@ def _key(path: Path, children: list[Path], options: str) -> str:
 
 
 def synth_module(path: Path, children: list[Path], timeout: float | None = None,
-                 options: str = "") -> tuple[Resources, int]:
+                 options: str = "", keep_netlist: bool = False) -> tuple[Resources, int]:
     """Synthesise the module of file ``path`` out of context, its ``children`` as black boxes.
 
     The result is kept beside the file (``<module>.own.stat.json``, ``.own.levels``) under a key of
-    the texts and options, so an unchanged module is not synthesised again."""
+    the texts and options, so an unchanged module is not synthesised again. ``keep_netlist``: keep
+    the netlist too (``<module>.own.net.json``; deleted otherwise: a u280 module's is hundreds of MB)."""
     path = Path(path).resolve()
     base = path.parent
     stat, net = path.with_suffix(".own.stat.json"), path.with_suffix(".own.net.json")
@@ -230,7 +231,8 @@ def synth_module(path: Path, children: list[Path], timeout: float | None = None,
     if proc.returncode != 0:
         raise RuntimeError(f"yosys synth_xilinx failed on {path.name}:\n{(proc.stdout + proc.stderr)[-3000:]}")
     levels = logic_levels(json.loads(net.read_text()), path.stem)
-    net.unlink()   # the netlist of a u280 module is hundreds of MB; the levels are kept
+    if not keep_netlist:
+        net.unlink()   # the netlist of a u280 module is hundreds of MB; the levels are kept
     levels_file.write_text(str(levels))
     key_file.write_text(key)
     return _cells(json.loads(stat.read_text()), path.stem), levels

