@@ -130,6 +130,23 @@ def test_the_direct_runner_gives_symbiyosys_verdicts(tmp_path):
         assert depth["direct"] == depth["sby"], depth
 
 
+def test_a_property_file_yosys_cannot_read_is_an_error_on_both_runners(tmp_path, monkeypatch):
+    """ERROR, not an exception nor a verdict, with yosys's message in the task's log."""
+    import shutil
+
+    from fast_prefill.verify import formal
+
+    props = tmp_path / "props"
+    shutil.copytree(formal.PROPERTIES_DIR, props)
+    job = all_jobs()["stream_fifo_d2"]
+    (props / job.properties).write_text((props / job.properties).read_text() + "\nalways @(*) assert(;\n")
+    monkeypatch.setattr(formal, "PROPERTIES_DIR", props)
+    for runner in ("direct", "sby"):
+        [res] = formal.run_job(job, workdir=tmp_path / runner, tasks=("prove",), runner=runner)
+        assert res.result == "ERROR", (runner, res)
+        assert "syntax error" in res.log.read_text() or "syntax error" in (res.log.parent.parent / "prove.out").read_text()
+
+
 def test_a_bad_runner_is_refused(tmp_path):
     from fast_prefill.verify.formal import run_job
 
