@@ -89,19 +89,39 @@ def test_a_lutram_mapping_failure_is_retried_with_nolutram(monkeypatch, tmp_path
 
 
 def test_an_unchanged_module_is_not_synthesised_again(monkeypatch, tmp_path):
+    """synth_module's cache beside the file: an unchanged module (same text, children, options) is
+    read back without yosys; a changed one is synthesised again. yosys is replaced by a stand-in that
+    writes the two files synth_module reads (a real synthesis takes 7 s here; the other synthesis
+    tests run it)."""
+    import re
+
+    runs = []
+
+    def fake_yosys(cmd, cwd, **kw):
+        runs.append(cmd)
+        script = cmd[-1]
+        stat = re.search(r"tee -q -o (\S+) stat -json", script).group(1)
+        net = re.search(r"write_json (\S+)$", script).group(1)
+        (Path(cwd) / stat).write_text(json.dumps({"modules": {"\\m": {"num_cells_by_type": {"LUT4": 1, "FDRE": 1}}}}))
+        cells = {"l": {"type": "LUT4", "connections": {"I0": [2], "O": [3]},
+                       "port_directions": {"I0": "input", "O": "output"}},
+                 "r": {"type": "FDRE", "connections": {"D": [3], "Q": [4]},
+                       "port_directions": {"D": "input", "Q": "output"}}}
+        (Path(cwd) / net).write_text(json.dumps({"modules": {"m": {"cells": cells, "ports": {}, "netnames": {}}}}))
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    import subprocess
+
+    monkeypatch.setattr(synth_modules.subprocess, "run", fake_yosys)
     f = tmp_path / "m.v"
     f.write_text("module m(input clk, input [3:0] a, output reg y); always @(posedge clk) y <= &a; endmodule\n")
     first = synth_modules.synth_module(f, [])
-    assert first[0].lut >= 1 and first[0].ff == 1 and first[1] == 1
-
-    def no_yosys(*a, **k):
-        raise AssertionError("yosys ran for an unchanged module")
-
-    monkeypatch.setattr(synth_modules.subprocess, "run", no_yosys)
-    assert synth_modules.synth_module(f, []) == first
-    f.write_text(f.read_text().replace("&a", "|a"))                     # changed: runs again
-    with pytest.raises(AssertionError, match="yosys ran"):
-        synth_modules.synth_module(f, [])
+    assert first[0].lut == 1 and first[0].ff == 1 and first[1] == 1 and len(runs) == 1
+    assert synth_modules.synth_module(f, []) == first and len(runs) == 1          # unchanged: read back
+    assert synth_modules.synth_module(f, [], options="-nolutram") == first and len(runs) == 2  # new options
+    f.write_text(f.read_text().replace("&a", "|a"))                                # changed: runs again
+    synth_modules.synth_module(f, [])
+    assert len(runs) == 3
 
 
 def test_make_synth_on_the_stand_in_kernel_writes_the_table_and_json(monkeypatch, tmp_path, capsys):
