@@ -162,6 +162,30 @@ def _publish_runtime(obj: Path, runtime: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)  # another process published it first
 
 
+_RUNTIME_MAKEFILE = """# fast_prefill.verify.verilator.build: the Verilator runtime's objects alone, with the flags of the
+# makefile read before this one (a Verilated model's)
+fp-runtime: $(addsuffix .o, $(VM_GLOBAL_FAST) $(VM_GLOBAL_SLOW))
+"""
+
+
+def _build_runtime(runtime: Path, obj: Path, top: str, opt: dict[str, str]) -> bool:
+    """Compile and publish the runtime (``verilated*.o``) alone, one process at a time per runtime, so
+    that two builds started together (the test workers' first builds) do not both compile it: the
+    second waits for the first and copies its objects. Returns whether ``obj`` now holds them."""
+    VERILATOR_DIR.mkdir(parents=True, exist_ok=True)
+    with open(VERILATOR_DIR / f".{runtime.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _copy_runtime(runtime, obj):
+            return True
+        (obj / "runtime.mk").write_text(_RUNTIME_MAKEFILE)
+        proc = subprocess.run(["make", "-C", str(obj), "-f", f"V{top}.mk", "-f", "runtime.mk", "-j", "2",
+                               "fp-runtime", *_make_vars(opt)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            return False                       # the model's make compiles it (and reports any error)
+        _publish_runtime(obj, runtime)
+        return True
+
+
 _PCH_MAKEFILE = """# fast_prefill.verify.verilator.build: verilated.h precompiled with the flags of the makefile read
 # before this one (a Verilated model's), for the optimisation PCH_OPT
 fp-pch:
@@ -322,7 +346,8 @@ def build(verilog_path: Path, top: str, trace: str = "vcd", harness: str = "harn
         opt = ({"OPT_FAST": "-O0", "OPT_SLOW": "-O0", "OPT_GLOBAL": "-O0"} if harness != "harness.cpp"
                else {"OPT_FAST": KERNEL_OPT_FAST})
         runtime = _runtime_dir(trace, opt)
-        reused = _copy_runtime(runtime, out / "obj")
+        with phase("verilator build"):
+            reused = _copy_runtime(runtime, out / "obj") or _build_runtime(runtime, out / "obj", top, opt)
         bench_obj = _bench_object(harness)
         bench_reused = _copy_bench(runtime, bench_obj, out / "obj" / f"{Path(harness).stem}.o")
         with phase("verilator build"):
