@@ -152,34 +152,31 @@ def forget_signals() -> None:
 
 
 _SOURCES: dict = {}   # code object -> (dedented source, compile flags, source file, line offset)
+_FUTURE_FLAGS = 0     # the __future__ flags a function's own compile flags may pass on (as MyHDL)
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+_ORIGINAL_MAKE_AST: list = []   # MyHDL's own _makeAST, kept by install() (tests compare with it)
+# MyHDL modules that import myhdl._util._makeAST by name
+_AST_USERS = ("myhdl._util", "myhdl._instance", "myhdl.conversion._analyze")
 
 
 def make_ast(f):
     """``myhdl._util._makeAST``: the AST of function ``f``'s source (with its ``sourcefile`` and
     ``lineoffset``), a new tree on every call; the source is read once per code object."""
-    from myhdl import _util
-
     code = f.__code__
     entry = _SOURCES.get(code)
     if entry is None:
-        tree = _ORIGINAL_MAKE_AST[0](f)
-        source = _util._dedent(inspect.getsource(f))
-        flags = ast.PyCF_ONLY_AST | (code.co_flags & _FUTURE_FLAGS)
-        _SOURCES[code] = (source, flags, tree.sourcefile, tree.lineoffset)
-        return tree
+        from myhdl import _util
+
+        lines, first = inspect.getsourcelines(f)        # what MyHDL's getsource joins
+        entry = (_util._dedent("".join(lines)), ast.PyCF_ONLY_AST | (code.co_flags & _FUTURE_FLAGS),
+                 inspect.getsourcefile(f), first - 1)
+        _SOURCES[code] = entry
     source, flags, sourcefile, lineoffset = entry
     tree = compile(source, filename="<unknown>", mode="exec", flags=flags, dont_inherit=True)
     tree.sourcefile = sourcefile
     tree.lineoffset = lineoffset
     return tree
-
-
-_FUTURE_FLAGS = 0
-for _feature in __future__.all_feature_names:
-    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
-_ORIGINAL_MAKE_AST: list = []
-# MyHDL modules that import myhdl._util._makeAST by name
-_AST_USERS = ("myhdl._util", "myhdl._instance", "myhdl.conversion._analyze")
 
 
 def install() -> None:

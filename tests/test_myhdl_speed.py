@@ -1,5 +1,6 @@
 """fast_prefill/myhdl_speed.py: MyHDL's own results, cheaper. fast_bin gives MyHDL's bit strings
-(the widths of every intbv and the constants of the converted Verilog come from them)."""
+(the widths of every intbv and the constants of the converted Verilog come from them); make_ast gives
+MyHDL's generator ASTs, a new one per call."""
 
 import random
 

@@ -94,6 +94,7 @@ def test_an_unchanged_module_is_not_synthesised_again(monkeypatch, tmp_path):
     writes the two files synth_module reads (a real synthesis takes 7 s here; the other synthesis
     tests run it)."""
     import re
+    import subprocess
 
     runs = []
 
@@ -109,8 +110,6 @@ def test_an_unchanged_module_is_not_synthesised_again(monkeypatch, tmp_path):
                        "port_directions": {"D": "input", "Q": "output"}}}
         (Path(cwd) / net).write_text(json.dumps({"modules": {"m": {"cells": cells, "ports": {}, "netnames": {}}}}))
         return subprocess.CompletedProcess(cmd, 0, "", "")
-
-    import subprocess
 
     monkeypatch.setattr(synth_modules.subprocess, "run", fake_yosys)
     f = tmp_path / "m.v"

