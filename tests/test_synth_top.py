@@ -98,20 +98,19 @@ def test_an_unchanged_module_is_not_synthesised_again(monkeypatch, tmp_path):
 
     runs = []
 
-    def fake_yosys(cmd, cwd, **kw):
-        runs.append(cmd)
-        script = cmd[-1]
-        stat = re.search(r"tee -q -o (\S+) stat -json", script).group(1)
-        net = re.search(r"write_json (\S+)$", script).group(1)
+    def fake_yosys(cwd, reads, top, options, after, verilog, timeout=None):
+        runs.append((top, options))
+        stat = re.search(r"tee -q -o (\S+) stat -json", after).group(1)
+        net = re.search(r"write_json (\S+)$", after).group(1)
         (Path(cwd) / stat).write_text(json.dumps({"modules": {"\\m": {"num_cells_by_type": {"LUT4": 1, "FDRE": 1}}}}))
         cells = {"l": {"type": "LUT4", "connections": {"I0": [2], "O": [3]},
                        "port_directions": {"I0": "input", "O": "output"}},
                  "r": {"type": "FDRE", "connections": {"D": [3], "Q": [4]},
                        "port_directions": {"D": "input", "Q": "output"}}}
         (Path(cwd) / net).write_text(json.dumps({"modules": {"m": {"cells": cells, "ports": {}, "netnames": {}}}}))
-        return subprocess.CompletedProcess(cmd, 0, "", "")
+        return subprocess.CompletedProcess(["yosys"], 0, "", "")
 
-    monkeypatch.setattr(synth_modules.subprocess, "run", fake_yosys)
+    monkeypatch.setattr(synth_modules.xilinx_script, "run_synth", fake_yosys)
     f = tmp_path / "m.v"
     f.write_text("module m(input clk, input [3:0] a, output reg y); always @(posedge clk) y <= &a; endmodule\n")
     first = synth_modules.synth_module(f, [])
