@@ -4,6 +4,8 @@ MyHDL's generator ASTs, a new one per call."""
 
 import random
 
+import pytest
+
 import myhdl
 from myhdl import _bin, _intbv, intbv
 
@@ -83,3 +85,79 @@ def test_make_ast_installed_where_myhdl_parses_generators():
     from fast_prefill.myhdl_speed import make_ast
 
     assert _util._makeAST is make_ast and _instance._makeAST is make_ast and _analyze._makeAST is make_ast
+
+
+def _fields(x):
+    return (type(x), x._val, x._min, x._max, x._nrbits) if isinstance(x, intbv) else (type(x), x)
+
+
+def test_kernel_methods_equal_myhdls_own():
+    """intbv slices, bits and ``signed()`` built directly give MyHDL's objects (value, bounds, width)
+    on random sized, signed and odd-bounded values; MyHDL's errors stay (a bad slice)."""
+    from fast_prefill import myhdl_speed as S
+
+    own = S._ORIGINAL
+    assert intbv.__getitem__ is S.intbv_getitem and intbv.signed is S.intbv_signed
+    r = random.Random(7)
+    for _ in range(20_000):
+        w = r.randint(1, 70)
+        kind = r.random()
+        if kind < 0.5:
+            x = intbv(r.randrange(0, 1 << w))[w:]
+        elif kind < 0.8:
+            m = 1 << (w - 1)
+            x = intbv(r.randrange(-m, m), min=-m, max=m)
+        else:
+            lo = r.randint(-1000, 1000)
+            hi = lo + r.randint(1, 3000)
+            x = intbv(r.randrange(lo, hi), min=lo, max=hi)
+        assert _fields(S.intbv_signed(x)) == _fields(own["intbv.signed"](x)), (x, x.min, x.max)
+        i = r.randint(1, x._nrbits + 3)
+        j = r.randint(0, i - 1)
+        for key in (slice(i, j), slice(None, j), r.randint(0, x._nrbits + 2)):
+            assert _fields(S.intbv_getitem(x, key)) == _fields(own["intbv.__getitem__"](x, key)), (x, key)
+    for v in (0, 5, -7, 1 << 80):                                       # unsized
+        assert _fields(S.intbv_signed(intbv(v))) == _fields(own["intbv.signed"](intbv(v)))
+    for bad in (slice(3, 5), slice(2, -1)):
+        with pytest.raises(ValueError, match=r"intbv\[i:j\] requires"):
+            intbv(5)[8:][bad]
+
+
+def test_signal_updates_and_bounds_as_myhdl():
+    """A Signal's next value and update through the replaced methods: edges wake their waiters,
+    an intbv out of its bounds raises MyHDL's message, a modbv wraps; a planted update that skips
+    the value copy is caught."""
+    from myhdl import Signal, modbv
+    from fast_prefill import myhdl_speed as S
+
+    s = Signal(intbv(0)[4:])
+    s.next = 9
+    assert s._update() == [] and s.val == 9          # no waiters yet; the value moved
+    s.posedge.append("p")
+    s.negedge.append("n")
+    s.next = 0
+    assert s._update() == ["n"] and s.val == 0
+    s.next = 3
+    assert s._update() == ["p"] and s.val == 3 and s._update() == []
+    with pytest.raises(ValueError, match="intbv value 16 >= maximum 16"):
+        s.next = 16
+    with pytest.raises(ValueError, match="intbv value -1 < minimum 0"):
+        s.next = -1
+    with pytest.raises(TypeError, match="Expected int or intbv"):
+        s.next = "x"
+    m = Signal(modbv(0)[4:])
+    m.next = 17
+    assert m._update() == [] and m.val == 1 and type(m.val) is modbv
+    b = Signal(bool(0))
+    b.next = 1
+    assert b._update() == [] and b.val == 1            # not an intbv: MyHDL's own update
+
+    def planted(self):                                  # forgets to copy the new value
+        return [] if self._val._val == self._next._val else self._eventWaiters[:]
+
+    t = Signal(intbv(0)[4:])
+    t.next = 5
+    planted(t)
+    assert t.val != 5                                   # what the checks above would catch
+    S.signal_update(t)
+    assert t.val == 5
