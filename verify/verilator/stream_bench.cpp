@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#define PORT_TABLE_DEFINE   // PortTable's out-of-line members, here once
 #include "port_table.h"
 #include "model.h"  // make_model(): the design, through an interface
 
