@@ -272,6 +272,7 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
                reset_storm: ResetStorm | None = None) -> KernelResult:
     """Simulate the kernel for ``runs`` host runs of ``args`` on ``memory``; see the module doc."""
     from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
+    from ..myhdl_speed import forget_signals
     from ..rtl.top import specs as top_specs
     from ..rtl.top.regmap import CTRL, GIE, IER, ISR, RegisterMap
 
@@ -285,6 +286,7 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
             raise ValueError("run_kernel field 'reset_storm' is not allowed with backend 'verilator': "
                              "use 'icarus' or 'myhdl'")
         return _run_verilator(cfg, memory, args, faults, max_cycles, runs, abort_after, vcd, mutant)
+    forget_signals()   # every signal of this run is made below (fast_prefill/myhdl_speed.py)
     rm = RegisterMap()
     hw = cfg.hbm_data_width
     rmem = memory_image(hw, memory, seed=faults.seed)

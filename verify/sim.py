@@ -8,6 +8,7 @@ from myhdl import Simulation, StopSimulation, delay, instance
 
 from ..blocks import BlockSpec
 from ..convert import Mutant
+from ..myhdl_speed import forget_signals
 from ..profile import phase, sim_phase
 from .cosim import dut
 
@@ -19,10 +20,12 @@ def run_bench(spec: BlockSpec, params: dict, backend: str, bench, max_cycles: in
               vcd: Path | None = None, mutant: Mutant | None = None) -> int:
     """Build fresh ports, instantiate the DUT, and run ``bench(ports, finished)`` generators.
 
-    ``bench`` returns MyHDL instances; it appends to ``finished`` (a list) when it is done. The
+    ``bench`` returns MyHDL instances; it appends to ``finished`` (a list) when it is done; every
+    signal of the run is made here or by ``bench`` (MyHDL's list of signals is emptied first). The
     clock toggles every 5 time units; reset is held for ``reset_cycles`` cycles. Returns the number
     of cycles run; raises ``TimeoutError`` when ``max_cycles`` pass before ``finished``.
     """
+    forget_signals()   # every signal of this run is made below (fast_prefill/myhdl_speed.py)
     ports = spec.ports(params)
     clk, rst = ports[clock], ports[reset]
     finished: list = []
@@ -87,6 +90,7 @@ def run_pipeline(spec: BlockSpec, params: dict, backend: str, inputs: list[dict[
     """Drive a pipeline without handshake (port ``clk``): ``inputs[c]`` (port name -> unsigned value)
     is applied for edge ``c``, and the ``outputs`` ports are read between edges ``latency`` cycles
     after each input. Returns one ``{port: unsigned value}`` per input, in order."""
+    forget_signals()   # every signal of this run is made below (fast_prefill/myhdl_speed.py)
     ports = spec.ports(params)
     clk = ports["clk"]
     got: list[dict[str, int]] = []
