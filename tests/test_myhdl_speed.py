@@ -161,3 +161,53 @@ def test_signal_updates_and_bounds_as_myhdl():
     assert t.val != 5                                   # what the checks above would catch
     S.signal_update(t)
     assert t.val == 5
+
+
+def test_shadow_signal_generators_equal_myhdls_own():
+    """ConcatSignal and slice-signal values computed on the integers equal MyHDL's generators on
+    random unsigned, signed and bool signals mixed with bool, intbv and bit-string constants."""
+    from myhdl import ConcatSignal, Signal
+    from fast_prefill import myhdl_speed as S
+
+    own = S._ORIGINAL
+    r = random.Random(3)
+
+    def draw(kind, w):
+        m = 1 << (w - 1)
+        return r.randrange(1 << w) if kind == "u" else r.randrange(-m, m)
+
+    for _ in range(500):
+        args, sigs = [], []
+        for _ in range(r.randint(2, 6)):
+            c, w = r.random(), r.randint(1, 40)
+            if c < 0.35:
+                sigs.append((Signal(intbv(draw("u", w))[w:]), "u", w))
+            elif c < 0.55:
+                sigs.append((Signal(intbv(draw("s", w), min=-(1 << (w - 1)), max=1 << (w - 1))), "s", w))
+            elif c < 0.7:
+                sigs.append((Signal(bool(r.randint(0, 1))), "b", 1))
+            if c < 0.7:
+                args.append(sigs[-1][0])
+            elif c < 0.8:
+                args.append(bool(r.randint(0, 1)))
+            elif c < 0.9:
+                args.append(intbv(draw("u", w % 12 + 1))[w % 12 + 1:])
+            else:
+                args.append("".join(r.choice("01") for _ in range(w % 9 + 1)))
+        cat = ConcatSignal(*args)
+        mine, theirs = S.concat_genfunc(cat), own["ConcatSignal.genfunc"](cat)
+        base = Signal(intbv(draw("s", 40), min=-(1 << 39), max=1 << 39))
+        hi = r.randint(1, 40)
+        lo = r.randint(0, hi - 1)
+        part = base(hi, lo)
+        mine_s, theirs_s = S.slice_genfunc(part), own["_SliceSignal._genfuncSlice"](part)
+        for _ in range(4):
+            for s, kind, w in sigs:
+                if kind == "b":               # a bool signal set from an int holds the int
+                    s._val = r.choice([False, True, 0, 1])
+                else:
+                    s._val._val = draw(kind, w)
+            base._val._val = draw("s", 40)
+            got = (next(mine), cat._next._val, next(mine_s), part._next._val)[1::2]
+            want = (next(theirs), cat._next._val, next(theirs_s), part._next._val)[1::2]
+            assert got == want, (args, hi, lo)
