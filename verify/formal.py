@@ -481,6 +481,8 @@ def select_jobs(patterns: list[str]) -> list[ProofJob]:
 
 def run_jobs(jobs: list[ProofJob], parallel: int = 2, progress=print, runner: str = "direct") -> list[TaskResult]:
     """Run every task of ``jobs``, ``parallel`` at a time, printing progress as they go."""
+    if runner not in RUNNERS:
+        raise ValueError(f"run_jobs field 'runner' = {runner!r} is not allowed: must be one of {RUNNERS}")
     prepared = [(job, prepare(job, job_dir(job))) for job in jobs]
     work = [(job, task, sby) for job, sby in prepared for task in ("prove", "cover")]
     running: dict[str, float] = {}

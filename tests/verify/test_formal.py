@@ -153,3 +153,7 @@ def test_a_bad_runner_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"run_job field 'runner' = 'abc' is not allowed: must be one of \('direct', 'sby'\)"):
         run_job(all_jobs()["stream_fifo_d2"], workdir=tmp_path / "x", runner="abc")
     assert not (tmp_path / "x").exists()
+    from fast_prefill.verify.formal import run_jobs
+
+    with pytest.raises(ValueError, match=r"run_jobs field 'runner' = 'abc' is not allowed"):
+        run_jobs([all_jobs()["stream_fifo_d2"]], runner="abc")
