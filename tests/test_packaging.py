@@ -83,3 +83,39 @@ def test_the_package_imports_without_the_test_tools(tmp_path):
         'skip = {"fast_prefill.verify.strategies"}', "skip = set()"), ",".join(TEST_TOOLS)], cwd=tmp_path,
         capture_output=True, text=True)
     assert proc.returncode != 0 and "blocked: a test tool" in proc.stderr
+
+
+def _package_data_globs() -> list[str]:
+    """pyproject.toml's package-data as repository-relative globs (fast_prefill.rtl.top -> rtl/top/...)."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    out = []
+    for pkg, patterns in data.items():
+        parts = pkg.split(".")[1:]   # below fast_prefill; rtl and verify are top-level folders here
+        rel = Path(*parts) if parts and parts[0] in ("rtl", "verify") else Path("fast_prefill", *parts)
+        out += [str(rel / p) for p in patterns]
+    return out
+
+
+def test_every_data_file_the_package_reads_is_installed():
+    """Each tracked non-Python file under the package folders (the register map, the property files,
+    the Verilator benches, the Tcl stubs, the lint waivers, the pattern data) matches a package-data
+    glob of pyproject.toml, so an installed package has it beside its modules."""
+    import fnmatch
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files", *MAPPING], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    data = [f for f in tracked if not f.endswith(".py")]
+    assert "rtl/top/regmap.toml" in data and "verify/verilator/harness.cpp" in data
+    globs = _package_data_globs()
+    missing = [f for f in data if not any(fnmatch.fnmatchcase(f, g) for g in globs)]
+    assert not missing, f"not in pyproject.toml's package-data: {missing}"
+
+
+def test_package_data_check_catches_a_missing_glob():
+    """The check above fails when a data folder is left out (the Verilator benches, as before)."""
+    import fnmatch
+
+    globs = [g for g in _package_data_globs() if "verilator" not in g]
+    assert not any(fnmatch.fnmatchcase("verify/verilator/harness.cpp", g) for g in globs)
+    assert any(fnmatch.fnmatchcase("verify/verilator/harness.cpp", g) for g in _package_data_globs())
