@@ -37,7 +37,6 @@ def check(n, h, hkv, seed, faults=None, backend="verilator"):
     return res
 
 
-@pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
 def test_one_head_n64_exact_under_faults():
     res = check(64, 1, 1, seed=0, faults=vb.Faults.adversarial(1))
     assert res.cycles > 0

@@ -37,13 +37,11 @@ def test_header_skip_mutant_rejected():
         check_heads(cases, backends=("icarus",), mutant=mutants_sig.head_header_skipped())
 
 
-@pytest.mark.slow  # CI budget: the budget mutant stays in the default run
 def test_slash_mutant_rejected():
     with pytest.raises(AssertionError, match="first difference"):
         check_heads([make_case(6, "slash", 2, min_budget=16)], backends=("icarus",), mutant=SLASH)
 
 
-@pytest.mark.slow  # CI budget: the budget mutant stays in the default run
 def test_query_aware_budget_mutant_rejected():
     """The query-aware path is checked too: a query-aware head (golden D2 < tau_th) whose vertical
     budget is not reset to min_blocks is caught: the query-aware head follows a vertical-slash head
@@ -87,7 +85,6 @@ def _shared_runs():
     return [make_run(2, 6, "int", 1, min_budget=24)]
 
 
-@pytest.mark.slow  # CI budget: the probe-level head-0 mutant and the K-count mutant stay in the default run
 def test_shared_follower_bank0_mutant_rejected():
     """sig_head with S = 2 whose probe emits bank 0 for the run's second head: rejected (the
     second head's beats differ from its golden stream)."""

@@ -35,11 +35,9 @@ def _with_extremes(test):
     return example(case=EXTREMES[3], idle_w=[], idle_x=[True, False], stall=[])(test)
 
 
-# Both backends, cycle for cycle. Elaborating the MyHDL model costs about a second per example
-# (MyHDL inspects the stack for each of its ~400 generators), so this test runs an eighth of the
-# profile's examples and one explicit extreme; the Verilog-only test below runs the full count and
-# every extreme, and the slow sweep runs four times the profile on both backends.
-@pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
+# Both backends, cycle for cycle (small shapes), the profile's examples and one explicit extreme;
+# the Verilog-only test below runs every extreme, and the slow sweep four times the profile on both
+# backends with larger shapes.
 @given(case=mpu_cases(max_tiles=2, max_rows=4), idle_w=pattern(6), idle_x=pattern(6), stall=pattern(6))
 @example(case=EXTREMES[2], idle_w=[True, False], idle_x=[], stall=[True] * 5 + [False])
 def test_tile_engine_equals_numpy_on_myhdl_and_verilog(case, idle_w, idle_x, stall):

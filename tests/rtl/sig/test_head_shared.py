@@ -60,7 +60,6 @@ def test_shared_pass_two_heads_and_a_short_run():
         assert k_bytes(res) == _k_per_run(runs[:1], SHARED_PARAMS)
 
 
-@pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
 def test_shared_pass_three_heads_query_aware():
     """S = 3, tau = 0.3: a run of three heads (query-aware or not, each decided on its own probe
     rows' block sum and the run's K block sums), then a run of two; K bytes per run asserted
@@ -75,7 +74,6 @@ def test_shared_pass_three_heads_query_aware():
         assert k_bytes(res) == _k_per_run(runs, S3)
 
 
-@pytest.mark.slow   # CI budget (clean-clone run 21m58s at stop 12); make test-all runs it
 def test_abandoned_run_and_dense_heads():
     """A run of two whose second head never starts (a kernel run ended by an error): the next
     run's first head resets the probe's pending bank and is exact; a dense run in between reads

@@ -148,8 +148,6 @@ def shared_passes(draw, params=SHARED):
     return qps, k, mult, shift
 
 
-@pytest.mark.slow   # CI budget: the shared pass is co-simulated in the default run by the S = 3 cases
-#                     below and, inside sig_head and the kernel, by tests/rtl/sig/test_head_shared.py
 @given(ps=st.lists(shared_passes(), min_size=1, max_size=2), idle=pattern(), stall=pattern())
 def test_probe_shared_pass_equals_golden(ps, idle, stall):
     """S = 2: each head's accumulators equal its own probe_fixed, from one pass pair over K."""
