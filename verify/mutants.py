@@ -48,6 +48,18 @@ def arbiter_route_inverted(b_id: int) -> Mutant:
     return Mutant("arbiter_route_inverted", f"assign to_b = (m_rid == {b_id});", f"assign to_b = (m_rid != {b_id});")
 
 
+def reader_wrap_burst() -> Mutant:
+    """axi_stream_reader asks for WRAP bursts (ARBURST = 2): the shared AXI rule (INCR only,
+    ``FP_ASSERT_AXI_INCR_BURST`` in verify/properties/common.svh) must reject it."""
+    return Mutant("reader_wrap_burst", "assign m_axi_arburst = 1;", "assign m_axi_arburst = 2;")
+
+
+def reader_crosses_4k() -> Mutant:
+    """axi_stream_reader's bursts start 4092 bytes past their address: a burst of more than one
+    4-byte beat crosses a 4 KiB boundary (AXI4 A3.4.1; the same shared rule)."""
+    return Mutant("reader_crosses_4k", "assign m_axi_araddr = ar_addr;", "assign m_axi_araddr = (ar_addr + 4092);")
+
+
 def writer_early_wlast() -> Mutant:
     """WLAST one beat early: the burst's length and its W beats disagree."""
     return Mutant("writer_early_wlast", "m_axi_wlast = (burst_left == 1);", "m_axi_wlast = (burst_left == 2);")

@@ -21,7 +21,10 @@ def test_axi_master_proofs_and_covers(job, tmp_path):
     ("axi_stream_writer", mutants.writer_early_wlast()),
     ("axi_read_arbiter", mutants.arbiter_no_hold()),
     ("axi_read_arbiter", mutants.arbiter_route_inverted(1)),
-], ids=["reader_no_credit_check", "writer_early_wlast", "arbiter_no_hold", "arbiter_route_inverted"])
+    ("axi_stream_reader", mutants.reader_wrap_burst()),
+    ("axi_stream_reader", mutants.reader_crosses_4k()),
+], ids=["reader_no_credit_check", "writer_early_wlast", "arbiter_no_hold", "arbiter_route_inverted",
+        "reader_wrap_burst", "reader_crosses_4k"])
 def test_axi_master_proofs_reject_mutants(job, mutant, tmp_path):
     [base] = run_job(all_jobs()[job], mutant=mutant, workdir=tmp_path / job, tasks=("bmc",))
     assert base.result == "FAIL" and base.vcd is not None

@@ -9,21 +9,13 @@ localparam integer F_MAXO = `FP_MAX_OUTSTANDING;
 wire f_past_valid = fp_past_valid;
 
 // Command source keeps its beat while it waits; bases are constant during a head.
+`FP_ASSUME_STREAM(rst, cmd_valid, cmd_ready, {cmd_line, cmd_block})
 always @(posedge clk)
-  if (f_past_valid && !$past(rst)) begin
-    if ($past(cmd_valid && !cmd_ready)) begin
-      assume(cmd_valid);
-      assume(cmd_line == $past(cmd_line) && cmd_block == $past(cmd_block));
-    end
+  if (f_past_valid && !$past(rst))
     assume(k_base == $past(k_base) && v_base == $past(v_base));
-  end
 
 // Slave: an R beat only for a burst in flight (outstanding count of the property, not the design's).
-reg [7:0] f_outs = 8'd0;
-always @(posedge clk)
-  if (rst) f_outs <= 0;
-  else f_outs <= f_outs + (m_axi_arvalid && m_axi_arready) - (m_axi_rvalid && m_axi_rready && m_axi_rlast);
-always @(*) assume(!m_axi_rvalid || f_outs != 0);
+`FP_ASSUME_AXI_R_IN_FLIGHT(rst, f_outs, 8, m_axi_arvalid, m_axi_arready, m_axi_rvalid, m_axi_rready, m_axi_rlast)
 // RLAST on the last beat of each burst of `FP_BURST_BEATS beats.
 reg [8:0] f_beat = 9'd0;
 always @(posedge clk)
@@ -31,21 +23,10 @@ always @(posedge clk)
   else if (m_axi_rvalid && m_axi_rready) f_beat <= m_axi_rlast ? 9'd0 : f_beat + 1'b1;
 always @(*) assume(!m_axi_rvalid || m_axi_rlast == (f_beat == `FP_BURST_BEATS - 1));
 // RVALID held with stable payload until RREADY.
-always @(posedge clk)
-  if (f_past_valid && !$past(rst) && $past(m_axi_rvalid && !m_axi_rready)) begin
-    assume(m_axi_rvalid);
-    assume(m_axi_rdata == $past(m_axi_rdata) && m_axi_rlast == $past(m_axi_rlast)
-           && m_axi_rresp == $past(m_axi_rresp) && m_axi_rid == $past(m_axi_rid));
-  end
+`FP_ASSUME_STREAM(rst, m_axi_rvalid, m_axi_rready, {m_axi_rdata, m_axi_rlast, m_axi_rresp, m_axi_rid})
 
 // ARVALID held, AR fields stable until ARREADY.
-always @(posedge clk)
-  if (f_past_valid && !$past(rst) && !rst && $past(m_axi_arvalid && !m_axi_arready)) begin
-    assert(m_axi_arvalid);
-    assert(m_axi_araddr == $past(m_axi_araddr));
-    assert(m_axi_arlen == $past(m_axi_arlen) && m_axi_arsize == $past(m_axi_arsize)
-           && m_axi_arburst == $past(m_axi_arburst) && m_axi_arid == $past(m_axi_arid));
-  end
+`FP_ASSERT_STREAM(rst, m_axi_arvalid, m_axi_arready, {m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst, m_axi_arid})
 
 always @(*)
   if (f_past_valid && !rst) begin

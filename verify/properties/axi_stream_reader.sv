@@ -3,17 +3,13 @@
 `ifdef FORMAL
 localparam integer FV_BYTES = `FP_DATA_WIDTH / 8;
 localparam integer FV_BURST_BYTES = `FP_BURST_BEATS * FV_BYTES;
-reg fv_past = 1'b0;
-always @(posedge clk) fv_past <= 1'b1;
-always @(*) if (!fv_past) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire fv_past = fp_past_valid;
 
 // ---- Environment: commands obey the stream rules, burst-aligned, at least one beat.
 always @(*) assume(s_cmd_addr % FV_BURST_BYTES == 0 && s_cmd_beats != 0);
-always @(posedge clk)
-  if (fv_past && $past(s_cmd_valid && !s_cmd_ready && !rst)) begin
-    assume(s_cmd_valid);
-    assume(s_cmd_addr == $past(s_cmd_addr) && s_cmd_beats == $past(s_cmd_beats));
-  end
+`FP_ASSUME_STREAM(rst, s_cmd_valid, s_cmd_ready, {s_cmd_addr, s_cmd_beats})
 // The slave answers only bursts it accepted, RLAST on each burst's last beat, with our ID.
 reg [15:0] fv_rx_pending = 0;          // beats of accepted bursts not yet returned
 always @(posedge clk)
@@ -51,17 +47,10 @@ always @(posedge clk)
   else fv_bursts <= fv_bursts + (m_axi_arvalid && m_axi_arready) - (m_axi_rvalid && m_axi_rready && m_axi_rlast);
 
 // ---- AR channel: held and stable until accepted, bursts within 4 KiB, INCR, outstanding limit.
-always @(posedge clk)
-  if (fv_past && $past(m_axi_arvalid && !m_axi_arready && !rst)) begin
-    assert(m_axi_arvalid);
-    assert(m_axi_araddr == $past(m_axi_araddr) && m_axi_arlen == $past(m_axi_arlen));
-  end
+`FP_ASSERT_STREAM(rst, m_axi_arvalid, m_axi_arready, {m_axi_araddr, m_axi_arlen})
+`FP_ASSERT_AXI_INCR_BURST(rst, m_axi_arvalid, m_axi_araddr, m_axi_arlen, m_axi_arburst, `FP_BURST_BEATS, FV_BYTES)
 always @(*)
   if (fv_past && !rst) begin
-    if (m_axi_arvalid) begin
-      assert(m_axi_arburst == 1 && m_axi_arlen < `FP_BURST_BEATS);
-      assert((m_axi_araddr % 4096) + (m_axi_arlen + 1) * FV_BYTES <= 4096);
-    end
     assert(in_flight <= `FP_MAX_OUTSTANDING);
     // Bursts start on burst boundaries (commands are burst aligned; only the last burst is short).
     if (busy && req_left != 0) assert(next_addr % FV_BURST_BYTES == 0);
@@ -101,11 +90,7 @@ always @(*)
   end
 
 // ---- Output stream rules.
-always @(posedge clk)
-  if (fv_past && $past(m_valid && !m_ready && !rst)) begin
-    assert(m_valid);
-    assert(m_data == $past(m_data) && m_last == $past(m_last));
-  end
+`FP_ASSERT_STREAM(rst, m_valid, m_ready, {m_data, m_last})
 
 // ---- Covers: a two-burst command delivered, outstanding limit reached.
 always @(posedge clk)

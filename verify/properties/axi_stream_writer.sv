@@ -3,23 +3,14 @@
 `ifdef FORMAL
 localparam integer FV_BYTES = `FP_DATA_WIDTH / 8;
 localparam integer FV_BURST_BYTES = `FP_BURST_BEATS * FV_BYTES;
-reg fv_past = 1'b0;
-always @(posedge clk) fv_past <= 1'b1;
-always @(*) if (!fv_past) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire fv_past = fp_past_valid;
 
 // ---- Environment: command and data streams obey the rules; commands burst aligned.
 always @(*) assume(s_cmd_addr % FV_BURST_BYTES == 0 && s_cmd_beats != 0);
-always @(posedge clk)
-  if (fv_past && !$past(rst)) begin
-    if ($past(s_cmd_valid && !s_cmd_ready)) begin
-      assume(s_cmd_valid);
-      assume(s_cmd_addr == $past(s_cmd_addr) && s_cmd_beats == $past(s_cmd_beats));
-    end
-    if ($past(s_valid && !s_ready)) begin
-      assume(s_valid);
-      assume(s_data == $past(s_data));
-    end
-  end
+`FP_ASSUME_STREAM(rst, s_cmd_valid, s_cmd_ready, {s_cmd_addr, s_cmd_beats})
+`FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
 // The slave responds once per burst whose data is complete, with our ID, held until BREADY.
 reg [4:0] fv_aw_open = 0;       // bursts whose address was accepted, no response yet
 reg [4:0] fv_w_done = 0;        // bursts whose last W beat was accepted, no response yet
@@ -42,25 +33,13 @@ always @(*) begin
 end
 
 // ---- AW and W channels: held and stable until accepted.
-always @(posedge clk)
-  if (fv_past && !$past(rst)) begin
-    if ($past(m_axi_awvalid && !m_axi_awready)) begin
-      assert(m_axi_awvalid);
-      assert(m_axi_awaddr == $past(m_axi_awaddr) && m_axi_awlen == $past(m_axi_awlen));
-    end
-    if ($past(m_axi_wvalid && !m_axi_wready)) begin
-      assert(m_axi_wvalid);
-      assert(m_axi_wdata == $past(m_axi_wdata) && m_axi_wlast == $past(m_axi_wlast));
-    end
-  end
+`FP_ASSERT_STREAM(rst, m_axi_awvalid, m_axi_awready, {m_axi_awaddr, m_axi_awlen})
+`FP_ASSERT_STREAM(rst, m_axi_wvalid, m_axi_wready, {m_axi_wdata, m_axi_wlast})
+`FP_ASSERT_AXI_INCR_BURST(rst, m_axi_awvalid, m_axi_awaddr, m_axi_awlen, m_axi_awburst, `FP_BURST_BEATS, FV_BYTES)
 
 always @(*)
   if (fv_past && !rst) begin
-    if (m_axi_awvalid) begin
-      assert(m_axi_awburst == 1 && m_axi_awlen < `FP_BURST_BEATS);
-      assert((m_axi_awaddr % 4096) + (m_axi_awlen + 1) * FV_BYTES <= 4096);
-      assert(fv_w_left == 0);              // one burst's data at a time, after its address
-    end
+    if (m_axi_awvalid) assert(fv_w_left == 0);   // one burst's data at a time, after its address
     // W beats only for an accepted address, WLAST exactly on the burst's last beat.
     if (m_axi_wvalid) begin
       assert(fv_w_left != 0);

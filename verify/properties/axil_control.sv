@@ -6,36 +6,13 @@
 wire f_past_valid = fp_past_valid;
 
 // ---- The master obeys AXI4-Lite: valid held until ready, payload stable meanwhile.
-always @(posedge clk)
-  if (f_past_valid && !$past(rst)) begin
-    if ($past(s_axi_control_awvalid && !s_axi_control_awready)) begin
-      assume(s_axi_control_awvalid);
-      assume(s_axi_control_awaddr == $past(s_axi_control_awaddr));
-    end
-    if ($past(s_axi_control_wvalid && !s_axi_control_wready)) begin
-      assume(s_axi_control_wvalid);
-      assume(s_axi_control_wdata == $past(s_axi_control_wdata));
-      assume(s_axi_control_wstrb == $past(s_axi_control_wstrb));
-    end
-    if ($past(s_axi_control_arvalid && !s_axi_control_arready)) begin
-      assume(s_axi_control_arvalid);
-      assume(s_axi_control_araddr == $past(s_axi_control_araddr));
-    end
-  end
+`FP_ASSUME_STREAM(rst, s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr)
+`FP_ASSUME_STREAM(rst, s_axi_control_wvalid, s_axi_control_wready, {s_axi_control_wdata, s_axi_control_wstrb})
+`FP_ASSUME_STREAM(rst, s_axi_control_arvalid, s_axi_control_arready, s_axi_control_araddr)
 
 // ---- The slave's responses are held until accepted.
-always @(posedge clk)
-  if (f_past_valid && !$past(rst)) begin
-    if ($past(s_axi_control_bvalid && !s_axi_control_bready)) begin
-      assert(s_axi_control_bvalid);
-      assert(s_axi_control_bresp == $past(s_axi_control_bresp));
-    end
-    if ($past(s_axi_control_rvalid && !s_axi_control_rready)) begin
-      assert(s_axi_control_rvalid);
-      assert(s_axi_control_rdata == $past(s_axi_control_rdata));
-      assert(s_axi_control_rresp == $past(s_axi_control_rresp));
-    end
-  end
+`FP_ASSERT_STREAM(rst, s_axi_control_bvalid, s_axi_control_bready, s_axi_control_bresp)
+`FP_ASSERT_STREAM(rst, s_axi_control_rvalid, s_axi_control_rready, {s_axi_control_rdata, s_axi_control_rresp})
 
 // ---- One response per request, never before its address and data: outstanding counts.
 reg [2:0] f_aw_out = 0, f_w_out = 0, f_ar_out = 0;

@@ -26,4 +26,22 @@
       assert((payload) == $past(payload)); \
     end
 
+// An AXI4 burst address channel (AR or AW) of a master: INCR bursts of at most max_beats beats
+// that stay within one 4 KiB page (AMBA AXI4 A3.4.1); beat_bytes: bytes per data beat.
+`define FP_ASSERT_AXI_INCR_BURST(rst, valid, addr, len, burst, max_beats, beat_bytes) \
+  always @(*) \
+    if (fp_past_valid && !(rst) && (valid)) begin \
+      assert((burst) == 2'b01 && (len) < (max_beats)); \
+      assert(((addr) % 4096) + ((len) + 1) * (beat_bytes) <= 4096); \
+    end
+
+// The slave of an AXI4 read master: an R beat only while a burst it accepted is in flight.
+// name (bits wide) counts those bursts: accepted on AR, less RLAST beats taken.
+`define FP_ASSUME_AXI_R_IN_FLIGHT(rst, name, bits, arvalid, arready, rvalid, rready, rlast) \
+  reg [(bits)-1:0] name = 0; \
+  always @(posedge clk) \
+    if (rst) name <= 0; \
+    else name <= name + ((arvalid) && (arready)) - ((rvalid) && (rready) && (rlast)); \
+  always @(*) assume(!(rvalid) || name != 0);
+
 `endif

@@ -60,51 +60,7 @@ wire f_past_valid = fp_past_valid;
 // reset also resets the HBM side); an R beat only for an accepted burst, in order (one ID), RLAST on
 // the last beat of each burst, RRESP OKAY, RID correct, payload held while RREADY is low, and the data
 // of beat i of the burst at address A is F(A + i * beat bytes).
-wire f_ar = m_axi_arvalid && m_axi_arready;
-wire f_r = m_axi_rvalid && m_axi_rready;
-reg [7:0] f_outs = 8'd0;
-reg [7:0] f_beat = 8'd0;
-reg [F_QW-1:0] f_aqw = 0, f_aqr = 0;
-reg [F_W-1:0] f_aq [0:F_QD-1];
-reg [F_W-1:0] f_aq_head;
-wire [F_W-1:0] f_rword = f_aq_head + f_beat * F_BYTES;
-integer fq0;
-always @(*) begin
-  f_aq_head = 0;
-  for (fq0 = 0; fq0 < F_QD; fq0 = fq0 + 1)
-    if (f_aqr == fq0) f_aq_head = f_aq[fq0];
-end
-always @(posedge clk)
-  if (rst) begin
-    f_outs <= 0;
-    f_beat <= 0;
-    f_aqw <= 0;
-    f_aqr <= 0;
-  end else begin
-    f_outs <= f_outs + f_ar - (f_r && m_axi_rlast);
-    if (f_ar) begin
-      f_aq[f_aqw] <= m_axi_araddr[F_W-1:0];
-      f_aqw <= f_aqw + 1'b1;
-    end
-    if (f_r) begin
-      f_beat <= m_axi_rlast ? 8'd0 : f_beat + 1'b1;
-      if (m_axi_rlast) f_aqr <= f_aqr + 1'b1;
-    end
-  end
-always @(*)
-  if (m_axi_rvalid) begin
-    assume(f_outs != 0);
-    assume(m_axi_rlast == (f_beat == F_BB - 1));
-    assume(m_axi_rresp == 2'b00);
-    assume(m_axi_rid == `FP_AXI_ID);
-    assume(m_axi_rdata == f_rword);
-  end
-always @(posedge clk)
-  if (f_past_valid && !rst && $past(m_axi_rvalid && !m_axi_rready && !rst)) begin
-    assume(m_axi_rvalid);
-    assume(m_axi_rdata == $past(m_axi_rdata) && m_axi_rlast == $past(m_axi_rlast)
-           && m_axi_rresp == $past(m_axi_rresp) && m_axi_rid == $past(m_axi_rid));
-  end
+`FP_KVC_READ_SLAVE(f, m_axi, F_QW)
 
 // ---------------------------------------------------------------------------------------------
 // Effective line state (a decision is written into the tag store one edge after it is taken)

@@ -35,40 +35,8 @@ wire f_past_valid = fp_past_valid;
 // ---- the two AXI slaves (K port m_axi_*, V port m_axi_v_*): ARREADY free; R beats only for
 // accepted bursts, in order, RLAST on each burst's last beat, OKAY, the right ID, payload held while
 // RREADY is low, data F(A + i * beat bytes) ----
-`define F_READ_SLAVE(f, port) \
-wire f``_ar = port``_arvalid && port``_arready; \
-wire f``_r = port``_rvalid && port``_rready; \
-reg [7:0] f``_outs = 8'd0, f``_beat = 8'd0; \
-reg [1:0] f``_aqw = 0, f``_aqr = 0;                  /* F_MAXO <= 4 bursts in flight */ \
-reg [F_W-1:0] f``_aq [0:3]; \
-wire [F_W-1:0] f``_rword = f``_aq[f``_aqr] + f``_beat * F_BYTES; \
-always @(posedge clk) \
-  if (rst) begin \
-    f``_outs <= 0; f``_beat <= 0; f``_aqw <= 0; f``_aqr <= 0; \
-  end else begin \
-    f``_outs <= f``_outs + f``_ar - (f``_r && port``_rlast); \
-    if (f``_ar) begin \
-      f``_aq[f``_aqw] <= port``_araddr[F_W-1:0]; \
-      f``_aqw <= f``_aqw + 1'b1; \
-    end \
-    if (f``_r) begin \
-      f``_beat <= port``_rlast ? 8'd0 : f``_beat + 1'b1; \
-      if (port``_rlast) f``_aqr <= f``_aqr + 1'b1; \
-    end \
-  end \
-always @(*) \
-  if (port``_rvalid) begin \
-    assume(f``_outs != 0); \
-    assume(port``_rlast == (f``_beat == F_BB - 1)); \
-    assume(port``_rresp == 2'b00 && port``_rid == `FP_AXI_ID); \
-    assume(port``_rdata == f``_rword); \
-  end \
-always @(posedge clk) \
-  if (f_past_valid && !rst && $past(port``_rvalid && !port``_rready && !rst)) \
-    assume(port``_rvalid && port``_rdata == $past(port``_rdata) && port``_rlast == $past(port``_rlast));
-
-`F_READ_SLAVE(fk, m_axi)
-`F_READ_SLAVE(fv, m_axi_v)
+`FP_KVC_READ_SLAVE(fk, m_axi, 2)        // F_MAXO <= 4 bursts in flight
+`FP_KVC_READ_SLAVE(fv, m_axi_v, 2)
 
 // ---- the tracked symbolic request (as kvc_cache.sv) ----
 wire [F_W-1:0] f_kb = k_base[F_W-1:0];

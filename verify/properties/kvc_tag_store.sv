@@ -17,13 +17,7 @@ wire f_past_valid = fp_past_valid;
 
 // ---- environment ----
 // The request is held (valid and fields) while it waits.
-always @(posedge clk)
-  if (f_past_valid && $past(req_valid && !req_ready && !rst)) begin
-    assume(req_valid);
-    assume(req_block == $past(req_block));
-    assume(req_next_use == $past(req_next_use));
-    assume(req_pinnable == $past(req_pinnable));
-  end
+`FP_ASSUME_STREAM(rst, req_valid, req_ready, {req_block, req_next_use, req_pinnable})
 // Readers are retired only for lines that have some; fills only for lines that are loading.
 always @(*) begin
   assume(!rel_valid || (rel_line < F_L && lv[rel_line] && pend[rel_line] != 0));

@@ -14,17 +14,8 @@ localparam integer F_KW = `FP_K * `FP_DATA_WIDTH;
 wire f_past_valid = fp_past_valid;
 
 // Input streams: the environment obeys the valid/ready rules on s_w and s_x.
-always @(posedge clk)
-  if (f_past_valid && !$past(rst)) begin
-    if ($past(s_w_valid && !s_w_ready)) begin
-      assume(s_w_valid);
-      assume(s_w_data == $past(s_w_data));
-    end
-    if ($past(s_x_valid && !s_x_ready)) begin
-      assume(s_x_valid);
-      assume(s_x_data == $past(s_x_data));
-    end
-  end
+`FP_ASSUME_STREAM(rst, s_w_valid, s_w_ready, s_w_data)
+`FP_ASSUME_STREAM(rst, s_x_valid, s_x_ready, s_x_data)
 
 // Output stream: valid stays high and data stable while stalled.
 `FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)

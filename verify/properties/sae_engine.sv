@@ -16,13 +16,10 @@ localparam [3:0] S_IDLE = 4'd0, S_QLOAD = 4'd1, S_BLK = 4'd2, S_KLOAD = 4'd3, S_
 wire f_past_valid = fp_past_valid;
 
 // Input streams: the environment obeys the valid/ready rules.
-always @(posedge clk)
-  if (f_past_valid && !$past(rst)) begin
-    if ($past(s_cmd_valid && !s_cmd_ready)) begin assume(s_cmd_valid); assume(s_cmd_data == $past(s_cmd_data)); end
-    if ($past(s_q_valid && !s_q_ready))     begin assume(s_q_valid);   assume(s_q_data == $past(s_q_data));     end
-    if ($past(s_blk_valid && !s_blk_ready)) begin assume(s_blk_valid); assume(s_blk_data == $past(s_blk_data)); end
-    if ($past(s_kv_valid && !s_kv_ready))   begin assume(s_kv_valid);  assume(s_kv_data == $past(s_kv_data));   end
-  end
+`FP_ASSUME_STREAM(rst, s_cmd_valid, s_cmd_ready, s_cmd_data)
+`FP_ASSUME_STREAM(rst, s_q_valid, s_q_ready, s_q_data)
+`FP_ASSUME_STREAM(rst, s_blk_valid, s_blk_ready, s_blk_data)
+`FP_ASSUME_STREAM(rst, s_kv_valid, s_kv_ready, s_kv_data)
 
 // Output stream: valid stays high and data stable while stalled.
 `FP_ASSERT_STREAM(rst, m_o_valid, m_o_ready, m_o_data)

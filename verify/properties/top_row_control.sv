@@ -1,9 +1,9 @@
 // Properties of top_row_control (rtl/top/row_control.py), injected into the converted module.
 // Parameters: `FP_ROW_BITS, `FP_ADDR_BITS, `FP_Q_ROW_BYTES, `FP_O_ROW_BYTES, `FP_Q_BEATS, `FP_O_BEATS.
 `ifdef FORMAL
-reg fv_past = 1'b0;
-always @(posedge clk) fv_past <= 1'b1;
-always @(*) if (!fv_past) assume(rst);
+`include "common.svh"
+`FP_START_IN_RESET(rst)
+wire fv_past = fp_past_valid;
 
 // ---- Environment: the head parameters are held from the start edge while busy; nb fits the
 // build (N = nb * B <= max_seq_len); the writer reports a command done only after it took it.
@@ -28,14 +28,9 @@ always @(posedge clk)
 always @(*) if (!rst) assume(!o_done || fv_o > fv_done);
 
 // ---- The three command streams obey the valid/ready rules.
-always @(posedge clk)
-  if (fv_past && !$past(rst)) begin
-    if ($past(m_cmd_valid && !m_cmd_ready)) assert(m_cmd_valid && m_cmd_data == $past(m_cmd_data));
-    if ($past(m_q_valid && !m_q_ready))
-      assert(m_q_valid && m_q_addr == $past(m_q_addr) && m_q_beats == $past(m_q_beats));
-    if ($past(m_o_valid && !m_o_ready))
-      assert(m_o_valid && m_o_addr == $past(m_o_addr) && m_o_beats == $past(m_o_beats));
-  end
+`FP_ASSERT_STREAM(rst, m_cmd_valid, m_cmd_ready, m_cmd_data)
+`FP_ASSERT_STREAM(rst, m_q_valid, m_q_ready, {m_q_addr, m_q_beats})
+`FP_ASSERT_STREAM(rst, m_o_valid, m_o_ready, {m_o_addr, m_o_beats})
 
 // ---- Command counts and contents: row r's commands carry row r and base + r * stride.
 wire [`FP_ADDR_BITS-1:0] fv_qa = q_base + n_q * `FP_Q_ROW_BYTES;
