@@ -44,4 +44,28 @@
     else name <= name + ((arvalid) && (arready)) - ((rvalid) && (rready) && (rlast)); \
   always @(*) assume(!(rvalid) || name != 0);
 
+// A tracked symbolic beat of a first-in first-out block: any accepted beat may be chosen (f_pick
+// is free). f_ahead (ahead_bits wide) counts the beats in front of it, from total - pop at its
+// push edge (total: the beats inside the block before that edge) down by one a pop; it leaves at
+// the pop where f_ahead is 0. Declares f_pick, f_tracking, f_ahead, f_value (width bits); the
+// including file asserts where the beat is held and that it leaves unchanged.
+`define FP_TRACK_BEAT(rst, push, pop, data, width, ahead_bits, total) \
+  (* anyseq *) wire f_pick; \
+  reg f_tracking = 1'b0; \
+  reg [(ahead_bits)-1:0] f_ahead; \
+  reg [(width)-1:0] f_value; \
+  always @(posedge clk) \
+    if (rst) begin \
+      f_tracking <= 1'b0; \
+    end else if (!f_tracking) begin \
+      if ((push) && f_pick) begin \
+        f_tracking <= 1'b1; \
+        f_value <= (data); \
+        f_ahead <= (total) - (pop); \
+      end \
+    end else if (pop) begin \
+      if (f_ahead == 0) f_tracking <= 1'b0; \
+      else f_ahead <= f_ahead - 1'b1; \
+    end
+
 `endif

@@ -25,25 +25,8 @@ always @(*)
 
 // Tracked symbolic beat: any accepted beat may be chosen (f_pick is free). It must leave exactly
 // after the f_ahead beats that were in front of it, unchanged: nothing lost, duplicated or reordered.
-(* anyseq *) wire f_pick;
-reg f_tracking = 1'b0;
-reg [F_AW:0] f_ahead;
-reg [`FP_WIDTH-1:0] f_value;
+`FP_TRACK_BEAT(rst, push, pop, s_data, `FP_WIDTH, F_AW + 1, count)
 wire [F_AW-1:0] f_addr = rd_ptr + f_ahead[F_AW-1:0];
-
-always @(posedge clk)
-  if (rst) begin
-    f_tracking <= 1'b0;
-  end else if (!f_tracking) begin
-    if (push && f_pick) begin
-      f_tracking <= 1'b1;
-      f_value <= s_data;
-      f_ahead <= count - {{F_AW{1'b0}}, pop};
-    end
-  end else if (pop) begin
-    if (f_ahead == 0) f_tracking <= 1'b0;
-    else f_ahead <= f_ahead - 1'b1;
-  end
 
 always @(*)
   if (f_past_valid && f_tracking) begin

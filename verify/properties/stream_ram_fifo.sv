@@ -36,26 +36,9 @@ always @(*)
 // word in flight (rdata, when in_flight), then the RAM words from rd_ptr on. Wherever it is, it
 // holds the value written, and it leaves exactly after the f_ahead beats in front of it, unchanged:
 // nothing lost, duplicated or reordered.
-(* anyseq *) wire f_pick;
-reg f_tracking = 1'b0;
-reg [F_AW+2:0] f_ahead;
-reg [`FP_WIDTH-1:0] f_value;
+`FP_TRACK_BEAT(rst, push, pop, s_data, `FP_WIDTH, F_AW + 3, f_total)
 wire [F_AW+2:0] f_in_ram = f_ahead - out_count - in_flight;   // its place in the RAM, when there
 wire [F_AW-1:0] f_addr = rd_ptr + f_in_ram[F_AW-1:0];
-
-always @(posedge clk)
-  if (rst) begin
-    f_tracking <= 1'b0;
-  end else if (!f_tracking) begin
-    if (push && f_pick) begin
-      f_tracking <= 1'b1;
-      f_value <= s_data;
-      f_ahead <= f_total - pop;
-    end
-  end else if (pop) begin
-    if (f_ahead == 0) f_tracking <= 1'b0;
-    else f_ahead <= f_ahead - 1'b1;
-  end
 
 always @(*)
   if (f_past_valid && f_tracking) begin

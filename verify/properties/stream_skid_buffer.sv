@@ -19,24 +19,7 @@ always @(*)
   end
 
 // Tracked symbolic beat: it leaves after exactly the beats ahead of it, unchanged.
-(* anyseq *) wire f_pick;
-reg f_tracking = 1'b0;
-reg [1:0] f_ahead;
-reg [`FP_WIDTH-1:0] f_value;
-
-always @(posedge clk)
-  if (rst) begin
-    f_tracking <= 1'b0;
-  end else if (!f_tracking) begin
-    if (f_push && f_pick) begin
-      f_tracking <= 1'b1;
-      f_value <= s_data;
-      f_ahead <= f_count - {1'b0, f_pop};
-    end
-  end else if (f_pop) begin
-    if (f_ahead == 0) f_tracking <= 1'b0;
-    else f_ahead <= f_ahead - 1'b1;
-  end
+`FP_TRACK_BEAT(rst, f_push, f_pop, s_data, `FP_WIDTH, 2, f_count)
 
 always @(*)
   if (f_past_valid && f_tracking) begin
