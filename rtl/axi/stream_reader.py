@@ -23,14 +23,13 @@ from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
 
+from ..common.params import check_int, check_pow2
 from ..stream.fifo import stream_fifo
 from .burst_address import axi_burst_address
 
 
 def _pow2(name: str, v, lo: int, hi: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi or v & (v - 1):
-        raise ValueError(f"axi_stream_reader field '{name}' = {v!r} is not allowed: must be a power of two in [{lo}, {hi}]")
-    return v.bit_length() - 1
+    return check_pow2("axi_stream_reader", name, v, lo, hi)
 
 
 @block
@@ -46,8 +45,7 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
         raise ValueError(f"axi_stream_reader field 'burst_beats' = {burst_beats} is not allowed: "
                          f"must be a power of two in [1, {4096 >> lb_bytes}] (a burst of at most 4 KiB)")
     _pow2("fifo_depth", fifo_depth, burst_beats, 4096)
-    if isinstance(max_outstanding, bool) or not isinstance(max_outstanding, int) or not 1 <= max_outstanding <= 16:
-        raise ValueError(f"axi_stream_reader field 'max_outstanding' = {max_outstanding!r} is not allowed: must be an integer in [1, 16]")
+    check_int("axi_stream_reader", "max_outstanding", max_outstanding, 1, 16)
     if len(m_data) != dw:
         raise ValueError(f"axi_stream_reader field 'm_data' width = {len(m_data)} is not allowed: must equal rdata width {dw}")
     aw = len(m_axi_araddr)

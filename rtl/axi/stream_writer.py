@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
 
+from ..common.params import check_int
 from .burst_address import axi_burst_address
 from .stream_reader import _pow2
 
@@ -41,8 +42,7 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     if burst_beats << lb_bytes > 4096:
         raise ValueError(f"axi_stream_writer field 'burst_beats' = {burst_beats} is not allowed: "
                          f"must be a power of two in [1, {4096 >> lb_bytes}] (a burst of at most 4 KiB)")
-    if isinstance(max_outstanding, bool) or not isinstance(max_outstanding, int) or not 1 <= max_outstanding <= 16:
-        raise ValueError(f"axi_stream_writer field 'max_outstanding' = {max_outstanding!r} is not allowed: must be an integer in [1, 16]")
+    check_int("axi_stream_writer", "max_outstanding", max_outstanding, 1, 16)
     if len(s_data) != dw:
         raise ValueError(f"axi_stream_writer field 's_data' width = {len(s_data)} is not allowed: must equal wdata width {dw}")
     aw = len(m_axi_awaddr)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from myhdl import Signal, always, block, intbv
 
+from .params import check_int
+
 
 @block
 def ram_1r1w(clk, we, waddr, wdata, raddr, rdata):
@@ -43,8 +45,7 @@ def ram_deep(clk, we, waddr, wdata, raddr, rdata, depth=2, tag="mem"):
         raise ValueError(f"ram_deep field 'raddr' width = {len(raddr)} is not allowed: must equal waddr's ({len(waddr)})")
     if len(rdata) != len(wdata):
         raise ValueError(f"ram_deep field 'rdata' width = {len(rdata)} is not allowed: must equal wdata's ({len(wdata)})")
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 2 <= depth <= 1 << len(waddr):
-        raise ValueError(f"ram_deep field 'depth' = {depth!r} is not allowed: must be an integer in [2, {1 << len(waddr)}]")
+    check_int("ram_deep", "depth", depth, 2, 1 << len(waddr))
     if not tag.isidentifier():
         raise ValueError(f"ram_deep field 'tag' = {tag!r} is not allowed: must be a Verilog identifier")
     W = len(wdata)

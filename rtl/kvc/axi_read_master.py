@@ -32,14 +32,14 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
+from ..common.params import check_int, check_pow2
+
 PARTS = ("kv", "k", "v")
 ADDR_CYCLES = 3   # command taken (or AR handshake) -> the next AR issued: two adder stages + issue
 
 
 def _log2(name: str, v: int, lo: int, hi: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > hi or v & (v - 1):
-        raise ValueError(f"kvc_axi_read_master field '{name}' = {v!r} is not allowed: must be a power of two in [{lo}, {hi}]")
-    return v.bit_length() - 1
+    return check_pow2("kvc_axi_read_master", name, v, lo, hi)
 
 
 @block
@@ -58,8 +58,7 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
     if burst_beats * axw // 8 > 4096:
         raise ValueError(f"kvc_axi_read_master field 'burst_beats' = {burst_beats} is not allowed: "
                          f"a burst of {burst_beats * axw // 8} bytes would cross 4 KiB; must be <= {4096 * 8 // axw}")
-    if isinstance(max_outstanding, bool) or not isinstance(max_outstanding, int) or not 1 <= max_outstanding <= 64:
-        raise ValueError(f"kvc_axi_read_master field 'max_outstanding' = {max_outstanding!r} is not allowed: must be an integer in [1, 64]")
+    check_int("kvc_axi_read_master", "max_outstanding", max_outstanding, 1, 64)
     idw = len(m_axi_arid)
     if not 0 <= axi_id < (1 << idw):
         raise ValueError(f"kvc_axi_read_master field 'axi_id' = {axi_id!r} is not allowed: must be in [0, {(1 << idw) - 1}]")

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
+from ..common.params import check_int
 from ..stream.fifo import stream_fifo
 from .axi_read_master import kvc_axi_read_master
 from .row_packer import kvc_row_packer
@@ -76,8 +77,7 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         raise ValueError("kv_cache field 'm_axi_v_*' is not allowed: give all 13 V-port signals or none")
     if len(s_data) != request_width(tag_bits):
         raise ValueError(f"kv_cache field 's_data' width = {len(s_data)} is not allowed: must be {request_width(tag_bits)}")
-    if isinstance(prefetch_depth, bool) or not isinstance(prefetch_depth, int) or not 0 <= prefetch_depth <= 64:
-        raise ValueError(f"kv_cache field 'prefetch_depth' = {prefetch_depth!r} is not allowed: must be an integer in [0, 64]")
+    check_int("kv_cache", "prefetch_depth", prefetch_depth, 0, 64)
     axw = len(m_axi_rdata)
     ow = len(m_data)
     R = ow // axw

@@ -39,12 +39,13 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, block, concat, instances, intbv
 
+from ..common.params import check_int
+
 
 def _validate(pinned: int, managed: int, tag_bits: int, max_readers: int) -> None:
     for name, v, lo, hi in (("pinned", pinned, 1, 4096), ("managed", managed, 1, 4096),
                             ("tag_bits", tag_bits, 1, 20), ("max_readers", max_readers, 1, 256)):
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise ValueError(f"kvc_tag_store field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+        check_int("kvc_tag_store", name, v, lo, hi)
 
 
 def line_bits(lines: int) -> int:

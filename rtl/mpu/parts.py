@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, concat, intbv
 
+from ..common.params import check_int, check_pow2
+
 
 def sig(lo: int, hi: int) -> Signal:
     """A signed signal able to hold every integer in ``[lo, hi]`` (always at least one sign bit)."""
@@ -25,10 +27,8 @@ def srange(width: int) -> tuple[int, int]:
 
 def check_lane_params(name: str, k: int, data_width: int, acc_width: int) -> None:
     """Validate a lane's parameters with the project's error wording."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k > 256 or k & (k - 1):
-        raise ValueError(f"{name} field 'k' = {k!r} is not allowed: must be a power of two in [1, 256]")
-    if isinstance(data_width, bool) or not isinstance(data_width, int) or not 2 <= data_width <= 16:
-        raise ValueError(f"{name} field 'data_width' = {data_width!r} is not allowed: must be an integer in [2, 16]")
+    check_pow2(name, "k", k, 1, 256)
+    check_int(name, "data_width", data_width, 2, 16)
     need = sum_width(k, data_width)
     if isinstance(acc_width, bool) or not isinstance(acc_width, int) or not need <= acc_width <= 64:
         raise ValueError(f"{name} field 'acc_width' = {acc_width!r} is not allowed: must be an integer in "

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ...config import U280_DSP, U280_FF, U280_LUT, AcceleratorConfig
 from ...tools import BUILD_DIR
+from ..common.params import check_int
 
 REPORT = BUILD_DIR / "reports" / "mpu_synth.json"
 
@@ -127,8 +128,7 @@ def size_lanes(costs: dict[str, LaneCost], k: int, dsp_fraction: float = 0.56, l
     for name, v in (("dsp_fraction", dsp_fraction), ("lut_fraction", lut_fraction)):
         if not 0.0 <= v <= 1.0:
             raise ValueError(f"size_lanes field '{name}' = {v!r} is not allowed: must be in [0, 1]")
-    if isinstance(col_multiple, bool) or not isinstance(col_multiple, int) or col_multiple < 1:
-        raise ValueError(f"size_lanes field 'col_multiple' = {col_multiple!r} is not allowed: must be an integer >= 1")
+    check_int("size_lanes", "col_multiple", col_multiple, 1)
     dsp_budget, lut_budget = int(dsp_fraction * U280_DSP), int(lut_fraction * U280_LUT)
     d, l = costs["dsp"], costs["lut"]
     dsp_cols = dsp_budget // d.dsp if d.dsp else 0

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, intbv, modbv
 
+from ..common.params import check_int
 from .bitplane_lane import mpu_bitplane_lane
 from .dsp_lane import LATENCY as LANE_LATENCY
 from .dsp_lane import mpu_dsp_lane
@@ -57,8 +58,7 @@ assert PAIR_LANE_LATENCY == LANE_LATENCY   # every column's result enters the FI
 def _check(k, data_width, acc_width, dsp_cols, lut_cols, fifo_depth):
     check_lane_params("mpu_tile_engine", k, data_width, acc_width)
     for name, v in (("dsp_cols", dsp_cols), ("lut_cols", lut_cols)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 4096:
-            raise ValueError(f"mpu_tile_engine field '{name}' = {v!r} is not allowed: must be an integer in [0, 4096]")
+        check_int("mpu_tile_engine", name, v, 0, 4096)
     if dsp_cols + lut_cols < 1:
         raise ValueError(f"mpu_tile_engine field 'lut_cols' = {lut_cols!r} is not allowed: must be >= 1 when dsp_cols is 0")
     if isinstance(fifo_depth, bool) or not isinstance(fifo_depth, int) or fifo_depth < 2 or fifo_depth > 1024 \

@@ -37,6 +37,7 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 
 from ...verify.golden.fixed_point import FixedPointConfig
 from ..common.widths import index_width  # noqa: F401  (a block index: the SIG block-list rule; re-exported)
+from ..common.params import check_int
 from .adder_tree import sae_adder_tree
 from .exp2 import sae_exp2
 from .lane import sae_lane
@@ -55,8 +56,7 @@ class SaeGeometry:
 
         for name, value, lo, hi in (("block_size", block_size, 2, 256), ("head_dim", head_dim, 1, 256),
                                     ("group", group, 1, 16), ("max_seq_len", max_seq_len, 2, 1 << 20)):
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                bad(name, value, f"must be an integer in [{lo}, {hi}]")
+            check_int("sae_engine", name, value, lo, hi)
         if block_size & (block_size - 1):
             bad("block_size", block_size, "must be a power of two in [2, 256]")
         if max_seq_len < block_size:

@@ -90,6 +90,7 @@ from __future__ import annotations
 from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..axi.stream_reader import axi_stream_reader
+from ..common.params import check_int, check_pow2
 from ..sae.kv_adapter import sae_kv_adapter
 from .arith import umul, usig, zext
 from .block_sum import block_sum_widths, sig_block_sum
@@ -144,8 +145,7 @@ class HeadGeometry:
             raise ValueError(f"sig_head field '{name}' = {value!r} is not allowed: {allowed}")
 
         def pow2(name, v, lo, hi):
-            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi or v & (v - 1):
-                bad(name, v, f"must be a power of two in [{lo}, {hi}]")
+            check_pow2("sig_head", name, v, lo, hi)
 
         pow2("block_size", block_size, 2, 256)
         pow2("probe_rows", probe_rows, 1, block_size // 2)
@@ -161,8 +161,7 @@ class HeadGeometry:
                                 ("max_outstanding", max_outstanding, 1, 16), ("mult_bits", mult_bits, 16, 16),
                                 ("heads_per_pass", heads_per_pass, 1, 16),
                                 ("acc_frac", acc_frac, 16, 16)):
-            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-                bad(name, v, f"must be an integer in [{lo}, {hi}]")
+            check_int("sig_head", name, v, lo, hi)
         pow2("burst_beats", burst_beats, 1, min(256, 4096 * 8 // hw))
         self.B, self.D, self.hw, self.max_n = B, D, hw, max_seq_len
         self.max_blocks = max_seq_len // B

@@ -48,6 +48,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.widths import index_width  # noqa: F401  (re-exported: the SIG's block-index width)
+from ..common.params import check_int
 
 # states
 CLEAR, HEADER, LOAD, SCAN, FLUSH, DRAIN = range(6)
@@ -58,8 +59,7 @@ K_HEADER, K_DENSE, K_VERT, K_SLASH = range(4)
 
 
 def _validate(name: str, max_blocks) -> None:
-    if isinstance(max_blocks, bool) or not isinstance(max_blocks, int) or not 2 <= max_blocks <= 4096:
-        raise ValueError(f"{name} field 'max_blocks' = {max_blocks!r} is not allowed: must be an integer in [2, 4096]")
+    check_int(name, "max_blocks", max_blocks, 2, 4096)
 
 
 @block

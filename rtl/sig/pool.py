@@ -21,6 +21,7 @@ from __future__ import annotations
 from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
+from ..common.params import check_int
 from ..common.widths import index_width
 from .arith import usig, zext
 
@@ -38,8 +39,7 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
              block_size=4, max_n=16, acc_width=20):
     for name, v, lo, hi in (("block_size", block_size, 2, 256), ("max_n", max_n, 2, 1 << 20),
                             ("acc_width", acc_width, 2, 48)):
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise ValueError(f"sig_pool field '{name}' = {v!r} is not allowed: must be an integer in [{lo}, {hi}]")
+        check_int("sig_pool", name, v, lo, hi)
     if block_size & (block_size - 1) or max_n % block_size:
         raise ValueError(f"sig_pool field 'block_size' = {block_size!r} is not allowed: must be a power of two "
                          f"dividing max_n={max_n}")

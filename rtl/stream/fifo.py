@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, intbv, modbv
 
+from ..common.params import check_pow2
+
 
 def _validate(depth: int, width: int) -> None:
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 2 or depth > 1024 or depth & (depth - 1):
-        raise ValueError(f"stream_fifo field 'depth' = {depth!r} is not allowed: must be a power of two in [2, 1024]")
+    check_pow2("stream_fifo", "depth", depth, 2, 1024)
     if width < 1:
         raise ValueError(f"stream_fifo field 'width' = {width!r} is not allowed: must be >= 1")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from myhdl import Signal, intbv
 
+from ..common.params import check_int
+
 
 class Stream:
     """The three signals of one stream: ``valid``, ``ready`` and a ``width``-bit unsigned ``data``.
@@ -19,8 +21,7 @@ class Stream:
     """
 
     def __init__(self, width: int):
-        if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= 4096:
-            raise ValueError(f"stream field 'width' = {width!r} is not allowed: must be an integer in [1, 4096]")
+        check_int("stream", "width", width, 1, 4096)
         self.width = width
         self.valid = Signal(bool(0))
         self.ready = Signal(bool(0))

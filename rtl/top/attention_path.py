@@ -71,9 +71,10 @@ from myhdl import ResetSignal, Signal, always_comb, always_seq, block, concat, i
 
 from ..axi.stream_reader import axi_stream_reader
 from ..axi.stream_writer import axi_stream_writer
+from ..common.params import check_int, check_pow2
 from ..kvc.kv_cache import kv_cache, request_width
-from ..sae.row_engine import RowGeometry, sae_row_engine
 from ..sae.kv_adapter import sae_kv_adapter
+from ..sae.row_engine import RowGeometry, sae_row_engine
 from ..stream.downsizer import stream_downsizer
 from ..stream.fifo import stream_fifo
 from ..stream.fork import stream_fork
@@ -107,14 +108,12 @@ class PathGeometry:
         B, D, hw = block_size, head_dim, hbm_data_width
         if max_seq_len % B or (max_seq_len // B) & (max_seq_len // B - 1) or max_seq_len // B < 2:
             bad("max_seq_len", max_seq_len, f"must be a power-of-two multiple (>= 2) of block_size={B}")
-        if isinstance(hw, bool) or not isinstance(hw, int) or hw < 32 or hw > 1024 or hw & (hw - 1):
-            bad("hbm_data_width", hw, "must be a power of two in [32, 1024]")
+        check_pow2("attention_path", "hbm_data_width", hw, 32, 1024)
         if (8 * D) % hw:
             bad("hbm_data_width", hw, f"must divide a Q/K/V row of 8 * head_dim = {8 * D} bits")
         for name, v, lo, hi in (("pinned", pinned, 1, 4096), ("managed", managed, 1, 4096),
                                 ("prefetch_depth", prefetch_depth, 0, 64), ("max_outstanding", max_outstanding, 1, 16)):
-            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-                bad(name, v, f"must be an integer in [{lo}, {hi}]")
+            check_int("attention_path", name, v, lo, hi)
         self.B, self.D, self.hw = B, D, hw
         self.max_blocks = max_seq_len // B
         self.iw = self.sae.iw

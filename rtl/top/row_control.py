@@ -31,10 +31,11 @@ from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..common.params import check_pow2
+
 
 def _pow2(name, v, lo, hi):
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi or v & (v - 1):
-        raise ValueError(f"top_row_control field '{name}' = {v!r} is not allowed: must be a power of two in [{lo}, {hi}]")
+    check_pow2("top_row_control", name, v, lo, hi)
 
 
 @block
