@@ -19,6 +19,7 @@ Latency: ``addr`` changes one edge after ``load`` or ``step``. Proved against a 
 from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
+from ..common.params import check_pow2
 
 
 @block
@@ -29,10 +30,7 @@ def axi_burst_address(clk, rst, load, load_addr, step, addr, step_bytes=64):
     if len(load_addr) != aw:
         raise ValueError(f"axi_burst_address field 'load_addr' width = {len(load_addr)} is not allowed: must be {aw}")
     lo_w = aw // 2
-    if (isinstance(step_bytes, bool) or not isinstance(step_bytes, int) or step_bytes < 1
-            or step_bytes & (step_bytes - 1) or step_bytes >= 1 << lo_w):
-        raise ValueError(f"axi_burst_address field 'step_bytes' = {step_bytes!r} is not allowed: "
-                         f"must be a power of two in [1, {1 << (lo_w - 1)}]")
+    check_pow2("axi_burst_address", "step_bytes", step_bytes, 1, 1 << (lo_w - 1))
     hi_w = aw - lo_w
 
     lo = Signal(modbv(0)[lo_w:])

@@ -28,6 +28,7 @@ reaches side ``b`` iff its RID is ``b_id``; a waiting request is granted within 
 from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block
+from ..common.params import check_int
 
 
 @block
@@ -44,9 +45,7 @@ def axi_read_arbiter(clk, rst,
             raise ValueError(f"axi_read_arbiter field '{name}' widths = {len(sa)}, {len(sb)}, {len(sm)} "
                              "are not allowed: must be equal")
     idw = len(m_rid)
-    if isinstance(b_id, bool) or not isinstance(b_id, int) or not 0 <= b_id < (1 << idw):
-        raise ValueError(f"axi_read_arbiter field 'b_id' = {b_id!r} is not allowed: "
-                         f"must be an integer in [0, {(1 << idw) - 1}]")
+    check_int("axi_read_arbiter", "b_id", b_id, 0, (1 << idw) - 1)
 
     hold = Signal(bool(0))       # the granted side's ARVALID is waiting for ARREADY: keep the grant
     held = Signal(bool(0))       # the side granted in the previous cycle (1: b)

@@ -38,7 +38,7 @@ def pair_shift(data_width: int) -> int:
 @block
 def mpu_dsp_pair(clk, a0, a1, b, p0, p1, data_width=8):
     W = data_width
-    if not isinstance(W, int) or not 2 <= W <= MAX_DATA_WIDTH:
+    if not isinstance(W, int) or isinstance(W, bool) or not 2 <= W <= MAX_DATA_WIDTH:
         raise ValueError(f"mpu_dsp_pair field 'data_width' = {W!r} is not allowed: must be an integer in "
                          f"[2, {MAX_DATA_WIDTH}] (the packed operand of 3*data_width + 1 bits must fit the DSP48E2's "
                          "27-bit port)")

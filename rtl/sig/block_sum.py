@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
 
-from ..common.params import int_checker
+from ..common.params import check_pow2, int_checker
 from .arith import sadd, sfield, ssig, usig
 
 
@@ -64,10 +64,7 @@ def _bits(a, u):
 
 @block
 def sig_block_sum(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, block_size=4, head_dim=2):
-    _check("block_size", block_size, 2, 256)
-    if block_size & (block_size - 1):
-        raise ValueError(f"sig_block_sum field 'block_size' = {block_size!r} is not allowed: "
-                         f"must be a power of two in [2, 256]")
+    check_pow2("sig_block_sum", "block_size", block_size, 2, 256)
     _check("head_dim", head_dim, 1, 256)
     w = block_sum_widths(block_size, head_dim)
     for name, sig_, width in (("s_data", s_data, w["in"]), ("m_data", m_data, w["out"])):

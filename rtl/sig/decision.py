@@ -52,7 +52,7 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
-from ..common.params import int_checker
+from ..common.params import check_pow2, int_checker
 from ..common.widths import index_width
 from .arith import _ext, ssig, usig, zext
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
@@ -84,10 +84,7 @@ def decision_cycles(nb: int, head_dim: int, recip_frac: int, acc_frac: int) -> i
 def check_common(blockname, block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits, exp_lut_bits,
                  prob_frac, recip_frac, acc_frac):
     _check = int_checker(blockname)
-    _check("block_size", block_size, 2, 256)
-    if block_size & (block_size - 1):
-        raise ValueError(f"{blockname} field 'block_size' = {block_size!r} is not allowed: "
-                         f"must be a power of two in [2, 256]")
+    check_pow2(blockname, "block_size", block_size, 2, 256)
     _check("head_dim", head_dim, 1, 256)
     _check("max_blocks", max_blocks, 3, 4096)  # 2 would make 1-bit indices, which MyHDL slices badly
     _check("mult_bits", mult_bits, 4, 24)

@@ -50,7 +50,7 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
-from ..common.params import int_checker
+from ..common.params import check_pow2, int_checker
 from ..common.pick import pick
 from ..common.widths import index_width
 from .arith import ssig, usig, zext
@@ -288,13 +288,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     S = heads_per_pass
     r = rows_per_key
     _check("heads_per_pass", S, 1, 16)
-    _check("block_size", B, 2, 256)
-    if B & (B - 1):
-        raise ValueError(f"sig_probe field 'block_size' = {B!r} is not allowed: must be a power of two in [2, 256]")
-    _check("rows_per_key", r, 1, B // 2)
-    if r & (r - 1):
-        raise ValueError(f"sig_probe field 'rows_per_key' = {r!r} is not allowed: "
-                         f"must be a power of two in [1, {B // 2}] (block_size / 2)")
+    check_pow2("sig_probe", "block_size", B, 2, 256)
+    check_pow2("sig_probe", "rows_per_key", r, 1, B // 2, why="block_size / 2")
     _check("head_dim", D, 1, 256)
     _check("max_n", max_n, 2 * B, 1 << 20)
     if max_n % B:

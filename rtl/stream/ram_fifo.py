@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
 
+from ..common.params import check_pow2
 from ..common.ram import ram_deep
 
 DEPTH_MAX = 1 << 20
@@ -35,9 +36,7 @@ DEPTH_MAX = 1 << 20
 
 @block
 def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, depth=1024):
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 4 <= depth <= DEPTH_MAX or depth & (depth - 1):
-        raise ValueError(f"stream_ram_fifo field 'depth' = {depth!r} is not allowed: "
-                         f"must be a power of two in [4, {DEPTH_MAX}]")
+    check_pow2("stream_ram_fifo", "depth", depth, 4, DEPTH_MAX)
     width = len(s_data)
     if len(m_data) != width:
         raise ValueError(f"stream_ram_fifo field 'm_data' width = {len(m_data)} is not allowed: "
