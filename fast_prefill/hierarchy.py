@@ -19,7 +19,7 @@ instantiated by name wherever it is used. The mechanism, in three steps:
 
 Which blocks are modules: every ``@block`` of ``fast_prefill.rtl`` whose name does not start with
 ``_`` and that is not in :data:`INLINE_MODULES` (the one-assignment helpers of
-``rtl/sig/arith.py`` and ``rtl/mpu/parts.py``: an add, a slice, one register), provided its arguments can be ports: a block called with a list of signals,
+``rtl/common/signed.py`` and ``rtl/mpu/parts.py``: an add, a slice, one register), provided its arguments can be ports: a block called with a list of signals,
 with ``*args``, with the same signal on two ports, or with a parameter whose ``repr`` is
 not stable (an object address) is elaborated inline, as before. Private helpers (``_column``,
 ``_pair_sum``, ...) stay inline by the naming rule.
@@ -59,7 +59,7 @@ from myhdl._Signal import _Signal
 RTL_PACKAGE = "fast_prefill.rtl."
 # One-assignment helpers (arithmetic, slices, one register): a module each would add a file per
 # width for a single line, and a slice helper would take the whole bus as its port.
-INLINE_MODULES = frozenset({"fast_prefill.rtl.sig.arith", "fast_prefill.rtl.mpu.parts"})
+INLINE_MODULES = frozenset({"fast_prefill.rtl.common.signed", "fast_prefill.rtl.mpu.parts"})
 
 def is_module_function(func: Callable) -> bool:
     """True when ``func`` (an ``@block`` function) is converted as its own module when it is

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from myhdl import Signal, block, intbv
 
-from .parts import (add2, adder_tree, and_plane, check_lane_params, dot_range, neg_shl, reg, shl, sig, srange,
-                    to_bus)
+from ..common.signed import adder_tree, sadd
+from .parts import and_plane, check_lane_params, dot_range, neg_shl, reg, shl, sig, srange, to_bus
 
 LATENCY = 2
 
@@ -59,11 +59,11 @@ def mpu_bitplane_lane(clk, x, w, y, k=4, data_width=8):
         # always lies in [dlo, dhi] (proved equal to the DSP lane), so y_reg may be narrower.
         slo, shi = llo - (phi << (W - 1)), lhi - (plo << (W - 1))
         total = sig(slo, shi)
-        insts.append(add2(low, terms[W - 1], total))
+        insts.append(sadd(low, terms[W - 1], total))
     else:
         total = terms[0]
     for a, b, s in nodes:
-        insts.append(add2(a, b, s))
+        insts.append(sadd(a, b, s))
     insts.append(reg(clk, total, y_reg))              # stage 2 register: the dot product
     insts.append(to_bus(y_reg, y))
     return insts

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from myhdl import Signal, block, intbv
 
-from .parts import add2, adder_tree, check_lane_params, mul_reg, reg, srange, to_bus, unpack_signed
+from ..common.signed import adder_tree, sadd, sfield
+from .parts import check_lane_params, mul_reg, reg, srange, to_bus
 
 LATENCY = 2
 
@@ -44,12 +45,12 @@ def mpu_dsp_lane(clk, x, w, y, k=4, data_width=8):
     insts = []
     nodes = []  # (a, b, a + b) adder-tree nodes, instantiated below
     for i in range(k):
-        insts.append(unpack_signed(x, xs[i], i * data_width))
-        insts.append(unpack_signed(w, ws[i], i * data_width))
+        insts.append(sfield(x, xs[i], i * data_width))
+        insts.append(sfield(w, ws[i], i * data_width))
         insts.append(mul_reg(clk, xs[i], ws[i], prods[i]))
     root, _, _ = adder_tree([(p, plo, phi) for p in prods], nodes)
     for a, b, s in nodes:
-        insts.append(add2(a, b, s))
+        insts.append(sadd(a, b, s))
     insts.append(reg(clk, root, y_reg))
     insts.append(to_bus(y_reg, y))
     return insts

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from myhdl import Signal, block, intbv
 
-from .parts import (mul_reg, pack_pair, pair_pack_range, pair_product_range, reg, sig, split_pair, srange, to_bus,
-                    unpack_signed)
+from ..common.signed import sfield
+from .parts import mul_reg, pack_pair, pair_pack_range, pair_product_range, reg, sig, split_pair, srange, to_bus
 
 LATENCY = 2
 MAX_DATA_WIDTH = 8    # the packed operand (3W + 1 bits) within the DSP48E2's 27-bit A/D port
@@ -56,6 +56,6 @@ def mpu_dsp_pair(clk, a0, a1, b, p0, p1, data_width=8):
     p1_sum = sig(plo, phi)                               # (P >>> S) + P[S-1]: exactly p1
     q0, q1 = sig(plo, phi), sig(plo, phi)
 
-    return (unpack_signed(a0, a0s, 0), unpack_signed(a1, a1s, 0), unpack_signed(b, bs, 0),
+    return (sfield(a0, a0s, 0), sfield(a1, a1s, 0), sfield(b, bs, 0),
             pack_pair(a0s, a1s, a_pack, S), mul_reg(clk, a_pack, bs, prod), split_pair(prod, low, p1_sum, S),
             reg(clk, low, q0), reg(clk, p1_sum, q1), to_bus(q0, p0), to_bus(q1, p1))

@@ -25,8 +25,9 @@ from __future__ import annotations
 from myhdl import Signal, block, intbv
 
 from .dsp_pair import MAX_DATA_WIDTH, pair_shift
-from .parts import (add2, adder_tree, check_lane_params, correction_bit, high_field, mul_reg, pack_pair, pair_pack_range,
-                    pair_product_range, reg, sig, split_fields, srange, to_bus, unpack_signed)
+from ..common.signed import adder_tree, sadd, sfield
+from .parts import (check_lane_params, correction_bit, high_field, mul_reg, pack_pair, pair_pack_range,
+                    pair_product_range, reg, sig, split_fields, srange, to_bus)
 
 LATENCY = 2
 
@@ -62,7 +63,7 @@ def mpu_dsp_pair_lane(clk, x, w0, w1, y0, y1, k=4, data_width=8):
 
     insts = []
     for i in range(k):
-        insts += [unpack_signed(x, xs[i], i * W), unpack_signed(w0, w0s[i], i * W), unpack_signed(w1, w1s[i], i * W),
+        insts += [sfield(x, xs[i], i * W), sfield(w0, w0s[i], i * W), sfield(w1, w1s[i], i * W),
                   pack_pair(w0s[i], w1s[i], packs[i], S), mul_reg(clk, packs[i], xs[i], prods[i]),
                   split_fields(prods[i], p0s[i], highs[i], corrs[i], S)]
     # y1 = sum(high_i + corr_i): the k high fields and the k correction bits in one tree whose first
@@ -74,6 +75,6 @@ def mpu_dsp_pair_lane(clk, x, w0, w1, y0, y1, k=4, data_width=8):
     corr_sum = adder_tree([(c, 0, 1) for c in corrs], nodes)
     root1, _, _ = adder_tree([highs_sum, corr_sum], nodes)
     for a, b, s in nodes:
-        insts.append(add2(a, b, s))
+        insts.append(sadd(a, b, s))
     insts += [reg(clk, root0, y0_reg), reg(clk, root1, y1_reg), to_bus(y0_reg, y0), to_bus(y1_reg, y1)]
     return insts

@@ -27,7 +27,8 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always, always_comb, block, intbv
 
 from ..common.params import int_checker
-from .parts import sext, to_bus, unpack_signed
+from ..common.signed import sext, sfield
+from .parts import to_bus
 
 LATENCY = 2
 
@@ -85,7 +86,7 @@ def mpu_mac_lane(clk, a, b, en, clr, y, n=2, a_width=16, b_width=8, acc_width=32
     pbits = a_width + b_width + 1
     en1, clr1 = Signal(bool(0)), Signal(bool(0))
     b_s = Signal(intbv(0, min=-(1 << (b_width - 1)), max=1 << (b_width - 1)))
-    insts = [unpack_signed(b, b_s, 0), _delay(clk, en, en1), _delay(clk, clr, clr1)]
+    insts = [sfield(b, b_s, 0), _delay(clk, en, en1), _delay(clk, clr, clr1)]
     fields = []
     for i in range(n):
         a_i = a((i + 1) * a_width, i * a_width)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, concat, intbv
 
 from ..common.params import check_int, check_pow2
+from ..common.signed import sadd, sext
 
 
 def sig(lo: int, hi: int) -> Signal:
@@ -45,48 +46,6 @@ def sum_width(k: int, data_width: int) -> int:
     """Bits of the exact signed dot-product range: ``2*data_width + log2(k)``."""
     lo, hi = dot_range(k, data_width)
     return max(lo.bit_length(), hi.bit_length()) + 1
-
-
-def sext(a, n: int):
-    """``a`` sign-extended to ``n`` bits, as a shadow signal to read with ``.signed()``.
-
-    Verilator's lint wants every operand at the result's width, so the extension is an explicit
-    concatenation of the sign bit. Every part of the concatenation is a slice of ``a`` (the sign bit
-    and ``a[m:0]``), so all parts update in the same simulation delta: the shadow never shows a mix
-    of old and new bits (a mixed value would be out of range and trip MyHDL's bounds check).
-    """
-    m = len(a)
-    if n < m:
-        raise ValueError(f"sext field 'n' = {n} is not allowed: must be >= the operand width {m}")
-    if n == m:
-        return a(m, 0)
-    sign = a(m - 1)
-    return ConcatSignal(*[sign] * (n - m), a(m, 0))
-
-
-@block
-def unpack_signed(bus, out, lo):
-    """``out`` = the two's complement field ``bus[lo + len(out) - 1 : lo]``."""
-    hi = lo + len(out)
-
-    @always_comb
-    def field():
-        out.next = bus[hi:lo].signed()
-
-    return field
-
-
-@block
-def add2(a, b, s):
-    """``s = a + b`` (``s`` wide enough for the exact range of the sum)."""
-
-    ae, be = sext(a, len(s)), sext(b, len(s))
-
-    @always_comb
-    def node():
-        s.next = ae.signed() + be.signed()
-
-    return node
 
 
 @block
@@ -248,31 +207,4 @@ def split_pair(prod, p0, p1, shift):
     """Both products inside ``prod = (a1 * 2**shift + a0) * b``: ``p0 = a0 * b`` and ``p1 = a1 * b =
     (prod >>> shift) + prod[shift-1]`` (:func:`split_fields` and the correction added)."""
     high, corr = high_field(prod, shift), correction_bit()
-    return split_fields(prod, p0, high, corr, shift), add2(high, corr, p1)
-
-
-def adder_tree(leaves: list[tuple[Signal, int, int]], nodes: list):
-    """Pairwise adder tree over ``(signal, lo, hi)`` leaves; appends ``(a, b, sum)`` to ``nodes``.
-
-    The calling block instantiates ``add2(a, b, sum)`` for every node itself (MyHDL requires
-    sub-blocks to be created in the body of the block that returns them).
-
-    Every node gets the width of the interval of its children's sums (MyHDL's simulation checks
-    it, also in delta cycles where one child is already new and the other still old).
-    Returns ``(root, lo, hi)``.
-    """
-    level = list(leaves)
-    if len(level) == 1:
-        return level[0]
-    while len(level) > 1:
-        nxt = []
-        for i in range(0, len(level) - 1, 2):
-            (a, alo, ahi), (b, blo, bhi) = level[i], level[i + 1]
-            lo, hi = alo + blo, ahi + bhi
-            s = sig(lo, hi)
-            nodes.append((a, b, s))
-            nxt.append((s, lo, hi))
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
-    return level[0]
+    return split_fields(prod, p0, high, corr, shift), sadd(high, corr, p1)

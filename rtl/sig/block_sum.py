@@ -25,7 +25,7 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
 
 from ..common.params import check_pow2, int_checker
-from .arith import sadd, sfield, ssig, usig
+from ..common.signed import sadd, sfield, ssig, usig
 
 
 _check = int_checker("sig_block_sum")

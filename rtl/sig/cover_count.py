@@ -40,8 +40,8 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import int_checker
+from ..common.signed import zext
 from ..common.widths import index_width
-from .arith import zext
 from .pipe_parts import _add, _increment
 from .radix_hist import radix_histogram, radix_tables
 

@@ -53,8 +53,8 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import check_pow2, int_checker
+from ..common.signed import extend, ssig, usig, zext
 from ..common.widths import index_width
-from .arith import _ext, ssig, usig, zext
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
 from .log2_pipe import LOG2_LATENCY, log2_pipe
 from .logit_pipe import logit_latency, logit_pipe
@@ -237,7 +237,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     RW2, DW2 = LSW + 2, TW + 2
     nl, nl_n, enot = usig(RW2), usig(RW2), usig(RW2)
     nt, nt_n, pvnot = usig(DW2), usig(DW2), usig(DW2)
-    e_x, pv_x = _ext(e, RW2, False), _ext(s_pv_data, DW2, False)
+    e_x, pv_x = extend(e, RW2, False), extend(s_pv_data, DW2, False)
 
     @always_comb
     def negated():
@@ -257,7 +257,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     rcnt = Signal(intbv(0, min=0, max=R + 1))
     rquo = usig(R)
     inv = usig(R + 1)
-    l_x = _ext(lsum, RW2, False)
+    l_x = extend(lsum, RW2, False)
 
     rq, dq_bit = Signal(bool(0)), Signal(bool(0))
 
@@ -276,7 +276,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     din = Signal(bool(0))
     dsum = usig(DW2)
     dquo = usig(A)
-    tot_x = _ext(tot, DW2, False)
+    tot_x = extend(tot, DW2, False)
 
     pvh = ConcatSignal(intbv(0)[DW2 - PVW + 1:], pvr(PVW, 1))     # pv >> 1, DW2 bits
 
@@ -337,7 +337,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     diff_sgn = usig(CW)
     insts.append(carry_select_add(d2x, thn, diff_sgn, cin=1))
 
-    d2_ext, th_ext = _ext(d2, CW, True), _ext(th, CW, False)
+    d2_ext, th_ext = extend(d2, CW, True), extend(th, CW, False)
     qa = Signal(bool(0))
 
     @always_comb

@@ -13,8 +13,8 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, intbv
 
 from ..common.params import int_checker
+from ..common.signed import usig
 from ..sae.exp2 import exp_lut_values
-from .arith import usig
 
 EXP2_LATENCY = 2
 

@@ -91,8 +91,8 @@ from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, c
 
 from ..axi.stream_reader import axi_stream_reader
 from ..common.params import check_int, check_pow2
+from ..common.signed import umul, usig, zext
 from ..sae.kv_adapter import sae_kv_adapter
-from .arith import umul, usig, zext
 from .block_sum import block_sum_widths, sig_block_sum
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import decision_widths, sig_decision

@@ -17,7 +17,7 @@ import math
 from myhdl import always, always_comb, block, concat, intbv
 
 from ..common.params import int_checker
-from .arith import usig
+from ..common.signed import usig
 
 LOG2_LATENCY = 4
 

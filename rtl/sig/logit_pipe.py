@@ -25,8 +25,8 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, concat, modbv
 
 from ..common.params import int_checker
+from ..common.signed import sfield, ssig, usig
 from ..mpu.dsp_pair import LATENCY as PAIR_LATENCY, MAX_DATA_WIDTH, mpu_dsp_pair
-from .arith import sfield, ssig, usig
 from .pipe_parts import _increment, _reg_copy, _reg_mul, _reg_sum
 
 ROOT_LO = 17         # the low part of the root in the multiplication: one 18 x 27 signed DSP per partial product

@@ -1,6 +1,6 @@
 """Registered arithmetic steps of the SIG pipelines (private blocks, inlined into their users).
 
-Every operand is extended to the result's width explicitly (``arith._ext``), as in ``arith``. Sums of
+Every operand is extended to the result's width explicitly (``common.signed.extend``), as in ``common.signed``. Sums of
 at least :data:`CS_MIN` bits go through ``carry_select_add``: a plain 24-bit carry chain is 4.5 of
 the timing proxy's 6 logic levels (docs/vivado.md), a 40-bit one 7.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
-from .arith import _ext, _signed, ssub, usig
+from ..common.signed import extend, is_signed, ssub, usig
 
 CS_MIN = 25
 
@@ -20,8 +20,8 @@ def _add(a, b, s):
     """``s = a + b`` (combinational; signed when ``s`` is), through a carry-select adder when wide.
     ``s`` wraps: callers size it to hold the sum."""
     w = len(s)
-    ae, be = _ext(a, w, _signed(a)), _ext(b, w, _signed(b))
-    signed = _signed(s)
+    ae, be = extend(a, w, is_signed(a)), extend(b, w, is_signed(b))
+    signed = is_signed(s)
     au, bu, u = usig(w), usig(w), usig(w)      # plain signals for the adder's ports
 
     @always_comb
@@ -86,7 +86,7 @@ def _reg_copy(clk, a, s):
 @block
 def _reg_mul(clk, a, b, p):
     """``p <= a * b`` (an unsigned operand is zero-extended)."""
-    ae, be = _ext(a, len(p), _signed(a)), _ext(b, len(p), _signed(b))
+    ae, be = extend(a, len(p), is_signed(a)), extend(b, len(p), is_signed(b))
 
     @always(clk.posedge)
     def mul():

@@ -22,8 +22,8 @@ from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
 from ..common.params import check_int
+from ..common.signed import usig, zext
 from ..common.widths import index_width
-from .arith import usig, zext
 
 Q_HDR, Q_VERT, Q_SLASH, Q_TOTAL = range(4)
 

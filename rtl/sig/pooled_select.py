@@ -47,15 +47,15 @@ from __future__ import annotations
 
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
-from ..common.params import int_checker
-from ..common.widths import index_width
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
-from .arith import _ext, ssig, umul, usig, zext
+from ..common.params import int_checker
+from ..common.signed import extend, ssig, umul, usig, zext
+from ..common.widths import index_width
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import check_common, check_widths
-from .logit_pipe import logit_latency, logit_pipe
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
+from .logit_pipe import logit_latency, logit_pipe
 from .pipe_parts import _delay_chain, _increment, delay_taps
 from .top_m import sig_top_m, top_m_widths
 
@@ -301,7 +301,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
 
     # the row's exp-sum negated (mod 2^RW2), accumulated beside it for the non-restoring reciprocal
     nl, nl_n, nl_acc, enot = usig(RW2), usig(RW2), usig(RW2), usig(RW2)
-    e_x = _ext(e, RW2, False)
+    e_x = extend(e, RW2, False)
 
     @always_comb
     def neg_e():
@@ -319,7 +319,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     rsum = usig(RW2)
     lx = usig(RW2)
     rge = Signal(bool(0))
-    l_x = _ext(lsum, RW2, False)
+    l_x = extend(lsum, RW2, False)
 
     @always_comb
     def r_shift():

@@ -52,8 +52,8 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from ..common.carry_select import carry_select_add
 from ..common.params import check_pow2, int_checker
 from ..common.pick import pick
+from ..common.signed import ssig, usig, zext
 from ..common.widths import index_width
-from .arith import ssig, usig, zext
 from .logit_pipe import logit_pipe, logit_pipe_pair
 from .pipe_parts import _delay_chain, _reg_copy, _reg_sum, delay_taps
 from .probe_lane import lane_stages, probe_lane

@@ -51,7 +51,7 @@ import math
 from myhdl import Signal, always, always_comb, block, concat, modbv
 
 from ..common.nonrestoring_step import nonrestoring_step
-from .arith import ssig, usig, zext
+from ..common.signed import ssig, usig, zext
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
 from .logit_pipe import PAIR_EXTRA, logit_latency
 from .pipe_parts import _add, _delay_chain, _increment, _reg_copy, _reg_mul, delay_taps

@@ -26,7 +26,7 @@ from myhdl import Signal, always, always_comb, block, intbv, modbv
 
 from ..common.carry_select import carry_select_add
 from ..common.pick import pick
-from .arith import zext
+from ..common.signed import zext
 from .pipe_parts import _increment
 
 

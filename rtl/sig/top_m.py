@@ -33,8 +33,8 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.params import int_checker
+from ..common.signed import zext
 from ..common.widths import index_width
-from .arith import zext
 from .pipe_parts import _add
 from .radix_hist import radix_histogram, radix_tables
 

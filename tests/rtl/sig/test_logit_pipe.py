@@ -9,7 +9,7 @@ from hypothesis import Phase, example, given, settings, strategies as st
 from myhdl import Signal, intbv
 
 from fast_prefill.blocks import BlockSpec
-from fast_prefill.rtl.sig.arith import ssig
+from fast_prefill.rtl.common.signed import ssig
 from fast_prefill.rtl.sig.logit_pipe import PAIR_EXTRA, logit_latency, logit_pipe, logit_pipe_pair
 from fast_prefill.verify.cosim import BACKENDS
 from fast_prefill.verify.golden.fixed_point import FixedPointConfig, logits

@@ -1,4 +1,4 @@
-"""Small combinational arithmetic blocks of the SIG datapath with explicit widths everywhere.
+"""Small combinational arithmetic blocks with explicit widths everywhere (the SIG and MPU datapaths).
 
 Every operand is extended to the result width by an explicit concatenation before the operation
 (docs/design.md section 5: MyHDL computes on unbounded integers, Verilog on context-sized ones, and
@@ -20,7 +20,10 @@ def usig(bits: int, val: int = 0) -> Signal:
     return Signal(intbv(val)[bits:])
 
 
-def _ext(a, n: int, signed: bool):
+def extend(a, n: int, signed: bool):
+    """``a`` extended to ``n`` bits (sign bit repeated when ``signed``, zeros otherwise), as a shadow
+    signal (a concatenation of slices of ``a``: every part updates in the same delta, so the value
+    is never a mix of old and new bits); read a signed one with ``.signed()``."""
     m = len(a)
     if n < m:
         raise ValueError(f"extension field 'n' = {n} is not allowed: must be >= the operand width {m}")
@@ -33,7 +36,13 @@ def _ext(a, n: int, signed: bool):
     return ConcatSignal(*[a(m - 1)] * (n - m), whole)
 
 
-def _signed(a) -> bool:
+def sext(a, n: int):
+    """``a`` sign-extended to ``n`` bits (:func:`extend`)."""
+    return extend(a, n, True)
+
+
+def is_signed(a) -> bool:
+    """Whether ``a`` holds a two's complement value (an ``intbv`` with a negative ``min``)."""
     return a.min is not None and a.min < 0
 
 
@@ -52,7 +61,7 @@ def sfield(bus, out, lo):
 @block
 def sadd(a, b, s):
     """``s = a + b``, signed (``s`` wide enough)."""
-    ae, be = _ext(a, len(s), _signed(a)), _ext(b, len(s), _signed(b))
+    ae, be = extend(a, len(s), is_signed(a)), extend(b, len(s), is_signed(b))
 
     @always_comb
     def node():
@@ -64,7 +73,7 @@ def sadd(a, b, s):
 @block
 def ssub(a, b, s):
     """``s = a - b``, signed (``s`` wide enough)."""
-    ae, be = _ext(a, len(s), _signed(a)), _ext(b, len(s), _signed(b))
+    ae, be = extend(a, len(s), is_signed(a)), extend(b, len(s), is_signed(b))
 
     @always_comb
     def node():
@@ -76,7 +85,7 @@ def ssub(a, b, s):
 @block
 def smul(a, b, p):
     """``p = a * b``, signed operands (an unsigned operand is zero-extended), ``p`` wide enough."""
-    ae, be = _ext(a, len(p), _signed(a)), _ext(b, len(p), _signed(b))
+    ae, be = extend(a, len(p), is_signed(a)), extend(b, len(p), is_signed(b))
 
     @always_comb
     def node():
@@ -88,7 +97,7 @@ def smul(a, b, p):
 @block
 def umul(a, b, p):
     """``p = a * b``, unsigned."""
-    ae, be = _ext(a, len(p), False), _ext(b, len(p), False)
+    ae, be = extend(a, len(p), False), extend(b, len(p), False)
 
     @always_comb
     def node():
@@ -100,7 +109,7 @@ def umul(a, b, p):
 @block
 def uadd(a, b, s):
     """``s = a + b``, unsigned."""
-    ae, be = _ext(a, len(s), False), _ext(b, len(s), False)
+    ae, be = extend(a, len(s), False), extend(b, len(s), False)
 
     @always_comb
     def node():
@@ -112,7 +121,7 @@ def uadd(a, b, s):
 @block
 def zext(a, s):
     """``s = a`` zero-extended."""
-    ae = _ext(a, len(s), False)
+    ae = extend(a, len(s), False)
 
     @always_comb
     def node():
@@ -122,8 +131,12 @@ def zext(a, s):
 
 
 def adder_tree(leaves, nodes):
-    """Pairwise adder tree over ``(signal, lo, hi)`` leaves; appends ``(a, b, sum)`` to ``nodes``
-    (the calling block instantiates :func:`sadd` for each). Returns ``(root, lo, hi)``."""
+    """Pairwise adder tree over ``(signal, lo, hi)`` leaves; appends ``(a, b, sum)`` to ``nodes``.
+
+    The calling block instantiates ``sadd(a, b, sum)`` for every node itself (MyHDL requires
+    sub-blocks to be created in the body of the block that returns them). Every node gets the width
+    of the interval of its children's sums (MyHDL's simulation checks it, also in delta cycles where
+    one child is already new and the other still old). Returns ``(root, lo, hi)``."""
     level = list(leaves)
     while len(level) > 1:
         nxt = []
