@@ -57,12 +57,13 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from myhdl import Signal, Simulation, StopSimulation, always, delay, instance
+from myhdl import Signal, StopSimulation, always
 
-from ..profile import phase, sim_phase
+from ..profile import sim_phase
 from .axi_memory import AxiLog, AxiMemory, axi_read_slave
 from .axi_write_memory import WriteLog, axi_write_slave
 from .axil import axil_master
+from .sim import clock_gen, run_simulation
 
 RESET_CYCLES = 4
 RESET_SYNC = 2          # ap_rst_n reaches the kernel's logic through two flops
@@ -402,12 +403,6 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
                            axi_id=READ_IDS, max_outstanding=mo, interleave=faults.interleave)
         return q, kv, v, o, host
 
-    @instance
-    def clockgen():
-        while True:
-            yield delay(5)
-            clk.next = not clk
-
     irq_prev = {"v": False}
 
     @always(clk.posedge)
@@ -438,13 +433,8 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
         if c >= max_cycles:
             raise StopSimulation
 
-    sim = Simulation(_kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant), bench(), clockgen, control)
-    try:
-        with phase(sim_phase(backend)):
-            sim.run(quiet=1)
-    finally:
-        if not sim._finished:
-            sim.quit()
+    run_simulation(sim_phase(backend), _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant), bench(),
+                   clock_gen(clk), control)
     res.done = st["finished"] and len(res.statuses) == runs
     res.status = res.statuses[-1] if res.statuses else -1
     res.total_cycles = st["cycle"]

@@ -15,6 +15,32 @@ from .cosim import dut
 HALF_PERIOD = 5
 
 
+def clock_gen(clk, half_period: int = HALF_PERIOD):
+    """A MyHDL generator that toggles ``clk`` every ``half_period`` time units, for ever."""
+
+    @instance
+    def clockgen():
+        while True:
+            yield delay(half_period)
+            clk.next = not clk
+
+    return clockgen
+
+
+def run_simulation(label: str, *gens) -> None:
+    """Run a MyHDL ``Simulation`` of ``gens`` until one raises ``StopSimulation``, timed as the
+    profile phase ``label`` (``fast_prefill/profile.py``). The simulation is always ended, so the
+    next one in this process can start (``run()`` ends itself on ``StopSimulation``; an exception
+    from a generator would leave it open)."""
+    sim = Simulation(*gens)
+    try:
+        with phase(label):
+            sim.run(quiet=1)
+    finally:
+        if not sim._finished:
+            sim.quit()
+
+
 def run_bench(spec: BlockSpec, params: dict, backend: str, bench, max_cycles: int,
               clock: str = "clk", reset: str = "rst", reset_active: bool = True, reset_cycles: int = 2,
               vcd: Path | None = None, mutant: Mutant | None = None) -> int:
@@ -33,12 +59,6 @@ def run_bench(spec: BlockSpec, params: dict, backend: str, bench, max_cycles: in
     count = {"cycles": 0, "timeout": False}
 
     @instance
-    def clockgen():
-        while True:
-            yield delay(HALF_PERIOD)
-            clk.next = not clk
-
-    @instance
     def control():
         rst.next = reset_active
         for _ in range(reset_cycles):
@@ -53,13 +73,7 @@ def run_bench(spec: BlockSpec, params: dict, backend: str, bench, max_cycles: in
             count["timeout"] = True
         raise StopSimulation
 
-    sim = Simulation(*gens, clockgen, control)
-    try:
-        with phase(sim_phase(backend)):
-            sim.run(quiet=1)
-    finally:
-        if not sim._finished:
-            sim.quit()
+    run_simulation(sim_phase(backend), *gens, clock_gen(clk), control)
     if count["timeout"]:
         raise TimeoutError(f"{spec.name} on {backend}: bench not finished after {max_cycles} cycles")
     return count["cycles"]
@@ -69,20 +83,7 @@ def run_clocked(clk, *gens) -> None:
     """Run ``gens`` (a DUT and the bench's generators) with a clock on ``clk`` (period
     ``2 * HALF_PERIOD``) until one raises ``StopSimulation``; the simulation is always ended, so the
     next one in this process can start."""
-
-    @instance
-    def clockgen():
-        while True:
-            yield delay(HALF_PERIOD)
-            clk.next = not clk
-
-    sim = Simulation(*gens, clockgen)
-    try:
-        with phase("myhdl sim"):
-            sim.run(quiet=1)
-    finally:
-        if not sim._finished:
-            sim.quit()
+    run_simulation("myhdl sim", *gens, clock_gen(clk))
 
 
 def run_pipeline(spec: BlockSpec, params: dict, backend: str, inputs: list[dict[str, int]], outputs: tuple[str, ...],

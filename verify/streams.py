@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from myhdl import Simulation, StopSimulation, always, delay, instance
+from myhdl import StopSimulation, always, instance
 
 from ..blocks import BlockSpec
 from ..convert import Mutant
@@ -36,8 +36,8 @@ from ..myhdl_speed import forget_signals
 from ..profile import phase, sim_phase
 from .backend_rule import backends_for_run
 from .cosim import compile_icarus, dut, verilator_build
+from .sim import clock_gen, run_simulation
 
-HALF_PERIOD = 5
 RESET_CYCLES = 2
 # The stream bench runs on these: the MyHDL model, and the converted Verilog under Verilator (a
 # generated C++ bench, verify/verilator/stream_bench.cpp: no process switch per cycle) or under
@@ -142,12 +142,6 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
                           list(stall.get(m, [])), res.outputs[m], res.out_cycles[m], res.violations, m))
 
     @instance
-    def clock():
-        while True:
-            yield delay(HALF_PERIOD)
-            clk.next = not clk
-
-    @instance
     def control():
         rst.next = True
         for _ in range(RESET_CYCLES):
@@ -170,13 +164,7 @@ def run_stream_bench(spec: BlockSpec, params: dict, backend: str, inputs: dict[s
                     break
         raise StopSimulation
 
-    sim = Simulation(*gens, clock, control)
-    try:
-        with phase(sim_phase(backend)):
-            sim.run(quiet=1)
-    finally:
-        if not sim._finished:  # run() finalises itself on StopSimulation; otherwise end it here
-            sim.quit()
+    run_simulation(sim_phase(backend), *gens, clock_gen(clk), control)
     # The run ends at edge res.cycles before the bench acts there (the Verilator bench's rule): moves
     # the sources and sinks recorded at that edge, when MyHDL ran them first, are dropped.
     for moved in res.in_cycles.values():

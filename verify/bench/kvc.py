@@ -21,14 +21,15 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from myhdl import Simulation, StopSimulation, always, delay, instance
+from myhdl import StopSimulation, always, instance
 
 from ...blocks import get_block
 from ..axi_memory import AxiLog, AxiMemory, axi_read_slave
-from ...profile import phase, sim_phase
+from ...profile import sim_phase
 from ..cosim import dut
 from ..golden.cache_sim import belady_reads, liveness_reads, lru_reads, stream_of
 from ..golden.liveness import annotate
+from ..sim import clock_gen, run_simulation
 
 K_BASE = 0x1_0000_0000
 V_BASE = 0x2_0040_0000
@@ -133,12 +134,6 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
         ports["m_ready"].next = rng.random() >= stall
 
     @instance
-    def clock():
-        while True:
-            yield delay(5)
-            clk.next = not clk
-
-    @instance
     def control():
         ports["n_blocks"].next = n_blocks
         ports["k_base"].next = K_BASE
@@ -170,13 +165,7 @@ def simulate(params: dict, requests, backend: str = "myhdl", seed: int = 0, n_bl
         run.err_req = bool(ports["err_req"])
         raise StopSimulation
 
-    sim = Simulation(*gens, source, sink, clock, control)
-    try:
-        with phase(sim_phase(backend)):
-            sim.run(quiet=1)
-    finally:
-        if not sim._finished:
-            sim.quit()
+    run_simulation(sim_phase(backend), *gens, source, sink, clock_gen(clk), control)
     nb = 2 * hb // params["burst_beats"]
     run.block_reads = (len(run.axi.bursts) + len(run.axi_v.bursts)) / nb
     return run
