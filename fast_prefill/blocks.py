@@ -76,11 +76,30 @@ def _discover() -> dict[str, BlockSpec]:
     return found
 
 
+_REGISTRY: dict[str, BlockSpec] | None = None
+
+
+def all_blocks() -> dict[str, BlockSpec]:
+    """The registry (block name -> spec), collected at the first use: a unit's ``specs`` module
+    imports this module for :class:`BlockSpec`, so collecting at import time would import that
+    ``specs`` module again half-way through its own import (``import fast_prefill.rtl.sig.specs``
+    on its own failed so)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = _discover()
+    return _REGISTRY
+
+
 def get_block(name: str) -> BlockSpec:
+    blocks = all_blocks()
     try:
-        return BLOCKS[name]
+        return blocks[name]
     except KeyError:
-        raise ValueError(f"block '{name}' is not known: must be one of {sorted(BLOCKS)}") from None
+        raise ValueError(f"block '{name}' is not known: must be one of {sorted(blocks)}") from None
 
 
-BLOCKS: dict[str, BlockSpec] = _discover()
+def __getattr__(name: str):
+    """``BLOCKS``: :func:`all_blocks` (``from fast_prefill.blocks import BLOCKS`` still works)."""
+    if name == "BLOCKS":
+        return all_blocks()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -180,7 +180,6 @@ def arg_ops(args: dict) -> list:
 
 
 def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant=None):
-    from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
     from ..rtl.top import specs as top_specs
 
     if backend == "myhdl":
@@ -272,7 +271,6 @@ def run_kernel(cfg, memory: dict | AxiMemory, args: dict, backend: str = "icarus
                sig_factory=None, sig_params=None, vcd: Path | None = None, mutant=None,
                reset_storm: ResetStorm | None = None) -> KernelResult:
     """Simulate the kernel for ``runs`` host runs of ``args`` on ``memory``; see the module doc."""
-    from .. import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
     from ..myhdl_speed import forget_signals
     from ..rtl.top import specs as top_specs
     from ..rtl.top.regmap import CTRL, GIE, IER, ISR, RegisterMap

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from fast_prefill import blocks as _blocks  # noqa: F401  (the registry first: it imports every unit's specs)
 from fast_prefill.config import get_preset
 from fast_prefill.rtl.sig.liveness import _validate as validate_liveness
 from fast_prefill.rtl.sig.specs import head_params, liveness_max_accesses
