@@ -12,10 +12,11 @@ def sae_mask_off_by_one() -> Mutant:
                   "masked = (diag_r && (jaddr >= i_loc));")
 
 
-def sae_alpha_not_on_acc(head_dim: int, acc_bits: int) -> Mutant:
+def sae_alpha_not_on_acc(acc_bits: int) -> Mutant:
     """The rescale by ``alpha = E(m' - m)`` is skipped for the accumulator (kept for the exp-sum):
-    every lane's ``acc_run <= rsr(acc * alpha, P)`` becomes ``acc_run <= acc``."""
-    return Mutant("sae_alpha_not_on_acc", f"_a_rnd[{acc_bits}-1:0])", "_acc_rd)", count=head_dim)
+    the lane's ``acc_run <= rsr(acc * alpha, P)`` becomes ``acc_run <= acc_run`` (in the ``sae_lane``
+    module, which every lane of the engine instantiates)."""
+    return Mutant("sae_alpha_not_on_acc", f"acc_run <= $signed(a_rnd[{acc_bits}-1:0]);", "acc_run <= acc_run;")
 
 
 def sae_emit_ignores_ready() -> Mutant:

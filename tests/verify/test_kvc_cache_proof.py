@@ -33,7 +33,6 @@ def test_wrong_line_mutant_breaks_cosimulation():
     assert bad.responses != bad.expected
 
 
-@pytest.mark.slow  # CI budget (54 s): `make formal` runs the kvc_cache job; the tag-store and read-master proofs stay in the default run
 @pytest.mark.formal
 def test_cache_proof_and_covers(tmp_path):
     job = all_jobs()["kvc_cache"]
@@ -44,7 +43,6 @@ def test_cache_proof_and_covers(tmp_path):
     assert cover.vcd is not None and cover.vcd.exists()
 
 
-@pytest.mark.slow  # about a minute; `make formal` runs the job too
 @pytest.mark.formal
 def test_cache_proof_with_prefetch(tmp_path):
     job = all_jobs()["kvc_cache_pf1"]
@@ -52,7 +50,6 @@ def test_cache_proof_with_prefetch(tmp_path):
     assert prove.passed, table([prove])
 
 
-@pytest.mark.slow  # a depth-12 base case, about two minutes
 @pytest.mark.formal
 def test_proof_rejects_wrong_line_mutant(tmp_path):
     job = all_jobs()["kvc_cache"]

@@ -66,7 +66,6 @@ def test_split_cache_bmc_rejects_pairing_mutant(tmp_path):
     assert base.vcd is not None and base.vcd.exists()
 
 
-@pytest.mark.slow   # about two minutes (make formal runs the job too)
 @pytest.mark.formal
 def test_split_cache_bmc_passes(tmp_path):
     job = all_jobs()["kvc_cache_split_bmc"]

@@ -34,13 +34,11 @@ def test_dsp_pair_lane_equals_two_dot_products():
     _run(["mpu_dsp_pair_lane_w3_*"])
 
 
-@pytest.mark.slow
 def test_dsp_pair_lane_equals_two_dot_products_w4():
     """About 45 s of yices (run by `make formal` and test-all)."""
     _run(["mpu_dsp_pair_lane_w4_*"])
 
 
-@pytest.mark.slow
 def test_lane_equivalence_int8():
     """All 2**16 INT8 x INT8 products: about a minute of yices (run by `make formal` and test-all)."""
     _run(["mpu_lane_eq_w8_*"])

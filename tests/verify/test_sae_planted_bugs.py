@@ -14,9 +14,7 @@ import numpy as np
 
 PARAMS = {"block_size": 4, "head_dim": 4, "group": 1, "max_seq_len": 64}
 ACC_BITS = SaeGeometry(**PARAMS).ACCW
-# CI budget: the mask mutant runs by default, the accumulator-rescale mutant in the slow run.
-CASES = [mutants_sae.sae_mask_off_by_one(),
-         pytest.param(mutants_sae.sae_alpha_not_on_acc(4, ACC_BITS), marks=pytest.mark.slow)]
+CASES = [mutants_sae.sae_mask_off_by_one(), mutants_sae.sae_alpha_not_on_acc(ACC_BITS)]
 STREAM_CASES = [mutants_sae.sae_emit_ignores_ready()]
 
 

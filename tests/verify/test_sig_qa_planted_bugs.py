@@ -47,7 +47,6 @@ def test_hypothesis_rejects_pooled_non_causal():
         prop()
 
 
-@pytest.mark.slow  # ~30 s of k-induction; the co-simulation test above rejects the same mutant in the default run
 @pytest.mark.formal
 def test_proof_rejects_pooled_non_causal(tmp_path):
     """The proof does not pass: the induction step breaks the cursor invariant ``col <= row``. (It is

@@ -52,7 +52,6 @@ def test_tile_engine_equals_numpy_on_verilog(case, idle_w, idle_x, stall):
     run_engine(p, tiles, idle_w, idle_x, stall, backends=("icarus",))
 
 
-@pytest.mark.slow
 @settings(max_examples=4 * settings.default.max_examples)
 @given(case=mpu_cases(max_tiles=4, max_rows=12), idle_w=pattern(), idle_x=pattern(), stall=pattern())
 def test_tile_engine_sweep_on_myhdl_and_verilog(case, idle_w, idle_x, stall):
