@@ -36,8 +36,9 @@ import math
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv
 
 from ...verify.golden.fixed_point import FixedPointConfig
-from ..common.widths import index_width  # noqa: F401  (a block index: the SIG block-list rule; re-exported)
 from ..common.params import check_int
+from ..common.signed import ssig, usig
+from ..common.widths import index_width  # noqa: F401  (a block index: the SIG block-list rule; re-exported)
 from .adder_tree import sae_adder_tree
 from .exp2 import sae_exp2
 from .lane import sae_lane
@@ -94,12 +95,6 @@ class SaeGeometry:
         return 1 + gb + n_blocks * (1 + 2 * b + gb * (2 * b + 9)) + gb * (self.R + 4)
 
 
-def _s(w):
-    return Signal(intbv(0, min=-(1 << (w - 1)), max=1 << (w - 1)))
-
-
-def _u(w):
-    return Signal(intbv(0)[w:])
 
 
 @block
@@ -137,8 +132,8 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
                    "OPREP", "DIV", "OMUL", "EMIT")
     state = Signal(t_state.IDLE)
 
-    cmd_r = _u(g.G * g.PW)
-    row_r = _u(g.iw)
+    cmd_r = usig(g.G * g.PW)
+    row_r = usig(g.iw)
     first = Signal(bool(1))
     last_r = Signal(bool(0))
     diag_r = Signal(bool(0))
@@ -146,54 +141,54 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
     gi = Signal(intbv(0, min=0, max=GB))
     cnt = Signal(intbv(0, min=0, max=B + PIPE_A + 1))
     dcnt = Signal(intbv(0, min=0, max=R + 2))
-    jaddr = _u(lb2)
-    i_loc = _u(lb2)
+    jaddr = usig(lb2)
+    i_loc = usig(lb2)
 
     # per-head multiplier and shift of the current query head
-    cmd_sh = _u(g.PW)
-    cur_mult = _u(g.MB)
-    cur_shift = _u(SHIFT_BITS)
-    shm1 = _u(SHIFT_BITS)
+    cmd_sh = usig(g.PW)
+    cur_mult = usig(g.MB)
+    cur_shift = usig(SHIFT_BITS)
+    shm1 = usig(SHIFT_BITS)
 
     # pass A: scores and logits
-    prods = [_s(16) for _ in range(D)]
-    s_r = _s(g.SB if D > 1 else 16)
-    lp = _s(g.SB + g.MB + 2)
-    t1 = _s(g.SB + g.MB + 2)
-    t2 = _s(g.SB + g.MB + 2)
-    x_r = _s(LB)
-    x_max = _s(LB)
-    xbuf = [_s(LB) for _ in range(B)]
-    x_rd = _s(LB)
+    prods = [ssig(16) for _ in range(D)]
+    s_r = ssig(g.SB if D > 1 else 16)
+    lp = ssig(g.SB + g.MB + 2)
+    t1 = ssig(g.SB + g.MB + 2)
+    t2 = ssig(g.SB + g.MB + 2)
+    x_r = ssig(LB)
+    x_max = ssig(LB)
+    xbuf = [ssig(LB) for _ in range(B)]
+    x_rd = ssig(LB)
 
     # row state memories
-    mmem = [_s(LB) for _ in range(GB)]
-    lmem = [_u(g.LW) for _ in range(GB)]
-    m_rd = _s(LB)
-    l_rd = _u(g.LW)
-    m_old = _s(LB)
-    m_new_c = _s(LB)
-    m_new = _s(LB)
-    l_run = _u(g.LW)
-    l_prod = _u(g.LW + P + 1)
+    mmem = [ssig(LB) for _ in range(GB)]
+    lmem = [usig(g.LW) for _ in range(GB)]
+    m_rd = ssig(LB)
+    l_rd = usig(g.LW)
+    m_old = ssig(LB)
+    m_new_c = ssig(LB)
+    m_new = ssig(LB)
+    l_run = usig(g.LW)
+    l_prod = usig(g.LW + P + 1)
 
     # exp2 units: alpha and pass B
-    za = _u(LB + 1)
-    ea = _u(P + 1)
-    alpha = _u(P + 1)
-    zb = _u(LB + 1)
-    eb = _u(P + 1)
-    e_r = _u(P + 1)
+    za = usig(LB + 1)
+    ea = usig(P + 1)
+    alpha = usig(P + 1)
+    zb = usig(LB + 1)
+    eb = usig(P + 1)
+    e_r = usig(P + 1)
     masked = Signal(bool(0))
 
     # reciprocal
-    rem = _u(g.LW + 2)
-    rem2 = _u(g.LW + 2)
-    rem_sub = _u(g.LW + 2)
-    l_ext = _u(g.LW + 2)
-    e_ext = _u(g.LW)
-    l_rnd = _u(g.LW + P + 1)
-    quo = _u(R + 1)
+    rem = usig(g.LW + 2)
+    rem2 = usig(g.LW + 2)
+    rem_sub = usig(g.LW + 2)
+    l_ext = usig(g.LW + 2)
+    e_ext = usig(g.LW)
+    l_rnd = usig(g.LW + P + 1)
+    quo = usig(R + 1)
 
     # lane control
     we_q = Signal(bool(0))
@@ -203,11 +198,11 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
     add_en = Signal(bool(0))
     acc_we = Signal(bool(0))
     omul_en = Signal(bool(0))
-    waddr_kv = _u(lb2)
+    waddr_kv = usig(lb2)
 
     outs = []
     for d in range(D):
-        o_d = _u(g.OB)
+        o_d = usig(g.OB)
         outs.append(o_d)
         insts.append(sae_lane(clk, rst, s_q_data(8 * d + 8, 8 * d), s_kv_data(8 * d + 8, 8 * d), we_q, we_k,
                               we_v, wcnt, waddr_kv, gi, jaddr, first, alpha, scale_en, e_r, add_en, acc_we, quo,
@@ -244,7 +239,7 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
         i_loc.next = gi[lb2:]
 
     if g.G > 1:
-        g_idx = _u(len(gi) - lb2)
+        g_idx = usig(len(gi) - lb2)
 
         @always_comb
         def head_index():
@@ -253,7 +248,7 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
         insts.append(head_index)
         prev = cmd_r(g.PW, 0)
         for k in range(1, g.G):
-            sel = _u(g.PW)
+            sel = usig(g.PW)
             insts.append(_pick(g_idx, k, cmd_r(k * g.PW + g.PW, k * g.PW), prev, sel))
             prev = sel
     else:

@@ -24,15 +24,10 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, intbv
 
 from ..common.ram import ram_1r1w
+from ..common.signed import ssig, usig
 from ..mpu.mac_lane import mpu_mac_lane
 
 
-def _s(w):
-    return Signal(intbv(0, min=-(1 << (w - 1)), max=1 << (w - 1)))
-
-
-def _u(w):
-    return Signal(intbv(0)[w:])
 
 
 @block
@@ -71,22 +66,22 @@ def sae_pv_column(clk, e, v, mac_en, mac_clr, hold_load, hold_shift, acc_raddr, 
     half_o = 1 << (osh - 1)
     omax, omin = (1 << (OB - 1)) - 1, -(1 << (OB - 1))
 
-    y = _u(P * ACCW)
-    holds = [_u(ACCW) for _ in range(P)]
-    h1 = _u(ACCW)
-    h2 = _s(ACCW)
-    acc_rd_bits = _u(ACCW)
-    acc_rd = _s(ACCW)
-    a_prod = _s(ACCW + PF + 2)
-    a_rnd = _s(ACCW + PF + 2)
-    a_r = _s(ACCW)
-    acc_new = _s(ACCW)
-    acc_new_bits = _u(ACCW)
-    acc_n = _s(ACCW)
-    line = [_s(ACCW) for _ in range(delay)]
-    o_prod = _s(ACCW + R + 2)
-    o_rnd = _s(ACCW + R + 2)
-    o_r = _s(OB)
+    y = usig(P * ACCW)
+    holds = [usig(ACCW) for _ in range(P)]
+    h1 = usig(ACCW)
+    h2 = ssig(ACCW)
+    acc_rd_bits = usig(ACCW)
+    acc_rd = ssig(ACCW)
+    a_prod = ssig(ACCW + PF + 2)
+    a_rnd = ssig(ACCW + PF + 2)
+    a_r = ssig(ACCW)
+    acc_new = ssig(ACCW)
+    acc_new_bits = usig(ACCW)
+    acc_n = ssig(ACCW)
+    line = [ssig(ACCW) for _ in range(delay)]
+    o_prod = ssig(ACCW + R + 2)
+    o_rnd = ssig(ACCW + R + 2)
+    o_r = ssig(OB)
 
     insts = [mpu_mac_lane(clk, e, v, mac_en, mac_clr, y, n=P, a_width=PF + 1, b_width=8, acc_width=ACCW),
              ram_1r1w(clk, acc_we, acc_waddr, acc_new_bits, acc_raddr, acc_rd_bits)]

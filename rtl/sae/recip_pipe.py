@@ -16,10 +16,8 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
+from ..common.signed import usig
 
-
-def _u(w):
-    return Signal(intbv(0)[w:])
 
 
 def _m(w):
@@ -31,7 +29,7 @@ def _m(w):
 def _first_step(clk, l, rem_o, l_o, q_o, prob_frac):
     """Step 0: the doubled start remainder is the constant ``2**P``."""
     start = 1 << prob_frac
-    l2 = _u(len(rem_o))
+    l2 = usig(len(rem_o))
 
     @always_comb
     def extend():
@@ -55,8 +53,8 @@ def _step(clk, rem, l, q, rem_o, l_o, q_o):
     """One restoring step: ``rem2 - l`` by a carry-select subtractor (``rem2 + ~l + 1``, its carry
     out is ``rem2 >= l``), so the compare and the subtraction are one half-width chain deep."""
     rem2 = _m(len(rem))
-    nl2 = _u(len(rem))                  # ~l, zero-extended first
-    diff = _u(len(rem))
+    nl2 = usig(len(rem))                  # ~l, zero-extended first
+    diff = usig(len(rem))
     fits = Signal(bool(0))              # rem2 >= l
     sub = carry_select_add(rem2, nl2, diff, cin=1, cout=fits)
 
@@ -82,7 +80,7 @@ def _step(clk, rem, l, q, rem_o, l_o, q_o):
 def _last_step(clk, rem, l, q, q_o):
     """Step R: only the quotient bit is kept."""
     rem2 = _m(len(rem))
-    l2 = _u(len(rem))
+    l2 = usig(len(rem))
 
     @always_comb
     def double():
@@ -104,8 +102,8 @@ def sae_recip_pipe(clk, l, inv, prob_frac=15, recip_frac=16):
     if LW <= PF:
         raise ValueError(f"sae_recip_pipe field 'l' width = {LW} is not allowed: must exceed prob_frac = {PF}")
     rems = [_m(LW + 2) for _ in range(R)]
-    ls = [_u(LW) for _ in range(R)]
-    qs = [Signal(bool(0))] + [_u(i + 1) for i in range(1, R + 1)]     # after step i: i + 1 quotient bits
+    ls = [usig(LW) for _ in range(R)]
+    qs = [Signal(bool(0))] + [usig(i + 1) for i in range(1, R + 1)]     # after step i: i + 1 quotient bits
     insts = [_first_step(clk, l, rems[0], ls[0], qs[0], PF)]
     for i in range(1, R):
         insts.append(_step(clk, rems[i - 1], ls[i - 1], qs[i - 1], rems[i], ls[i], qs[i]))

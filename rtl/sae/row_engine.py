@@ -44,6 +44,7 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.ram import ram_1r1w
+from ..common.signed import usig
 from ..common.widths import index_width
 from ..mpu.bitplane_lane import mpu_bitplane_lane
 from ..mpu.dsp_lane import mpu_dsp_lane
@@ -126,9 +127,6 @@ class RowGeometry(SaeGeometry):
         return 2 * self.G * self.B * self.B * self.D * n_blocks
 
 
-def _u(w):
-    return Signal(intbv(0)[w:])
-
 
 @block
 def _pipe(clk, d, q):
@@ -172,47 +170,47 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     ld_k, ld_v = Signal(bool(0)), Signal(bool(0))
     wcnt = Signal(intbv(0, min=0, max=B))
     kvf0, kvf1 = Signal(bool(0)), Signal(bool(0))
-    kvb0, kvb1 = _u(iw), _u(iw)
+    kvb0, kvb1 = usig(iw), usig(iw)
     kvl0, kvl1 = Signal(bool(0)), Signal(bool(0))
     k_we, v_we = Signal(bool(0)), Signal(bool(0))
-    kv_waddr = _u(lb2 + 1)
+    kv_waddr = usig(lb2 + 1)
     wb_full = Signal(bool(0))
 
     # ---------------------------------------------------------------- Q loader (two job banks)
     wq = Signal(bool(0))
     q_load = Signal(bool(0))
-    qcnt = _u(rw + pw)
+    qcnt = usig(rw + pw)
     jf0, jf1 = Signal(bool(0)), Signal(bool(0))
-    cmd0, cmd1 = _u(g.G * g.PW), _u(g.G * g.PW)
-    row0, row1 = _u(iw), _u(iw)
+    cmd0, cmd1 = usig(g.G * g.PW), usig(g.G * g.PW)
+    row0, row1 = usig(iw), usig(iw)
     wq_full = Signal(bool(0))
-    q_waddr = _u(rw + 1)
+    q_waddr = usig(rw + 1)
     q_wes = [Signal(bool(0)) for _ in range(P)]
 
     # ---------------------------------------------------------------- QK sequencer (stage a0)
     seq_kb = Signal(bool(0))
-    seq_r = _u(rw)
+    seq_r = usig(rw)
     seq_first = Signal(bool(1))
     jq = Signal(bool(0))
     qk_run = Signal(bool(0))
-    qk_j = _u(lb2)
+    qk_j = usig(lb2)
     qk_tb, qk_kb, qk_first, qk_last, qk_diag, qk_jq = (Signal(bool(0)) for _ in range(6))
-    qk_r = _u(rw)
+    qk_r = usig(rw)
     tbn = Signal(bool(0))
     tbb0, tbb1 = Signal(bool(0)), Signal(bool(0))
     dv0, dv1 = Signal(bool(0)), Signal(bool(0))
-    d_r0, d_r1 = _u(rw), _u(rw)
+    d_r0, d_r1 = usig(rw), usig(rw)
     d_kb0, d_kb1, d_first0, d_first1, d_last0, d_last1, d_diag0, d_diag1 = (Signal(bool(0)) for _ in range(8))
     qk_start = Signal(bool(0))
-    k_raddr = _u(lb2 + 1)
-    q_raddr = _u(rw + 1)
+    k_raddr = usig(lb2 + 1)
+    q_raddr = usig(rw + 1)
     cur_kvf, cur_jf, cur_tbb, cur_last, cur_diag = (Signal(bool(0)) for _ in range(5))
-    cur_row = _u(iw)
+    cur_row = usig(iw)
 
     # a-stage control word {v, j, tb, r, jq, first, last, diag}
     AW = 1 + lb2 + 1 + rw + 4
     a0 = ConcatSignal(qk_run, qk_j, qk_tb, qk_r, qk_jq, qk_first, qk_last, qk_diag)
-    a_words = [a0] + [_u(AW) for _ in range(QK_LAT)]      # a0 .. a6
+    a_words = [a0] + [usig(AW) for _ in range(QK_LAT)]      # a0 .. a6
 
     def a_field(word, name):
         """A field of an a-stage word (a shadow slice, bound outside the generators)."""
@@ -225,17 +223,17 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     # ---------------------------------------------------------------- PV sequencer (stage b0)
     pvtb = Signal(bool(0))
     pv_run = Signal(bool(0))
-    pv_j = _u(lb2)
+    pv_j = usig(lb2)
     pv_tb, pv_kb, pv_first, pv_last, pv_diag = (Signal(bool(0)) for _ in range(5))
-    pv_r = _u(rw)
+    pv_r = usig(rw)
     pv_start = Signal(bool(0))
     cred = Signal(intbv(F, min=0, max=F + 1))
-    v_raddr = _u(lb2 + 1)
+    v_raddr = usig(lb2 + 1)
     nx_dv, nx_last = Signal(bool(0)), Signal(bool(0))
 
     BW = 1 + lb2 + 1 + rw + 3
     b0 = ConcatSignal(pv_run, pv_j, pv_tb, pv_r, pv_first, pv_last, pv_diag)
-    b_words = [b0] + [_u(BW) for _ in range(PV_LAT)]      # b0 .. b4
+    b_words = [b0] + [usig(BW) for _ in range(PV_LAT)]      # b0 .. b4
 
     def b_field(word, name):
         if name == "r":
@@ -246,25 +244,25 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
 
     # ---------------------------------------------------------------- drain (stages c0 .. c3)
     dr_run = Signal(bool(0))
-    dr_k = _u(pw)
-    dr_r = _u(rw)
+    dr_k = usig(pw)
+    dr_r = usig(rw)
     dr_first, dr_last = Signal(bool(0)), Signal(bool(0))
-    dr_addr = _u(rw + pw)
+    dr_addr = usig(rw + pw)
     CW = 3 + rw + pw
     c0 = ConcatSignal(dr_run, dr_first, dr_last, dr_addr)
-    c_words = [c0] + [_u(CW) for _ in range(3)]           # c0 .. c3
+    c_words = [c0] + [usig(CW) for _ in range(3)]           # c0 .. c3
     hold_load = Signal(bool(0))
     hold_tb = Signal(bool(0))
 
     # ---------------------------------------------------------------- data paths
-    k_rd = _u(g.row_width)
-    v_rd1 = _u(g.row_width)
-    v_rd2 = _u(g.row_width)
-    q_rds = [_u(g.row_width) for _ in range(P)]
-    scores = [_u(g.SB) for _ in range(P)]
-    es = [_u(PF + 1) for _ in range(P)]
-    hes = [_u(g.LW) for _ in range(P)]
-    has = [_u(PF + 1) for _ in range(P)]
+    k_rd = usig(g.row_width)
+    v_rd1 = usig(g.row_width)
+    v_rd2 = usig(g.row_width)
+    q_rds = [usig(g.row_width) for _ in range(P)]
+    scores = [usig(g.SB) for _ in range(P)]
+    es = [usig(PF + 1) for _ in range(P)]
+    hes = [usig(g.LW) for _ in range(P)]
+    has = [usig(PF + 1) for _ in range(P)]
 
     insts.append(ram_1r1w(clk, k_we, kv_waddr, s_kv_data, k_raddr, k_rd))
     insts.append(ram_1r1w(clk, v_we, kv_waddr, s_kv_data, v_raddr, v_rd1))
@@ -288,19 +286,19 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
 
     # head (mult, shift) of the task at a3, shift - LF - 1 at a4
     a2, a3, a4, a5, a6 = a_words[2], a_words[3], a_words[4], a_words[5], a_words[6]
-    cmd_a3 = _u(g.G * g.PW)
-    pair_a3 = _u(g.PW)
-    mult_a3 = _u(g.MB)
-    shift_a3 = _u(SHIFT_BITS)
-    shm1_a4 = _u(SHIFT_BITS)
+    cmd_a3 = usig(g.G * g.PW)
+    pair_a3 = usig(g.PW)
+    mult_a3 = usig(g.MB)
+    shift_a3 = usig(SHIFT_BITS)
+    shm1_a4 = usig(SHIFT_BITS)
     gsh = g.lb2 - pw   # r >> gsh = head of group r; r mod 2**gsh = group within the head
     jq_a2 = a_field(a2, "jq")
     if g.G > 1:
-        g_a3 = _u(rw - gsh)
+        g_a3 = usig(rw - gsh)
         insts.append(_wire(a3(4 + rw, 4 + gsh), g_a3))
         prev = cmd_a3(g.PW, 0)
         for k in range(1, g.G):
-            sel = _u(g.PW)
+            sel = usig(g.PW)
             insts.append(_pick(g_a3, k, cmd_a3(k * g.PW + g.PW, k * g.PW), prev, sel))
             prev = sel
     else:
@@ -335,12 +333,12 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     b1_tb, b1_j, b1_r, b1_diag = (b_field(b1, n) for n in ("tb", "j", "r", "diag"))
     b2_v, b2_j = b_field(b2, "v"), b_field(b2, "j")
     b4_v, b4_j, b4_tb, b4_r, b4_first, b4_last = (b_field(b4, n) for n in ("v", "j", "tb", "r", "first", "last"))
-    ibase_a5, ibase_b1 = _u(gsh), _u(gsh)   # the group's index within its head: r mod (B / P)
+    ibase_a5, ibase_b1 = usig(gsh), usig(gsh)   # the group's index within its head: r mod (B / P)
     insts += [_wire(a5(4 + gsh, 4), ibase_a5), _wire(b1(3 + gsh, 3), ibase_b1)]
     x_waddr = ConcatSignal(a5_tb, a5_j)
     x_we = Signal(bool(0))
     qk_end = Signal(bool(0))
-    x_raddr = _u(lb2 + 1)   # P x V side: the task's tile bank, key j
+    x_raddr = usig(lb2 + 1)   # P x V side: the task's tile bank, key j
     j0_2 = Signal(bool(0))
     last2 = Signal(bool(0))
 
@@ -357,7 +355,7 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
 
     # Child modules take plain signals (a slice or concatenation is not a module port): copies.
     def plain(sh):
-        return Signal(bool(0)) if len(sh) == 1 and isinstance(sh.val, bool) else _u(len(sh))
+        return Signal(bool(0)) if len(sh) == 1 and isinstance(sh.val, bool) else usig(len(sh))
 
     shadows = [x_waddr, a5_j, a5_diag, a5_r, a6_r, a6_first, a6_tb, b1_tb, b1_j, b1_diag, b2_v]
     copies = [plain(sh) for sh in shadows]
@@ -366,8 +364,8 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     (x_waddr_w, a5_j_w, a5_diag_w, a5_r_w, a6_r_w, a6_first_w, a6_tb_w, b1_tb_w, b1_j_w, b1_diag_w,
      b2_v_w) = copies
 
-    i_a5 = [_u(lb2) for _ in range(P)]   # row p's index in its query block: group-in-head * P + p
-    i_b1 = [_u(lb2) for _ in range(P)]
+    i_a5 = [usig(lb2) for _ in range(P)]   # row p's index in its query block: group-in-head * P + p
+    i_b1 = [usig(lb2) for _ in range(P)]
     for p in range(P):
         insts += [_row_index(ibase_a5, p, pw, i_a5[p]), _row_index(ibase_b1, p, pw, i_b1[p])]
     for p in range(P):
@@ -378,21 +376,21 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
             es[p], hold_load, hold_tb, dr_run, hes[(p + 1) % P], has[(p + 1) % P], hes[p], has[p], logit_frac=g.LF, logit_bits=LB,
             exp_lut_bits=g.L, prob_frac=PF, expsum_bits=g.LW))
     e_cat = ConcatSignal(*reversed(es))
-    e_bus = _u(P * (PF + 1))
+    e_bus = usig(P * (PF + 1))
     insts.append(_wire(e_cat, e_bus))
 
     # ---------------------------------------------------------------- drain: l, reciprocal
     c1, c2, c3 = c_words[1], c_words[2], c_words[3]
-    h1e, h2e = _u(g.LW), _u(g.LW)
-    h1a = _u(PF + 1)
-    l_rd = _u(g.LW)
-    l_prod = _u(g.LW + PF + 1)
-    l_rnd = _u(g.LW + PF + 1)
-    l_r = _u(g.LW)
-    l_new = _u(g.LW)
-    l_n = _u(g.LW)
-    inv = _u(R + 1)
-    c_v2, c_first2, c_addr2 = Signal(bool(0)), Signal(bool(0)), _u(rw + pw)
+    h1e, h2e = usig(g.LW), usig(g.LW)
+    h1a = usig(PF + 1)
+    l_rd = usig(g.LW)
+    l_prod = usig(g.LW + PF + 1)
+    l_rnd = usig(g.LW + PF + 1)
+    l_r = usig(g.LW)
+    l_new = usig(g.LW)
+    l_n = usig(g.LW)
+    inv = usig(R + 1)
+    c_v2, c_first2, c_addr2 = Signal(bool(0)), Signal(bool(0)), usig(rw + pw)
     insts += [_wire(c2(CW - 1), c_v2), _wire(c2(CW - 2), c_first2), _wire(c2(rw + pw, 0), c_addr2)]
     half_p = 1 << (PF - 1)
     head_e, head_a = hes[0], has[0]
@@ -435,9 +433,9 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     fifo_we = o_flags[OUT_LAT]
 
     # ---------------------------------------------------------------- P x V columns
-    outs = [_u(g.OB) for _ in range(D)]
+    outs = [usig(g.OB) for _ in range(D)]
     mac_en = b2_v_w
-    v_cols = [_u(8) for _ in range(D)]
+    v_cols = [usig(8) for _ in range(D)]
     for d in range(D):
         insts.append(_wire(v_rd2(8 * d + 8, 8 * d), v_cols[d]))
         insts.append(sae_pv_column(
@@ -447,7 +445,7 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     o_bus = ConcatSignal(*reversed(outs)) if D > 1 else outs[0]
 
     # ---------------------------------------------------------------- output FIFO
-    fifo_mem = [_u(g.o_width) for _ in range(F)]
+    fifo_mem = [usig(g.o_width) for _ in range(F)]
     fifo_wr = Signal(modbv(0)[fw:])
     fifo_rd = Signal(modbv(0)[fw:])
     fifo_count = Signal(intbv(0, min=0, max=F + 1))

@@ -31,15 +31,10 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, concat, intbv
 
 from ..common.ram import ram_1r1w
+from ..common.signed import ssig, usig
 from .exp2 import sae_exp2
 
 
-def _s(w):
-    return Signal(intbv(0, min=-(1 << (w - 1)), max=1 << (w - 1)))
-
-
-def _u(w):
-    return Signal(intbv(0)[w:])
 
 
 @block
@@ -56,36 +51,36 @@ def sae_row_softmax(clk, s, mult, shm1, x_we, x_waddr, x_j, x_diag, x_i, m_raddr
     if len(x_i) != lb2 or len(i1) != lb2:
         raise ValueError(f"sae_row_softmax ports x_i, i1: must be {lb2} bits (an index into the block)")
 
-    s_s = _s(SB)
-    lp = _s(SB + MB + 1)
-    t1 = _s(SB + MB + 1)
-    t2 = _s(SB + MB + 1)
-    x_r = _s(LB)
-    x_bits = _u(LB)
-    xmax = _s(LB)
+    s_s = ssig(SB)
+    lp = ssig(SB + MB + 1)
+    t1 = ssig(SB + MB + 1)
+    t2 = ssig(SB + MB + 1)
+    x_r = ssig(LB)
+    x_bits = usig(LB)
+    xmax = ssig(LB)
     mask_q = Signal(bool(0))
 
-    m_rd_bits = _u(LB)
-    m_old = _s(LB)
-    m_new = _s(LB)
-    m_new_bits = _u(LB)
-    za = _u(LB + 1)
-    ea = _u(PF + 1)
-    mn0, mn1 = _s(LB), _s(LB)                # m' per tile bank
-    al0, al1 = _u(PF + 1), _u(PF + 1)        # alpha per tile bank
+    m_rd_bits = usig(LB)
+    m_old = ssig(LB)
+    m_new = ssig(LB)
+    m_new_bits = usig(LB)
+    za = usig(LB + 1)
+    ea = usig(PF + 1)
+    mn0, mn1 = ssig(LB), ssig(LB)                # m' per tile bank
+    al0, al1 = usig(PF + 1), usig(PF + 1)        # alpha per tile bank
 
-    x_rd_bits = _u(LB)
-    x_rd = _s(LB)
-    m_sel = _s(LB)
-    zb = _u(LB + 1)
-    eb = _u(PF + 1)
+    x_rd_bits = usig(LB)
+    x_rd = ssig(LB)
+    m_sel = ssig(LB)
+    zb = usig(LB + 1)
+    eb = usig(PF + 1)
     mask_p = Signal(bool(0))
-    e_r = _u(PF + 1)
-    esum = _u(LW)
-    esum_done = _u(LW)
-    e_ext = _u(LW)
-    he = _u(LW)
-    ha = _u(PF + 1)
+    e_r = usig(PF + 1)
+    esum = usig(LW)
+    esum_done = usig(LW)
+    e_ext = usig(LW)
+    he = usig(LW)
+    ha = usig(PF + 1)
 
     insts = [
         ram_1r1w(clk, x_we, x_waddr, x_bits, x_raddr, x_rd_bits),
