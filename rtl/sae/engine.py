@@ -42,6 +42,7 @@ from ..common.widths import index_width  # noqa: F401  (a block index: the SIG b
 from .adder_tree import sae_adder_tree
 from .exp2 import sae_exp2
 from .lane import sae_lane
+from .logit_round import _logit_round
 
 SHIFT_BITS = 6
 PIPE_A = 4  # key address -> logit register: k read, product, adder tree, logit
@@ -126,7 +127,7 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
     lb2 = max(1, (B - 1).bit_length())
     insts = []
     half_p = 1 << (P - 1)
-    xmin, xmaxv = -(1 << (LB - 1)), (1 << (LB - 1)) - 1
+    xmin = -(1 << (LB - 1))
 
     t_state = enum("IDLE", "QLOAD", "BLK", "KLOAD", "VLOAD", "PASSA", "ALPHA", "SCALE", "PASSB", "WRITE",
                    "OPREP", "DIV", "OMUL", "EMIT")
@@ -154,8 +155,6 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
     prods = [ssig(16) for _ in range(D)]
     s_r = ssig(g.SB if D > 1 else 16)
     lp = ssig(g.SB + g.MB + 2)
-    t1 = ssig(g.SB + g.MB + 2)
-    t2 = ssig(g.SB + g.MB + 2)
     x_r = ssig(LB)
     x_max = ssig(LB)
     xbuf = [ssig(LB) for _ in range(B)]
@@ -275,23 +274,6 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
     @always_comb
     def logit_mul():
         lp.next = s_r * cur_mult
-
-    @always_comb
-    def logit_shift():
-        t1.next = lp >> shm1
-
-    @always_comb
-    def logit_round():
-        t2.next = (t1 + 1) >> 1
-
-    @always(clk.posedge)
-    def logit_reg():
-        if t2 > xmaxv:
-            x_r.next = xmaxv
-        elif t2 < xmin:
-            x_r.next = xmin
-        else:
-            x_r.next = t2[LB:].signed()
 
     @always(clk.posedge)
     def xbuf_ram():
@@ -459,6 +441,6 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
                     gi.next = gi + 1
                     state.next = t_state.OPREP
 
-    insts += [handshakes, out_data, lane_ctrl, head_select3, head_select4, logit_mul, logit_shift,
-              logit_round, logit_reg, xbuf_ram, xbuf_read, row_ram, alpha_in, alpha_max, alpha_z, div_sub, control]
+    insts += [handshakes, out_data, lane_ctrl, head_select3, head_select4, logit_mul,
+              _logit_round(clk, lp, shm1, x_r), xbuf_ram, xbuf_read, row_ram, alpha_in, alpha_max, alpha_z, div_sub, control]
     return insts

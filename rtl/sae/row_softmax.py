@@ -33,6 +33,7 @@ from myhdl import Signal, always, always_comb, block, concat, intbv
 from ..common.ram import ram_1r1w
 from ..common.signed import ssig, usig
 from .exp2 import sae_exp2
+from .logit_round import _logit_round
 
 
 
@@ -44,7 +45,7 @@ def sae_row_softmax(clk, s, mult, shm1, x_we, x_waddr, x_j, x_diag, x_i, m_raddr
                     prob_frac=15, expsum_bits=33):
     LF, LB, PF, LW = logit_frac, logit_bits, prob_frac, expsum_bits
     SB, MB = len(s), len(mult)
-    xmin, xmaxv = -(1 << (LB - 1)), (1 << (LB - 1)) - 1
+    xmin = -(1 << (LB - 1))
     lb2 = len(x_j)
     if len(e) != PF + 1 or len(hold_a) != PF + 1 or len(hold_e) != LW:
         raise ValueError(f"sae_row_softmax ports: e and hold_a must be {PF + 1} bits, hold_e {LW}")
@@ -53,8 +54,6 @@ def sae_row_softmax(clk, s, mult, shm1, x_we, x_waddr, x_j, x_diag, x_i, m_raddr
 
     s_s = ssig(SB)
     lp = ssig(SB + MB + 1)
-    t1 = ssig(SB + MB + 1)
-    t2 = ssig(SB + MB + 1)
     x_r = ssig(LB)
     x_bits = usig(LB)
     xmax = ssig(LB)
@@ -109,23 +108,6 @@ def sae_row_softmax(clk, s, mult, shm1, x_we, x_waddr, x_j, x_diag, x_i, m_raddr
     @always(clk.posedge)
     def logit_product():
         lp.next = s_s * mult
-
-    @always_comb
-    def logit_shift():
-        t1.next = lp >> shm1
-
-    @always_comb
-    def logit_round():
-        t2.next = (t1 + 1) >> 1
-
-    @always(clk.posedge)
-    def logit_reg():
-        if t2 > xmaxv:
-            x_r.next = xmaxv
-        elif t2 < xmin:
-            x_r.next = xmin
-        else:
-            x_r.next = t2[LB:].signed()
 
     @always(clk.posedge)
     def running_max():
@@ -207,6 +189,6 @@ def sae_row_softmax(clk, s, mult, shm1, x_we, x_waddr, x_j, x_diag, x_i, m_raddr
             he.next = hold_e_in
             ha.next = hold_a_in
 
-    insts += [views, masks, logit_product, logit_shift, logit_round, logit_reg, running_max, alpha_in, alpha_max,
+    insts += [views, masks, logit_product, _logit_round(clk, lp, shm1, x_r), running_max, alpha_in, alpha_max,
               task_end, pv_select, pv_z, pv_e, pv_sum, chain]
     return insts
