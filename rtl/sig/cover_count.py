@@ -35,7 +35,7 @@ after the load lets index 0 be read after its write); ``2^hist_bits`` count and 
 
 from __future__ import annotations
 
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
@@ -45,8 +45,13 @@ from ..common.widths import index_width
 from .pipe_parts import _add, _increment
 from .radix_hist import radix_histogram, radix_tables
 
+# the control states, in order: load the header and the values, compare the total, histogram
+# passes (with the pipeline's drain and the first bin's read), the digit scan (two cycles a digit),
+# the division, the result beat
+CoverState = enum("C_LOAD_H", "C_LOAD_V", "C_TEST", "C_HIST", "C_DRAIN", "C_DRAIN2", "C_DRAIN3", "C_READ", "C_PA",
+                  "C_PB", "C_DIV0", "C_DIV", "C_FIN", "C_OUT")
 (C_LOAD_H, C_LOAD_V, C_TEST, C_HIST, C_DRAIN, C_DRAIN2, C_DRAIN3, C_READ, C_PA, C_PB, C_DIV0, C_DIV,
- C_FIN, C_OUT) = range(14)
+ C_FIN, C_OUT) = (getattr(CoverState, name) for name in CoverState._names)
 
 
 def cover_count_widths(max_n: int, width: int, sum_width: int) -> tuple[int, int]:
@@ -92,7 +97,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     hc = [Signal(intbv(0)[cw:]) for _ in range(nbins)]
     hs = [Signal(intbv(0)[tw:]) for _ in range(nbins)]
 
-    state = Signal(intbv(C_LOAD_H, min=0, max=C_OUT + 1))
+    state = Signal(C_LOAD_H)
     target = Signal(intbv(0)[tw:])
     total = Signal(intbv(0)[tw:])
     le = Signal(bool(0))               # total <= target (registered compare)
@@ -341,7 +346,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
             out_valid.next = True
             out_data.next = res_n
             state.next = C_OUT
-        elif state == C_OUT:
+        else:   # C_OUT (MyHDL converts the chain to a case: the last state is its default)
             if m_ready:
                 out_valid.next = False
                 state.next = C_LOAD_H
