@@ -45,7 +45,7 @@ entries share a row; see docs/sig.md).
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
@@ -59,7 +59,10 @@ from .logit_pipe import logit_latency, logit_pipe
 from .pipe_parts import _delay_chain, _increment, delay_taps
 from .top_m import sig_top_m, top_m_widths
 
-(S_HDR, S_K, S_TGT, S_ROWQ, S_X, S_E, S_RECIP, S_P, S_CNT, S_THDR, S_TDUM, S_WAIT, S_XW) = range(13)
+# the control states, in order (binary codes 0 .. 12: the proof's invariants name them by number)
+SelectState = enum("S_HDR", "S_K", "S_TGT", "S_ROWQ", "S_X", "S_E", "S_RECIP", "S_P", "S_CNT", "S_THDR", "S_TDUM",
+                   "S_WAIT", "S_XW")
+(S_HDR, S_K, S_TGT, S_ROWQ, S_X, S_E, S_RECIP, S_P, S_CNT, S_THDR, S_TDUM, S_WAIT, S_XW) = (getattr(SelectState, name) for name in SelectState._names)
 
 
 def cover_count_size(nc: int) -> int:
@@ -131,7 +134,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     kmem = [usig(w["bsum"]) for _ in range(max_blocks)]
     xmem = [ssig(LW) for _ in range(max_blocks)]
     emem = [usig(P + 1) for _ in range(max_blocks)]   # the row's exps, E(m - x[c])
-    state = Signal(intbv(S_HDR, min=0, max=13))
+    state = Signal(S_HDR)
     ps = Signal(bool(0))
     nbl = usig(IW)
     mult = usig(mult_bits)
@@ -593,7 +596,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
             if tm_s_ready:
                 ps.next = True
                 state.next = S_ROWQ
-        elif state == S_WAIT:
+        else:   # S_WAIT (MyHDL converts the chain to a case: the last state is its default)
             if mp_done:
                 mp_done.next = False
                 state.next = S_HDR

@@ -30,7 +30,7 @@ obeys the valid/ready rules.
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.params import int_checker
 from ..common.signed import zext
@@ -38,8 +38,11 @@ from ..common.widths import index_width
 from .pipe_parts import _add
 from .radix_hist import radix_histogram, radix_tables
 
+# the control states, in order (binary codes 0 .. 12: the proof's invariants name them by number)
+TopMState = enum("T_LOAD_H", "T_LOAD_V", "T_START", "T_HIST", "T_DRAIN", "T_DRAIN2", "T_DRAIN3", "T_READ", "T_PA",
+                 "T_PB", "T_FILL", "T_EMIT", "T_DONE")
 (T_LOAD_H, T_LOAD_V, T_START, T_HIST, T_DRAIN, T_DRAIN2, T_DRAIN3, T_READ, T_PA, T_PB, T_FILL, T_EMIT,
- T_DONE) = range(13)
+ T_DONE) = (getattr(TopMState, name) for name in TopMState._names)
 
 #: cycles the emission pipeline takes to fill (index 0 is read as the fill starts; its value is
 #: registered, then compared with the threshold)
@@ -89,7 +92,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     mem = [Signal(intbv(0)[width:]) for _ in range(max_n)]
     hist = [Signal(intbv(0)[nw:]) for _ in range(nbins)]
 
-    state = Signal(intbv(T_LOAD_H, min=0, max=T_DONE + 1))
+    state = Signal(T_LOAD_H)
     n_last = Signal(intbv(0)[iw:])           # n - 1
     nl_m1 = Signal(modbv(0)[iw:])            # n - 2
     nl_p1 = Signal(intbv(0)[nw:])            # n
@@ -407,7 +410,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
                     slack.next = slack - 1
                 if e_last:
                     state.next = T_DONE
-        elif state == T_DONE:
+        else:   # T_DONE (MyHDL converts the chain to a case: the last state is its default)
             if not out_valid:
                 state.next = T_LOAD_H
 
