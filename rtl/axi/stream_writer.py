@@ -20,13 +20,15 @@ the input stream has data.
 
 from __future__ import annotations
 
-from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
+from myhdl import Signal, always_comb, always_seq, block, enum, intbv, modbv
 
 from ..common.params import check_int
 from .burst_address import axi_burst_address
 from .stream_reader import _pow2
 
-ST_IDLE, ST_AW, ST_W, ST_WAIT_B = range(4)
+# binary codes 0 .. 3 in this order (the proof names ST_W as 2)
+WriterState = enum("ST_IDLE", "ST_AW", "ST_W", "ST_WAIT_B")
+ST_IDLE, ST_AW, ST_W, ST_WAIT_B = (getattr(WriterState, name) for name in WriterState._names)
 
 
 @block
@@ -52,7 +54,7 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
                          "(burst lengths up to 256 are cut from it as 8-bit AXI lengths)")
     nstrb = dw // 8
 
-    state = Signal(intbv(ST_IDLE, min=0, max=4))
+    state = Signal(ST_IDLE)
     next_addr = Signal(intbv(0)[aw:])                # the next burst's address (axi_burst_address)
     addr_load = Signal(bool(0))
     addr_step = Signal(bool(0))

@@ -18,14 +18,15 @@ slash beats after its last addend).
 
 from __future__ import annotations
 
-from myhdl import Signal, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import Signal, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.carry_select import carry_select_add
 from ..common.params import check_int
 from ..common.signed import usig, zext
 from ..common.widths import index_width
 
-Q_HDR, Q_VERT, Q_SLASH, Q_TOTAL = range(4)
+PoolState = enum("Q_HDR", "Q_VERT", "Q_SLASH", "Q_TOTAL")
+Q_HDR, Q_VERT, Q_SLASH, Q_TOTAL = (getattr(PoolState, name) for name in PoolState._names)
 
 
 def pool_widths(block_size: int, max_n: int, acc_width: int) -> dict:
@@ -51,7 +52,7 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
         if len(sig_) != width:
             raise ValueError(f"sig_pool field '{name}' width = {len(sig_)} is not allowed: must be {width}")
 
-    state = Signal(intbv(Q_HDR, min=0, max=4))
+    state = Signal(Q_HDR)
     n_last = usig(iwn)
     idx = Signal(modbv(0)[iwn:])
     pw = acc_width + lb                  # a block's sum: at most B values of acc_width bits
