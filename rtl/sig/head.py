@@ -93,6 +93,7 @@ from ..axi.stream_reader import axi_stream_reader
 from ..common.params import check_int, check_pow2
 from ..common.signed import umul, usig, zext
 from ..sae.kv_adapter import sae_kv_adapter
+from ..stream.interface import Stream
 from .block_sum import block_sum_widths, sig_block_sum
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import decision_widths, sig_decision
@@ -354,16 +355,16 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     k_gather = sae_kv_adapter(clk, rst, kr_valid, kr_ready, kr_data, k_valid, k_ready, k_data)
 
     # ---- score pipeline and pooling ----------------------------------------------------------
-    ph_valid, ph_ready, ph_data = Signal(bool(0)), Signal(bool(0)), usig(g.pw_probe["hdr"])
-    pm_valid, pm_ready, pm_data = Signal(bool(0)), Signal(bool(0)), usig(AW + 1)
+    ph = Stream(g.pw_probe["hdr"])
+    pm = Stream(AW + 1)
     pq_valid, pq_ready, pk_valid, pk_ready = Signal(bool(0)), Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     p_rst = ResetSignal(0, active=1, isasync=False) if S > 1 else rst
-    probe = sig_probe(clk, p_rst, ph_valid, ph_ready, ph_data, pq_valid, pq_ready, q_data, pk_valid, pk_ready,
-                      k_data, pm_valid, pm_ready, pm_data, block_size=B, head_dim=D, max_n=max_n,
+    probe = sig_probe(clk, p_rst, ph.valid, ph.ready, ph.data, pq_valid, pq_ready, q_data, pk_valid, pk_ready,
+                      k_data, pm.valid, pm.ready, pm.data, block_size=B, head_dim=D, max_n=max_n,
                       mult_bits=g.mult_bits, heads_per_pass=S, rows_per_key=g.probe_rows)
     oh_valid, oh_ready = Signal(bool(0)), Signal(bool(0))
-    pl_valid, pl_ready, pl_data = Signal(bool(0)), Signal(bool(0)), usig(g.pool_out)
-    pool = sig_pool(clk, rst, oh_valid, oh_ready, n_m1, pm_valid, pm_ready, pm_data, pl_valid, pl_ready, pl_data,
+    pl = Stream(g.pool_out)
+    pool = sig_pool(clk, rst, oh_valid, oh_ready, n_m1, pm.valid, pm.ready, pm.data, pl.valid, pl.ready, pl.data,
                     block_size=B, max_n=max_n, acc_width=AW)
 
 
@@ -380,16 +381,16 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     ps_i = Signal(modbv(0)[iw:])
     pl_kind = usig(2)
     pl_val = usig(PV)
-    total = usig(TW)                           # the pool's T beat (pl_data)
+    total = usig(TW)                           # the pool's T beat (pl.data)
 
     @always_comb
     def cap_decode():
-        cap_we.next = pm_valid and pm_ready
-        cap_kind.next = pm_data[AW]
-        cap_val.next = pm_data[AW:0]
-        pl_kind.next = pl_data[TW + 2:TW]
-        pl_val.next = pl_data[PV:0]
-        pl_ready.next = True
+        cap_we.next = pm.valid and pm.ready
+        cap_kind.next = pm.data[AW]
+        cap_val.next = pm.data[AW:0]
+        pl_kind.next = pl.data[TW + 2:TW]
+        pl_val.next = pl.data[PV:0]
+        pl.ready.next = True
 
     @always(clk.posedge)
     def w_acc():
@@ -401,7 +402,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always(clk.posedge)
     def w_pooled():
-        if pl_valid:
+        if pl.valid:
             if pl_kind == 0:
                 pvbuf[pv_i].next = pl_val
             elif pl_kind == 1:
@@ -426,7 +427,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def tslice():
-        total.next = pl_data[TW:0]
+        total.next = pl.data[TW:0]
         t_lo.next = total[TL:0]
         t_hi.next = total[TW:TL]
         lo_top.next = concat(intbv(0)[TW - TL:], pp_lo[TL + GW:TL])
@@ -435,7 +436,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always(clk.posedge)
     def target_regs():
-        if pl_valid and pl_kind == 2:
+        if pl.valid and pl_kind == 2:
             pp_lo.next = pp_lo_c
             pp_hi.next = pp_hi_c
         target.next = tprod[TW + GAMMA_FRAC:GAMMA_FRAC]
@@ -493,8 +494,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         hit_v.next = cap_we and not cap_kind and cap_at
         hit_s.next = cap_we and cap_kind and cap_at
         byp_acc.next = cap_val
-        hit_pv.next = pl_valid and pl_kind == 0 and pv_at
-        hit_ps.next = pl_valid and pl_kind == 1 and ps_at
+        hit_pv.next = pl.valid and pl_kind == 0 and pv_at
+        hit_ps.next = pl.valid and pl_kind == 1 and ps_at
         byp_pool.next = pl_val
 
     @always_comb
@@ -507,9 +508,9 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         rd_pv.next = byp_pool if hit_pv else rm_pv
         rd_ps.next = byp_pool if hit_ps else rm_ps
 
-    cc_valid, cc_ready, cc_data = Signal(bool(0)), Signal(bool(0)), usig(g.cpw + 1)
+    cc = Stream(g.cpw + 1)
     co_valid, co_ready, co_data = Signal(bool(0)), Signal(bool(0)), usig(g.ciw + 2)
-    cover = sig_cover_count(clk, rst, cc_valid, cc_ready, cc_data, co_valid, co_ready, co_data, max_n=max_n,
+    cover = sig_cover_count(clk, rst, cc.valid, cc.ready, cc.data, co_valid, co_ready, co_data, max_n=max_n,
                             width=AW, hist_bits=g.hist_bits, sum_width=TW)
     cc_val = usig(g.cpw)
     cc_last = Signal(bool(0))
@@ -521,7 +522,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def cc_mux():
-        cc_valid.next = (state[H_CCV] or state[H_CCS]) and tg_wait == 0
+        cc.valid.next = (state[H_CCV] or state[H_CCS]) and tg_wait == 0
         cc_last.next = rp_at_n
         if rp_is0:
             cc_val.next = cc_tgt
@@ -533,7 +534,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def cc_pack():
-        cc_data.next = concat(cc_last and not rp_is0, cc_val)
+        cc.data.next = concat(cc_last and not rp_is0, cc_val)
 
     # ---- budgets -----------------------------------------------------------------------------
     CB = g.ciw + 3
@@ -579,9 +580,9 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             ns_c.next = bud_s[iw + 1:0]
 
     # ---- coverage select ---------------------------------------------------------------------
-    ts_valid, ts_ready, ts_data = Signal(bool(0)), Signal(bool(0)), usig(g.tpw + 1)
+    ts = Stream(g.tpw + 1)
     to_valid, to_ready, to_data = Signal(bool(0)), Signal(bool(0)), usig(iw + 1)
-    top = sig_top_m(clk, rst, ts_valid, ts_ready, ts_data, to_valid, to_ready, to_data, max_n=MB, width=PV,
+    top = sig_top_m(clk, rst, ts.valid, ts.ready, ts.data, to_valid, to_ready, to_data, max_n=MB, width=PV,
                     hist_bits=g.hist_bits, div_shift=0, min_m=1, max_m=MB)
     ts_val = usig(g.tpw)
     zpv, zps, zbud = usig(g.tpw), usig(g.tpw), usig(g.tpw)
@@ -592,7 +593,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def ts_mux():
-        ts_valid.next = state[H_TMV] or state[H_TMS]
+        ts.valid.next = state[H_TMV] or state[H_TMS]
         if state[H_TMS]:
             if ns == 0:
                 bud_m1.next = 0
@@ -612,7 +613,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def ts_pack():
-        ts_data.next = concat(rp_at_nb and not rp_is0, ts_val)
+        ts.data.next = concat(rp_at_nb and not rp_is0, ts_val)
 
     # ---- query-aware path: block sums, decision, pooled selection ----------------------------
     BW = block_sum_widths(B, D)["out"]
@@ -620,12 +621,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     DDW = dwid["dw"]
     pwid = pooled_select_widths(B, D, MB, g.mult_bits, 16, GAMMA_FRAC, g.hist_bits)
     bq_valid, bq_ready, bq_in_ready = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
-    bqo_valid, bqo_ready, bqo_data = Signal(bool(0)), Signal(bool(0)), usig(BW)
-    bs_q = sig_block_sum(clk, rst, bq_valid, bq_in_ready, q_data, bqo_valid, bqo_ready, bqo_data, block_size=B,
+    bqo = Stream(BW)
+    bs_q = sig_block_sum(clk, rst, bq_valid, bq_in_ready, q_data, bqo.valid, bqo.ready, bqo.data, block_size=B,
                          head_dim=D)
     bk_valid, bk_in_ready = Signal(bool(0)), Signal(bool(0))
-    bko_valid, bko_ready, bko_data = Signal(bool(0)), Signal(bool(0)), usig(BW)
-    bs_k = sig_block_sum(clk, rst, bk_valid, bk_in_ready, k_data, bko_valid, bko_ready, bko_data, block_size=B,
+    bko = Stream(BW)
+    bs_k = sig_block_sum(clk, rst, bk_valid, bk_in_ready, k_data, bko.valid, bko.ready, bko.data, block_size=B,
                          head_dim=D)
     ksbuf = [usig(BW) for _ in range(MB)]
     ks_i = Signal(modbv(0)[iw:])
@@ -634,22 +635,22 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     qa_mode = Signal(bool(0))                  # Q reader output goes to the pooled selection only
     k_tap = Signal(bool(0))                    # pass 1: K rows also go to the block sum
     k_rows = Signal(modbv(0)[iwn:])
-    dh_valid, dh_ready, dh_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["hdr"])
+    dh = Stream(dwid["hdr"])
     dq_valid, dq_ready = Signal(bool(0)), Signal(bool(0))
     dk_valid, dk_ready = Signal(bool(0)), Signal(bool(0))
-    dp_valid, dp_ready, dp_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["pv"])
-    dm_valid, dm_ready, dm_data = Signal(bool(0)), Signal(bool(0)), usig(dwid["out"])
+    dp = Stream(dwid["pv"])
+    dm = Stream(dwid["out"])
     qsum_d = usig(BW) if S > 1 else qsum       # the decision's s_q beat: this head's probe-row block sum
-    decision = sig_decision(clk, rst, dh_valid, dh_ready, dh_data, dq_valid, dq_ready, qsum_d, dk_valid, dk_ready,
-                            rd_ks, dp_valid, dp_ready, dp_data, dm_valid, dm_ready, dm_data, block_size=B,
+    decision = sig_decision(clk, rst, dh.valid, dh.ready, dh.data, dq_valid, dq_ready, qsum_d, dk_valid, dk_ready,
+                            rd_ks, dp.valid, dp.ready, dp.data, dm.valid, dm.ready, dm.data, block_size=B,
                             head_dim=D, max_blocks=MB, mult_bits=g.mult_bits)
-    sh_valid, sh_ready, sh_data = Signal(bool(0)), Signal(bool(0)), usig(pwid["hdr"])
+    sh = Stream(pwid["hdr"])
     sh_pend = Signal(bool(0))
     sk_valid, sk_ready = Signal(bool(0)), Signal(bool(0))
     sq_ready = Signal(bool(0))
-    px_valid, px_ready, px_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 1)
-    pooled = sig_pooled_select(clk, rst, sh_valid, sh_ready, sh_data, sk_valid, sk_ready, rd_ks, bqo_valid, sq_ready,
-                               bqo_data, px_valid, px_ready, px_data, block_size=B, head_dim=D, max_blocks=MB,
+    px = Stream(2 * iw + 1)
+    pooled = sig_pooled_select(clk, rst, sh.valid, sh.ready, sh.data, sk_valid, sk_ready, rd_ks, bqo.valid, sq_ready,
+                               bqo.data, px.valid, px.ready, px.data, block_size=B, head_dim=D, max_blocks=MB,
                                mult_bits=g.mult_bits, hist_bits=g.hist_bits)
     dec_qa = Signal(bool(0))
 
@@ -660,12 +661,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             pq_valid.next = False
             bq_valid.next = q_valid
             q_ready.next = bq_in_ready
-            bqo_ready.next = sq_ready
+            bqo.ready.next = sq_ready
         else:
             pq_valid.next = q_valid and bq_in_ready
             bq_valid.next = q_valid and pq_ready
             q_ready.next = pq_ready and bq_in_ready
-            bqo_ready.next = True
+            bqo.ready.next = True
         # K rows: pass 1 also to the K block sum
         if k_tap:
             pk_valid.next = k_valid and bk_in_ready
@@ -675,12 +676,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             pk_valid.next = k_valid
             bk_valid.next = False
             k_ready.next = pk_ready
-        bko_ready.next = True
+        bko.ready.next = True
 
     @always(clk.posedge)
     def w_ksum():
-        if bko_valid:
-            ksbuf[ks_i].next = bko_data
+        if bko.valid:
+            ksbuf[ks_i].next = bko.data
 
     rm_ks = usig(BW)
     hit_ks = Signal(bool(0))
@@ -695,8 +696,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always(clk.posedge)
     def rd_ksum_bypass():
-        hit_ks.next = bko_valid and ks_at
-        byp_ks.next = bko_data
+        hit_ks.next = bko.valid and ks_at
+        byp_ks.next = bko.data
 
     @always_comb
     def rd_ksum():
@@ -704,25 +705,25 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     @always_comb
     def qa_ports():
-        dh_valid.next = state[H_DQ]
-        dh_data.next = concat(tau_th, mult, shift, nb_m1)
+        dh.valid.next = state[H_DQ]
+        dh.data.next = concat(tau_th, mult, shift, nb_m1)
         dq_valid.next = state[H_DK] and rp_is0
         dk_valid.next = state[H_DK] and not rp_is0
-        dp_valid.next = state[H_DPV]
-        dp_data.next = rd_pv
-        dm_ready.next = state[H_DW]
-        dec_qa.next = dm_data[DDW]
-        sh_valid.next = sh_pend
-        sh_data.next = concat(gamma, mult, shift, nb_m1)
+        dp.valid.next = state[H_DPV]
+        dp.data.next = rd_pv
+        dm.ready.next = state[H_DW]
+        dec_qa.next = dm.data[DDW]
+        sh.valid.next = sh_pend
+        sh.data.next = concat(gamma, mult, shift, nb_m1)
         sk_valid.next = state[H_PSK]
 
 
     # ---- list builder, liveness --------------------------------------------------------------
-    sl_valid, sl_ready, sl_data = Signal(bool(0)), Signal(bool(0)), usig(iw + 3)
-    ex_valid, ex_ready, ex_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 1)
+    sl = Stream(iw + 3)
+    ex = Stream(2 * iw + 1)
     ex_pend = Signal(bool(0))
     lb_valid, lb_ready, lb_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 2)
-    builder = sig_list_builder(clk, rst, sl_valid, sl_ready, sl_data, ex_valid, ex_ready, ex_data,
+    builder = sig_list_builder(clk, rst, sl.valid, sl.ready, sl.data, ex.valid, ex.ready, ex.data,
                                lb_valid, lb_ready, lb_data, max_blocks=MB)
     live = sig_liveness(clk, rst, lb_valid, lb_ready, lb_data, m_valid, m_ready, m_data, max_blocks=MB,
                         max_accesses=g.max_accesses)
@@ -734,32 +735,32 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         to_idx.next = to_data[iw:0]
         to_last.next = to_data[iw]
         if qa_r:
-            ex_valid.next = px_valid
-            ex_data.next = px_data
-            px_ready.next = ex_ready
+            ex.valid.next = px.valid
+            ex.data.next = px.data
+            px.ready.next = ex.ready
         else:
-            ex_valid.next = ex_pend
-            ex_data.next = 1 << (2 * iw)
-            px_ready.next = False
+            ex.valid.next = ex_pend
+            ex.data.next = 1 << (2 * iw)
+            px.ready.next = False
         if state[H_DENSE]:
-            sl_valid.next = True
-            sl_data.next = concat(True, intbv(K_DENSE)[2:], nb_m1)
+            sl.valid.next = True
+            sl.data.next = concat(True, intbv(K_DENSE)[2:], nb_m1)
             to_ready.next = False
         elif state[H_HDR]:
-            sl_valid.next = True
-            sl_data.next = concat(False, intbv(K_HEADER)[2:], nb_m1)
+            sl.valid.next = True
+            sl.data.next = concat(False, intbv(K_HEADER)[2:], nb_m1)
             to_ready.next = False
         elif state[H_TMVO]:
-            sl_valid.next = to_valid
-            sl_data.next = concat(False, intbv(K_VERT)[2:], to_idx)
-            to_ready.next = sl_ready
+            sl.valid.next = to_valid
+            sl.data.next = concat(False, intbv(K_VERT)[2:], to_idx)
+            to_ready.next = sl.ready
         elif state[H_TMSO]:
-            sl_valid.next = to_valid
-            sl_data.next = concat(to_last, intbv(K_SLASH)[2:], to_idx)
-            to_ready.next = sl_ready
+            sl.valid.next = to_valid
+            sl.data.next = concat(to_last, intbv(K_SLASH)[2:], to_idx)
+            to_ready.next = sl.ready
         else:
-            sl_valid.next = False
-            sl_data.next = 0
+            sl.valid.next = False
+            sl.data.next = 0
             to_ready.next = False
 
     # ---- control -----------------------------------------------------------------------------
@@ -801,7 +802,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             qc_addr.next = q_base
             qc_beats.next = k_beats
         kc_valid.next = k_pend != 0 and (k_go or qa_wait == 0)   # K's first command beside Q's
-        ph_valid.next = h_pend
+        ph.valid.next = h_pend
         oh_valid.next = o_pend
 
     # rp_next as a sum of products: each feed phase's step (go_*) beside the wrap flags, so the
@@ -812,16 +813,16 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     def rp_steps():
         rs_rt.next = rst or take
         go_dk.next = state[H_DK] and ((rp_is0 and dq_ready) or (not rp_is0 and dk_ready))
-        go_nb.next = ((state[H_DPV] and dp_ready) or (state[H_PSK] and sk_ready)
-                      or ((state[H_TMV] or state[H_TMS]) and ts_ready))
-        go_n.next = (state[H_CCV] or state[H_CCS]) and tg_wait == 0 and cc_ready   # a beat moves
+        go_nb.next = ((state[H_DPV] and dp.ready) or (state[H_PSK] and sk_ready)
+                      or ((state[H_TMV] or state[H_TMS]) and ts.ready))
+        go_n.next = (state[H_CCV] or state[H_CCS]) and tg_wait == 0 and cc.ready   # a beat moves
 
     @always_comb
     def rp_terms():
         # the feed position after this edge is 0, 1, rp + 1 or rp (the registered buffer reads'
         # address, that position - 1, is then -1, 0, rp or rp_m1: rp_pick)
-        rs_zero.next = (state[H_DQ] and dh_ready) or (go_nb and rp_at_nb) or (go_n and rp_at_n)
-        rs_one.next = (go_dk and rp_at_nb) or (state[H_DW] and dm_valid and dec_qa)
+        rs_zero.next = (state[H_DQ] and dh.ready) or (go_nb and rp_at_nb) or (go_n and rp_at_n)
+        rs_one.next = (go_dk and rp_at_nb) or (state[H_DW] and dm.valid and dec_qa)
         rs_inc.next = (go_dk and not rp_at_nb) or (go_nb and not rp_at_nb) or (go_n and not rp_at_n)
 
     @always_comb
@@ -909,7 +910,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         else:
             if err_q or err_k:
                 err_r.next = True
-            if ex_valid and ex_ready:
+            if ex.valid and ex.ready:
                 ex_pend.next = False
             if qc_valid and qc_ready:
                 if q_pend:
@@ -922,13 +923,13 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 if k_rows == nm1_r:
                     k_tap.next = False
                 k_rows.next = k_rows + 1
-            if bko_valid:
+            if bko.valid:
                 ks_i.next = ks_i + 1
-            if sh_valid and sh_ready:
+            if sh.valid and sh.ready:
                 sh_pend.next = False
             if kc_valid and kc_ready:
                 k_pend.next = k_pend - 1
-            if ph_valid and ph_ready:
+            if ph.valid and ph.ready:
                 h_pend.next = False
             if oh_valid and oh_ready:
                 o_pend.next = False
@@ -944,7 +945,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     cap_j.next = 0
                 else:
                     cap_j.next = cap_j + 1
-            if pl_valid:
+            if pl.valid:
                 if pl_kind == 0:
                     pv_i.next = pv_i + 1
                 elif pl_kind == 1:
@@ -953,27 +954,27 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     tg_wait.next = 1
             # one branch per state, side by side (one-hot: exactly one holds; no priority chain)
             if state[H_DENSE]:
-                if sl_ready:
+                if sl.ready:
                     state.next = S_WAIT
             if state[H_PROBE]:
-                if pl_valid and pl_kind == 2:
+                if pl.valid and pl_kind == 2:
                     if tau_th == 0:
                         state.next = S_CCV
                     else:
                         state.next = S_DQ
             if state[H_DQ]:
-                if dh_ready:
+                if dh.ready:
                     state.next = S_DK
             if state[H_DK]:
                 if (rp_is0 and dq_ready) or (not rp_is0 and dk_ready):
                     if rp_at_nb:
                         state.next = S_DPV
             if state[H_DPV] or state[H_PSK]:
-                if (state[H_DPV] and dp_ready) or (state[H_PSK] and sk_ready):
+                if (state[H_DPV] and dp.ready) or (state[H_PSK] and sk_ready):
                     if rp_at_nb:
                         state.next = S_DW if state[H_DPV] else S_BUD
             if state[H_DW]:
-                if dm_valid:
+                if dm.valid:
                     dec_done.next = True
                     if dec_qa:
                         qa_r.next = True
@@ -984,7 +985,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     else:
                         state.next = S_CCV
             if state[H_CCV] or state[H_CCS]:
-                if cc_ready and tg_wait == 0:
+                if cc.ready and tg_wait == 0:
                     if rp_at_n:
                         state.next = S_CCVW if state[H_CCV] else S_CCSW
             if state[H_CCVW]:
@@ -1004,17 +1005,17 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     ns.next = ns_c
                 state.next = S_HDR
             if state[H_HDR]:
-                if sl_ready:
+                if sl.ready:
                     state.next = S_TMV
             if state[H_TMV] or state[H_TMS]:
-                if ts_ready:
+                if ts.ready:
                     if rp_at_nb:
                         state.next = S_TMVO if state[H_TMV] else S_TMSO
             if state[H_TMVO]:
-                if to_valid and sl_ready and to_last:
+                if to_valid and sl.ready and to_last:
                     state.next = S_TMS
             if state[H_TMSO]:
-                if to_valid and sl_ready and to_last:
+                if to_valid and sl.ready and to_last:
                     state.next = S_WAIT
             if state[H_WAIT]:
                 if m_valid and m_ready and m_data[2 * iw + 1]:
@@ -1042,13 +1043,13 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         def run_flags():
             qp_more.next = qp_left > 1
             q_inc.next = qr_valid and qr_ready and qr_last and qp_skip == 0
-            ph_data.next = concat(run_heads_m1, mult, shift, n_m1)
+            ph.data.next = concat(run_heads_m1, mult, shift, n_m1)
             qsum_d.next = qsmem[run_pos]
 
         @always(clk.posedge)
         def w_qsum():
-            if bqo_valid and bqo_ready and not qa_mode:
-                qsmem[qs_i].next = bqo_data
+            if bqo.valid and bqo.ready and not qa_mode:
+                qsmem[qs_i].next = bqo.data
 
         @always_seq(clk.posedge, reset=rst)
         def run_seq():
@@ -1077,7 +1078,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     q_step.next = q_step + nd_bytes
                 if qr_valid and qr_ready and qr_last and qp_skip != 0:
                     qp_skip.next = qp_skip - 1
-                if bqo_valid and bqo_ready and not qa_mode and qs_i < S - 1:
+                if bqo.valid and bqo.ready and not qa_mode and qs_i < S - 1:
                     qs_i.next = qs_i + 1
 
         run_insts += [run_in, run_flags, w_qsum, run_seq]
@@ -1090,12 +1091,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         @always_comb
         def run_flags():
             q_inc.next = qr_valid and qr_ready and qr_last
-            ph_data.next = concat(mult, shift, n_m1)
+            ph.data.next = concat(mult, shift, n_m1)
 
         @always_seq(clk.posedge, reset=rst)
         def w_qsum():
-            if bqo_valid and bqo_ready and not qa_mode:
-                qsum.next = bqo_data
+            if bqo.valid and bqo.ready and not qa_mode:
+                qsum.next = bqo.data
 
         run_insts += [run_const, run_flags, w_qsum]
 

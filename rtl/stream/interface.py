@@ -16,8 +16,13 @@ from ..common.params import check_int
 class Stream:
     """The three signals of one stream: ``valid``, ``ready`` and a ``width``-bit unsigned ``data``.
 
-    Blocks take the signals as separate ports (MyHDL converts ports, not objects), so a stream is
-    unpacked with :meth:`ports`, for example ``fifo(clk, rst, *s.ports(), *m.ports(), depth=4)``.
+    Inside a block, a stream between sub-blocks is one ``Stream`` (``cc = Stream(w)``, used as
+    ``cc.valid``, ``cc.ready``, ``cc.data`` in the generators): MyHDL names its signals
+    ``cc_valid``, ``cc_ready``, ``cc_data`` in the converted Verilog, the names three separate
+    signals had (``sig_head`` and ``attention_path`` convert to the same Verilog either way). Block
+    ports are still separate signals (the registry's port dictionaries and the benches name them
+    one by one): a stream is unpacked with :meth:`ports`, for example
+    ``fifo(clk, rst, *s.ports(), *m.ports(), depth=4)``.
     """
 
     def __init__(self, width: int):

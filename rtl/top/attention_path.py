@@ -78,6 +78,7 @@ from ..sae.row_engine import RowGeometry, sae_row_engine
 from ..stream.downsizer import stream_downsizer
 from ..stream.fifo import stream_fifo
 from ..stream.fork import stream_fork
+from ..stream.interface import Stream
 from .row_control import top_row_control
 
 MAX_BURST = 64          # beats per Q read / O write burst (as rtl/axi/specs.py)
@@ -190,30 +191,30 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     # ---- access stream: fork to the KV cache and the SAE's block list ----------------------
     aw = g.acc_width
     f_valid, f_ready = Signal(bool(0)), Signal(bool(0))
-    fa_valid, fa_ready, fa_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[aw:])
-    fb_valid, fb_ready, fb_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[aw:])
-    fork = stream_fork(clk, sub_rst, f_valid, f_ready, s_acc_data, fa_valid, fa_ready, fa_data,
-                       fb_valid, fb_ready, fb_data)
+    fa = Stream(aw)
+    fb = Stream(aw)
+    fork = stream_fork(clk, sub_rst, f_valid, f_ready, s_acc_data, fa.valid, fa.ready, fa.data,
+                       fb.valid, fb.ready, fb.data)
 
     req_nu = Signal(intbv(0)[iw + 1:])
     req_data = Signal(intbv(0)[g.req_width:])
     blk_valid, blk_ready = Signal(bool(0)), Signal(bool(0))
     blk_data = Signal(intbv(0)[iw + 1:])
-    blk_fifo = stream_fifo(clk, sub_rst, fb_valid, fb_ready, fb_data(iw + 1, 0), blk_valid, blk_ready, blk_data,
+    blk_fifo = stream_fifo(clk, sub_rst, fb.valid, fb.ready, fb.data(iw + 1, 0), blk_valid, blk_ready, blk_data,
                            depth=g.blk_fifo)
 
     # ---- KV cache and its row gatherer -------------------------------------------------------
     # the cache packs 8 D / W beats into one K/V row word: one row a cycle from its tier RAMs
-    kvc_valid, kvc_ready, kvc_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[8 * D:])
+    kvc = Stream(8 * D)
     err_axi, err_req = Signal(bool(0)), Signal(bool(0))
-    cache = kv_cache(clk, sub_rst, nb, k_base, v_base, fa_valid, fa_ready, req_data, kvc_valid, kvc_ready, kvc_data,
+    cache = kv_cache(clk, sub_rst, nb, k_base, v_base, fa.valid, fa.ready, req_data, kvc.valid, kvc.ready, kvc.data,
                      m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
                      m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
                      m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, err_axi, err_req,
                      pinned=g.pinned, managed=g.managed, half_beats=g.half_beats, burst_beats=g.kv_burst,
                      prefetch_depth=g.prefetch_depth, max_outstanding=g.max_outstanding, axi_id=0, **v_port)
-    kv_valid, kv_ready, kv_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[8 * D:])
-    kv_gather = sae_kv_adapter(clk, sub_rst, kvc_valid, kvc_ready, kvc_data, kv_valid, kv_ready, kv_data)
+    kv = Stream(8 * D)
+    kv_gather = sae_kv_adapter(clk, sub_rst, kvc.valid, kvc.ready, kvc.data, kv.valid, kv.ready, kv.data)
 
     # ---- Q reader and its row gatherer -------------------------------------------------------
     qr_valid, qr_ready, qr_data, qr_last = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:]), Signal(bool(0))
@@ -224,21 +225,21 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                                  m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, qr_valid, qr_ready, qr_data, qr_last,
                                  err_q, burst_beats=g.q_burst, fifo_depth=g.q_fifo,
                                  max_outstanding=g.max_outstanding, axi_id=0)
-    q_valid, q_ready, q_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[8 * D:])
-    q_gather = sae_kv_adapter(clk, sub_rst, qr_valid, qr_ready, qr_data, q_valid, q_ready, q_data)
+    q = Stream(8 * D)
+    q_gather = sae_kv_adapter(clk, sub_rst, qr_valid, qr_ready, qr_data, q.valid, q.ready, q.data)
 
     # ---- SAE ---------------------------------------------------------------------------------
-    o_valid, o_ready, o_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[g.sae.o_width:])
-    sae = sae_row_engine(clk, sub_rst, cmd_valid, cmd_ready, cmd_data, q_valid, q_ready, q_data,
-                         blk_valid, blk_ready, blk_data, kv_valid, kv_ready, kv_data, o_valid, o_ready, o_data,
+    o = Stream(g.sae.o_width)
+    sae = sae_row_engine(clk, sub_rst, cmd_valid, cmd_ready, cmd_data, q.valid, q.ready, q.data,
+                         blk_valid, blk_ready, blk_data, kv.valid, kv.ready, kv.data, o.valid, o.ready, o.data,
                          block_size=g.B, head_dim=D, group=1, max_seq_len=max_seq_len, rows=g.sae.rows,
                          qk_lut_rows=g.sae.lut_rows)
 
     # ---- O writer ----------------------------------------------------------------------------
-    w_valid, w_ready, w_data = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:])
+    w = Stream(hw)
     err_o = Signal(bool(0))
-    o_slices = stream_downsizer(clk, sub_rst, o_valid, o_ready, o_data, w_valid, w_ready, w_data)
-    o_writer = axi_stream_writer(clk, sub_rst, oc_valid, oc_ready, oc_addr, oc_beats, w_valid, w_ready, w_data,
+    o_slices = stream_downsizer(clk, sub_rst, o.valid, o.ready, o.data, w.valid, w.ready, w.data)
+    o_writer = axi_stream_writer(clk, sub_rst, oc_valid, oc_ready, oc_addr, oc_beats, w.valid, w.ready, w.data,
                                  m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
                                  m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
                                  m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp,
@@ -278,34 +279,34 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     @always_comb
     def to_request():
         # liveness dead (next_row = 0 with the dead bit) -> the KV cache's DEAD, all ones
-        if fa_data[dead_i]:
+        if fa.data[dead_i]:
             req_nu.next = nu_dead
         else:
-            req_nu.next = concat(False, fa_data[dead_i:next_lo])
+            req_nu.next = concat(False, fa.data[dead_i:next_lo])
 
     @always_comb
     def request():
-        req_data.next = concat(fa_data[pin_i], req_nu, fa_data[he_i:1])
+        req_data.next = concat(fa.data[pin_i], req_nu, fa.data[he_i:1])
         # the a side's own check: head_end only on a row's last beat
-        a_bad.next = fa_data[he_i] and not fa_data[0]
+        a_bad.next = fa.data[he_i] and not fa.data[0]
 
     @always_comb
     def b_fields():
-        b_row.next = concat(False, fb_data[he_i:row_lo])
-        b_row_p1.next = fb_data[he_i:row_lo] + 1
-        b_next.next = concat(False, fb_data[dead_i:next_lo])
-        b_block.next = concat(False, fb_data[row_lo:1])
+        b_row.next = concat(False, fb.data[he_i:row_lo])
+        b_row_p1.next = fb.data[he_i:row_lo] + 1
+        b_next.next = concat(False, fb.data[dead_i:next_lo])
+        b_block.next = concat(False, fb.data[row_lo:1])
         last_row.next = nb - 1
 
     @always_comb
     def b_check():
         bad = b_row != exp_row or b_block > b_row
-        if fb_data[he_i] != (fb_data[0] and b_row == last_row):
+        if fb.data[he_i] != (fb.data[0] and b_row == last_row):
             bad = True
-        if fb_data[dead_i]:
-            if fb_data[pin_i] and b_row != last_row:
+        if fb.data[dead_i]:
+            if fb.data[pin_i] and b_row != last_row:
                 bad = True
-        elif b_next <= b_row or (fb_data[pin_i] and b_next != b_row_p1):
+        elif b_next <= b_row or (fb.data[pin_i] and b_next != b_row_p1):
             bad = True
         b_bad.next = bad
 
@@ -316,7 +317,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
 
     @always_seq(clk.posedge, reset=sub_rst)
     def checkers():
-        if fb_valid and fb_ready and fb_data[0]:
+        if fb.valid and fb.ready and fb.data[0]:
             exp_row.next = b_row_p1
         if qr_valid and qr_ready:
             if q_last_exp:
@@ -329,8 +330,8 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
         if start and not busy_i:
             err_r.next = False
         elif run:
-            if (err_axi or err_req or err_q or err_o or (fa_valid and fa_ready and a_bad)
-                    or (fb_valid and fb_ready and b_bad) or (qr_valid and qr_ready and q_bad)):
+            if (err_axi or err_req or err_q or err_o or (fa.valid and fa.ready and a_bad)
+                    or (fb.valid and fb.ready and b_bad) or (qr_valid and qr_ready and q_bad)):
                 err_r.next = True
 
     return (rows, fork, blk_fifo, cache, kv_gather, q_reader, q_gather, sae, o_slices, o_writer, head_state,
