@@ -86,6 +86,7 @@ import math
 from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..axi.read_arbiter import axi_read_arbiter
+from ..stream.interface import Stream
 from ..stream.ram_fifo import stream_ram_fifo
 from .attention_path import PathGeometry, attention_path
 from .axil_control import axil_control
@@ -401,11 +402,11 @@ def fast_prefill(ap_clk, ap_rst_n,
     q_p, k_p, v_p, o_p = (Signal(modbv(0)[64:]) for _ in range(4))       # the attention path's head
     sig_start, sig_busy, sig_reads_done, sig_done, sig_err, sig_qa = (b() for _ in range(6))
     path_start, path_busy, path_done, path_err = (b() for _ in range(4))
-    acc_valid, acc_ready, acc_data = b(), b(), v(g.path.acc_width)
+    acc = Stream(g.path.acc_width)
 
     sig_kw = {"clk": ap_clk, "rst": rst, "start": sig_start, "nb": nb, "q_base": q_s, "k_base": k_s,
               "mult": mult, "shift": shift, "gamma": gamma, "min_blocks": min_blocks, "max_blocks": max_blocks,
-              "tau_th": a_tau, "m_valid": acc_valid, "m_ready": acc_ready, "m_data": acc_data,
+              "tau_th": a_tau, "m_valid": acc.valid, "m_ready": acc.ready, "m_data": acc.data,
               "busy": sig_busy, "reads_done": sig_reads_done, "done": sig_done, "err": sig_err,
               "query_aware": sig_qa, "axi_id": SIG_AXI_ID}
     sig_kw.update({f"m_axi_q_{k}": s for k, s in sq.items()})
@@ -417,12 +418,12 @@ def fast_prefill(ap_clk, ap_rst_n,
     sig_u = sig_factory(**sig_kw, **dict(sig_params))
 
     # the head's access stream waits in a FIFO: once all of it is in, the SIG is free for the next head
-    pa_valid, pa_ready, pa_data = b(), b(), v(g.path.acc_width)
-    acc_fifo = stream_ram_fifo(ap_clk, rst, acc_valid, acc_ready, acc_data, pa_valid, pa_ready, pa_data,
+    pa = Stream(g.path.acc_width)
+    acc_fifo = stream_ram_fifo(ap_clk, rst, acc.valid, acc.ready, acc.data, pa.valid, pa.ready, pa.data,
                                depth=access_fifo_depth)
 
     path_u = attention_path(ap_clk, rst, path_start, nb, q_p, k_p, v_p, o_p, mult, shift,
-                            pa_valid, pa_ready, pa_data, path_busy, path_done, path_err,
+                            pa.valid, pa.ready, pa.data, path_busy, path_done, path_err,
                             pq["arvalid"], pq["arready"], pq["araddr"], pq["arlen"], pq["arsize"],
                             pq["arburst"], pq["arid"], pq["rvalid"], pq["rready"], pq["rdata"],
                             pq["rresp"], pq["rlast"], pq["rid"],
@@ -525,7 +526,7 @@ def fast_prefill(ap_clk, ap_rst_n,
         else:
             sig_go.next = ss == SS.IDLE and hs != a_h and not stop and not sig_busy and hp == hs
         # the head's first access is at the FIFO's head (earlier heads took theirs up to head_end)
-        path_go.next = ps == PS.IDLE and hp != hs and not path_busy and pa_valid
+        path_go.next = ps == PS.IDLE and hp != hs and not path_busy and pa.valid
         run_end.next = (ss == SS.IDLE and ps == PS.IDLE and hp == hs and (hs == a_h or stop)
                         and not sig_busy and not path_busy)
 
