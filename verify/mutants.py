@@ -70,3 +70,14 @@ def kernel_axi_reset_gate_removed() -> Mutant:
     control slave's READYs are high while the synchronised reset still holds the logic, and a VALID
     stays high in the cycle after ap_rst_n is sampled low."""
     return Mutant("kernel_axi_reset_gate_removed", "axi_live <= (ap_rst_n && (!rst_sync_s0));", "axi_live <= 1'b1;")
+
+
+def ram_bypass_dropped() -> Mutant:
+    """A RAM whose read ignores the write of the same edge (the bypass multiplexer removed): a read
+    that meets a write returns the old word."""
+    return Mutant("ram_bypass_dropped", "assign rdata = hit_r ? byp : q;", "assign rdata = q;")
+
+
+def ram_bypass_late_word() -> Mutant:
+    """A bypass register loaded only on a hit, one edge late: it forwards the word written before."""
+    return Mutant("ram_bypass_late_word", "    byp <= wdata;\n", "    if (hit_r) byp <= wdata;\n")

@@ -53,6 +53,7 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import check_pow2, int_checker
+from ..common.ram_bypass import ram_bypass
 from ..common.signed import extend, ssig, usig, zext
 from ..common.widths import index_width
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
@@ -172,15 +173,11 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     # ---- memories: registered reads (block RAM) at the block index of the next cycle, ``b_nx``,
     # with a registered bypass of a write to that address at the same edge (read-first memories):
     # ``xr``/``pvr`` equal an asynchronous read at ``b`` on every cycle
-    xmem = [ssig(LW) for _ in range(max_blocks)]
-    pvmem = [usig(PVW) for _ in range(max_blocks)]
     dcnt = Signal(intbv(0, min=0, max=A + 1))
     xr = ssig(LW)
     pvr = usig(PVW)
     b_nx = Signal(modbv(0)[IW:])
-    xq, xbyp = ssig(LW), ssig(LW)
-    pvq, pvbyp = usig(PVW), usig(PVW)
-    xhit, pvhit = Signal(bool(0)), Signal(bool(0))
+    x_we, pv_we, xhit, pvhit = (Signal(bool(0)) for _ in range(4))
     nb1 = Signal(bool(0))         # nb = 1: the only case where a write and a read that is used meet
 
     @always_comb
@@ -194,27 +191,17 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
             else:
                 b_nx.next = b + 1
 
-    @always(clk.posedge)
-    def rd_mem():
-        xq.next = xmem[b_nx]
-        pvq.next = pvmem[b_nx]
-
-    @always(clk.posedge)
-    def rd_bypass():
+    @always_comb
+    def mem_ports():
+        x_we.next = kv[LK - 1]                 # a logit leaves the pipeline, for block wb
+        pv_we.next = state[H_PV] and s_pv_valid
         # a logit written at the edge where the pooled-score phase latches its first read (address 0)
         # is at that address only when nb = 1; likewise a pooled score and the read behind it
         xhit.next = kv[LK - 1] and nb1
-        xbyp.next = x
         pvhit.next = state[H_PV] and s_pv_valid and nb1
-        pvbyp.next = s_pv_data
 
-    @always_comb
-    def rd_x():
-        xr.next = xbyp if xhit else xq
-
-    @always_comb
-    def rd_pv():
-        pvr.next = pvbyp if pvhit else pvq
+    insts += [ram_bypass(clk, x_we, wb, x, b_nx, xhit, xr, tag="xmem"),
+              ram_bypass(clk, pv_we, b, s_pv_data, b_nx, pvhit, pvr, tag="pvmem")]
 
     # ---- exp of the logit at b against the maximum: registered difference, then the exp pipeline
     # (pooled-score phase: ev[k], el[k]: a beat's exp is k edges along, the last block's)
@@ -359,16 +346,6 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
         m_valid.next = out_valid
         m_data.next = out_data
 
-    @always(clk.posedge)
-    def w_x():
-        if kv[LK - 1]:
-            xmem[wb].next = x
-
-    @always(clk.posedge)
-    def w_pv():
-        if state[H_PV] and s_pv_valid:
-            pvmem[b].next = s_pv_data
-
     k_in, e_in, e_last, j_in, j_last = (Signal(bool(0)) for _ in range(5))
 
     @always_comb
@@ -479,5 +456,5 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
                 out_valid.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, b_next, rd_mem, rd_bypass, rd_x, rd_pv, zdiff, r_operands, pp_top,
-            p_round, plus_one, cmp_operands, decide, negated, ports, w_x, w_pv, pipe_inputs, pipes, control)
+    return (insts, shift_total, b_next, mem_ports, zdiff, r_operands, pp_top,
+            p_round, plus_one, cmp_operands, decide, negated, ports, pipe_inputs, pipes, control)

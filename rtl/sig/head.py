@@ -91,6 +91,7 @@ from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, c
 
 from ..axi.stream_reader import axi_stream_reader
 from ..common.params import check_int, check_pow2
+from ..common.ram_bypass import ram_bypass
 from ..common.signed import umul, usig, zext
 from ..sae.kv_adapter import sae_kv_adapter
 from ..stream.interface import Stream
@@ -368,11 +369,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     block_size=B, max_n=max_n, acc_width=AW)
 
 
-    # ---- head buffers ------------------------------------------------------------------------
-    vbuf = [usig(AW) for _ in range(max_n)]
-    sbuf = [usig(AW) for _ in range(max_n)]
-    pvbuf = [usig(PV) for _ in range(MB)]
-    psbuf = [usig(PV) for _ in range(MB)]
+    # ---- head buffers (written as the probe and the pool emit; read by the phases below) -------
     cap_j = Signal(modbv(0)[iwn:])            # index of the next probe beat of its kind
     cap_we = Signal(bool(0))
     cap_kind = Signal(bool(0))
@@ -391,22 +388,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         pl_kind.next = pl.data[TW + 2:TW]
         pl_val.next = pl.data[PV:0]
         pl.ready.next = True
-
-    @always(clk.posedge)
-    def w_acc():
-        if cap_we:
-            if cap_kind:
-                sbuf[cap_j].next = cap_val
-            else:
-                vbuf[cap_j].next = cap_val
-
-    @always(clk.posedge)
-    def w_pooled():
-        if pl.valid:
-            if pl_kind == 0:
-                pvbuf[pv_i].next = pl_val
-            elif pl_kind == 1:
-                psbuf[ps_i].next = pl_val
 
     # ---- coverage target and cover count -----------------------------------------------------
     # target = (T * gamma) >> GF in two registered steps from the pool's T beat: the two partial
@@ -462,51 +443,37 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     rp_is0, rp_at_nb, rp_at_n = Signal(bool(1)), Signal(bool(0)), Signal(bool(0))
     rd_nx_addr = usig(iwn)
     rd_nx_paddr = usig(iw)
-    rm_v, rm_s = usig(AW), usig(AW)
-    rm_pv, rm_ps = usig(PV), usig(PV)
-    hit_v, hit_s, hit_pv, hit_ps = Signal(bool(0)), Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
-    byp_acc = usig(AW)
-    byp_pool = usig(PV)
 
     @always_comb
     def rd_index():
         rd_nx_addr.next = rd_nx_dec[iwn:0]
         rd_nx_paddr.next = rd_nx_dec[iw:0]
 
-    @always(clk.posedge)
-    def rd_acc_mem():
-        rm_v.next = vbuf[rd_nx_addr]
-        rm_s.next = sbuf[rd_nx_addr]
-
-    @always(clk.posedge)
-    def rd_pool_mem():
-        rm_pv.next = pvbuf[rd_nx_paddr]
-        rm_ps.next = psbuf[rd_nx_paddr]
-
+    # the buffers: registered reads at the next feed position with a write bypass (ram_bypass); a
+    # write lands at the address read when its index matches the candidate read address chosen
     cap_at = Signal(bool(0))                   # cap_j == rd_nx_addr
     pv_at = Signal(bool(0))                    # pv_i == rd_nx_paddr
     ps_at = Signal(bool(0))
     rd_match = [_at_next_read(cap_j, rd_sel, rp, rp_m1, cap_at), _at_next_read(pv_i, rd_sel, rp, rp_m1, pv_at),
                 _at_next_read(ps_i, rd_sel, rp, rp_m1, ps_at)]
+    we_v, we_s, we_pv, we_ps = (Signal(bool(0)) for _ in range(4))
+    hit_v, hit_s, hit_pv, hit_ps = (Signal(bool(0)) for _ in range(4))
 
-    @always(clk.posedge)
-    def rd_bypass():
+    @always_comb
+    def buf_writes():
+        we_v.next = cap_we and not cap_kind
+        we_s.next = cap_we and cap_kind
+        we_pv.next = pl.valid and pl_kind == 0
+        we_ps.next = pl.valid and pl_kind == 1
         hit_v.next = cap_we and not cap_kind and cap_at
         hit_s.next = cap_we and cap_kind and cap_at
-        byp_acc.next = cap_val
         hit_pv.next = pl.valid and pl_kind == 0 and pv_at
         hit_ps.next = pl.valid and pl_kind == 1 and ps_at
-        byp_pool.next = pl_val
 
-    @always_comb
-    def rd_ports():
-        rd_v.next = byp_acc if hit_v else rm_v
-        rd_s.next = byp_acc if hit_s else rm_s
-
-    @always_comb
-    def rd_pports():
-        rd_pv.next = byp_pool if hit_pv else rm_pv
-        rd_ps.next = byp_pool if hit_ps else rm_ps
+    bufs = [ram_bypass(clk, we_v, cap_j, cap_val, rd_nx_addr, hit_v, rd_v, tag="vbuf"),
+            ram_bypass(clk, we_s, cap_j, cap_val, rd_nx_addr, hit_s, rd_s, tag="sbuf"),
+            ram_bypass(clk, we_pv, pv_i, pl_val, rd_nx_paddr, hit_pv, rd_pv, tag="pvbuf"),
+            ram_bypass(clk, we_ps, ps_i, pl_val, rd_nx_paddr, hit_ps, rd_ps, tag="psbuf")]
 
     cc = Stream(g.cpw + 1)
     co_valid, co_ready, co_data = Signal(bool(0)), Signal(bool(0)), usig(g.ciw + 2)
@@ -628,7 +595,6 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     bko = Stream(BW)
     bs_k = sig_block_sum(clk, rst, bk_valid, bk_in_ready, k_data, bko.valid, bko.ready, bko.data, block_size=B,
                          head_dim=D)
-    ksbuf = [usig(BW) for _ in range(MB)]
     ks_i = Signal(modbv(0)[iw:])
     rd_ks = usig(BW)
     qsum = usig(BW)
@@ -678,30 +644,15 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             k_ready.next = pk_ready
         bko.ready.next = True
 
-    @always(clk.posedge)
-    def w_ksum():
-        if bko.valid:
-            ksbuf[ks_i].next = bko.data
-
-    rm_ks = usig(BW)
-    hit_ks = Signal(bool(0))
-    byp_ks = usig(BW)
-
-    @always(clk.posedge)
-    def rd_ksum_mem():
-        rm_ks.next = ksbuf[rd_nx_paddr]
-
     ks_at = Signal(bool(0))                    # ks_i == rd_nx_paddr
     rd_kmatch = _at_next_read(ks_i, rd_sel, rp, rp_m1, ks_at)
-
-    @always(clk.posedge)
-    def rd_ksum_bypass():
-        hit_ks.next = bko.valid and ks_at
-        byp_ks.next = bko.data
+    hit_ks = Signal(bool(0))
 
     @always_comb
-    def rd_ksum():
-        rd_ks.next = byp_ks if hit_ks else rm_ks
+    def ks_hit():
+        hit_ks.next = bko.valid and ks_at
+
+    ksum_buf = ram_bypass(clk, bko.valid, ks_i, bko.data, rd_nx_paddr, hit_ks, rd_ks, tag="ksbuf")
 
     @always_comb
     def qa_ports():
@@ -1102,8 +1053,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     return (run_insts, decode, decode2, qoff, qaddr_ext, qaddr_off, qaddr_sum, q_reader, k_reader, q_gather,
             k_gather, probe, pool, bs_q, bs_k, decision,
-            pooled, qa_forks, w_ksum, rd_ksum_mem, rd_kmatch, rd_ksum_bypass, rd_ksum, qa_ports, rp_steps, rp_terms, rp_next, rp_pick, rp_flags,
-            cap_decode, w_acc,
-            w_pooled, prod_lo, prod_hi, tslice, target_regs, rd_index, rd_acc_mem, rd_pool_mem, rd_match, rd_bypass, rd_ports, rd_pports, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
+            pooled, qa_forks, rd_kmatch, ks_hit, ksum_buf, qa_ports, rp_steps, rp_terms, rp_next, rp_pick, rp_flags,
+            cap_decode, prod_lo, prod_hi, tslice, target_regs, rd_index, rd_match, buf_writes, bufs, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
             zmax, zc1, budget_raw, budget_regs, budget_clamp, top, z4, z5, z6, arg_regs, ts_mux, ts_pack, builder, live, sel_mux, outputs,
             control)

@@ -50,6 +50,8 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, 
 from ..common.carry_select import carry_select_add
 from ..common.nonrestoring_step import nonrestoring_step
 from ..common.params import int_checker
+from ..common.ram import ram_deep
+from ..common.ram_bypass import ram_bypass
 from ..common.signed import extend, ssig, umul, usig, zext
 from ..common.widths import index_width
 from .cover_count import cover_count_widths, sig_cover_count
@@ -131,9 +133,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     ]
 
     # ---------------------------------------------------------------- state
-    kmem = [usig(w["bsum"]) for _ in range(max_blocks)]
-    xmem = [ssig(LW) for _ in range(max_blocks)]
-    emem = [usig(P + 1) for _ in range(max_blocks)]   # the row's exps, E(m - x[c])
     state = Signal(S_HDR)
     ps = Signal(bool(0))
     nbl = usig(IW)
@@ -186,10 +185,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     # an asynchronous read at ``c`` on every cycle
     xr = ssig(LW)
     c_nx = Signal(modbv(0)[IW:])
-    kq, kbyp = usig(w["bsum"]), usig(w["bsum"])
     eq = usig(P + 1)                 # emem at c (written in S_E, read in S_P: no bypass needed)
-    xq, xbyp = ssig(LW), ssig(LW)
-    khit, xhit = Signal(bool(0)), Signal(bool(0))
     nb_is1 = Signal(bool(0))         # nb = 1
     r0 = Signal(bool(1))             # r = 0 (r's reset value)
     # declared before c_next reads it: an always_comb infers its inputs when it is defined, and a
@@ -221,28 +217,19 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
             else:
                 c_nx.next = c + 1
 
-    @always(clk.posedge)
-    def rd_mem():
-        kq.next = kmem[c_nx]
-        xq.next = xmem[c_nx]
-        eq.next = emem[c_nx]
+    k_we, x_we, khit, xhit = (Signal(bool(0)) for _ in range(4))
 
-    @always(clk.posedge)
-    def rd_bypass():
+    @always_comb
+    def mem_ports():
+        k_we.next = state == S_K and s_k_valid
+        x_we.next = kv[LK - 1]                 # a logit leaves the pipeline, for column wc
         # c_nx equals c while a write is made only when the walk wraps to 0 at 0: nb = 1 (key sums)
         # or row 0 (logits)
         khit.next = state == S_K and s_k_valid and nb_is1
-        kbyp.next = s_k_data
         xhit.next = kv[LK - 1] and r0
-        xbyp.next = x
 
-    @always_comb
-    def rd_k():
-        kr.next = kbyp if khit else kq
-
-    @always_comb
-    def rd_x():
-        xr.next = xbyp if xhit else xq
+    insts += [ram_bypass(clk, k_we, c, s_k_data, c_nx, khit, kr, tag="kmem"),
+              ram_bypass(clk, x_we, wc, x, c_nx, xhit, xr, tag="xmem")]
 
     # ---------------------------------------------------------------- exp, exp-sum, reciprocal, probability
     # S_E issues one column a cycle: z = m - x[c] is registered, then exp2_pipe (EXP2_LATENCY
@@ -286,10 +273,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         e_first.next = ef[EL - 1]
         e_last.next = el[EL - 1]
 
-    @always(clk.posedge)
-    def w_e():
-        if e_out:
-            emem[ec].next = e
+    # the row's exps, E(m - x[c]), by column (emem)
+    insts.append(ram_deep(clk, e_out, ec, e, c_nx, eq, depth=max_blocks, tag="emem"))
 
     ez = usig(LSW)
     lsum_n = usig(LSW)
@@ -462,16 +447,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         m_data.next = out_data
 
     # ---------------------------------------------------------------- memories
-    @always(clk.posedge)
-    def w_k():
-        if state == S_K and s_k_valid:
-            kmem[c].next = s_k_data
-
-    @always(clk.posedge)
-    def w_x():
-        if kv[LK - 1]:
-            xmem[wc].next = x
-
     # ---------------------------------------------------------------- control
     @always_comb
     def k_issue():
@@ -601,6 +576,6 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 mp_done.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, c_next, rd_mem, rd_bypass, rd_k, rd_x, zdiff, zreg, e_track, e_flags, w_e, esum, neg_e, r_shift, p_round, p_field,
+    return (insts, shift_total, c_next, mem_ports, zdiff, zreg, e_track, e_flags, esum, neg_e, r_shift, p_round, p_field,
             nb_plus, tshift, beats, k_issue, k_pipe,
-            keep_calc, sub_in, walk, walk2, ports, w_k, w_x, control)
+            keep_calc, sub_in, walk, walk2, ports, control)
