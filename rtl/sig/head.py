@@ -92,12 +92,16 @@ from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, c
 from ..axi.stream_reader import axi_stream_reader
 from ..common.params import check_int, check_pow2
 from ..common.ram_bypass import ram_bypass
-from ..common.signed import umul, usig, zext
+from ..common.signed import usig, zext
 from ..sae.kv_adapter import sae_kv_adapter
 from ..stream.interface import Stream
 from .block_sum import block_sum_widths, sig_block_sum
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import decision_widths, sig_decision
+from .head_args import sig_head_args
+from .head_budgets import sig_head_budgets
+from .head_feed import RS_INC, RS_ONE, RS_ZERO, sig_head_feed
+from .head_target import sig_head_target
 from .list_builder import K_DENSE, K_HEADER, K_SLASH, K_VERT, index_width, sig_list_builder
 from .liveness import sig_liveness
 from .pool import pool_widths, sig_pool
@@ -113,7 +117,6 @@ N_STATES = 19
  S_WAIT, S_DQ, S_DK, S_DPV, S_DW, S_PSK) = (1 << k for k in range(N_STATES))
 
 GAMMA_FRAC = 16
-RS_KEEP, RS_ZERO, RS_ONE, RS_INC = range(4)   # the buffer feed's next position: rp, 0, 1, rp + 1
 
 
 @block
@@ -246,90 +249,23 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     take = Signal(bool(0))                     # start accepted this cycle
     sub_rst = ResetSignal(0, active=1, isasync=False)   # readers: rst or a taken start
 
-    # ---- argument decoding -----------------------------------------------------------------
+    # ---- argument decoding and the probe rows' address (head_args.py) -------------------------
     nb_m1 = usig(iw)                           # nb - 1
-    nb_dec = Signal(modbv(0)[iw + 1:])
     n_m1 = usig(iwn)                           # N - 1
     n_val = usig(iwn + 1)                      # N
     dense = Signal(bool(0))
     maxb_eff = usig(iw + 1)                    # min(max_blocks, nb)
     q_addr = Signal(modbv(0)[64:])
     k_beats = usig(g.beats_bits)
-
-    @always_comb
-    def decode():
-        nb_dec.next = nb - 1
-        if max_blocks < nb:
-            maxb_eff.next = max_blocks
-        else:
-            maxb_eff.next = nb
-        dense.next = nb <= 2 or nb <= min_blocks
-
-    @always_comb
-    def decode2():
-        nb_m1.next = nb_dec[iw:0]
-        n_m1.next = concat(nb_m1, intbv((1 << lb) - 1)[lb:])
-        n_val.next = concat(nb, intbv(0)[lb:])
-        k_beats.next = concat(intbv(0)[g.beats_bits - iw - 1 - g.lg_blk_beats:], nb, intbv(0)[g.lg_blk_beats:]) \
-            if g.lg_blk_beats > 0 else concat(intbv(0)[g.beats_bits - iw - 1:], nb)
-
-    # registered copies of nb - 1 and N - 1 for the position compares: the arguments stay put from
-    # start to done, and no such compare is used in the cycle after a start
-    nm1_r = usig(iwn)
-    nbm1_r = usig(iwn + 1)
-
-    @always(clk.posedge)
-    def arg_regs():
-        nm1_r.next = n_m1
-        nbm1_r.next = concat(intbv(0)[lb + 1:], nb_m1)
-
-    q_off = usig(g.qoff_bits)
-
-    @always_comb
-    def qoff():
-        q_off.next = concat(intbv(0)[g.qoff_bits - iw - g.lg_row_bytes:], nb_m1, intbv(0)[g.lg_row_bytes:])
-
-    run_insts = []
-    q_step = Signal(modbv(0)[64:])             # S > 1: i N D for the i-th probe read of the run
-    # q_addr = q_base + q_off (+ q_step) in registered stages, no 64-bit carry chain in a cycle: the
-    # offset y_r (qoff_bits < 32 bits; S > 1: q_off registered first, then + q_step), then the low
-    # 32 bits of q_base + y_r with their carry beside the high half and its successor, then the
-    # choice. The probe's commands wait QA_STAGES cycles after a start and after each run step.
-    YW = g.qoff_bits
-    y_r = Signal(modbv(0)[YW:])
-    y_lo = usig(33)
-    qb_lo = usig(33)
-    lo_r = usig(33)
-    hi0_r = usig(32)
-    hi1_r = Signal(modbv(0)[32:])
+    nm1_r = usig(iwn)                          # N - 1, registered
+    nbm1_r = usig(iwn + 1)                     # nb - 1, registered
+    q_step = Signal(modbv(0)[64:]) if S > 1 else None   # S > 1: i N D for the i-th probe read of the run
+    args = sig_head_args(clk, nb, min_blocks, max_blocks, q_base, q_step, nb_m1, n_m1, n_val, dense, maxb_eff,
+                         k_beats, nm1_r, nbm1_r, q_addr, block_size=B, head_dim=D, blk_beats=g.q_beats,
+                         qoff_bits=g.qoff_bits, beats_bits=g.beats_bits)
+    # the probe's commands wait QA_STAGES cycles after a start and after each run step (q_addr's stages)
     QA_STAGES = 4 if S > 1 else 3
-
-    @always_comb
-    def qaddr_ext():
-        y_lo.next = concat(intbv(0)[33 - YW:], y_r)
-        qb_lo.next = concat(False, q_base[32:0])
-
-    if S > 1:
-        qoff_r = Signal(modbv(0)[YW:])
-
-        @always(clk.posedge)
-        def qaddr_off():
-            qoff_r.next = q_off
-            y_r.next = qoff_r + q_step[YW:]
-    else:
-        @always(clk.posedge)
-        def qaddr_off():
-            y_r.next = q_off
-
-    @always(clk.posedge)
-    def qaddr_sum():
-        lo_r.next = qb_lo + y_lo
-        hi0_r.next = q_base[64:32]
-        hi1_r.next = q_base[64:32] + 1
-        if lo_r[32]:
-            q_addr.next = concat(hi1_r, lo_r[32:0])
-        else:
-            q_addr.next = concat(hi0_r, lo_r[32:0])
+    run_insts = []
 
     # ---- AXI readers and row gatherers -----------------------------------------------------
     qc_valid, qc_ready = Signal(bool(0)), Signal(bool(0))
@@ -378,7 +314,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     ps_i = Signal(modbv(0)[iw:])
     pl_kind = usig(2)
     pl_val = usig(PV)
-    total = usig(TW)                           # the pool's T beat (pl.data)
+    t_beat = Signal(bool(0))                   # the pool's T beat (kind 2)
+    total = usig(TW)                           # its value
 
     @always_comb
     def cap_decode():
@@ -388,59 +325,27 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         pl_kind.next = pl.data[TW + 2:TW]
         pl_val.next = pl.data[PV:0]
         pl.ready.next = True
+        t_beat.next = pl.valid and pl.data[TW + 2:TW] == 2
+        total.next = pl.data[TW:0]
 
-    # ---- coverage target and cover count -----------------------------------------------------
-    # target = (T * gamma) >> GF in two registered steps from the pool's T beat: the two partial
-    # products (T's low TL bits and the rest, each one DSP) as the beat arrives, then their sum
-    # one edge later; the first cover count's header waits that edge (tg_wait)
-    GW = GAMMA_FRAC + 1
-    TL = min(26, TW - 1)
-    t_lo, t_hi = usig(TL), usig(TW - TL)
-    pp_lo_c, pp_hi_c = usig(TL + GW), usig(TW - TL + GW)
-    pp_lo, pp_hi = usig(TL + GW), usig(TW - TL + GW)
-    prod_lo = umul(t_lo, gamma, pp_lo_c)
-    prod_hi = umul(t_hi, gamma, pp_hi_c)
-    sum_hi = Signal(modbv(0)[TW - TL + GW:])
-    lo_top = usig(TW - TL + GW)                # pp_lo's bits above TL, zero-extended
-    tprod = usig(TW + GW)                      # T * gamma
+    # ---- coverage target (head_target.py): (T * gamma) >> GF from the pool's T beat; the first
+    # cover count's header waits the edge its sum takes (tg_wait)
     target = usig(TW)
     tg_wait = Signal(intbv(0, min=0, max=2))  # cycles until target holds this head's value
-
-    @always_comb
-    def tslice():
-        total.next = pl.data[TW:0]
-        t_lo.next = total[TL:0]
-        t_hi.next = total[TW:TL]
-        lo_top.next = concat(intbv(0)[TW - TL:], pp_lo[TL + GW:TL])
-        sum_hi.next = pp_hi + lo_top
-        tprod.next = concat(sum_hi, pp_lo[TL:0])
-
-    @always(clk.posedge)
-    def target_regs():
-        if pl.valid and pl_kind == 2:
-            pp_lo.next = pp_lo_c
-            pp_hi.next = pp_hi_c
-        target.next = tprod[TW + GAMMA_FRAC:GAMMA_FRAC]
+    tgt = sig_head_target(clk, t_beat, total, gamma, target)
 
     rp = usig(iwn + 1)                         # feed position: 0 = header beat, i = value i-1
     rd_v, rd_s = usig(AW), usig(AW)
     rd_pv, rd_ps = usig(PV), usig(PV)
 
-    # Registered (BRAM/URAM) reads with address look-ahead: ``rp_nx`` is the value ``rp`` takes at the
-    # next edge (the control block assigns ``rp.next = rp_nx``), so the word latched at that edge from
-    # ``mem[rp_nx - 1]`` is, during the next cycle, the word an asynchronous read of ``mem[rp - 1]``
-    # would give. A write landing at the same edge on the same address is forwarded by a registered
-    # bypass (read-first memories), so the read data equal the old asynchronous read on every cycle.
-    rp_nx = usig(iwn + 1)
-    rd_nx_dec = Signal(modbv(0)[iwn + 1:])     # rp_nx - 1, chosen from registers (no adder on the path)
-    ALL1 = (1 << (iwn + 1)) - 1                # -1 in iwn + 1 bits (a Python constant: a literal)
-    rp_m1 = Signal(modbv(ALL1)[iwn + 1:])      # rp - 1, kept beside rp
-    # which of rp, 0, 1, rp + 1 rp_nx is (rp_next decides, rp_pick forms rp_nx and rd_nx_dec): the
-    # bypass compares the write index with each candidate read address beside that decision
-    rd_sel = Signal(intbv(0)[2:])
-    # rp's compares as registers, set with rp from the same choice (rp_flags): rp == 0, rp == nb,
-    # rp == N; the +1 candidates compare rp with the registered nb - 1 and N - 1
-    rp_is0, rp_at_nb, rp_at_n = Signal(bool(1)), Signal(bool(0)), Signal(bool(0))
+    # Registered (BRAM/URAM) reads with address look-ahead (head_feed.py): the buffers are read at
+    # rd_nx_dec = rp_nx - 1, the position - 1 of the next cycle, so the word latched at the next edge
+    # is, during the next cycle, the word an asynchronous read of mem[rp - 1] would give; a write
+    # landing at the same edge on the same address is forwarded (ram_bypass).
+    rd_nx_dec = Signal(modbv(0)[iwn + 1:])     # rp_nx - 1
+    rp_m1 = Signal(modbv((1 << (iwn + 1)) - 1)[iwn + 1:])   # rp - 1, kept beside rp
+    rd_sel = Signal(intbv(0)[2:])              # which of rp, 0, 1, rp + 1 the next position is
+    rp_is0, rp_at_nb, rp_at_n = Signal(bool(1)), Signal(bool(0)), Signal(bool(0))   # rp == 0, nb, N
     rd_nx_addr = usig(iwn)
     rd_nx_paddr = usig(iw)
 
@@ -499,52 +404,22 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
             cc_val.next = zv
         co_ready.next = state[H_CCVW] or state[H_CCSW]
 
+    ld_v, ld_s, ld_n = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))   # budget loads (head_budgets.py)
+
+    @always_comb
+    def budget_loads():
+        ld_v.next = state[H_CCVW] and co_valid
+        ld_s.next = state[H_CCSW] and co_valid
+        ld_n.next = state[H_BUD]
+
     @always_comb
     def cc_pack():
         cc.data.next = concat(cc_last and not rp_is0, cc_val)
 
-    # ---- budgets -----------------------------------------------------------------------------
-    CB = g.ciw + 3
-    bud_in = usig(CB)                          # (count >> div_shift) + 1 of the count arriving
-    bud_v, bud_s = usig(CB), usig(CB)          # registered as each count arrives (H_CCVW, H_CCSW)
-    cmin, cmax = usig(CB), usig(CB)
-    nv, ns = usig(iw + 1), usig(iw + 1)        # clamped budgets (registered)
-    nv_c, ns_c = usig(iw + 1), usig(iw + 1)
-    cx_co = usig(CB)
-    maxb_r = usig(iw + 1)                      # min(max_blocks, nb), registered (arguments stay put)
-    zc1 = zext(co_data, cx_co)
-    zmin = zext(min_blocks, cmin)
-    zmax = zext(maxb_r, cmax)
-    ds = g.div_shift
-
-    @always_comb
-    def budget_raw():
-        bud_in.next = (cx_co >> ds) + 1
-
-    @always(clk.posedge)
-    def budget_regs():
-        maxb_r.next = maxb_eff
-
-    @always_comb
-    def budget_clamp():
-        if bud_v < cmin:
-            if cmin > cmax:
-                nv_c.next = maxb_r
-            else:
-                nv_c.next = min_blocks
-        elif bud_v > cmax:
-            nv_c.next = maxb_r
-        else:
-            nv_c.next = bud_v[iw + 1:0]
-        if bud_s < cmin:
-            if cmin > cmax:
-                ns_c.next = maxb_r
-            else:
-                ns_c.next = min_blocks
-        elif bud_s > cmax:
-            ns_c.next = maxb_r
-        else:
-            ns_c.next = bud_s[iw + 1:0]
+    # ---- budgets (head_budgets.py): from the two counts, clamped; min_blocks for a query-aware head
+    nv, ns = usig(iw + 1), usig(iw + 1)        # the vertical and slash budgets (registered)
+    budgets = sig_head_budgets(clk, rst, co_data, ld_v, ld_s, ld_n, qa_r, min_blocks, maxb_eff, nv, ns,
+                               div_shift=g.div_shift)
 
     # ---- coverage select ---------------------------------------------------------------------
     ts = Stream(g.tpw + 1)
@@ -758,11 +633,10 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     # rp_next as a sum of products: each feed phase's step (go_*) beside the wrap flags, so the
     # choice is a few LUTs from the state, the sub-blocks' ready and the rp flags
-    go_dk, go_nb, go_n, rs_zero, rs_one, rs_inc, rs_rt = (Signal(bool(0)) for _ in range(7))
+    go_dk, go_nb, go_n, rs_zero, rs_one, rs_inc = (Signal(bool(0)) for _ in range(6))
 
     @always_comb
     def rp_steps():
-        rs_rt.next = rst or take
         go_dk.next = state[H_DK] and ((rp_is0 and dq_ready) or (not rp_is0 and dk_ready))
         go_nb.next = ((state[H_DPV] and dp.ready) or (state[H_PSK] and sk_ready)
                       or ((state[H_TMV] or state[H_TMS]) and ts.ready))
@@ -776,46 +650,11 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
         rs_one.next = (go_dk and rp_at_nb) or (state[H_DW] and dm.valid and dec_qa)
         rs_inc.next = (go_dk and not rp_at_nb) or (go_nb and not rp_at_nb) or (go_n and not rp_at_n)
 
-    @always_comb
-    def rp_next():
-        # RS_ZERO = 1, RS_ONE = 2, RS_INC = 3; a start or a reset goes to 0 whatever else holds
-        rd_sel.next = concat(not rs_rt and (rs_one or rs_inc), rs_rt or rs_zero or rs_inc)
-
-    @always_comb
-    def rp_pick():
-        if rd_sel == RS_ZERO:
-            rp_nx.next = 0
-            rd_nx_dec.next = ALL1
-        elif rd_sel == RS_ONE:
-            rp_nx.next = 1
-            rd_nx_dec.next = 0
-        elif rd_sel == RS_INC:
-            rp_nx.next = rp + 1
-            rd_nx_dec.next = rp
-        else:
-            rp_nx.next = rp
-            rd_nx_dec.next = rp_m1
-
-    @always(clk.posedge)
-    def rp_flags():
-        # a start (and a reset) chooses RS_ZERO: the flags then follow the new arguments
-        if rd_sel == RS_ZERO:
-            rp_is0.next = True
-            rp_at_nb.next = nb == 0
-            rp_at_n.next = nb == 0
-        elif rd_sel == RS_ONE:
-            rp_is0.next = False
-            rp_at_nb.next = nb == 1
-            rp_at_n.next = n_val == 1
-        elif rd_sel == RS_INC:
-            rp_is0.next = False
-            rp_at_nb.next = rp == nbm1_r
-            rp_at_n.next = rp[iwn:0] == nm1_r and not rp[iwn]
+    feed = sig_head_feed(clk, rst, take, rs_zero, rs_one, rs_inc, nb, n_val, nbm1_r, nm1_r, rp, rp_m1, rd_sel,
+                         rd_nx_dec, rp_is0, rp_at_nb, rp_at_n)
 
     @always_seq(clk.posedge, reset=rst)
     def control():
-        rp.next = rp_nx
-        rp_m1.next = rd_nx_dec
         done_r.next = False
         if qa_wait != 0:
             qa_wait.next = qa_wait - 1
@@ -940,20 +779,12 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     if rp_at_n:
                         state.next = S_CCVW if state[H_CCV] else S_CCSW
             if state[H_CCVW]:
-                if co_valid:
-                    bud_v.next = bud_in
+                if co_valid:                   # the vertical count: its budget (ld_v)
                     state.next = S_CCS
             if state[H_CCSW]:
-                if co_valid:
-                    bud_s.next = bud_in
+                if co_valid:                   # the slash count (ld_s)
                     state.next = S_BUD
-            if state[H_BUD]:
-                if qa_r:
-                    nv.next = min_blocks
-                    ns.next = min_blocks
-                else:
-                    nv.next = nv_c
-                    ns.next = ns_c
+            if state[H_BUD]:                   # the budgets clamped (ld_n)
                 state.next = S_HDR
             if state[H_HDR]:
                 if sl.ready:
@@ -1051,9 +882,9 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
         run_insts += [run_const, run_flags, w_qsum]
 
-    return (run_insts, decode, decode2, qoff, qaddr_ext, qaddr_off, qaddr_sum, q_reader, k_reader, q_gather,
+    return (run_insts, args, q_reader, k_reader, q_gather,
             k_gather, probe, pool, bs_q, bs_k, decision,
-            pooled, qa_forks, rd_kmatch, ks_hit, ksum_buf, qa_ports, rp_steps, rp_terms, rp_next, rp_pick, rp_flags,
-            cap_decode, prod_lo, prod_hi, tslice, target_regs, rd_index, rd_match, buf_writes, bufs, cover, z1, z2, z3, cc_mux, cc_pack, zmin,
-            zmax, zc1, budget_raw, budget_regs, budget_clamp, top, z4, z5, z6, arg_regs, ts_mux, ts_pack, builder, live, sel_mux, outputs,
+            pooled, qa_forks, rd_kmatch, ks_hit, ksum_buf, qa_ports, rp_steps, rp_terms, feed,
+            cap_decode, tgt, rd_index, rd_match, buf_writes, bufs, cover, z1, z2, z3, cc_mux, cc_pack,
+            budgets, budget_loads, top, z4, z5, z6, ts_mux, ts_pack, builder, live, sel_mux, outputs,
             control)
