@@ -5,84 +5,34 @@ Computes the golden model's ``fixed_head_pattern(h, params, cfg)`` (vertical-sla
 query-aware heads, N a multiple of B), then ``build_lists`` and ``liveness.annotate``, and emits
 exactly the beats ``attention_path`` takes on ``s_acc`` (``formats.liveness_beat``, ``3 IW + 4``
 bits ``{dead, next_row, pinnable, head_end, row, block, last}``; rows ascending, blocks ascending,
-``last`` closing each row, ``head_end`` on the final beat).
+``last`` closing each row, ``head_end`` on the final beat). A dense head (``nb <= max(2,
+min_blocks)``) reads nothing and emits every causal block.
 
-Dataflow (every arrow a valid/ready stream; the blocks are the co-simulated SIG blocks)::
+Sub-blocks: two ``axi_stream_reader`` (Q, K) and row gatherers; ``sig_probe`` (two passes over K)
+and ``sig_pool``; the buffers (``ram_bypass``: the probe's accumulators, the pooled vectors, the K
+block sums); ``sig_head_target`` (``(T * gamma) >> 16``), two ``sig_cover_count`` runs and
+``sig_head_budgets``; two ``sig_top_m`` runs; for ``tau_th != 0`` ``sig_block_sum``,
+``sig_decision`` and (query-aware heads) ``sig_pooled_select``; ``sig_list_builder`` and
+``sig_liveness``. The one-hot FSM here sequences the phases and feeds the buffers to the
+searches at the position ``sig_head_feed`` keeps; ``sig_head_args`` decodes the arguments and
+forms the probe read's address; ``sig_head_run`` keeps a shared K pass's runs (S > 1).
 
-  m_axi_q ─► axi_stream_reader ─► upsizer ─┬► s_q of sig_probe (the last B rows)
-                                           └► sig_block_sum ─► qsum (probe rows) | sig_pooled_select.s_q
-  m_axi_k ─► axi_stream_reader ─► upsizer ─┬► s_k of sig_probe (pass 1, pass 2)
-                                           └► sig_block_sum (pass 1 only) ─► K block sums buffer
-  sig_probe ─┬─► sig_pool ─► pv/ps buffers, T
-             └─► vert/slash buffers
-  tau_th != 0: sig_decision (qsum, K block sums, pv) ─► query_aware
-  not query-aware: target = (T * gamma) >> 16 ; vert, slash buffers ─► sig_cover_count ─► counts
-                   budget clamp((count >> div_shift) + 1, min_blocks, min(max_blocks, nb))
-  query-aware:     budgets = min_blocks; Q read twice more ─► block sums ─► sig_pooled_select
-                   (with the K block sums) ─► the builder's s_extra
-  pv / ps buffers ─► sig_top_m ─► vertical blocks / slash offsets ─► sig_list_builder ─► sig_liveness ─► m
+Ports (``clk``, ``rst`` synchronous active-high; ``IW = bits(max_blocks - 1)``): ``start`` (taken
+while ``busy`` is low) with ``nb``, ``q_base``, ``k_base``, ``mult``, ``shift``, ``gamma``,
+``min_blocks``, ``max_blocks``, ``tau_th`` held stable while ``busy`` (``run_first`` and
+``run_heads_m1`` too when ``heads_per_pass`` > 1); ``m_axi_q_*``, ``m_axi_k_*`` (ARID ``axi_id``);
+``m_valid``/``m_ready``/``m_data`` (the access stream); ``busy``; ``done`` (one cycle after the
+``head_end`` beat was taken); ``reads_done`` (every R beat of the head received); ``err`` (sticky
+AXI read error until the next ``start``; the head still completes); ``query_aware`` (valid from
+``done`` to the next ``start``).
 
-Reads (the memory-aware order): Q: the last B rows, ``B * D`` bytes from ``q_base + (nb - 1) B D``;
-K: ``N * D`` bytes from ``k_base``, twice (pass 1 and pass 2, each key once per pass, sequential;
-the K block sums of the query-aware path are taken from pass 1, so K is never read a third time).
-A query-aware head also reads all of Q twice (``2 N D`` bytes from ``q_base``): the pooled
-selection takes the Q block sums twice and the head does not store them. A dense head
-(``nb <= max(2, min_blocks)``, ``FlexPrefillParams.runs_dense``) reads nothing and emits every
-causal block.
+Reads: Q's last B rows once, K twice (``2 N D`` bytes), all of Q twice more for a query-aware head.
+Latency: the phases run one after another (probe, cover counts, budgets, top-m, lists,
+liveness); their cycle model is ``perf.kernel.sig_to_stream`` (calibrated with the whole kernel,
+tests/perf/test_kernel_calibration.py).
 
-Ports (``clk``, ``rst`` synchronous active-high; ``IW = bits(max_blocks - 1)``):
-
-* ``start`` (taken only while ``busy`` is low) and its arguments, held stable while ``busy``:
-  ``nb`` (IW+1), ``q_base``, ``k_base`` (64, 4 KiB aligned), ``mult`` (16), ``shift`` (6,
-  ``shift - 8 >= 1``; the decision uses ``shift + 2 log2 B``, which the host must keep ``<= 62``,
-  where the golden ``score_multiplier(base / B^2)`` stops equalling it), ``gamma`` (17, UQ1.16,
-  ``<= 2^16``), ``min_blocks`` (IW+1, ``>= 1``), ``max_blocks`` (IW+1), ``tau_th`` (32,
-  ``js_threshold(tau)``; the head is query-aware iff ``D2 < tau_th``; 0 skips the decision).
-* ``m_axi_q_*``, ``m_axi_k_*``: AXI4 read masters (``hbm_data_width`` data, ARID ``axi_id``,
-  default 0; the kernel gives the SIG its own ID to share the ports with the attention path).
-* ``m_valid``, ``m_ready``, ``m_data`` (``3 IW + 4``): the access stream.
-* ``busy``: high from the edge that takes ``start`` to the edge that takes the ``head_end`` beat.
-* ``done``: one-cycle pulse in the cycle after the ``head_end`` beat was taken (``busy`` is already
-  low then, so a new ``start`` may come in that cycle).
-* ``reads_done``: level, high once every Q and K row of the head has left the AXI readers (so
-  every R beat has been received: for ``tau_th != 0`` after the decision, which says whether Q is
-  re-read), from the cycle after ``start`` for a dense head; low from the cycle after the next
-  ``start``.
-* ``err``: sticky from an AXI read error (RRESP not OKAY, RID/RLAST wrong) until the next
-  ``start`` or ``rst``; the readers still deliver the beats, so the head completes.
-* ``query_aware``: the decision's outcome, valid from ``done`` to the next ``start``.
-
-Shared K pass (``heads_per_pass`` = S > 1, a GQA group's query heads; docs/sig.md): two more
-inputs, read with ``start``: ``run_first`` and ``run_heads_m1`` (``max(1, bits(S-1))``). A head
-started with ``run_first`` leads a run of ``h = run_heads_m1 + 1 <= S`` heads: it reads the h
-heads' probe rows (``B D`` bytes at ``q_base + i N D + (nb - 1) B D``, i = 0 .. h-1: the run's
-heads lie ``N D`` bytes apart, its own Q first), sends ``sig_probe`` the h-head header and K twice
-(``2 N D`` bytes for the whole run), keeps the h probe-row block sums (S x ``D (8 + log2 B)`` bits)
-and the K block sums, then takes bank 0. A head started without ``run_first`` reads no probe rows
-and no K: it takes the probe's next bank and its own probe-row block sum (the K block sums of the
-run's first head stay valid). The heads of a run must share ``nb``, ``mult`` and ``shift`` (the
-probe takes them once, from the run's first head; the kernel's heads do); a following head's
-``k_base`` is not used. After the probe everything is per head as below. A non-dense first
-head whose previous run left banks unread (an abandoned run) resets the probe first (its clear
-then costs ``(S-1) 2^IWN + max_n`` cycles). With S = 1 (both presets) the ports do not exist and
-every head is a run of one (``follower`` is a constant-0 register).
-
-Schedule (sequential phases; cycles per non-dense head, no stalls, ``P = ceil(W / hist_bits)``):
-AXI latency + the probe ``B + (2 nb + 1) B^2 + B (R + 1) + 2 N`` (pool and the buffer writes run in
-the probe's output beats; for a shared pass: ``h B + (2 nb + 1) h B^2 + h B (R + 1) + 2 N`` for the
-run's first head, ``2 N`` bank beats for the others), + ``2 (N + 1) + 2 C_cover`` (two cover counts from the buffers,
-``C_cover <= 1 + N + P (N + 2^h) + IWN + 3``), + 2 (budget, header), + ``2 (nb + 1) + 2 C_top``
-(two top-m from the pooled buffers), + the builder scan ``nb (nb + 1) / 2`` and the liveness
-``3 L`` for ``L`` accesses, + a few cycles of hand-over. ``docs/sig.md`` has measured figures.
-
-Memories owned by the head (registered read with address look-ahead and a write bypass, no reset): the vertical and slash accumulators
-as the probe emits them, ``2 x max_n x AW`` (``sig_cover_count`` takes its target before the
-values, and the target needs ``T = sum vert``, known only after the probe's vertical beats), the
-pooled vectors ``2 x max_blocks x (AW + log2 B)`` and the K block sums ``max_blocks x D (8 +
-log2 B)``. At the U280 preset that is 64 URAM288 for the two accumulator copies and about 27
-URAM (or 55 BRAM36) for the K block sums (``docs/sig.md``). The query-aware path adds a
-decision/pooled-selection phase: ``sig_decision`` ``~ nb (A + 4) + R`` cycles, then (query-aware
-heads) ``sig_pooled_select`` on the re-read Q, overlapped with the top-m phases.
+The full contract (argument ranges, the shared K pass, buffering and its cost, measured cycles,
+tests) is in docs/sig.md, "Whole head" and "One K pass for several query heads".
 """
 
 from __future__ import annotations
@@ -101,6 +51,7 @@ from .decision import decision_widths, sig_decision
 from .head_args import sig_head_args
 from .head_budgets import sig_head_budgets
 from .head_feed import RS_INC, RS_ONE, RS_ZERO, sig_head_feed
+from .head_run import sig_head_run
 from .head_target import sig_head_target
 from .list_builder import K_DENSE, K_HEADER, K_SLASH, K_VERT, index_width, sig_list_builder
 from .liveness import sig_liveness
@@ -259,7 +210,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     k_beats = usig(g.beats_bits)
     nm1_r = usig(iwn)                          # N - 1, registered
     nbm1_r = usig(iwn + 1)                     # nb - 1, registered
-    q_step = Signal(modbv(0)[64:]) if S > 1 else None   # S > 1: i N D for the i-th probe read of the run
+    q_step = Signal(modbv(0)[g.qoff_bits:]) if S > 1 else None   # S > 1: i N D, the run's i-th probe read
     args = sig_head_args(clk, nb, min_blocks, max_blocks, q_base, q_step, nb_m1, n_m1, n_val, dense, maxb_eff,
                          k_beats, nm1_r, nbm1_r, q_addr, block_size=B, head_dim=D, blk_beats=g.q_beats,
                          qoff_bits=g.qoff_bits, beats_bits=g.beats_bits)
@@ -805,65 +756,19 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                     busy_r.next = False
                     done_r.next = True
 
-    if S > 1:
-        run_pos = Signal(intbv(0, min=0, max=S))      # this head's index in its run
-        qp_left = Signal(intbv(0, min=0, max=S + 1))  # probe Q reads still to issue
-        qp_skip = Signal(intbv(0, min=0, max=S))      # probe Q reads to deliver before one counts
-        banks = Signal(intbv(0, min=0, max=S))        # followers of the run still to take their bank
-        qs_i = Signal(intbv(0, min=0, max=S))         # next probe-row block sum of the run
-        qsmem = [usig(BW) for _ in range(S)]
-        nd_bytes = usig(64)
-        ZND = 64 - (iw + 1) - lb - g.lg_d
+    if S > 1:                                  # the run's bookkeeping (head_run.py)
+        q_cmd, q_last, qs_we = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
 
         @always_comb
-        def run_in():
-            fol_in.next = not run_first
-            p_rst.next = rst or (take and run_first and not dense and banks != 0)
-            nd_bytes.next = concat(intbv(0)[ZND:], nb, intbv(0)[lb + g.lg_d:])
+        def run_events():
+            q_cmd.next = qc_valid and qc_ready and q_pend
+            q_last.next = qr_valid and qr_ready and qr_last
+            qs_we.next = bqo.valid and bqo.ready and not qa_mode
 
-        @always_comb
-        def run_flags():
-            qp_more.next = qp_left > 1
-            q_inc.next = qr_valid and qr_ready and qr_last and qp_skip == 0
-            ph.data.next = concat(run_heads_m1, mult, shift, n_m1)
-            qsum_d.next = qsmem[run_pos]
-
-        @always(clk.posedge)
-        def w_qsum():
-            if bqo.valid and bqo.ready and not qa_mode:
-                qsmem[qs_i].next = bqo.data
-
-        @always_seq(clk.posedge, reset=rst)
-        def run_seq():
-            if take:
-                if run_first:
-                    run_pos.next = 0
-                    qs_i.next = 0
-                    q_step.next = 0
-                    if dense:                  # no pass: pending banks of an abandoned run stay pending
-                        qp_left.next = 0
-                        qp_skip.next = 0
-                    else:
-                        qp_left.next = run_heads_m1 + 1
-                        qp_skip.next = run_heads_m1
-                        banks.next = run_heads_m1
-                else:
-                    qp_left.next = 0
-                    qp_skip.next = 0
-                    if run_pos < S - 1:
-                        run_pos.next = run_pos + 1
-                    if banks != 0 and not dense:
-                        banks.next = banks - 1
-            else:
-                if qc_valid and qc_ready and q_pend:
-                    qp_left.next = qp_left - 1
-                    q_step.next = q_step + nd_bytes
-                if qr_valid and qr_ready and qr_last and qp_skip != 0:
-                    qp_skip.next = qp_skip - 1
-                if bqo.valid and bqo.ready and not qa_mode and qs_i < S - 1:
-                    qs_i.next = qs_i + 1
-
-        run_insts += [run_in, run_flags, w_qsum, run_seq]
+        run_insts += [run_events,
+                      sig_head_run(clk, rst, take, dense, run_first, run_heads_m1, nb, mult, shift, n_m1, q_cmd,
+                                   q_last, qs_we, bqo.data, fol_in, p_rst, qp_more, q_inc, ph.data, qsum_d, q_step,
+                                   block_size=B, head_dim=D, heads_per_pass=S)]
     else:
         @always(clk.posedge)
         def run_const():

@@ -10,59 +10,28 @@ Dataflow (docs/attention_path.md)::
                 ─► axi_stream_reader (m_axi_q) ─► sae_kv_adapter (upsizer) ─► SAE s_q
                 ─► axi_stream_writer (m_axi_o) ◄─ stream_downsizer ◄─ SAE m_o
 
-Ports: ``clk``, ``rst`` (synchronous, active high). ``start`` (a pulse, taken while idle) with the
-head parameters, held stable while ``busy``: ``nb`` (key blocks, ``N = nb * B``; ``IW + 1`` bits),
-``q_base``, ``k_base``, ``v_base``, ``o_base`` (64-bit byte addresses of this head's Q [N][D] INT8,
-K and V [N][D] INT8, O [N][D] S16, row-major; ``q_base`` and ``o_base`` aligned to a burst, ``k_base``
-and ``v_base`` to ``B * D`` bytes), ``mult`` (``mult_bits``), ``shift`` (6 bits): the score
-multiplier (docs/formats.md). ``s_acc_valid/ready/data``: the liveness annotator's beats
-``{dead, next_row, pinnable, head_end, row, block, last}`` (``3 IW + 4`` bits,
-``rtl/sig/formats.liveness_beat``), rows ascending, blocks ascending, ``last`` closing each row,
-``head_end`` on the final beat; taken only while busy. ``busy``; ``done`` (one-cycle pulse once every
-O write of the head has its write response); ``err`` (sticky from the first error of a head until
-the next ``start`` or ``rst``); AXI4 masters ``m_axi_q_*`` (read), ``m_axi_kv_*`` (read, the KV
-cache's own), ``m_axi_o_*`` (write), 64-bit addresses, 4-bit IDs (all 0).
+Computes O of one head, ``sparse_attention_fixed`` over the blocks of the access stream, written
+row by row (``2 B D`` bytes of S16 at ``o_base + r * 2 B D``).
 
-Per head: ``start`` resets the KV cache, the SAE, the readers, the writer and every buffer of the
-path (``rst`` ORed with the row controller's one-cycle ``head_rst``), so nothing of the previous head
-survives (tags, pinned lines, sticky flags). Then the row controller (:mod:`.row_control`) issues
-for every row ``r`` the SAE command, the Q read of ``B * D`` bytes at ``q_base + r * B * D`` and the
-O write of ``2 * B * D`` bytes at ``o_base + r * 2 * B * D``; each access beat is forked to the KV
-cache (``next_use`` DEAD -> all ones, ``kv_cache.pack_request``'s format) and to the SAE's block
-list. ``done`` follows the writer's ``nb``-th completed command.
+Ports: ``clk``, ``rst`` (synchronous, active high); ``start`` (taken while idle) with ``nb``,
+``q_base``, ``k_base``, ``v_base``, ``o_base`` (64-bit byte addresses) and the score multiplier
+``mult``/``shift``, held stable while ``busy``; ``s_acc_*``: the liveness annotator's beats
+(``rtl/sig/formats.liveness_beat``, ``3 IW + 4`` bits), taken only while busy; ``busy``; ``done``
+(one cycle, once every O write of the head has its write response); ``err`` (sticky until the next
+``start`` or ``rst``: an AXI error, data still flowing, or a misused access stream); AXI4 masters
+``m_axi_q_*`` (read), ``m_axi_kv_*`` (read, the KV cache's own), ``m_axi_o_*`` (write), IDs 0.
 
-Errors (``err``): RRESP/RID/RLAST errors of the Q reader or the KV cache's master, BRESP/BID errors
-of the writer (data still flows: the head completes, its output is marked invalid); misuse: a KV
-request outside the head (``block`` or ``row >= nb``, the cache drops it), or an access beat that
-breaks the stream format (row out of order, ``block > row``, ``head_end`` not exactly on the last
-beat of row ``nb - 1``, a live ``next_row <= row``, a pinnable block whose next use is not the next
-row or that is dead before the last row), or a Q beat whose ``last`` is misplaced. After misuse
-the head may not complete; the kernel's top level resets it.
+Invariants: ``start`` resets the KV cache, the SAE, the readers, the writer and every buffer of the
+path, so nothing of the previous head survives; every stream is consumed in one order, and the
+path cannot deadlock for any depth of the ``s_blk`` FIFO (the argument is in docs/attention_path.md);
+the FIFO has ``prefetch_depth + 2`` beats (a power of two at least) so the cache may run that far
+ahead of the SAE.
 
-Buffering and deadlock freedom. Every stream is consumed in one order (rows ascending, blocks in
-list order), so the only coupling is the fork, whose two outputs must both take a beat before the
-next one is offered. Claim: for any depth of the ``s_blk`` FIFO (even none) the path cannot
-deadlock. The SAE takes list beat ``j`` only after it has consumed all K/V data of accesses
-``< j``; the KV cache answers requests in order and holds at most ``1`` (request register) +
-``prefetch_depth + 1`` (decided, undelivered tickets) requests, all released once their data has
-been consumed. (a) If the SAE waits for K/V data of access ``j``, it has taken beat ``j`` from the
-FIFO, so the fork has offered beat ``j`` to the cache, which it takes as soon as the accesses
-``< j`` are delivered, which they are (the SAE consumed them); the cache then delivers ``j``.
-(b) If the SAE waits for list beat ``j`` with the FIFO empty, the fork holds ``j``; its ``b`` side
-is ready (the FIFO is empty) and its ``a`` side is ready once the cache has room, which it has (all
-earlier accesses consumed). (c) The row command, Q and O streams are each issued in row order by
-their own counter; the reader's FIFO and credit rule never stall R; the writer takes row ``r``'s
-command once row ``r - 1`` is written, which needs only the SAE's row ``r - 1`` output, produced
-before it asks for anything of row ``r``. The FIFO's depth is therefore a throughput choice: the
-cache can run ``prefetch_depth + 2`` accesses (request register plus tickets) ahead of the SAE, so
-the ``s_blk`` FIFO has ``prefetch_depth + 2`` beats (rounded up to a power of two); with less, the
-fork would hold the cache back to the SAE's pace and prefetch would be lost.
-
-Cycle behaviour: ``start`` at edge ``t``: ``busy`` from ``t``, head reset during cycle ``t + 1``,
-commands from ``t + 2``; the SAE then runs its row jobs back to back (``sae_engine`` schedule, at
-least ``1 + B + n (1 + 2B + B (2B + 9)) + B (R + 4)`` cycles for a row of ``n`` blocks) while the Q
-of the next row and the K/V of up to ``prefetch_depth + 2`` later accesses are fetched; ``done``
-two cycles after the last write response.
+Latency: ``start`` at edge ``t``: ``busy`` from ``t``, head reset during cycle ``t + 1``, commands
+from ``t + 2``; the SAE then runs its row jobs back to back (``sae_engine`` schedule) while the Q of
+the next row and the K/V of later accesses are fetched; ``done`` two cycles after the last write
+response. The full contract (address alignment, error cases, cycle figures) is in
+docs/attention_path.md.
 """
 
 from __future__ import annotations

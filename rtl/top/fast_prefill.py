@@ -1,82 +1,40 @@
 """The Vitis RTL kernel ``fast_prefill``: every head's Sparse Index Generator and attention, end to end.
 
-Computes, for the arguments in ``s_axi_control`` (``rtl/top/regmap.toml``, docs/kernel.md), for each
-query head ``h = 0 .. H-1`` (KV head ``kvh = h // (H / Hkv)``, golden ``kv_head_of`` not
-interleaved): the SIG (``sig_head`` on Q head ``h`` at ``q + h*N*D`` and K of ``kvh`` at
-``k + kvh*N*D``: the head's annotated access stream, into the access FIFO), then the attention
-(``attention_path`` with that stream on ``s_acc``, V at ``v + kvh*N*D``, O written at
-``o + h*N*D*2``). The output of every head equals the golden ``sparse_attention_fixed`` of the golden
-``fixed_head_pattern`` (``verify/golden/kernel_ref.py``).
+Computes, for the arguments in ``s_axi_control`` (``rtl/top/regmap.toml``), for each query head
+``h = 0 .. H-1`` (KV head ``kvh = h // (H / Hkv)``, golden ``kv_head_of``): the SIG (``sig_head`` on
+Q of head ``h`` at ``q + h*N*D`` and K of ``kvh`` at ``k + kvh*N*D``), whose annotated access stream
+goes into the access FIFO (``stream_ram_fifo``), then the attention (``attention_path`` on that
+stream, V at ``v + kvh*N*D``, O written at ``o + h*N*D*2``). Every head's O equals the golden
+``sparse_attention_fixed`` of the golden ``fixed_head_pattern`` (``verify/golden/kernel_ref.py``).
 
-Overlap (``overlap=True``, built): the SIG issuer starts the SIG of head ``h+1`` as soon as the SIG
-is done with head ``h`` (every access of head ``h`` in the access FIFO, ``stream_ram_fifo`` of
-``access_fifo_depth`` beats), while head ``h`` attends; the path issuer starts the attention of head
-``h`` once its first access is at the FIFO's head. ``overlap=False`` (a baseline for measurements)
-also makes the SIG wait until every started head has attended.
+Overlap (``overlap=True``, built): the SIG of head ``h+1`` starts as soon as the SIG has put head
+``h``'s last access into the FIFO, while head ``h`` attends; a head's attention starts once its first
+access is at the FIFO's head. ``overlap=False`` (a baseline) makes the SIG also wait for the
+attention of every started head. With ``sig_heads_per_pass`` > 1 a GQA group's heads share K passes
+(``run_first``, ``run_heads_m1`` of ``sig_head``).
 
 Ports (Vitis RTL kernel, UG1393): ``ap_clk``; ``ap_rst_n`` (active low, synchronous, through the
-two-flop synchroniser ``rst_sync_s0`` / ``rst_sync_s1``, so the kernel is reset two cycles after
-``ap_rst_n`` falls and leaves reset two cycles after it rises); ``s_axi_control_*`` and
-``interrupt`` (:mod:`.axil_control`: ap_ctrl_hs, GIE/IER/ISR, arguments, ``status``);
-``m_axi_q_*`` (AXI4 read: the SIG's probe reads of Q and the attention's Q rows), ``m_axi_kv_*``
-(AXI4 read: the SIG's K passes and the KV cache's K/V blocks), ``m_axi_o_*`` (AXI4 write: O rows).
-64-bit addresses, 4-bit IDs (reads: 1 for the SIG, ``SIG_AXI_ID``, 0 for the attention path;
-writes: 0), data width ``hbm_data_width``. The read
-ports have no write channels: Vitis packages a read-only ``m_axi`` interface as such.
+two-flop synchroniser ``rst_sync_s0``/``rst_sync_s1``); ``s_axi_control_*`` and ``interrupt``
+(``axil_control``: ap_ctrl_hs, GIE/IER/ISR, arguments, ``status``); AXI4 read masters ``m_axi_q_*``
+(SIG probe rows, attention Q rows), ``m_axi_kv_*`` (SIG K passes, KV cache K fills) and
+``m_axi_v_*`` (V fills); AXI4 write master ``m_axi_o_*`` (O rows). Read IDs 1 for the SIG
+(``SIG_AXI_ID``), 0 for the attention path; the two users of a read port share it through an
+``axi_read_arbiter`` without stalling each other's beats.
 
-Control (ap_ctrl_hs): ``ap_idle`` is high exactly while the core is in its idle state; ``ap_start``
-(from the control slave) is taken only there. The core then checks the arguments (a 32-cycle
-restoring division gives ``G = H / Hkv`` and ``H % Hkv``) and, on the first illegal one, ends at
-once with its error code (``regmap.toml`` ``error_codes``, checked in code order) without any AXI
-transaction. Otherwise it runs the heads (one attending while the SIG runs ahead: a later head's
-SIG, and the accesses of finished SIG heads waiting in the FIFO);
-``ap_done`` and ``ap_ready`` pulse together in the last
-cycle of the run (a sequential kernel: the arguments are read during the whole run and must not be
-written while ``ap_idle`` is low). ``status`` (0 or the error code) is written at the end and
-cleared when the next start is taken.
+Invariants: ``ap_idle`` is high exactly in the idle state and ``ap_start`` is taken only there;
+the arguments are checked first (a 32-cycle division gives ``G = H / Hkv``), and the first illegal
+one ends the run at once with its error code (``regmap.toml`` ``[error_codes]``, the ``E_*``
+constants here are generated from it) and no AXI transaction; an AXI error during a run (6, 7,
+10) lets every head whose SIG had started complete, starts no further SIG, and ends the run with
+``ap_done``; ``ap_done`` and ``ap_ready`` pulse together in the run's last cycle.
 
-Argument checks: ``1 <= N <= max_seq_len``, ``N % B == 0`` and ``nb (nb + 1) / 2 <=
-max_accesses`` of the SIG head's liveness buffer (a dense head of ``nb`` blocks must fit:
-``seq_len_limit``: the buffer holds a dense head at ``max_seq_len``, so every N up to 1024 at
-``tiny`` and 131072 at ``u280``) (1); ``H >= 1``, ``Hkv >= 1``, ``H % Hkv == 0`` (2); ``0 < gamma <= 2^16`` (3);
-``min_budget >= 1``, ``max_budget >= min_budget`` (4); every pointer 4 KiB aligned and, when
-``Hkv > 1`` (or ``H > 1`` with ``tau_threshold != 0``), ``N * D`` a multiple of the SIG head's read
-burst (``burst_beats * W / 8`` bytes, at most 4 KiB; ``tiny``: 512 bytes, so ``N`` a multiple of
-64) because it reads all of K of KV head ``kvh`` from ``k + kvh*N*D`` (and, for the query-aware
-test, all of Q of head ``h`` from ``q + h*N*D``) in such bursts and a burst must not cross 4 KiB (5); ``1 <= score_mult <
-2^mult_bits``, ``logit_frac < score_shift <= 62`` and, when ``tau_threshold != 0``, ``score_shift +
-2 log2 B <= 62`` (the query-aware multiplier ``(mult, shift + 2 log2 B)`` must not saturate as the
-golden ``score_multiplier`` would) (8); ``tau_threshold = 0`` unless the build has the query-aware
-unit (``query_aware_unit``, True with the present ``sig_head``) (9). The other per-head bases
-(``q + h*N*D``, ``v + kvh*N*D``, ``o + 2h*N*D``) are multiples of ``B * D`` bytes because ``N`` is a
-multiple of ``B``; the attention path's bursts (at most ``B * D`` bytes for Q, ``2 B D`` for O, a
-block for K/V) stay aligned there.
+Latency (``fast_prefill/perf/kernel.py``): 1 (start) + 32 (division) + 1 (check) + 1 per run to
+the first SIG start; a head's attention starts 4 cycles after its first access left the SIG (or 2
+after the previous head's attention ended), the next SIG 3 cycles after this SIG's last access;
+``ap_done`` 3 cycles after the last attention.
 
-Errors during a run: an AXI read response other than OKAY on ``m_axi_q``/``m_axi_kv`` (6), a write
-response other than OKAY on ``m_axi_o`` (7), or an error a unit reports that is neither (RID, BID,
-RLAST, or a broken access stream: 10). The data still flows; no SIG starts after the error, every
-head whose SIG had started (the one attending, those whose accesses wait in the FIFO, the one in
-the SIG) completes, and
-the run ends after them with ``ap_done``.
-
-Shared K passes (``sig_heads_per_pass`` = S > 1 in the SIG head's parameters): the heads of a
-GQA group go in runs of ``min(S, G - g)`` (``g`` the head's place in its group); the first head of
-a run starts the SIG with ``run_first`` and ``run_heads_m1 = h - 1``, so the SIG reads the probe
-rows of the run's h query heads (they lie ``N*D`` bytes apart) and K of the group twice, once for
-the whole run; the other heads of the run start it without ``run_first`` and read no K in their
-SIG phase (docs/sig.md). Every head's O is unchanged; only the SIG's K reads (``2 N D`` bytes per
-run instead of per head) and the per-head SIG cycles change (the run's first head scores all h
-heads' probe rows). With S = 1 (both presets) the two ports do not exist.
-
-Sharing of the read ports: ``m_axi_q`` and ``m_axi_kv`` each have two users (SIG, attention path)
-at the same time (:mod:`..axi.read_arbiter`): ARs round robin, R beats routed by RID. Every read
-master keeps RREADY high while it has a burst outstanding (room reserved), so neither user stalls
-the other's beats.
-
-Cycles (``fast_prefill/perf/kernel.py``, docs/performance.md): 1 (start) + 32 (division) + 1 (check)
-+ 1 per run to the first SIG start; a head's attention starts 4 cycles after its first access left
-the SIG (or 2 after the previous head's attention ended), the next SIG 3 cycles after this SIG's
-last access; ``ap_done`` 3 cycles after the last attention.
+The full contract (ports table, argument checks by code, errors, reset, cycles, tests) is in
+docs/kernel.md.
 """
 
 from __future__ import annotations
