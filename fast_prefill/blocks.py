@@ -15,6 +15,7 @@ in ``PROOF_JOBS``); this module discovers them, so adding a unit touches no shar
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from dataclasses import dataclass
 from typing import Callable
@@ -40,10 +41,31 @@ class BlockSpec:
         """``(instance, ports)`` for ``params``; fresh signals unless ``ports`` is given."""
         ports = self.ports(params) if ports is None else ports
         kwargs = {k: params[k] for k in self.hdl_params}
-        return self.factory(**ports, **kwargs), ports
+        return self.factory(**bundle_ports(self.factory, ports), **kwargs), ports
 
     def module_name(self, suffix: str) -> str:
         return f"{self.name}_{suffix}"
+
+
+def bundle_ports(factory: Callable, ports: dict) -> dict:
+    """``ports`` (flat: ``s_valid``, ``s_ready``, ``s_data``, ...) as ``factory`` takes them: a
+    parameter of ``factory`` that is not a port name, but whose ``<name>_<signal>`` names cover one
+    interface class's signals (``rtl/stream/interface.INTERFACES``, e.g. ``Stream``), gets those
+    signals bundled into that interface (the same Signal objects, so a bench still drives and reads
+    the flat names)."""
+    from .rtl.stream.interface import INTERFACES
+
+    func = getattr(factory, "func", factory)      # a MyHDL @block is a block_decorator
+    out = dict(ports)
+    for name in inspect.signature(func).parameters:
+        if name in ports:
+            continue
+        for cls in INTERFACES:
+            keys = [f"{name}_{a}" for a in cls.SIGNALS]
+            if all(k in out for k in keys):
+                out[name] = cls.of(*(out.pop(k) for k in keys))
+                break
+    return out
 
 
 def clock_and_reset() -> dict:

@@ -75,13 +75,22 @@ class Stub:
 
     deco: block_decorator
     params: dict            # non-signal arguments, by name
-    ports: dict             # signal arguments, by name, in signature order
+    ports: dict             # signal arguments, by name, in signature order (an interface's as <arg>_<attr>)
     module: str             # the child's module name
+    interfaces: dict = field(default_factory=dict)   # interface arguments (Stream, ...), by name
 
     def factory(self) -> Callable[[], _Block]:
-        """A function that elaborates this block as a top level, on fresh port signals."""
+        """A function that elaborates this block as a top level, on fresh port signals (an
+        interface argument becomes a copy of its object holding fresh signals)."""
         clones = {n: _clone(s) for n, s in self.ports.items()}
-        return lambda: self.deco(**clones, **self.params)
+        args = dict(clones)
+        for name, obj in self.interfaces.items():
+            twin = copy.copy(obj)
+            for attr, value in vars(obj).items():
+                if isinstance(value, _Signal):
+                    setattr(twin, attr, args.pop(f"{name}_{attr}"))
+            args[name] = twin
+        return lambda: self.deco(**args, **self.params)
 
 
 class _State:
@@ -108,8 +117,9 @@ def _clone(sig: _Signal) -> _Signal:
     return Signal(copy.deepcopy(sig._init))
 
 
-def _bind(deco: block_decorator, args: tuple, kwargs: dict) -> tuple[dict, dict] | None:
-    """``(params, ports)`` of a call, or None when the call cannot be a module instance."""
+def _bind(deco: block_decorator, args: tuple, kwargs: dict) -> tuple[dict, dict, dict] | None:
+    """``(params, ports, interfaces)`` of a call, or None when the call cannot be a module
+    instance; an interface argument's signals are ports ``<arg>_<attribute>``."""
     sig = inspect.signature(deco.func)
     if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
         return None
@@ -124,7 +134,7 @@ def _bind(deco: block_decorator, args: tuple, kwargs: dict) -> tuple[dict, dict]
             arguments.update(value)   # **kwargs: passed on by name
         else:
             arguments[name] = value
-    params, ports, seen = {}, {}, set()
+    params, ports, interfaces, seen = {}, {}, {}, set()
     for name, value in arguments.items():
         if isinstance(value, _Signal):
             if id(value) in seen:
@@ -133,13 +143,31 @@ def _bind(deco: block_decorator, args: tuple, kwargs: dict) -> tuple[dict, dict]
             ports[name] = value
         elif isinstance(value, (list, tuple, set, dict)) and _holds_signal(value):
             return None
+        elif _is_interface(value):
+            # MyHDL names an interface port's signals <arg>_<attribute>: so are the child's ports
+            for attr, sig in vars(value).items():
+                if isinstance(sig, _Signal):
+                    if id(sig) in seen:
+                        return None
+                    seen.add(id(sig))
+                    ports[f"{name}_{attr}"] = sig
+            interfaces[name] = value
         else:
             if " at 0x" in repr(value):
                 return None
             params[name] = value
     if not ports:
         return None
-    return params, ports
+    return params, ports, interfaces
+
+
+def _is_interface(value) -> bool:
+    """An object whose attributes hold signals (and no container of signals): an interface port."""
+    if isinstance(value, (_Signal, type)) or not hasattr(value, "__dict__"):
+        return False
+    attrs = vars(value).values()
+    return (any(isinstance(v, _Signal) for v in attrs)
+            and not any(isinstance(v, (list, tuple, set, dict)) and _holds_signal(v) for v in attrs))
 
 
 def _holds_signal(value) -> bool:
@@ -176,10 +204,10 @@ def _stubbing_call(self, *args, **kwargs):
         name = _myhdl_block._uniqueify_name(name)
     if stub is None:
         return _Block(self.func, self, name, self.srcfile, self.srcline, self.skipname, *args, **kwargs)
-    params, ports = stub
+    params, ports, interfaces = stub
     blk = _Block(_no_logic, self, name, self.srcfile, self.srcline, self.skipname, *args, **kwargs)
     blk.func = self.func
-    blk.hier_stub = Stub(self, params, ports, module_name_for(self.func, params, ports))
+    blk.hier_stub = Stub(self, params, ports, module_name_for(self.func, params, ports), interfaces)
     # The child's ports are named like the flat conversion's child signals (<instance>_<port>)
     # when the parent has no name of its own for them.
     blk.sigdict = dict(ports)

@@ -102,3 +102,44 @@ def test_a_failing_sub_module_fails_the_conversion_and_writes_nothing(tmp_path):
 def test_jobs_must_be_positive():
     with pytest.raises(ValueError, match="'jobs' = 0 is not allowed"):
         hierarchy.Workers(0)
+
+
+def test_an_interface_argument_is_a_module_with_flat_port_names(kernel):
+    """A block taking ``Stream`` objects (``stream_fifo(clk, rst, s, m)``) stays a module: the
+    stub's ports are ``<argument>_<attribute>``, the names MyHDL gives the child's ports, and the
+    parent connects them by name (``axi_stream_reader``'s FIFO, built on two ``Stream.of``)."""
+    files = {f.name: f.read_text() for f in hierarchy.source_files(kernel)}
+    reader = next(t for n, t in files.items() if n.startswith("axi_stream_reader_") and "stream_fifo0 (" in t)
+    inst = reader[reader.index("stream_fifo0 ("):]
+    inst = inst[:inst.index(");")]
+    assert re.findall(r"\.(\w+)\(", inst) == ["clk", "rst", "s_valid", "s_ready", "s_data", "m_valid", "m_ready",
+                                             "m_data"]
+    assert ".s_data(m_axi_rdata)" in inst and ".m_valid(f_out_valid)" in inst
+    fifo = next(t for n, t in files.items() if n.startswith("stream_fifo_"))
+    assert re.search(r"^input \[\d+:0\] s_data;$", fifo, re.M) and re.search(r"^output m_valid;$", fifo, re.M)
+
+
+def test_bind_flattens_an_interface_and_refuses_a_shared_signal():
+    from myhdl import ResetSignal, Signal
+
+    from fast_prefill.rtl.stream.fifo import stream_fifo
+    from fast_prefill.rtl.stream.interface import Stream
+
+    clk, rst = Signal(bool(0)), ResetSignal(0, active=1, isasync=False)
+    s, m = Stream(4), Stream(4)
+    params, ports, ifaces = hierarchy._bind(stream_fifo, (clk, rst, s, m), {"depth": 2})
+    assert params == {"depth": 2} and list(ifaces) == ["s", "m"]
+    assert list(ports) == ["clk", "rst", "s_valid", "s_ready", "s_data", "m_valid", "m_ready", "m_data"]
+    assert ports["s_data"] is s.data
+    # the same signal on two ports cannot be a module port list: the block is elaborated inline
+    assert hierarchy._bind(stream_fifo, (clk, rst, s, Stream.of(m.valid, s.ready, m.data)), {}) is None
+
+
+def test_bundle_ports_groups_flat_ports_into_streams():
+    from fast_prefill.blocks import bundle_ports, clock_and_reset, stream_ports
+    from fast_prefill.rtl.stream.fork import stream_fork
+
+    ports = {**clock_and_reset(), **stream_ports("s", 4), **stream_ports("m_a", 4), **stream_ports("m_b", 4)}
+    args = bundle_ports(stream_fork, ports)
+    assert sorted(args) == ["clk", "m_a", "m_b", "rst", "s"]
+    assert args["m_b"].ready is ports["m_b_ready"] and args["s"].width == 4

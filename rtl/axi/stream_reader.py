@@ -25,6 +25,7 @@ from myhdl import Signal, always_comb, always_seq, block, intbv, modbv
 
 from ..common.params import check_int, check_pow2
 from ..stream.fifo import stream_fifo
+from ..stream.interface import Stream
 from .burst_address import axi_burst_address
 
 
@@ -81,8 +82,8 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
 
     f_in_valid, f_in_ready = Signal(bool(0)), Signal(bool(0))
     f_out_valid, f_out_ready = Signal(bool(0)), Signal(bool(0))
-    fifo = stream_fifo(clk, rst, f_in_valid, f_in_ready, m_axi_rdata, f_out_valid, f_out_ready, m_data,
-                       depth=fifo_depth)
+    fifo = stream_fifo(clk, rst, Stream.of(f_in_valid, f_in_ready, m_axi_rdata),
+                       Stream.of(f_out_valid, f_out_ready, m_data), depth=fifo_depth)
     pop = Signal(bool(0))
     # every burst but a command's last is burst_beats long: the address steps by one burst
     counter = axi_burst_address(clk, rst, addr_load, s_cmd_addr, can_issue, next_addr,

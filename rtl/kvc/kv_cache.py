@@ -42,6 +42,7 @@ from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
 from ..common.params import check_int
 from ..stream.fifo import stream_fifo
+from ..stream.interface import Stream
 from .axi_read_master import kvc_axi_read_master
 from .row_packer import kvc_row_packer
 from .tag_store import kvc_tag_store, line_bits
@@ -188,7 +189,8 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
                                      burst_beats=burst_beats, max_outstanding=max_outstanding, axi_id=axi_id)
         pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
         managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed")
-    out_buf = stream_fifo(clk, rst, rd_vld, ob_ready, ob_data, m_valid, m_ready, m_data, depth=OUT_DEPTH)
+    out_buf = stream_fifo(clk, rst, Stream.of(rd_vld, ob_ready, ob_data), Stream.of(m_valid, m_ready, m_data),
+                          depth=OUT_DEPTH)
 
     @always_comb
     def unpack():

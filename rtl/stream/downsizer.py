@@ -18,8 +18,8 @@ from myhdl import Signal, always_comb, always_seq, block, intbv
 
 
 @block
-def stream_downsizer(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data):
-    win, wout = len(s_data), len(m_data)
+def stream_downsizer(clk, rst, s, m):
+    win, wout = len(s.data), len(m.data)
     if win % wout or win < wout:
         raise ValueError(f"stream_downsizer field 's_data' width = {win} is not allowed: must be a multiple "
                          f"of m_data width {wout}")
@@ -33,20 +33,20 @@ def stream_downsizer(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_dat
     @always_comb
     def handshake():
         last_slice.next = idx == ratio - 1
-        take.next = s_valid and (not full or (m_ready and last_slice))
-        s_ready.next = not full or (m_ready and last_slice)
-        m_valid.next = full
+        take.next = s.valid and (not full or (m.ready and last_slice))
+        s.ready.next = not full or (m.ready and last_slice)
+        m.valid.next = full
 
     @always_comb
     def select():
-        m_data.next = held[wout:0]
+        m.data.next = held[wout:0]
 
     @always_seq(clk.posedge, reset=rst)
     def control():
         if take:
             full.next = True
             idx.next = 0
-        elif full and m_ready:
+        elif full and m.ready:
             if last_slice:
                 full.next = False
                 idx.next = 0
@@ -57,8 +57,8 @@ def stream_downsizer(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_dat
     def capture():
         # The slice on the output is always the low one: shift the next slice down after each beat.
         if take:
-            held.next = s_data
-        elif full and m_ready:
+            held.next = s.data
+        elif full and m.ready:
             held.next = held >> wout
 
     return handshake, select, control, capture

@@ -31,11 +31,11 @@ def _validate(depth: int, width: int) -> None:
 
 
 @block
-def stream_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, depth=4):
-    width = len(s_data)
+def stream_fifo(clk, rst, s, m, depth=4):
+    width = len(s.data)
     _validate(depth, width)
-    if len(m_data) != width:
-        raise ValueError(f"stream_fifo field 'm_data' width = {len(m_data)} is not allowed: must equal s_data width {width}")
+    if len(m.data) != width:
+        raise ValueError(f"stream_fifo field 'm_data' width = {len(m.data)} is not allowed: must equal s_data width {width}")
     aw = depth.bit_length() - 1
 
     mem = [Signal(intbv(0)[width:]) for _ in range(depth)]
@@ -47,19 +47,19 @@ def stream_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, de
 
     @always_comb
     def handshake():
-        s_ready.next = count < depth
-        m_valid.next = count != 0
-        push.next = s_valid and count < depth
-        pop.next = m_ready and count != 0
+        s.ready.next = count < depth
+        m.valid.next = count != 0
+        push.next = s.valid and count < depth
+        pop.next = m.ready and count != 0
 
     @always_comb
     def read_port():
-        m_data.next = mem[rd_ptr]
+        m.data.next = mem[rd_ptr]
 
     @always(clk.posedge)
     def write_port():
         if push:
-            mem[wr_ptr].next = s_data
+            mem[wr_ptr].next = s.data
 
     @always_seq(clk.posedge, reset=rst)
     def pointers():

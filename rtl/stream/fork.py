@@ -19,11 +19,10 @@ from myhdl import Signal, always_comb, always_seq, block
 
 
 @block
-def stream_fork(clk, rst, s_valid, s_ready, s_data, m_a_valid, m_a_ready, m_a_data,
-                m_b_valid, m_b_ready, m_b_data):
-    w = len(s_data)
-    if len(m_a_data) != w or len(m_b_data) != w:
-        raise ValueError(f"stream_fork field 'm_a_data/m_b_data' width = {len(m_a_data)}/{len(m_b_data)} "
+def stream_fork(clk, rst, s, m_a, m_b):
+    w = len(s.data)
+    if len(m_a.data) != w or len(m_b.data) != w:
+        raise ValueError(f"stream_fork field 'm_a_data/m_b_data' width = {len(m_a.data)}/{len(m_b.data)} "
                          f"is not allowed: must equal s_data width {w}")
     done_a = Signal(bool(0))     # output a already took the current input beat
     done_b = Signal(bool(0))
@@ -31,12 +30,12 @@ def stream_fork(clk, rst, s_valid, s_ready, s_data, m_a_valid, m_a_ready, m_a_da
 
     @always_comb
     def comb():
-        m_a_valid.next = s_valid and not done_a
-        m_b_valid.next = s_valid and not done_b
-        m_a_data.next = s_data
-        m_b_data.next = s_data
-        go.next = s_valid and (done_a or m_a_ready) and (done_b or m_b_ready)
-        s_ready.next = (done_a or m_a_ready) and (done_b or m_b_ready)
+        m_a.valid.next = s.valid and not done_a
+        m_b.valid.next = s.valid and not done_b
+        m_a.data.next = s.data
+        m_b.data.next = s.data
+        go.next = s.valid and (done_a or m_a.ready) and (done_b or m_b.ready)
+        s.ready.next = (done_a or m_a.ready) and (done_b or m_b.ready)
 
     @always_seq(clk.posedge, reset=rst)
     def flags():
@@ -44,9 +43,9 @@ def stream_fork(clk, rst, s_valid, s_ready, s_data, m_a_valid, m_a_ready, m_a_da
             done_a.next = False
             done_b.next = False
         else:
-            if s_valid and m_a_ready:
+            if s.valid and m_a.ready:
                 done_a.next = True
-            if s_valid and m_b_ready:
+            if s.valid and m_b.ready:
                 done_b.next = True
 
     return comb, flags

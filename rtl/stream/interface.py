@@ -16,14 +16,18 @@ from ..common.params import check_int
 class Stream:
     """The three signals of one stream: ``valid``, ``ready`` and a ``width``-bit unsigned ``data``.
 
-    Inside a block, a stream between sub-blocks is one ``Stream`` (``cc = Stream(w)``, used as
-    ``cc.valid``, ``cc.ready``, ``cc.data`` in the generators): MyHDL names its signals
-    ``cc_valid``, ``cc_ready``, ``cc_data`` in the converted Verilog, the names three separate
-    signals had (``sig_head`` and ``attention_path`` convert to the same Verilog either way). Block
-    ports are still separate signals (the registry's port dictionaries and the benches name them
-    one by one): a stream is unpacked with :meth:`ports`, for example
-    ``fifo(clk, rst, *s.ports(), *m.ports(), depth=4)``.
+    A block's stream ports are ``Stream`` objects (``def stream_fifo(clk, rst, s, m, depth=2)``,
+    used as ``s.valid``, ``s.ready``, ``s.data``): MyHDL converts such a port to three ports named
+    ``s_valid``, ``s_ready``, ``s_data``, the names of the flat signals it replaces, and the
+    hierarchical conversion (``fast_prefill/hierarchy.py``) instantiates the block by those names.
+    Inside a block a stream between sub-blocks is one ``Stream`` too (``cc = Stream(w)``): MyHDL
+    names its signals ``cc_valid``, ``cc_ready``, ``cc_data``. :meth:`of` wraps three existing
+    signals (a port of the parent, a slice) without copying them; the registry
+    (``fast_prefill/blocks.py``) bundles a block's flat port dictionary the same way, so benches
+    keep naming ports one by one.
     """
+
+    SIGNALS = ("valid", "ready", "data")
 
     def __init__(self, width: int):
         check_int("stream", "width", width, 1, 4096)
@@ -32,6 +36,21 @@ class Stream:
         self.ready = Signal(bool(0))
         self.data = Signal(intbv(0)[width:])
 
+    @classmethod
+    def of(cls, valid, ready, data) -> "Stream":
+        """A ``Stream`` made of the signals ``valid``, ``ready``, ``data`` themselves (not copies)."""
+        for name, sig in (("valid", valid), ("ready", ready)):
+            if len(sig) != 1:
+                raise ValueError(f"stream field '{name}' width = {len(sig)} is not allowed: must be 1")
+        obj = cls.__new__(cls)
+        obj.width = len(data)
+        obj.valid, obj.ready, obj.data = valid, ready, data
+        return obj
+
     def ports(self):
-        """``(valid, ready, data)`` in the order every stream block takes them."""
+        """``(valid, ready, data)``, for a block that takes the three signals one by one."""
         return self.valid, self.ready, self.data
+
+
+#: every interface class a block port may be (the registry bundles flat ports into these)
+INTERFACES = (Stream,)

@@ -35,11 +35,11 @@ DEPTH_MAX = 1 << 20
 
 
 @block
-def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, depth=1024):
+def stream_ram_fifo(clk, rst, s, m, depth=1024):
     check_pow2("stream_ram_fifo", "depth", depth, 4, DEPTH_MAX)
-    width = len(s_data)
-    if len(m_data) != width:
-        raise ValueError(f"stream_ram_fifo field 'm_data' width = {len(m_data)} is not allowed: "
+    width = len(s.data)
+    if len(m.data) != width:
+        raise ValueError(f"stream_ram_fifo field 'm_data' width = {len(m.data)} is not allowed: "
                          f"must equal s_data width {width}")
     aw = depth.bit_length() - 1
 
@@ -55,15 +55,15 @@ def stream_ram_fifo(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
     push, pop, issue = (Signal(bool(0)) for _ in range(3))
     rdata = Signal(intbv(0)[width:])
 
-    ram = ram_deep(clk, push, wr_ptr, s_data, rd_ptr, rdata, depth=depth, tag="fifo")
+    ram = ram_deep(clk, push, wr_ptr, s.data, rd_ptr, rdata, depth=depth, tag="fifo")
 
     @always_comb
     def handshakes():
-        s_ready.next = not ram_full
-        push.next = s_valid and not ram_full
-        m_valid.next = out_count != 0
-        m_data.next = out0
-        pop.next = m_ready and out_count != 0
+        s.ready.next = not ram_full
+        push.next = s.valid and not ram_full
+        m.valid.next = out_count != 0
+        m.data.next = out0
+        pop.next = m.ready and out_count != 0
 
     @always_comb
     def read_issue():

@@ -21,10 +21,10 @@ from myhdl import Signal, always_comb, always_seq, block, intbv
 
 
 @block
-def stream_skid_buffer(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data):
-    width = len(s_data)
-    if len(m_data) != width:
-        raise ValueError(f"stream_skid_buffer field 'm_data' width = {len(m_data)} is not allowed: "
+def stream_skid_buffer(clk, rst, s, m):
+    width = len(s.data)
+    if len(m.data) != width:
+        raise ValueError(f"stream_skid_buffer field 'm_data' width = {len(m.data)} is not allowed: "
                          f"must equal s_data width {width}")
 
     out_valid = Signal(bool(0))
@@ -34,33 +34,33 @@ def stream_skid_buffer(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_d
 
     @always_comb
     def outputs():
-        s_ready.next = not skid_valid
-        m_valid.next = out_valid
-        m_data.next = out_data
+        s.ready.next = not skid_valid
+        m.valid.next = out_valid
+        m.data.next = out_data
 
     @always_seq(clk.posedge, reset=rst)
     def control():
-        if m_ready or not out_valid:
+        if m.ready or not out_valid:
             # The output register is free this cycle: refill it from the skid or the input.
             if skid_valid:
                 out_valid.next = True
                 skid_valid.next = False
-            elif s_valid:
+            elif s.valid:
                 out_valid.next = True
             else:
                 out_valid.next = False
-        elif s_valid and not skid_valid:
+        elif s.valid and not skid_valid:
             # Output stalled while a beat is accepted: park it in the skid register.
             skid_valid.next = True
 
     @always_seq(clk.posedge, reset=None)
     def datapath():
-        if m_ready or not out_valid:
+        if m.ready or not out_valid:
             if skid_valid:
                 out_data.next = skid_data
-            elif s_valid:
-                out_data.next = s_data
-        elif s_valid and not skid_valid:
-            skid_data.next = s_data
+            elif s.valid:
+                out_data.next = s.data
+        elif s.valid and not skid_valid:
+            skid_data.next = s.data
 
     return outputs, control, datapath

@@ -162,15 +162,14 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     f_valid, f_ready = Signal(bool(0)), Signal(bool(0))
     fa = Stream(aw)
     fb = Stream(aw)
-    fork = stream_fork(clk, sub_rst, f_valid, f_ready, s_acc_data, fa.valid, fa.ready, fa.data,
-                       fb.valid, fb.ready, fb.data)
+    fork = stream_fork(clk, sub_rst, Stream.of(f_valid, f_ready, s_acc_data), fa, fb)
 
     req_nu = Signal(intbv(0)[iw + 1:])
     req_data = Signal(intbv(0)[g.req_width:])
     blk_valid, blk_ready = Signal(bool(0)), Signal(bool(0))
     blk_data = Signal(intbv(0)[iw + 1:])
-    blk_fifo = stream_fifo(clk, sub_rst, fb.valid, fb.ready, fb.data(iw + 1, 0), blk_valid, blk_ready, blk_data,
-                           depth=g.blk_fifo)
+    blk_fifo = stream_fifo(clk, sub_rst, Stream.of(fb.valid, fb.ready, fb.data(iw + 1, 0)),
+                           Stream.of(blk_valid, blk_ready, blk_data), depth=g.blk_fifo)
 
     # ---- KV cache and its row gatherer -------------------------------------------------------
     # the cache packs 8 D / W beats into one K/V row word: one row a cycle from its tier RAMs
@@ -207,7 +206,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     # ---- O writer ----------------------------------------------------------------------------
     w = Stream(hw)
     err_o = Signal(bool(0))
-    o_slices = stream_downsizer(clk, sub_rst, o.valid, o.ready, o.data, w.valid, w.ready, w.data)
+    o_slices = stream_downsizer(clk, sub_rst, o, w)
     o_writer = axi_stream_writer(clk, sub_rst, oc_valid, oc_ready, oc_addr, oc_beats, w.valid, w.ready, w.data,
                                  m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
                                  m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,

@@ -377,8 +377,7 @@ def fast_prefill(ap_clk, ap_rst_n,
 
     # the head's access stream waits in a FIFO: once all of it is in, the SIG is free for the next head
     pa = Stream(g.path.acc_width)
-    acc_fifo = stream_ram_fifo(ap_clk, rst, acc.valid, acc.ready, acc.data, pa.valid, pa.ready, pa.data,
-                               depth=access_fifo_depth)
+    acc_fifo = stream_ram_fifo(ap_clk, rst, acc, pa, depth=access_fifo_depth)
 
     path_u = attention_path(ap_clk, rst, path_start, nb, q_p, k_p, v_p, o_p, mult, shift,
                             pa.valid, pa.ready, pa.data, path_busy, path_done, path_err,

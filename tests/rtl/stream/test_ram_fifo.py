@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 from myhdl import Signal, intbv
 
-from fast_prefill.blocks import clock_and_reset, get_block, stream_ports
+from fast_prefill.blocks import bundle_ports, clock_and_reset, get_block, stream_ports
 from fast_prefill.config import get_preset
 from fast_prefill.rtl.stream.ram_fifo import stream_ram_fifo
 from fast_prefill.verify.streams import check_passthrough, run_stream_bench
@@ -78,4 +78,4 @@ def test_ram_fifo_rejects_mismatched_widths():
     ports["m_data"] = Signal(intbv(0)[9:])
     with pytest.raises(ValueError, match=r"stream_ram_fifo field 'm_data' width = 9 is not allowed: "
                                          r"must equal s_data width 8"):
-        stream_ram_fifo(**ports, depth=4)
+        stream_ram_fifo(**bundle_ports(stream_ram_fifo, ports), depth=4)
