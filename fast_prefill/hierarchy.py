@@ -203,7 +203,9 @@ def _stubbing_call(self, *args, **kwargs):
         self.calls += 1
         name = _myhdl_block._uniqueify_name(name)
     if stub is None:
-        return _Block(self.func, self, name, self.srcfile, self.srcline, self.skipname, *args, **kwargs)
+        blk = _Block(self.func, self, name, self.srcfile, self.srcline, self.skipname, *args, **kwargs)
+        _name_interface_signals(blk, self.func, args, kwargs)
+        return blk
     params, ports, interfaces = stub
     blk = _Block(_no_logic, self, name, self.srcfile, self.srcline, self.skipname, *args, **kwargs)
     blk.func = self.func
@@ -213,6 +215,23 @@ def _stubbing_call(self, *args, **kwargs):
     blk.sigdict = dict(ports)
     blk.verilog_code = None
     return blk
+
+
+def _name_interface_signals(blk: _Block, func, args: tuple, kwargs: dict) -> None:
+    """Give the signals of ``blk``'s interface arguments their port names ``<arg>_<attr>`` at
+    ``blk``'s level. MyHDL names a signal after the first block whose own names hold it; an
+    interface argument's signals are not among them unless a generator of ``blk`` reads them by
+    attribute, so one only passed on to a sub-block would be named after that sub-block's port
+    (``ram_bypass1_wdata``), and a slice of it would keep that name while the port is renamed."""
+    try:
+        bound = inspect.signature(func).bind(*args, **kwargs)
+    except TypeError:
+        return
+    for name, value in bound.arguments.items():
+        if _is_interface(value):
+            for attr, sig in vars(value).items():
+                if isinstance(sig, _Signal):
+                    blk.sigdict.setdefault(f"{name}_{attr}", sig)
 
 
 def _no_logic(*args, **kwargs):

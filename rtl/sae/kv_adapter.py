@@ -17,8 +17,8 @@ from myhdl import Signal, always_comb, always_seq, block, concat, intbv
 
 
 @block
-def sae_kv_adapter(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data):
-    win, wout = len(s_data), len(m_data)
+def sae_kv_adapter(clk, rst, s, m):
+    win, wout = len(s.data), len(m.data)
     if wout % win:
         raise ValueError(f"sae_kv_adapter field 'm_data' width = {wout} is not allowed: must be a multiple of "
                          f"s_data width {win}")
@@ -29,30 +29,30 @@ def sae_kv_adapter(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data)
 
     @always_comb
     def outputs():
-        s_ready.next = not full or m_ready
-        m_valid.next = full
-        m_data.next = row
+        s.ready.next = not full or m.ready
+        m.valid.next = full
+        m.data.next = row
 
     if ratio == 1:
         @always_seq(clk.posedge, reset=rst)
         def gather():
-            if s_valid and (not full or m_ready):
-                row.next = s_data
+            if s.valid and (not full or m.ready):
+                row.next = s.data
                 full.next = True
-            elif m_ready:
+            elif m.ready:
                 full.next = False
     else:
         @always_seq(clk.posedge, reset=rst)
         def gather():
-            if s_valid and (not full or m_ready):
-                row.next = concat(s_data, row[wout:win])
+            if s.valid and (not full or m.ready):
+                row.next = concat(s.data, row[wout:win])
                 if cnt == ratio - 1:
                     cnt.next = 0
                     full.next = True
                 else:
                     cnt.next = cnt + 1
                     full.next = False
-            elif m_ready:
+            elif m.ready:
                 full.next = False
 
     return outputs, gather

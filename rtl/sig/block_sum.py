@@ -63,11 +63,11 @@ def _bits(a, u):
 
 
 @block
-def sig_block_sum(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, block_size=4, head_dim=2):
+def sig_block_sum(clk, rst, s, m, block_size=4, head_dim=2):
     check_pow2("sig_block_sum", "block_size", block_size, 2, 256)
     _check("head_dim", head_dim, 1, 256)
     w = block_sum_widths(block_size, head_dim)
-    for name, sig_, width in (("s_data", s_data, w["in"]), ("m_data", m_data, w["out"])):
+    for name, sig_, width in (("s_data", s.data, w["in"]), ("m_data", m.data, w["out"])):
         if len(sig_) != width:
             raise ValueError(f"sig_block_sum field '{name}' width = {len(sig_)} is not allowed: must be {width}")
     D, EW = head_dim, w["elem"]
@@ -83,7 +83,7 @@ def sig_block_sum(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, 
     sums = [ssig(EW) for _ in range(D)]
     insts = []
     for d in range(D):
-        insts += [sfield(s_data, xs[d], 8 * d), _column(clk, rst, take, close, xs[d], accs[d], sums[d])]
+        insts += [sfield(s.data, xs[d], 8 * d), _column(clk, rst, take, close, xs[d], accs[d], sums[d])]
     if D > 1:
         colsums = ConcatSignal(*reversed(sums))
     else:  # one column: its bits, unsigned
@@ -94,22 +94,22 @@ def sig_block_sum(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, 
     def ctl():
         close.next = cnt == block_size - 1
         if cnt != block_size - 1:
-            take.next = s_valid
+            take.next = s.valid
         else:
-            take.next = s_valid and (m_ready or not out_valid)
+            take.next = s.valid and (m.ready or not out_valid)
 
     @always_comb
     def ports():
         if cnt != block_size - 1:
-            s_ready.next = True
+            s.ready.next = True
         else:
-            s_ready.next = m_ready or not out_valid
-        m_valid.next = out_valid
-        m_data.next = out_data
+            s.ready.next = m.ready or not out_valid
+        m.valid.next = out_valid
+        m.data.next = out_data
 
     @always_seq(clk.posedge, reset=rst)
     def seq():
-        if m_ready:
+        if m.ready:
             out_valid.next = False
         if take:
             cnt.next = cnt + 1

@@ -75,14 +75,13 @@ _check = int_checker("sig_cover_count")
 
 
 @block
-def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_n=8, width=8,
-                    hist_bits=4, sum_width=11):
+def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11):
     _check("max_n", max_n, 2, 1 << 20)
     _check("width", width, 1, 48)
     _check("hist_bits", hist_bits, 1, 8)
     iw, pw = cover_count_widths(max_n, width, sum_width)
     _check("sum_width", sum_width, width + iw, 64)
-    for name, sig, w in (("s_data", s_data, pw + 1), ("m_data", m_data, iw + 2)):
+    for name, sig, w in (("s_data", s.data, pw + 1), ("m_data", m.data, iw + 2)):
         if len(sig) != w:
             raise ValueError(f"sig_cover_count field '{name}' width = {len(sig)} is not allowed: must be {w}")
     tw = sum_width
@@ -125,9 +124,9 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     @always_comb
     def unpack():
-        in_last.next = s_data[pw]
-        in_val.next = s_data[width:0]
-        in_tgt.next = s_data[tw:0]
+        in_last.next = s.data[pw]
+        in_val.next = s.data[width:0]
+        in_tgt.next = s.data[tw:0]
 
     # ---------------------------------------------------------------- load: values and total
     total_n = Signal(intbv(0)[tw:])
@@ -144,10 +143,10 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
         if rst:
             idx_nx.next = 0
         elif state == C_LOAD_H:
-            if s_valid:
+            if s.valid:
                 idx_nx.next = 0
         elif state == C_LOAD_V:
-            if s_valid:
+            if s.valid:
                 if in_last:
                     idx_nx.next = 0
                 else:
@@ -179,7 +178,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     @always(clk.posedge)
     def mem_write():
-        if state == C_LOAD_V and s_valid:
+        if state == C_LOAD_V and s.valid:
             mem[idx].next = in_val
 
     # ---------------------------------------------------------------- histogram passes (radix_hist.py)
@@ -265,21 +264,21 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
 
     @always_comb
     def handshakes():
-        s_ready.next = state == C_LOAD_H or state == C_LOAD_V
-        m_valid.next = out_valid
-        m_data.next = out_data
-        clr.next = (state == C_LOAD_V and s_valid and in_last) or (state == C_PB and (gt or dgt == 0))
+        s.ready.next = state == C_LOAD_H or state == C_LOAD_V
+        m.valid.next = out_valid
+        m.data.next = out_data
+        clr.next = (state == C_LOAD_V and s.valid and in_last) or (state == C_PB and (gt or dgt == 0))
 
     @always_seq(clk.posedge, reset=rst)
     def control():
         idx.next = idx_nx
         if state == C_LOAD_H:
-            if s_valid:
+            if s.valid:
                 target.next = in_tgt
                 total.next = 0
                 state.next = C_LOAD_V
         elif state == C_LOAD_V:
-            if s_valid:
+            if s.valid:
                 total.next = total_n
                 if in_last:
                     n_last.next = idx
@@ -347,7 +346,7 @@ def sig_cover_count(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data
             out_data.next = res_n
             state.next = C_OUT
         else:   # C_OUT (MyHDL converts the chain to a case: the last state is its default)
-            if m_ready:
+            if m.ready:
                 out_valid.next = False
                 state.next = C_LOAD_H
 

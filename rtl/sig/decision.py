@@ -117,8 +117,7 @@ def check_widths(blockname, pairs):
 
 
 @block
-def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_ready, s_q_data, s_k_valid,
-                 s_k_ready, s_k_data, s_pv_valid, s_pv_ready, s_pv_data, m_valid, m_ready, m_data,
+def sig_decision(clk, rst, s_hdr, s_q, s_k, s_pv, m,
                  block_size=4, head_dim=2, max_blocks=8, mult_bits=16, logit_frac=8, logit_bits=24,
                  exp_lut_bits=8, prob_frac=15, recip_frac=16, acc_frac=16, log_lut_bits=8, log_frac=12):
     check_common("sig_decision", block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits,
@@ -127,9 +126,9 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     _check("log_lut_bits", log_lut_bits, 1, 12)
     _check("log_frac", log_frac, 4, 16)
     w = decision_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, log_frac)
-    check_widths("sig_decision", (("s_hdr_data", s_hdr_data, w["hdr"]), ("s_q_data", s_q_data, w["bsum"]),
-                                  ("s_k_data", s_k_data, w["bsum"]), ("s_pv_data", s_pv_data, w["pv"]),
-                                  ("m_data", m_data, w["out"])))
+    check_widths("sig_decision", (("s_hdr_data", s_hdr.data, w["hdr"]), ("s_q_data", s_q.data, w["bsum"]),
+                                  ("s_k_data", s_k.data, w["bsum"]), ("s_pv_data", s_pv.data, w["pv"]),
+                                  ("m_data", m.data, w["out"])))
     lb = block_size.bit_length() - 1
     IW, DW, PVW = w["iw"], w["dw"], w["pv"]
     LW, LF, P, R, A, LG = logit_bits, logit_frac, prob_frac, recip_frac, acc_frac, log_frac
@@ -164,7 +163,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     wb = Signal(modbv(0)[IW:])
     kfirst = Signal(bool(0))
     mx = ssig(LW)
-    insts = [zext(shift, shz), logit_pipe(clk, qreg, s_k_data, mult, sh7, x, head_dim, 8 + lb, mult_bits, LF, LW)]
+    insts = [zext(shift, shz), logit_pipe(clk, qreg, s_k.data, mult, sh7, x, head_dim, 8 + lb, mult_bits, LF, LW)]
 
     @always_comb
     def shift_total():
@@ -185,7 +184,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
         b_nx.next = b
         if rst:
             b_nx.next = 0
-        elif (state[H_K] and s_k_valid) or (state[H_PV] and s_pv_valid) or (state[H_DV] and dcnt == 0):
+        elif (state[H_K] and s_k.valid) or (state[H_PV] and s_pv.valid) or (state[H_DV] and dcnt == 0):
             if b == nbl:
                 b_nx.next = 0
             else:
@@ -194,14 +193,14 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     @always_comb
     def mem_ports():
         x_we.next = kv[LK - 1]                 # a logit leaves the pipeline, for block wb
-        pv_we.next = state[H_PV] and s_pv_valid
+        pv_we.next = state[H_PV] and s_pv.valid
         # a logit written at the edge where the pooled-score phase latches its first read (address 0)
         # is at that address only when nb = 1; likewise a pooled score and the read behind it
         xhit.next = kv[LK - 1] and nb1
-        pvhit.next = state[H_PV] and s_pv_valid and nb1
+        pvhit.next = state[H_PV] and s_pv.valid and nb1
 
     insts += [ram_bypass(clk, x_we, wb, x, b_nx, xhit, xr, tag="xmem"),
-              ram_bypass(clk, pv_we, b, s_pv_data, b_nx, pvhit, pvr, tag="pvmem")]
+              ram_bypass(clk, pv_we, b, s_pv.data, b_nx, pvhit, pvr, tag="pvmem")]
 
     # ---- exp of the logit at b against the maximum: registered difference, then the exp pipeline
     # (pooled-score phase: ev[k], el[k]: a beat's exp is k edges along, the last block's)
@@ -219,12 +218,12 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     tot = usig(TW)
     lsum_n = usig(LSW)
     tot_n = usig(TW)
-    insts += [_add(lsum, e, lsum_n), _add(tot, s_pv_data, tot_n)]
+    insts += [_add(lsum, e, lsum_n), _add(tot, s_pv.data, tot_n)]
     # the same sums negated (mod 2^(width + 2)), for the non-restoring divisions below
     RW2, DW2 = LSW + 2, TW + 2
     nl, nl_n, enot = usig(RW2), usig(RW2), usig(RW2)
     nt, nt_n, pvnot = usig(DW2), usig(DW2), usig(DW2)
-    e_x, pv_x = extend(e, RW2, False), extend(s_pv_data, DW2, False)
+    e_x, pv_x = extend(e, RW2, False), extend(s_pv.data, DW2, False)
 
     @always_comb
     def negated():
@@ -339,20 +338,20 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     # ---- ports
     @always_comb
     def ports():
-        s_hdr_ready.next = state[H_HDR]
-        s_q_ready.next = state[H_Q]
-        s_k_ready.next = state[H_K]
-        s_pv_ready.next = state[H_PV]
-        m_valid.next = out_valid
-        m_data.next = out_data
+        s_hdr.ready.next = state[H_HDR]
+        s_q.ready.next = state[H_Q]
+        s_k.ready.next = state[H_K]
+        s_pv.ready.next = state[H_PV]
+        m.valid.next = out_valid
+        m.data.next = out_data
 
     k_in, e_in, e_last, j_in, j_last = (Signal(bool(0)) for _ in range(5))
 
     @always_comb
     def pipe_inputs():
-        k_in.next = state[H_K] and s_k_valid
-        e_in.next = state[H_PV] and s_pv_valid
-        e_last.next = state[H_PV] and s_pv_valid and b == nbl
+        k_in.next = state[H_K] and s_k.valid
+        e_in.next = state[H_PV] and s_pv.valid
+        e_last.next = state[H_PV] and s_pv.valid and b == nbl
         j_in.next = state[H_DV] and dcnt == 0
         j_last.next = state[H_DV] and dcnt == 0 and b == nbl
 
@@ -368,13 +367,13 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
     def control():
         b.next = b_nx
         if state[H_HDR]:
-            if s_hdr_valid:
-                nbl.next = s_hdr_data[IW:0]
-                shift.next = s_hdr_data[IW + 6:IW]
-                mult.next = s_hdr_data[IW + 6 + mult_bits:IW + 6]
-                th.next = s_hdr_data[IW + 6 + mult_bits + 32:IW + 6 + mult_bits]
+            if s_hdr.valid:
+                nbl.next = s_hdr.data[IW:0]
+                shift.next = s_hdr.data[IW + 6:IW]
+                mult.next = s_hdr.data[IW + 6 + mult_bits:IW + 6]
+                th.next = s_hdr.data[IW + 6 + mult_bits + 32:IW + 6 + mult_bits]
                 kfirst.next = True
-                nb1.next = s_hdr_data[IW:0] == 0
+                nb1.next = s_hdr.data[IW:0] == 0
                 wb.next = 0
                 lsum.next = 0
                 tot.next = 0
@@ -382,11 +381,11 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
                 nt.next = 0
                 state.next = S_Q
         if state[H_Q]:
-            if s_q_valid:
-                qreg.next = s_q_data
+            if s_q.valid:
+                qreg.next = s_q.data
                 state.next = S_K
         if state[H_K]:
-            if s_k_valid and b == nbl:
+            if s_k.valid and b == nbl:
                 state.next = S_KW
         if kv[LK - 1]:                      # a logit leaves the pipeline (states K and KW)
             if kfirst or x > mx:
@@ -396,7 +395,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
             if state[H_KW] and wb == nbl:
                 state.next = S_PV
         if state[H_PV]:
-            if s_pv_valid:
+            if s_pv.valid:
                 tot.next = tot_n
                 nt.next = nt_n
                 if b == nbl:
@@ -452,7 +451,7 @@ def sig_decision(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_
             out_data.next = concat(qa, d2[DW:])
             state.next = S_OUT
         if state[H_OUT]:
-            if m_ready:
+            if m.ready:
                 out_valid.next = False
                 state.next = S_HDR
 

@@ -239,21 +239,20 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                                  axi_id=axi_id)
     q_valid, q_ready, q_data = Signal(bool(0)), Signal(bool(0)), usig(8 * D)
     k_valid, k_ready, k_data = Signal(bool(0)), Signal(bool(0)), usig(8 * D)
-    q_gather = sae_kv_adapter(clk, rst, qr_valid, qr_ready, qr_data, q_valid, q_ready, q_data)
-    k_gather = sae_kv_adapter(clk, rst, kr_valid, kr_ready, kr_data, k_valid, k_ready, k_data)
+    q_gather = sae_kv_adapter(clk, rst, Stream.of(qr_valid, qr_ready, qr_data), Stream.of(q_valid, q_ready, q_data))
+    k_gather = sae_kv_adapter(clk, rst, Stream.of(kr_valid, kr_ready, kr_data), Stream.of(k_valid, k_ready, k_data))
 
     # ---- score pipeline and pooling ----------------------------------------------------------
     ph = Stream(g.pw_probe["hdr"])
     pm = Stream(AW + 1)
     pq_valid, pq_ready, pk_valid, pk_ready = Signal(bool(0)), Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     p_rst = ResetSignal(0, active=1, isasync=False) if S > 1 else rst
-    probe = sig_probe(clk, p_rst, ph.valid, ph.ready, ph.data, pq_valid, pq_ready, q_data, pk_valid, pk_ready,
-                      k_data, pm.valid, pm.ready, pm.data, block_size=B, head_dim=D, max_n=max_n,
+    probe = sig_probe(clk, p_rst, ph, Stream.of(pq_valid, pq_ready, q_data), Stream.of(pk_valid, pk_ready, k_data),
+                      pm, block_size=B, head_dim=D, max_n=max_n,
                       mult_bits=g.mult_bits, heads_per_pass=S, rows_per_key=g.probe_rows)
     oh_valid, oh_ready = Signal(bool(0)), Signal(bool(0))
     pl = Stream(g.pool_out)
-    pool = sig_pool(clk, rst, oh_valid, oh_ready, n_m1, pm.valid, pm.ready, pm.data, pl.valid, pl.ready, pl.data,
-                    block_size=B, max_n=max_n, acc_width=AW)
+    pool = sig_pool(clk, rst, Stream.of(oh_valid, oh_ready, n_m1), pm, pl, block_size=B, max_n=max_n, acc_width=AW)
 
 
     # ---- head buffers (written as the probe and the pool emit; read by the phases below) -------
@@ -333,7 +332,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
 
     cc = Stream(g.cpw + 1)
     co_valid, co_ready, co_data = Signal(bool(0)), Signal(bool(0)), usig(g.ciw + 2)
-    cover = sig_cover_count(clk, rst, cc.valid, cc.ready, cc.data, co_valid, co_ready, co_data, max_n=max_n,
+    cover = sig_cover_count(clk, rst, cc, Stream.of(co_valid, co_ready, co_data), max_n=max_n,
                             width=AW, hist_bits=g.hist_bits, sum_width=TW)
     cc_val = usig(g.cpw)
     cc_last = Signal(bool(0))
@@ -375,7 +374,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     # ---- coverage select ---------------------------------------------------------------------
     ts = Stream(g.tpw + 1)
     to_valid, to_ready, to_data = Signal(bool(0)), Signal(bool(0)), usig(iw + 1)
-    top = sig_top_m(clk, rst, ts.valid, ts.ready, ts.data, to_valid, to_ready, to_data, max_n=MB, width=PV,
+    top = sig_top_m(clk, rst, ts, Stream.of(to_valid, to_ready, to_data), max_n=MB, width=PV,
                     hist_bits=g.hist_bits, div_shift=0, min_m=1, max_m=MB)
     ts_val = usig(g.tpw)
     zpv, zps, zbud = usig(g.tpw), usig(g.tpw), usig(g.tpw)
@@ -415,12 +414,10 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     pwid = pooled_select_widths(B, D, MB, g.mult_bits, 16, GAMMA_FRAC, g.hist_bits)
     bq_valid, bq_ready, bq_in_ready = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     bqo = Stream(BW)
-    bs_q = sig_block_sum(clk, rst, bq_valid, bq_in_ready, q_data, bqo.valid, bqo.ready, bqo.data, block_size=B,
-                         head_dim=D)
+    bs_q = sig_block_sum(clk, rst, Stream.of(bq_valid, bq_in_ready, q_data), bqo, block_size=B, head_dim=D)
     bk_valid, bk_in_ready = Signal(bool(0)), Signal(bool(0))
     bko = Stream(BW)
-    bs_k = sig_block_sum(clk, rst, bk_valid, bk_in_ready, k_data, bko.valid, bko.ready, bko.data, block_size=B,
-                         head_dim=D)
+    bs_k = sig_block_sum(clk, rst, Stream.of(bk_valid, bk_in_ready, k_data), bko, block_size=B, head_dim=D)
     ks_i = Signal(modbv(0)[iw:])
     rd_ks = usig(BW)
     qsum = usig(BW)
@@ -433,16 +430,15 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     dp = Stream(dwid["pv"])
     dm = Stream(dwid["out"])
     qsum_d = usig(BW) if S > 1 else qsum       # the decision's s_q beat: this head's probe-row block sum
-    decision = sig_decision(clk, rst, dh.valid, dh.ready, dh.data, dq_valid, dq_ready, qsum_d, dk_valid, dk_ready,
-                            rd_ks, dp.valid, dp.ready, dp.data, dm.valid, dm.ready, dm.data, block_size=B,
-                            head_dim=D, max_blocks=MB, mult_bits=g.mult_bits)
+    decision = sig_decision(clk, rst, dh, Stream.of(dq_valid, dq_ready, qsum_d), Stream.of(dk_valid, dk_ready, rd_ks),
+                            dp, dm, block_size=B, head_dim=D, max_blocks=MB, mult_bits=g.mult_bits)
     sh = Stream(pwid["hdr"])
     sh_pend = Signal(bool(0))
     sk_valid, sk_ready = Signal(bool(0)), Signal(bool(0))
     sq_ready = Signal(bool(0))
     px = Stream(2 * iw + 1)
-    pooled = sig_pooled_select(clk, rst, sh.valid, sh.ready, sh.data, sk_valid, sk_ready, rd_ks, bqo.valid, sq_ready,
-                               bqo.data, px.valid, px.ready, px.data, block_size=B, head_dim=D, max_blocks=MB,
+    pooled = sig_pooled_select(clk, rst, sh, Stream.of(sk_valid, sk_ready, rd_ks), Stream.of(bqo.valid, sq_ready, bqo.data),
+                               px, block_size=B, head_dim=D, max_blocks=MB,
                                mult_bits=g.mult_bits, hist_bits=g.hist_bits)
     dec_qa = Signal(bool(0))
 
@@ -500,9 +496,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     ex = Stream(2 * iw + 1)
     ex_pend = Signal(bool(0))
     lb_valid, lb_ready, lb_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 2)
-    builder = sig_list_builder(clk, rst, sl.valid, sl.ready, sl.data, ex.valid, ex.ready, ex.data,
-                               lb_valid, lb_ready, lb_data, max_blocks=MB)
-    live = sig_liveness(clk, rst, lb_valid, lb_ready, lb_data, m_valid, m_ready, m_data, max_blocks=MB,
+    builder = sig_list_builder(clk, rst, sl, ex, Stream.of(lb_valid, lb_ready, lb_data), max_blocks=MB)
+    live = sig_liveness(clk, rst, Stream.of(lb_valid, lb_ready, lb_data), Stream.of(m_valid, m_ready, m_data), max_blocks=MB,
                         max_accesses=g.max_accesses)
     to_idx = usig(iw)
     to_last = Signal(bool(0))

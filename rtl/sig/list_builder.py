@@ -63,12 +63,11 @@ def _validate(name: str, max_blocks) -> None:
 
 
 @block
-def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_valid, s_extra_ready,
-                     s_extra_data, m_valid, m_ready, m_data, max_blocks=8):
+def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
     _validate("sig_list_builder", max_blocks)
     iw = index_width(max_blocks)
-    for name, sig, w in (("s_sel_data", s_sel_data, iw + 3), ("s_extra_data", s_extra_data, 2 * iw + 1),
-                         ("m_data", m_data, 2 * iw + 2)):
+    for name, sig, w in (("s_sel_data", s_sel.data, iw + 3), ("s_extra_data", s_extra.data, 2 * iw + 1),
+                         ("m_data", m.data, 2 * iw + 2)):
         if len(sig) != w:
             raise ValueError(f"sig_list_builder field '{name}' width = {len(sig)} is not allowed: "
                              f"must be {w} for max_blocks={max_blocks}")
@@ -128,12 +127,12 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
 
     @always_comb
     def unpack():
-        sel_last.next = s_sel_data[iw + 2]
-        sel_kind.next = s_sel_data[iw + 2:iw]
-        sel_val.next = s_sel_data[iw:0]
-        x_end.next = s_extra_data[2 * iw]
-        x_row.next = s_extra_data[2 * iw:iw]
-        x_col.next = s_extra_data[iw:0]
+        sel_last.next = s_sel.data[iw + 2]
+        sel_kind.next = s_sel.data[iw + 2:iw]
+        sel_val.next = s_sel.data[iw:0]
+        x_end.next = s_extra.data[2 * iw]
+        x_row.next = s_extra.data[2 * iw:iw]
+        x_col.next = s_extra.data[iw:0]
 
     @always_comb
     def steps():
@@ -153,7 +152,7 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
             r_nx.next = 0
             diff_nx.next = 0
         elif state == HEADER:
-            if s_sel_valid:
+            if s_sel.valid:
                 c_nx.next = 0
                 r_nx.next = 0
                 diff_nx.next = 0
@@ -187,30 +186,30 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
 
     @always_comb
     def decide():
-        x_hit.next = s_extra_valid and not x_end and x_row == r_cnt and x_col == c_cnt
-        x_stale.next = s_extra_valid and not x_end and (x_row < r_cnt or (x_row == r_cnt and x_col < c_cnt))
+        x_hit.next = s_extra.valid and not x_end and x_row == r_cnt and x_col == c_cnt
+        x_stale.next = s_extra.valid and not x_end and (x_row < r_cnt or (x_row == r_cnt and x_col < c_cnt))
         take.next = dense or c_cnt == 0 or c_cnt == r_cnt or vert_rd or slash_rd or (
-            s_extra_valid and not x_end and x_row == r_cnt and x_col == c_cnt)
-        out_free.next = m_ready or not out_valid
+            s_extra.valid and not x_end and x_row == r_cnt and x_col == c_cnt)
+        out_free.next = m.ready or not out_valid
         row_done.next = c_cnt == r_cnt
         head_done.next = c_cnt == r_cnt and r_cnt == last_row
 
     @always_comb
     def stepper():
-        step.next = (state == SCAN and s_extra_valid and out_free
+        step.next = (state == SCAN and s_extra.valid and out_free
                      and not (not x_end and (x_row < r_cnt or (x_row == r_cnt and x_col < c_cnt))))
 
     @always_comb
     def handshakes():
-        s_sel_ready.next = state == HEADER or state == LOAD
+        s_sel.ready.next = state == HEADER or state == LOAD
         if state == SCAN:
-            s_extra_ready.next = x_stale or (x_hit and step)
+            s_extra.ready.next = x_stale or (x_hit and step)
         elif state == FLUSH:
-            s_extra_ready.next = s_extra_valid
+            s_extra.ready.next = s_extra.valid
         else:
-            s_extra_ready.next = False
-        m_valid.next = out_valid
-        m_data.next = concat(out_end, out_row, out_blk, out_last)
+            s_extra.ready.next = False
+        m.valid.next = out_valid
+        m.data.next = concat(out_end, out_row, out_blk, out_last)
 
     @always_comb
     def write_ctrl():
@@ -226,7 +225,7 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
             s_we.next = True
             s_addr.next = clr_addr
         elif state == LOAD:
-            if s_sel_valid and sel_val <= last_row:
+            if s_sel.valid and sel_val <= last_row:
                 v_addr.next = sel_val
                 s_addr.next = sel_val
                 v_din.next = True
@@ -266,19 +265,19 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
         clr_we.next = step and r_cnt == last_row
         clr_v.next = c_cnt
         clr_s.next = diff
-        if m_ready:
+        if m.ready:
             out_valid.next = False
         if state == CLEAR:
             clr_addr.next = clr_addr + 1
             if clr_addr == top:
                 state.next = HEADER
         elif state == HEADER:
-            if s_sel_valid:
+            if s_sel.valid:
                 last_row.next = sel_val
                 dense.next = sel_kind == K_DENSE
                 state.next = SCAN if sel_last else LOAD
         elif state == LOAD:
-            if s_sel_valid and sel_last:
+            if s_sel.valid and sel_last:
                 state.next = SCAN
         elif state == SCAN:
             if step:
@@ -292,7 +291,7 @@ def sig_list_builder(clk, rst, s_sel_valid, s_sel_ready, s_sel_data, s_extra_val
                     if head_done:
                         state.next = FLUSH
         elif state == FLUSH:
-            if s_extra_valid and x_end:
+            if s_extra.valid and x_end:
                 state.next = DRAIN
         elif state == DRAIN:
             if not out_valid:

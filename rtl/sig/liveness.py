@@ -61,11 +61,11 @@ def _validate(max_blocks, max_accesses) -> None:
 
 
 @block
-def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_blocks=8, max_accesses=64):
+def sig_liveness(clk, rst, s, m, max_blocks=8, max_accesses=64):
     _validate(max_blocks, max_accesses)
     iw = index_width(max_blocks)
     aw = max(1, (max_accesses - 1).bit_length())
-    for name, sig, w in (("s_data", s_data, 2 * iw + 2), ("m_data", m_data, 3 * iw + 4)):
+    for name, sig, w in (("s_data", s.data, 2 * iw + 2), ("m_data", m.data, 3 * iw + 4)):
         if len(sig) != w:
             raise ValueError(f"sig_liveness field '{name}' width = {len(sig)} is not allowed: must be {w} "
                              f"for max_blocks={max_blocks}")
@@ -137,8 +137,8 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
 
     @always_comb
     def unpack():
-        in_end.next = s_data[2 * iw + 1]
-        in_row.next = s_data[2 * iw + 1:iw + 1]
+        in_end.next = s.data[2 * iw + 1]
+        in_row.next = s.data[2 * iw + 1:iw + 1]
         q_row.next = buf_q[2 * iw + 1:iw + 1]
         q_blk.next = buf_q[iw + 1:1]
         acc2.next = w2[bw:]
@@ -152,18 +152,18 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
 
     @always_comb
     def handshakes():
-        out_free.next = m_ready or not out_valid
-        hold.next = state == st.EMIT and out_valid and not m_ready
-        s_ready.next = state == st.COLLECT
-        m_valid.next = out_valid
-        m_data.next = out_data
+        out_free.next = m.ready or not out_valid
+        hold.next = state == st.EMIT and out_valid and not m.ready
+        s.ready.next = state == st.COLLECT
+        m.valid.next = out_valid
+        m.data.next = out_data
 
     @always_comb
     def index_moves():
         idx_zero.next = idx == 0
         e_adv.next = state == st.EMIT and out_free and v1
         go_zero.next = state == st.CLEAR
-        go_up.next = ((state == st.COLLECT and s_valid and not in_end)
+        go_up.next = ((state == st.COLLECT and s.valid and not in_end)
                       or (state == st.EMIT and out_free and v1 and rem != 0))
         go_dn.next = state == st.BACK and v1 and idx != 0
 
@@ -206,13 +206,13 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
     def buffer_write():
         # collect writes the access (next use still unknown); backward stage 2 rewrites the word with
         # its next use
-        buf_we.next = v2 or (state == st.COLLECT and s_valid)
+        buf_we.next = v2 or (state == st.COLLECT and s.valid)
         if v2:
             buf_wa.next = a2
             buf_wd.next = concat(nu_new, acc2)
         else:
             buf_wa.next = idx
-            buf_wd.next = concat(intbv(0)[iw + 1:], s_data)
+            buf_wd.next = concat(intbv(0)[iw + 1:], s.data)
 
     @always_comb
     def table_ports():
@@ -258,7 +258,7 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
     @always_seq(clk.posedge, reset=rst)
     def control():
         v2.next = state == st.BACK and v1
-        if m_ready:
+        if m.ready:
             out_valid.next = False
         if state == st.CLEAR:
             clr.next = clr + 1
@@ -266,7 +266,7 @@ def sig_liveness(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, m
                 clr.next = 0
                 state.next = st.COLLECT
         elif state == st.COLLECT:
-            if s_valid and in_end:
+            if s.valid and in_end:
                 n_acc.next = idx
                 nb_last.next = in_row
                 v1.next = False          # the final word is read back at the next edge

@@ -36,8 +36,7 @@ def pool_widths(block_size: int, max_n: int, acc_width: int) -> dict:
 
 
 @block
-def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s_data, m_valid, m_ready, m_data,
-             block_size=4, max_n=16, acc_width=20):
+def sig_pool(clk, rst, s_hdr, s, m, block_size=4, max_n=16, acc_width=20):
     for name, v, lo, hi in (("block_size", block_size, 2, 256), ("max_n", max_n, 2, 1 << 20),
                             ("acc_width", acc_width, 2, 48)):
         check_int("sig_pool", name, v, lo, hi)
@@ -47,8 +46,8 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
     w = pool_widths(block_size, max_n, acc_width)
     iwn, tw = w["iwn"], w["tw"]
     lb = block_size.bit_length() - 1
-    for name, sig_, width in (("s_hdr_data", s_hdr_data, iwn), ("s_data", s_data, w["in"]),
-                              ("m_data", m_data, w["out"])):
+    for name, sig_, width in (("s_hdr_data", s_hdr.data, iwn), ("s_data", s.data, w["in"]),
+                              ("m_data", m.data, w["out"])):
         if len(sig_) != width:
             raise ValueError(f"sig_pool field '{name}' width = {len(sig_)} is not allowed: must be {width}")
 
@@ -81,7 +80,7 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
 
     @always_comb
     def unpack():
-        val.next = s_data[acc_width:0]
+        val.next = s.data[acc_width:0]
         lo_idx.next = idx[lb:]
         lo_n.next = n_last[lb:]
 
@@ -104,7 +103,7 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
     @always_comb
     def closing():
         kbit.next = state == Q_SLASH
-        kind_ok.next = s_data[acc_width] == (state == Q_SLASH)
+        kind_ok.next = s.data[acc_width] == (state == Q_SLASH)
         last.next = idx == n_last
         if state == Q_VERT:
             close.next = lo_idx == block_size - 1 or idx == n_last
@@ -113,25 +112,25 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
 
     @always_comb
     def ports():
-        out_free.next = m_ready or not out_valid
-        s_hdr_ready.next = state == Q_HDR
-        s_ready.next = (state == Q_VERT or state == Q_SLASH) and out_free
-        m_valid.next = out_valid
-        m_data.next = out_data
+        out_free.next = m.ready or not out_valid
+        s_hdr.ready.next = state == Q_HDR
+        s.ready.next = (state == Q_VERT or state == Q_SLASH) and out_free
+        m.valid.next = out_valid
+        m.data.next = out_data
 
     @always_seq(clk.posedge, reset=rst)
     def control():
-        if m_ready:
+        if m.ready:
             out_valid.next = False
         if state == Q_HDR:
-            if s_hdr_valid:
-                n_last.next = s_hdr_data
+            if s_hdr.valid:
+                n_last.next = s_hdr.data
                 idx.next = 0
                 grp.next = 0
                 tot_lo.next = 0
                 state.next = Q_VERT
         elif state == Q_VERT or state == Q_SLASH:
-            if s_valid and out_free and kind_ok:
+            if s.valid and out_free and kind_ok:
                 if state == Q_VERT:
                     tot_lo.next = tot_n[acc_width:]
                 if close:
@@ -153,9 +152,9 @@ def sig_pool(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_valid, s_ready, s
     @always_seq(clk.posedge, reset=rst)
     def carry():
         # the low part's carry out, added into the high part one edge later
-        tot_c.next = state == Q_VERT and s_valid and out_free and kind_ok and tot_n[acc_width]
+        tot_c.next = state == Q_VERT and s.valid and out_free and kind_ok and tot_n[acc_width]
         if state == Q_HDR:
-            if s_hdr_valid:
+            if s_hdr.valid:
                 tot_hi.next = 0
         elif tot_c:
             tot_hi.next = tot_hi + 1

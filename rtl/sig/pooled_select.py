@@ -54,6 +54,7 @@ from ..common.ram import ram_deep
 from ..common.ram_bypass import ram_bypass
 from ..common.signed import extend, ssig, umul, usig, zext
 from ..common.widths import index_width
+from ..stream.interface import Stream
 from .cover_count import cover_count_widths, sig_cover_count
 from .decision import check_common, check_widths
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
@@ -94,8 +95,7 @@ def pooled_select_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, 
 
 
 @block
-def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid, s_k_ready, s_k_data, s_q_valid,
-                      s_q_ready, s_q_data, m_valid, m_ready, m_data, block_size=4, head_dim=2, max_blocks=8,
+def sig_pooled_select(clk, rst, s_hdr, s_k, s_q, m, block_size=4, head_dim=2, max_blocks=8,
                       mult_bits=16, logit_frac=8, logit_bits=24, exp_lut_bits=8, prob_frac=15, recip_frac=16,
                       acc_frac=16, gamma_frac=16, hist_bits=4):
     check_common("sig_pooled_select", block_size, head_dim, max_blocks, mult_bits, logit_frac, logit_bits,
@@ -104,8 +104,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     _check("gamma_frac", gamma_frac, 4, 20)
     _check("hist_bits", hist_bits, 1, 8)
     w = pooled_select_widths(block_size, head_dim, max_blocks, mult_bits, acc_frac, gamma_frac, hist_bits)
-    check_widths("sig_pooled_select", (("s_hdr_data", s_hdr_data, w["hdr"]), ("s_k_data", s_k_data, w["bsum"]),
-                                       ("s_q_data", s_q_data, w["bsum"]), ("m_data", m_data, w["out"])))
+    check_widths("sig_pooled_select", (("s_hdr_data", s_hdr.data, w["hdr"]), ("s_k_data", s_k.data, w["bsum"]),
+                                       ("s_q_data", s_q.data, w["bsum"]), ("m_data", m.data, w["out"])))
     lb = block_size.bit_length() - 1
     IW, NC, VW = w["iw"], w["nc"], w["vw"]
     LW, LF, P, R, A, GF = logit_bits, logit_frac, prob_frac, recip_frac, acc_frac, gamma_frac
@@ -126,10 +126,11 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     tm_m_valid, tm_m_ready = Signal(bool(0)), Signal(bool(0))
     tm_m_data = usig(w["tm_out"])
     insts = [
-        sig_cover_count(clk, rst, cc_s_valid, cc_s_ready, cc_s_data, cc_m_valid, cc_m_ready, cc_m_data,
-                        max_n=w["cc_n"], width=VW, hist_bits=hist_bits, sum_width=SW),
-        sig_top_m(clk, rst, tm_s_valid, tm_s_ready, tm_s_data, tm_m_valid, tm_m_ready, tm_m_data, max_n=NC + 2,
-                  width=VW, hist_bits=hist_bits, div_shift=0, min_m=1, max_m=NC + 1),
+        sig_cover_count(clk, rst, Stream.of(cc_s_valid, cc_s_ready, cc_s_data),
+                        Stream.of(cc_m_valid, cc_m_ready, cc_m_data), max_n=w["cc_n"], width=VW, hist_bits=hist_bits,
+                        sum_width=SW),
+        sig_top_m(clk, rst, Stream.of(tm_s_valid, tm_s_ready, tm_s_data), Stream.of(tm_m_valid, tm_m_ready, tm_m_data),
+                  max_n=NC + 2, width=VW, hist_bits=hist_bits, div_shift=0, min_m=1, max_m=NC + 1),
     ]
 
     # ---------------------------------------------------------------- state
@@ -200,16 +201,16 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
         if rst:
             c_nx.next = 0
         elif state == S_HDR:
-            if s_hdr_valid:
+            if s_hdr.valid:
                 c_nx.next = 0
         elif state == S_K:
-            if s_k_valid:
+            if s_k.valid:
                 if c == nbl:
                     c_nx.next = 0
                 else:
                     c_nx.next = c + 1
         elif state == S_ROWQ:
-            if s_q_valid:
+            if s_q.valid:
                 c_nx.next = 0
         elif state == S_X or (state == S_E and eis) or (state == S_P and v_ready):
             if c == r:
@@ -221,14 +222,14 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
 
     @always_comb
     def mem_ports():
-        k_we.next = state == S_K and s_k_valid
+        k_we.next = state == S_K and s_k.valid
         x_we.next = kv[LK - 1]                 # a logit leaves the pipeline, for column wc
         # c_nx equals c while a write is made only when the walk wraps to 0 at 0: nb = 1 (key sums)
         # or row 0 (logits)
-        khit.next = state == S_K and s_k_valid and nb_is1
+        khit.next = state == S_K and s_k.valid and nb_is1
         xhit.next = kv[LK - 1] and r0
 
-    insts += [ram_bypass(clk, k_we, c, s_k_data, c_nx, khit, kr, tag="kmem"),
+    insts += [ram_bypass(clk, k_we, c, s_k.data, c_nx, khit, kr, tag="kmem"),
               ram_bypass(clk, x_we, wc, x, c_nx, xhit, xr, tag="xmem")]
 
     # ---------------------------------------------------------------- exp, exp-sum, reciprocal, probability
@@ -430,7 +431,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
             end_nx.next = nbl == 0
         else:
             end_nx.next = ccol != crow and crow == nbl and ccol + 1 == crow
-        out_free.next = m_ready or not out_valid
+        out_free.next = m.ready or not out_valid
 
     @always_comb
     def walk2():
@@ -439,12 +440,12 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
 
     @always_comb
     def ports():
-        s_hdr_ready.next = state == S_HDR
-        s_k_ready.next = state == S_K
-        s_q_ready.next = state == S_ROWQ
+        s_hdr.ready.next = state == S_HDR
+        s_k.ready.next = state == S_K
+        s_q.ready.next = state == S_ROWQ
         tm_m_ready.next = state == S_WAIT and not mp_done and not mp_end and out_free and (drop or hit)
-        m_valid.next = out_valid
-        m_data.next = out_data
+        m.valid.next = out_valid
+        m.data.next = out_data
 
     # ---------------------------------------------------------------- memories
     # ---------------------------------------------------------------- control
@@ -467,7 +468,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
     @always_seq(clk.posedge, reset=rst)
     def control():
         c.next = c_nx
-        if m_ready:
+        if m.ready:
             out_valid.next = False
         # ---- output stage (top-m indices -> (row, col), end beat)
         if mp_end:
@@ -496,12 +497,12 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                         mp_end.next = True
         # ---- main sequence
         if state == S_HDR:
-            if s_hdr_valid:
-                nbl.next = s_hdr_data[IW:0]
-                shift.next = s_hdr_data[IW + 6:IW]
-                mult.next = s_hdr_data[IW + 6 + mult_bits:IW + 6]
-                gam.next = s_hdr_data[IW + 6 + mult_bits + GF + 1:IW + 6 + mult_bits]
-                nb_is1.next = s_hdr_data[IW:0] == 0
+            if s_hdr.valid:
+                nbl.next = s_hdr.data[IW:0]
+                shift.next = s_hdr.data[IW + 6:IW]
+                mult.next = s_hdr.data[IW + 6 + mult_bits:IW + 6]
+                gam.next = s_hdr.data[IW + 6 + mult_bits + GF + 1:IW + 6 + mult_bits]
+                nb_is1.next = s_hdr.data[IW:0] == 0
                 pre.next = True
                 crow.next = 0
                 ccol.next = 0
@@ -511,7 +512,7 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 mp_done.next = False
                 state.next = S_K
         elif state == S_K:
-            if s_k_valid:
+            if s_k.valid:
                 if c == nbl:
                     state.next = S_TGT
         elif state == S_TGT:
@@ -521,8 +522,8 @@ def sig_pooled_select(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_k_valid,
                 r0.next = True
                 state.next = S_ROWQ
         elif state == S_ROWQ:
-            if s_q_valid:
-                qreg.next = s_q_data
+            if s_q.valid:
+                qreg.next = s_q.data
                 state.next = S_X
         elif state == S_X:
             if c == r:

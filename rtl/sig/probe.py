@@ -280,8 +280,7 @@ def _slash_bank(clk, pall, vall, d0, g, sc_rd, wv, clr, clr_addr, oclr, o_addr, 
 
 
 @block
-def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_ready, s_q_data, s_k_valid,
-              s_k_ready, s_k_data, m_valid, m_ready, m_data, block_size=4, head_dim=2, max_n=16, mult_bits=16,
+def sig_probe(clk, rst, s_hdr, s_q, s_k, m, block_size=4, head_dim=2, max_n=16, mult_bits=16,
               logit_frac=8, logit_bits=24, exp_lut_bits=8, prob_frac=15, recip_frac=16, acc_frac=16,
               heads_per_pass=1, rows_per_key=1):
     B, D = block_size, head_dim
@@ -303,8 +302,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     _check("acc_frac", acc_frac, 4, prob_frac + recip_frac - 1)
     w = probe_widths(B, D, max_n, mult_bits, acc_frac, S)
     iwn, gw = w["iwn"], w["gw"]
-    for name, sig_, width in (("s_hdr_data", s_hdr_data, w["hdr"]), ("s_q_data", s_q_data, w["kq"]),
-                              ("s_k_data", s_k_data, w["kq"]), ("m_data", m_data, w["out"])):
+    for name, sig_, width in (("s_hdr_data", s_hdr.data, w["hdr"]), ("s_q_data", s_q.data, w["kq"]),
+                              ("s_k_data", s_k.data, w["kq"]), ("m_data", m.data, w["out"])):
         if len(sig_) != width:
             raise ValueError(f"sig_probe field '{name}' width = {len(sig_)} is not allowed: must be {width}")
     Q = B // r                      # probe rows per lane (per head)
@@ -525,7 +524,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     @always_seq(clk.posedge, reset=rst)
     def addr_ends():
         clr_end.next = addr == VN - 2
-        if state == P_QLOAD and s_q_valid:
+        if state == P_QLOAD and s_q.valid:
             qload_end.next = addr == qrows_m1
         else:
             qload_end.next = addr == qrows_last
@@ -536,7 +535,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def ctl():
-        out_free.next = m_ready or not out_valid
+        out_free.next = m.ready or not out_valid
         row_end.next = ii == Q - 1
         ek_end.next = ek == B - 1
         blk_end.next = ii == Q - 1 and jj == B - 1
@@ -555,11 +554,11 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
 
     @always_comb
     def ports():
-        s_hdr_ready.next = state == P_HDR
-        s_q_ready.next = state == P_QLOAD
-        s_k_ready.next = k_take
-        m_valid.next = out_valid
-        m_data.next = out_data
+        s_hdr.ready.next = state == P_HDR
+        s_q.ready.next = state == P_QLOAD
+        s_k.ready.next = k_take
+        m.valid.next = out_valid
+        m.data.next = out_data
 
     # ---------------------------------------------------------------- lanes
     sh7 = usig(7)
@@ -581,7 +580,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         key0.next = jj == 0
         ek0.next = ek == 0
         walk.next = step and not ps and (state == P_DRAIN or c != 0)
-        q_go.next = state == P_QLOAD and s_q_valid
+        q_go.next = state == P_QLOAD and s_q.valid
         rc_on.next = state == P_RECIP
 
     insts.append(zext(shift, sh7))
@@ -654,7 +653,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                                 ridx_t[E + 4], saddr_t[TX], sc_w_t[TX], c0_t[TX - 1], c0_t[TX], key0_t[TX],
                                 eaddr_t[E - 1], eridx_t[E], eridx_t[E + 1], eridx_t[E + 4], eridx_t[E + 7],
                                 ek0_t[E + 1], ek0_t[E + 5], mw_t[E + 1], step_t[E + 5], ml_w_t[E + 5],
-                                ml_w_t[E + 7], q_we, q_idx, s_q_data, rc_on, rbit, rc_idx, jb1, ni, lane_p[u],
+                                ml_w_t[E + 7], q_we, q_idx, s_q.data, rc_on, rbit, rc_idx, jb1, ni, lane_p[u],
                                 lane_v[u], block_size=B, head_dim=D, rows=Q, heads=S, max_n=max_n,
                                 logit_frac=LF, logit_bits=logit_bits, exp_lut_bits=exp_lut_bits,
                                 prob_frac=prob_frac, recip_frac=R, acc_frac=A))
@@ -744,15 +743,15 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
     # phantom 0); the pass's key count cleared while no pass is scoring (q load, reciprocal)
     @always_seq(clk.posedge, reset=rst)
     def keys():
-        if k_take and s_k_valid:
-            kreg.next = s_k_data
+        if k_take and s_k.valid:
+            kreg.next = s_k.data
             kvalid.next = True
         elif state == P_SCORE and kvalid and key_end:
             kvalid.next = False
         if state == P_QLOAD or state == P_RECIP:
             kcount.next = 0
             kdone.next = False
-        elif k_take and s_k_valid:
+        elif k_take and s_k.valid:
             kcount.next = kcount + 1
             if kcount == nlw:
                 kdone.next = True
@@ -789,7 +788,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         def out_next_bank():
             gout_nx.next = gout
             if state == P_HDR:
-                if s_hdr_valid:
+                if s_hdr.valid:
                     gout_nx.next = 0
             elif state == P_OUTS and out_go and out_end:
                 if gout == hl:           # out_done, compared here (no delta cycle with gout + 1 = S)
@@ -897,7 +896,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         jj_nx.next = jj
         ek_nx.next = ek
         er_nx.next = er
-        if (state == P_QLOAD and s_q_valid and qload_end) or (state == P_RECIP and rbit == 0 and rc_end):
+        if (state == P_QLOAD and s_q.valid and qload_end) or (state == P_RECIP and rbit == 0 and rc_end):
             ii_nx.next = 0
             jj_nx.next = 0
             ek_nx.next = 0
@@ -916,7 +915,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
         jj.next = jj_nx
         ek.next = ek_nx
         er.next = er_nx
-        if m_ready:
+        if m.ready:
             out_valid.next = False
         if state == P_CLEAR:
             addr.next = addr + 1
@@ -924,14 +923,14 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
                 addr.next = 0
                 state.next = P_HDR
         elif state == P_HDR:
-            if s_hdr_valid:
-                n_last.next = s_hdr_data[iwn:0]
-                shift.next = s_hdr_data[iwn + 6:iwn]
-                mult.next = s_hdr_data[iwn + 6 + mult_bits:iwn + 6]
+            if s_hdr.valid:
+                n_last.next = s_hdr.data[iwn:0]
+                shift.next = s_hdr.data[iwn + 6:iwn]
+                mult.next = s_hdr.data[iwn + 6 + mult_bits:iwn + 6]
                 addr.next = 0
                 state.next = P_QLOAD
         elif state == P_QLOAD:
-            if s_q_valid:
+            if s_q.valid:
                 addr.next = addr + 1
                 if qload_end:
                     addr.next = 0
@@ -997,7 +996,7 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             g_nx.next = g
             eg_nx.next = eg
             if state == P_QLOAD:
-                if s_q_valid and qload_end:
+                if s_q.valid and qload_end:
                     g_nx.next = 0
                     eg_nx.next = 0
             elif state == P_SCORE or state == P_DRAIN:
@@ -1022,8 +1021,8 @@ def sig_probe(clk, rst, s_hdr_valid, s_hdr_ready, s_hdr_data, s_q_valid, s_q_rea
             eg.next = eg_nx
             gout.next = gout_nx
             if state == P_HDR:
-                if s_hdr_valid:
-                    hl.next = s_hdr_data[HF + gw:HF]
+                if s_hdr.valid:
+                    hl.next = s_hdr.data[HF + gw:HF]
 
         idx_insts += [next_head, heads_seq]
 

@@ -71,8 +71,7 @@ _check = int_checker("sig_top_m")
 
 
 @block
-def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_n=8, width=8, hist_bits=4,
-              div_shift=0, min_m=1, max_m=8):
+def sig_top_m(clk, rst, s, m, max_n=8, width=8, hist_bits=4, div_shift=0, min_m=1, max_m=8):
     _check("max_n", max_n, 2, 1 << 20)
     _check("width", width, 1, 48)
     _check("hist_bits", hist_bits, 1, 8)
@@ -80,7 +79,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     _check("min_m", min_m, 1, max_n)
     _check("max_m", max_m, min_m, 1 << 31)
     iw, cw, pw = top_m_widths(max_n, width, div_shift)
-    for name, sig, w in (("s_data", s_data, pw + 1), ("m_data", m_data, iw + 1)):
+    for name, sig, w in (("s_data", s.data, pw + 1), ("m_data", m.data, iw + 1)):
         if len(sig) != w:
             raise ValueError(f"sig_top_m field '{name}' width = {len(sig)} is not allowed: must be {w}")
     npass = radix_tables(width, hist_bits)[0]
@@ -133,12 +132,12 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
 
     @always_comb
     def unpack():
-        in_last.next = s_data[pw]
-        in_val.next = s_data[width:0]
+        in_last.next = s.data[pw]
+        in_val.next = s.data[width:0]
 
     @always_comb
     def budget_shift():
-        cnt_sh.next = s_data[cw:div_shift]
+        cnt_sh.next = s.data[cw:div_shift]
 
     @always_comb
     def budget():
@@ -180,10 +179,10 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
             if e_go and not fe_last:          # the fetch stops at the last index
                 isel.next = I_INC
         elif state == T_LOAD_H:
-            if s_valid:
+            if s.valid:
                 isel.next = I_ZERO
         elif state == T_LOAD_V:
-            if s_valid:
+            if s.valid:
                 if in_last:
                     isel.next = I_ONE
                 else:
@@ -222,7 +221,7 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
 
     @always(clk.posedge)
     def mem_write():
-        if state == T_LOAD_V and s_valid:
+        if state == T_LOAD_V and s.valid:
             mem[idx].next = in_val
 
     # ---------------------------------------------------------------- histogram passes (radix_hist.py)
@@ -290,16 +289,16 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
 
     @always_comb
     def select():
-        out_free.next = m_ready or not out_valid
-        e_go.next = state == T_FILL or (state == T_EMIT and (m_ready or not out_valid))
+        out_free.next = m.ready or not out_valid
+        e_go.next = state == T_FILL or (state == T_EMIT and (m.ready or not out_valid))
         sel.next = slack < 0 or first or (mr_nz and (gt_e or (eq_e and ne_nz)))
         owed1.next = owed == 1
 
     @always_comb
     def handshakes():
-        s_ready.next = state == T_LOAD_H or state == T_LOAD_V
-        m_valid.next = out_valid
-        m_data.next = concat(out_last, out_idx)
+        s.ready.next = state == T_LOAD_H or state == T_LOAD_V
+        m.valid.next = out_valid
+        m.data.next = concat(out_last, out_idx)
         clr.next = state == T_START or (state == T_PB and (gt or dgt == 0))
 
     fcnt = Signal(intbv(0, min=0, max=FILL + 1))
@@ -315,14 +314,14 @@ def sig_top_m(clk, rst, s_valid, s_ready, s_data, m_valid, m_ready, m_data, max_
     @always_seq(clk.posedge, reset=rst)
     def control():
         idx.next = idx_nx
-        if m_ready:
+        if m.ready:
             out_valid.next = False
         if state == T_LOAD_H:
-            if s_valid:
+            if s.valid:
                 m_eff.next = m_clamp
                 state.next = T_LOAD_V
         elif state == T_LOAD_V:
-            if s_valid:
+            if s.valid:
                 if in_last:
                     n_last.next = idx
                     nl_m1.next = idx - 1

@@ -182,7 +182,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                      pinned=g.pinned, managed=g.managed, half_beats=g.half_beats, burst_beats=g.kv_burst,
                      prefetch_depth=g.prefetch_depth, max_outstanding=g.max_outstanding, axi_id=0, **v_port)
     kv = Stream(8 * D)
-    kv_gather = sae_kv_adapter(clk, sub_rst, kvc.valid, kvc.ready, kvc.data, kv.valid, kv.ready, kv.data)
+    kv_gather = sae_kv_adapter(clk, sub_rst, kvc, kv)
 
     # ---- Q reader and its row gatherer -------------------------------------------------------
     qr_valid, qr_ready, qr_data, qr_last = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:]), Signal(bool(0))
@@ -194,7 +194,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
                                  err_q, burst_beats=g.q_burst, fifo_depth=g.q_fifo,
                                  max_outstanding=g.max_outstanding, axi_id=0)
     q = Stream(8 * D)
-    q_gather = sae_kv_adapter(clk, sub_rst, qr_valid, qr_ready, qr_data, q.valid, q.ready, q.data)
+    q_gather = sae_kv_adapter(clk, sub_rst, Stream.of(qr_valid, qr_ready, qr_data), q)
 
     # ---- SAE ---------------------------------------------------------------------------------
     o = Stream(g.sae.o_width)

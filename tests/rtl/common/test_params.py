@@ -20,12 +20,12 @@ def test_int_checker_binds_the_block_name():
 
 
 def test_a_sig_block_refuses_with_the_shared_wording():
-    from fast_prefill.blocks import get_block
+    from fast_prefill.blocks import bundle_ports, get_block
 
     spec = get_block("sig_top_m")
     p = {"max_n": 1, "width": 8, "hist_bits": 4, "div_shift": 0, "min_m": 1, "max_m": 8}
     with pytest.raises(ValueError, match=r"sig_top_m field 'max_n' = 1 is not allowed: must be an integer in \[2, 1048576\]"):
-        spec.factory(**spec.ports({**p, "max_n": 8}), **p)
+        spec.factory(**bundle_ports(spec.factory, spec.ports({**p, "max_n": 8})), **p)
 
 
 def test_check_int_without_an_upper_bound():
@@ -54,7 +54,7 @@ def test_check_pow2_returns_the_log_and_names_the_range():
 def test_blocks_refuse_through_the_shared_checks(block, params, message):
     """Blocks of three units (stream, KV cache, MPU) refuse a bad parameter before elaborating, in the
     shared wording."""
-    from fast_prefill.blocks import get_block
+    from fast_prefill.blocks import bundle_ports, get_block
 
     spec = get_block(block)
     with pytest.raises(ValueError, match=message):

@@ -65,6 +65,6 @@ def test_builder_larger_index_width():
 def test_builder_rejects_bad_max_blocks(mb):
     with pytest.raises(ValueError, match=r"sig_list_builder field 'max_blocks' = .* is not allowed: must be an integer in \[2, 4096\]"):
         from fast_prefill.rtl.sig.list_builder import sig_list_builder
-        from fast_prefill.blocks import clock_and_reset, stream_ports
-        sig_list_builder(**clock_and_reset(), **stream_ports("s_sel", 5), **stream_ports("s_extra", 3),
-                         **stream_ports("m", 3), max_blocks=mb)
+        from fast_prefill.blocks import bundle_ports, clock_and_reset, stream_ports
+        ports = {**clock_and_reset(), **stream_ports("s_sel", 5), **stream_ports("s_extra", 3), **stream_ports("m", 3)}
+        sig_list_builder(**bundle_ports(sig_list_builder, ports), max_blocks=mb)
