@@ -50,21 +50,28 @@ class BlockSpec:
 def bundle_ports(factory: Callable, ports: dict) -> dict:
     """``ports`` (flat: ``s_valid``, ``s_ready``, ``s_data``, ...) as ``factory`` takes them: a
     parameter of ``factory`` that is not a port name, but whose ``<name>_<signal>`` names cover one
-    interface class's signals (``rtl/stream/interface.INTERFACES``, e.g. ``Stream``), gets those
+    interface class's signals (``Stream``, ``AxiRead``, ``AxiWrite``, ``AxiLite``), gets those
     signals bundled into that interface (the same Signal objects, so a bench still drives and reads
     the flat names)."""
-    from .rtl.stream.interface import INTERFACES
+    from .rtl.axi.interface import AxiLite, AxiRead, AxiWrite
+    from .rtl.stream.interface import Stream
 
     func = getattr(factory, "func", factory)      # a MyHDL @block is a block_decorator
     out = dict(ports)
     for name in inspect.signature(func).parameters:
         if name in ports:
             continue
-        for cls in INTERFACES:
-            keys = [f"{name}_{a}" for a in cls.SIGNALS]
-            if all(k in out for k in keys):
-                out[name] = cls.of(*(out.pop(k) for k in keys))
-                break
+        classes = (Stream, AxiRead, AxiWrite, AxiLite)
+        full = [c for c in classes if all(f"{name}_{a}" in out for a in c.SIGNALS)]
+        if full:
+            out[name] = full[0].of(*(out.pop(f"{name}_{a}") for a in full[0].SIGNALS))
+            continue
+        part = [c for c in classes if any(f"{name}_{a}" in out for a in c.SIGNALS)]
+        if part:   # some signals of a port, not all: name the missing ones of the closest class
+            cls = max(part, key=lambda c: sum(f"{name}_{a}" in out for a in c.SIGNALS))
+            missing = [f"{name}_{a}" for a in cls.SIGNALS if f"{name}_{a}" not in out]
+            raise ValueError(f"{func.__name__} field '{name}_*' is not allowed: give all {len(cls.SIGNALS)} signals "
+                             f"of the {cls.__name__} port or none (missing {', '.join(missing)})")
     return out
 
 

@@ -14,6 +14,7 @@ issues a transfer. ``registry_with_top()`` gives the real top level (slow tests 
 from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, intbv
 
 from fast_prefill.blocks import BLOCKS, BlockSpec
+from fast_prefill.rtl.axi.interface import AxiLite
 from fast_prefill.rtl.top.axil_control import axil_control
 from fast_prefill.rtl.top.regmap import RegisterMap
 from fast_prefill.rtl.top.specs import axil_ports
@@ -81,11 +82,12 @@ def standin_top(ap_clk, ap_rst_n,
     status = Signal(intbv(0)[32:])
     busy = Signal(bool(0))
     ctrl = axil_control(ap_clk, rst,
-                        s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr,
-                        s_axi_control_wvalid, s_axi_control_wready, s_axi_control_wdata, s_axi_control_wstrb,
-                        s_axi_control_bvalid, s_axi_control_bready, s_axi_control_bresp,
-                        s_axi_control_arvalid, s_axi_control_arready, s_axi_control_araddr,
-                        s_axi_control_rvalid, s_axi_control_rready, s_axi_control_rdata, s_axi_control_rresp,
+                        AxiLite.of(s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr,
+                                   s_axi_control_wvalid, s_axi_control_wready, s_axi_control_wdata,
+                                   s_axi_control_wstrb, s_axi_control_bvalid, s_axi_control_bready,
+                                   s_axi_control_bresp, s_axi_control_arvalid, s_axi_control_arready,
+                                   s_axi_control_araddr, s_axi_control_rvalid, s_axi_control_rready,
+                                   s_axi_control_rdata, s_axi_control_rresp),
                         interrupt, ap_start, ap_done, ap_ready, ap_idle, args, status)
 
     @always(ap_clk.posedge)

@@ -183,13 +183,14 @@ def _kernel_dut(cfg, ports, backend, sig_factory, sig_params, vcd, mutant=None):
     from ..rtl.top import specs as top_specs
 
     if backend == "myhdl":
+        from ..blocks import bundle_ports
         from ..rtl.top.fast_prefill import fast_prefill
 
         p = top_specs.kernel_params(cfg)
         if sig_params is not None:
             p["sig_params"] = tuple(sig_params)
         kw = {k: p[k] for k in top_specs.KERNEL_HDL}
-        return fast_prefill(**ports, **kw, sig_factory=sig_factory)
+        return fast_prefill(**bundle_ports(fast_prefill, ports), **kw, sig_factory=sig_factory)
     from ..blocks import get_block
     from .cosim import dut
 

@@ -32,19 +32,13 @@ from ..common.params import check_int
 
 
 @block
-def axi_read_arbiter(clk, rst,
-                     a_arvalid, a_arready, a_araddr, a_arlen, a_arsize, a_arburst, a_arid,
-                     a_rvalid, a_rready, a_rdata, a_rresp, a_rlast, a_rid,
-                     b_arvalid, b_arready, b_araddr, b_arlen, b_arsize, b_arburst, b_arid,
-                     b_rvalid, b_rready, b_rdata, b_rresp, b_rlast, b_rid,
-                     m_arvalid, m_arready, m_araddr, m_arlen, m_arsize, m_arburst, m_arid,
-                     m_rvalid, m_rready, m_rdata, m_rresp, m_rlast, m_rid, b_id=1):
-    for name, sa, sb, sm in (("araddr", a_araddr, b_araddr, m_araddr), ("rdata", a_rdata, b_rdata, m_rdata),
-                             ("arid", a_arid, b_arid, m_arid), ("rid", a_rid, b_rid, m_rid)):
+def axi_read_arbiter(clk, rst, a, b, m, b_id=1):
+    for name, sa, sb, sm in (("araddr", a.araddr, b.araddr, m.araddr), ("rdata", a.rdata, b.rdata, m.rdata),
+                             ("arid", a.arid, b.arid, m.arid), ("rid", a.rid, b.rid, m.rid)):
         if not len(sa) == len(sb) == len(sm):
             raise ValueError(f"axi_read_arbiter field '{name}' widths = {len(sa)}, {len(sb)}, {len(sm)} "
                              "are not allowed: must be equal")
-    idw = len(m_rid)
+    idw = len(m.rid)
     check_int("axi_read_arbiter", "b_id", b_id, 0, (1 << idw) - 1)
 
     hold = Signal(bool(0))       # the granted side's ARVALID is waiting for ARREADY: keep the grant
@@ -57,56 +51,56 @@ def axi_read_arbiter(clk, rst,
     def grant():
         if hold:
             grant_b.next = held
-        elif a_arvalid and b_arvalid:
+        elif a.arvalid and b.arvalid:
             grant_b.next = not last_b
         else:
-            grant_b.next = b_arvalid
+            grant_b.next = b.arvalid
 
     @always_comb
     def route():
-        to_b.next = m_rid == b_id
+        to_b.next = m.rid == b_id
 
     @always_comb
     def ar_path():
         if grant_b:
-            m_arvalid.next = b_arvalid
-            m_araddr.next = b_araddr
-            m_arlen.next = b_arlen
-            m_arsize.next = b_arsize
-            m_arburst.next = b_arburst
-            m_arid.next = b_arid
+            m.arvalid.next = b.arvalid
+            m.araddr.next = b.araddr
+            m.arlen.next = b.arlen
+            m.arsize.next = b.arsize
+            m.arburst.next = b.arburst
+            m.arid.next = b.arid
         else:
-            m_arvalid.next = a_arvalid
-            m_araddr.next = a_araddr
-            m_arlen.next = a_arlen
-            m_arsize.next = a_arsize
-            m_arburst.next = a_arburst
-            m_arid.next = a_arid
-        a_arready.next = m_arready and not grant_b
-        b_arready.next = m_arready and grant_b
+            m.arvalid.next = a.arvalid
+            m.araddr.next = a.araddr
+            m.arlen.next = a.arlen
+            m.arsize.next = a.arsize
+            m.arburst.next = a.arburst
+            m.arid.next = a.arid
+        a.arready.next = m.arready and not grant_b
+        b.arready.next = m.arready and grant_b
 
     @always_comb
     def r_path():
-        a_rvalid.next = m_rvalid and not to_b
-        b_rvalid.next = m_rvalid and to_b
+        a.rvalid.next = m.rvalid and not to_b
+        b.rvalid.next = m.rvalid and to_b
         if to_b:
-            m_rready.next = b_rready
+            m.rready.next = b.rready
         else:
-            m_rready.next = a_rready
-        a_rdata.next = m_rdata
-        a_rresp.next = m_rresp
-        a_rlast.next = m_rlast
-        a_rid.next = m_rid
-        b_rdata.next = m_rdata
-        b_rresp.next = m_rresp
-        b_rlast.next = m_rlast
-        b_rid.next = m_rid
+            m.rready.next = a.rready
+        a.rdata.next = m.rdata
+        a.rresp.next = m.rresp
+        a.rlast.next = m.rlast
+        a.rid.next = m.rid
+        b.rdata.next = m.rdata
+        b.rresp.next = m.rresp
+        b.rlast.next = m.rlast
+        b.rid.next = m.rid
 
     @always_seq(clk.posedge, reset=rst)
     def state():
-        hold.next = m_arvalid and not m_arready
+        hold.next = m.arvalid and not m.arready
         held.next = grant_b
-        if m_arvalid and m_arready:
+        if m.arvalid and m.arready:
             last_b.next = grant_b
 
     return grant, route, ar_path, r_path, state

@@ -35,11 +35,9 @@ def _pow2(name: str, v, lo: int, hi: int) -> int:
 
 @block
 def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beats,
-                      m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
-                      m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
-                      m_axi_rresp, m_axi_rlast, m_axi_rid, m_valid, m_ready, m_data, m_last, err,
+                      m_axi, m, m_last, err,
                       burst_beats=16, fifo_depth=32, max_outstanding=2, axi_id=0):
-    dw = len(m_axi_rdata)
+    dw = len(m_axi.rdata)
     lb_bytes = _pow2("data_width", dw, 32, 1024) - 3
     lb_burst = _pow2("burst_beats", burst_beats, 1, 256)
     if burst_beats << lb_bytes > 4096:
@@ -47,9 +45,9 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
                          f"must be a power of two in [1, {4096 >> lb_bytes}] (a burst of at most 4 KiB)")
     _pow2("fifo_depth", fifo_depth, burst_beats, 4096)
     check_int("axi_stream_reader", "max_outstanding", max_outstanding, 1, 16)
-    if len(m_data) != dw:
-        raise ValueError(f"axi_stream_reader field 'm_data' width = {len(m_data)} is not allowed: must equal rdata width {dw}")
-    aw = len(m_axi_araddr)
+    if len(m.data) != dw:
+        raise ValueError(f"axi_stream_reader field 'm_data' width = {len(m.data)} is not allowed: must equal rdata width {dw}")
+    aw = len(m_axi.araddr)
     cw = len(s_cmd_beats)
     if cw < 9:
         raise ValueError(f"axi_stream_reader field 's_cmd_beats' width = {cw} is not allowed: must be >= 9 "
@@ -82,8 +80,8 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
 
     f_in_valid, f_in_ready = Signal(bool(0)), Signal(bool(0))
     f_out_valid, f_out_ready = Signal(bool(0)), Signal(bool(0))
-    fifo = stream_fifo(clk, rst, Stream.of(f_in_valid, f_in_ready, m_axi_rdata),
-                       Stream.of(f_out_valid, f_out_ready, m_data), depth=fifo_depth)
+    fifo = stream_fifo(clk, rst, Stream.of(f_in_valid, f_in_ready, m_axi.rdata),
+                       Stream.of(f_out_valid, f_out_ready, m.data), depth=fifo_depth)
     pop = Signal(bool(0))
     # every burst but a command's last is burst_beats long: the address steps by one burst
     counter = axi_burst_address(clk, rst, addr_load, s_cmd_addr, can_issue, next_addr,
@@ -93,19 +91,19 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     def comb():
         addr_load.next = s_cmd_valid and not busy
         s_cmd_ready.next = not busy
-        m_axi_arvalid.next = ar_valid
-        m_axi_araddr.next = ar_addr
-        m_axi_arlen.next = ar_len
-        m_axi_arsize.next = lb_bytes
-        m_axi_arburst.next = 1
-        m_axi_arid.next = axi_id
-        m_axi_rready.next = in_flight != 0
-        r_take.next = m_axi_rvalid and in_flight != 0
-        r_done.next = m_axi_rvalid and in_flight != 0 and m_axi_rlast
-        f_in_valid.next = m_axi_rvalid and in_flight != 0
-        m_valid.next = f_out_valid
-        f_out_ready.next = m_ready
-        pop.next = f_out_valid and m_ready
+        m_axi.arvalid.next = ar_valid
+        m_axi.araddr.next = ar_addr
+        m_axi.arlen.next = ar_len
+        m_axi.arsize.next = lb_bytes
+        m_axi.arburst.next = 1
+        m_axi.arid.next = axi_id
+        m_axi.rready.next = in_flight != 0
+        r_take.next = m_axi.rvalid and in_flight != 0
+        r_done.next = m_axi.rvalid and in_flight != 0 and m_axi.rlast
+        f_in_valid.next = m_axi.rvalid and in_flight != 0
+        m.valid.next = f_out_valid
+        f_out_ready.next = m.ready
+        pop.next = f_out_valid and m.ready
         m_last.next = out_left == 1
         err.next = err_r
 
@@ -144,10 +142,10 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
                 next_len.next = req_left - burst_beats
             else:
                 next_len.next = 0
-        elif ar_valid and m_axi_arready:
+        elif ar_valid and m_axi.arready:
             ar_valid.next = False
         # Burst accounting: issued when AR is accepted, finished at RLAST.
-        ar_fire = ar_valid and m_axi_arready
+        ar_fire = ar_valid and m_axi.arready
         if ar_fire and not r_done:
             in_flight.next = in_flight + 1
         elif r_done and not ar_fire:
@@ -165,7 +163,7 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
             reserved.next = reserved + res_pend
         # R beats: check RRESP, RID and RLAST placement.
         if r_take:
-            if m_axi_rresp != 0 or m_axi_rid != axi_id or m_axi_rlast != expect_last or not f_in_ready:
+            if m_axi.rresp != 0 or m_axi.rid != axi_id or m_axi.rlast != expect_last or not f_in_ready:
                 err_r.next = True
             rx_left.next = rx_left - 1
             if expect_last:

@@ -32,22 +32,18 @@ ST_IDLE, ST_AW, ST_W, ST_WAIT_B = (getattr(WriterState, name) for name in Writer
 
 
 @block
-def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beats,
-                      s_valid, s_ready, s_data,
-                      m_axi_awvalid, m_axi_awready, m_axi_awaddr, m_axi_awlen, m_axi_awsize,
-                      m_axi_awburst, m_axi_awid, m_axi_wvalid, m_axi_wready, m_axi_wdata,
-                      m_axi_wstrb, m_axi_wlast, m_axi_bvalid, m_axi_bready, m_axi_bresp, m_axi_bid,
-                      done, err, burst_beats=16, max_outstanding=2, axi_id=0):
-    dw = len(m_axi_wdata)
+def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beats, s, m_axi, done, err,
+                      burst_beats=16, max_outstanding=2, axi_id=0):
+    dw = len(m_axi.wdata)
     lb_bytes = _pow2("data_width", dw, 32, 1024) - 3
     _pow2("burst_beats", burst_beats, 1, 256)
     if burst_beats << lb_bytes > 4096:
         raise ValueError(f"axi_stream_writer field 'burst_beats' = {burst_beats} is not allowed: "
                          f"must be a power of two in [1, {4096 >> lb_bytes}] (a burst of at most 4 KiB)")
     check_int("axi_stream_writer", "max_outstanding", max_outstanding, 1, 16)
-    if len(s_data) != dw:
-        raise ValueError(f"axi_stream_writer field 's_data' width = {len(s_data)} is not allowed: must equal wdata width {dw}")
-    aw = len(m_axi_awaddr)
+    if len(s.data) != dw:
+        raise ValueError(f"axi_stream_writer field 's_data' width = {len(s.data)} is not allowed: must equal wdata width {dw}")
+    aw = len(m_axi.awaddr)
     cw = len(s_cmd_beats)
     if cw < 9:
         raise ValueError(f"axi_stream_writer field 's_cmd_beats' width = {cw} is not allowed: must be >= 9 "
@@ -81,25 +77,25 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
         s_cmd_ready.next = state == ST_IDLE
         addr_load.next = state == ST_IDLE and s_cmd_valid
         addr_step.next = state == ST_AW and not aw_valid and pending_b < max_outstanding
-        m_axi_awvalid.next = aw_valid
-        m_axi_awaddr.next = aw_addr
-        m_axi_awlen.next = aw_len
-        m_axi_awsize.next = lb_bytes
-        m_axi_awburst.next = 1
-        m_axi_awid.next = axi_id
-        m_axi_wvalid.next = state == ST_W and s_valid
-        s_ready.next = state == ST_W and m_axi_wready
-        m_axi_wdata.next = s_data
+        m_axi.awvalid.next = aw_valid
+        m_axi.awaddr.next = aw_addr
+        m_axi.awlen.next = aw_len
+        m_axi.awsize.next = lb_bytes
+        m_axi.awburst.next = 1
+        m_axi.awid.next = axi_id
+        m_axi.wvalid.next = state == ST_W and s.valid
+        s.ready.next = state == ST_W and m_axi.wready
+        m_axi.wdata.next = s.data
         # All byte lanes written; set bit by bit so the constant has the port's exact width.
         st = intbv(0)[nstrb:]
         for i in range(nstrb):
             st[i] = 1
-        m_axi_wstrb.next = st
-        m_axi_wlast.next = burst_left == 1
-        m_axi_bready.next = True
-        w_fire.next = state == ST_W and s_valid and m_axi_wready
-        b_fire.next = m_axi_bvalid
-        aw_fire.next = aw_valid and m_axi_awready
+        m_axi.wstrb.next = st
+        m_axi.wlast.next = burst_left == 1
+        m_axi.bready.next = True
+        w_fire.next = state == ST_W and s.valid and m_axi.wready
+        b_fire.next = m_axi.bvalid
+        aw_fire.next = aw_valid and m_axi.awready
         if left >= burst_beats:
             this_len.next = burst_beats
         else:
@@ -146,7 +142,7 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
             pending_b.next = pending_b + 1
         elif b_fire and not aw_fire and pending_b != 0:
             pending_b.next = pending_b - 1
-        if b_fire and (m_axi_bresp != 0 or m_axi_bid != axi_id):
+        if b_fire and (m_axi.bresp != 0 or m_axi.bid != axi_id):
             err_r.next = True
 
     return counter, comb, control

@@ -44,14 +44,12 @@ def _log2(name: str, v: int, lo: int, hi: int) -> int:
 
 @block
 def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_base, v_base,
-                        m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
-                        m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
-                        m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
+                        m_axi, wr_en, wr_line, wr_off, wr_data,
                         fill_valid, fill_line, err, half_beats=8, burst_beats=8, max_outstanding=2, axi_id=0,
                         part="kv"):
     if part not in PARTS:
         raise ValueError(f"kvc_axi_read_master field 'part' = {part!r} is not allowed: must be one of {PARTS}")
-    axw = len(m_axi_rdata)
+    axw = len(m_axi.rdata)
     lb_axw = _log2("axi_width", axw, 8, 1024)
     lb_half = _log2("half_beats", half_beats, 1, 1 << 16)
     lb_burst = _log2("burst_beats", burst_beats, 1, min(256, half_beats))
@@ -59,12 +57,12 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
         raise ValueError(f"kvc_axi_read_master field 'burst_beats' = {burst_beats} is not allowed: "
                          f"a burst of {burst_beats * axw // 8} bytes would cross 4 KiB; must be <= {4096 * 8 // axw}")
     check_int("kvc_axi_read_master", "max_outstanding", max_outstanding, 1, 64)
-    idw = len(m_axi_arid)
+    idw = len(m_axi.arid)
     if not 0 <= axi_id < (1 << idw):
         raise ValueError(f"kvc_axi_read_master field 'axi_id' = {axi_id!r} is not allowed: must be in [0, {(1 << idw) - 1}]")
     lw = len(cmd_line)
     tag_bits = len(cmd_block)
-    aw = len(m_axi_araddr)
+    aw = len(m_axi.araddr)
     lb_half_bytes = lb_half + lb_axw - 3
     lb_burst_bytes = lb_burst + lb_axw - 3
     nbursts = 2 * half_beats // burst_beats          # bursts per block (K and V)
@@ -114,19 +112,19 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
     @always_comb
     def ports():
         cmd_ready.next = not busy and not rst
-        m_axi_arvalid.next = arvalid
-        m_axi_araddr.next = araddr
-        m_axi_arlen.next = burst_beats - 1
-        m_axi_arsize.next = size_code
-        m_axi_arburst.next = 1
-        m_axi_arid.next = axi_id
-        m_axi_rready.next = outs != 0
+        m_axi.arvalid.next = arvalid
+        m_axi.araddr.next = araddr
+        m_axi.arlen.next = burst_beats - 1
+        m_axi.arsize.next = size_code
+        m_axi.arburst.next = 1
+        m_axi.arid.next = axi_id
+        m_axi.rready.next = outs != 0
         err.next = err_r
 
     @always_comb
     def handshakes():
-        ar_fire.next = arvalid and m_axi_arready
-        r_fire.next = m_axi_rvalid and outs != 0
+        ar_fire.next = arvalid and m_axi.arready
+        r_fire.next = m_axi.rvalid and outs != 0
         r_line.next = q_line[q_rd]
         r_burst.next = q_burst[q_rd]
 
@@ -188,10 +186,10 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
 
     @always_comb
     def write_port():
-        wr_en.next = m_axi_rvalid and outs != 0
+        wr_en.next = m_axi.rvalid and outs != 0
         wr_line.next = r_line
-        wr_data.next = m_axi_rdata
-        fill_valid.next = m_axi_rvalid and outs != 0 and beat == burst_beats - 1 and r_burst == last_burst
+        wr_data.next = m_axi.rdata
+        fill_valid.next = m_axi.rvalid and outs != 0 and beat == burst_beats - 1 and r_burst == last_burst
         fill_line.next = r_line
 
     if lb_burst == 0:
@@ -221,7 +219,7 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
                     c_burst.next = first_burst
                     addr_age.next = 0
             elif arvalid:
-                if m_axi_arready:
+                if m_axi.arready:
                     arvalid.next = False
                     addr_age.next = 0
                     if c_burst == last_burst:
@@ -259,7 +257,7 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
                 outs.next = outs + 1
             elif r_fire and r_end and not ar_fire:
                 outs.next = outs - 1
-            if r_fire and (m_axi_rresp != 0 or m_axi_rid != axi_id or m_axi_rlast != r_end):
+            if r_fire and (m_axi.rresp != 0 or m_axi.rid != axi_id or m_axi.rlast != r_end):
                 err_r.next = True
 
     insts = [ports, handshakes, end_of_burst, address, address_offset, address_low, address_high, address_sum,

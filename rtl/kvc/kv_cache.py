@@ -23,7 +23,7 @@ A ticket is delivered when its line has finished loading; a line is never overwr
 ticket still refers to it, so the decisions (and the HBM read count) are exactly the golden
 ``liveness_reads`` ones whatever the prefetch depth and latencies.
 
-Split fill (the 13 optional ``m_axi_v_*`` signals given; ``kv_read_ports = 2``, docs/kvc.md): the
+Split fill (the optional ``m_axi_v`` port given, an ``AxiRead``; ``kv_read_ports = 2``, docs/kvc.md): the
 K half of a missed block is read on ``m_axi_*`` and its V half on ``m_axi_v_*`` at the same time,
 by two read masters (``part = "k"`` / ``"v"``) that take each fetch command in the same cycle, into
 separate K and V tier RAMs; each side's fills complete in command order and a counter (K fills less
@@ -62,25 +62,15 @@ def pack_request(block: int, row: int, next_use: int, pinnable: bool, tag_bits: 
 
 
 @block
-def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_valid, m_ready, m_data,
-             m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst,
-             m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata, m_axi_rresp, m_axi_rlast, m_axi_rid,
-             err_axi, err_req, pinned=2, managed=4, half_beats=8, burst_beats=8, prefetch_depth=2,
-             max_outstanding=2, axi_id=0, m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None,
-             m_axi_v_arlen=None, m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None,
-             m_axi_v_rvalid=None, m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None,
-             m_axi_v_rlast=None, m_axi_v_rid=None):
+def kv_cache(clk, rst, n_blocks, k_base, v_base, s, m, m_axi, err_axi, err_req, pinned=2, managed=4, half_beats=8, burst_beats=8, prefetch_depth=2,
+             max_outstanding=2, axi_id=0, m_axi_v=None):
     tag_bits = len(n_blocks) - 1
-    v_axi = (m_axi_v_arvalid, m_axi_v_arready, m_axi_v_araddr, m_axi_v_arlen, m_axi_v_arsize, m_axi_v_arburst,
-             m_axi_v_arid, m_axi_v_rvalid, m_axi_v_rready, m_axi_v_rdata, m_axi_v_rresp, m_axi_v_rlast, m_axi_v_rid)
-    split = m_axi_v_arvalid is not None
-    if split != all(x is not None for x in v_axi):
-        raise ValueError("kv_cache field 'm_axi_v_*' is not allowed: give all 13 V-port signals or none")
-    if len(s_data) != request_width(tag_bits):
-        raise ValueError(f"kv_cache field 's_data' width = {len(s_data)} is not allowed: must be {request_width(tag_bits)}")
+    split = m_axi_v is not None                  # the V fill port (an AxiRead) given
+    if len(s.data) != request_width(tag_bits):
+        raise ValueError(f"kv_cache field 's_data' width = {len(s.data)} is not allowed: must be {request_width(tag_bits)}")
     check_int("kv_cache", "prefetch_depth", prefetch_depth, 0, 64)
-    axw = len(m_axi_rdata)
-    ow = len(m_data)
+    axw = len(m_axi.rdata)
+    ow = len(m.data)
     R = ow // axw
     if ow % axw or R & (R - 1) or half_beats % R:
         raise ValueError(f"kv_cache field 'm_data' width = {ow} is not allowed: must be R * {axw} (m_axi_rdata "
@@ -100,8 +90,8 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
     last_beat = 2 * half_beats // R - 1          # last word of a line
     plw = line_bits(pinned)
     mlw = line_bits(managed)
-    if split and (len(m_axi_v_rdata) != axw or half_beats // R < 2):
-        raise ValueError(f"kv_cache field 'm_axi_v_rdata' width = {len(m_axi_v_rdata)} with {half_beats // R} "
+    if split and (len(m_axi_v.rdata) != axw or half_beats // R < 2):
+        raise ValueError(f"kv_cache field 'm_axi_v_rdata' width = {len(m_axi_v.rdata)} with {half_beats // R} "
                          f"word(s) a block half is not allowed: must be {axw} bits (m_axi_rdata) and >= 2 words")
     hww = wbw - 1 if split else wbw              # RAM word index bits: a half's words (split) or a line's
 
@@ -182,22 +172,20 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
                          pinned=pinned, managed=managed, max_readers=T)
     if not split:   # one fill port: one master writes a line's K then V into one RAM per tier
         master = kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_base, v_base,
-                                     m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
-                                     m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
-                                     m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
+                                     m_axi, wr_en, wr_line, wr_off, wr_data,
                                      fill_valid, fill_line, err_axi, half_beats=half_beats,
                                      burst_beats=burst_beats, max_outstanding=max_outstanding, axi_id=axi_id)
         pinned_ram = kvc_tier_ram(clk, p_we, p_waddr, wr_word, p_re, p_raddr, p_rdata, style="ultra", tag="pinned")
         managed_ram = kvc_tier_ram(clk, m_we, m_waddr, wr_word, m_re, m_raddr, m_rdata, style="block", tag="managed")
-    out_buf = stream_fifo(clk, rst, Stream.of(rd_vld, ob_ready, ob_data), Stream.of(m_valid, m_ready, m_data),
+    out_buf = stream_fifo(clk, rst, Stream.of(rd_vld, ob_ready, ob_data), m,
                           depth=OUT_DEPTH)
 
     @always_comb
     def unpack():
-        in_block.next = s_data[tag_bits:]
-        in_row.next = s_data[2 * tag_bits:tag_bits]
-        in_nu.next = s_data[3 * tag_bits + 1:2 * tag_bits]
-        in_pin.next = s_data[3 * tag_bits + 1]
+        in_block.next = s.data[tag_bits:]
+        in_row.next = s.data[2 * tag_bits:tag_bits]
+        in_nu.next = s.data[3 * tag_bits + 1:2 * tag_bits]
+        in_pin.next = s.data[3 * tag_bits + 1]
 
     @always_comb
     def legality():
@@ -205,7 +193,7 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
 
     @always_comb
     def control():
-        s_ready.next = not req_full and not rst
+        s.ready.next = not req_full and not rst
         room.next = tix < T
         dec_fire.next = req_full and ts_ready
         err_req.next = err_req_r
@@ -213,7 +201,7 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         cmd_valid.next = fq_cnt != 0
         cmd_line.next = fq_line[fq_rd]
         cmd_block.next = fq_block[fq_rd]
-        out_fire.next = m_valid and m_ready
+        out_fire.next = m.valid and m.ready
 
     @always_comb
     def delivery():
@@ -280,7 +268,7 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
             ob_cnt.next = 0
         else:
             # request register
-            if s_valid and not req_full:
+            if s.valid and not req_full:
                 if in_bad:
                     err_req_r.next = True
                 else:
@@ -345,15 +333,11 @@ def kv_cache(clk, rst, n_blocks, k_base, v_base, s_valid, s_ready, s_data, m_val
         pv_rdata = Signal(intbv(0)[ow:])
         mv_rdata = Signal(intbv(0)[ow:])
         master_k = kvc_axi_read_master(clk, rst, ck_valid, ck_ready, cmd_line, cmd_block, k_base, v_base,
-                                       m_axi_arvalid, m_axi_arready, m_axi_araddr, m_axi_arlen, m_axi_arsize,
-                                       m_axi_arburst, m_axi_arid, m_axi_rvalid, m_axi_rready, m_axi_rdata,
-                                       m_axi_rresp, m_axi_rlast, m_axi_rid, wr_en, wr_line, wr_off, wr_data,
+                                       m_axi, wr_en, wr_line, wr_off, wr_data,
                                        fk_valid, fk_line, err_k, half_beats=half_beats, burst_beats=burst_beats,
                                        max_outstanding=max_outstanding, axi_id=axi_id, part="k")
         master_v = kvc_axi_read_master(clk, rst, cv_valid, cv_ready, cmd_line, cmd_block, k_base, v_base,
-                                       m_axi_v_arvalid, m_axi_v_arready, m_axi_v_araddr, m_axi_v_arlen,
-                                       m_axi_v_arsize, m_axi_v_arburst, m_axi_v_arid, m_axi_v_rvalid,
-                                       m_axi_v_rready, m_axi_v_rdata, m_axi_v_rresp, m_axi_v_rlast, m_axi_v_rid,
+                                       m_axi_v,
                                        v_wr_en, v_wr_line, v_wr_off, v_wr_data, fv_valid, fv_line, err_v,
                                        half_beats=half_beats, burst_beats=burst_beats,
                                        max_outstanding=max_outstanding, axi_id=axi_id, part="v")

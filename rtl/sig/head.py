@@ -158,20 +158,14 @@ class HeadGeometry:
 
 
 @block
-def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks, max_blocks, tau_th,
-             m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize, m_axi_q_arburst,
-             m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata, m_axi_q_rresp, m_axi_q_rlast,
-             m_axi_q_rid,
-             m_axi_k_arvalid, m_axi_k_arready, m_axi_k_araddr, m_axi_k_arlen, m_axi_k_arsize, m_axi_k_arburst,
-             m_axi_k_arid, m_axi_k_rvalid, m_axi_k_rready, m_axi_k_rdata, m_axi_k_rresp, m_axi_k_rlast,
-             m_axi_k_rid,
-             m_valid, m_ready, m_data, busy, reads_done, done, err, query_aware, run_first=None, run_heads_m1=None,
+def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks, max_blocks, tau_th, m_axi_q, m_axi_k,
+             m, busy, reads_done, done, err, query_aware, run_first=None, run_heads_m1=None,
              block_size=8, head_dim=8, max_seq_len=256, max_accesses=1024, hist_bits=4, div_shift=7,
              burst_beats=64, max_outstanding=2, heads_per_pass=1, probe_rows=1, axi_id=0):
-    hbm_data_width = len(m_axi_q_rdata)        # the AXI data width comes from the ports
-    if isinstance(axi_id, bool) or not isinstance(axi_id, int) or not 0 <= axi_id < 1 << len(m_axi_q_arid):
+    hbm_data_width = len(m_axi_q.rdata)        # the AXI data width comes from the ports
+    if isinstance(axi_id, bool) or not isinstance(axi_id, int) or not 0 <= axi_id < 1 << len(m_axi_q.arid):
         raise ValueError(f"sig_head field 'axi_id' = {axi_id!r} is not allowed: "
-                         f"must be an integer in [0, {(1 << len(m_axi_q_arid)) - 1}]")
+                         f"must be an integer in [0, {(1 << len(m_axi_q.arid)) - 1}]")
     g = HeadGeometry(block_size, head_dim, max_seq_len, hbm_data_width, max_accesses, hist_bits, div_shift,
                      burst_beats, max_outstanding, heads_per_pass=heads_per_pass, probe_rows=probe_rows)
     S = g.S
@@ -186,8 +180,8 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     for name, sig_, w in (("nb", nb, iw + 1), ("q_base", q_base, 64), ("k_base", k_base, 64),
                           ("mult", mult, g.mult_bits), ("shift", shift, 6), ("gamma", gamma, GAMMA_FRAC + 1),
                           ("min_blocks", min_blocks, iw + 1), ("max_blocks", max_blocks, iw + 1),
-                          ("tau_th", tau_th, 32), ("m_data", m_data, g.acc_width),
-                          ("m_axi_q_rdata", m_axi_q_rdata, hw), ("m_axi_k_rdata", m_axi_k_rdata, hw)):
+                          ("tau_th", tau_th, 32), ("m_data", m.data, g.acc_width),
+                          ("m_axi_q_rdata", m_axi_q.rdata, hw), ("m_axi_k_rdata", m_axi_k.rdata, hw)):
         if len(sig_) != w:
             raise ValueError(f"sig_head field '{name}' width = {len(sig_)} is not allowed: must be {w}")
 
@@ -226,15 +220,11 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     err_q, err_k = Signal(bool(0)), Signal(bool(0))
     qc_addr, qc_beats = Signal(modbv(0)[64:]), usig(g.beats_bits)
     q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, qc_addr, qc_beats,
-                                 m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
-                                 m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
-                                 m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, qr_valid, qr_ready, qr_data, qr_last,
+                                 m_axi_q, Stream.of(qr_valid, qr_ready, qr_data), qr_last,
                                  err_q, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
                                  axi_id=axi_id)
     k_reader = axi_stream_reader(clk, sub_rst, kc_valid, kc_ready, k_base, k_beats,
-                                 m_axi_k_arvalid, m_axi_k_arready, m_axi_k_araddr, m_axi_k_arlen, m_axi_k_arsize,
-                                 m_axi_k_arburst, m_axi_k_arid, m_axi_k_rvalid, m_axi_k_rready, m_axi_k_rdata,
-                                 m_axi_k_rresp, m_axi_k_rlast, m_axi_k_rid, kr_valid, kr_ready, kr_data, kr_last,
+                                 m_axi_k, Stream.of(kr_valid, kr_ready, kr_data), kr_last,
                                  err_k, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
                                  axi_id=axi_id)
     q_valid, q_ready, q_data = Signal(bool(0)), Signal(bool(0)), usig(8 * D)
@@ -497,7 +487,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     ex_pend = Signal(bool(0))
     lb_valid, lb_ready, lb_data = Signal(bool(0)), Signal(bool(0)), usig(2 * iw + 2)
     builder = sig_list_builder(clk, rst, sl, ex, Stream.of(lb_valid, lb_ready, lb_data), max_blocks=MB)
-    live = sig_liveness(clk, rst, Stream.of(lb_valid, lb_ready, lb_data), Stream.of(m_valid, m_ready, m_data), max_blocks=MB,
+    live = sig_liveness(clk, rst, Stream.of(lb_valid, lb_ready, lb_data), m, max_blocks=MB,
                         max_accesses=g.max_accesses)
     to_idx = usig(iw)
     to_last = Signal(bool(0))
@@ -746,7 +736,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
                 if to_valid and sl.ready and to_last:
                     state.next = S_WAIT
             if state[H_WAIT]:
-                if m_valid and m_ready and m_data[2 * iw + 1]:
+                if m.valid and m.ready and m.data[2 * iw + 1]:
                     state.next = S_IDLE
                     busy_r.next = False
                     done_r.next = True

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from myhdl import Signal, intbv
 
+from ..common.bundle import Bundle
 from ..common.params import check_int
 
 
-class Stream:
+class Stream(Bundle):
     """The three signals of one stream: ``valid``, ``ready`` and a ``width``-bit unsigned ``data``.
 
     A block's stream ports are ``Stream`` objects (``def stream_fifo(clk, rst, s, m, depth=2)``,
@@ -47,10 +48,3 @@ class Stream:
         obj.valid, obj.ready, obj.data = valid, ready, data
         return obj
 
-    def ports(self):
-        """``(valid, ready, data)``, for a block that takes the three signals one by one."""
-        return self.valid, self.ready, self.data
-
-
-#: every interface class a block port may be (the registry bundles flat ports into these)
-INTERFACES = (Stream,)

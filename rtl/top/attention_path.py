@@ -111,31 +111,16 @@ class PathGeometry:
 
 
 @block
-def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, shift,
-                   s_acc_valid, s_acc_ready, s_acc_data, busy, done, err,
-                   m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
-                   m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
-                   m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid,
-                   m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
-                   m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
-                   m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid,
-                   m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
-                   m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
-                   m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
-                   block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
+def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, shift, s_acc, busy, done, err,
+                   m_axi_q, m_axi_kv, m_axi_o, block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
                    max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0,
-                   m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None,
-                   m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None,
-                   m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None,
-                   m_axi_v_rid=None):
-    # the KV cache's V fill port (docs/kvc.md, kv_read_ports = 2): all 13 signals or none
-    v_port = {k: v for k, v in locals().items() if k.startswith("m_axi_v_")}
-    g = PathGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
+                   m_axi_v=None):
+    g = PathGeometry(block_size, head_dim, max_seq_len, len(m_axi_q.rdata), pinned, managed, prefetch_depth,
                      max_outstanding, sae_rows, sae_qk_lut_rows)
     iw, hw, D = g.iw, g.hw, g.D
-    for name, sig, w in (("nb", nb, iw + 1), ("s_acc_data", s_acc_data, g.acc_width),
+    for name, sig, w in (("nb", nb, iw + 1), ("s_acc_data", s_acc.data, g.acc_width),
                          ("mult", mult, g.sae.MB), ("shift", shift, 6),
-                         ("m_axi_kv_rdata", m_axi_kv_rdata, hw), ("m_axi_o_wdata", m_axi_o_wdata, hw)):
+                         ("m_axi_kv_rdata", m_axi_kv.rdata, hw), ("m_axi_o_wdata", m_axi_o.wdata, hw)):
         if len(sig) != w:
             raise ValueError(f"attention_path field '{name}' width = {len(sig)} is not allowed: must be {w}")
 
@@ -162,7 +147,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     f_valid, f_ready = Signal(bool(0)), Signal(bool(0))
     fa = Stream(aw)
     fb = Stream(aw)
-    fork = stream_fork(clk, sub_rst, Stream.of(f_valid, f_ready, s_acc_data), fa, fb)
+    fork = stream_fork(clk, sub_rst, Stream.of(f_valid, f_ready, s_acc.data), fa, fb)
 
     req_nu = Signal(intbv(0)[iw + 1:])
     req_data = Signal(intbv(0)[g.req_width:])
@@ -175,12 +160,10 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     # the cache packs 8 D / W beats into one K/V row word: one row a cycle from its tier RAMs
     kvc = Stream(8 * D)
     err_axi, err_req = Signal(bool(0)), Signal(bool(0))
-    cache = kv_cache(clk, sub_rst, nb, k_base, v_base, fa.valid, fa.ready, req_data, kvc.valid, kvc.ready, kvc.data,
-                     m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
-                     m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
-                     m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, err_axi, err_req,
+    cache = kv_cache(clk, sub_rst, nb, k_base, v_base, Stream.of(fa.valid, fa.ready, req_data), kvc, m_axi_kv,
+                     err_axi, err_req,
                      pinned=g.pinned, managed=g.managed, half_beats=g.half_beats, burst_beats=g.kv_burst,
-                     prefetch_depth=g.prefetch_depth, max_outstanding=g.max_outstanding, axi_id=0, **v_port)
+                     prefetch_depth=g.prefetch_depth, max_outstanding=g.max_outstanding, axi_id=0, m_axi_v=m_axi_v)
     kv = Stream(8 * D)
     kv_gather = sae_kv_adapter(clk, sub_rst, kvc, kv)
 
@@ -188,9 +171,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     qr_valid, qr_ready, qr_data, qr_last = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:]), Signal(bool(0))
     err_q = Signal(bool(0))
     q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, qc_addr, qc_beats,
-                                 m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
-                                 m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
-                                 m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, qr_valid, qr_ready, qr_data, qr_last,
+                                 m_axi_q, Stream.of(qr_valid, qr_ready, qr_data), qr_last,
                                  err_q, burst_beats=g.q_burst, fifo_depth=g.q_fifo,
                                  max_outstanding=g.max_outstanding, axi_id=0)
     q = Stream(8 * D)
@@ -207,11 +188,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     w = Stream(hw)
     err_o = Signal(bool(0))
     o_slices = stream_downsizer(clk, sub_rst, o, w)
-    o_writer = axi_stream_writer(clk, sub_rst, oc_valid, oc_ready, oc_addr, oc_beats, w.valid, w.ready, w.data,
-                                 m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
-                                 m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
-                                 m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp,
-                                 m_axi_o_bid, o_done, err_o, burst_beats=g.o_burst,
+    o_writer = axi_stream_writer(clk, sub_rst, oc_valid, oc_ready, oc_addr, oc_beats, w, m_axi_o, o_done, err_o, burst_beats=g.o_burst,
                                  max_outstanding=g.max_outstanding, axi_id=0)
 
     # ---- checks of the access stream and of the Q stream ------------------------------------
@@ -241,8 +218,8 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
 
     @always_comb
     def gate():
-        f_valid.next = s_acc_valid and run
-        s_acc_ready.next = f_ready and run
+        f_valid.next = s_acc.valid and run
+        s_acc.ready.next = f_ready and run
 
     @always_comb
     def to_request():

@@ -59,20 +59,14 @@ def _arg_word(clk, rst, write, index, value, reg, my_index):
 
 
 @block
-def axil_control(clk, rst,
-                 s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr,
-                 s_axi_control_wvalid, s_axi_control_wready, s_axi_control_wdata, s_axi_control_wstrb,
-                 s_axi_control_bvalid, s_axi_control_bready, s_axi_control_bresp,
-                 s_axi_control_arvalid, s_axi_control_arready, s_axi_control_araddr,
-                 s_axi_control_rvalid, s_axi_control_rready, s_axi_control_rdata, s_axi_control_rresp,
-                 interrupt, ap_start, ap_done, ap_ready, ap_idle, args, status):
+def axil_control(clk, rst, s_axi_control, interrupt, ap_start, ap_done, ap_ready, ap_idle, args, status):
     rm = RegisterMap()
     aw = rm.addr_width
-    for name, sig, width in (("s_axi_control_awaddr", s_axi_control_awaddr, aw),
-                             ("s_axi_control_araddr", s_axi_control_araddr, aw),
-                             ("s_axi_control_wdata", s_axi_control_wdata, 32),
-                             ("s_axi_control_rdata", s_axi_control_rdata, 32),
-                             ("s_axi_control_wstrb", s_axi_control_wstrb, 4),
+    for name, sig, width in (("s_axi_control_awaddr", s_axi_control.awaddr, aw),
+                             ("s_axi_control_araddr", s_axi_control.araddr, aw),
+                             ("s_axi_control_wdata", s_axi_control.wdata, 32),
+                             ("s_axi_control_rdata", s_axi_control.rdata, 32),
+                             ("s_axi_control_wstrb", s_axi_control.wstrb, 4),
                              ("args", args, rm.args_width), ("status", status, 32)):
         if len(sig) != width:
             raise ValueError(f"axil_control field '{name}' width = {len(sig)} is not allowed: must be {width}")
@@ -121,17 +115,17 @@ def axil_control(clk, rst,
 
     @always_comb
     def handshakes():
-        s_axi_control_awready.next = not aw_hold
-        s_axi_control_wready.next = not w_hold
-        s_axi_control_bvalid.next = b_valid
-        s_axi_control_bresp.next = 0
-        s_axi_control_arready.next = not r_valid
-        s_axi_control_rvalid.next = r_valid
-        s_axi_control_rdata.next = r_data
-        s_axi_control_rresp.next = 0
+        s_axi_control.awready.next = not aw_hold
+        s_axi_control.wready.next = not w_hold
+        s_axi_control.bvalid.next = b_valid
+        s_axi_control.bresp.next = 0
+        s_axi_control.arready.next = not r_valid
+        s_axi_control.rvalid.next = r_valid
+        s_axi_control.rdata.next = r_data
+        s_axi_control.rresp.next = 0
         do_write.next = aw_hold and w_hold and not b_valid
-        do_read.next = s_axi_control_arvalid and not r_valid
-        ar_word.next = s_axi_control_araddr[aw:2]
+        do_read.next = s_axi_control.arvalid and not r_valid
+        ar_word.next = s_axi_control.araddr[aw:2]
         interrupt.next = gie and isr != 0
         ap_start.next = start_r
         args.next = args_bus
@@ -184,18 +178,18 @@ def axil_control(clk, rst,
 
     @always_seq(clk.posedge, reset=rst)
     def write_channel():
-        if s_axi_control_awvalid and not aw_hold:
+        if s_axi_control.awvalid and not aw_hold:
             aw_hold.next = True
-            aw_word.next = s_axi_control_awaddr[aw:2]
-        if s_axi_control_wvalid and not w_hold:
+            aw_word.next = s_axi_control.awaddr[aw:2]
+        if s_axi_control.wvalid and not w_hold:
             w_hold.next = True
-            w_data.next = s_axi_control_wdata
-            w_strb.next = s_axi_control_wstrb
+            w_data.next = s_axi_control.wdata
+            w_strb.next = s_axi_control.wstrb
         if do_write:
             aw_hold.next = False
             w_hold.next = False
             b_valid.next = True
-        elif b_valid and s_axi_control_bready:
+        elif b_valid and s_axi_control.bready:
             b_valid.next = False
 
     arg_write = Signal(bool(0))
@@ -211,7 +205,7 @@ def axil_control(clk, rst,
         if do_read:
             r_valid.next = True
             r_data.next = rd_value
-        elif r_valid and s_axi_control_rready:
+        elif r_valid and s_axi_control.rready:
             r_valid.next = False
 
     @always_seq(clk.posedge, reset=rst)

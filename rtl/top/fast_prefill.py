@@ -43,6 +43,7 @@ import math
 
 from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
+from ..axi.interface import AxiLite, AxiRead, AxiWrite
 from ..axi.read_arbiter import axi_read_arbiter
 from ..stream.interface import Stream
 from ..stream.ram_fifo import stream_ram_fifo
@@ -111,37 +112,17 @@ class KernelGeometry:
 
 
 @block
-def fast_prefill(ap_clk, ap_rst_n,
-                 s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr,
-                 s_axi_control_wvalid, s_axi_control_wready, s_axi_control_wdata, s_axi_control_wstrb,
-                 s_axi_control_bvalid, s_axi_control_bready, s_axi_control_bresp,
-                 s_axi_control_arvalid, s_axi_control_arready, s_axi_control_araddr,
-                 s_axi_control_rvalid, s_axi_control_rready, s_axi_control_rdata, s_axi_control_rresp,
-                 interrupt,
-                 m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
-                 m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid, m_axi_q_rready, m_axi_q_rdata,
-                 m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid,
-                 m_axi_kv_arvalid, m_axi_kv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
-                 m_axi_kv_arburst, m_axi_kv_arid, m_axi_kv_rvalid, m_axi_kv_rready, m_axi_kv_rdata,
-                 m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid,
-                 m_axi_o_awvalid, m_axi_o_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
-                 m_axi_o_awburst, m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,
-                 m_axi_o_wstrb, m_axi_o_wlast, m_axi_o_bvalid, m_axi_o_bready, m_axi_o_bresp, m_axi_o_bid,
-                 block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
+def fast_prefill(ap_clk, ap_rst_n, s_axi_control, interrupt, m_axi_q, m_axi_kv, m_axi_o, block_size=8, head_dim=8, max_seq_len=1024, pinned=2, managed=4, prefetch_depth=2,
                  max_outstanding=2, sae_rows=2, sae_qk_lut_rows=0, sig_params=(), query_aware_unit=False,
                  access_fifo_depth=64, overlap=True, sig_factory=None,
-                 m_axi_v_arvalid=None, m_axi_v_arready=None, m_axi_v_araddr=None, m_axi_v_arlen=None,
-                 m_axi_v_arsize=None, m_axi_v_arburst=None, m_axi_v_arid=None, m_axi_v_rvalid=None,
-                 m_axi_v_rready=None, m_axi_v_rdata=None, m_axi_v_rresp=None, m_axi_v_rlast=None,
-                 m_axi_v_rid=None):
-    v_port = {k: v for k, v in locals().items() if k.startswith("m_axi_v_")}   # the V fill port: all or none
-    split = m_axi_v_arvalid is not None
+                 m_axi_v=None):
+    split = m_axi_v is not None                  # the V fill port (an AxiRead), kv_read_ports = 2
     v_reg = {a.name: a.port for a in RegisterMap().args}["v"]
     if split != (v_reg == "m_axi_v"):
-        raise ValueError(f"fast_prefill field 'm_axi_v_*' is not allowed {'with' if split else 'without'} it: the "
+        raise ValueError(f"fast_prefill field 'm_axi_v' is not allowed {'with' if split else 'without'} it: the "
                          f"register map (rtl/top/regmap.toml) reads V on {v_reg}; build with kv_read_ports = "
                          f"{2 if v_reg == 'm_axi_v' else 1}")
-    g = KernelGeometry(block_size, head_dim, max_seq_len, len(m_axi_q_rdata), pinned, managed, prefetch_depth,
+    g = KernelGeometry(block_size, head_dim, max_seq_len, len(m_axi_q.rdata), pinned, managed, prefetch_depth,
                        max_outstanding, sae_rows, sae_qk_lut_rows)
     if sig_factory is None:
         from ..sig.head import sig_head as sig_factory  # the real SIG head (rtl/sig/head.py)
@@ -192,61 +173,61 @@ def fast_prefill(ap_clk, ap_rst_n,
     mkv_arvalid, mkv_arready, mkv_rvalid, mkv_rready = (b() for _ in range(4))
     mo_awvalid, mo_awready, mo_wvalid, mo_wready, mo_bvalid, mo_bready = (b() for _ in range(6))
     # the V fill port (kv_read_ports = 2): the path's only user; its handshakes gated like the others
-    path_v = {}
+    path_v = None
     if split:
         mv_arvalid, mv_arready, mv_rvalid, mv_rready = (b() for _ in range(4))
-        path_v = dict(v_port, m_axi_v_arvalid=mv_arvalid, m_axi_v_arready=mv_arready, m_axi_v_rvalid=mv_rvalid,
-                      m_axi_v_rready=mv_rready)
+        path_v = AxiRead.of(mv_arvalid, mv_arready, m_axi_v.araddr, m_axi_v.arlen, m_axi_v.arsize, m_axi_v.arburst,
+                            m_axi_v.arid, mv_rvalid, mv_rready, m_axi_v.rdata, m_axi_v.rresp, m_axi_v.rlast, m_axi_v.rid)
 
         @always_comb
         def v_gate():
-            m_axi_v_arvalid.next = mv_arvalid and axi_live
-            m_axi_v_rready.next = mv_rready and axi_live
-            mv_arready.next = m_axi_v_arready and axi_live
-            mv_rvalid.next = m_axi_v_rvalid and axi_live
+            m_axi_v.arvalid.next = mv_arvalid and axi_live
+            m_axi_v.rready.next = mv_rready and axi_live
+            mv_arready.next = m_axi_v.arready and axi_live
+            mv_rvalid.next = m_axi_v.rvalid and axi_live
     else:
         v_gate = None
 
     @always_comb
     def axi_gate():
         # the host's requests and responses' readies in, the slave's readies and responses out
-        c_awvalid.next = s_axi_control_awvalid and axi_live
-        c_wvalid.next = s_axi_control_wvalid and axi_live
-        c_bready.next = s_axi_control_bready and axi_live
-        c_arvalid.next = s_axi_control_arvalid and axi_live
-        c_rready.next = s_axi_control_rready and axi_live
-        s_axi_control_awready.next = c_awready and axi_live
-        s_axi_control_wready.next = c_wready and axi_live
-        s_axi_control_bvalid.next = c_bvalid and axi_live
-        s_axi_control_arready.next = c_arready and axi_live
-        s_axi_control_rvalid.next = c_rvalid and axi_live
+        c_awvalid.next = s_axi_control.awvalid and axi_live
+        c_wvalid.next = s_axi_control.wvalid and axi_live
+        c_bready.next = s_axi_control.bready and axi_live
+        c_arvalid.next = s_axi_control.arvalid and axi_live
+        c_rready.next = s_axi_control.rready and axi_live
+        s_axi_control.awready.next = c_awready and axi_live
+        s_axi_control.wready.next = c_wready and axi_live
+        s_axi_control.bvalid.next = c_bvalid and axi_live
+        s_axi_control.arready.next = c_arready and axi_live
+        s_axi_control.rvalid.next = c_rvalid and axi_live
         # the read masters
-        m_axi_q_arvalid.next = mq_arvalid and axi_live
-        m_axi_q_rready.next = mq_rready and axi_live
-        mq_arready.next = m_axi_q_arready and axi_live
-        mq_rvalid.next = m_axi_q_rvalid and axi_live
-        m_axi_kv_arvalid.next = mkv_arvalid and axi_live
-        m_axi_kv_rready.next = mkv_rready and axi_live
-        mkv_arready.next = m_axi_kv_arready and axi_live
-        mkv_rvalid.next = m_axi_kv_rvalid and axi_live
+        m_axi_q.arvalid.next = mq_arvalid and axi_live
+        m_axi_q.rready.next = mq_rready and axi_live
+        mq_arready.next = m_axi_q.arready and axi_live
+        mq_rvalid.next = m_axi_q.rvalid and axi_live
+        m_axi_kv.arvalid.next = mkv_arvalid and axi_live
+        m_axi_kv.rready.next = mkv_rready and axi_live
+        mkv_arready.next = m_axi_kv.arready and axi_live
+        mkv_rvalid.next = m_axi_kv.rvalid and axi_live
         # the write master
-        m_axi_o_awvalid.next = mo_awvalid and axi_live
-        m_axi_o_wvalid.next = mo_wvalid and axi_live
-        m_axi_o_bready.next = mo_bready and axi_live
-        mo_awready.next = m_axi_o_awready and axi_live
-        mo_wready.next = m_axi_o_wready and axi_live
-        mo_bvalid.next = m_axi_o_bvalid and axi_live
+        m_axi_o.awvalid.next = mo_awvalid and axi_live
+        m_axi_o.wvalid.next = mo_wvalid and axi_live
+        m_axi_o.bready.next = mo_bready and axi_live
+        mo_awready.next = m_axi_o.awready and axi_live
+        mo_wready.next = m_axi_o.wready and axi_live
+        mo_bvalid.next = m_axi_o.bvalid and axi_live
 
     # ---- control slave -----------------------------------------------------------------------
     ap_start, ap_done, ap_ready, ap_idle = (Signal(bool(0)) for _ in range(4))
     args = Signal(intbv(0)[rm.args_width:])
     status = Signal(intbv(0)[32:])
     ctrl = axil_control(ap_clk, rst,
-                        c_awvalid, c_awready, s_axi_control_awaddr,
-                        c_wvalid, c_wready, s_axi_control_wdata, s_axi_control_wstrb,
-                        c_bvalid, c_bready, s_axi_control_bresp,
-                        c_arvalid, c_arready, s_axi_control_araddr,
-                        c_rvalid, c_rready, s_axi_control_rdata, s_axi_control_rresp,
+                        AxiLite.of(c_awvalid, c_awready, s_axi_control.awaddr,
+                                   c_wvalid, c_wready, s_axi_control.wdata, s_axi_control.wstrb,
+                                   c_bvalid, c_bready, s_axi_control.bresp,
+                                   c_arvalid, c_arready, s_axi_control.araddr,
+                                   c_rvalid, c_rready, s_axi_control.rdata, s_axi_control.rresp),
                         interrupt, ap_start, ap_done, ap_ready, ap_idle, args, status)
 
     # ---- arguments ---------------------------------------------------------------------------
@@ -364,11 +345,10 @@ def fast_prefill(ap_clk, ap_rst_n,
 
     sig_kw = {"clk": ap_clk, "rst": rst, "start": sig_start, "nb": nb, "q_base": q_s, "k_base": k_s,
               "mult": mult, "shift": shift, "gamma": gamma, "min_blocks": min_blocks, "max_blocks": max_blocks,
-              "tau_th": a_tau, "m_valid": acc.valid, "m_ready": acc.ready, "m_data": acc.data,
-              "busy": sig_busy, "reads_done": sig_reads_done, "done": sig_done, "err": sig_err,
+              "tau_th": a_tau, "m": acc, "busy": sig_busy, "reads_done": sig_reads_done, "done": sig_done, "err": sig_err,
               "query_aware": sig_qa, "axi_id": SIG_AXI_ID}
-    sig_kw.update({f"m_axi_q_{k}": s for k, s in sq.items()})
-    sig_kw.update({f"m_axi_k_{k}": s for k, s in sk.items()})
+    sig_kw.update({"m_axi_q": AxiRead.of(*(sq[k] for k in AxiRead.SIGNALS)),
+                   "m_axi_k": AxiRead.of(*(sk[k] for k in AxiRead.SIGNALS))})
     run_first = b()                      # this head starts a shared pass (S > 1)
     run_heads_m1 = v(max(1, GW))         # heads of the pass - 1 (taken with run_first)
     if S_run > 1:
@@ -380,48 +360,43 @@ def fast_prefill(ap_clk, ap_rst_n,
     acc_fifo = stream_ram_fifo(ap_clk, rst, acc, pa, depth=access_fifo_depth)
 
     path_u = attention_path(ap_clk, rst, path_start, nb, q_p, k_p, v_p, o_p, mult, shift,
-                            pa.valid, pa.ready, pa.data, path_busy, path_done, path_err,
-                            pq["arvalid"], pq["arready"], pq["araddr"], pq["arlen"], pq["arsize"],
-                            pq["arburst"], pq["arid"], pq["rvalid"], pq["rready"], pq["rdata"],
-                            pq["rresp"], pq["rlast"], pq["rid"],
-                            pkv["arvalid"], pkv["arready"], pkv["araddr"], pkv["arlen"], pkv["arsize"],
-                            pkv["arburst"], pkv["arid"], pkv["rvalid"], pkv["rready"], pkv["rdata"],
-                            pkv["rresp"], pkv["rlast"], pkv["rid"],
-                            mo_awvalid, mo_awready, m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize,
-                            m_axi_o_awburst, m_axi_o_awid, mo_wvalid, mo_wready, m_axi_o_wdata,
-                            m_axi_o_wstrb, m_axi_o_wlast, mo_bvalid, mo_bready, m_axi_o_bresp,
-                            m_axi_o_bid, block_size=g.B, head_dim=g.D, max_seq_len=g.max_seq_len,
+                            pa, path_busy, path_done, path_err,
+                            AxiRead.of(*(pq[k] for k in AxiRead.SIGNALS)), AxiRead.of(*(pkv[k] for k in AxiRead.SIGNALS)),
+                            AxiWrite.of(mo_awvalid, mo_awready, m_axi_o.awaddr, m_axi_o.awlen, m_axi_o.awsize,
+                                        m_axi_o.awburst, m_axi_o.awid, mo_wvalid, mo_wready, m_axi_o.wdata,
+                                        m_axi_o.wstrb, m_axi_o.wlast, mo_bvalid, mo_bready, m_axi_o.bresp,
+                                        m_axi_o.bid), block_size=g.B, head_dim=g.D, max_seq_len=g.max_seq_len,
                             pinned=pinned, managed=managed, prefetch_depth=prefetch_depth,
                             max_outstanding=max_outstanding, sae_rows=sae_rows, sae_qk_lut_rows=sae_qk_lut_rows,
-                            **path_v)
+                            m_axi_v=path_v)
 
     # ---- read port sharing: the SIG (ARID SIG_AXI_ID) and the attention path (ARID 0) at once --
     rd_keys = ("arvalid", "arready", "araddr", "arlen", "arsize", "arburst", "arid",
                "rvalid", "rready", "rdata", "rresp", "rlast", "rid")
-    q_arb = axi_read_arbiter(ap_clk, rst, *(pq[k] for k in rd_keys), *(sq[k] for k in rd_keys),
-                             mq_arvalid, mq_arready, m_axi_q_araddr, m_axi_q_arlen, m_axi_q_arsize,
-                             m_axi_q_arburst, m_axi_q_arid, mq_rvalid, mq_rready, m_axi_q_rdata,
-                             m_axi_q_rresp, m_axi_q_rlast, m_axi_q_rid, b_id=SIG_AXI_ID)
-    kv_arb = axi_read_arbiter(ap_clk, rst, *(pkv[k] for k in rd_keys), *(sk[k] for k in rd_keys),
-                              mkv_arvalid, mkv_arready, m_axi_kv_araddr, m_axi_kv_arlen, m_axi_kv_arsize,
-                              m_axi_kv_arburst, m_axi_kv_arid, mkv_rvalid, mkv_rready, m_axi_kv_rdata,
-                              m_axi_kv_rresp, m_axi_kv_rlast, m_axi_kv_rid, b_id=SIG_AXI_ID)
+    q_arb = axi_read_arbiter(ap_clk, rst, AxiRead.of(*(pq[k] for k in rd_keys)), AxiRead.of(*(sq[k] for k in rd_keys)),
+                             AxiRead.of(mq_arvalid, mq_arready, m_axi_q.araddr, m_axi_q.arlen, m_axi_q.arsize,
+                                        m_axi_q.arburst, m_axi_q.arid, mq_rvalid, mq_rready, m_axi_q.rdata,
+                                        m_axi_q.rresp, m_axi_q.rlast, m_axi_q.rid), b_id=SIG_AXI_ID)
+    kv_arb = axi_read_arbiter(ap_clk, rst, AxiRead.of(*(pkv[k] for k in rd_keys)), AxiRead.of(*(sk[k] for k in rd_keys)),
+                              AxiRead.of(mkv_arvalid, mkv_arready, m_axi_kv.araddr, m_axi_kv.arlen, m_axi_kv.arsize,
+                                         m_axi_kv.arburst, m_axi_kv.arid, mkv_rvalid, mkv_rready, m_axi_kv.rdata,
+                                         m_axi_kv.rresp, m_axi_kv.rlast, m_axi_kv.rid), b_id=SIG_AXI_ID)
 
     # ---- AXI response monitors ---------------------------------------------------------------
     rd_bad, wr_bad = b(), b()
     if split:
         @always_comb
         def monitors():
-            rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q_rresp != 0)
-                           or (mkv_rvalid and mkv_rready and m_axi_kv_rresp != 0)
-                           or (mv_rvalid and mv_rready and m_axi_v_rresp != 0))
-            wr_bad.next = mo_bvalid and mo_bready and m_axi_o_bresp != 0
+            rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q.rresp != 0)
+                           or (mkv_rvalid and mkv_rready and m_axi_kv.rresp != 0)
+                           or (mv_rvalid and mv_rready and m_axi_v.rresp != 0))
+            wr_bad.next = mo_bvalid and mo_bready and m_axi_o.bresp != 0
     else:
         @always_comb
         def monitors():
-            rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q_rresp != 0)
-                           or (mkv_rvalid and mkv_rready and m_axi_kv_rresp != 0))
-            wr_bad.next = mo_bvalid and mo_bready and m_axi_o_bresp != 0
+            rd_bad.next = ((mq_rvalid and mq_rready and m_axi_q.rresp != 0)
+                           or (mkv_rvalid and mkv_rready and m_axi_kv.rresp != 0))
+            wr_bad.next = mo_bvalid and mo_bready and m_axi_o.bresp != 0
 
     # ---- control FSM -------------------------------------------------------------------------
     # The run (IDLE, DIV, CHECK, RUN, FINISH) drives two issuers while RUN: the SIG issuer starts the

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import Phase, example, given, settings, strategies as st
 from myhdl import Signal, always, instance, intbv
 
-from fast_prefill.blocks import clock_and_reset, get_block
+from fast_prefill.blocks import bundle_ports, clock_and_reset, get_block
 from fast_prefill.rtl.axi.read_arbiter import axi_read_arbiter
 from fast_prefill.rtl.axi.specs import ID_WIDTH, axi_read_ports
 from fast_prefill.verify import mutants
@@ -303,7 +303,7 @@ def _ports(data_width=64, **widths):
 def test_rejects_unequal_widths(name, width, field, widths):
     with pytest.raises(ValueError, match=rf"axi_read_arbiter field '{field}' widths = {widths} are not allowed: "
                                          r"must be equal"):
-        axi_read_arbiter(**_ports(**{name: width}))
+        axi_read_arbiter(**bundle_ports(axi_read_arbiter, _ports(**{name: width})))
 
 
 @pytest.mark.parametrize("b_id", [-1, 16, True, 1.0, None])

@@ -166,11 +166,13 @@ def test_split_fill_refuses_bad_v_ports():
     response words a block half; each refusal names the field."""
     from myhdl import Signal
 
+    from fast_prefill.blocks import bundle_ports
     from fast_prefill.rtl.kvc.kv_cache import kv_cache
     from fast_prefill.rtl.kvc.specs import cache_ports
 
-    with pytest.raises(ValueError, match=r"kv_cache field 'm_axi_v_\*' is not allowed: give all 13"):
-        kv_cache(**cache_ports(small_params()), m_axi_v_arvalid=Signal(bool(0)))
+    with pytest.raises(ValueError, match=r"kv_cache field 'm_axi_v_\*' is not allowed: give all 13 signals of the AxiRead port or none"):
+        ports = {**cache_ports(small_params()), "m_axi_v_arvalid": Signal(bool(0))}
+        kv_cache(**bundle_ports(kv_cache, ports))
     with pytest.raises(ValueError, match=r"kv_cache field 'm_axi_v_rdata' width = 16 with 1 word\(s\) a block half"):
         SPEC.instantiate(small_params(half_beats=2, burst_beats=2, row_beats=2, axi_width=16, kv_read_ports=2))
 

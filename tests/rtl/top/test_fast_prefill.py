@@ -261,7 +261,7 @@ def test_kernel_ports_follow_the_register_map():
     params = SPEC.params(CFG)
     assert params["kv_read_ports"] == 2 and "m_axi_v_rdata" in SPEC.ports(params)
     one = SPEC.params(CFG.replace(kv_read_ports=1))
-    with pytest.raises(ValueError, match=r"fast_prefill field 'm_axi_v_\*' is not allowed without it: .* "
+    with pytest.raises(ValueError, match=r"fast_prefill field 'm_axi_v' is not allowed without it: .* "
                                          r"kv_read_ports = 2"):
         SPEC.instantiate(one)
 
