@@ -86,13 +86,12 @@ def _column_write(clk, accept, wcol, col, d, q):
 
 
 @block
-def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_ready, s_x_data,
-                    m_valid, m_ready, m_data, k=4, data_width=8, acc_width=24, dsp_cols=2, lut_cols=2,
+def mpu_tile_engine(clk, rst, s_w, s_x, m, k=4, data_width=8, acc_width=24, dsp_cols=2, lut_cols=2,
                     fifo_depth=8):
     _check(k, data_width, acc_width, dsp_cols, lut_cols, fifo_depth)
     n = dsp_cols + lut_cols
     kw = k * data_width
-    for name, bus, want in (("s_w_data", s_w_data, kw), ("s_x_data", s_x_data, kw + 1), ("m_data", m_data, n * acc_width)):
+    for name, bus, want in (("s_w_data", s_w.data, kw), ("s_x_data", s_x.data, kw + 1), ("m_data", m.data, n * acc_width)):
         if len(bus) != want:
             raise ValueError(f"mpu_tile_engine field '{name}' width = {len(bus)} is not allowed: must be {want}")
 
@@ -117,12 +116,12 @@ def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_rea
 
     @always_comb
     def handshake():
-        s_w_ready.next = not loaded
-        s_x_ready.next = loaded and occ < fifo_depth
-        acc_w.next = s_w_valid and not loaded
-        acc_x.next = s_x_valid and loaded and occ < fifo_depth
-        m_valid.next = fifo_count != 0
-        pop.next = m_ready and fifo_count != 0
+        s_w.ready.next = not loaded
+        s_x.ready.next = loaded and occ < fifo_depth
+        acc_w.next = s_w.valid and not loaded
+        acc_x.next = s_x.valid and loaded and occ < fifo_depth
+        m.valid.next = fifo_count != 0
+        pop.next = m.ready and fifo_count != 0
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -132,7 +131,7 @@ def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_rea
                 loaded.next = True
             else:
                 wcol.next = wcol + 1
-        elif acc_x and s_x_data[kw]:
+        elif acc_x and s_x.data[kw]:
             loaded.next = False
         if acc_x and not pop:
             occ.next = occ + 1
@@ -154,7 +153,7 @@ def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_rea
     @always(clk.posedge)
     def stage0():
         if acc_x:
-            x_reg.next = s_x_data[kw:]
+            x_reg.next = s_x.data[kw:]
 
     @always(clk.posedge)
     def fifo_write():
@@ -163,12 +162,12 @@ def mpu_tile_engine(clk, rst, s_w_valid, s_w_ready, s_w_data, s_x_valid, s_x_rea
 
     @always_comb
     def fifo_read():
-        m_data.next = fifo_mem[fifo_rd]
+        m.data.next = fifo_mem[fifo_rd]
 
     insts = [handshake, control, stage0, fifo_write, fifo_read]
     pairs = dsp_pair_columns(dsp_cols, data_width)
     for j in range(n):
-        insts.append(_column_write(clk, acc_w, wcol, j, s_w_data, weights[j]))
+        insts.append(_column_write(clk, acc_w, wcol, j, s_w.data, weights[j]))
     for j in range(0, pairs, 2):
         insts.append(mpu_dsp_pair_lane(clk, x_reg, weights[j], weights[j + 1], ys[j], ys[j + 1], k=k,
                                        data_width=data_width))

@@ -113,14 +113,12 @@ def _pick(sel, k, a, b, out):
 
 
 @block
-def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_ready, s_q_data,
-               s_blk_valid, s_blk_ready, s_blk_data, s_kv_valid, s_kv_ready, s_kv_data,
-               m_o_valid, m_o_ready, m_o_data, block_size=8, head_dim=8, group=1, max_seq_len=1024,
+def sae_engine(clk, rst, s_cmd, s_q, s_blk, s_kv, m_o, block_size=8, head_dim=8, group=1, max_seq_len=1024,
                **fixed):
     g = SaeGeometry(block_size, head_dim, group, max_seq_len, **fixed)
-    for name, sig, w in (("s_cmd_data", s_cmd_data, g.cmd_width), ("s_q_data", s_q_data, g.row_width),
-                         ("s_blk_data", s_blk_data, g.blk_width), ("s_kv_data", s_kv_data, g.row_width),
-                         ("m_o_data", m_o_data, g.o_width)):
+    for name, sig, w in (("s_cmd_data", s_cmd.data, g.cmd_width), ("s_q_data", s_q.data, g.row_width),
+                         ("s_blk_data", s_blk.data, g.blk_width), ("s_kv_data", s_kv.data, g.row_width),
+                         ("m_o_data", m_o.data, g.o_width)):
         if len(sig) != w:
             raise ValueError(f"sae_engine field '{name}' width = {len(sig)} is not allowed: must be {w}")
     B, D, GB, P, R, LB, LF = g.B, g.D, g.GB, g.P, g.R, g.LB, g.LF
@@ -203,7 +201,7 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
     for d in range(D):
         o_d = usig(g.OB)
         outs.append(o_d)
-        insts.append(sae_lane(clk, rst, s_q_data(8 * d + 8, 8 * d), s_kv_data(8 * d + 8, 8 * d), we_q, we_k,
+        insts.append(sae_lane(clk, rst, s_q.data(8 * d + 8, 8 * d), s_kv.data(8 * d + 8, 8 * d), we_q, we_k,
                               we_v, wcnt, waddr_kv, gi, jaddr, first, alpha, scale_en, e_r, add_en, acc_we, quo,
                               omul_en, prods[d], o_d, rows=GB, block_size=B, acc_bits=g.ACCW, prob_frac=P,
                               recip_frac=R, out_frac=g.OF, out_bits=g.OB))
@@ -214,21 +212,21 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
 
     @always_comb
     def handshakes():
-        s_cmd_ready.next = state == t_state.IDLE
-        s_q_ready.next = state == t_state.QLOAD
-        s_blk_ready.next = state == t_state.BLK
-        s_kv_ready.next = state == t_state.KLOAD or state == t_state.VLOAD
-        m_o_valid.next = state == t_state.EMIT
+        s_cmd.ready.next = state == t_state.IDLE
+        s_q.ready.next = state == t_state.QLOAD
+        s_blk.ready.next = state == t_state.BLK
+        s_kv.ready.next = state == t_state.KLOAD or state == t_state.VLOAD
+        m_o.valid.next = state == t_state.EMIT
 
     @always_comb
     def out_data():
-        m_o_data.next = o_bus
+        m_o.data.next = o_bus
 
     @always_comb
     def lane_ctrl():
-        we_q.next = state == t_state.QLOAD and s_q_valid
-        we_k.next = state == t_state.KLOAD and s_kv_valid
-        we_v.next = state == t_state.VLOAD and s_kv_valid
+        we_q.next = state == t_state.QLOAD and s_q.valid
+        we_k.next = state == t_state.KLOAD and s_kv.valid
+        we_v.next = state == t_state.VLOAD and s_kv.valid
         scale_en.next = state == t_state.SCALE
         add_en.next = state == t_state.PASSB and cnt >= 2
         acc_we.next = state == t_state.WRITE
@@ -331,35 +329,35 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
     @always_seq(clk.posedge, reset=rst)
     def control():
         if state == t_state.IDLE:
-            if s_cmd_valid:
-                cmd_r.next = s_cmd_data[g.G * g.PW:]
-                row_r.next = s_cmd_data[g.cmd_width:g.cmd_width - g.iw]
+            if s_cmd.valid:
+                cmd_r.next = s_cmd.data[g.G * g.PW:]
+                row_r.next = s_cmd.data[g.cmd_width:g.cmd_width - g.iw]
                 wcnt.next = 0
                 gi.next = 0
                 first.next = True
                 state.next = t_state.QLOAD
         elif state == t_state.QLOAD:
-            if s_q_valid:
+            if s_q.valid:
                 if wcnt == GB - 1:
                     wcnt.next = 0
                     state.next = t_state.BLK
                 else:
                     wcnt.next = wcnt + 1
         elif state == t_state.BLK:
-            if s_blk_valid:
-                diag_r.next = s_blk_data[g.iw + 1:1] == row_r
-                last_r.next = s_blk_data[0]
+            if s_blk.valid:
+                diag_r.next = s_blk.data[g.iw + 1:1] == row_r
+                last_r.next = s_blk.data[0]
                 wcnt.next = 0
                 state.next = t_state.KLOAD
         elif state == t_state.KLOAD:
-            if s_kv_valid:
+            if s_kv.valid:
                 if wcnt == B - 1:
                     wcnt.next = 0
                     state.next = t_state.VLOAD
                 else:
                     wcnt.next = wcnt + 1
         elif state == t_state.VLOAD:
-            if s_kv_valid:
+            if s_kv.valid:
                 if wcnt == B - 1:
                     wcnt.next = 0
                     gi.next = 0
@@ -432,7 +430,7 @@ def sae_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_re
         elif state == t_state.OMUL:
             state.next = t_state.EMIT
         else:  # EMIT
-            if m_o_ready:
+            if m_o.ready:
                 if gi == GB - 1:
                     gi.next = 0
                     first.next = True

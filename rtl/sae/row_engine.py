@@ -148,14 +148,12 @@ def _ctrl_pipe(clk, rst, d, q):
 
 
 @block
-def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_q_ready, s_q_data,
-                   s_blk_valid, s_blk_ready, s_blk_data, s_kv_valid, s_kv_ready, s_kv_data,
-                   m_o_valid, m_o_ready, m_o_data, block_size=8, head_dim=8, group=1, max_seq_len=1024, rows=2,
+def sae_row_engine(clk, rst, s_cmd, s_q, s_blk, s_kv, m_o, block_size=8, head_dim=8, group=1, max_seq_len=1024, rows=2,
                    qk_lut_rows=0, **fixed):
     g = RowGeometry(block_size, head_dim, group, max_seq_len, rows, qk_lut_rows, **fixed)
-    for name, sig, w in (("s_cmd_data", s_cmd_data, g.cmd_width), ("s_q_data", s_q_data, g.row_width),
-                         ("s_blk_data", s_blk_data, g.blk_width), ("s_kv_data", s_kv_data, g.row_width),
-                         ("m_o_data", m_o_data, g.o_width)):
+    for name, sig, w in (("s_cmd_data", s_cmd.data, g.cmd_width), ("s_q_data", s_q.data, g.row_width),
+                         ("s_blk_data", s_blk.data, g.blk_width), ("s_kv_data", s_kv.data, g.row_width),
+                         ("m_o_data", m_o.data, g.o_width)):
         if len(sig) != w:
             raise ValueError(f"sae_row_engine field '{name}' width = {len(sig)} is not allowed: must be {w}")
     B, D, P, NG, PF, R, LB = g.B, g.D, g.rows, g.NG, g.fx.prob_frac, g.R, g.LB
@@ -264,10 +262,10 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
     hes = [usig(g.LW) for _ in range(P)]
     has = [usig(PF + 1) for _ in range(P)]
 
-    insts.append(ram_1r1w(clk, k_we, kv_waddr, s_kv_data, k_raddr, k_rd))
-    insts.append(ram_1r1w(clk, v_we, kv_waddr, s_kv_data, v_raddr, v_rd1))
+    insts.append(ram_1r1w(clk, k_we, kv_waddr, s_kv.data, k_raddr, k_rd))
+    insts.append(ram_1r1w(clk, v_we, kv_waddr, s_kv.data, v_raddr, v_rd1))
     for p in range(P):
-        insts.append(ram_1r1w(clk, q_wes[p], q_waddr, s_q_data, q_raddr, q_rds[p]))
+        insts.append(ram_1r1w(clk, q_wes[p], q_waddr, s_q.data, q_raddr, q_rds[p]))
     insts.append(_pipe(clk, v_rd1, v_rd2))
     for i in range(QK_LAT):
         insts.append(_ctrl_pipe(clk, rst, a_words[i], a_words[i + 1]))
@@ -458,7 +456,7 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
 
     @always_comb
     def fifo_read():
-        m_o_data.next = fifo_mem[fifo_rd]
+        m_o.data.next = fifo_mem[fifo_rd]
 
     # ---------------------------------------------------------------- control
     @always_comb
@@ -508,14 +506,14 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
 
     @always_comb
     def handshakes():
-        s_blk_ready.next = not ld_k and not ld_v and not wb_full
-        s_kv_ready.next = ld_k or ld_v
-        s_cmd_ready.next = not q_load and not wq_full
-        s_q_ready.next = q_load
-        m_o_valid.next = fifo_count != 0
-        pop.next = m_o_ready and fifo_count != 0
-        k_we.next = ld_k and s_kv_valid
-        v_we.next = ld_v and s_kv_valid
+        s_blk.ready.next = not ld_k and not ld_v and not wb_full
+        s_kv.ready.next = ld_k or ld_v
+        s_cmd.ready.next = not q_load and not wq_full
+        s_q.ready.next = q_load
+        m_o.valid.next = fifo_count != 0
+        pop.next = m_o.ready and fifo_count != 0
+        k_we.next = ld_k and s_kv.valid
+        v_we.next = ld_v and s_kv.valid
         kv_waddr.next = concat(wb, wcnt[lb2:])
         k_raddr.next = concat(qk_kb, qk_j)
         q_raddr.next = concat(qk_jq, qk_r)
@@ -531,22 +529,22 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
 
     q_write_insts = []
     for p in range(P):
-        q_write_insts.append(_q_we(q_load, s_q_valid, qcnt, p, pw, q_wes[p]))
+        q_write_insts.append(_q_we(q_load, s_q.valid, qcnt, p, pw, q_wes[p]))
 
     @always_seq(clk.posedge, reset=rst)
     def control():
         # K/V loader
         if not ld_k and not ld_v:
-            if s_blk_valid and not wb_full:
+            if s_blk.valid and not wb_full:
                 if wb:
-                    kvb1.next = s_blk_data[iw + 1:1]
-                    kvl1.next = s_blk_data[0]
+                    kvb1.next = s_blk.data[iw + 1:1]
+                    kvl1.next = s_blk.data[0]
                 else:
-                    kvb0.next = s_blk_data[iw + 1:1]
-                    kvl0.next = s_blk_data[0]
+                    kvb0.next = s_blk.data[iw + 1:1]
+                    kvl0.next = s_blk.data[0]
                 wcnt.next = 0
                 ld_k.next = True
-        elif s_kv_valid:
+        elif s_kv.valid:
             if wcnt == B - 1:
                 wcnt.next = 0
                 if ld_k:
@@ -563,16 +561,16 @@ def sae_row_engine(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_data, s_q_valid, s_
                 wcnt.next = wcnt + 1
         # Q loader
         if not q_load:
-            if s_cmd_valid and not wq_full:
+            if s_cmd.valid and not wq_full:
                 if wq:
-                    cmd1.next = s_cmd_data[g.G * g.PW:]
-                    row1.next = s_cmd_data[g.cmd_width:g.cmd_width - iw]
+                    cmd1.next = s_cmd.data[g.G * g.PW:]
+                    row1.next = s_cmd.data[g.cmd_width:g.cmd_width - iw]
                 else:
-                    cmd0.next = s_cmd_data[g.G * g.PW:]
-                    row0.next = s_cmd_data[g.cmd_width:g.cmd_width - iw]
+                    cmd0.next = s_cmd.data[g.G * g.PW:]
+                    row0.next = s_cmd.data[g.cmd_width:g.cmd_width - iw]
                 qcnt.next = 0
                 q_load.next = True
-        elif s_q_valid:
+        elif s_q.valid:
             if qcnt == g.GB - 1:
                 qcnt.next = 0
                 q_load.next = False

@@ -1,6 +1,6 @@
 """Registration of the SAE's blocks and proof jobs (discovered by fast_prefill.blocks)."""
 
-from ...blocks import BlockSpec, clock_and_reset, stream_ports
+from ...blocks import BlockSpec, bundle_ports, clock_and_reset, stream_ports
 from ...verify.proof_jobs import ProofJob
 from .engine import SaeGeometry, sae_engine
 from .kv_adapter import sae_kv_adapter
@@ -19,7 +19,7 @@ def _engine_ports(params: dict) -> dict:
 
 
 def _engine_factory(**kw):
-    return sae_engine(**kw)
+    return sae_engine(**bundle_ports(sae_engine, kw))
 
 
 def _row_engine_ports(params: dict) -> dict:
@@ -30,7 +30,7 @@ def _row_engine_ports(params: dict) -> dict:
 
 
 def _row_engine_factory(**kw):
-    return sae_row_engine(**kw)
+    return sae_row_engine(**bundle_ports(sae_row_engine, kw))
 
 
 def row_engine_params(cfg, group: int) -> dict:

@@ -137,7 +137,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     oc_addr, oc_beats = Signal(intbv(0)[64:]), Signal(intbv(0)[g.beats_bits:])
     o_done = Signal(bool(0))
     rows = top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
-                           cmd_valid, cmd_ready, cmd_data, qc_valid, qc_ready, qc_addr, qc_beats,
+                           Stream.of(cmd_valid, cmd_ready, cmd_data), qc_valid, qc_ready, qc_addr, qc_beats,
                            oc_valid, oc_ready, oc_addr, oc_beats, o_done, busy_i, done, head_rst,
                            q_row_bytes=g.q_row_bytes, o_row_bytes=g.o_row_bytes, q_beats=g.q_beats,
                            o_beats=g.o_beats)
@@ -179,8 +179,8 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
 
     # ---- SAE ---------------------------------------------------------------------------------
     o = Stream(g.sae.o_width)
-    sae = sae_row_engine(clk, sub_rst, cmd_valid, cmd_ready, cmd_data, q.valid, q.ready, q.data,
-                         blk_valid, blk_ready, blk_data, kv.valid, kv.ready, kv.data, o.valid, o.ready, o.data,
+    sae = sae_row_engine(clk, sub_rst, Stream.of(cmd_valid, cmd_ready, cmd_data), q,
+                         Stream.of(blk_valid, blk_ready, blk_data), kv, o,
                          block_size=g.B, head_dim=D, group=1, max_seq_len=max_seq_len, rows=g.sae.rows,
                          qk_lut_rows=g.sae.lut_rows)
 

@@ -40,15 +40,15 @@ def _pow2(name, v, lo, hi):
 
 @block
 def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
-                    m_cmd_valid, m_cmd_ready, m_cmd_data, m_q_valid, m_q_ready, m_q_addr, m_q_beats,
+                    m_cmd, m_q_valid, m_q_ready, m_q_addr, m_q_beats,
                     m_o_valid, m_o_ready, m_o_addr, m_o_beats, o_done, busy, done, head_rst,
                     q_row_bytes=64, o_row_bytes=128, q_beats=8, o_beats=16):
     nw = len(nb)
     iw = nw - 1
     if iw < 1:
         raise ValueError(f"top_row_control field 'nb' width = {nw} is not allowed: must be >= 2")
-    if len(m_cmd_data) != iw + len(shift) + len(mult):
-        raise ValueError(f"top_row_control field 'm_cmd_data' width = {len(m_cmd_data)} is not allowed: "
+    if len(m_cmd.data) != iw + len(shift) + len(mult):
+        raise ValueError(f"top_row_control field 'm_cmd_data' width = {len(m_cmd.data)} is not allowed: "
                          f"must be {iw + len(shift) + len(mult)} (row, shift, mult)")
     _pow2("q_row_bytes", q_row_bytes, 1, 1 << 24)
     _pow2("o_row_bytes", o_row_bytes, 1, 1 << 24)
@@ -83,10 +83,10 @@ def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
 
     @always_comb
     def outputs():
-        m_cmd_valid.next = cmd_v
+        m_cmd.valid.next = cmd_v
         m_q_valid.next = q_v
         m_o_valid.next = o_v
-        m_cmd_data.next = concat(row_f, shift, mult)
+        m_cmd.data.next = concat(row_f, shift, mult)
         m_q_addr.next = q_addr
         m_o_addr.next = o_addr
         m_q_beats.next = q_beats
@@ -110,7 +110,7 @@ def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
                 q_addr.next = q_base
                 o_addr.next = o_base
         elif not head_r:
-            if cmd_v and m_cmd_ready:
+            if cmd_v and m_cmd.ready:
                 n_cmd.next = n_cmd + 1
             if q_v and m_q_ready:
                 n_q.next = n_q + 1

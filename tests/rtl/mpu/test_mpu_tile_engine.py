@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 
-from fast_prefill.blocks import get_block  # noqa: F401  (import the registry before the unit's specs)
+from fast_prefill.blocks import bundle_ports
 from fast_prefill.config import PRESETS
 from fast_prefill.rtl.mpu.specs import engine_params
 from fast_prefill.rtl.mpu.tile_engine import LATENCY
@@ -105,4 +105,4 @@ def test_u280_slice_params():
 def test_bad_parameters_are_refused(field, kw, match):
     p = {**TINY, **kw}
     with pytest.raises(ValueError, match=match):
-        SPEC.factory(**SPEC.ports(TINY), **{key: p[key] for key in SPEC.hdl_params})
+        SPEC.factory(**bundle_ports(SPEC.factory, SPEC.ports(TINY)), **{key: p[key] for key in SPEC.hdl_params})
