@@ -50,10 +50,10 @@ class BlockSpec:
 def bundle_ports(factory: Callable, ports: dict) -> dict:
     """``ports`` (flat: ``s_valid``, ``s_ready``, ``s_data``, ...) as ``factory`` takes them: a
     parameter of ``factory`` that is not a port name, but whose ``<name>_<signal>`` names cover one
-    interface class's signals (``Stream``, ``AxiRead``, ``AxiWrite``, ``AxiLite``), gets those
+    interface class's signals (``Stream``, ``Command``, ``AxiRead``, ``AxiWrite``, ``AxiLite``), gets those
     signals bundled into that interface (the same Signal objects, so a bench still drives and reads
     the flat names)."""
-    from .rtl.axi.interface import AxiLite, AxiRead, AxiWrite
+    from .rtl.axi.interface import AxiLite, AxiRead, AxiWrite, Command
     from .rtl.stream.interface import Stream
 
     func = getattr(factory, "func", factory)      # a MyHDL @block is a block_decorator
@@ -61,7 +61,7 @@ def bundle_ports(factory: Callable, ports: dict) -> dict:
     for name in inspect.signature(func).parameters:
         if name in ports:
             continue
-        classes = (Stream, AxiRead, AxiWrite, AxiLite)
+        classes = (Stream, Command, AxiRead, AxiWrite, AxiLite)
         full = [c for c in classes if all(f"{name}_{a}" in out for a in c.SIGNALS)]
         if full:
             out[name] = full[0].of(*(out.pop(f"{name}_{a}") for a in full[0].SIGNALS))

@@ -1,4 +1,4 @@
-"""AXI4 and AXI4-Lite interface objects (:class:`~..common.bundle.Bundle`): the channels of one
+"""AXI4, AXI4-Lite and burst-command interface objects (:class:`~..common.bundle.Bundle`): the channels of one
 port as one block argument, converted to the ports ``<argument>_<signal>`` (``m_axi_q_arvalid``).
 
 Widths of a fresh bundle: 64-bit addresses (AXI4), ``len`` 8, ``size`` 3, ``burst`` 2, 4-bit IDs,
@@ -62,3 +62,14 @@ class AxiLite(Bundle):
         self.bvalid, self.bready, self.bresp = Signal(bool(0)), Signal(bool(0)), _u(2)
         self.arvalid, self.arready, self.araddr = Signal(bool(0)), Signal(bool(0)), _u(addr_width)
         self.rvalid, self.rready, self.rdata, self.rresp = Signal(bool(0)), Signal(bool(0)), _u(32), _u(2)
+
+
+class Command(Bundle):
+    """A burst command stream (``valid``, ``ready``, ``addr``, ``beats``): what the AXI stream reader
+    and writer take on ``s_cmd`` (a byte address and a count of data beats)."""
+
+    SIGNALS = ("valid", "ready", "addr", "beats")
+
+    def __init__(self, beats_width: int):
+        check_int("command", "beats_width", beats_width, 1, 32)
+        self.valid, self.ready, self.addr, self.beats = Signal(bool(0)), Signal(bool(0)), _u(64), _u(beats_width)

@@ -34,9 +34,7 @@ def _pow2(name: str, v, lo: int, hi: int) -> int:
 
 
 @block
-def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beats,
-                      m_axi, m, m_last, err,
-                      burst_beats=16, fifo_depth=32, max_outstanding=2, axi_id=0):
+def axi_stream_reader(clk, rst, s_cmd, m_axi, m, m_last, err, burst_beats=16, fifo_depth=32, max_outstanding=2, axi_id=0):
     dw = len(m_axi.rdata)
     lb_bytes = _pow2("data_width", dw, 32, 1024) - 3
     lb_burst = _pow2("burst_beats", burst_beats, 1, 256)
@@ -48,7 +46,7 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     if len(m.data) != dw:
         raise ValueError(f"axi_stream_reader field 'm_data' width = {len(m.data)} is not allowed: must equal rdata width {dw}")
     aw = len(m_axi.araddr)
-    cw = len(s_cmd_beats)
+    cw = len(s_cmd.beats)
     if cw < 9:
         raise ValueError(f"axi_stream_reader field 's_cmd_beats' width = {cw} is not allowed: must be >= 9 "
                          "(burst lengths up to 256 are cut from it as 8-bit AXI lengths)")
@@ -84,13 +82,13 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
                        Stream.of(f_out_valid, f_out_ready, m.data), depth=fifo_depth)
     pop = Signal(bool(0))
     # every burst but a command's last is burst_beats long: the address steps by one burst
-    counter = axi_burst_address(clk, rst, addr_load, s_cmd_addr, can_issue, next_addr,
+    counter = axi_burst_address(clk, rst, addr_load, s_cmd.addr, can_issue, next_addr,
                                 step_bytes=burst_beats << lb_bytes)
 
     @always_comb
     def comb():
-        addr_load.next = s_cmd_valid and not busy
-        s_cmd_ready.next = not busy
+        addr_load.next = s_cmd.valid and not busy
+        s_cmd.ready.next = not busy
         m_axi.arvalid.next = ar_valid
         m_axi.araddr.next = ar_addr
         m_axi.arlen.next = ar_len
@@ -117,15 +115,15 @@ def axi_stream_reader(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
 
     @always_seq(clk.posedge, reset=rst)
     def control():
-        if s_cmd_valid and not busy:
+        if s_cmd.valid and not busy:
             busy.next = True
-            req_left.next = s_cmd_beats
-            if s_cmd_beats >= burst_beats:
+            req_left.next = s_cmd.beats
+            if s_cmd.beats >= burst_beats:
                 next_len.next = burst_beats
             else:
-                next_len.next = s_cmd_beats
-            out_left.next = s_cmd_beats
-            rx_left.next = s_cmd_beats
+                next_len.next = s_cmd.beats
+            out_left.next = s_cmd.beats
+            rx_left.next = s_cmd.beats
         # AR channel: one burst at a time on the bus, up to max_outstanding in flight.
         if can_issue:
             ar_valid.next = True

@@ -32,7 +32,7 @@ ST_IDLE, ST_AW, ST_W, ST_WAIT_B = (getattr(WriterState, name) for name in Writer
 
 
 @block
-def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beats, s, m_axi, done, err,
+def axi_stream_writer(clk, rst, s_cmd, s, m_axi, done, err,
                       burst_beats=16, max_outstanding=2, axi_id=0):
     dw = len(m_axi.wdata)
     lb_bytes = _pow2("data_width", dw, 32, 1024) - 3
@@ -44,7 +44,7 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     if len(s.data) != dw:
         raise ValueError(f"axi_stream_writer field 's_data' width = {len(s.data)} is not allowed: must equal wdata width {dw}")
     aw = len(m_axi.awaddr)
-    cw = len(s_cmd_beats)
+    cw = len(s_cmd.beats)
     if cw < 9:
         raise ValueError(f"axi_stream_writer field 's_cmd_beats' width = {cw} is not allowed: must be >= 9 "
                          "(burst lengths up to 256 are cut from it as 8-bit AXI lengths)")
@@ -69,13 +69,13 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     err_r = Signal(bool(0))
 
     # every burst but a command's last is burst_beats long: the address steps by one burst
-    counter = axi_burst_address(clk, rst, addr_load, s_cmd_addr, addr_step, next_addr,
+    counter = axi_burst_address(clk, rst, addr_load, s_cmd.addr, addr_step, next_addr,
                                 step_bytes=burst_beats << lb_bytes)
 
     @always_comb
     def comb():
-        s_cmd_ready.next = state == ST_IDLE
-        addr_load.next = state == ST_IDLE and s_cmd_valid
+        s_cmd.ready.next = state == ST_IDLE
+        addr_load.next = state == ST_IDLE and s_cmd.valid
         addr_step.next = state == ST_AW and not aw_valid and pending_b < max_outstanding
         m_axi.awvalid.next = aw_valid
         m_axi.awaddr.next = aw_addr
@@ -108,8 +108,8 @@ def axi_stream_writer(clk, rst, s_cmd_valid, s_cmd_ready, s_cmd_addr, s_cmd_beat
     def control():
         done_r.next = False
         if state == ST_IDLE:
-            if s_cmd_valid:
-                left.next = s_cmd_beats
+            if s_cmd.valid:
+                left.next = s_cmd.beats
                 state.next = ST_AW
         elif state == ST_AW:
             # Issue the next burst's address once a response slot is free.

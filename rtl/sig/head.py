@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from myhdl import ResetSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..axi.interface import Command
 from ..axi.stream_reader import axi_stream_reader
 from ..common.params import check_int, check_pow2
 from ..common.ram_bypass import ram_bypass
@@ -219,11 +220,11 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     kr_valid, kr_ready, kr_data, kr_last = Signal(bool(0)), Signal(bool(0)), usig(hw), Signal(bool(0))
     err_q, err_k = Signal(bool(0)), Signal(bool(0))
     qc_addr, qc_beats = Signal(modbv(0)[64:]), usig(g.beats_bits)
-    q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, qc_addr, qc_beats,
+    q_reader = axi_stream_reader(clk, sub_rst, Command.of(qc_valid, qc_ready, qc_addr, qc_beats),
                                  m_axi_q, Stream.of(qr_valid, qr_ready, qr_data), qr_last,
                                  err_q, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
                                  axi_id=axi_id)
-    k_reader = axi_stream_reader(clk, sub_rst, kc_valid, kc_ready, k_base, k_beats,
+    k_reader = axi_stream_reader(clk, sub_rst, Command.of(kc_valid, kc_ready, k_base, k_beats),
                                  m_axi_k, Stream.of(kr_valid, kr_ready, kr_data), kr_last,
                                  err_k, burst_beats=g.burst, fifo_depth=g.fifo, max_outstanding=g.max_outstanding,
                                  axi_id=axi_id)

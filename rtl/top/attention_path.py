@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from myhdl import ResetSignal, Signal, always_comb, always_seq, block, concat, intbv, modbv
 
+from ..axi.interface import Command
 from ..axi.stream_reader import axi_stream_reader
 from ..axi.stream_writer import axi_stream_writer
 from ..common.params import check_int, check_pow2
@@ -137,8 +138,8 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     oc_addr, oc_beats = Signal(intbv(0)[64:]), Signal(intbv(0)[g.beats_bits:])
     o_done = Signal(bool(0))
     rows = top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
-                           Stream.of(cmd_valid, cmd_ready, cmd_data), qc_valid, qc_ready, qc_addr, qc_beats,
-                           oc_valid, oc_ready, oc_addr, oc_beats, o_done, busy_i, done, head_rst,
+                           Stream.of(cmd_valid, cmd_ready, cmd_data), Command.of(qc_valid, qc_ready, qc_addr, qc_beats),
+                           Command.of(oc_valid, oc_ready, oc_addr, oc_beats), o_done, busy_i, done, head_rst,
                            q_row_bytes=g.q_row_bytes, o_row_bytes=g.o_row_bytes, q_beats=g.q_beats,
                            o_beats=g.o_beats)
 
@@ -170,7 +171,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     # ---- Q reader and its row gatherer -------------------------------------------------------
     qr_valid, qr_ready, qr_data, qr_last = Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[hw:]), Signal(bool(0))
     err_q = Signal(bool(0))
-    q_reader = axi_stream_reader(clk, sub_rst, qc_valid, qc_ready, qc_addr, qc_beats,
+    q_reader = axi_stream_reader(clk, sub_rst, Command.of(qc_valid, qc_ready, qc_addr, qc_beats),
                                  m_axi_q, Stream.of(qr_valid, qr_ready, qr_data), qr_last,
                                  err_q, burst_beats=g.q_burst, fifo_depth=g.q_fifo,
                                  max_outstanding=g.max_outstanding, axi_id=0)
@@ -188,7 +189,7 @@ def attention_path(clk, rst, start, nb, q_base, k_base, v_base, o_base, mult, sh
     w = Stream(hw)
     err_o = Signal(bool(0))
     o_slices = stream_downsizer(clk, sub_rst, o, w)
-    o_writer = axi_stream_writer(clk, sub_rst, oc_valid, oc_ready, oc_addr, oc_beats, w, m_axi_o, o_done, err_o, burst_beats=g.o_burst,
+    o_writer = axi_stream_writer(clk, sub_rst, Command.of(oc_valid, oc_ready, oc_addr, oc_beats), w, m_axi_o, o_done, err_o, burst_beats=g.o_burst,
                                  max_outstanding=g.max_outstanding, axi_id=0)
 
     # ---- checks of the access stream and of the Q stream ------------------------------------

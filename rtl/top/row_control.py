@@ -39,9 +39,7 @@ def _pow2(name, v, lo, hi):
 
 
 @block
-def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
-                    m_cmd, m_q_valid, m_q_ready, m_q_addr, m_q_beats,
-                    m_o_valid, m_o_ready, m_o_addr, m_o_beats, o_done, busy, done, head_rst,
+def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift, m_cmd, m_q, m_o, o_done, busy, done, head_rst,
                     q_row_bytes=64, o_row_bytes=128, q_beats=8, o_beats=16):
     nw = len(nb)
     iw = nw - 1
@@ -52,11 +50,11 @@ def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
                          f"must be {iw + len(shift) + len(mult)} (row, shift, mult)")
     _pow2("q_row_bytes", q_row_bytes, 1, 1 << 24)
     _pow2("o_row_bytes", o_row_bytes, 1, 1 << 24)
-    for name, v, port in (("q_beats", q_beats, m_q_beats), ("o_beats", o_beats, m_o_beats)):
+    for name, v, port in (("q_beats", q_beats, m_q.beats), ("o_beats", o_beats, m_o.beats)):
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v < (1 << len(port)):
             raise ValueError(f"top_row_control field '{name}' = {v!r} is not allowed: must be in [1, {(1 << len(port)) - 1}]")
-    aw = len(m_q_addr)
-    if len(m_o_addr) != aw or len(q_base) != aw or len(o_base) != aw:
+    aw = len(m_q.addr)
+    if len(m_o.addr) != aw or len(q_base) != aw or len(o_base) != aw:
         raise ValueError(f"top_row_control field 'o_base' width = {len(o_base)} is not allowed: every address must have {aw} bits")
 
     busy_r = Signal(bool(0))
@@ -84,13 +82,13 @@ def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
     @always_comb
     def outputs():
         m_cmd.valid.next = cmd_v
-        m_q_valid.next = q_v
-        m_o_valid.next = o_v
+        m_q.valid.next = q_v
+        m_o.valid.next = o_v
         m_cmd.data.next = concat(row_f, shift, mult)
-        m_q_addr.next = q_addr
-        m_o_addr.next = o_addr
-        m_q_beats.next = q_beats
-        m_o_beats.next = o_beats
+        m_q.addr.next = q_addr
+        m_o.addr.next = o_addr
+        m_q.beats.next = q_beats
+        m_o.beats.next = o_beats
         busy.next = busy_r
         done.next = done_r
         head_rst.next = head_r
@@ -112,10 +110,10 @@ def top_row_control(clk, rst, start, nb, q_base, o_base, mult, shift,
         elif not head_r:
             if cmd_v and m_cmd.ready:
                 n_cmd.next = n_cmd + 1
-            if q_v and m_q_ready:
+            if q_v and m_q.ready:
                 n_q.next = n_q + 1
                 q_addr.next = q_addr + q_row_bytes
-            if o_v and m_o_ready:
+            if o_v and m_o.ready:
                 n_o.next = n_o + 1
                 o_addr.next = o_addr + o_row_bytes
             if o_done and n_done < nb:

@@ -21,7 +21,7 @@ from fast_prefill.blocks import BlockSpec
 from fast_prefill.rtl.axi.specs import axi_read_ports, axi_write_ports
 from fast_prefill.rtl.axi.stream_reader import axi_stream_reader
 from fast_prefill.rtl.axi.stream_writer import axi_stream_writer
-from fast_prefill.rtl.axi.interface import AxiLite, AxiRead, AxiWrite
+from fast_prefill.rtl.axi.interface import AxiLite, AxiRead, AxiWrite, Command
 from fast_prefill.rtl.top.axil_control import axil_control
 from fast_prefill.rtl.top.regmap import RegisterMap
 from fast_prefill.rtl.stream.interface import Stream
@@ -86,13 +86,13 @@ def copy_kernel(ap_clk, ap_rst_n,
                                    s_axi_control_araddr, s_axi_control_rvalid, s_axi_control_rready,
                                    s_axi_control_rdata, s_axi_control_rresp),
                         interrupt, ap_start, ap_done, ap_ready, ap_idle, args, status)
-    reader = axi_stream_reader(ap_clk, mover_rst, rd_cmd_valid, rd_cmd_ready, q_ptr, cmd_beats,
+    reader = axi_stream_reader(ap_clk, mover_rst, Command.of(rd_cmd_valid, rd_cmd_ready, q_ptr, cmd_beats),
                                AxiRead.of(m_axi_q_arvalid, m_axi_q_arready, m_axi_q_araddr, m_axi_q_arlen,
                                           m_axi_q_arsize, m_axi_q_arburst, m_axi_q_arid, m_axi_q_rvalid,
                                           m_axi_q_rready, m_axi_q_rdata, m_axi_q_rresp, m_axi_q_rlast,
                                           m_axi_q_rid), Stream.of(d_valid, d_ready, d_data), d_last, rd_err,
                                burst_beats=burst_beats, fifo_depth=2 * burst_beats, max_outstanding=2)
-    writer = axi_stream_writer(ap_clk, mover_rst, wr_cmd_valid, wr_cmd_ready, o_ptr, cmd_beats,
+    writer = axi_stream_writer(ap_clk, mover_rst, Command.of(wr_cmd_valid, wr_cmd_ready, o_ptr, cmd_beats),
                                Stream.of(d_valid, d_ready, x_data), AxiWrite.of(m_axi_o_awvalid, m_axi_o_awready,
                                          m_axi_o_awaddr, m_axi_o_awlen, m_axi_o_awsize, m_axi_o_awburst,
                                          m_axi_o_awid, m_axi_o_wvalid, m_axi_o_wready, m_axi_o_wdata,

@@ -46,3 +46,13 @@ def test_bundle_ports_groups_axi_and_stream_ports_of_a_block():
     with pytest.raises(ValueError, match=r"axi_stream_reader field 'm_axi_\*' is not allowed: give all 13 signals "
                                          r"of the AxiRead port or none \(missing m_axi_rid\)"):
         bundle_ports(axi_stream_reader, ports)
+
+
+def test_command_bundles_the_readers_command_port():
+    from fast_prefill.rtl.axi.interface import Command
+
+    spec = get_block("axi_stream_writer")
+    ports = spec.ports(spec.params(get_preset("tiny")))
+    args = bundle_ports(spec.factory, ports)
+    assert isinstance(args["s_cmd"], Command) and args["s_cmd"].beats is ports["s_cmd_beats"]
+    assert len(Command(9).beats) == 9 and len(Command(9).addr) == 64
