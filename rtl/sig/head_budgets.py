@@ -17,6 +17,27 @@ from ..common.signed import usig, zext
 
 
 @block
+def _clamp(bud, cmin, cmax, maxb_r, min_blocks, out):
+    """``out = bud`` clamped to ``[cmin, cmax]`` (``cmin``, ``cmax``: ``min_blocks`` and ``maxb_r``
+    widened to ``bud``'s width); an empty range (``cmin > cmax``) gives ``maxb_r``."""
+    bw = len(out)
+
+    @always_comb
+    def clamp():
+        if bud < cmin:
+            if cmin > cmax:
+                out.next = maxb_r
+            else:
+                out.next = min_blocks
+        elif bud > cmax:
+            out.next = maxb_r
+        else:
+            out.next = bud[bw:0]
+
+    return clamp
+
+
+@block
 def sig_head_budgets(clk, rst, count, ld_v, ld_s, ld_n, qa, min_blocks, maxb_eff, nv, ns, div_shift=7):
     check_int("sig_head_budgets", "div_shift", div_shift, 0, 16)
     bw = len(nv)
@@ -43,26 +64,7 @@ def sig_head_budgets(clk, rst, count, ld_v, ld_s, ld_n, qa, min_blocks, maxb_eff
     def budget_regs():
         maxb_r.next = maxb_eff
 
-    @always_comb
-    def budget_clamp():
-        if bud_v < cmin:
-            if cmin > cmax:
-                nv_c.next = maxb_r
-            else:
-                nv_c.next = min_blocks
-        elif bud_v > cmax:
-            nv_c.next = maxb_r
-        else:
-            nv_c.next = bud_v[bw:0]
-        if bud_s < cmin:
-            if cmin > cmax:
-                ns_c.next = maxb_r
-            else:
-                ns_c.next = min_blocks
-        elif bud_s > cmax:
-            ns_c.next = maxb_r
-        else:
-            ns_c.next = bud_s[bw:0]
+    clamps = [_clamp(bud_v, cmin, cmax, maxb_r, min_blocks, nv_c), _clamp(bud_s, cmin, cmax, maxb_r, min_blocks, ns_c)]
 
     @always_seq(clk.posedge, reset=rst)
     def budget_load():
@@ -78,4 +80,4 @@ def sig_head_budgets(clk, rst, count, ld_v, ld_s, ld_n, qa, min_blocks, maxb_eff
                 nv.next = nv_c
                 ns.next = ns_c
 
-    return zc1, zmin, zmax, budget_raw, budget_regs, budget_clamp, budget_load
+    return zc1, zmin, zmax, budget_raw, budget_regs, clamps, budget_load
