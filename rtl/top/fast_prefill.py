@@ -47,20 +47,13 @@ from ..axi.interface import AxiLite, AxiRead, AxiWrite
 from ..axi.read_arbiter import axi_read_arbiter
 from ..stream.interface import Stream
 from ..stream.ram_fifo import stream_ram_fifo
+from .arg_check import (ALIGN_BITS, E_AXI_READ, E_AXI_WRITE, E_BUDGET, E_GAMMA, E_HEADS, E_INTERNAL, E_MULT,  # noqa: F401
+                        E_POINTER, E_SEQ_LEN, E_TAU, ERROR_NAMES, POINTER_ALIGN, SHIFT_MAX, kernel_arg_check)
 from .attention_path import PathGeometry, attention_path
 from .axil_control import axil_control
 from .regmap import RegisterMap
 
-POINTER_ALIGN = 4096       # every pointer argument: 4 KiB (a burst never crosses 4 KiB)
-ALIGN_BITS = POINTER_ALIGN.bit_length() - 1   # the pointer's low bits that must be zero
-SHIFT_MAX = 62             # golden score_multiplier saturates the shift at 62
 SIG_AXI_ID = 1             # ARID of the SIG head's reads (the attention path's are 0)
-
-# error codes, by name from rtl/top/regmap.toml [error_codes] (one source for the RTL, the driver
-# and the C header; a name missing there is an error at import)
-ERROR_NAMES = ("SEQ_LEN", "HEADS", "GAMMA", "BUDGET", "POINTER", "AXI_READ", "AXI_WRITE", "MULT", "TAU", "INTERNAL")
-(E_SEQ_LEN, E_HEADS, E_GAMMA, E_BUDGET, E_POINTER, E_AXI_READ, E_AXI_WRITE, E_MULT, E_TAU,
- E_INTERNAL) = (RegisterMap().error_code(name) for name in ERROR_NAMES)
 
 
 def _log2(name: str, v: int) -> int:
@@ -257,38 +250,17 @@ def fast_prefill(ap_clk, ap_rst_n, s_axi_control, interrupt, m_axi_q, m_axi_kv, 
         a_mult.next = args[f_mult + 32:f_mult]
         a_shift.next = args[f_shift + 32:f_shift]
 
-    # checks (combinational on the argument registers)
+    # the argument checks (arg_check.py), combinational on the argument registers
     err_code = Signal(intbv(0)[8:])
     low_b = g.B - 1
-    gamma_one = g.gamma_one
-    mult_lim = 1 << MB
-    lf = g.LF
-    shift_qa = g.shift_max_qa
     nd = Signal(intbv(0)[64:])           # N * D bytes: the stride of one head's Q/K/V
     nd2 = Signal(intbv(0)[64:])          # 2 * N * D bytes: one head's O
     rem = Signal(intbv(0)[33:])          # divider remainder: H % Hkv at the end
     quo = Signal(intbv(0)[32:])          # divider quotient: G = H / Hkv at the end
-
-    @always_comb
-    def check():
-        code = intbv(0)[8:]
-        if a_n == 0 or a_n > seq_max or (a_n & low_b) != 0:
-            code[:] = E_SEQ_LEN
-        elif a_h == 0 or a_hkv == 0 or a_hkv > a_h or rem != 0:
-            code[:] = E_HEADS
-        elif a_gamma == 0 or a_gamma > gamma_one:
-            code[:] = E_GAMMA
-        elif a_minb == 0 or a_maxb < a_minb:
-            code[:] = E_BUDGET
-        elif (a_q[ALIGN_BITS:0] != 0 or a_k[ALIGN_BITS:0] != 0 or a_v[ALIGN_BITS:0] != 0 or a_o[ALIGN_BITS:0] != 0
-              or ((a_hkv > 1 or (a_h > 1 and a_tau != 0)) and (nd & kv_align_mask) != 0)):
-            code[:] = E_POINTER
-        elif (a_mult == 0 or a_mult >= mult_lim or a_shift <= lf or a_shift > SHIFT_MAX
-              or (a_tau != 0 and a_shift > shift_qa)):
-            code[:] = E_MULT
-        elif a_tau != 0 and not qa_unit:
-            code[:] = E_TAU
-        err_code.next = code
+    checks = kernel_arg_check(a_n, a_h, a_hkv, a_gamma, a_minb, a_maxb, a_q, a_k, a_v, a_o, a_tau, a_mult, a_shift,
+                              rem, nd, err_code, block_size=g.B, seq_max=seq_max, gamma_one=g.gamma_one,
+                              mult_bits=MB, logit_frac=g.LF, shift_qa=g.shift_max_qa, kv_align_mask=kv_align_mask,
+                              qa_unit=qa_unit)
 
     # head parameters derived from the arguments
     nb = Signal(intbv(0)[iw + 1:])
@@ -606,5 +578,5 @@ def fast_prefill(ap_clk, ap_rst_n, s_axi_control, interrupt, m_axi_q, m_axi_kv, 
     if split:
         run_insts.append(v_gate)
 
-    return rst_sync, rst_drive, live_reg, axi_gate, ctrl, unpack, check, widen, derive, saturate, sig_u, acc_fifo, path_u, q_arb, kv_arb, \
+    return rst_sync, rst_drive, live_reg, axi_gate, ctrl, unpack, checks, widen, derive, saturate, sig_u, acc_fifo, path_u, q_arb, kv_arb, \
         monitors, div_step, div_cmp, head_flags, issue, outputs, fsm, run_insts

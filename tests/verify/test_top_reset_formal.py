@@ -15,10 +15,11 @@ def test_kernel_reset_proof_and_covers(tmp_path):
     job = all_jobs()["fast_prefill_reset"]
     results = run_job(job, workdir=tmp_path / "ok")
     assert [r.result for r in results] == ["PASS", "PASS"], table(results)
-    # the datapath really was left out: only the top and its control slave are read as logic
+    # the datapath really was left out: only the top, its control slave and its argument checks are
+    # read as logic
     top = next((tmp_path / "ok" / "hdl").glob("fast_prefill_*.f")).with_suffix(".v")
     keep, boxes = proof_files(top, job.blackbox)
-    assert sorted(p.stem.rsplit("_", 1)[0] for p in keep) == ["axil_control", "fast_prefill"]
+    assert sorted(p.stem.rsplit("_", 1)[0] for p in keep) == ["axil_control", "fast_prefill", "kernel_arg_check"]
     assert sorted(p.stem.rsplit("_", 1)[0] for p in boxes) == ["attention_path", "axi_read_arbiter", "sig_head", "stream_ram_fifo"]
 
 
