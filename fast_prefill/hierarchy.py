@@ -37,6 +37,7 @@ top last, each module once. :func:`source_files` reads it.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import inspect
 import json
@@ -117,10 +118,13 @@ def _clone(sig: _Signal) -> _Signal:
     return Signal(copy.deepcopy(sig._init))
 
 
+_signature = functools.cache(inspect.signature)   # one per @block function, not per call
+
+
 def _bind(deco: block_decorator, args: tuple, kwargs: dict) -> tuple[dict, dict, dict] | None:
     """``(params, ports, interfaces)`` of a call, or None when the call cannot be a module
     instance; an interface argument's signals are ports ``<arg>_<attribute>``."""
-    sig = inspect.signature(deco.func)
+    sig = _signature(deco.func)
     if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
         return None
     try:
@@ -204,7 +208,8 @@ def _stubbing_call(self, *args, **kwargs):
         name = _myhdl_block._uniqueify_name(name)
     if stub is None:
         blk = _Block(self.func, self, name, self.srcfile, self.srcline, self.skipname, *args, **kwargs)
-        _name_interface_signals(blk, self.func, args, kwargs)
+        if _State.active:                    # names matter to conversion only
+            _name_interface_signals(blk, self.func, args, kwargs)
         return blk
     params, ports, interfaces = stub
     blk = _Block(_no_logic, self, name, self.srcfile, self.srcline, self.skipname, *args, **kwargs)
@@ -224,7 +229,7 @@ def _name_interface_signals(blk: _Block, func, args: tuple, kwargs: dict) -> Non
     attribute, so one only passed on to a sub-block would be named after that sub-block's port
     (``ram_bypass1_wdata``), and a slice of it would keep that name while the port is renamed."""
     try:
-        bound = inspect.signature(func).bind(*args, **kwargs)
+        bound = _signature(func).bind(*args, **kwargs)
     except TypeError:
         return
     for name, value in bound.arguments.items():

@@ -67,7 +67,7 @@ class PathGeometry:
         def bad(name, value, allowed):
             raise ValueError(f"attention_path field '{name}' = {value!r} is not allowed: {allowed}")
 
-        # the V fill port itself is the presence of the m_axi_v_* signals (attention_path_ports)
+        # the V fill port itself is the m_axi_v argument (an AxiRead; attention_path_ports)
         if kv_read_ports not in (1, 2) or isinstance(kv_read_ports, bool):
             bad("kv_read_ports", kv_read_ports, "must be 1 or 2")
 

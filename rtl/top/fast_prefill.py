@@ -305,8 +305,9 @@ def fast_prefill(ap_clk, ap_rst_n, s_axi_control, interrupt, m_axi_q, m_axi_kv, 
     # ---- SIG head and attention path ---------------------------------------------------------
 
     def rd_ports():
-        return {"arvalid": b(), "arready": b(), "araddr": v(64), "arlen": v(8), "arsize": v(3), "arburst": v(2),
-                "arid": v(4), "rvalid": b(), "rready": b(), "rdata": v(hw), "rresp": v(2), "rlast": b(), "rid": v(4)}
+        # an AXI read port's signals by name, in a dict: they are named after the sub-module ports
+        # they connect (sig_head0_m_axi_q_arvalid, ...), not after a local bundle
+        return dict(zip(AxiRead.SIGNALS, AxiRead(hw).ports()))
 
     sq, sk, pq, pkv = rd_ports(), rd_ports(), rd_ports(), rd_ports()   # SIG q/k, path q/kv
     q_s, k_s = (Signal(modbv(0)[64:]) for _ in range(2))                 # the SIG's head
@@ -343,8 +344,7 @@ def fast_prefill(ap_clk, ap_rst_n, s_axi_control, interrupt, m_axi_q, m_axi_kv, 
                             m_axi_v=path_v)
 
     # ---- read port sharing: the SIG (ARID SIG_AXI_ID) and the attention path (ARID 0) at once --
-    rd_keys = ("arvalid", "arready", "araddr", "arlen", "arsize", "arburst", "arid",
-               "rvalid", "rready", "rdata", "rresp", "rlast", "rid")
+    rd_keys = AxiRead.SIGNALS
     q_arb = axi_read_arbiter(ap_clk, rst, AxiRead.of(*(pq[k] for k in rd_keys)), AxiRead.of(*(sq[k] for k in rd_keys)),
                              AxiRead.of(mq_arvalid, mq_arready, m_axi_q.araddr, m_axi_q.arlen, m_axi_q.arsize,
                                         m_axi_q.arburst, m_axi_q.arid, mq_rvalid, mq_rready, m_axi_q.rdata,
