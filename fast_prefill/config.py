@@ -69,6 +69,7 @@ _RANGES: dict[str, tuple[int, int, bool]] = {
     "kv_read_ports": (1, 2, False),
     "sig_heads_per_pass": (1, 16, False),
     "sig_probe_rows": (1, 128, True),
+    "sig_cover_hist_bits": (1, 8, False),
     "access_fifo_depth": (4, 1 << 20, True),
     "sae_rows": (2, 256, True),
     "sae_qk_lut_rows": (0, 256, False),
@@ -106,6 +107,9 @@ class AcceleratorConfig:
       sig_probe_rows          r, probe rows the SIG score pipeline scores against each key per cycle
                               (power of two, <= block_size / 2): r D MAC a cycle on r D / 2 DSPs
                               (two lanes' products share a DSP; u280: 8, why not 16: docs/sig.md)
+      sig_cover_hist_bits     digit bits of the SIG coverage counts' radix passes: ceil(acc / bits)
+                              passes over the N accumulator values, 2^bits bins each (u280: 6, four
+                              passes of the 24-bit values; 8 is over the timing proxy: docs/sig.md)
       access_fifo_depth       beats of the access-stream FIFO between the SIG and the attention path
                               (power of two): once a head's accesses are all in it, the SIG of the
                               next head runs while this head attends (docs/kernel.md)
@@ -135,6 +139,7 @@ class AcceleratorConfig:
     kv_read_ports: int = 2
     sig_heads_per_pass: int = 1
     sig_probe_rows: int = 8
+    sig_cover_hist_bits: int = 6
     access_fifo_depth: int = 65536
     sae_rows: int = 32
     sae_qk_lut_rows: int = 4
@@ -222,7 +227,7 @@ PRESETS: dict[str, AcceleratorConfig] = {
         mpu_dsp_cols=2, mpu_lut_cols=2, pinned_tier_blocks=2, managed_tier_blocks=4,
         hbm_ports=1, hbm_data_width=64, clock_mhz=300, max_seq_len=1024, fifo_depth=4,
         prefetch_depth=2, max_outstanding_bursts=2, sae_rows=2, sae_qk_lut_rows=1,
-        sig_probe_rows=2, access_fifo_depth=64,
+        sig_probe_rows=2, sig_cover_hist_bits=4, access_fifo_depth=64,
     ),
 }
 

@@ -307,7 +307,8 @@ def configurations(slow: bool = False) -> dict:
     tiny = get_preset("tiny")
     b, d = tiny.block_size, tiny.head_dim
     cov = {"max_n": 1024, "width": 16 + 1 + U.log2i(b), "hist_bits": 4, "sum_width": 16 + 1 + U.log2i(b) + 10}
-    cov_big = {"max_n": 2048, "width": 24, "hist_bits": 4, "sum_width": 35}
+    # the u280's coverage counts: 24-bit values, its digit (sig_cover_hist_bits)
+    cov_big = {"max_n": 2048, "width": 24, "hist_bits": get_preset("u280").sig_cover_hist_bits, "sum_width": 35}
     topm = {"max_n": tiny.max_blocks, "width": 16 + 1 + 2 * U.log2i(b), "hist_bits": 4, "div_shift": 0,
             "min_m": 2, "max_m": tiny.max_blocks}
     topm_big = {"max_n": 1024, "width": 31, "hist_bits": 4, "div_shift": 0, "min_m": 2, "max_m": 1024}

@@ -90,7 +90,7 @@ FIFO_SLACK = 2             # beats the access FIFO holds beyond its RAM (output 
 RUN_END = 3                # last attention done -> path issuer idle -> run end -> ap_done
 
 ACC_FRAC = 16              # A: the SIG's probability/accumulator fraction bits
-HIST_BITS = 4
+HIST_BITS = 4              # the top-m's and the pooled selection's digit (the cover counts': cfg.sig_cover_hist_bits)
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,9 @@ def head_shape(pattern, lists, tau: float, min_blocks: int, cfg: AcceleratorConf
     aw = _aw(cfg)
     pw = aw + U.log2i(cfg.block_size)
     target = info["cover_target"]
-    return replace(h, cover_v=U.cover_scan_exact(info["vertical_acc"], target, aw, HIST_BITS),
-                   cover_s=U.cover_scan_exact(info["slash_acc"], target, aw, HIST_BITS),
+    cb = cfg.sig_cover_hist_bits
+    return replace(h, cover_v=U.cover_scan_exact(info["vertical_acc"], target, aw, cb),
+                   cover_s=U.cover_scan_exact(info["slash_acc"], target, aw, cb),
                    top_v=U.top_m_scan_exact(info["pooled_vertical"], h.vertical, pw, HIST_BITS),
                    top_s=U.top_m_scan_exact(info["pooled_slash"], h.slash, pw, HIST_BITS))
 
@@ -223,9 +224,9 @@ def sig_to_stream(cfg: AcceleratorConfig, h: HeadShape, recip_frac: int = 16) ->
             out["SIG pooled selection"] = max(pooled_select_cycles(nb, cfg.max_blocks, cfg.head_dim, recip_frac), top)
         else:
             if h.cover_v is None:
-                cover = 2 * U.cover_count_cycles(n, aw, HIST_BITS, _cover_max_n(cfg))
+                cover = 2 * U.cover_count_cycles(n, aw, cfg.sig_cover_hist_bits, _cover_max_n(cfg))
             else:
-                cover = sum(U.cover_count_cycles(n, aw, HIST_BITS, _cover_max_n(cfg), scan, early)
+                cover = sum(U.cover_count_cycles(n, aw, cfg.sig_cover_hist_bits, _cover_max_n(cfg), scan, early)
                             for scan, early in (h.cover_v, h.cover_s))
             out["SIG selection"] = SIG_TARGET + cover + 2 + top
         if h.query_aware:   # the builder's scan runs with the pooled selection's output walk

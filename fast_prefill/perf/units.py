@@ -77,8 +77,9 @@ def _passes(width: int, hist_bits: int) -> int:
 def cover_count_cycles(n: int, width: int, hist_bits: int, max_n: int, scan: int | None = None,
                        early_exit: bool = False) -> int:
     """``sig_cover_count`` for one vector of ``n`` values (rtl/sig/cover_count.py, the same formula,
-    tested equal): header + ``n`` load cycles, the total's compare, per pass ``n`` histogram cycles,
-    4 of drain and read, two per digit scanned, then ``1 + (IW + 2)`` division cycles and the result.
+    tested equal): header + ``n`` load cycles (the first pass histograms the values as they load),
+    the total's compare, 4 of drain and read per pass, ``n`` histogram cycles for each pass after
+    the first, two per digit scanned, then ``1 + (IW + 2)`` division cycles and the result.
     ``scan``: total digits scanned over all passes (data dependent); ``None``: the worst case
     ``P 2^h``. ``early_exit``: the total does not exceed the target (no passes)."""
     iw = max(1, (max_n - 1).bit_length())
@@ -86,7 +87,7 @@ def cover_count_cycles(n: int, width: int, hist_bits: int, max_n: int, scan: int
         return 1 + n + 1 + 1
     p = _passes(width, hist_bits)
     scan = p * (1 << min(hist_bits, width)) if scan is None else scan
-    return 1 + n + 1 + p * (n + 4) + 2 * scan + 1 + (iw + 2) + 1
+    return 1 + n + 1 + 4 + (p - 1) * (n + 4) + 2 * scan + 1 + (iw + 2) + 1
 
 
 def top_m_cycles(n: int, width: int, hist_bits: int, m: int, scan: int | None = None,

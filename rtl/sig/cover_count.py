@@ -23,10 +23,11 @@ Ports (``IW = bits(max_n - 1)``, ``TW = sum_width``: width of the target and of 
 * ``m`` (``IW + 2`` bits): one beat per vector, the count ``k`` (``1 .. n + 1``).
 
 Cycles per vector (:func:`cover_count_cycles`, equal to simulation in
-``tests/rtl/sig/test_cover_count.py``): ``1 + n`` (load, also the total) ``+ 1`` (the compare)
-``+ P (n + 4) + 2 S`` (passes: the values, the pipeline's drain and the first bin's read; ``S``
-digits scanned in all, at most ``P 2^hist_bits``) ``+ 1 + (IW + 2) + 1`` (division) ``+ 1``;
-``1 + n + 1 + 1`` when the total does not exceed the target.
+``tests/rtl/sig/test_cover_count.py``): ``1 + n`` (load, also the total and the first pass's
+histogram: the loading value goes into the histogram in place of the memory's read) ``+ 1`` (the
+compare) ``+ 4 + (P - 1)(n + 4) + 2 S`` (passes: the values after the first, the pipeline's drain
+and the first bin's read; ``S`` digits scanned in all, at most ``P 2^hist_bits``) ``+ 1 + (IW + 2)
++ 1`` (division) ``+ 1``; ``1 + n + 1 + 1`` when the total does not exceed the target.
 
 Memories: the values, ``max_n x width`` (registered read, then one more register; no reset: block
 RAM or URAM; the address is the index the FSM moves to at that edge, ``idx_nx``; the compare cycle
@@ -68,7 +69,7 @@ def cover_count_cycles(n: int, width: int, hist_bits: int, max_n: int, scan: int
         return 1 + n + 1 + 1
     p = -(-width // hist_bits)
     scan = p * (1 << min(hist_bits, width)) if scan is None else scan
-    return 1 + n + 1 + p * (n + 4) + 2 * scan + 1 + (iw + 2) + 1
+    return 1 + n + 1 + 4 + (p - 1) * (n + 4) + 2 * scan + 1 + (iw + 2) + 1
 
 
 _check = int_checker("sig_cover_count")
@@ -195,13 +196,30 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     hc_r = Signal(intbv(0)[cw:])
     gt = Signal(bool(0))
 
+    # pass 0 histograms the values as they load: the input value registered, in place of the
+    # memory's read
+    v_in = Signal(intbv(0)[width:])
+    on_ld = Signal(bool(0))
+    v_src = Signal(intbv(0)[width:])
+
+    @always(clk.posedge)
+    def load_reg():
+        v_in.next = in_val
+        on_ld.next = state == C_LOAD_V and s.valid
+
+    @always_comb
+    def value_src():
+        v_src.next = v_mem
+        if on_ld:
+            v_src.next = v_in
+
     @always_comb
     def scan_ctl():
-        on0.next = state == C_HIST and not le
+        on0.next = (state == C_HIST and not le) or on_ld
         scan_rd.next = state == C_READ or state == C_PB
         ra_step.next = state == C_PB
 
-    insts.append(radix_histogram(clk, v_mem, v_rd, None, on0, pss, prefix, himask, clr, dgt, scan_rd, ra_step, dmax,
+    insts.append(radix_histogram(clk, v_src, v_rd, None, on0, pss, prefix, himask, clr, dgt, scan_rd, ra_step, dmax,
                                  dgt_sh, dmx_sh, tuple(hc), hc_r, tuple(hs), hs_r, width, hist_bits))
 
     @always(clk.posedge)
@@ -267,7 +285,7 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
         s.ready.next = state == C_LOAD_H or state == C_LOAD_V
         m.valid.next = out_valid
         m.data.next = out_data
-        clr.next = (state == C_LOAD_V and s.valid and in_last) or (state == C_PB and (gt or dgt == 0))
+        clr.next = (state == C_LOAD_H and s.valid) or (state == C_PB and (gt or dgt == 0))
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -276,6 +294,10 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
             if s.valid:
                 target.next = in_tgt
                 total.next = 0
+                pss.next = 0
+                prefix.next = 0
+                himask.next = 0
+                above_c.next = 0
                 state.next = C_LOAD_V
         elif state == C_LOAD_V:
             if s.valid:
@@ -283,25 +305,23 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 if in_last:
                     n_last.next = idx
                     nl_m1.next = idx - 1
-                    pss.next = 0
-                    prefix.next = 0
-                    himask.next = 0
-                    above_c.next = 0
                     state.next = C_TEST
         elif state == C_TEST:
+            # the last value is at the histogram's input (pass 0 runs with the load)
             rem.next = target
-            state.next = C_HIST
+            state.next = C_DRAIN
         elif state == C_HIST:
+            if at_last:
+                state.next = C_DRAIN
+        elif state == C_DRAIN:
+            # the last value is registered; its stage 1, hit and bin follow at the next three edges
             if le:
                 out_valid.next = True
                 out_data.next = n_w + 2
                 state.next = C_OUT
-            elif at_last:
-                state.next = C_DRAIN
-        elif state == C_DRAIN:
-            # the last value is registered; its stage 1, hit and bin follow at the next three edges
-            dgt.next = dmax
-            state.next = C_DRAIN2
+            else:
+                dgt.next = dmax
+                state.next = C_DRAIN2
         elif state == C_DRAIN2:
             state.next = C_DRAIN3
         elif state == C_DRAIN3:
@@ -350,5 +370,5 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return (insts, unpack, total_le, idx_next, last_flag, read_mem, mem_write, scan_ctl, scan_cmp, negate, div_ops,
+    return (insts, unpack, total_le, idx_next, last_flag, read_mem, mem_write, load_reg, value_src, scan_ctl, scan_cmp, negate, div_ops,
             div_init, handshakes, control)

@@ -97,7 +97,7 @@ class HeadGeometry:
 
     def __init__(self, block_size=8, head_dim=8, max_seq_len=256, hbm_data_width=64, max_accesses=1024,
                  hist_bits=4, div_shift=7, burst_beats=64, max_outstanding=2, mult_bits=16, acc_frac=16,
-                 heads_per_pass=1, probe_rows=1):
+                 heads_per_pass=1, probe_rows=1, cover_hist_bits=None):
         def bad(name, value, allowed):
             raise ValueError(f"sig_head field '{name}' = {value!r} is not allowed: {allowed}")
 
@@ -114,7 +114,9 @@ class HeadGeometry:
             bad("max_seq_len", max_seq_len, f"must be a power-of-two multiple in [4, 4096] of block_size={B}")
         if (8 * D) % hw:
             bad("hbm_data_width", hw, f"must divide a Q/K row of 8 * head_dim = {8 * D} bits")
+        cover_hist_bits = hist_bits if cover_hist_bits is None else cover_hist_bits
         for name, v, lo, hi in (("div_shift", div_shift, 0, 16), ("hist_bits", hist_bits, 1, 8),
+                                ("cover_hist_bits", cover_hist_bits, 1, 8),
                                 ("max_outstanding", max_outstanding, 1, 16), ("mult_bits", mult_bits, 16, 16),
                                 ("heads_per_pass", heads_per_pass, 1, 16),
                                 ("acc_frac", acc_frac, 16, 16)):
@@ -155,6 +157,7 @@ class HeadGeometry:
         self.max_outstanding = max_outstanding
         self.max_accesses = max_accesses
         self.hist_bits, self.div_shift, self.mult_bits = hist_bits, div_shift, mult_bits
+        self.cover_hist_bits = cover_hist_bits          # the coverage counts' digit (top-m: hist_bits)
         self.acc_width = 3 * self.iw + 4
 
 
@@ -162,13 +165,14 @@ class HeadGeometry:
 def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks, max_blocks, tau_th, m_axi_q, m_axi_k,
              m, busy, reads_done, done, err, query_aware, run_first=None, run_heads_m1=None,
              block_size=8, head_dim=8, max_seq_len=256, max_accesses=1024, hist_bits=4, div_shift=7,
-             burst_beats=64, max_outstanding=2, heads_per_pass=1, probe_rows=1, axi_id=0):
+             burst_beats=64, max_outstanding=2, heads_per_pass=1, probe_rows=1, axi_id=0, cover_hist_bits=None):
     hbm_data_width = len(m_axi_q.rdata)        # the AXI data width comes from the ports
     if isinstance(axi_id, bool) or not isinstance(axi_id, int) or not 0 <= axi_id < 1 << len(m_axi_q.arid):
         raise ValueError(f"sig_head field 'axi_id' = {axi_id!r} is not allowed: "
                          f"must be an integer in [0, {(1 << len(m_axi_q.arid)) - 1}]")
     g = HeadGeometry(block_size, head_dim, max_seq_len, hbm_data_width, max_accesses, hist_bits, div_shift,
-                     burst_beats, max_outstanding, heads_per_pass=heads_per_pass, probe_rows=probe_rows)
+                     burst_beats, max_outstanding, heads_per_pass=heads_per_pass, probe_rows=probe_rows,
+                     cover_hist_bits=cover_hist_bits)
     S = g.S
     if (S > 1) != (run_first is not None) or (S > 1) != (run_heads_m1 is not None):
         raise ValueError(f"sig_head field 'run_first' = {run_first!r} is not allowed: the ports run_first and "
@@ -324,7 +328,7 @@ def sig_head(clk, rst, start, nb, q_base, k_base, mult, shift, gamma, min_blocks
     cc = Stream(g.cpw + 1)
     co_valid, co_ready, co_data = Signal(bool(0)), Signal(bool(0)), usig(g.ciw + 2)
     cover = sig_cover_count(clk, rst, cc, Stream.of(co_valid, co_ready, co_data), max_n=max_n,
-                            width=AW, hist_bits=g.hist_bits, sum_width=TW)
+                            width=AW, hist_bits=g.cover_hist_bits, sum_width=TW)
     cc_val = usig(g.cpw)
     cc_last = Signal(bool(0))
     cc_tgt = usig(g.cpw)

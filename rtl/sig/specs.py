@@ -45,7 +45,7 @@ def _cover_params(cfg) -> dict:
     # The probe accumulators at the golden defaults: probe_acc_bits = A + 1 + log2 B values,
     # max_seq_len of them, sums of total_bits = probe_acc_bits + log2 max_seq_len.
     acc = 16 + 1 + (cfg.block_size.bit_length() - 1)
-    return {"max_n": cfg.max_seq_len, "width": acc, "hist_bits": 4,
+    return {"max_n": cfg.max_seq_len, "width": acc, "hist_bits": cfg.sig_cover_hist_bits,
             "sum_width": acc + (cfg.max_seq_len.bit_length() - 1)}
 
 
@@ -156,7 +156,7 @@ from ..axi.specs import axi_read_ports  # noqa: E402
 from .head import HeadGeometry, sig_head  # noqa: E402
 
 HEAD_HDL = ("block_size", "head_dim", "max_seq_len", "max_accesses", "hist_bits", "div_shift", "burst_beats",
-            "max_outstanding", "heads_per_pass", "probe_rows")
+            "max_outstanding", "heads_per_pass", "probe_rows", "cover_hist_bits")
 
 
 def head_params(cfg) -> dict:
@@ -167,7 +167,7 @@ def head_params(cfg) -> dict:
             "hist_bits": 4,
             "div_shift": 7, "burst_beats": min(64, 4096 * 8 // cfg.hbm_data_width),
             "max_outstanding": min(cfg.max_outstanding_bursts, 16), "heads_per_pass": cfg.sig_heads_per_pass,
-            "probe_rows": cfg.sig_probe_rows}
+            "probe_rows": cfg.sig_probe_rows, "cover_hist_bits": cfg.sig_cover_hist_bits}
 
 
 def head_ports(params: dict) -> dict:

@@ -54,9 +54,11 @@ def test_sae_row_hand():
 
 
 def test_selection_hand():
-    # cover count, n=8, width 4, hist 4 (one pass), max_n 8 (IW=3): load 1 + 8, compare 1, the pass
-    # 8 + 4 (drain and read), worst scan 16 digits at 2 cycles, division 1 + 5, result 1
-    assert U.cover_count_cycles(8, 4, 4, 8) == 1 + 8 + 1 + (8 + 4) + 2 * 16 + 1 + 5 + 1
+    # cover count, n=8, width 4, hist 4 (one pass), max_n 8 (IW=3): load 1 + 8 (the pass's
+    # histogram with it), compare 1, the pass's drain and read 4, worst scan 16 digits at 2 cycles,
+    # division 1 + 5, result 1; width 8: a second pass of 8 + 4 and 16 more digits
+    assert U.cover_count_cycles(8, 4, 4, 8) == 1 + 8 + 1 + 4 + 2 * 16 + 1 + 5 + 1
+    assert U.cover_count_cycles(8, 8, 4, 8) == 1 + 8 + 1 + 4 + (8 + 4) + 2 * 32 + 1 + 5 + 1
     assert U.cover_count_cycles(8, 4, 4, 8, early_exit=True) == 11
     # values 0..7, target 20: digits scanned from 15 down: 15..8 empty (8 digits), 7 (sum 7), 6 (13),
     # 5 (18), 4: 18 + 4 = 22 > 20 -> chosen, 12 digits scanned

@@ -99,6 +99,18 @@ def test_cover_count_rem_stale_rejected():
         run_cover_count(vecs, [], [], backends=("icarus",), mutant=mutants_sig.cover_count_rem_stale())
 
 
+def test_cover_count_load_pass_memory_rejected():
+    """sig_cover_count whose first pass (run with the load) histograms the value memory's read
+    instead of the loading value: the co-simulation against the golden cover_count rejects it (the
+    second vector's first pass would see the first vector's large values)."""
+    from fast_prefill.verify.bench.sig.harness import run_cover_count
+
+    vecs = [(0, [63, 63, 63]), (5, [3, 4, 1])]
+    run_cover_count(vecs, [], [], backends=("icarus",))                    # the design passes
+    with pytest.raises(AssertionError, match="!= golden"):
+        run_cover_count(vecs, [], [], backends=("icarus",), mutant=mutants_sig.cover_count_load_pass_memory())
+
+
 def _liveness_heads():
     e = np.zeros(0, np.int64)
     return [HeadPattern(6, np.array([1]), np.array([0, 3])), HeadPattern(5, e, e, dense=True)]

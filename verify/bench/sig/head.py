@@ -26,14 +26,14 @@ from ...golden.float_ref import FlexPrefillParams
 from ...golden.liveness import annotate
 from ...sim import run_bench
 from ....rtl.sig.formats import liveness_beat
-from ....perf.units import probe_cycles
+from ....perf.units import cover_count_cycles, probe_cycles
 from ....rtl.sig.head import HeadGeometry
 
 #: the tiny preset's B, D, HBM width and probe rows per key with a 256-token maximum (32 blocks) so
 #: a head simulates fast
 TEST_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_width": 64, "max_accesses": 1024,
                "hist_bits": 4, "div_shift": 7, "burst_beats": 64, "max_outstanding": 2, "heads_per_pass": 1,
-               "probe_rows": 2}
+               "probe_rows": 2, "cover_hist_bits": 4}
 Q_BASE, K_BASE = 0x1_0000_0000, 0x2_0000_0000
 HEAD_STRIDE = 0x10_0000
 
@@ -376,10 +376,9 @@ def head_cycle_formula(g: HeadGeometry, nb: int, accesses: int, R: int = 16) -> 
     count, builder scan, two passes of the liveness), ``upper`` adds the bounds of the selection
     blocks (two cover counts, two top-m) and the hand-over cycles."""
     B, n = g.B, nb * g.B
-    P = -(-g.aw // g.hist_bits)
     Pp = -(-g.pooled // g.hist_bits)
     probe = probe_cycles(n, B, R, g.probe_rows, g.D)
-    cover = 1 + n + 1 + P * (n + 4 + 2 * (1 << g.hist_bits)) + 1 + g.iwn + 2 + 1
+    cover = cover_count_cycles(n, g.aw, g.cover_hist_bits, g.max_n)   # the worst-case digit scans
     top = 1 + nb + Pp * (nb - 1 + (1 << g.hist_bits) + 1) + nb
     builder = 1 + nb * (nb + 1) // 2
     live = 3 * accesses

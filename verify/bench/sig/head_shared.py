@@ -28,7 +28,7 @@ from .head import (HeadCase, HeadStart, assert_clean, assert_reads, assert_same_
 #: TEST_PARAMS of head_bench (B = D = 8, HBM 64 bits, 32 blocks) with two heads per K pass
 SHARED_PARAMS = {"block_size": 8, "head_dim": 8, "max_seq_len": 256, "hbm_data_width": 64, "max_accesses": 1024,
                  "hist_bits": 4, "div_shift": 7, "burst_beats": 64, "max_outstanding": 2, "heads_per_pass": 2,
-                 "probe_rows": 2}
+                 "probe_rows": 2, "cover_hist_bits": 4}
 Q_BASE, K_BASE = 0x1_0000_0000, 0x2_0000_0000
 RUN_STRIDE = 0x10_0000
 
