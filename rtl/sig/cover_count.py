@@ -153,17 +153,18 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 else:
                     idx_nx.next = idx + 1
         elif state == C_HIST:
-            if not le:
-                if at_last:
-                    idx_nx.next = 0
-                else:
-                    idx_nx.next = idx + 1
+            # a pass after the first (the total exceeds the target: the early exit is decided in
+            # C_DRAIN, before any of them)
+            if at_last:
+                idx_nx.next = 0
+            else:
+                idx_nx.next = idx + 1
 
     @always(clk.posedge)
     def last_flag():
         # idx == n_last for the next idx: a histogram step moves idx to idx + 1 (or 0 after the
         # last); every histogram pass starts at idx 0, a cycle or more after n_last is set
-        if state == C_HIST and not le:
+        if state == C_HIST:
             if at_last:
                 at_last.next = n_last == 0
             else:
@@ -215,7 +216,7 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
 
     @always_comb
     def scan_ctl():
-        on0.next = (state == C_HIST and not le) or on_ld
+        on0.next = state == C_HIST or on_ld
         scan_rd.next = state == C_READ or state == C_PB
         ra_step.next = state == C_PB
 

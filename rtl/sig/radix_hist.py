@@ -13,7 +13,9 @@ value a cycle behind the value memory's registered read:
    the way in.
 
 For the digit scan a bin is read ahead into registers (``cnt_r``, ``sum_r``) through a tree of 2:1
-choices: the pass's top digit, or ``dgt - 1`` while the scan steps. Also here: the pass's
+choices: the pass's top digit, or ``dgt - 1`` while the scan steps. ``dgt - 1`` is registered, so
+the parent must hold ``dgt`` in the cycle before each step read (both parents scan in two states a
+digit, and ``dgt`` changes only at a step). Also here: the pass's
 constants (``dmax``, the digit's bit positions ``dmx_sh``) and ``dgt << lo`` for the prefix.
 
 Latency: a value at the memory's output in cycle c is in its bin after the edge ending c + 3; a
@@ -164,15 +166,18 @@ def radix_histogram(clk, v_mem, v_rd, hold, on_in, pss, prefix, himask, clr, dgt
     c_nx = Signal(intbv(0)[len(cnt_r):])
     insts.append(pick(ra, counts, c_nx))
 
+    @always(clk.posedge)
+    def digit_m1():
+        ra_m1.next = dgt - 1
+
     @always_comb
     def read_addr():
-        ra_m1.next = dgt - 1
         if ra_step:
             ra.next = ra_m1
         else:
             ra.next = dmax
 
-    insts.append(read_addr)
+    insts += [digit_m1, read_addr]
     if sums is None:
         @always(clk.posedge)
         def read_bins():
