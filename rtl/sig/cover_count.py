@@ -6,7 +6,7 @@ threshold search of ``radix_threshold`` (``P = ceil(width / hist_bits)`` passes 
 each pass histograms count and sum of the values still matching the prefix, per digit, then scans
 digits high to low and fixes the digit where the running sum first exceeds the target), giving
 ``t``, ``count(> t)``, ``sum(> t)``, and ``k = count(> t) + (target - sum(> t)) // t + 1`` (a
-non-restoring long division, ``rtl/common/nonrestoring_step.py``).
+non-restoring long division, ``rtl/common/long_division.py``).
 
 Pipelined for 300 MHz (docs/sig.md, "Logic depth"): a value read at a histogram step is
 registered, classified in the next cycle (``cand``: its bits above the pass's digit equal the
@@ -39,7 +39,7 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.carry_select import carry_select_add
-from ..common.nonrestoring_step import nonrestoring_step
+from ..common.long_division import long_division
 from ..common.params import int_checker
 from ..common.signed import zext
 from ..common.widths import index_width
@@ -240,15 +240,10 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     # ---------------------------------------------------------------- division (non-restoring)
     # k - count(> t) - 1 = rem // t, qw quotient bits: the remainder starts at rem >> qw (< t, the
     # quotient fits) and takes rem's low qw bits one a step
-    rr = Signal(intbv(0)[W:])
-    rsum = Signal(intbv(0)[W:])
     den = Signal(intbv(0)[W:])
     nden = Signal(intbv(0)[W:])
     nd_n = Signal(intbv(0)[W:])
     pnot = Signal(intbv(0)[W:])
-    dq = Signal(intbv(0)[qw:])         # the dividend bits still to shift in, top first
-    qbit_in = Signal(bool(0))
-    rq = Signal(bool(0))
     quo = Signal(intbv(0)[qw:])
     qcnt = Signal(intbv(0, min=0, max=qw))
     rhi = Signal(intbv(0)[W:])
@@ -260,7 +255,6 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     def div_ops():
         pnot.next = ~concat(intbv(0)[2:], prefix)
         den.next = concat(intbv(0)[2:], prefix)
-        qbit_in.next = dq[qw - 1]
         quo_w.next = quo
 
     if tw > qw:
@@ -274,7 +268,14 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
         def div_init():
             rhi.next = 0
 
-    insts += [_increment(pnot, nd_n), nonrestoring_step(rr, den, nden, rsum, rq, bit_in=qbit_in),
+    div_load, div_step = Signal(bool(0)), Signal(bool(0))
+
+    @always_comb
+    def div_ctl():
+        div_load.next = state == C_DIV0
+        div_step.next = state == C_DIV
+
+    insts += [_increment(pnot, nd_n), long_division(clk, div_load, div_step, rhi, den, nden, quo, bits0=rem(qw, 0)),
               carry_select_add(above_c, quo_w, res_n, cin=1)]
 
     # ---------------------------------------------------------------- handshakes, control
@@ -350,14 +351,9 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 state.next = C_PA
         elif state == C_DIV0:
             nden.next = nd_n
-            rr.next = rhi
-            dq.next = rem[qw:]
             qcnt.next = qw - 1
             state.next = C_DIV
         elif state == C_DIV:
-            rr.next = rsum
-            quo.next = concat(quo[qw - 1:], rq)
-            dq.next = concat(dq[qw - 1:], False)
             if qcnt == 0:
                 state.next = C_FIN
             else:
@@ -371,5 +367,5 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return (insts, unpack, total_le, idx_next, last_flag, read_mem, mem_write, load_reg, value_src, scan_ctl, scan_cmp, negate, div_ops,
+    return (insts, unpack, total_le, idx_next, last_flag, read_mem, mem_write, load_reg, value_src, scan_ctl, div_ctl, scan_cmp, negate, div_ops,
             div_init, handshakes, control)

@@ -51,7 +51,7 @@ from __future__ import annotations
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ..common.carry_select import carry_select_add
-from ..common.nonrestoring_step import nonrestoring_step
+from ..common.long_division import long_division
 from ..common.params import check_pow2, int_checker
 from ..common.ram_bypass import ram_bypass
 from ..common.signed import extend, ssig, usig, zext
@@ -237,8 +237,6 @@ def sig_decision(clk, rst, s_hdr, s_q, s_k, s_pv, m,
     # doubles it and subtracts l when it is not negative, else adds l (no restoring multiplexer
     # behind the adder); the quotient bit is 1 when the new remainder is not negative, the bit a
     # restoring division gives. The remainder lies in (-l, l): RW2 = LSW + 2 bits, two's complement.
-    rr = usig(RW2)
-    rsum = usig(RW2)
     lx = usig(RW2)
     rcnt = Signal(intbv(0, min=0, max=R + 1))
     rquo = usig(R)
@@ -251,22 +249,27 @@ def sig_decision(clk, rst, s_hdr, s_q, s_k, s_pv, m,
     def r_operands():
         lx.next = l_x
 
-    insts.append(nonrestoring_step(rr, lx, nl, rsum, rq))
+    r_load, r_step, d_load, d_step = (Signal(bool(0)) for _ in range(4))
+    insts.append(long_division(clk, r_load, r_step, 1 << (P - 1), lx, nl, rquo, rq))
 
     # ---- normalising division: floor(pv[b] 2^A / max(tot, 1)), A + 1 quotient bits by non-restoring
     # long division of pv 2^A (as the reciprocal): the remainder starts at pv >> 1 < den (pv <= tot),
     # takes pv's bit 0 in the first step, and lies in (-den, den): DW2 = TW + 2 bits
     den = usig(DW2)
     nden = usig(DW2)
-    dr = usig(DW2)
-    din = Signal(bool(0))
-    dsum = usig(DW2)
     dquo = usig(A)
     tot_x = extend(tot, DW2, False)
 
     pvh = ConcatSignal(intbv(0)[DW2 - PVW + 1:], pvr(PVW, 1))     # pv >> 1, DW2 bits
 
-    insts.append(nonrestoring_step(dr, den, nden, dsum, dq_bit, bit_in=din))
+    d_rem0, d_bit0 = usig(DW2), usig(1)
+
+    @always_comb
+    def d_operands():
+        d_rem0.next = pvh
+        d_bit0.next = pvr[0]
+
+    insts.append(long_division(clk, d_load, d_step, d_rem0, den, nden, dquo, dq_bit, bits0=d_bit0))
 
     # ---- softmax probability of block b, formed while its division runs (ready 5 edges after the
     # block's load edge; the division takes A + 1 >= 5 edges): pp_rnd = e * inv, p = rsr(pp_rnd, SH)
@@ -354,6 +357,11 @@ def sig_decision(clk, rst, s_hdr, s_q, s_k, s_pv, m,
         e_last.next = state[H_PV] and s_pv.valid and b == nbl
         j_in.next = state[H_DV] and dcnt == 0
         j_last.next = state[H_DV] and dcnt == 0 and b == nbl
+        # the two divisions: the reciprocal loads when the last exp leaves its pipeline
+        r_load.next = state[H_PW] and ev[LE - 1] and el[LE - 1]
+        r_step.next = state[H_RC]
+        d_load.next = state[H_LD]
+        d_step.next = state[H_DV]
 
     @always_seq(clk.posedge, reset=rst)
     def pipes():
@@ -411,13 +419,9 @@ def sig_decision(clk, rst, s_hdr, s_q, s_k, s_pv, m,
                 den.next = tot_x
                 nden.next = nt
             if ev[LE - 1] and el[LE - 1]:
-                rr.next = 1 << (P - 1)
                 rcnt.next = R
-                rquo.next = 0
                 state.next = S_RC
         if state[H_RC]:
-            rquo.next = concat(rquo[R - 1:], rq)
-            rr.next = rsum
             if rcnt == 0:
                 inv.next = concat(rquo, rq)
                 d2.next = 0
@@ -425,15 +429,9 @@ def sig_decision(clk, rst, s_hdr, s_q, s_k, s_pv, m,
             else:
                 rcnt.next = rcnt - 1
         if state[H_LD]:
-            dr.next = pvh
-            din.next = pvr[0]
-            dquo.next = 0
             dcnt.next = A
             state.next = S_DV
         if state[H_DV]:
-            din.next = False
-            dquo.next = concat(dquo[A - 1:], dq_bit)
-            dr.next = dsum
             if dcnt == 0:
                 jp0.next = p
                 jq0.next = concat(dquo, dq_bit)
@@ -455,5 +453,5 @@ def sig_decision(clk, rst, s_hdr, s_q, s_k, s_pv, m,
                 out_valid.next = False
                 state.next = S_HDR
 
-    return (insts, shift_total, b_next, mem_ports, zdiff, r_operands, pp_top,
+    return (insts, shift_total, b_next, mem_ports, zdiff, r_operands, d_operands, pp_top,
             p_round, plus_one, cmp_operands, decide, negated, ports, pipe_inputs, pipes, control)

@@ -48,7 +48,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.carry_select import carry_select_add
-from ..common.nonrestoring_step import nonrestoring_step
+from ..common.long_division import long_division
 from ..common.params import int_checker
 from ..common.ram import ram_deep
 from ..common.ram_bypass import ram_bypass
@@ -147,7 +147,6 @@ def sig_pooled_select(clk, rst, s_hdr, s_k, s_q, m, block_size=4, head_dim=2, ma
     lsum = usig(LSW)
     rbit = Signal(intbv(0, min=0, max=R + 1))
     RW2 = LSW + 2
-    rrem = usig(RW2)
     rquo = usig(R)
     inv = usig(R + 1)
     keep = usig(TCW)
@@ -305,16 +304,19 @@ def sig_pooled_select(clk, rst, s_hdr, s_k, s_q, m, block_size=4, head_dim=2, ma
     # reciprocal floor(2^(P+R) / l), non-restoring (docs/sig.md, as in sig_decision): the remainder
     # starts at 2^(P-1) < l, doubles each step, and l is subtracted when it is not negative, else
     # added; the quotient bit is 1 when the new remainder is not negative
-    rsum = usig(RW2)
     lx = usig(RW2)
     rge = Signal(bool(0))
     l_x = extend(lsum, RW2, False)
 
+    r_load, r_step = Signal(bool(0)), Signal(bool(0))
+
     @always_comb
     def r_shift():
         lx.next = l_x
+        r_load.next = state == S_E and e_last
+        r_step.next = state == S_RECIP
 
-    insts.append(nonrestoring_step(rrem, lx, nl, rsum, rge))
+    insts.append(long_division(clk, r_load, r_step, 1 << (P - 1), lx, nl, rquo, rge))
 
     pp_rnd = usig(P + R + 2)
     pph_rnd = usig(P + R + 3 - SH)
@@ -540,12 +542,8 @@ def sig_pooled_select(clk, rst, s_hdr, s_k, s_q, m, block_size=4, head_dim=2, ma
                 nl.next = nl_n
             if e_last:
                 rbit.next = R
-                rrem.next = 1 << (P - 1)
-                rquo.next = 0
                 state.next = S_RECIP
         elif state == S_RECIP:
-            rquo.next = concat(rquo[R - 1:], rge)
-            rrem.next = rsum
             if rbit == 0:
                 inv.next = concat(rquo, rge)
                 state.next = S_P

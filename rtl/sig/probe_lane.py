@@ -50,7 +50,7 @@ import math
 
 from myhdl import Signal, always, always_comb, block, concat, modbv
 
-from ..common.nonrestoring_step import nonrestoring_step
+from ..common.long_division import long_division
 from ..common.signed import ssig, usig, zext
 from .exp2_pipe import EXP2_LATENCY, exp2_pipe
 from .logit_pipe import PAIR_EXTRA, logit_latency
@@ -310,7 +310,7 @@ def probe_lane(clk, q_row, x, ps, ridx0, ridx_x1, ridx_x, ridx_e1, ridx_e4, sadd
 
     # ---------------------------------------------------------------- reciprocal (non-restoring)
     # floor(2^(P+R) / l), R + 1 quotient bits: the remainder starts at 2^(P-1) < l (l >= E(0) = 2^P)
-    # and lies in (-l, l): RW = EW + 2 bits, two's complement (rtl/common/nonrestoring_step.py)
+    # and lies in (-l, l): RW = EW + 2 bits, two's complement (rtl/common/long_division.py)
     RW = EW + 2
     lrow = usig(EW)
     lroww = usig(RW)
@@ -318,13 +318,12 @@ def probe_lane(clk, q_row, x, ps, ridx0, ridx_x1, ridx_x, ridx_e1, ridx_e4, sadd
     lxn = usig(RW)
     nlx = usig(RW)
     nl_inc = usig(RW)
-    rr = usig(RW)
-    rsum = usig(RW)
     rq = Signal(bool(0))
     quo = usig(R)
     r_load = Signal(bool(0))
     r_neg = Signal(bool(0))
     r_last = Signal(bool(0))
+    r_step = Signal(bool(0))
 
     @always_comb
     def r_read():
@@ -333,8 +332,10 @@ def probe_lane(clk, q_row, x, ps, ridx0, ridx_x1, ridx_x, ridx_e1, ridx_e4, sadd
         r_load.next = rc_on and rbit == R + 2
         r_neg.next = rc_on and rbit == R + 1
         r_last.next = rc_on and rbit == 0
+        r_step.next = rc_on and rbit != R + 1
 
-    insts += [zext(lrow, lroww), _increment(lxn, nl_inc), nonrestoring_step(rr, lx, nlx, rsum, rq)]
+    # the remainder loads with -l (r_neg) and steps in every other reciprocal cycle
+    insts += [zext(lrow, lroww), _increment(lxn, nl_inc), long_division(clk, r_neg, r_step, 1 << (P - 1), lx, nlx, quo, rq)]
 
     @always(clk.posedge)
     def recip():
@@ -342,10 +343,6 @@ def probe_lane(clk, q_row, x, ps, ridx0, ridx_x1, ridx_x, ridx_e1, ridx_e4, sadd
             lx.next = lroww
         if r_neg:
             nlx.next = nl_inc
-            rr.next = 1 << (P - 1)
-        elif rc_on:
-            rr.next = rsum
-            quo.next = concat(quo[R - 1:], rq)
 
     # ---------------------------------------------------------------- row memory writes
     @always(clk.posedge)
