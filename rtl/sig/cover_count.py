@@ -41,6 +41,7 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 from ..common.carry_select import carry_select_add
 from ..common.long_division import long_division
 from ..common.params import int_checker
+from ..common.ram import ram_deep
 from ..common.signed import zext
 from ..common.widths import index_width
 from .pipe_parts import _add, _increment
@@ -93,7 +94,6 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     qw = iw + 2   # quotient bits of the final division
     W = width + 2  # the division's remainder: holds 2 t
 
-    mem = [Signal(intbv(0)[width:]) for _ in range(max_n)]
     hc = [Signal(intbv(0)[cw:]) for _ in range(nbins)]
     hs = [Signal(intbv(0)[tw:]) for _ in range(nbins)]
 
@@ -172,16 +172,14 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
         else:
             at_last.next = n_last == 0
 
-    @always(clk.posedge)
-    def read_mem():
-        # registered read (block RAM) of the value at the next index; read-first
-        v_mem.next = mem[idx_nx]
+    # the values: a registered read (block RAM / URAM) at the next index, read-first
+    mem_we = Signal(bool(0))
 
-
-    @always(clk.posedge)
+    @always_comb
     def mem_write():
-        if state == C_LOAD_V and s.valid:
-            mem[idx].next = in_val
+        mem_we.next = state == C_LOAD_V and s.valid
+
+    insts.append(ram_deep(clk, mem_we, idx, in_val, idx_nx, v_mem, depth=max_n, tag="values"))
 
     # ---------------------------------------------------------------- histogram passes (radix_hist.py)
     # the value registered, classified, decoded to a one-hot bin hit, added into its bin; a bin read
@@ -367,5 +365,5 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return (insts, unpack, total_le, idx_next, last_flag, read_mem, mem_write, load_reg, value_src, scan_ctl, div_ctl, scan_cmp, negate, div_ops,
+    return (insts, unpack, total_le, idx_next, last_flag, mem_write, load_reg, value_src, scan_ctl, div_ctl, scan_cmp, negate, div_ops,
             div_init, handshakes, control)

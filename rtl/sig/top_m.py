@@ -33,6 +33,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.params import int_checker
+from ..common.ram import ram_deep
 from ..common.signed import zext
 from ..common.widths import index_width
 from .pipe_parts import _add
@@ -88,7 +89,6 @@ def sig_top_m(clk, rst, s, m, max_n=8, width=8, hist_bits=4, div_shift=0, min_m=
     nw = iw + 2  # every count, budget and sum: up to 2 max_n
     max_m_eff = min(max_m, max_n)
 
-    mem = [Signal(intbv(0)[width:]) for _ in range(max_n)]
     hist = [Signal(intbv(0)[nw:]) for _ in range(nbins)]
 
     state = Signal(T_LOAD_H)
@@ -214,15 +214,14 @@ def sig_top_m(clk, rst, s, m, max_n=8, width=8, hist_bits=4, div_shift=0, min_m=
         else:
             idx_nx.next = idx
 
-    @always(clk.posedge)
-    def read_mem():
-        # registered read (block RAM / URAM) of the value at the next index; read-first
-        v_mem.next = mem[idx_nx]
+    # the values: a registered read (block RAM / URAM) at the next index, read-first
+    mem_we = Signal(bool(0))
 
-    @always(clk.posedge)
+    @always_comb
     def mem_write():
-        if state == T_LOAD_V and s.valid:
-            mem[idx].next = in_val
+        mem_we.next = state == T_LOAD_V and s.valid
+
+    insts.append(ram_deep(clk, mem_we, idx, in_val, idx_nx, v_mem, depth=max_n, tag="values"))
 
     # ---------------------------------------------------------------- histogram passes (radix_hist.py)
     # the value registered (held while the emission waits for the output), classified, decoded to a
@@ -413,5 +412,5 @@ def sig_top_m(clk, rst, s, m, max_n=8, width=8, hist_bits=4, div_shift=0, min_m=
             if not out_valid:
                 state.next = T_LOAD_H
 
-    return (insts, unpack, budget_shift, budget, widen, clamp, idx_sel, idx_inc, idx_next, read_mem, mem_write, scan_ctl, scan_cmp,
+    return (insts, unpack, budget_shift, budget, widen, clamp, idx_sel, idx_inc, idx_next, mem_write, scan_ctl, scan_cmp,
             fetch_last, hist_last, emit_flags, select, handshakes, slack0, control)
