@@ -45,13 +45,14 @@ head is complete before the next header is accepted; the output obeys the valid/
 
 from __future__ import annotations
 
-from myhdl import Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.widths import index_width  # noqa: F401  (re-exported: the SIG's block-index width)
 from ..common.params import check_int
 
-# states
-CLEAR, HEADER, LOAD, SCAN, FLUSH, DRAIN = range(6)
+# states (binary, in this order: the proof names them by number)
+BuilderState = enum("CLEAR", "HEADER", "LOAD", "SCAN", "FLUSH", "DRAIN")
+CLEAR, HEADER, LOAD, SCAN, FLUSH, DRAIN = (getattr(BuilderState, name) for name in BuilderState._names)
 # s_sel kinds
 K_HEADER, K_DENSE, K_VERT, K_SLASH = range(4)
 
@@ -76,7 +77,7 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
     vert_mem = [Signal(bool(0)) for _ in range(max_blocks)]
     slash_mem = [Signal(bool(0)) for _ in range(max_blocks)]
 
-    state = Signal(intbv(CLEAR, min=0, max=8))
+    state = Signal(CLEAR)
     last_row = Signal(intbv(0)[iw:])
     dense = Signal(bool(0))
     r_cnt = Signal(modbv(0)[iw:])
@@ -293,7 +294,7 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
         elif state == FLUSH:
             if s_extra.valid and x_end:
                 state.next = DRAIN
-        elif state == DRAIN:
+        else:   # DRAIN (the chain converts to a case: the last state is its default)
             if not out_valid:
                 state.next = HEADER
 

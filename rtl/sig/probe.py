@@ -47,7 +47,7 @@ the U280 preset (docs/vivado.md).
 
 from __future__ import annotations
 
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
 
 from ..common.carry_select import carry_select_add
 from ..common.params import check_pow2, int_checker
@@ -60,7 +60,10 @@ from .probe_lane import lane_stages, probe_lane
 
 __all__ = ["probe_waits", "probe_widths", "sig_probe"]
 
-P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS, P_WAIT = range(9)
+# the control states (binary, in this order)
+ProbeState = enum("P_CLEAR", "P_HDR", "P_QLOAD", "P_SCORE", "P_DRAIN", "P_RECIP", "P_OUTV", "P_OUTS", "P_WAIT")
+P_CLEAR, P_HDR, P_QLOAD, P_SCORE, P_DRAIN, P_RECIP, P_OUTV, P_OUTS, P_WAIT = (getattr(ProbeState, name)
+                                                                               for name in ProbeState._names)
 
 
 def probe_waits(head_dim: int, rows_per_key: int) -> tuple[int, int]:
@@ -323,7 +326,7 @@ def sig_probe(clk, rst, s_hdr, s_q, s_k, m, block_size=4, head_dim=2, max_n=16, 
     vert = [usig(AW) for _ in range(VN)]
 
     # ---------------------------------------------------------------- control state
-    state = Signal(intbv(P_CLEAR, min=0, max=9))
+    state = Signal(P_CLEAR)
     ps = Signal(bool(0))
     n_last = usig(iwn)
     mult = usig(mult_bits)
