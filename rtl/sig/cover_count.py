@@ -36,15 +36,15 @@ after the load lets index 0 be read after its write); ``2^hist_bits`` count and 
 
 from __future__ import annotations
 
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, enum, intbv, modbv
+from myhdl import Signal, always, always_comb, always_seq, block, enum, intbv
 
 from ..common.carry_select import carry_select_add
-from ..common.long_division import long_division
 from ..common.params import int_checker
-from ..common.ram import ram_deep
 from ..common.signed import zext
 from ..common.widths import index_width
-from .pipe_parts import _add, _increment
+from .pipe_parts import _add
+from .cover_quotient import cover_quotient
+from .cover_values import cover_values
 from .radix_hist import radix_histogram, radix_tables
 
 # the control states, in order: load the header and the values, compare the total, histogram
@@ -92,7 +92,6 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     npass = radix_tables(width, hist_bits)[0]
     cw = iw + 2   # counts up to max_n + 1
     qw = iw + 2   # quotient bits of the final division
-    W = width + 2  # the division's remainder: holds 2 t
 
     hc = [Signal(intbv(0)[cw:]) for _ in range(nbins)]
     hs = [Signal(intbv(0)[tw:]) for _ in range(nbins)]
@@ -101,9 +100,7 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     target = Signal(intbv(0)[tw:])
     total = Signal(intbv(0)[tw:])
     le = Signal(bool(0))               # total <= target (registered compare)
-    idx = Signal(modbv(0)[iw:])
     n_last = Signal(intbv(0)[iw:])
-    nl_m1 = Signal(modbv(0)[iw:])      # n_last - 1
     pss = Signal(intbv(0, min=0, max=npass + 1))
     dgt = Signal(intbv(0)[hb:])
     prefix = Signal(intbv(0)[width:])
@@ -117,7 +114,6 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     in_val = Signal(intbv(0)[width:])
     in_tgt = Signal(intbv(0)[tw:])
     in_w = Signal(intbv(0)[tw:])
-    idx_nx = Signal(modbv(0)[iw:])
     v_mem = Signal(intbv(0)[width:])
     v_rd = Signal(intbv(0)[width:])
     on0 = Signal(bool(0))              # v_mem is a histogram step's value
@@ -137,49 +133,17 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     def total_le():
         le.next = total <= target
 
-    @always_comb
-    def idx_next():
-        # the value ``idx`` takes at the next edge: the address of the registered value read
-        idx_nx.next = idx
-        if rst:
-            idx_nx.next = 0
-        elif state == C_LOAD_H:
-            if s.valid:
-                idx_nx.next = 0
-        elif state == C_LOAD_V:
-            if s.valid:
-                if in_last:
-                    idx_nx.next = 0
-                else:
-                    idx_nx.next = idx + 1
-        elif state == C_HIST:
-            # a pass after the first (the total exceeds the target: the early exit is decided in
-            # C_DRAIN, before any of them)
-            if at_last:
-                idx_nx.next = 0
-            else:
-                idx_nx.next = idx + 1
-
-    @always(clk.posedge)
-    def last_flag():
-        # idx == n_last for the next idx: a histogram step moves idx to idx + 1 (or 0 after the
-        # last); every histogram pass starts at idx 0, a cycle or more after n_last is set
-        if state == C_HIST:
-            if at_last:
-                at_last.next = n_last == 0
-            else:
-                at_last.next = idx == nl_m1
-        else:
-            at_last.next = n_last == 0
-
-    # the values: a registered read (block RAM / URAM) at the next index, read-first
-    mem_we = Signal(bool(0))
+    # the values (cover_values.py): the load, the walks of the passes after the first, the
+    # registered read
+    load_h, load_v, hist = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
 
     @always_comb
-    def mem_write():
-        mem_we.next = state == C_LOAD_V and s.valid
+    def walk_ctl():
+        load_h.next = state == C_LOAD_H and s.valid
+        load_v.next = state == C_LOAD_V and s.valid
+        hist.next = state == C_HIST
 
-    insts.append(ram_deep(clk, mem_we, idx, in_val, idx_nx, v_mem, depth=max_n, tag="values"))
+    insts.append(cover_values(clk, rst, load_h, load_v, in_last, in_val, hist, v_mem, at_last, n_last, max_n=max_n))
 
     # ---------------------------------------------------------------- histogram passes (radix_hist.py)
     # the value registered, classified, decoded to a one-hot bin hit, added into its bin; a bin read
@@ -204,7 +168,7 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     @always(clk.posedge)
     def load_reg():
         v_in.next = in_val
-        on_ld.next = state == C_LOAD_V and s.valid
+        on_ld.next = load_v
 
     @always_comb
     def value_src():
@@ -235,46 +199,16 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
 
     insts += [carry_select_add(rem, hs_neg, rem_n, cin=1), _add(above_c, hc_r, above_n)]
 
-    # ---------------------------------------------------------------- division (non-restoring)
-    # k - count(> t) - 1 = rem // t, qw quotient bits: the remainder starts at rem >> qw (< t, the
-    # quotient fits) and takes rem's low qw bits one a step
-    den = Signal(intbv(0)[W:])
-    nden = Signal(intbv(0)[W:])
-    nd_n = Signal(intbv(0)[W:])
-    pnot = Signal(intbv(0)[W:])
-    quo = Signal(intbv(0)[qw:])
-    qcnt = Signal(intbv(0, min=0, max=qw))
-    rhi = Signal(intbv(0)[W:])
-    hi_w = min(tw, qw + W) - qw
+    # ---------------------------------------------------------------- k = above + rem // t + 1 (cover_quotient.py)
+    div_load, div_step, div_last = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     res_n = Signal(intbv(0)[cw:])
-    quo_w = Signal(intbv(0)[cw:])
-
-    @always_comb
-    def div_ops():
-        pnot.next = ~concat(intbv(0)[2:], prefix)
-        den.next = concat(intbv(0)[2:], prefix)
-        quo_w.next = quo
-
-    if tw > qw:
-        rhi_c = ConcatSignal(intbv(0)[W - hi_w:], rem(qw + hi_w, qw)) if W > hi_w else rem(qw + hi_w, qw)
-
-        @always_comb
-        def div_init():
-            rhi.next = rhi_c
-    else:
-        @always_comb
-        def div_init():
-            rhi.next = 0
-
-    div_load, div_step = Signal(bool(0)), Signal(bool(0))
 
     @always_comb
     def div_ctl():
         div_load.next = state == C_DIV0
         div_step.next = state == C_DIV
 
-    insts += [_increment(pnot, nd_n), long_division(clk, div_load, div_step, rhi, den, nden, quo, bits0=rem(qw, 0)),
-              carry_select_add(above_c, quo_w, res_n, cin=1)]
+    insts.append(cover_quotient(clk, div_load, div_step, rem, prefix, above_c, div_last, res_n, qw=qw))
 
     # ---------------------------------------------------------------- handshakes, control
     n_w = Signal(intbv(0)[cw:])
@@ -289,7 +223,6 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
 
     @always_seq(clk.posedge, reset=rst)
     def control():
-        idx.next = idx_nx
         if state == C_LOAD_H:
             if s.valid:
                 target.next = in_tgt
@@ -303,8 +236,6 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
             if s.valid:
                 total.next = total_n
                 if in_last:
-                    n_last.next = idx
-                    nl_m1.next = idx - 1
                     state.next = C_TEST
         elif state == C_TEST:
             # the last value is at the histogram's input (pass 0 runs with the load)
@@ -348,14 +279,10 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 dgt.next = dgt - 1
                 state.next = C_PA
         elif state == C_DIV0:
-            nden.next = nd_n
-            qcnt.next = qw - 1
             state.next = C_DIV
         elif state == C_DIV:
-            if qcnt == 0:
+            if div_last:
                 state.next = C_FIN
-            else:
-                qcnt.next = qcnt - 1
         elif state == C_FIN:
             out_valid.next = True
             out_data.next = res_n
@@ -365,5 +292,4 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return (insts, unpack, total_le, idx_next, last_flag, mem_write, load_reg, value_src, scan_ctl, div_ctl, scan_cmp, negate, div_ops,
-            div_init, handshakes, control)
+    return insts, unpack, total_le, walk_ctl, load_reg, value_src, scan_ctl, div_ctl, scan_cmp, negate, handshakes, control
