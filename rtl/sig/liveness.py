@@ -42,7 +42,9 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, 
 
 from ..common.params import int_checker
 from ..common.ram import ram_deep
+from ..common.updown_index import updown_index
 from ..common.widths import index_width
+from .liveness_entry import liveness_entry
 
 DRAIN_CYCLES = 2
 
@@ -77,10 +79,8 @@ def sig_liveness(clk, rst, s, m, max_blocks=8, max_accesses=64):
     state = Signal(st.CLEAR)
     clr = Signal(modbv(0)[iw:])
     drain = Signal(bool(0))
-    # the buffer index and its neighbours, kept so that the next index is a select of registers
+    # the buffer index (updown_index.py: the next index is a select of registers)
     idx = Signal(modbv(0)[aw:])
-    idx_up = Signal(modbv(1)[aw:])
-    idx_dn = Signal(modbv((1 << aw) - 1)[aw:])
     idx_nx = Signal(modbv(0)[aw:])
     go_up = Signal(bool(0))
     go_dn = Signal(bool(0))
@@ -120,9 +120,6 @@ def sig_liveness(clk, rst, s, m, max_blocks=8, max_accesses=64):
     tb_wd = Signal(intbv(0)[tw:])
     tb_ra = Signal(intbv(0)[iw:])
     tb_q = Signal(intbv(0)[tw:])
-    old = Signal(intbv(0)[tw:])
-    eq_next = Signal(bool(0))
-    unb = Signal(bool(0))
     nu_new = Signal(intbv(0)[iw + 1:])
     new_entry = Signal(intbv(0)[tw:])
 
@@ -167,40 +164,11 @@ def sig_liveness(clk, rst, s, m, max_blocks=8, max_accesses=64):
                       or (state == st.EMIT and out_free and v1 and rem != 0))
         go_dn.next = state == st.BACK and v1 and idx != 0
 
-    @always_comb
-    def index_next():
-        # the value ``idx`` takes at the next edge: the address of the buffer's registered read
-        if go_up:
-            idx_nx.next = idx_up
-        elif go_dn:
-            idx_nx.next = idx_dn
-        elif go_zero:
-            idx_nx.next = 0
-        else:
-            idx_nx.next = idx
+    walk = updown_index(clk, rst, go_up, go_dn, go_zero, idx, idx_nx)
 
-    @always_comb
-    def forward():
-        if same2:
-            old.next = lw
-        else:
-            old.next = tb_q
-
-    @always_comb
-    def next_row_match():
-        eq_next.next = concat(False, old[tw - 1:1]) == row2p1
-
-    @always_comb
-    def entry_logic():
-        # backward stage 2: the block's entry (forwarded from the access before when it is the same
-        # block), the access's next use and the block's new entry
-        if old[tw - 1]:
-            nu_new.next = concat(False, old[tw - 1:1])
-            unb.next = old[0] and eq_next
-        else:
-            nu_new.next = 1 << iw
-            unb.next = last2
-        new_entry.next = concat(True, row2, unb)
+    # backward stage 2: the block's entry (forwarded from the access before when it is the same
+    # block), the access's next use and the block's new entry (liveness_entry.py)
+    entry = liveness_entry(tb_q, lw, same2, row2, row2p1, last2, nu_new, new_entry)
 
     @always_comb
     def buffer_write():
@@ -241,19 +209,6 @@ def sig_liveness(clk, rst, s, m, max_blocks=8, max_accesses=64):
             w2.next = buf_q
         if v2:
             lw.next = new_entry
-
-    @always_seq(clk.posedge, reset=rst)
-    def indices():
-        idx.next = idx_nx
-        if go_up:
-            idx_up.next = idx_up + 1
-            idx_dn.next = idx
-        elif go_dn:
-            idx_dn.next = idx_dn - 1
-            idx_up.next = idx
-        elif go_zero:
-            idx_up.next = 1
-            idx_dn.next = (1 << aw) - 1
 
     @always_seq(clk.posedge, reset=rst)
     def control():
@@ -297,5 +252,4 @@ def sig_liveness(clk, rst, s, m, max_blocks=8, max_accesses=64):
                 elif e2:
                     state.next = st.CLEAR
 
-    return (buf, tbl, unpack, row_plus_one, handshakes, index_moves, index_next, forward, next_row_match,
-            entry_logic, buffer_write, table_ports, stage2, indices, control)
+    return (buf, tbl, unpack, row_plus_one, handshakes, index_moves, walk, entry, buffer_write, table_ports, stage2, control)
