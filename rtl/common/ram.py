@@ -1,7 +1,8 @@
 """One RAM primitive for the RTL: one write port, one registered read port, no reset.
 
 ``ram_1r1w``: ``mem[waddr] <= wdata`` at a rising edge with ``we``; ``rdata <= mem[raddr]`` at every
-rising edge (read latency 1; a read of the address being written returns the old word). The
+rising edge, or with a read enable ``re`` at those where it is high (read latency 1; a read of the
+address being written returns the old word). The
 memory has ``2**len(waddr)`` words of ``len(wdata)`` bits. Vivado infers block RAM, UltraRAM or
 LUT RAM from this form (docs/design.md section 5: registered reads only).
 """
@@ -14,7 +15,8 @@ from .params import check_int
 
 
 @block
-def ram_1r1w(clk, we, waddr, wdata, raddr, rdata):
+def ram_1r1w(clk, we, waddr, wdata, raddr, rdata, re=None):
+    """``re``: a read enable (``rdata`` holds while it is low); None: a read every cycle."""
     if len(raddr) != len(waddr):
         raise ValueError(f"ram_1r1w field 'raddr' width = {len(raddr)} is not allowed: must equal waddr's ({len(waddr)})")
     if len(rdata) != len(wdata):
@@ -26,9 +28,15 @@ def ram_1r1w(clk, we, waddr, wdata, raddr, rdata):
         if we:
             mem[waddr].next = wdata
 
-    @always(clk.posedge)
-    def read():
-        rdata.next = mem[raddr]
+    if re is None:
+        @always(clk.posedge)
+        def read():
+            rdata.next = mem[raddr]
+    else:
+        @always(clk.posedge)
+        def read():
+            if re:
+                rdata.next = mem[raddr]
 
     return write, read
 

@@ -49,6 +49,7 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, 
 
 from ..common.widths import index_width  # noqa: F401  (re-exported: the SIG's block-index width)
 from ..common.params import check_int
+from ..common.ram import ram_1r1w
 
 # states (binary, in this order: the proof names them by number)
 BuilderState = enum("CLEAR", "HEADER", "LOAD", "SCAN", "FLUSH", "DRAIN")
@@ -73,9 +74,6 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
             raise ValueError(f"sig_list_builder field '{name}' width = {len(sig)} is not allowed: "
                              f"must be {w} for max_blocks={max_blocks}")
     top = max_blocks - 1
-
-    vert_mem = [Signal(bool(0)) for _ in range(max_blocks)]
-    slash_mem = [Signal(bool(0)) for _ in range(max_blocks)]
 
     state = Signal(CLEAR)
     last_row = Signal(intbv(0)[iw:])
@@ -174,16 +172,13 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
     def along_row():
         along.next = step and not row_done
 
-    @always(clk.posedge)
-    def read_mem():
-        # registered reads of the position the scan steps to along a row, (r, c + 1), at addresses
-        # held in registers (c_inc, d_dec); a row's first position (c = 0) is always taken, so its
-        # bits are never needed. The bits equal the bitmaps at (r, c) whenever the scan uses them:
-        # the load's writes are done before the first step, and the last row's clearing writes
-        # (one edge after each step) are at positions the scan has left.
-        if along:
-            vert_rd.next = vert_mem[c_inc]
-            slash_rd.next = slash_mem[d_dec]
+    # the two bitmaps: registered reads (enabled by ``along``) of the position the scan steps to
+    # along a row, (r, c + 1), at addresses held in registers (c_inc, d_dec); a row's first position
+    # (c = 0) is always taken, so its bits are never needed. The bits equal the bitmaps at (r, c)
+    # whenever the scan uses them: the load's writes are done before the first step, and the last
+    # row's clearing writes (one edge after each step) are at positions the scan has left.
+    bitmaps = [ram_1r1w(clk, v_we, v_addr, v_din, c_inc, vert_rd, re=along),
+               ram_1r1w(clk, s_we, s_addr, s_din, d_dec, slash_rd, re=along)]
 
     @always_comb
     def decide():
@@ -239,16 +234,6 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
             v_we.next = True
             s_we.next = True
 
-    @always(clk.posedge)
-    def vert_write():
-        if v_we:
-            vert_mem[v_addr].next = v_din
-
-    @always(clk.posedge)
-    def slash_write():
-        if s_we:
-            slash_mem[s_addr].next = s_din
-
     @always_seq(clk.posedge, reset=rst)
     def control():
         r_cnt.next = r_nx
@@ -298,5 +283,4 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
             if not out_valid:
                 state.next = HEADER
 
-    return (unpack, steps, scan_next, along_row, read_mem, decide, stepper,
-            handshakes, write_ctrl, vert_write, slash_write, control)
+    return unpack, steps, scan_next, along_row, bitmaps, decide, stepper, handshakes, write_ctrl, control

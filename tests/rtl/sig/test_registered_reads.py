@@ -49,7 +49,7 @@ def test_sig_head_deep_memories_have_registered_reads(tmp_path):
     # not vacuous: the head's own buffers and the sub-blocks' deep memories are all seen, registered
     expect = {f"ram_bypass{i}_ram_deep0_{m}_mem" for i, m in enumerate(("vbuf", "sbuf", "pvbuf", "psbuf", "ksbuf"))}
     expect |= {"sig_cover_count0_cover_values0_ram_deep0_values_mem", "sig_top_m0_ram_deep0_values_mem", "sig_liveness0_ram_deep0_acc_mem",
-               "sig_liveness0_ram_deep1_blk_mem", "sig_list_builder0_vert_mem", "sig_list_builder0_slash_mem",
+               "sig_liveness0_ram_deep1_blk_mem", "sig_list_builder0_ram_1r1w0_mem", "sig_list_builder0_ram_1r1w1_mem",
                "sig_decision0_ram_bypass0_ram_deep0_xmem_mem", "sig_decision0_ram_bypass1_ram_deep0_pvmem_mem",
                "sig_pooled_select0_ram_bypass0_ram_deep0_kmem_mem", "sig_pooled_select0_ram_bypass1_ram_deep0_xmem_mem",
                "sig_pooled_select0_ram_deep0_emem_mem", "sig_pooled_select0_sig_cover_count0_cover_values0_ram_deep0_values_mem",
