@@ -52,6 +52,18 @@ def _span(res, first_stream: str, out: str = "m") -> int:
     return res.out_cycles[out][-1] - res.in_cycles[first_stream][0] + 1
 
 
+def _timed(seed: int, shapes, point) -> list[CalPoint]:
+    """One calibration point per shape: ``point(rng, *shape)`` gives ``(unit, config, simulated,
+    modelled)``; ``rng`` is one generator from ``seed`` shared by the shapes in order."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for shape in shapes:
+        t0 = time.time()
+        unit, config, sim, model = point(rng, *shape)
+        out.append(CalPoint(unit, config, sim, model, time.time() - t0))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -59,66 +71,55 @@ def cal_probe(shapes) -> list[CalPoint]:
     from ..verify.bench.sig.harness import PROBE_PARAMS, probe_cfg, run_probe
     from ..verify.golden.fixed_point import score_multiplier
 
-    out = []
-    rng = np.random.default_rng(4)
-    for label, b, d, n, r in shapes:
-        t0 = time.time()
+    def point(rng, label, b, d, n, r):
         params = {**PROBE_PARAMS, "block_size": b, "head_dim": d, "max_n": n, "rows_per_key": r}
         qp, k = rng.integers(-127, 128, (b, d)), rng.integers(-127, 128, (n, d))
         mult, shift = score_multiplier(1e-3, probe_cfg(params))
         res = run_probe([(qp, k, mult, shift)], [], [], params=params, backends=(SIM,))[SIM]
-        out.append(CalPoint("SIG probe", f"{label} B={b} D={d} N={n} r={r}", _span(res, "s_hdr"),
-                            U.probe_cycles(n, b, params["recip_frac"], r, d), time.time() - t0))
-    return out
+        return ("SIG probe", f"{label} B={b} D={d} N={n} r={r}", _span(res, "s_hdr"),
+                U.probe_cycles(n, b, params["recip_frac"], r, d))
+
+    return _timed(4, shapes, point)
 
 
 def cal_pool(shapes) -> list[CalPoint]:
     from ..verify.bench.sig.harness import run_pool
 
-    out = []
-    rng = np.random.default_rng(5)
-    for label, b, n in shapes:
-        t0 = time.time()
-        aw = 16 + 1 + U.log2i(b)
-        params = {"block_size": b, "max_n": n, "acc_width": aw}
+    def point(rng, label, b, n):
+        params = {"block_size": b, "max_n": n, "acc_width": 16 + 1 + U.log2i(b)}
         vert, slash = rng.integers(0, 1 << 12, n), rng.integers(0, 1 << 12, n)
         res = run_pool([(vert, slash)], [], [], params=params, backends=(SIM,))[SIM]
-        out.append(CalPoint("SIG pool", f"{label} B={b} N={n}", _span(res, "s_hdr"), U.pool_cycles(n), time.time() - t0))
-    return out
+        return "SIG pool", f"{label} B={b} N={n}", _span(res, "s_hdr"), U.pool_cycles(n)
+
+    return _timed(5, shapes, point)
 
 
 def cal_cover(shapes) -> list[CalPoint]:
     from ..verify.bench.sig.harness import run_cover_count
 
-    out = []
-    rng = np.random.default_rng(6)
-    for label, params, n in shapes:
-        t0 = time.time()
+    def point(rng, label, params, n):
         vals = [int(x) for x in rng.integers(0, 1 << (params["width"] - 4), n)]
         target = int(sum(vals) * 0.9)
         res = run_cover_count([(target, vals)], [], [], params=params, backends=(SIM,))[SIM]
         scan, early = U.cover_scan_exact(vals, target, params["width"], params["hist_bits"])
         model = U.cover_count_cycles(n, params["width"], params["hist_bits"], params["max_n"], scan, early)
-        out.append(CalPoint("SIG cover_count", f"{label} n={n} W={params['width']}", _span(res, "s"), model,
-                            time.time() - t0))
-    return out
+        return "SIG cover_count", f"{label} n={n} W={params['width']}", _span(res, "s"), model
+
+    return _timed(6, shapes, point)
 
 
 def cal_top_m(shapes) -> list[CalPoint]:
     from ..verify.bench.sig.harness import run_top_m, top_m_golden
 
-    out = []
-    rng = np.random.default_rng(7)
-    for label, params, n, count in shapes:
-        t0 = time.time()
+    def point(rng, label, params, n, count):
         vals = [int(x) for x in rng.integers(0, 1 << params["width"], n)]
         res = run_top_m([(count, vals)], [], [], params=params, backends=(SIM,))[SIM]
         m = len(top_m_golden(count, vals, params))
         scan, last = U.top_m_scan_exact(vals, m, params["width"], params["hist_bits"])
         model = U.top_m_cycles(n, params["width"], params["hist_bits"], m, scan, last)
-        out.append(CalPoint("SIG top_m", f"{label} n={n} m={m} W={params['width']}", _span(res, "s"), model,
-                            time.time() - t0))
-    return out
+        return "SIG top_m", f"{label} n={n} m={m} W={params['width']}", _span(res, "s"), model
+
+    return _timed(7, shapes, point)
 
 
 def _sparse_pattern(nb: int, rng):
@@ -132,82 +133,67 @@ def _sparse_pattern(nb: int, rng):
 def cal_builder(sizes) -> list[CalPoint]:
     from ..verify.bench.sig.harness import run_heads
 
-    out = []
-    rng = np.random.default_rng(8)
-    for label, nb in sizes:
-        t0 = time.time()
+    def point(rng, label, nb):
         mb = 1 << max(1, (nb - 1).bit_length())
         p = _sparse_pattern(nb, rng)
         res = run_heads([p], [], [], [], backends=(SIM,), params={"max_blocks": mb})[SIM]
-        out.append(CalPoint("SIG list_builder", f"{label} nb={nb}", _span(res, "s_sel"),
-                            U.list_builder_cycles(nb, len(p.vertical) + len(p.slash)), time.time() - t0))
-    return out
+        return ("SIG list_builder", f"{label} nb={nb}", _span(res, "s_sel"),
+                U.list_builder_cycles(nb, len(p.vertical) + len(p.slash)))
+
+    return _timed(8, sizes, point)
 
 
 def cal_liveness(sizes) -> list[CalPoint]:
     from ..verify.bench.sig.harness import run_liveness
 
-    out = []
-    rng = np.random.default_rng(9)
-    for label, nb in sizes:
-        t0 = time.time()
+    def point(rng, label, nb):
         mb = 1 << max(1, (nb - 1).bit_length())
         p = _sparse_pattern(nb, rng)
         acc = p.num_blocks()
         params = {"max_blocks": mb, "max_accesses": 1 << max(1, (acc - 1).bit_length())}
         res = run_liveness([p], [], [], backends=(SIM,), params=params)[SIM]
-        out.append(CalPoint("SIG liveness", f"{label} nb={nb} L={acc}", _span(res, "s"),
-                            U.liveness_cycles(acc, mb, span_only=True), time.time() - t0))
-    return out
+        return "SIG liveness", f"{label} nb={nb} L={acc}", _span(res, "s"), U.liveness_cycles(acc, mb, span_only=True)
+
+    return _timed(9, sizes, point)
 
 
-def cal_sae(shapes) -> list[CalPoint]:
+def _sae_run(rng, params: dict, nb: int, seed: int, engine: str) -> tuple[int, int, int]:
+    """Every row job of a random ``nb``-block head through the SAE engine of ``params``
+    (``sae_engine``, or ``sae_row_engine`` with ``rows``), checked against the golden model:
+    (cycles, accesses, R)."""
     from ..verify.bench.sae.harness import flex_lists, make_group, run_engine
     from ..rtl.sae import formats as F
 
-    out = []
-    rng = np.random.default_rng(10)
-    for label, b, d, g, nb in shapes:
-        t0 = time.time()
+    geom = F.geometry(params)
+    heads = make_group(nb * params["block_size"], params["head_dim"], params["group"], seed=seed)
+    lists = flex_lists(nb, rng, "random")
+    jobs = list(range(nb))
+    res = run_engine(params, heads, lists, jobs, SIM)
+    if res.outputs["m_o"] != F.expected_o_beats(geom, heads, lists, jobs) or res.violations:
+        raise AssertionError(f"calibration: {engine} {params} output differs from the golden model")
+    return res.out_cycles["m_o"][-1] - res.in_cycles["s_cmd"][0] + 1, sum(len(x) for x in lists), geom.R
+
+
+def cal_sae(shapes) -> list[CalPoint]:
+    def point(rng, label, b, d, g, nb):
         params = {"block_size": b, "head_dim": d, "group": g, "max_seq_len": max(64, nb * b)}
-        geom = F.geometry(params)
-        heads = make_group(nb * b, d, g, seed=11)
-        lists = flex_lists(nb, rng, "random")
-        rows = list(range(nb))
-        res = run_engine(params, heads, lists, rows, SIM)
-        if res.outputs["m_o"] != F.expected_o_beats(geom, heads, lists, rows) or res.violations:
-            raise AssertionError(f"calibration: sae_engine {params} output differs from the golden model")
-        sim = res.out_cycles["m_o"][-1] - res.in_cycles["s_cmd"][0] + 1
-        accesses = sum(len(x) for x in lists)
-        out.append(CalPoint("SAE engine (whole head)", f"{label} B={b} D={d} G={g} nb={nb} blocks={accesses}", sim,
-                            U.sae_head_cycles(nb, accesses, b, g, geom.R), time.time() - t0))
-    return out
+        sim, accesses, r = _sae_run(rng, params, nb, 11, "sae_engine")
+        return ("SAE engine (whole head)", f"{label} B={b} D={d} G={g} nb={nb} blocks={accesses}", sim,
+                U.sae_head_cycles(nb, accesses, b, g, r))
+
+    return _timed(10, shapes, point)
 
 
 def cal_sae_rows(shapes) -> list[CalPoint]:
     """``sae_row_engine`` (the kernel's engine): every row job of a head back to back, random lists."""
-    from ..verify.bench.sae.harness import flex_lists, make_group, run_engine
-    from ..rtl.sae import formats as F
-
-    out = []
-    rng = np.random.default_rng(12)
-    for label, b, d, g, rows, lut, nb in shapes:
-        t0 = time.time()
+    def point(rng, label, b, d, g, rows, lut, nb):
         params = {"block_size": b, "head_dim": d, "group": g, "max_seq_len": max(64, nb * b), "rows": rows,
                   "qk_lut_rows": lut}
-        geom = F.geometry(params)
-        heads = make_group(nb * b, d, g, seed=13)
-        lists = flex_lists(nb, rng, "random")
-        jobs = list(range(nb))
-        res = run_engine(params, heads, lists, jobs, SIM)
-        if res.outputs["m_o"] != F.expected_o_beats(geom, heads, lists, jobs) or res.violations:
-            raise AssertionError(f"calibration: sae_row_engine {params} output differs from the golden model")
-        sim = res.out_cycles["m_o"][-1] - res.in_cycles["s_cmd"][0] + 1
-        accesses = sum(len(x) for x in lists)
-        out.append(CalPoint("SAE row engine (whole head)", f"{label} B={b} D={d} G={g} P={rows} nb={nb} "
-                            f"blocks={accesses}", sim, U.sae_rows_head_cycles(nb, accesses, b, g, rows, geom.R),
-                            time.time() - t0))
-    return out
+        sim, accesses, r = _sae_run(rng, params, nb, 13, "sae_row_engine")
+        return ("SAE row engine (whole head)", f"{label} B={b} D={d} G={g} P={rows} nb={nb} blocks={accesses}", sim,
+                U.sae_rows_head_cycles(nb, accesses, b, g, rows, r))
+
+    return _timed(12, shapes, point)
 
 
 def cal_kvc(shapes) -> list[CalPoint]:
@@ -239,23 +225,18 @@ def cal_kvc(shapes) -> list[CalPoint]:
 
 
 def cal_mpu(shapes) -> list[CalPoint]:
-    from ..verify.bench.mpu import params as mparams
     from ..verify.bench.mpu import run_engine
 
-    out = []
-    rng = np.random.default_rng(12)
-    for label, p, rows, tiles in shapes:
-        t0 = time.time()
+    def point(rng, label, p, rows, tiles):
         n = p["dsp_cols"] + p["lut_cols"]
         ts = [(rng.integers(-128, 128, size=(p["k"], n)), rng.integers(-128, 128, size=(rows, p["k"])))
               for _ in range(tiles)]
         res = run_engine(p, ts, backends=(SIM,))[SIM]
         sim = res.out_cycles["m"][-1] - res.in_cycles["s_w"][0] + 1
-        out.append(CalPoint("MPU tile engine", f"{label} k={p['k']} cols={p['dsp_cols']}+{p['lut_cols']} "
-                                               f"{tiles}x{rows} rows", sim, U.mpu_tiles_cycles([rows] * tiles, n),
-                            time.time() - t0))
-    del mparams
-    return out
+        return ("MPU tile engine", f"{label} k={p['k']} cols={p['dsp_cols']}+{p['lut_cols']} {tiles}x{rows} rows",
+                sim, U.mpu_tiles_cycles([rows] * tiles, n))
+
+    return _timed(12, shapes, point)
 
 
 def kernel_cases() -> dict:
