@@ -6,7 +6,6 @@ localparam [3:0] F_B_ID = `FP_B_ID;
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // ---- Environment ----
 // Both masters obey the AR rules (ARVALID held, payload stable until ARREADY) and use their IDs:

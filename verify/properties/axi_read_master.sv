@@ -6,7 +6,6 @@ localparam integer F_MAXO = `FP_MAX_OUTSTANDING;
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // Command source keeps its beat while it waits; bases are constant during a head.
 `FP_ASSUME_STREAM(rst, cmd_valid, cmd_ready, {cmd_line, cmd_block})

@@ -3,7 +3,6 @@
 `ifdef FORMAL
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // ---- The master obeys AXI4-Lite: valid held until ready, payload stable meanwhile.
 `FP_ASSUME_STREAM(rst, s_axi_control_awvalid, s_axi_control_awready, s_axi_control_awaddr)

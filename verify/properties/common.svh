@@ -3,9 +3,11 @@
 `ifndef FP_COMMON_SVH
 `define FP_COMMON_SVH
 
-// fp_past_valid: low in the first cycle only. The run starts in reset (synchronous, active high).
+// fp_past_valid (and its alias f_past_valid): low in the first cycle only. The run starts in
+// reset (synchronous, active high); later resets are free (rst is an unconstrained input).
 `define FP_START_IN_RESET(rst) \
   reg fp_past_valid = 1'b0; \
+  wire f_past_valid = fp_past_valid; \
   always @(posedge clk) fp_past_valid <= 1'b1; \
   always @(*) if (!fp_past_valid) assume(rst);
 

@@ -48,7 +48,6 @@ localparam integer F_WBW = F_KBW - $clog2(F_R);          // response word index 
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // ---------------------------------------------------------------------------------------------
 // Environment

@@ -27,7 +27,6 @@ initial assert(F_MAXO <= 4);
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // ---- environment: the request stream and constant bases ----
 `include "kvc_env.svh"

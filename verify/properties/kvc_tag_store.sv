@@ -13,7 +13,6 @@ localparam [F_TB:0] F_DEAD = {(F_TB + 1){1'b1}};
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // ---- environment ----
 // The request is held (valid and fields) while it waits.

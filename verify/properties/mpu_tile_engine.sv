@@ -9,9 +9,7 @@ localparam integer F_AW = $clog2(`FP_FIFO_DEPTH);
 localparam integer F_KW = `FP_K * `FP_DATA_WIDTH;
 
 `include "common.svh"
-// The run starts in reset (later resets are free: rst is an unconstrained input).
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // Input streams: the environment obeys the valid/ready rules on s_w and s_x.
 `FP_ASSUME_STREAM(rst, s_w_valid, s_w_ready, s_w_data)

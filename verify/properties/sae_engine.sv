@@ -11,9 +11,7 @@ localparam [3:0] S_IDLE = 4'd0, S_QLOAD = 4'd1, S_BLK = 4'd2, S_KLOAD = 4'd3, S_
                  S_OPREP = 4'd10, S_DIV = 4'd11, S_OMUL = 4'd12, S_EMIT = 4'd13;
 
 `include "common.svh"
-// The run starts in reset (later resets are free: rst is an unconstrained input).
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // Input streams: the environment obeys the valid/ready rules.
 `FP_ASSUME_STREAM(rst, s_cmd_valid, s_cmd_ready, s_cmd_data)

@@ -4,7 +4,6 @@ localparam integer F_RATIO = `FP_OUT_WIDTH / `FP_IN_WIDTH;
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // Input stream rules (environment).
 `FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)

@@ -10,7 +10,6 @@ localparam integer F_F = 16;          // the output FIFO's depth at these parame
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // Input streams: the environment obeys the valid/ready rules.
 `FP_ASSUME_STREAM(rst, s_cmd_valid, s_cmd_ready, s_cmd_data)

@@ -14,7 +14,6 @@ localparam integer F_IW = $clog2(`FP_MAX_BLOCKS);
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 // ---- input streams obey the valid/ready rules
 `FP_ASSUME_STREAM(rst, s_sel_valid, s_sel_ready, s_sel_data)

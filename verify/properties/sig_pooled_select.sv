@@ -19,7 +19,6 @@ localparam integer F_IW = $clog2(`FP_MAX_BLOCKS);
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 `FP_ASSUME_STREAM(rst, s_hdr_valid, s_hdr_ready, s_hdr_data)
 `FP_ASSUME_STREAM(rst, s_k_valid, s_k_ready, s_k_data)

@@ -15,7 +15,6 @@ localparam integer F_MMAX = (`FP_MAX_M < `FP_MAX_N) ? `FP_MAX_M : `FP_MAX_N;
 
 `include "common.svh"
 `FP_START_IN_RESET(rst)
-wire f_past_valid = fp_past_valid;
 
 `FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
 `FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)

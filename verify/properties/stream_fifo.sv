@@ -9,7 +9,6 @@ localparam integer F_AW = $clog2(`FP_DEPTH);
 `FP_START_IN_RESET(rst)
 `FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
 `FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
-wire f_past_valid = fp_past_valid;
 
 // Occupancy: count matches the pointers, never overflows or underflows, drives the handshakes.
 wire [F_AW-1:0] f_fill = wr_ptr - rd_ptr;

@@ -11,7 +11,6 @@ localparam integer F_AW = $clog2(`FP_DEPTH);
 `FP_START_IN_RESET(rst)
 `FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
 `FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
-wire f_past_valid = fp_past_valid;
 
 // Occupancy: ram_count matches the pointers and never overflows or underflows; the output
 // registers and the read in flight never hold more than two beats; the handshakes follow.

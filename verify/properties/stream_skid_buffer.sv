@@ -6,7 +6,6 @@
 `FP_START_IN_RESET(rst)
 `FP_ASSUME_STREAM(rst, s_valid, s_ready, s_data)
 `FP_ASSERT_STREAM(rst, m_valid, m_ready, m_data)
-wire f_past_valid = fp_past_valid;
 
 // Structure: ready comes from the skid register; the skid is only used behind a full output.
 wire [1:0] f_count = {1'b0, out_valid} + {1'b0, skid_valid};
