@@ -232,10 +232,10 @@ def test_tag_uram_tags_only_deep_memories_whose_reads_are_all_registered():
 
 
 def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path):
-    """With the threshold lowered to tiny depths: the cover count's registered-read value memory is
-    tagged, and is its only memory (its 16 histogram bins are registers of their own since the
-    histogram is pipelined, not an asynchronously read memory), and the tagged file still lints and
-    reads back; the probe's accumulators, read through clocked ports since their read-modify-write
+    """With the threshold lowered to tiny depths: the cover count's registered-read value memory (its
+    ``ram_deep``, in a sub-module's file) is tagged, and is its only memory (its 16 histogram bins
+    are registers of their own since the histogram is pipelined, not an asynchronously read memory),
+    and the tagged design still lints and reads back; the probe's accumulators, read through clocked ports since their read-modify-write
     takes two cycles, are tagged (the vertical one and the slash banks, not its small row memories); convert_block
     itself leaves tiny memories (below URAM_MIN_DEPTH) untagged; yosys honours the attribute."""
     from fast_prefill.config import get_preset
@@ -246,13 +246,16 @@ def test_uram_tag_on_converted_blocks_lints_reads_back_and_maps_to_uram(tmp_path
     assert cfg.max_seq_len < URAM_MIN_DEPTH
     spec = BLOCKS["sig_cover_count"]
     path = convert_block(spec, spec.params(cfg), tmp_path, "cc")
-    text = path.read_text()
-    assert URAM_ATTRIBUTE not in text                                     # tiny: unchanged
-    tagged = tag_uram(text, min_depth=16)
-    decls = [ln for ln in tagged.splitlines() if re.search(r"\breg\b.*\[0:\d+-1\];", ln)]
-    assert {ln.split()[-2] for ln in decls if URAM_ATTRIBUTE in ln} == {"mem"}, decls
+    files = [tmp_path / ln.strip() for ln in path.with_suffix(".f").read_text().splitlines() if ln.strip()]
+    decls = []
+    for f in files:
+        text = f.read_text()
+        assert URAM_ATTRIBUTE not in text                                 # tiny: unchanged
+        tagged = tag_uram(text, min_depth=16)
+        decls += [ln for ln in tagged.splitlines() if re.search(r"\breg\b.*\[0:\d+-1\];", ln)]
+        f.write_text(tagged)
+    assert {ln.split()[-2] for ln in decls if URAM_ATTRIBUTE in ln} == {"values_mem"}, decls
     assert len(decls) == 1, decls
-    path.write_text(tagged)
     ok, msg = lint(path, "cc")
     assert ok, msg
     ok, msg = yosys_read(path, "cc")

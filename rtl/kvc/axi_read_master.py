@@ -33,6 +33,7 @@ from __future__ import annotations
 from myhdl import Signal, always, always_comb, block, concat, intbv, modbv
 
 from ..common.params import check_int, check_pow2
+from .burst_address import kvc_burst_address
 
 PARTS = ("kv", "k", "v")
 ADDR_CYCLES = 3   # command taken (or AR handshake) -> the next AR issued: two adder stages + issue
@@ -100,13 +101,7 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
     r_fire = Signal(bool(0))
     r_end = Signal(bool(0))
     next_addr = Signal(modbv(0)[aw:])
-    LO = aw // 2
-    off = Signal(intbv(0)[aw:])
-    addr_lo = Signal(intbv(0)[LO + 1:])
-    addr_hi = Signal(modbv(0)[aw - LO:])
     addr_age = Signal(intbv(0, min=0, max=ADDR_CYCLES))
-    block_off = Signal(intbv(0)[aw:])
-    burst_off = Signal(intbv(0)[aw:])
     err_r = Signal(bool(0))
 
     @always_comb
@@ -132,57 +127,12 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
     def end_of_burst():
         r_end.next = beat == burst_beats - 1
 
-    PAD_HI = aw - tag_bits - lb_half_bytes
-    if lb_half_bytes == 0:
-        @always_comb
-        def address():
-            block_off.next = concat(intbv(0)[PAD_HI:], c_block)
-    else:
-        PAD_LO = lb_half_bytes
-
-        @always_comb
-        def address():
-            block_off.next = concat(intbv(0)[PAD_HI:], c_block, intbv(0)[PAD_LO:])
-
-    BO_HI = aw - lb_hb - lb_burst_bytes
-    BO_LO = lb_burst_bytes
     if lb_hb > 0 and lb_burst_bytes < 1:
         raise ValueError(f"kvc_axi_read_master field 'axi_width' = {axw} is not allowed with 1-beat bursts "
                          f"and several bursts per block half: must be >= 16")
-    if lb_hb == 0:   # one burst per half: the burst index is just K (0) or V (1)
-        @always_comb
-        def address_offset():
-            off.next = block_off
-
-        address_burst = None
-    else:
-        @always_comb
-        def address_burst():
-            burst_off.next = concat(intbv(0)[BO_HI:], c_burst[lb_hb:], intbv(0)[BO_LO:])
-
-        @always_comb
-        def address_offset():   # the block and burst fields do not overlap: a sum without carries
-            off.next = block_off | burst_off
-
-    # base + offset in two registered halves (the operands are stable while ``addr_age`` counts:
-    # the bases during a head, the command until its last AR handshake)
-    @always(clk.posedge)
-    def address_low():
-        if c_burst[bw - 1]:
-            addr_lo.next = concat(False, v_base[LO:]) + concat(False, off[LO:])
-        else:
-            addr_lo.next = concat(False, k_base[LO:]) + concat(False, off[LO:])
-
-    @always(clk.posedge)
-    def address_high():
-        if c_burst[bw - 1]:
-            addr_hi.next = v_base[aw:LO] + off[aw:LO] + concat(intbv(0)[aw - LO - 1:], addr_lo[LO])
-        else:
-            addr_hi.next = k_base[aw:LO] + off[aw:LO] + concat(intbv(0)[aw - LO - 1:], addr_lo[LO])
-
-    @always_comb
-    def address_sum():
-        next_addr.next = concat(addr_hi, addr_lo[LO:])
+    # the burst's address (burst_address.py): base + block and burst offsets, in two registered halves
+    addr = kvc_burst_address(clk, c_block, c_burst, k_base, v_base, next_addr, lb_half_bytes=lb_half_bytes,
+                             lb_burst_bytes=lb_burst_bytes)
 
     @always_comb
     def write_port():
@@ -260,8 +210,4 @@ def kvc_axi_read_master(clk, rst, cmd_valid, cmd_ready, cmd_line, cmd_block, k_b
             if r_fire and (m_axi.rresp != 0 or m_axi.rid != axi_id or m_axi.rlast != r_end):
                 err_r.next = True
 
-    insts = [ports, handshakes, end_of_burst, address, address_offset, address_low, address_high, address_sum,
-             write_port, offset, issue, inflight_queue, tracking]
-    if address_burst is not None:
-        insts.append(address_burst)
-    return insts
+    return ports, handshakes, end_of_burst, addr, write_port, offset, issue, inflight_queue, tracking
