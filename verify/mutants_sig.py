@@ -137,7 +137,7 @@ def cover_count_rem_stale() -> Mutant:
 def cover_count_load_pass_memory() -> Mutant:
     """sig_cover_count's first pass, which runs with the load, histograms the memory's read (a stale
     word) instead of the value being loaded: the first digit comes out wrong."""
-    return Mutant("cover_count_load_pass_memory", "v_src = v_in;", "v_src = v_mem;")
+    return Mutant("cover_count_load_pass_memory", "v_hist = v_in;", "v_hist = v_mem;")
 
 
 # ---- the liveness annotator (tests/verify/test_sig_planted_bugs.py)

@@ -114,7 +114,8 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     in_val = Signal(intbv(0)[width:])
     in_tgt = Signal(intbv(0)[tw:])
     in_w = Signal(intbv(0)[tw:])
-    v_mem = Signal(intbv(0)[width:])
+    v_src = Signal(intbv(0)[width:])   # the histogram's value: the loading one (on_ld) or the memory's read
+    on_ld = Signal(bool(0))
     v_rd = Signal(intbv(0)[width:])
     on0 = Signal(bool(0))              # v_mem is a histogram step's value
     at_last = Signal(bool(0))          # idx == n_last (registered, from idx_nx)
@@ -143,7 +144,8 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
         load_v.next = state == C_LOAD_V and s.valid
         hist.next = state == C_HIST
 
-    insts.append(cover_values(clk, rst, load_h, load_v, in_last, in_val, hist, v_mem, at_last, n_last, max_n=max_n))
+    insts.append(cover_values(clk, rst, load_h, load_v, in_last, in_val, hist, v_src, on_ld, at_last, n_last,
+                              max_n=max_n))
 
     # ---------------------------------------------------------------- histogram passes (radix_hist.py)
     # the value registered, classified, decoded to a one-hot bin hit, added into its bin; a bin read
@@ -158,23 +160,6 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
     hs_r = Signal(intbv(0)[tw:])
     hc_r = Signal(intbv(0)[cw:])
     gt = Signal(bool(0))
-
-    # pass 0 histograms the values as they load: the input value registered, in place of the
-    # memory's read
-    v_in = Signal(intbv(0)[width:])
-    on_ld = Signal(bool(0))
-    v_src = Signal(intbv(0)[width:])
-
-    @always(clk.posedge)
-    def load_reg():
-        v_in.next = in_val
-        on_ld.next = load_v
-
-    @always_comb
-    def value_src():
-        v_src.next = v_mem
-        if on_ld:
-            v_src.next = v_in
 
     @always_comb
     def scan_ctl():
@@ -292,4 +277,4 @@ def sig_cover_count(clk, rst, s, m, max_n=8, width=8, hist_bits=4, sum_width=11)
                 out_valid.next = False
                 state.next = C_LOAD_H
 
-    return insts, unpack, total_le, walk_ctl, load_reg, value_src, scan_ctl, div_ctl, scan_cmp, negate, handshakes, control
+    return insts, unpack, total_le, walk_ctl, scan_ctl, div_ctl, scan_cmp, negate, handshakes, control
