@@ -5,11 +5,17 @@ quotient register under 2 bits is refused by name. Its converted Verilog runs in
 ``sig_cover_count``, ``sig_decision``, ``sig_pooled_select`` and ``probe_lane`` (their tests and the
 ``sig_head`` port trace)."""
 
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given, strategies as st
 from myhdl import Signal, Simulation, StopSimulation, always, delay, instance, intbv
 
 from fast_prefill.rtl.common.long_division import long_division
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_nonrestoring_step import cases as step_cases  # noqa: E402
 
 
 def run(x: int, d: int, qbits: int, dw: int, with_bits: bool, restart: bool = False) -> tuple[int, int]:
@@ -56,14 +62,9 @@ def run(x: int, d: int, qbits: int, dw: int, with_bits: bool, restart: bool = Fa
 
 @st.composite
 def cases(draw):
-    dw = draw(st.integers(2, 24))
-    d = draw(st.one_of(st.integers(1, (1 << dw) - 1), st.sampled_from([1, 2, (1 << dw) - 1, 1 << (dw - 1)])))
-    qbits = draw(st.integers(2, 16))
-    with_bits = draw(st.booleans())
-    hi = d << qbits                                  # quotients of qbits bits: x < d 2^qbits
-    x = draw(st.one_of(st.integers(0, hi - 1), st.sampled_from([0, hi - 1, d, d - 1])))
-    if not with_bits:
-        x = (x >> qbits) << qbits                    # the bits shifted in are zeros
+    """The single step's cases (dividends whose quotient fits, divisors at their extremes) with a
+    quotient register of at least 2 bits, and a restart or not."""
+    x, d, qbits, dw, with_bits = draw(step_cases().filter(lambda c: c[2] >= 2))
     return x, d, qbits, dw, with_bits, draw(st.booleans())
 
 
