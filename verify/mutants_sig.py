@@ -33,21 +33,19 @@ def builder_duplicate_on_coincidence() -> Mutant:
     """A builder that visits a candidate twice when both its vertical and its slash bit are set,
     so a block selected by a vertical block and a slash offset at once is emitted twice (the
     classic bug of merging the two sorted sources without dropping equal heads)."""
-    # The scan steps along a row by moving c (c_nx), the slash address (diff_nx) and the read of the
-    # next position (``along``) together: the mutant holds all three for one step on a coincidence,
-    # so the same column (and its bits) is taken again; ``mut_dup`` remembers the repeat.
-    # The bits are those of the position only from c = 1 on (a row's first position is always taken,
-    # its bits are not read); === : unknown until the scan's first step along a row, in Icarus.
+    # The scan steps along a row by moving c, the slash address and the read of the next position
+    # together (list_scan, from ``step``): the mutant withholds ``step`` from the scan for one step
+    # on a coincidence, while the builder still emits, so the same column (and its bits) is taken
+    # again; ``mut_dup`` remembers the repeat. The bits are those of the position only from c = 1
+    # on (a row's first position is always taken, its bits are not read); === : unknown until the
+    # scan's first step along a row, in Icarus.
     hold = "((c_cnt != 0) && (vert_rd === 1'b1) && (slash_rd === 1'b1) && !mut_dup)"
     return MultiMutant(
         "builder_duplicate_on_coincidence",
         "reg dense;\n", "reg dense;\nreg mut_dup;\n",
-        more=((", step) begin: scan_next", ", step, vert_rd, slash_rd, mut_dup) begin: scan_next"),
-              ("c_nx = (c_cnt + 1);", f"c_nx = {hold} ? c_cnt : (c_cnt + 1);"),
-              ("diff_nx = diff_dec;", f"diff_nx = {hold} ? diff : diff_dec;"),
-              ("assign along = (step && (!row_done));", f"assign along = (step && (!row_done)) && !{hold};"),
-              ("c_cnt <= 0;", "c_cnt <= 0; mut_dup <= 1'b0;"),
-              ("c_cnt <= c_nx;", "c_cnt <= c_nx; "
+        more=((".step(step),", f".step(step && !(!row_done && {hold})),"),
+              ("        clr_we <= 0;\n", "        clr_we <= 0;\n        mut_dup <= 1'b0;\n"),
+              ("clr_we <= (step && (r_cnt == last_row));", "clr_we <= (step && (r_cnt == last_row)); "
                f"mut_dup <= ((state == 3) && step && !row_done && {hold});")),
     )
 

@@ -50,6 +50,7 @@ from myhdl import Signal, always, always_comb, always_seq, block, concat, enum, 
 from ..common.widths import index_width  # noqa: F401  (re-exported: the SIG's block-index width)
 from ..common.params import check_int
 from ..common.ram import ram_1r1w
+from .list_scan import list_scan
 
 # states (binary, in this order: the proof names them by number)
 BuilderState = enum("CLEAR", "HEADER", "LOAD", "SCAN", "FLUSH", "DRAIN")
@@ -96,11 +97,6 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
     x_col = Signal(intbv(0)[iw:])
 
     vert_rd = Signal(bool(0))
-    c_nx = Signal(modbv(0)[iw:])
-    r_nx = Signal(modbv(0)[iw:])
-    diff_nx = Signal(modbv(0)[iw:])
-    r_inc = Signal(modbv(0)[iw:])
-    diff_dec = Signal(modbv(0)[iw:])
     c_inc = Signal(modbv(0)[iw:])      # c_cnt + 1 and diff - 1, kept as registers
     d_dec = Signal(modbv(0)[iw:])
     along = Signal(bool(0))
@@ -133,44 +129,15 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
         x_row.next = s_extra.data[2 * iw:iw]
         x_col.next = s_extra.data[iw:0]
 
-    @always_comb
-    def steps():
-        r_inc.next = r_cnt + 1
-        diff_dec.next = diff - 1
+    # the scan position (list_scan.py): row, column, diagonal, and the next column and diagonal
+    header, start = Signal(bool(0)), Signal(bool(0))
 
     @always_comb
-    def scan_next():
-        # the scan position after this edge: the addresses of the registered bitmap reads; the
-        # slash address diff = r - c is a register of its own, stepped beside r and c (down by
-        # one along a row, r + 1 at a row's start), so no subtraction follows the step decision
-        c_nx.next = c_cnt
-        r_nx.next = r_cnt
-        diff_nx.next = diff
-        if rst:
-            c_nx.next = 0
-            r_nx.next = 0
-            diff_nx.next = 0
-        elif state == HEADER:
-            if s_sel.valid:
-                c_nx.next = 0
-                r_nx.next = 0
-                diff_nx.next = 0
-        elif state == SCAN:
-            if step:
-                if row_done:
-                    c_nx.next = 0
-                    if not head_done:
-                        r_nx.next = r_inc
-                        diff_nx.next = r_inc
-                    else:
-                        diff_nx.next = r_cnt
-                else:
-                    c_nx.next = c_cnt + 1
-                    diff_nx.next = diff_dec
+    def scan_ctl():
+        header.next = state == HEADER
+        start.next = state == HEADER and s_sel.valid
 
-    @always_comb
-    def along_row():
-        along.next = step and not row_done
+    scan = list_scan(clk, rst, header, start, step, row_done, head_done, along, r_cnt, c_cnt, diff, c_inc, d_dec)
 
     # the two bitmaps: registered reads (enabled by ``along``) of the position the scan steps to
     # along a row, (r, c + 1), at addresses held in registers (c_inc, d_dec); a row's first position
@@ -236,18 +203,6 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
 
     @always_seq(clk.posedge, reset=rst)
     def control():
-        r_cnt.next = r_nx
-        c_cnt.next = c_nx
-        diff.next = diff_nx
-        if state == HEADER:
-            c_inc.next = 1
-            d_dec.next = 0
-        elif along:
-            c_inc.next = c_inc + 1
-            d_dec.next = d_dec - 1
-        elif step:                  # a row's end: the next row starts at c = 0, diff = r + 1
-            c_inc.next = 1
-            d_dec.next = r_cnt
         clr_we.next = step and r_cnt == last_row
         clr_v.next = c_cnt
         clr_s.next = diff
@@ -283,4 +238,4 @@ def sig_list_builder(clk, rst, s_sel, s_extra, m, max_blocks=8):
             if not out_valid:
                 state.next = HEADER
 
-    return unpack, steps, scan_next, along_row, bitmaps, decide, stepper, handshakes, write_ctrl, control
+    return unpack, scan_ctl, scan, bitmaps, decide, stepper, handshakes, write_ctrl, control
