@@ -101,7 +101,6 @@ class ModelParams:
     hbm_latency_cycles: int = 64     # cycles from AR to first R beat (assumption; exposed once per head)
     decision: bool = True            # tau_th != 0: every non-dense head runs sig_decision
     recip_frac: int = 16
-    hist_bits: int = 4
 
     def __post_init__(self):
         if self.overlap not in ("heads", "serial", "sig_sae"):
